@@ -103,6 +103,13 @@ type Registry struct {
 	entries map[Key]*entry
 	byID    map[uint64]*entry // subscription id -> its entry
 	nextID  uint64
+	// starting holds new entries whose goroutine has not started yet. One
+	// starter goroutine starts them, skipping the ones already cancelled, so
+	// a burst of subscribe/cleanup pairs in one JS task costs no goroutines.
+	starting []*entry
+	kick     chan struct{}
+	done     chan struct{}
+	closed   bool
 }
 
 // New returns an empty Registry.
@@ -116,7 +123,34 @@ func New(opts Options) *Registry {
 	if opts.Decode == nil {
 		opts.Decode = DecodeDefault
 	}
-	return &Registry{opts: opts, entries: map[Key]*entry{}, byID: map[uint64]*entry{}}
+	r := &Registry{
+		opts: opts, entries: map[Key]*entry{}, byID: map[uint64]*entry{},
+		kick: make(chan struct{}, 1), done: make(chan struct{}),
+	}
+	go r.starter()
+	return r
+}
+
+// starter starts the goroutine of every new entry still alive.
+func (r *Registry) starter() {
+	for {
+		select {
+		case <-r.kick:
+		case <-r.done:
+			return
+		}
+		r.mu.Lock()
+		batch := r.starting
+		r.starting = nil
+		r.mu.Unlock()
+		for _, e := range batch {
+			if e.ctx.Err() != nil {
+				e.finish()
+				continue
+			}
+			go e.run()
+		}
+	}
 }
 
 // Subscribe adds l to the socket of k, opening it if it is the first, and
@@ -130,13 +164,20 @@ func (r *Registry) Subscribe(k Key, l Listener) uint64 {
 	if !ok {
 		e = newEntry(r, k)
 		r.entries[k] = e
+		r.starting = append(r.starting, e)
+		if r.closed {
+			e.cancel()
+		}
 	}
 	s := e.add(id, l)
 	r.byID[id] = e
 	st := e.statusLocked()
 	r.mu.Unlock()
 	if !ok {
-		go e.run()
+		select {
+		case r.kick <- struct{}{}:
+		default:
+		}
 	}
 	s.status(st)
 	return id
@@ -195,9 +236,14 @@ func (r *Registry) Stats() []SocketStats {
 	return out
 }
 
-// Close removes every subscription and closes every socket.
+// Close removes every subscription, closes every socket and stops the
+// registry; idempotent. A Subscribe after Close gets a closed entry.
 func (r *Registry) Close() {
 	r.mu.Lock()
+	if !r.closed {
+		r.closed = true
+		close(r.done)
+	}
 	es := make([]*entry, 0, len(r.entries))
 	for k, e := range r.entries {
 		es = append(es, e)

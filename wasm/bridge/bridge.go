@@ -1,0 +1,203 @@
+//go:build js && wasm
+
+// Package bridge exports kubelive to JS: one object whose methods the js/
+// facade wraps. Every exported method is a js.Func owned by the Bridge and
+// released by Close. JS callbacks passed in (onMessage, onError, onStatus)
+// are held as values, never wrapped in funcs, so a subscription costs no
+// js.Func at all. Nothing here throws into JS: bad input goes to onError.
+package bridge
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/kubelive/kubelive/internal/registry"
+	"github.com/kubelive/kubelive/internal/transport"
+	"github.com/kubelive/kubelive/wasm/browser"
+)
+
+// Bridge is the JS-facing API of one client.
+type Bridge struct {
+	shim  *browser.Shim
+	funcs *browser.Funcs
+	reg   *registry.Registry
+
+	mu      sync.Mutex
+	exports []safejs.Func // released by Close
+	closed  bool
+}
+
+// New returns a Bridge over reg. The registry must have been built with
+// Decoder(shim) as its decoder and the browser Dialer.
+func New(shim *browser.Shim, funcs *browser.Funcs, reg *registry.Registry) *Bridge {
+	return &Bridge{shim: shim, funcs: funcs, reg: reg}
+}
+
+// Decoder returns the registry decoder for browser frames: JSON keys get
+// JSON.parse (in JS, never in Go), binary keys a Uint8Array.
+func Decoder(shim *browser.Shim) registry.Decoder {
+	return func(k registry.Key, frames []transport.Frame) []registry.Message {
+		out := make([]registry.Message, len(frames))
+		for i, f := range frames {
+			v, ok := f.Value.(safejs.Value)
+			if !ok {
+				out[i] = registry.Message{Err: fmt.Errorf("%w: frame of %d bytes has no payload", registry.ErrBadFrame, f.Size)}
+				continue
+			}
+			method := "parse"
+			if k.Binary {
+				method = "u8"
+			}
+			r, err := shim.Call(method, v)
+			if err != nil || (!k.Binary && shim.IsBad(r)) {
+				out[i] = registry.Message{Err: registry.BadFrame(f.Size)}
+				continue
+			}
+			out[i] = registry.Message{Value: r}
+		}
+		return out
+	}
+}
+
+// Export builds the JS object {subscribe, unsubscribe, stats}; main adds close.
+func (b *Bridge) Export() (safejs.Value, error) {
+	obj, err := safejs.ValueOf(map[string]any{})
+	if err != nil {
+		return safejs.Value{}, err
+	}
+	methods := map[string]func(args []safejs.Value) any{
+		"subscribe":   b.subscribe,
+		"unsubscribe": b.unsubscribe,
+		"stats":       b.stats,
+	}
+	for name, m := range methods {
+		m := m
+		fn, err := b.funcs.FuncOf(func(_ safejs.Value, args []safejs.Value) any { return m(args) })
+		if err != nil {
+			b.Close()
+			return safejs.Value{}, fmt.Errorf("export %s: %w", name, err)
+		}
+		b.mu.Lock()
+		b.exports = append(b.exports, fn)
+		b.mu.Unlock()
+		if err := obj.Set(name, fn.Value()); err != nil {
+			b.Close()
+			return safejs.Value{}, fmt.Errorf("export %s: %w", name, err)
+		}
+	}
+	return obj, nil
+}
+
+// Close ends every subscription and releases the exported funcs; idempotent.
+func (b *Bridge) Close() {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	b.closed = true
+	fns := b.exports
+	b.exports = nil
+	b.mu.Unlock()
+	b.reg.Close()
+	for _, fn := range fns {
+		b.funcs.Release(fn)
+	}
+}
+
+// subscribe(opts) -> id (0 when opts were rejected; opts.onError says why).
+func (b *Bridge) subscribe(args []safejs.Value) any {
+	if len(args) == 0 || args[0].Type() != safejs.TypeObject {
+		return 0
+	}
+	o := args[0]
+	cb := callbacks{shim: b.shim, onMessage: fn(o, "onMessage"), onError: fn(o, "onError"), onStatus: fn(o, "onStatus")}
+	k, err := keyOf(o)
+	if err == nil && cb.onMessage.IsUndefined() {
+		err = errors.New("onMessage must be a function")
+	}
+	if err != nil {
+		cb.error(fmt.Errorf("subscribe: %w", err))
+		return 0
+	}
+	return float64(b.reg.Subscribe(k, cb.listener()))
+}
+
+// unsubscribe(id): idempotent.
+func (b *Bridge) unsubscribe(args []safejs.Value) any {
+	if len(args) == 0 {
+		return nil
+	}
+	id, err := args[0].Float()
+	if err != nil || id <= 0 {
+		return nil
+	}
+	b.reg.Unsubscribe(uint64(id))
+	return nil
+}
+
+type socketJSON struct {
+	Key        keyJSON `json:"key"`
+	State      string  `json:"state"`
+	Listeners  int     `json:"listeners"`
+	MessagesIn uint64  `json:"messagesIn"`
+	BytesIn    uint64  `json:"bytesIn"`
+	Reconnects int     `json:"reconnects"`
+	LastError  string  `json:"lastError,omitempty"`
+}
+
+type keyJSON struct {
+	Cluster   string   `json:"cluster"`
+	URL       string   `json:"url"`
+	Protocols []string `json:"protocols"`
+	Type      string   `json:"type"`
+}
+
+type statsJSON struct {
+	Sockets        []socketJSON `json:"sockets"`
+	BrowserSockets struct {
+		Created int `json:"created"`
+		Live    int `json:"live"`
+	} `json:"browserSockets"`
+	Funcs int64 `json:"funcs"`
+}
+
+// stats() -> a plain object, built as one JSON string (one crossing).
+func (b *Bridge) stats([]safejs.Value) any {
+	var st statsJSON
+	st.Sockets = []socketJSON{}
+	for _, s := range b.reg.Stats() {
+		typ := "json"
+		if s.Key.Binary {
+			typ = "binary"
+		}
+		st.Sockets = append(st.Sockets, socketJSON{
+			Key:   keyJSON{Cluster: s.Key.Cluster, URL: s.Key.Path, Protocols: append([]string{}, s.Key.ProtocolList()...), Type: typ},
+			State: s.State.String(), Listeners: s.Listeners, MessagesIn: s.MessagesIn, BytesIn: s.BytesIn,
+			Reconnects: s.Reconnects, LastError: s.LastError,
+		})
+	}
+	st.BrowserSockets.Created, st.BrowserSockets.Live = b.shim.Sockets()
+	st.Funcs = b.funcs.Live()
+	text, err := json.Marshal(st)
+	if err != nil {
+		return nil
+	}
+	return parseJSON(string(text))
+}
+
+func parseJSON(text string) any {
+	j, err := safejs.Global().Get("JSON")
+	if err != nil {
+		return nil
+	}
+	v, err := j.Call("parse", text)
+	if err != nil {
+		return nil
+	}
+	return v
+}

@@ -1,0 +1,48 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"github.com/hack-pad/safejs"
+
+	"github.com/kubelive/kubelive/internal/endpoint"
+	"github.com/kubelive/kubelive/internal/registry"
+	"github.com/kubelive/kubelive/internal/transport"
+	"github.com/kubelive/kubelive/wasm/browser"
+)
+
+// Config is what load() passes in.
+type Config struct {
+	BaseURL string
+	Token   endpoint.Secret
+	UserID  string
+}
+
+// Start builds one client (shim, funcs, registry, bridge) and exports its
+// API. Close the Bridge to end it.
+func Start(cfg Config) (*Bridge, safejs.Value, error) {
+	ep, err := endpoint.New(cfg.BaseURL, cfg.Token, cfg.UserID)
+	if err != nil {
+		return nil, safejs.Value{}, err
+	}
+	shim, err := browser.NewShim()
+	if err != nil {
+		return nil, safejs.Value{}, err
+	}
+	funcs := &browser.Funcs{}
+	reg := registry.New(registry.Options{
+		Dialer:   &browser.Dialer{Shim: shim, Funcs: funcs},
+		Endpoint: ep,
+		Decode:   Decoder(shim),
+		Payload:  transport.PayloadOpaque,
+	})
+	b := New(shim, funcs, reg)
+	api, err := b.Export()
+	if err != nil {
+		return nil, safejs.Value{}, err
+	}
+	return b, api, nil
+}
+
+// Funcs returns the number of live js.Funcs of this client.
+func (b *Bridge) Funcs() int64 { return b.funcs.Live() }

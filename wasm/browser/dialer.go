@@ -1,0 +1,265 @@
+//go:build js && wasm
+
+package browser
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/kubelive/kubelive/internal/transport"
+)
+
+// Dialer opens browser WebSockets (binaryType arraybuffer).
+type Dialer struct {
+	Shim  *Shim
+	Funcs *Funcs
+}
+
+// Dial opens a socket and waits for it to open. If ctx ends first, the socket
+// is closed (a browser aborts a handshake in flight) and ctx.Err() returned.
+// Browsers hide the HTTP status of a refused handshake, so a refusal is a
+// CloseError (code 1006), never a permanent HandshakeError.
+func (d *Dialer) Dial(ctx context.Context, url string, opts transport.DialOptions) (transport.Conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := &conn{shim: d.Shim, funcs: d.Funcs, payload: opts.Payload, wake: make(chan struct{}, 1)}
+	var err error
+	c.fn, err = d.Funcs.FuncOf(func(safejs.Value, []safejs.Value) any {
+		select { // never block a JS callback
+		case c.wake <- struct{}{}:
+		default:
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wake func: %w", err)
+	}
+	protocols := make([]any, len(opts.Protocols))
+	for i, p := range opts.Protocols {
+		protocols[i] = p
+	}
+	s, err := d.Shim.Call("prepare", c.fn.Value())
+	if err != nil {
+		d.Funcs.Release(c.fn)
+		return nil, fmt.Errorf("open socket: %w", err)
+	}
+	c.s = s
+	// Wait one task: a cleanup in the same task as the subscribe cancels ctx
+	// before any socket exists.
+	if _, err := d.Shim.Call("later", s); err != nil {
+		c.Close(transport.CloseNormal, "")
+		return nil, fmt.Errorf("open socket: %w", err)
+	}
+	select {
+	case <-c.wake:
+	case <-ctx.Done():
+		c.Close(transport.CloseNormal, "dial cancelled")
+		return nil, ctx.Err()
+	}
+	msg, err := d.Shim.Call("open", s, url, protocols)
+	if err != nil {
+		c.Close(transport.CloseNormal, "")
+		return nil, fmt.Errorf("open socket: %w", err)
+	}
+	if text, _ := msg.String(); text != "" {
+		c.Close(transport.CloseNormal, "")
+		return nil, fmt.Errorf("open socket: %s", text)
+	}
+	for {
+		state, err := d.Shim.Call("poll", s)
+		if err != nil {
+			c.Close(transport.CloseNormal, "")
+			return nil, fmt.Errorf("poll socket: %w", err)
+		}
+		switch st, _ := state.String(); st {
+		case "open":
+			p, _ := s.Get("proto")
+			c.protocol, _ = p.String()
+			return c, nil
+		case "closed":
+			cerr := c.closeError()
+			c.Close(transport.CloseNormal, "")
+			return nil, fmt.Errorf("handshake failed: %w", cerr)
+		}
+		select {
+		case <-c.wake:
+		case <-ctx.Done():
+			c.Close(transport.CloseNormal, "dial cancelled")
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// conn is an open browser WebSocket. fn (the wake-up func) is released by
+// Close, which every path out of the conn's life calls exactly once.
+type conn struct {
+	shim     *Shim
+	funcs    *Funcs
+	payload  transport.PayloadMode
+	s        safejs.Value
+	fn       safejs.Func
+	wake     chan struct{}
+	protocol string
+	once     sync.Once
+}
+
+func (c *conn) closeError() *transport.CloseError {
+	code, _ := c.s.Get("code")
+	reason, _ := c.s.Get("reason")
+	ce := &transport.CloseError{}
+	ce.Code, _ = code.Int()
+	ce.Reason, _ = reason.String()
+	return ce
+}
+
+func (c *conn) Protocol() string { return c.protocol }
+
+// Recv returns the frames buffered in JS, waiting for at least one.
+func (c *conn) Recv(ctx context.Context) ([]transport.Frame, error) {
+	for {
+		frames, err := c.drain()
+		if err != nil || len(frames) > 0 {
+			return frames, err
+		}
+		state, err := c.shim.Call("poll", c.s)
+		if err != nil {
+			return nil, fmt.Errorf("poll socket: %w", err)
+		}
+		if st, _ := state.String(); st == "closed" {
+			// drain again: frames may have come with the close
+			if frames, err := c.drain(); err != nil || len(frames) > 0 {
+				return frames, err
+			}
+			return nil, c.closeError()
+		}
+		select {
+		case <-c.wake:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (c *conn) drain() ([]transport.Frame, error) {
+	if c.payload == transport.PayloadBytes {
+		return c.drainBytes()
+	}
+	r, err := c.shim.Call("drain", c.s)
+	if err != nil {
+		return nil, fmt.Errorf("drain socket: %w", err)
+	}
+	q, _ := r.Get("q")
+	n, _ := q.Length()
+	if n == 0 {
+		return nil, nil
+	}
+	sizes := make([]byte, 4*n)
+	kinds := make([]byte, n)
+	if err := copyField(r, "sizes", sizes); err != nil {
+		return nil, err
+	}
+	if err := copyField(r, "kinds", kinds); err != nil {
+		return nil, err
+	}
+	frames := make([]transport.Frame, n)
+	for i := range frames {
+		v, err := q.Index(i)
+		if err != nil {
+			return nil, fmt.Errorf("drain socket: %w", err)
+		}
+		frames[i] = transport.Frame{Binary: kinds[i] == 1, Size: int(binary.LittleEndian.Uint32(sizes[4*i:])), Value: v}
+	}
+	return frames, nil
+}
+
+func (c *conn) drainBytes() ([]transport.Frame, error) {
+	r, err := c.shim.Call("drainBytes", c.s)
+	if err != nil {
+		return nil, fmt.Errorf("drain socket: %w", err)
+	}
+	nv, _ := r.Get("n")
+	n, _ := nv.Int()
+	if n == 0 {
+		return nil, nil
+	}
+	lens := make([]byte, 4*n)
+	kinds := make([]byte, n)
+	if err := copyField(r, "lens", lens); err != nil {
+		return nil, err
+	}
+	if err := copyField(r, "kinds", kinds); err != nil {
+		return nil, err
+	}
+	dv, _ := r.Get("data")
+	total, _ := dv.Length()
+	data := make([]byte, total)
+	if _, err := safejs.CopyBytesToGo(data, dv); err != nil {
+		return nil, fmt.Errorf("drain socket: %w", err)
+	}
+	frames := make([]transport.Frame, n)
+	off := 0
+	for i := range frames {
+		l := int(binary.LittleEndian.Uint32(lens[4*i:]))
+		frames[i] = transport.Frame{Binary: kinds[i] == 1, Size: l, Data: data[off : off+l : off+l]}
+		off += l
+	}
+	return frames, nil
+}
+
+func copyField(r safejs.Value, name string, dst []byte) error {
+	v, err := r.Get(name)
+	if err != nil {
+		return fmt.Errorf("drain socket: %w", err)
+	}
+	if _, err := safejs.CopyBytesToGo(dst, v); err != nil {
+		return fmt.Errorf("drain socket %s: %w", name, err)
+	}
+	return nil
+}
+
+// ErrNotOpen is returned by Send on a socket that is not open.
+var ErrNotOpen = errors.New("socket is not open")
+
+// Send writes one frame: text as a string, binary as bytes.
+func (c *conn) Send(_ context.Context, f transport.Frame) error {
+	var data any
+	if f.Binary {
+		u8, err := safejs.Global().Get("Uint8Array")
+		if err != nil {
+			return fmt.Errorf("send: %w", err)
+		}
+		arr, err := u8.New(len(f.Data))
+		if err != nil {
+			return fmt.Errorf("send: %w", err)
+		}
+		if _, err := safejs.CopyBytesToJS(arr, f.Data); err != nil {
+			return fmt.Errorf("send: %w", err)
+		}
+		data = arr
+	} else {
+		data = string(f.Data)
+	}
+	r, err := c.shim.Call("send", c.s, data)
+	if err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	if msg, _ := r.String(); msg != "" {
+		return fmt.Errorf("send: %w: %s", ErrNotOpen, msg)
+	}
+	return nil
+}
+
+// Close closes the socket and releases its wake-up func; idempotent.
+func (c *conn) Close(code int, reason string) error {
+	c.once.Do(func() {
+		_, _ = c.shim.Call("close", c.s, code, reason)
+		c.funcs.Release(c.fn)
+	})
+	return nil
+}

@@ -1,0 +1,88 @@
+//go:build js && wasm
+
+// Package browser adapts the browser to kubelive's transport interfaces: a
+// Dialer over the browser WebSocket, through safejs, with frames batched in
+// JS so that a burst costs one JS->Go call.
+package browser
+
+import (
+	_ "embed"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/hack-pad/safejs"
+)
+
+//go:embed shim.js
+var shimSource string
+
+// Shim is the JS half of the adapter (shim.js), evaluated once per client.
+type Shim struct {
+	v   safejs.Value
+	bad safejs.Value
+}
+
+// NewShim evaluates shim.js.
+func NewShim() (*Shim, error) {
+	fnCtor, err := safejs.Global().Get("Function")
+	if err != nil {
+		return nil, fmt.Errorf("shim: %w", err)
+	}
+	factory, err := fnCtor.New(shimSource)
+	if err != nil {
+		return nil, fmt.Errorf("shim: compile: %w", err)
+	}
+	v, err := factory.Invoke()
+	if err != nil {
+		return nil, fmt.Errorf("shim: init: %w", err)
+	}
+	bad, err := v.Get("BAD")
+	if err != nil {
+		return nil, fmt.Errorf("shim: %w", err)
+	}
+	return &Shim{v: v, bad: bad}, nil
+}
+
+// Value is the shim object, for the bridge's helpers.
+func (s *Shim) Value() safejs.Value { return s.v }
+
+// Call calls a shim method.
+func (s *Shim) Call(method string, args ...any) (safejs.Value, error) {
+	return s.v.Call(method, args...)
+}
+
+// IsBad reports whether v is the shim's marker for a frame that did not parse.
+func (s *Shim) IsBad(v safejs.Value) bool { return v.Equal(s.bad) }
+
+// Sockets returns how many browser WebSockets were created and how many are
+// still live (their close event has not fired).
+func (s *Shim) Sockets() (created, live int) {
+	c, _ := s.v.Get("created")
+	l, _ := s.v.Get("live")
+	created, _ = c.Int()
+	live, _ = l.Int()
+	return created, live
+}
+
+// Funcs owns the js.Funcs of one client and counts the live ones, so tests
+// can prove that every func made is released.
+type Funcs struct{ live atomic.Int64 }
+
+// FuncOf wraps fn in a counted js.Func. Release it with Release.
+func (f *Funcs) FuncOf(fn func(this safejs.Value, args []safejs.Value) any) (safejs.Func, error) {
+	jf, err := safejs.FuncOf(fn)
+	if err != nil {
+		return safejs.Func{}, err
+	}
+	f.live.Add(1)
+	return jf, nil
+}
+
+// Release releases a func made by FuncOf. Call it exactly once per func.
+func (f *Funcs) Release(jf safejs.Func) {
+	jf.Release()
+	f.live.Add(-1)
+}
+
+// Live returns the number of funcs made and not yet released.
+func (f *Funcs) Live() int64 { return f.live.Load() }

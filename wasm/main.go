@@ -1,0 +1,88 @@
+//go:build js && wasm
+
+// Command kubelive is the WebAssembly module that js/ loads. It only wires
+// the parts together: the loader names a boot object in the KUBELIVE_BOOT
+// environment variable; main reads its config, starts the client and hands
+// the exported API to boot.ready (or a message to boot.fail). api.close()
+// ends the client and the program.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/kubelive/kubelive/internal/endpoint"
+	"github.com/kubelive/kubelive/wasm/bridge"
+)
+
+func main() {
+	boot, err := bootObject()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kubelive:", err)
+		return
+	}
+	b, api, err := bridge.Start(config(boot))
+	if err != nil {
+		_, _ = boot.Call("fail", err.Error())
+		return
+	}
+	done := make(chan struct{})
+	stop, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
+		b.Close()
+		select {
+		case <-done:
+		default:
+			close(done)
+		}
+		return nil
+	})
+	if err == nil {
+		err = api.Set("close", stop.Value())
+	}
+	if err == nil {
+		_, err = boot.Call("ready", api)
+	}
+	if err != nil {
+		b.Close()
+		_, _ = boot.Call("fail", err.Error())
+		return
+	}
+	<-done
+	stop.Release()
+}
+
+func bootObject() (safejs.Value, error) {
+	name := os.Getenv("KUBELIVE_BOOT")
+	if name == "" {
+		return safejs.Value{}, errors.New("KUBELIVE_BOOT is not set; load the module through js/ load()")
+	}
+	boot, err := safejs.Global().Get(name)
+	if err != nil || boot.Type() != safejs.TypeObject {
+		return safejs.Value{}, fmt.Errorf("boot object %q not found", name)
+	}
+	return boot, nil
+}
+
+func config(boot safejs.Value) bridge.Config {
+	cfg, err := boot.Get("config")
+	if err != nil {
+		return bridge.Config{}
+	}
+	return bridge.Config{
+		BaseURL: stringProp(cfg, "baseURL"),
+		Token:   endpoint.Secret(stringProp(cfg, "token")),
+		UserID:  stringProp(cfg, "userId"),
+	}
+}
+
+func stringProp(o safejs.Value, name string) string {
+	v, err := o.Get(name)
+	if err != nil || v.Type() != safejs.TypeString {
+		return ""
+	}
+	s, _ := v.String()
+	return s
+}

@@ -19,13 +19,18 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	static := flag.String("static", "", "directory served under /static/ (for browser tests)")
 	flag.Parse()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatalf("listen: %v", err)
 	}
 	fmt.Printf("WSTEST_ADDR=%s\n", ln.Addr())
-	srv := &http.Server{Handler: newServer(log.New(os.Stderr, "wstest ", log.Lmicroseconds))}
+	s := newServer(log.New(os.Stderr, "wstest ", log.Lmicroseconds))
+	if *static != "" {
+		s.static = http.StripPrefix("/static/", http.FileServer(http.Dir(*static)))
+	}
+	srv := &http.Server{Handler: s}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go func() {

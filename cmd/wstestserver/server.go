@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"mime"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 // sockets whose handler has not returned.
 type server struct {
 	logger *log.Logger
+	static http.Handler // nil unless -static was given
 
 	mu    sync.Mutex
 	conns map[*wsConn]struct{}
@@ -33,6 +35,11 @@ type wsConn struct {
 	protocols []string
 	c         *websocket.Conn
 	cancel    context.CancelFunc
+}
+
+func init() {
+	// instantiateStreaming needs the exact MIME type.
+	_ = mime.AddExtensionType(".wasm", "application/wasm")
 }
 
 func newServer(l *log.Logger) *server {
@@ -58,6 +65,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
 	case strings.HasPrefix(r.URL.Path, "/ctl/"):
 		s.control(w, r)
+	case strings.HasPrefix(r.URL.Path, "/static/") && s.static != nil:
+		s.static.ServeHTTP(w, r)
 	default:
 		s.socket(w, r)
 	}

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# kubelive's one entry point. ./build.sh help lists the subcommands.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+BIN=$ROOT/.bin
+DIST=$ROOT/dist
+export PATH="$BIN:$PATH:/usr/local/go/bin"
+export GOFLAGS=${GOFLAGS:--buildvcs=false}
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- installs
+# Everything a fresh Debian machine with Go and Node lacks, pinned.
+need_chromium() {
+  if [ -x /usr/bin/chromium ]; then return; fi
+  log "installing Debian chromium"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+}
+
+need_gotools() {
+  mkdir -p "$BIN"
+  # wasmbrowsertest v0.11.0 built against chromedp v0.14.2 (tools/go.mod pins both)
+  [ -x "$BIN/wasmbrowsertest" ] && [ "$BIN/wasmbrowsertest" -nt tools/go.sum ] ||
+    go build -C tools -o "$BIN/wasmbrowsertest" github.com/agnivade/wasmbrowsertest
+  install -m 0755 scripts/chromium-shim "$BIN/chromium"
+  go build -o "$BIN/wstestserver" ./cmd/wstestserver
+}
+
+need_npm() {
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+deps() { need_chromium; need_gotools; need_npm; }
+
+# ---------------------------------------------------------------- build
+build_wasm() {
+  mkdir -p "$DIST"
+  cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" js/src/wasm_exec.js
+  GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$DIST/kubelive.wasm" ./wasm
+  gzip -9 -c "$DIST/kubelive.wasm" >"$DIST/kubelive.wasm.gz"
+  printf 'wasm: %s bytes raw, %s bytes gzipped\n' "$(stat -c %s "$DIST/kubelive.wasm")" "$(stat -c %s "$DIST/kubelive.wasm.gz")" >&2
+}
+
+build_web() {
+  need_npm
+  mkdir -p web/dist
+  if [ -f web/src/main.jsx ]; then
+    node_modules/.bin/esbuild web/src/main.jsx --bundle --format=esm --minify --sourcemap \
+      --jsx=automatic --target=es2022 --log-level=warning --outfile=web/dist/app.js
+  fi
+  cp web/index.html web/dist/index.html 2>/dev/null || true
+  cp "$DIST/kubelive.wasm" "$DIST/kubelive.wasm.gz" web/dist/
+}
+
+build_server() {
+  if [ -d cmd/kubelive ]; then go build -o "$BIN/kubelive" ./cmd/kubelive; fi
+}
+
+build() { build_wasm; build_web; build_server; }
+
+serve() {
+  build
+  [ -x "$BIN/kubelive" ] || { echo "the server (cmd/kubelive) is not built yet" >&2; exit 1; }
+  exec "$BIN/kubelive" --addr "${KUBELIVE_LISTEN:-127.0.0.1:8080}" --static web/dist "$@"
+}
+
+# ---------------------------------------------------------------- test tiers
+test_vet() {
+  log "vet (native and js/wasm)"
+  go vet ./...
+  GOOS=js GOARCH=wasm go vet ./wasm/... ./internal/...
+  local bad; bad=$(gofmt -l internal wasm server cmd 2>/dev/null || true)
+  [ -z "$bad" ] || { echo "gofmt needed: $bad" >&2; exit 1; }
+}
+
+test_go() {
+  log "native go test -race"
+  go test -race -timeout 10m ./...
+}
+
+test_wasm() {
+  need_chromium; need_gotools
+  log "wasm tests in headless Chromium"
+  GOOS=js GOARCH=wasm go test -exec "$ROOT/scripts/go_js_wasm_exec" -timeout 5m -parallel 4 ./wasm/...
+}
+
+test_js() {
+  log "JS unit tests"
+  node --test js/test/
+}
+
+test_e2e() {
+  need_chromium; need_gotools; need_npm; build_wasm
+  log "browser end-to-end tests (playwright-core + Debian chromium)"
+  node --test --test-concurrency=1 e2e/
+}
+
+test_real() {
+  if [ -x scripts/realtier/run.sh ]; then
+    log "real-cluster tier (etcd + kube-apiserver)"
+    scripts/realtier/run.sh
+  else
+    echo "real-cluster tier: not present yet" >&2
+  fi
+}
+
+test_all() {
+  deps
+  test_vet
+  test_go
+  test_wasm
+  test_js
+  test_e2e
+  test_real
+  log "all tiers passed"
+}
+
+usage() {
+  cat <<'USAGE'
+usage: ./build.sh COMMAND
+  build       build the wasm module, the JS, the dashboard and the server
+  serve       build, then serve the dashboard on http://127.0.0.1:8080 (extra args go to the server)
+  test        install what is missing, then run every tier below
+  deps        install chromium (apt), pinned Go tools, npm packages from the lockfile
+  test-vet    go vet (native and js/wasm) and gofmt
+  test-go     native go test -race
+  test-wasm   wasm tests in headless Chromium (wasmbrowsertest)
+  test-js     JS unit tests (node --test)
+  test-e2e    browser end-to-end tests (playwright-core)
+  test-real   the real-cluster tier (real etcd + kube-apiserver)
+USAGE
+}
+
+case "${1:-help}" in
+  build) build ;;
+  serve) shift; serve "$@" ;;
+  test) test_all ;;
+  deps) deps ;;
+  test-vet) test_vet ;;
+  test-go) test_go ;;
+  test-wasm) test_wasm ;;
+  test-js) test_js ;;
+  test-e2e) test_e2e ;;
+  test-real) test_real ;;
+  help|-h|--help) usage ;;
+  *) usage >&2; exit 2 ;;
+esac

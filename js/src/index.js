@@ -1,0 +1,2 @@
+export { load } from './load.js';
+export { KubeliveClient } from './client.js';

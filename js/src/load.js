@@ -1,0 +1,44 @@
+// The loader: fetches and starts kubelive.wasm and resolves to a client.
+import './wasm_exec.js';
+import { KubeliveClient } from './client.js';
+
+let seq = 0;
+
+/**
+ * Load the wasm module and start a client.
+ * @param {import('./index').LoadOptions} options
+ * @returns {Promise<KubeliveClient>}
+ */
+export async function load(options = {}) {
+  const { wasmURL = 'kubelive.wasm', baseURL = globalThis.location?.origin, token = '', userId = '' } = options;
+  if (!baseURL) throw new Error('kubelive: baseURL is required outside a page');
+  const GoCtor = globalThis.Go;
+  if (typeof GoCtor !== 'function') throw new Error('kubelive: wasm_exec.js did not load');
+  const go = new GoCtor();
+  const name = `__kubelive_boot_${++seq}_${Math.random().toString(36).slice(2)}`;
+  go.env = { KUBELIVE_BOOT: name };
+  const instance = await instantiate(wasmURL, go.importObject);
+  const api = await new Promise((resolve, reject) => {
+    globalThis[name] = {
+      config: { baseURL: String(baseURL), token: String(token), userId: String(userId) },
+      ready: resolve,
+      fail: (msg) => reject(new Error(`kubelive: ${msg}`)),
+    };
+    go.run(instance).then(
+      () => reject(new Error('kubelive: module exited before it was ready')),
+      reject,
+    );
+  }).finally(() => {
+    delete globalThis[name];
+  });
+  return new KubeliveClient(api);
+}
+
+async function instantiate(url, imports) {
+  const resp = await fetch(url);
+  if (!resp.ok) throw new Error(`kubelive: fetch ${url}: HTTP ${resp.status}`);
+  if (WebAssembly.instantiateStreaming && resp.headers.get('content-type') === 'application/wasm') {
+    return (await WebAssembly.instantiateStreaming(resp, imports)).instance;
+  }
+  return (await WebAssembly.instantiate(await resp.arrayBuffer(), imports)).instance;
+}

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KubeliveClient } from '../src/client.js';
+
+// fakeApi records calls the way the wasm bridge would receive them.
+function fakeApi() {
+  const calls = [];
+  let next = 0;
+  return {
+    calls,
+    subscribe(o) {
+      calls.push(['subscribe', o.url]);
+      return o.url ? ++next : 0;
+    },
+    unsubscribe(id) {
+      calls.push(['unsubscribe', id]);
+    },
+    stats() {
+      return { sockets: [{ key: { url: 'x' } }] };
+    },
+    close() {
+      calls.push(['close']);
+    },
+  };
+}
+
+test('cleanup unsubscribes its own id exactly once', () => {
+  const api = fakeApi();
+  const kl = new KubeliveClient(api);
+  const a = kl.subscribe({ url: 'a', onMessage() {} });
+  const b = kl.subscribe({ url: 'b', onMessage() {} });
+  a();
+  a();
+  b();
+  assert.deepEqual(api.calls, [
+    ['subscribe', 'a'],
+    ['subscribe', 'b'],
+    ['unsubscribe', 1],
+    ['unsubscribe', 2],
+  ]);
+});
+
+test('a rejected subscribe returns a harmless cleanup', () => {
+  const api = fakeApi();
+  const kl = new KubeliveClient(api);
+  const c = kl.subscribe({ url: '', onMessage() {} });
+  c();
+  assert.deepEqual(api.calls, [['subscribe', '']]);
+});
+
+test('after close, subscribe reports through onError and never throws', async () => {
+  const api = fakeApi();
+  const kl = new KubeliveClient(api);
+  const cleanup = kl.subscribe({ url: 'a', onMessage() {} });
+  kl.close();
+  kl.close();
+  cleanup(); // no unsubscribe into a stopped module
+  const err = await new Promise((resolve) => {
+    kl.subscribe({ url: 'a', onMessage() {}, onError: resolve });
+  });
+  assert.match(err.message, /closed/);
+  kl.subscribe({ url: 'a', onMessage() {}, onError() { throw new Error('x'); } });
+  await new Promise((r) => setTimeout(r, 0)); // let the microtask run: nothing escapes
+  assert.deepEqual(api.calls, [['subscribe', 'a'], ['close']]);
+  assert.equal(kl.stats().closed, true);
+});
+
+test('stats passes through', () => {
+  const kl = new KubeliveClient(fakeApi());
+  assert.equal(kl.stats().sockets[0].key.url, 'x');
+});

@@ -2,12 +2,12 @@ package main
 
 import (
 	"bufio"
-	"mime"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"

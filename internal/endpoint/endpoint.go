@@ -92,6 +92,12 @@ func (e Endpoint) Protocols(caller []string) []string {
 	return out
 }
 
+// AuthProtocols returns only the auth subprotocols (bearer, then user id),
+// for sockets that negotiate their own protocol family (exec, attach).
+func (e Endpoint) AuthProtocols() []string {
+	return e.Protocols(nil)[1:]
+}
+
 // ValidProtocol reports whether p is a valid subprotocol token (RFC 6455:
 // an RFC 2616 token, so no separators such as ',' or ' ').
 func ValidProtocol(p string) bool {

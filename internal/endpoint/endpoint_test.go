@@ -84,3 +84,13 @@ func TestValidProtocol(t *testing.T) {
 	}
 	assert.False(t, strings.Contains(BinaryProtocol, ","))
 }
+
+func TestAuthProtocols(t *testing.T) {
+	t.Parallel()
+	e, err := New("http://h", "t", "u")
+	require.NoError(t, err)
+	assert.Equal(t, []string{BearerPrefix + "dA", UserIDPrefix + "u"}, e.AuthProtocols())
+	e, err = New("http://h", "", "")
+	require.NoError(t, err)
+	assert.Empty(t, e.AuthProtocols())
+}

@@ -32,6 +32,67 @@ export class KubeliveClient {
     };
   }
 
+  /**
+   * Seed 004's stream(): one reconnecting socket to url (path below the
+   * cluster). Returns { cancel, getSocket }; cancel() at any moment leaves no
+   * socket and no timer behind.
+   */
+  stream(url, cb, options = {}) {
+    if (this.#closed) return { cancel: noop, getSocket: () => null };
+    const id = this.#api.stream(url, cb, options);
+    return {
+      cancel: () => this.#cancel(id),
+      getSocket: () => (id && !this.#closed ? this.#api.socket(id) : null),
+    };
+  }
+
+  /**
+   * Follow a container's log across dropped sockets, without losing or
+   * repeating a line. onLines(lines, dropped): the lines just added
+   * ({ text, time }) and how many the bounded buffer dropped so far.
+   * Returns { cancel }.
+   */
+  logs(options, onLines) {
+    if (this.#closed) return { cancel: noop };
+    const id = this.#api.logs(options ?? {}, onLines);
+    return { cancel: () => this.#cancel(id) };
+  }
+
+  /** An exec session: { write, resize, closeStdin, close }; output and exit go to options.onOutput(channel, text) and options.onExit(code, error). */
+  exec(options) {
+    return this.#session('exec', options);
+  }
+
+  /** An attach session, like exec. */
+  attach(options) {
+    return this.#session('attach', options);
+  }
+
+  #session(kind, options = {}) {
+    let id = 0;
+    const s = {
+      onOutput: options.onOutput ?? null,
+      onExit: options.onExit ?? null,
+      write: (data) => (id && !this.#closed ? this.#api.write(id, data) : 'session is closed'),
+      resize: (cols, rows) => (id && !this.#closed ? this.#api.resize(id, cols, rows) : 'session is closed'),
+      closeStdin: () => (id && !this.#closed ? this.#api.closeStdin(id) : 'session is closed'),
+      close: () => this.#cancel(id),
+    };
+    if (this.#closed) return s;
+    // The callbacks read s.onOutput / s.onExit at call time, so they may be
+    // set after exec() returns.
+    id = this.#api[kind]({
+      ...options,
+      onOutput: (ch, text) => s.onOutput?.(ch, text),
+      onExit: (code, err) => s.onExit?.(code, err),
+    });
+    return s;
+  }
+
+  #cancel(id) {
+    if (id && !this.#closed) this.#api.cancel(id);
+  }
+
   /** Every socket, subscription and counter the module holds. */
   stats() {
     if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, closed: true };

@@ -69,3 +69,39 @@ test('stats passes through', () => {
   const kl = new KubeliveClient(fakeApi());
   assert.equal(kl.stats().sockets[0].key.url, 'x');
 });
+
+test('stream, logs and sessions cancel by id and are inert after close', () => {
+  const calls = [];
+  const api = {
+    stream: (url) => (calls.push(['stream', url]), 7),
+    logs: () => 8,
+    exec: (o) => (calls.push(['exec', typeof o.onOutput]), 9),
+    socket: (id) => ({ id }),
+    cancel: (id) => calls.push(['cancel', id]),
+    write: (id, d) => (calls.push(['write', id, d]), ''),
+    close: () => calls.push(['close']),
+  };
+  const kl = new KubeliveClient(api);
+  const st = kl.stream('api/v1/x', () => {});
+  assert.deepEqual(st.getSocket(), { id: 7 });
+  st.cancel();
+  kl.logs({ namespace: 'n', pod: 'p' }, () => {}).cancel();
+  const s = kl.exec({ namespace: 'n', pod: 'p' });
+  assert.equal(s.write('ls\n'), '');
+  s.close();
+  kl.close();
+  assert.equal(s.write('x'), 'session is closed');
+  assert.equal(st.getSocket(), null);
+  const late = kl.exec({});
+  assert.equal(late.write('x'), 'session is closed');
+  late.close();
+  assert.deepEqual(calls, [
+    ['stream', 'api/v1/x'],
+    ['cancel', 7],
+    ['cancel', 8],
+    ['exec', 'function'],
+    ['write', 9, 'ls\n'],
+    ['cancel', 9],
+    ['close'],
+  ]);
+});

@@ -15,26 +15,42 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/kubelive/kubelive/internal/clock"
+	"github.com/kubelive/kubelive/internal/endpoint"
 	"github.com/kubelive/kubelive/internal/registry"
 	"github.com/kubelive/kubelive/internal/transport"
 	"github.com/kubelive/kubelive/wasm/browser"
 )
+
+// Deps are the parts a Bridge drives, built by Start.
+type Deps struct {
+	Shim     *browser.Shim
+	Funcs    *browser.Funcs
+	Registry *registry.Registry // built with Decoder(Shim) and the browser Dialer
+	Endpoint endpoint.Endpoint
+	Dialer   transport.Dialer
+	Clock    clock.Clock
+}
 
 // Bridge is the JS-facing API of one client.
 type Bridge struct {
 	shim  *browser.Shim
 	funcs *browser.Funcs
 	reg   *registry.Registry
+	deps  Deps
 
 	mu      sync.Mutex
 	exports []safejs.Func // released by Close
 	closed  bool
+	// streams maps a stream id to its live stream. Invariant: an id leaves
+	// the map when its stream is cancelled, by JS or by Close.
+	streams    map[uint64]streamHandle
+	nextStream uint64
 }
 
-// New returns a Bridge over reg. The registry must have been built with
-// Decoder(shim) as its decoder and the browser Dialer.
-func New(shim *browser.Shim, funcs *browser.Funcs, reg *registry.Registry) *Bridge {
-	return &Bridge{shim: shim, funcs: funcs, reg: reg}
+// New returns a Bridge over d.
+func New(d Deps) *Bridge {
+	return &Bridge{shim: d.Shim, funcs: d.Funcs, reg: d.Registry, deps: d, streams: map[uint64]streamHandle{}}
 }
 
 // Decoder returns the registry decoder for browser frames: JSON keys get
@@ -73,6 +89,15 @@ func (b *Bridge) Export() (safejs.Value, error) {
 		"subscribe":   b.subscribe,
 		"unsubscribe": b.unsubscribe,
 		"stats":       b.stats,
+		"stream":      b.stream,
+		"logs":        b.logs,
+		"exec":        func(args []safejs.Value) any { return b.exec(args, false) },
+		"attach":      func(args []safejs.Value) any { return b.exec(args, true) },
+		"cancel":      b.cancel,
+		"socket":      b.socket,
+		"write":       b.write,
+		"resize":      b.resize,
+		"closeStdin":  b.closeStdin,
 	}
 	for name, m := range methods {
 		m := m
@@ -102,7 +127,12 @@ func (b *Bridge) Close() {
 	b.closed = true
 	fns := b.exports
 	b.exports = nil
+	streams := b.streams
+	b.streams = map[uint64]streamHandle{}
 	b.mu.Unlock()
+	for _, st := range streams {
+		st.Cancel()
+	}
 	b.reg.Close()
 	for _, fn := range fns {
 		b.funcs.Release(fn)
@@ -163,7 +193,8 @@ type statsJSON struct {
 		Created int `json:"created"`
 		Live    int `json:"live"`
 	} `json:"browserSockets"`
-	Funcs int64 `json:"funcs"`
+	Funcs   int64 `json:"funcs"`
+	Streams int   `json:"streams"`
 }
 
 // stats() -> a plain object, built as one JSON string (one crossing).
@@ -183,6 +214,9 @@ func (b *Bridge) stats([]safejs.Value) any {
 	}
 	st.BrowserSockets.Created, st.BrowserSockets.Live = b.shim.Sockets()
 	st.Funcs = b.funcs.Live()
+	b.mu.Lock()
+	st.Streams = len(b.streams)
+	b.mu.Unlock()
 	text, err := json.Marshal(st)
 	if err != nil {
 		return nil

@@ -90,3 +90,44 @@ func fn(o safejs.Value, name string) safejs.Value {
 	}
 	return v
 }
+
+// options returns args[i] if it is an object, else an empty object.
+func options(args []safejs.Value, i int) safejs.Value {
+	if len(args) > i && args[i].Type() == safejs.TypeObject {
+		return args[i]
+	}
+	o, _ := safejs.ValueOf(map[string]any{})
+	return o
+}
+
+// optBoolSet reads a boolean property and whether it was set.
+func optBoolSet(o safejs.Value, name string) (bool, bool) {
+	v, err := o.Get(name)
+	if err != nil || v.Type() != safejs.TypeBoolean {
+		return false, false
+	}
+	b, err := v.Bool()
+	return b, err == nil
+}
+
+func optBool(o safejs.Value, name string) bool {
+	b, _ := optBoolSet(o, name)
+	return b
+}
+
+func optBoolDefault(o safejs.Value, name string, def bool) bool {
+	if b, ok := optBoolSet(o, name); ok {
+		return b
+	}
+	return def
+}
+
+// optInt reads a numeric property and whether it was set.
+func optInt(o safejs.Value, name string) (int, bool) {
+	v, err := o.Get(name)
+	if err != nil || v.Type() != safejs.TypeNumber {
+		return 0, false
+	}
+	n, err := v.Int()
+	return n, err == nil
+}

@@ -5,6 +5,7 @@ package bridge
 import (
 	"github.com/hack-pad/safejs"
 
+	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
 	"github.com/kubelive/kubelive/internal/registry"
 	"github.com/kubelive/kubelive/internal/transport"
@@ -30,13 +31,14 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		return nil, safejs.Value{}, err
 	}
 	funcs := &browser.Funcs{}
+	dialer := &browser.Dialer{Shim: shim, Funcs: funcs}
 	reg := registry.New(registry.Options{
-		Dialer:   &browser.Dialer{Shim: shim, Funcs: funcs},
+		Dialer:   dialer,
 		Endpoint: ep,
 		Decode:   Decoder(shim),
 		Payload:  transport.PayloadOpaque,
 	})
-	b := New(shim, funcs, reg)
+	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: dialer, Clock: clock.Real{}})
 	api, err := b.Export()
 	if err != nil {
 		return nil, safejs.Value{}, err

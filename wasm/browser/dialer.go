@@ -120,6 +120,15 @@ func (c *conn) closeError() *transport.CloseError {
 
 func (c *conn) Protocol() string { return c.protocol }
 
+// WebSocket returns the browser WebSocket (for getSocket()).
+func (c *conn) WebSocket() safejs.Value {
+	v, err := c.shim.Call("ws", c.s)
+	if err != nil {
+		return safejs.Null()
+	}
+	return v
+}
+
 // Recv returns the frames buffered in JS, waiting for at least one.
 func (c *conn) Recv(ctx context.Context) ([]transport.Frame, error) {
 	for {

@@ -141,13 +141,17 @@ const shim = {
   error(msg) {
     return new Error(msg);
   },
+  // ws returns the browser WebSocket of a socket record (getSocket()).
+  ws(s) {
+    return s.ws;
+  },
   status(state, error) {
     return error ? { state, error } : { state };
   },
-  // call invokes fn(arg), returning null, or the message of what it threw.
-  call(fn, arg) {
+  // call invokes fn(a, b), returning null, or the message of what it threw.
+  call(fn, a, b) {
     try {
-      fn(arg);
+      fn(a, b);
       return null;
     } catch (e) {
       return String((e && e.message) || e || 'listener threw');

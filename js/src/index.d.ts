@@ -48,7 +48,10 @@ export interface SocketStats {
 
 export interface Stats {
   sockets: SocketStats[];
-  browserSockets: { created: number; live: number };
+  /** Browser WebSockets created, still live, and JS->Go wake-ups (one per burst of frames). */
+  browserSockets: { created: number; live: number; wakes: number };
+  /** Live streams (stream(), logs(), exec(), attach()). */
+  streams: number;
   /** Live js.Funcs held by the module (returns to its start value after cleanups). */
   funcs: number;
 }

@@ -188,13 +188,10 @@ type keyJSON struct {
 }
 
 type statsJSON struct {
-	Sockets        []socketJSON `json:"sockets"`
-	BrowserSockets struct {
-		Created int `json:"created"`
-		Live    int `json:"live"`
-	} `json:"browserSockets"`
-	Funcs   int64 `json:"funcs"`
-	Streams int   `json:"streams"`
+	Sockets        []socketJSON         `json:"sockets"`
+	BrowserSockets browser.SocketCounts `json:"browserSockets"`
+	Funcs          int64                `json:"funcs"`
+	Streams        int                  `json:"streams"`
 }
 
 // stats() -> a plain object, built as one JSON string (one crossing).
@@ -212,7 +209,7 @@ func (b *Bridge) stats([]safejs.Value) any {
 			Reconnects: s.Reconnects, LastError: s.LastError,
 		})
 	}
-	st.BrowserSockets.Created, st.BrowserSockets.Live = b.shim.Sockets()
+	st.BrowserSockets = b.shim.Counts()
 	st.Funcs = b.funcs.Live()
 	b.mu.Lock()
 	st.Streams = len(b.streams)

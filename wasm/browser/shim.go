@@ -54,14 +54,24 @@ func (s *Shim) Call(method string, args ...any) (safejs.Value, error) {
 // IsBad reports whether v is the shim's marker for a frame that did not parse.
 func (s *Shim) IsBad(v safejs.Value) bool { return v.Equal(s.bad) }
 
-// Sockets returns how many browser WebSockets were created and how many are
-// still live (their close event has not fired).
-func (s *Shim) Sockets() (created, live int) {
-	c, _ := s.v.Get("created")
-	l, _ := s.v.Get("live")
-	created, _ = c.Int()
-	live, _ = l.Int()
-	return created, live
+// SocketCounts are the shim's counters.
+type SocketCounts struct {
+	Created int `json:"created"` // browser WebSockets ever created
+	Live    int `json:"live"`    // whose close event has not fired yet
+	Wakes   int `json:"wakes"`   // JS->Go wake-ups: one per burst of frames
+}
+
+// Counts returns the shim's counters.
+func (s *Shim) Counts() SocketCounts {
+	get := func(name string) int {
+		v, err := s.v.Get(name)
+		if err != nil {
+			return 0
+		}
+		n, _ := v.Int()
+		return n
+	}
+	return SocketCounts{Created: get("created"), Live: get("live"), Wakes: get("wakes")}
 }
 
 // Funcs owns the js.Funcs of one client and counts the live ones, so tests

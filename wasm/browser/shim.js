@@ -4,9 +4,23 @@
 const enc = new TextEncoder();
 const BAD = Object.freeze({ kubeliveBadFrame: true });
 const CLOSE_OK = (c) => c === 1000 || (c >= 3000 && c <= 4999);
+// Wake-ups go through a MessageChannel task instead of running inside the
+// message event: frames that arrive before that task runs join the burst.
+const pending = new Set();
+const flush = () => {
+  const batch = [...pending];
+  pending.clear();
+  for (const s of batch) {
+    if (s.wake) {
+      shim.wakes++;
+      s.wake();
+    }
+  }
+};
 const shim = {
   created: 0, // sockets ever created
   live: 0, // sockets whose close event has not fired yet
+  wakes: 0, // JS->Go wake-up calls made (one per burst, not per frame)
   BAD,
   // prepare makes the record of one socket-to-be; wake is Go's wake-up.
   prepare(wake) {
@@ -35,7 +49,8 @@ const shim = {
     const signal = () => {
       if (s.armed && s.wake) {
         s.armed = false;
-        s.wake();
+        if (pending.size === 0) setTimeout(flush, 0);
+        pending.add(s);
       }
     };
     ws.onopen = () => {
@@ -118,6 +133,7 @@ const shim = {
   // close closes the socket and detaches Go: no wake-up after this call.
   close(s, code, reason) {
     s.wake = null;
+    pending.delete(s);
     s.q = [];
     if (!s.ws) return;
     try {

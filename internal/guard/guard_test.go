@@ -1,0 +1,68 @@
+// Package guard holds the layout rules of the repository as tests: pure Go in
+// internal/ never reaches the browser, and every Go file in wasm/ is built
+// for js/wasm only.
+package guard
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func goFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") {
+			out = append(out, path)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, out, root)
+	return out
+}
+
+func TestInternalNeverImportsTheBrowser(t *testing.T) {
+	t.Parallel()
+	for _, path := range goFiles(t, "..") {
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		require.NoError(t, err)
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			assert.NotEqual(t, "syscall/js", p, path)
+			assert.NotContains(t, p, "hack-pad/safejs", path)
+			assert.False(t, strings.Contains(p, "/wasm/"), "%s imports %s", path, p)
+		}
+	}
+}
+
+func TestWasmFilesAreTagged(t *testing.T) {
+	t.Parallel()
+	for _, path := range goFiles(t, filepath.Join("..", "..", "wasm")) {
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ParseComments|parser.PackageClauseOnly)
+		require.NoError(t, err)
+		tagged := false
+		for _, cg := range f.Comments {
+			for _, c := range cg.List {
+				if c.Text == "//go:build js && wasm" {
+					tagged = true
+				}
+			}
+		}
+		assert.True(t, tagged, "%s lacks //go:build js && wasm", path)
+	}
+}

@@ -1,0 +1,257 @@
+package cache
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/kubelive/kubelive/internal/reflector"
+	"github.com/kubelive/kubelive/internal/wire"
+)
+
+// entry is one query's data. Lock order: Cache.mu, then entry.flushMu, then
+// entry.mu.
+type entry struct {
+	c     *Cache
+	key   Key
+	query Query // normalized
+
+	// Guarded by Cache.mu: subscription bookkeeping.
+	subscribers int
+	running     bool      // the reflectors run
+	stopAt      time.Time // stop the watches then (zero: not scheduled)
+	gcAt        time.Time // drop the entry then (zero: not scheduled)
+
+	flushMu sync.Mutex // serialises flushes, so deltas reach listeners in order
+
+	mu        sync.Mutex
+	lists     []*list // one per query list, in key order; fixed at creation
+	dirty     []*rec  // recs changed since the last flush, each once. Invariant: r.dirty for each; len(dirty) <= MaxPending
+	resync    bool    // dirty overflowed: the next flush visits every rec
+	statusChg bool    // a list status changed since the last flush
+	scheduled bool    // a flush is scheduled and has not started
+	order     []*rec  // committed recs. Invariant: sorted by less; holds exactly the recs whose committed != nil
+	nextSlot  SlotID
+	version   uint64
+	updatedAt time.Time
+	statuses  []ListStatus // as of version; never mutated (replaced)
+	snap      *Snapshot    // memo of Snapshot() at version, or nil
+	listeners []*listener
+	resyncs   int
+}
+
+// list is one (cluster, namespace) list of an entry and the reflector.Store
+// its Reflector writes to.
+type list struct {
+	e      *entry
+	ref    ListRef
+	target Target
+	label  string
+	field  string
+	// Guarded by e.mu:
+	recs    map[string]*rec // uid -> rec. Invariant: holds every rec with live or committed set, and no other after a flush
+	rv      string          // the last resourceVersion the Store received: the resume point
+	gen     int             // generation of the running Reflector; calls of older ones are ignored
+	refl    *reflector.Reflector
+	cancel  context.CancelFunc
+	deleted bool   // object queries: the object was deleted
+	seen    uint64 // Replace generation, see rec.seen
+}
+
+// rec tracks one object across flushes. Invariant: slot, uid, namespace and
+// name never change (they are immutable for a uid in Kubernetes).
+type rec struct {
+	l                    *list
+	slot                 SlotID
+	uid, namespace, name string
+	live                 *Item  // the current state; nil once deleted
+	committed            *Item  // the state at the last flush; nil before
+	dirty                bool   // in e.dirty (or pending a resync)
+	tomb                 bool   // deleted since the last flush: a delete dominates later upserts
+	seen                 uint64 // last Replace generation that listed it
+}
+
+// less orders recs by namespace, name, cluster, uid.
+func less(a, b *rec) int {
+	switch {
+	case a.namespace != b.namespace:
+		return cmpStr(a.namespace, b.namespace)
+	case a.name != b.name:
+		return cmpStr(a.name, b.name)
+	case a.l.ref.Cluster != b.l.ref.Cluster:
+		return cmpStr(a.l.ref.Cluster, b.l.ref.Cluster)
+	}
+	return cmpStr(a.uid, b.uid)
+}
+
+func cmpStr(a, b string) int {
+	if a < b {
+		return -1
+	}
+	if a > b {
+		return 1
+	}
+	return 0
+}
+
+// store is the reflector.Store of one run of a list's Reflector.
+type store struct {
+	l   *list
+	gen int
+}
+
+// lock locks the entry and reports whether this run is still the current
+// one; if not, the entry is unlocked.
+func (s store) lock() bool {
+	s.l.e.mu.Lock()
+	if s.l.gen != s.gen {
+		s.l.e.mu.Unlock()
+		return false
+	}
+	return true
+}
+
+// unlock unlocks the entry and schedules a flush if one is needed.
+func (s store) unlock() { s.l.e.unlockAndSchedule() }
+
+// unlockAndSchedule unlocks e.mu and schedules a flush if changes wait for
+// one and none is scheduled.
+func (e *entry) unlockAndSchedule() {
+	need := !e.scheduled && (len(e.dirty) > 0 || e.resync || e.statusChg)
+	if need {
+		e.scheduled = true
+	}
+	e.mu.Unlock()
+	if need {
+		e.c.cfg.Scheduler.Schedule(e.flush)
+	}
+}
+
+// Upsert implements reflector.Store in O(1). A duplicate (same uid and
+// resourceVersion) changes nothing (W3); an object deleted since the last
+// flush stays deleted (a delete dominates).
+func (s store) Upsert(it wire.Item) {
+	if !s.lock() {
+		return
+	}
+	l := s.l
+	l.rv = it.ResourceVersion
+	r := l.recs[it.UID]
+	switch {
+	case r == nil:
+		r = l.newRec(it)
+	case r.tomb || r.live != nil && r.live.ResourceVersion == it.ResourceVersion:
+		s.unlock()
+		return
+	}
+	r.live = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}
+	if l.deleted {
+		l.deleted, l.e.statusChg = false, true
+	}
+	l.e.markDirty(r)
+	s.unlock()
+}
+
+// Delete implements reflector.Store in O(1).
+func (s store) Delete(it wire.Item) {
+	if !s.lock() {
+		return
+	}
+	l := s.l
+	l.rv = it.ResourceVersion
+	if r := l.recs[it.UID]; r != nil && r.live != nil {
+		r.live, r.tomb = nil, true
+		l.e.markDirty(r)
+	}
+	if l.e.query.Name != "" && !l.deleted {
+		l.deleted, l.e.statusChg = true, true
+	}
+	s.unlock()
+}
+
+// Bookmark implements reflector.Store. It publishes the new resume point
+// and LastEvent at the next flush (a quiet list is not a stale one).
+func (s store) Bookmark(rv string) {
+	if !s.lock() {
+		return
+	}
+	s.l.rv, s.l.e.statusChg = rv, true
+	s.unlock()
+}
+
+// Replace implements reflector.Store in O(n): a diff against the current
+// state, so unchanged objects (same uid and resourceVersion) keep their
+// *Item and slot (W5).
+func (s store) Replace(items []wire.Item, rv string) {
+	if !s.lock() {
+		return
+	}
+	l := s.l
+	l.rv = rv
+	l.seen++
+	for _, it := range items {
+		r := l.recs[it.UID]
+		if r == nil {
+			r = l.newRec(it)
+		}
+		r.seen, r.tomb = l.seen, false
+		if r.live == nil || r.live.ResourceVersion != it.ResourceVersion {
+			r.live = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}
+			l.e.markDirty(r)
+		}
+	}
+	for _, r := range l.recs {
+		if r.seen != l.seen && r.live != nil {
+			r.live = nil
+			l.e.markDirty(r)
+		}
+	}
+	if l.deleted != (l.e.query.Name != "" && len(items) == 0) {
+		l.deleted, l.e.statusChg = !l.deleted, true
+	}
+	s.unlock()
+}
+
+// newRec adds a rec for it. Caller holds e.mu.
+func (l *list) newRec(it wire.Item) *rec {
+	l.e.nextSlot++
+	r := &rec{l: l, slot: l.e.nextSlot, uid: it.UID, namespace: it.Namespace, name: it.Name}
+	l.recs[it.UID] = r
+	return r
+}
+
+// markDirty records that r changed since the last flush. Past MaxPending the
+// entry stops tracking and resyncs at the next flush. Caller holds e.mu.
+func (e *entry) markDirty(r *rec) {
+	if r.dirty {
+		return
+	}
+	r.dirty = true
+	if e.resync {
+		return
+	}
+	if len(e.dirty) >= e.c.cfg.MaxPending {
+		e.resync, e.dirty = true, nil
+		return
+	}
+	e.dirty = append(e.dirty, r)
+}
+
+// statusChanged is the OnStatus of a list's Reflector.
+func (s store) statusChanged(reflector.Status) {
+	if !s.lock() {
+		return
+	}
+	s.l.e.statusChg = true
+	s.unlock()
+}
+
+// listStatus returns the current status of l. Caller holds e.mu.
+func (l *list) listStatus() ListStatus {
+	ls := ListStatus{ListRef: l.ref, Phase: reflector.PhaseLoading, ResourceVersion: l.rv, Deleted: l.deleted}
+	if l.refl != nil {
+		st := l.refl.Status()
+		ls.Phase, ls.Since, ls.LastEvent, ls.Err = st.Phase, st.Since, st.LastEvent, st.Err
+	}
+	return ls
+}

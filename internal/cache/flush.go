@@ -1,0 +1,150 @@
+package cache
+
+import (
+	"slices"
+	"sort"
+)
+
+// listener is one subscription; compared by pointer, so the same function
+// may subscribe twice.
+type listener struct {
+	fn func(*Delta)
+}
+
+// flush commits the changes since the last flush into a new version and
+// notifies the listeners once, outside the data lock, over a copied list.
+func (e *entry) flush() {
+	e.flushMu.Lock()
+	defer e.flushMu.Unlock()
+	e.mu.Lock()
+	e.scheduled = false
+	if len(e.dirty) == 0 && !e.resync && !e.statusChg {
+		e.mu.Unlock()
+		return
+	}
+	d := e.commit()
+	ls := slices.Clone(e.listeners)
+	e.mu.Unlock()
+	for _, l := range ls {
+		e.notify(l, d)
+	}
+}
+
+// notify calls one listener, isolating a panic.
+func (e *entry) notify(l *listener, d *Delta) {
+	defer func() {
+		if v := recover(); v != nil && e.c.cfg.OnListenerPanic != nil {
+			e.c.cfg.OnListenerPanic(e.key, v)
+		}
+	}()
+	l.fn(d)
+}
+
+// commit turns the dirty recs into a Delta and advances the version: O(changed)
+// plus, when objects were added or removed, O(n) to rebuild the order. Caller
+// holds e.mu.
+func (e *entry) commit() *Delta {
+	d := &Delta{Key: e.key, From: e.version}
+	var added []*rec
+	membership := false
+	visit := func(r *rec) {
+		r.dirty, r.tomb = false, false
+		switch {
+		case r.live == r.committed: // added and deleted since the last flush, or unchanged
+		case r.live == nil:
+			d.Removed = append(d.Removed, r.slot)
+			membership = true
+		case r.committed == nil:
+			added = append(added, r)
+			d.Changed = append(d.Changed, r.live)
+			membership = true
+		default:
+			d.Changed = append(d.Changed, r.live)
+		}
+		r.committed = r.live
+		if r.live == nil {
+			delete(r.l.recs, r.uid)
+		}
+	}
+	if e.resync {
+		e.resyncs++
+		for _, l := range e.lists {
+			for _, r := range l.recs {
+				if r.dirty {
+					visit(r)
+				}
+			}
+		}
+	} else {
+		for _, r := range e.dirty {
+			visit(r)
+		}
+	}
+	clear(e.dirty)
+	e.dirty, e.resync = e.dirty[:0], false
+	if membership {
+		e.order = mergeOrder(e.order, added)
+		d.Order = make([]SlotID, len(e.order))
+		for i, r := range e.order {
+			d.Order[i] = r.slot
+		}
+	}
+	if e.statusChg || d.Changed != nil || d.Removed != nil {
+		e.statuses = e.listStatuses()
+		e.statusChg = false
+	}
+	e.version++
+	e.updatedAt = e.c.cfg.Clock.Now()
+	e.snap = nil
+	d.Version, d.Lists, d.UpdatedAt = e.version, e.statuses, e.updatedAt
+	return d
+}
+
+// mergeOrder returns a new order: old without its removed recs (committed ==
+// nil), with added (sorted here) inserted at positions found by binary
+// search. O(n) copying plus O(k log n) comparisons.
+func mergeOrder(old, added []*rec) []*rec {
+	slices.SortFunc(added, less)
+	out := make([]*rec, 0, len(old)+len(added))
+	prev := 0
+	for _, a := range added {
+		pos := prev + sort.Search(len(old)-prev, func(j int) bool { return less(a, old[prev+j]) < 0 })
+		out = appendCommitted(out, old[prev:pos])
+		out = append(out, a)
+		prev = pos
+	}
+	return appendCommitted(out, old[prev:])
+}
+
+// appendCommitted appends the recs of rs that are still in the list.
+func appendCommitted(out, rs []*rec) []*rec {
+	for _, r := range rs {
+		if r.committed != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// listStatuses returns a new slice of the lists' statuses. Caller holds e.mu.
+func (e *entry) listStatuses() []ListStatus {
+	out := make([]ListStatus, len(e.lists))
+	for i, l := range e.lists {
+		out[i] = l.listStatus()
+	}
+	return out
+}
+
+// snapshot returns the snapshot at the current version, memoised: O(n) the
+// first time per version. Caller holds e.mu.
+func (e *entry) snapshot() *Snapshot {
+	if e.snap != nil {
+		return e.snap
+	}
+	items := make([]*Item, len(e.order))
+	for i, r := range e.order {
+		items[i] = r.committed
+	}
+	e.snap = &Snapshot{Key: e.key, Version: e.version, Items: items, Lists: e.statuses, UpdatedAt: e.updatedAt}
+	return e.snap
+}

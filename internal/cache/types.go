@@ -1,0 +1,142 @@
+// Package cache is kubelive's query cache (SPEC W6-W9): a canonical query
+// key maps to an entry that runs one Reflector per (cluster, namespace) list,
+// merges the lists into one immutable snapshot, and notifies subscribers at
+// most once per flush (an animation frame in the browser).
+//
+// The output is shaped for the boundary with JS: every object has a stable
+// SlotID, and each flush yields a Delta holding only the changed objects' raw
+// JSON, the removed slots, and the new order of slots when membership
+// changed, so JS parses only what changed and keeps the identity of the rest.
+package cache
+
+import (
+	"time"
+
+	"github.com/kubelive/kubelive/internal/clock"
+	"github.com/kubelive/kubelive/internal/reflector"
+	"github.com/kubelive/kubelive/internal/wire"
+)
+
+// SlotID names one object of an entry for as long as it exists: an update
+// keeps the slot, a relist that finds the object unchanged keeps it, a
+// delete frees it for good (slots are never reused within an entry).
+type SlotID uint32
+
+// Item is one object in a snapshot. Items are immutable: a change makes a
+// new *Item in the same slot, and an unchanged object keeps the same *Item
+// across snapshots (pointer identity mirrors JS object identity).
+type Item struct {
+	Slot    SlotID
+	Cluster string
+	wire.Item
+}
+
+// ListStatus is the condition of one list of a query.
+type ListStatus struct {
+	ListRef
+	Phase           reflector.Phase
+	Since           time.Time // when Phase began
+	LastEvent       time.Time // the last watch event or bookmark; zero before any
+	ResourceVersion string    // the resume point
+	Err             error     // why, for PhaseError and PhaseReconnecting
+	// Deleted is set for an object query whose object was deleted: Items
+	// is empty and this is not an error (W9).
+	Deleted bool
+}
+
+// Snapshot is the state of an entry at one Version. It is immutable.
+type Snapshot struct {
+	Key     Key
+	Version uint64
+	// Items are ordered by namespace, then name, then cluster (then uid).
+	Items     []*Item
+	Lists     []ListStatus // in the key's list order
+	UpdatedAt time.Time    // when Version was made (zero for version 0)
+}
+
+// Object returns the object of an object query, nil when there is none.
+func (s *Snapshot) Object() *Item {
+	if len(s.Items) == 0 {
+		return nil
+	}
+	return s.Items[0]
+}
+
+// Delta takes a subscriber from version From to Version. It is immutable and
+// shared by every subscriber.
+type Delta struct {
+	Key           Key
+	From, Version uint64
+	// Order is the complete new order of slots when objects were added or
+	// removed since From; nil when the order did not change.
+	Order []SlotID
+	// Changed are the objects added or modified since From, in no order.
+	Changed []*Item
+	// Removed are the slots deleted since From.
+	Removed   []SlotID
+	Lists     []ListStatus
+	UpdatedAt time.Time
+}
+
+// Scheduler runs a flush later: requestAnimationFrame in the browser, a
+// manual queue in tests. Schedule must not run f synchronously.
+type Scheduler interface {
+	Schedule(f func())
+}
+
+// Target is one list the cache asks a Source to serve.
+type Target struct {
+	ListRef
+	Endpoint Endpoint
+	// Params are the query's params without the selectors, which the
+	// Reflector passes in ListOptions and WatchOptions.
+	Params []Param
+}
+
+// Source makes the ListerWatcher of each list (over fetch and WebSockets in
+// the browser, over the multiplexer later).
+type Source interface {
+	ListerWatcher(t Target) reflector.ListerWatcher
+}
+
+// Config configures a Cache. Source, Clock and Scheduler are required.
+type Config struct {
+	Source    Source
+	Clock     clock.Clock
+	Scheduler Scheduler
+	// GCTime keeps an entry's data after its last subscriber left
+	// (default 5 min).
+	GCTime time.Duration
+	// Debounce delays stopping the watches after the last subscriber left
+	// (default 100 ms).
+	Debounce time.Duration
+	// MaxPending bounds the changes an entry tracks between two flushes
+	// (default 10,000). Past it the entry drops the tracking and its next
+	// flush diffs every object (a resync), so nothing is ever lost.
+	MaxPending int
+	// Rand, WatchList and PageSize are passed to every Reflector.
+	Rand      func() float64
+	WatchList bool
+	PageSize  int64
+	// OnListenerPanic reports a subscriber that panicked; the others still run.
+	OnListenerPanic func(key Key, recovered any)
+}
+
+// Stats counts what a cache holds.
+type Stats struct {
+	Entries  int // entries, subscribed or kept for gcTime
+	Watching int // entries whose watches run
+	Lists    int // lists of the running entries
+	Resyncs  int // flushes that diffed a whole entry after an overflow
+}
+
+// Stale reports whether a live list has heard nothing from the server (no
+// event, no bookmark) for longer than threshold at now. A quiet list gets a
+// bookmark about once a minute from a real API server.
+func (s ListStatus) Stale(now time.Time, threshold time.Duration) bool {
+	last := s.LastEvent
+	if s.Since.After(last) {
+		last = s.Since
+	}
+	return s.Phase == reflector.PhaseLive && now.Sub(last) > threshold
+}

@@ -1,0 +1,75 @@
+package reflector
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kubelive/kubelive/internal/wire"
+)
+
+// list performs a LIST (or the GET of Config.Object) at r.listFrom and
+// replaces the Store's content with the result.
+func (r *Reflector) list(ctx context.Context) error {
+	opts := ListOptions{ResourceVersion: r.listFrom, LabelSelector: r.cfg.LabelSelector, FieldSelector: r.cfg.FieldSelector}
+	if opts.ResourceVersion != "" {
+		opts.ResourceVersionMatch = "NotOlderThan"
+	}
+	if r.cfg.Object != "" {
+		return r.get(ctx, opts)
+	}
+	opts.Limit = r.cfg.PageSize
+	var items []wire.Item
+	for {
+		body, err := r.cfg.ListerWatcher.List(ctx, opts)
+		if err != nil {
+			return fmt.Errorf("list %s at %q: %w", r.cfg.Name, opts.ResourceVersion, err)
+		}
+		l, err := wire.ScanList(body)
+		if err != nil {
+			return fmt.Errorf("list %s: %w: %w", r.cfg.Name, ErrMalformed, err)
+		}
+		if l.Status != nil {
+			return fmt.Errorf("list %s at %q: %w", r.cfg.Name, opts.ResourceVersion, statusError(l.Status))
+		}
+		if items == nil {
+			items = l.Items
+		} else {
+			items = append(items, l.Items...)
+		}
+		if l.Continue == "" || opts.Limit == 0 {
+			if l.ResourceVersion == "" {
+				return fmt.Errorf("list %s: %w: no metadata.resourceVersion", r.cfg.Name, ErrMalformed)
+			}
+			r.replace(items, l.ResourceVersion)
+			return nil
+		}
+		// Later pages are read from the first page's snapshot: the token
+		// carries it, and the RV must be unset.
+		opts.Continue, opts.ResourceVersion, opts.ResourceVersionMatch = l.Continue, "", ""
+	}
+}
+
+// get reads the one object of Config.Object.
+func (r *Reflector) get(ctx context.Context, opts ListOptions) error {
+	opts.Name, opts.LabelSelector, opts.FieldSelector = r.cfg.Object, "", ""
+	body, err := r.cfg.ListerWatcher.List(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("get %s: %w", r.cfg.Name, err)
+	}
+	it, st, err := wire.ScanObject(body)
+	if err != nil {
+		return fmt.Errorf("get %s: %w: %w", r.cfg.Name, ErrMalformed, err)
+	}
+	if st != nil {
+		return fmt.Errorf("get %s: %w", r.cfg.Name, statusError(st))
+	}
+	r.replace([]wire.Item{it}, it.ResourceVersion)
+	return nil
+}
+
+// replace hands the Store a complete list, current at rv.
+func (r *Reflector) replace(items []wire.Item, rv string) {
+	r.cfg.Store.Replace(items, rv)
+	r.rv, r.needList, r.listFrom, r.hasData = rv, false, "", true
+	r.setStatus(PhaseLive, nil)
+}

@@ -1,0 +1,291 @@
+package reflector_test
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubelive/kubelive/internal/reflector"
+	rt "github.com/kubelive/kubelive/internal/reflector/reflectortest"
+	"github.com/kubelive/kubelive/internal/transport"
+)
+
+func TestListThenWatch(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) { c.LabelSelector = "app=web" })
+	assert.Equal(t, reflector.PhaseLoading, h.r.Status().Phase)
+	lc := h.listed("r10", obj("a", "1"), obj("b", "2"))
+	assert.Equal(t, reflector.ListOptions{LabelSelector: "app=web"}, lc.Opts, "the first LIST is a consistent read")
+	_, opts := h.watching("r10")
+	assert.True(t, opts.AllowWatchBookmarks)
+	assert.Equal(t, "app=web", opts.LabelSelector)
+	assert.Equal(t, int64(450), opts.TimeoutSeconds, "300 + 0.5*301")
+	assert.False(t, opts.SendInitialEvents)
+	st := h.status(reflector.PhaseLive)
+	assert.Equal(t, "r10", st.ResourceVersion)
+}
+
+func TestTimeoutSpread(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		rnd  float64
+		want int64
+	}{{"low", 0, 300}, {"high", 0.9999, 600}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, func(c *reflector.Config) { c.Rand = func() float64 { return tc.rnd } })
+			h.listed("1")
+			_, opts := h.watching("1")
+			assert.Equal(t, tc.want, opts.TimeoutSeconds)
+		})
+	}
+}
+
+func TestEvents(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		frame []byte
+		op    string // "" when the store must not be called
+		rv    string // resume point afterwards
+	}{
+		{"added", rt.Event("ADDED", obj("c", "11")), "upsert", "11"},
+		{"modified", rt.Event("MODIFIED", obj("a", "12")), "upsert", "12"},
+		{"deleted", rt.Event("DELETED", obj("b", "13")), "delete", "13"},
+		{"bookmark", rt.BookmarkEvent("14", false), "bookmark", "14"},
+		{"opaque non-numeric rv", rt.Event("MODIFIED", obj("a", "etcd:Zz/9+==")), "upsert", "etcd:Zz/9+=="},
+		{"unknown type skipped", []byte(`{"type":"SURPRISE","object":{}}`), "", "10"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, nil)
+			h.listed("10", obj("a", "1"), obj("b", "2"))
+			w, _ := h.watching("10")
+			h.clk.Advance(3 * time.Second)
+			w.Push(tc.frame)
+			if tc.op != "" {
+				c := h.store.Next(t)
+				assert.Equal(t, tc.op, c.Op)
+				assert.Equal(t, tc.rv, c.RV)
+			}
+			w.End(&transport.CloseError{Code: transport.CloseNormal})
+			h.watching(tc.rv)
+			assert.Zero(t, h.store.Pending())
+		})
+	}
+}
+
+func TestResumeAfterDrop(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	h.listed("10")
+	w, _ := h.watching("10")
+	w.Push(rt.Event("ADDED", obj("a", "11")), rt.Event("MODIFIED", obj("a", "12")))
+	h.call("upsert", "11", "a")
+	h.call("upsert", "12", "a")
+	assert.Equal(t, h.clk.Now(), h.r.Status().LastEvent)
+	w.End(io.EOF) // a dropped stream with events: resume at once, no backoff
+	w2, _ := h.watching("12")
+	assert.Zero(t, h.clk.Pending(), "a healthy watch resumes without waiting")
+	w2.Bookmark("20")
+	h.call("bookmark", "20")
+	w2.End(&transport.CloseError{Code: transport.CloseAbnormal})
+	h.watching("20")
+	assert.Zero(t, h.lw.Pending(), "no relist")
+}
+
+func TestShortWatchBacksOff(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	h.listed("10")
+	w, _ := h.watching("10")
+	w.End(&transport.CloseError{Code: transport.CloseNormal})
+	assert.Equal(t, 400*time.Millisecond, h.armed(), "a watch closed in under a second with no events is a failure")
+	st := h.status(reflector.PhaseReconnecting)
+	assert.ErrorIs(t, st.Err, reflector.ErrWatchTooShort)
+	h.clk.Advance(400 * time.Millisecond)
+	w2, _ := h.watching("10")
+	w2.End(io.EOF)
+	assert.Equal(t, 800*time.Millisecond, h.armed(), "backoff grows")
+}
+
+func TestExpiredRelistsAtLastRV(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	h.listed("10", obj("a", "1"))
+	w, _ := h.watching("10")
+	w.Modify(obj("a", "15"))
+	h.call("upsert", "15", "a")
+	w.Error(410, "Expired")
+	w.WaitClosed(t)
+	lc := h.listed("30", obj("a", "15"), obj("b", "29"))
+	assert.Equal(t, reflector.ListOptions{ResourceVersion: "15", ResourceVersionMatch: "NotOlderThan"}, lc.Opts)
+	h.watching("30")
+	assert.Zero(t, h.clk.Pending(), "the relist does not wait")
+}
+
+func TestExpiredRelistExpiredToo(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		fail func(*rt.ListCall)
+	}{
+		{"410 error", func(lc *rt.ListCall) { lc.Fail(rt.APIError(410, "Expired")) }},
+		{"Status body", func(lc *rt.ListCall) { lc.Reply([]byte(rt.StatusJSON(410, "Gone"))) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, nil)
+			h.listed("10")
+			w, _ := h.watching("10")
+			w.Bookmark("12")
+			h.call("bookmark", "12")
+			w.Error(410, "Expired")
+			lc := h.lw.NextList(t)
+			assert.Equal(t, "12", lc.Opts.ResourceVersion)
+			tc.fail(lc)
+			lc2 := h.listed("40", obj("a", "39"))
+			assert.Equal(t, reflector.ListOptions{}, lc2.Opts, "then relist with the RV unset")
+			h.watching("40")
+		})
+	}
+}
+
+func TestPermanentErrorsStop(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		run  func(h *harness)
+	}{
+		{"403 on list", func(h *harness) { h.lw.NextList(h.t).Fail(rt.APIError(403, "Forbidden")) }},
+		{"401 watch handshake", func(h *harness) {
+			h.listed("1")
+			h.lw.NextWatch(h.t).Fail(&transport.HandshakeError{Status: 401, Err: io.EOF})
+		}},
+		{"404 ERROR event", func(h *harness) {
+			h.listed("1")
+			w, _ := h.watching("1")
+			w.Error(404, "NotFound")
+		}},
+		{"403 Status body", func(h *harness) { h.lw.NextList(h.t).Reply([]byte(rt.StatusJSON(403, "Forbidden"))) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, nil)
+			tc.run(h)
+			err := h.wait()
+			require.Error(t, err)
+			assert.True(t, reflector.Permanent(err), "%v", err)
+			st := h.r.Status()
+			assert.Equal(t, reflector.PhaseError, st.Phase)
+			assert.Equal(t, err, st.Err)
+			assert.Zero(t, h.lw.Pending(), "no retry")
+			assert.Zero(t, h.clk.Pending())
+		})
+	}
+}
+
+func TestRetryableErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		trigger func(w *rt.Watch)
+		is      error
+	}{
+		{"500 ERROR event", func(w *rt.Watch) { w.Error(500, "InternalError") }, nil},
+		{"malformed frame", func(w *rt.Watch) { w.Push([]byte(`{"type":"ADDED","object":{"metadata":`)) }, reflector.ErrMalformed},
+		{"ERROR without Status", func(w *rt.Watch) { w.Push([]byte(`{"type":"ERROR","object":{"kind":"Pod"}}`)) }, reflector.ErrMalformed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, nil)
+			h.listed("10")
+			w, _ := h.watching("10")
+			w.Add(obj("a", "11"))
+			h.call("upsert", "11", "a")
+			tc.trigger(w)
+			w.WaitClosed(t)
+			assert.Equal(t, 400*time.Millisecond, h.armed())
+			st := h.status(reflector.PhaseError)
+			require.Error(t, st.Err)
+			if tc.is != nil {
+				assert.ErrorIs(t, st.Err, tc.is)
+			}
+			assert.NotContains(t, st.Err.Error(), `"metadata"`, "errors never hold payloads")
+			h.clk.Advance(400 * time.Millisecond)
+			h.watching("11")
+			h.status(reflector.PhaseLive)
+		})
+	}
+}
+
+func TestListFailureRetries(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	h.lw.NextList(t).Fail(rt.APIError(503, "ServiceUnavailable"))
+	assert.Equal(t, 400*time.Millisecond, h.armed())
+	st := h.status(reflector.PhaseError)
+	assert.Contains(t, st.Err.Error(), "list demo/shop pods")
+	h.clk.Advance(400 * time.Millisecond)
+	h.listed("5")
+	h.watching("5")
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		at   func(h *harness) *rt.Watch
+	}{
+		{"while listing", func(h *harness) *rt.Watch { h.lw.NextList(h.t); return nil }},
+		{"while watching", func(h *harness) *rt.Watch { h.listed("1"); w, _ := h.watching("1"); return w }},
+		{"while backing off", func(h *harness) *rt.Watch {
+			h.lw.NextList(h.t).Fail(io.ErrUnexpectedEOF)
+			h.armed()
+			return nil
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, nil)
+			w := tc.at(h)
+			assert.ErrorIs(t, h.stop(), context.Canceled)
+			if w != nil {
+				w.WaitClosed(t)
+			}
+			assert.Zero(t, h.clk.Pending(), "no timer left")
+		})
+	}
+}
+
+func TestResumeFromCachedRV(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) { c.ResourceVersion = "77" })
+	assert.Equal(t, reflector.PhaseReconnecting, h.r.Status().Phase)
+	h.watching("77")
+	h.status(reflector.PhaseLive)
+	assert.Zero(t, h.lw.Pending(), "no LIST when the store already holds the list")
+}
+
+func TestPaging(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) { c.PageSize = 2 })
+	lc := h.lw.NextList(t)
+	assert.Equal(t, int64(2), lc.Opts.Limit)
+	lc.Reply([]byte(`{"metadata":{"resourceVersion":"9","continue":"tok"},"items":[` + obj("a", "1").JSON() + "," + obj("b", "2").JSON() + "]}"))
+	lc2 := h.lw.NextList(t)
+	assert.Equal(t, reflector.ListOptions{Limit: 2, Continue: "tok"}, lc2.Opts)
+	lc2.Reply(rt.ListBody("9", obj("c", "3")))
+	h.call("replace", "9", "a", "b", "c")
+	h.watching("9")
+}

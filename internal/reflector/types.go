@@ -1,0 +1,200 @@
+// Package reflector keeps one Kubernetes list in sync with the API server,
+// the way client-go's Reflector does: LIST, then WATCH from the list's
+// resourceVersion with bookmarks; resume from the last event or bookmark
+// after a drop; on 410 Expired relist (at the last resourceVersion, then
+// unset) and hand the store the whole list to diff; stop on 401/403/404.
+//
+// The Reflector knows nothing of its consumer: it talks to the server through
+// a ListerWatcher and writes to a Store. It never decodes objects: events are
+// read with internal/wire and objects stay raw bytes.
+package reflector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kubelive/kubelive/internal/transport"
+	"github.com/kubelive/kubelive/internal/wire"
+)
+
+// ListOptions are the parameters of one LIST (or GET) request.
+type ListOptions struct {
+	// Name, when set, asks for a GET of that one object instead of a LIST;
+	// the body is then the object itself (or a Status).
+	Name            string
+	ResourceVersion string // "" asks for a consistent read
+	// ResourceVersionMatch is "NotOlderThan" when ResourceVersion is set.
+	ResourceVersionMatch string
+	LabelSelector        string
+	FieldSelector        string
+	Limit                int64  // page size; 0 for no paging
+	Continue             string // the previous page's continue token
+}
+
+// WatchOptions are the parameters of one WATCH request.
+type WatchOptions struct {
+	ResourceVersion     string
+	AllowWatchBookmarks bool
+	TimeoutSeconds      int64
+	// SendInitialEvents with ResourceVersionMatch "NotOlderThan" asks the
+	// server to stream the current state first (WatchList).
+	SendInitialEvents    bool
+	ResourceVersionMatch string
+	LabelSelector        string
+	FieldSelector        string
+}
+
+// ListerWatcher talks to the API server for one list. Errors carrying an
+// HTTP status are *APIError (or *transport.HandshakeError for a refused
+// WebSocket upgrade).
+type ListerWatcher interface {
+	// List returns the raw body of a LIST (or GET, see ListOptions.Name).
+	List(ctx context.Context, opts ListOptions) ([]byte, error)
+	// Watch opens a watch. A watch that fails after the handshake reports
+	// it as an ERROR event, not here.
+	Watch(ctx context.Context, opts WatchOptions) (Watch, error)
+}
+
+// Watch is one open watch stream.
+type Watch interface {
+	// Next blocks until frames arrive and returns all of them, each one raw
+	// watch event. The caller keeps the frames: implementations must not
+	// reuse their memory. It returns *transport.CloseError or io.EOF when the
+	// server ended the watch, or ctx.Err().
+	Next(ctx context.Context) ([][]byte, error)
+	// Close ends the watch; it is idempotent.
+	Close()
+}
+
+// Store receives the list. A Reflector calls it from one goroutine at a
+// time, in the order events arrived. Implementations must apply each call in
+// O(1) (Replace: O(n)) and treat an object whose resourceVersion equals the
+// stored one as unchanged (W3: duplicates change nothing).
+type Store interface {
+	// Replace sets the whole list after a LIST (or the initial events of a
+	// WatchList). Objects whose uid and resourceVersion are unchanged must
+	// keep their identity.
+	Replace(items []wire.Item, rv string)
+	// Upsert adds or updates the object with that uid (ADDED, MODIFIED).
+	Upsert(it wire.Item)
+	// Delete removes the object with that uid (DELETED).
+	Delete(it wire.Item)
+	// Bookmark records that the list is complete up to rv.
+	Bookmark(rv string)
+}
+
+// Phase is a list's condition.
+type Phase int
+
+// Phases of a list.
+const (
+	// PhaseLoading: no data yet.
+	PhaseLoading Phase = iota
+	// PhaseLive: the data is current and a watch is open.
+	PhaseLive
+	// PhaseReconnecting: the watch ended or cannot open; the data is kept
+	// and the Reflector retries.
+	PhaseReconnecting
+	// PhaseStale: the data is known to lag the server (set by consumers,
+	// e.g. when their pending set overflowed).
+	PhaseStale
+	// PhaseError: the server refused a request or sent an ERROR; Status.Err
+	// says why. The Reflector retries unless the error is permanent.
+	PhaseError
+)
+
+func (p Phase) String() string {
+	switch p {
+	case PhaseLoading:
+		return "loading"
+	case PhaseLive:
+		return "live"
+	case PhaseReconnecting:
+		return "reconnecting"
+	case PhaseStale:
+		return "stale"
+	case PhaseError:
+		return "error"
+	}
+	return fmt.Sprintf("Phase(%d)", int(p))
+}
+
+// Status describes a list at one moment.
+type Status struct {
+	Phase Phase
+	Since time.Time // when Phase began
+	// LastEvent is when the last batch of watch events (bookmarks included)
+	// arrived; zero before the first. A consumer calls the list stale when
+	// it is older than its threshold.
+	LastEvent       time.Time
+	ResourceVersion string // the resume point
+	Err             error  // why, in PhaseError and PhaseReconnecting
+}
+
+// APIError is a failure the API server reported with an HTTP status.
+type APIError struct {
+	Code   int          // HTTP status, e.g. 403, 410
+	Status *wire.Status // the body, when it was a Status
+}
+
+func (e *APIError) Error() string {
+	if e.Status == nil {
+		return fmt.Sprintf("HTTP %d", e.Code)
+	}
+	if e.Status.Message == "" {
+		return fmt.Sprintf("HTTP %d: %s", e.Code, e.Status.Reason)
+	}
+	return fmt.Sprintf("HTTP %d: %s: %s", e.Code, e.Status.Reason, e.Status.Message)
+}
+
+// Sentinel errors.
+var (
+	// ErrWatchTooShort: a watch ended in under a second without any event;
+	// it counts as a failure for backoff.
+	ErrWatchTooShort = errors.New("watch closed in under a second with no events")
+	// ErrWatchListUnsupported: the server does not support sendInitialEvents;
+	// the Reflector falls back to LIST.
+	ErrWatchListUnsupported = errors.New("sendInitialEvents not supported")
+	// ErrMalformed: a LIST body or watch frame could not be read; the Reflector
+	// retries with backoff (resuming a watch from the last good event).
+	ErrMalformed = errors.New("malformed response")
+)
+
+// statusError turns a Status into an *APIError.
+func statusError(st *wire.Status) *APIError {
+	code := st.Code
+	if code == 0 && st.Expired() {
+		code = 410
+	}
+	return &APIError{Code: code, Status: st}
+}
+
+// Expired reports whether err says the resourceVersion is too old (410,
+// reason Expired or Gone).
+func Expired(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && (ae.Code == 410 || ae.Status.Expired())
+}
+
+// Permanent reports whether retrying cannot help: 401, 403, 404 from a LIST,
+// a GET, an ERROR event or a WebSocket handshake.
+func Permanent(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Code == 401 || ae.Code == 403 || ae.Code == 404
+	}
+	return transport.Permanent(err)
+}
+
+// clientError reports a 4xx other than 410 (used to detect a server that
+// refuses sendInitialEvents).
+func clientError(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Code >= 400 && ae.Code < 500 && ae.Code != 410
+	}
+	var he *transport.HandshakeError
+	return errors.As(err, &he) && he.Status >= 400 && he.Status < 500 && he.Status != 410
+}

@@ -1,0 +1,142 @@
+package reflector
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kubelive/kubelive/internal/wire"
+)
+
+// watch opens a watch from r.rv and applies its events until it ends. With
+// initial set it is a WatchList: it asks for sendInitialEvents from
+// r.listFrom, collects the initial ADDED events, replaces the Store at the
+// initial-events-end bookmark, then goes on as a plain watch.
+//
+// It returns nil when the server ended a healthy watch (resume at once), and
+// otherwise an error for Run to classify.
+func (r *Reflector) watch(ctx context.Context, initial bool) error {
+	opts := WatchOptions{
+		ResourceVersion:     r.rv,
+		AllowWatchBookmarks: true,
+		TimeoutSeconds:      r.timeoutSeconds(),
+		LabelSelector:       r.cfg.LabelSelector,
+		FieldSelector:       r.fieldSelector(),
+	}
+	if initial {
+		opts.ResourceVersion, opts.SendInitialEvents, opts.ResourceVersionMatch = r.listFrom, true, "NotOlderThan"
+	}
+	start := r.cfg.Clock.Now()
+	w, err := r.cfg.ListerWatcher.Watch(ctx, opts)
+	if err != nil {
+		if initial && clientError(err) && !Permanent(err) {
+			return fmt.Errorf("watch %s: %w: %w", r.cfg.Name, ErrWatchListUnsupported, err)
+		}
+		return fmt.Errorf("watch %s from %q: %w", r.cfg.Name, opts.ResourceVersion, err)
+	}
+	defer w.Close()
+	if !initial {
+		r.setStatus(PhaseLive, nil)
+	}
+	wl := watchList{active: initial}
+	events := 0
+	for {
+		frames, err := w.Next(ctx)
+		for _, f := range frames {
+			events++
+			if err := r.handle(f, &wl); err != nil {
+				r.batchDone()
+				return err
+			}
+		}
+		if len(frames) > 0 {
+			r.batchDone()
+		}
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if wl.active {
+			return fmt.Errorf("watch %s: %w: the watch ended before the initial events did: %w", r.cfg.Name, ErrWatchListUnsupported, err)
+		}
+		up := r.cfg.Clock.Now().Sub(start)
+		if events == 0 && up < time.Second {
+			return fmt.Errorf("watch %s from %q: %w: %w", r.cfg.Name, opts.ResourceVersion, ErrWatchTooShort, err)
+		}
+		r.backoff.Healthy(up)
+		r.setStatus(PhaseReconnecting, nil)
+		return nil
+	}
+}
+
+// watchList is the state of a WatchList's initial phase.
+type watchList struct {
+	active bool        // waiting for the initial-events-end bookmark
+	items  []wire.Item // the initial ADDED objects so far
+}
+
+// handle applies one frame. Invariant: r.rv is the resourceVersion of the
+// last event applied (never advanced during a WatchList's initial phase,
+// whose events are unordered).
+func (r *Reflector) handle(frame []byte, wl *watchList) error {
+	ev, err := wire.ScanEvent(frame)
+	if err != nil {
+		return fmt.Errorf("watch %s after %q: %w: %w", r.cfg.Name, r.rv, ErrMalformed, err)
+	}
+	if ev.Status != nil {
+		ae := statusError(ev.Status)
+		if wl.active && clientError(ae) && !Permanent(ae) {
+			return fmt.Errorf("watch %s: %w: %w", r.cfg.Name, ErrWatchListUnsupported, ae)
+		}
+		return fmt.Errorf("watch %s after %q: %w", r.cfg.Name, r.rv, ae)
+	}
+	if wl.active {
+		switch {
+		case ev.Type == wire.Added:
+			wl.items = append(wl.items, ev.Item())
+		case ev.Type == wire.Bookmark && ev.InitialEventsEnd:
+			r.replace(wl.items, ev.ResourceVersion)
+			*wl = watchList{}
+		case ev.Type == wire.Modified || ev.Type == wire.Deleted:
+			// A server that ignores sendInitialEvents streams on from
+			// "now" without ever ending the initial phase.
+			return fmt.Errorf("watch %s: %w: %s before the initial events ended", r.cfg.Name, ErrWatchListUnsupported, ev.Type)
+		}
+		return nil
+	}
+	switch ev.Type {
+	case wire.Added, wire.Modified:
+		r.cfg.Store.Upsert(ev.Item())
+	case wire.Deleted:
+		r.cfg.Store.Delete(ev.Item())
+	case wire.Bookmark:
+		r.cfg.Store.Bookmark(ev.ResourceVersion)
+	case wire.Error:
+		return fmt.Errorf("watch %s after %q: %w: ERROR event without a Status", r.cfg.Name, r.rv, ErrMalformed)
+	default:
+		return nil // an unknown type: skipped, the resume point stays
+	}
+	r.rv = ev.ResourceVersion
+	return nil
+}
+
+// batchDone records a batch of events: its time and the new resume point.
+func (r *Reflector) batchDone() {
+	now := r.cfg.Clock.Now()
+	r.mu.Lock()
+	r.status.LastEvent, r.status.ResourceVersion = now, r.rv
+	r.mu.Unlock()
+}
+
+// fieldSelector adds metadata.name=<Object> to the configured selector.
+func (r *Reflector) fieldSelector() string {
+	if r.cfg.Object == "" {
+		return r.cfg.FieldSelector
+	}
+	if r.cfg.FieldSelector == "" {
+		return "metadata.name=" + r.cfg.Object
+	}
+	return r.cfg.FieldSelector + ",metadata.name=" + r.cfg.Object
+}

@@ -72,6 +72,15 @@ func (e Endpoint) URL(cluster, path string) string {
 	return e.Base + "/clusters/" + url.PathEscape(cluster) + "/" + path
 }
 
+// HTTPURL is URL with the http(s) scheme, for fetch.
+func (e Endpoint) HTTPURL(cluster, path string) string {
+	u := e.URL(cluster, path)
+	if strings.HasPrefix(u, "wss://") {
+		return "https://" + strings.TrimPrefix(u, "wss://")
+	}
+	return "http://" + strings.TrimPrefix(u, "ws://")
+}
+
 // Protocols returns the subprotocols to offer, in order: base64.binary.k8s.io
 // (unless the caller already offers it), the caller's, the bearer protocol
 // when a token is set, the user id protocol when a user id is set.

@@ -94,3 +94,13 @@ func TestAuthProtocols(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, e.AuthProtocols())
 }
+
+func TestHTTPURL(t *testing.T) {
+	t.Parallel()
+	e, err := New("https://h/p", "", "")
+	require.NoError(t, err)
+	assert.Equal(t, "https://h/p/clusters/c/api/v1/pods", e.HTTPURL("c", "api/v1/pods"))
+	e, err = New("ws://h", "", "")
+	require.NoError(t, err)
+	assert.Equal(t, "http://h/x", e.HTTPURL("", "x"))
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
 	"github.com/kubelive/kubelive/internal/registry"
@@ -30,6 +31,8 @@ type Deps struct {
 	Endpoint endpoint.Endpoint
 	Dialer   transport.Dialer
 	Clock    clock.Clock
+	Cache    *cache.Cache
+	Frames   *browser.FrameScheduler
 }
 
 // Bridge is the JS-facing API of one client.
@@ -46,11 +49,17 @@ type Bridge struct {
 	// the map when its stream is cancelled, by JS or by Close.
 	streams    map[uint64]streamHandle
 	nextStream uint64
+	// views and watchers of live lists; see view.
+	views       map[cache.Key]*view
+	watchers    map[uint64]*view
+	nextWatcher uint64
+	cache       *cache.Cache
 }
 
 // New returns a Bridge over d.
 func New(d Deps) *Bridge {
-	return &Bridge{shim: d.Shim, funcs: d.Funcs, reg: d.Registry, deps: d, streams: map[uint64]streamHandle{}}
+	return &Bridge{shim: d.Shim, funcs: d.Funcs, reg: d.Registry, deps: d, cache: d.Cache,
+		streams: map[uint64]streamHandle{}, views: map[cache.Key]*view{}, watchers: map[uint64]*view{}}
 }
 
 // Decoder returns the registry decoder for browser frames: JSON keys get
@@ -98,6 +107,11 @@ func (b *Bridge) Export() (safejs.Value, error) {
 		"write":       b.write,
 		"resize":      b.resize,
 		"closeStdin":  b.closeStdin,
+		"watchList":   func(args []safejs.Value) any { return b.watchList(args, false) },
+		"watchObject": func(args []safejs.Value) any { return b.watchList(args, true) },
+		"unwatch":     b.unwatch,
+		"getList":     b.getList,
+		"listKey":     b.listKey,
 	}
 	for name, m := range methods {
 		m := m
@@ -134,6 +148,12 @@ func (b *Bridge) Close() {
 		st.Cancel()
 	}
 	b.reg.Close()
+	if b.cache != nil {
+		b.cache.Close()
+	}
+	if b.deps.Frames != nil {
+		b.deps.Frames.Close()
+	}
 	for _, fn := range fns {
 		b.funcs.Release(fn)
 	}
@@ -192,6 +212,16 @@ type statsJSON struct {
 	BrowserSockets browser.SocketCounts `json:"browserSockets"`
 	Funcs          int64                `json:"funcs"`
 	Streams        int                  `json:"streams"`
+	Cache          cacheJSON            `json:"cache"`
+}
+
+type cacheJSON struct {
+	Entries  int `json:"entries"`
+	Watching int `json:"watching"`
+	Lists    int `json:"lists"`
+	Resyncs  int `json:"resyncs"`
+	Views    int `json:"views"`
+	Watchers int `json:"watchers"`
 }
 
 // stats() -> a plain object, built as one JSON string (one crossing).
@@ -213,7 +243,12 @@ func (b *Bridge) stats([]safejs.Value) any {
 	st.Funcs = b.funcs.Live()
 	b.mu.Lock()
 	st.Streams = len(b.streams)
+	st.Cache.Views, st.Cache.Watchers = len(b.views), len(b.watchers)
 	b.mu.Unlock()
+	if b.cache != nil {
+		cs := b.cache.Stats()
+		st.Cache.Entries, st.Cache.Watching, st.Cache.Lists, st.Cache.Resyncs = cs.Entries, cs.Watching, cs.Lists, cs.Resyncs
+	}
 	text, err := json.Marshal(st)
 	if err != nil {
 		return nil

@@ -5,6 +5,7 @@ package bridge
 import (
 	"github.com/hack-pad/safejs"
 
+	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
 	"github.com/kubelive/kubelive/internal/registry"
@@ -38,7 +39,17 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		Decode:   Decoder(shim),
 		Payload:  transport.PayloadOpaque,
 	})
-	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: dialer, Clock: clock.Real{}})
+	frames, err := browser.NewFrameScheduler(shim, funcs)
+	if err != nil {
+		reg.Close()
+		return nil, safejs.Value{}, err
+	}
+	c := cache.New(cache.Config{
+		Source:    &source{ep: ep, fetch: &browser.Fetcher{Shim: shim, Funcs: funcs}, dialer: dialer},
+		Clock:     clock.Real{},
+		Scheduler: frames,
+	})
+	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: dialer, Clock: clock.Real{}, Cache: c, Frames: frames})
 	api, err := b.Export()
 	if err != nil {
 		return nil, safejs.Value{}, err

@@ -16,6 +16,9 @@ import (
 //go:embed shim.js
 var shimSource string
 
+//go:embed lists.js
+var listsSource string
+
 // Shim is the JS half of the adapter (shim.js), evaluated once per client.
 type Shim struct {
 	v   safejs.Value
@@ -28,7 +31,7 @@ func NewShim() (*Shim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shim: %w", err)
 	}
-	factory, err := fnCtor.New(shimSource)
+	factory, err := fnCtor.New(shimSource + listsSource + "\nreturn shim;\n")
 	if err != nil {
 		return nil, fmt.Errorf("shim: compile: %w", err)
 	}

@@ -142,6 +142,39 @@ const shim = {
       s.ws.close();
     }
   },
+  // get fetches url (GET) and calls done(status, Uint8Array body, error)
+  // exactly once, even when aborted. It returns the AbortController.
+  get(url, token, done) {
+    const ctl = new AbortController();
+    const headers = token ? { Authorization: 'Bearer ' + token } : {};
+    fetch(url, { headers, signal: ctl.signal, credentials: 'same-origin' })
+      .then(async (r) => done(r.status, new Uint8Array(await r.arrayBuffer()), ''))
+      .catch((e) => done(0, null, String((e && e.message) || e)));
+    return ctl;
+  },
+  // entries returns [[name, String(value)], ...] of a plain object.
+  entries(o) {
+    return o && typeof o === 'object' ? Object.entries(o).map(([k, v]) => [k, String(v)]) : [];
+  },
+  holder(fn) {
+    return { fn };
+  },
+  abort(ctl) {
+    ctl.abort();
+  },
+  // frame calls h.fn once on the next animation frame, or after 100 ms when
+  // the page is hidden and frames stop. Go clears h.fn before releasing it.
+  frame(h) {
+    let done = false;
+    const run = () => {
+      if (!done) {
+        done = true;
+        if (h.fn) h.fn();
+      }
+    };
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(run);
+    setTimeout(run, 100);
+  },
   // parse decodes a JSON frame, returning BAD instead of throwing.
   parse(d) {
     if (typeof d !== 'string') d = new TextDecoder().decode(d);
@@ -174,4 +207,3 @@ const shim = {
     }
   },
 };
-return shim;

@@ -93,6 +93,47 @@ export class KubeliveClient {
     if (id && !this.#closed) this.#api.cancel(id);
   }
 
+  /**
+   * Keep a list live in the query cache: LIST, then WATCH, resumed and
+   * relisted as needed. onChange(snapshot) runs at most once per animation
+   * frame. Returns an idempotent unwatch function.
+   * query: { lists: [{ cluster, namespace }], endpoint: { group, version, resource }, queryParams }
+   */
+  watchList(query, onChange) {
+    return this.#watch('watchList', query, onChange);
+  }
+
+  /** Keep one object live: { cluster, namespace, name, endpoint }. snapshot.object is null once deleted. */
+  watchObject(query, onChange) {
+    return this.#watch('watchObject', query, onChange);
+  }
+
+  #watch(kind, query, onChange) {
+    if (this.#closed || typeof onChange !== 'function') return noop;
+    const id = this.#api[kind](query ?? {}, onChange);
+    if (!id) return noop;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (!this.#closed) this.#api.unwatch(id);
+    };
+  }
+
+  /**
+   * The current immutable snapshot of a query (or of its key), or null:
+   * { items, resourceVersion, status, errors, lists, updatedAt }. The same
+   * object is returned until the data changes.
+   */
+  getList(keyOrQuery) {
+    return this.#closed ? null : this.#api.getList(keyOrQuery) ?? null;
+  }
+
+  /** The canonical key of a query: equal for queries asking for the same data. */
+  listKey(query) {
+    return this.#closed ? '' : this.#api.listKey(query);
+  }
+
   /** Every socket, subscription and counter the module holds. */
   stats() {
     if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, closed: true };

@@ -52,13 +52,144 @@ export interface Stats {
   browserSockets: { created: number; live: number; wakes: number };
   /** Live streams (stream(), logs(), exec(), attach()). */
   streams: number;
+  cache: { entries: number; watching: number; lists: number; resyncs: number; views: number; watchers: number };
   /** Live js.Funcs held by the module (returns to its start value after cleanups). */
   funcs: number;
+}
+
+export interface ListRef {
+  cluster: string;
+  /** '' or absent: all namespaces (or a cluster-scoped resource). */
+  namespace?: string;
+}
+
+export interface ResourceEndpoint {
+  /** '' for the core group (/api/v1). */
+  group?: string;
+  version: string;
+  resource: string;
+}
+
+export interface ListQuery {
+  lists: ListRef[];
+  endpoint: ResourceEndpoint;
+  /** labelSelector, fieldSelector, ...; never resourceVersion (the cache owns it). */
+  queryParams?: Record<string, string | number | boolean>;
+  onError?: (error: Error) => void;
+}
+
+export interface ObjectQuery {
+  cluster: string;
+  namespace?: string;
+  name: string;
+  endpoint: ResourceEndpoint;
+  onError?: (error: Error) => void;
+}
+
+export type ListPhase = 'loading' | 'live' | 'reconnecting' | 'stale' | 'error';
+
+export interface ListState {
+  cluster: string;
+  namespace: string;
+  status: ListPhase;
+  /** ms since the epoch when status began. */
+  since?: number;
+  /** ms since the epoch of the last event or bookmark. */
+  lastEvent?: number;
+  resourceVersion: string;
+  error?: string;
+  deleted?: boolean;
+}
+
+/** A Kubernetes object as the API server sent it, tagged with its cluster. */
+export type KubeObject = { cluster: string; metadata: { name: string; namespace?: string; uid: string; resourceVersion: string; [k: string]: unknown }; [k: string]: unknown };
+
+export interface ListSnapshot<T = KubeObject> {
+  key: string;
+  version: number;
+  /** Ordered by namespace, then name. Unchanged objects keep their identity across snapshots. */
+  items: readonly T[];
+  /** The resume point of a single list ('' for several: see resourceVersions). */
+  resourceVersion: string;
+  resourceVersions: Record<string, string>;
+  /** The worst status of the lists. */
+  status: ListPhase;
+  errors: readonly { cluster: string; namespace: string; message: string }[];
+  lists: readonly ListState[];
+  /** ms since the epoch. */
+  updatedAt: number;
+  /** watchObject only: the object, or null once deleted. */
+  object?: T | null;
+  deleted?: boolean;
+}
+
+export interface StreamOptions {
+  isJson?: boolean;
+  additionalProtocols?: string[];
+  connectCb?: () => void;
+  failCb?: (error: Error) => void;
+  /** Default: !failCb. */
+  reconnectOnFailure?: boolean;
+  cluster?: string;
+  /** Frames that are not valid JSON (isJson), callbacks that throw. */
+  onError?: (error: Error) => void;
+}
+
+export interface LogLine {
+  text: string;
+  /** RFC 3339 timestamp from the server. */
+  time?: string;
+}
+
+export interface LogOptions {
+  cluster?: string;
+  namespace: string;
+  pod: string;
+  container?: string;
+  tailLines?: number;
+  previous?: boolean;
+  /** Bound of the buffer (oldest lines dropped, counted). */
+  maxLines?: number;
+  onError?: (error: Error) => void;
+  onStatus?: (state: 'connecting' | 'open' | 'waiting' | 'closed' | 'failed') => void;
+}
+
+export interface ExecOptions {
+  cluster?: string;
+  namespace: string;
+  pod: string;
+  container?: string;
+  /** exec only; default ['sh']. */
+  command?: string[];
+  tty?: boolean;
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  onOutput?: (channel: 1 | 2, text: string) => void;
+  onExit?: (code: number, error: Error | null) => void;
+}
+
+export interface ExecSession {
+  /** Returns '' when sent, or why not. */
+  write(data: string | Uint8Array): string;
+  resize(cols: number, rows: number): string;
+  closeStdin(): string;
+  close(): void;
+  onOutput: ((channel: 1 | 2, text: string) => void) | null;
+  onExit: ((code: number, error: Error | null) => void) | null;
 }
 
 export declare class KubeliveClient {
   /** Subscribe to a shared WebSocket; returns an idempotent cleanup. */
   subscribe<T = unknown>(options: SubscribeOptions<T>): () => void;
+  stream(url: string, cb: (frame: unknown) => void, options?: StreamOptions): { cancel(): void; getSocket(): WebSocket | null };
+  logs(options: LogOptions, onLines: (lines: LogLine[], dropped: number) => void): { cancel(): void };
+  exec(options: ExecOptions): ExecSession;
+  attach(options: Omit<ExecOptions, 'command'>): ExecSession;
+  watchList<T = KubeObject>(query: ListQuery, onChange: (snapshot: ListSnapshot<T>) => void): () => void;
+  watchObject<T = KubeObject>(query: ObjectQuery, onChange: (snapshot: ListSnapshot<T>) => void): () => void;
+  getList<T = KubeObject>(keyOrQuery: string | ListQuery | ObjectQuery): ListSnapshot<T> | null;
+  listKey(query: ListQuery | ObjectQuery): string;
   stats(): Stats;
   close(): void;
   readonly closed: boolean;

@@ -1,0 +1,205 @@
+// React hooks over the client. Each is useSyncExternalStore plus a key made
+// from its inputs' values (never their identity); the logic lives in the
+// client, not here.
+import { createContext, useCallback, useContext, useMemo, useRef, useSyncExternalStore } from 'react';
+
+/** Provides the loaded client to the hooks below. */
+export const KubeliveContext = createContext(null);
+
+function useClient(explicit) {
+  const fromContext = useContext(KubeliveContext);
+  return explicit ?? fromContext;
+}
+
+/** stableKey serialises a value with sorted object keys: equal values, equal keys. */
+export function stableKey(value) {
+  return JSON.stringify(value ?? null, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+      : v,
+  );
+}
+
+// useByValue returns a value that changes only when its serialisation does.
+function useByValue(value) {
+  const key = stableKey(value);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  return useMemo(() => value, [key]);
+}
+
+// useLatest keeps the latest callback without resubscribing.
+function useLatest(fn) {
+  const ref = useRef(fn);
+  ref.current = fn;
+  return ref;
+}
+
+const nothing = () => () => {};
+const nullSnapshot = () => null;
+
+/** A live list: the cache's immutable snapshot (null until the first one). */
+export function useKubeList(query, client) {
+  const kl = useClient(client);
+  const q = useByValue(query);
+  const key = useMemo(() => (kl && q ? kl.listKey(q) : ''), [kl, q]);
+  const subscribe = useCallback((cb) => (key ? kl.watchList(q, cb) : () => {}), [kl, q, key]);
+  const get = useCallback(() => (key ? kl.getList(key) : null), [kl, key]);
+  return useSyncExternalStore(key ? subscribe : nothing, key ? get : nullSnapshot, key ? get : nullSnapshot);
+}
+
+/** A live object: snapshot.object (null once deleted). */
+export function useKubeObject(query, client) {
+  const kl = useClient(client);
+  const q = useByValue(query);
+  const key = useMemo(() => (kl && q ? kl.listKey(q) : ''), [kl, q]);
+  const subscribe = useCallback((cb) => (key ? kl.watchObject(q, cb) : () => {}), [kl, q, key]);
+  const get = useCallback(() => (key ? kl.getList(key) : null), [kl, key]);
+  return useSyncExternalStore(key ? subscribe : nothing, key ? get : nullSnapshot, key ? get : nullSnapshot);
+}
+
+// store is a tiny external store for hooks whose state is callback-driven.
+function createStore(initial) {
+  let state = initial;
+  const listeners = new Set();
+  return {
+    get: () => state,
+    set(next) {
+      state = next;
+      for (const l of [...listeners]) l();
+    },
+    subscribe(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  };
+}
+
+/**
+ * One shared WebSocket (seed 000's useWebSocket): messages go to onMessage;
+ * returns the socket status { state, error }.
+ */
+export function useWebSocket({ cluster, url, type, protocols, enabled = true, onMessage, onError }, client) {
+  return useWebSockets({ connections: [{ cluster, url, onMessage }], type, protocols, enabled, onError }, client)[0] ?? null;
+}
+
+/** Several shared WebSockets (seed 000's useWebSockets); returns their statuses. */
+export function useWebSockets({ connections, type, protocols, enabled = true, onError }, client) {
+  const kl = useClient(client);
+  const spec = useByValue({ c: (connections ?? []).map(({ cluster, url }) => ({ cluster, url })), type, protocols, enabled });
+  const handlers = useLatest({ connections, onError });
+  const store = useMemo(() => createStore(spec.c.map(() => null)), [spec]);
+  const subscribe = useCallback(
+    (cb) => {
+      if (!kl || !spec.enabled) return () => {};
+      const unsub = store.subscribe(cb);
+      const cleanups = spec.c.map(({ cluster, url }, i) =>
+        kl.subscribe({
+          cluster,
+          url,
+          type: spec.type,
+          protocols: spec.protocols,
+          onMessage: (m) => handlers.current.connections?.[i]?.onMessage?.(m),
+          onError: (e) => handlers.current.onError?.(e),
+          onStatus: (s) => {
+            const next = store.get().slice();
+            next[i] = s;
+            store.set(next);
+          },
+        }),
+      );
+      return () => {
+        cleanups.forEach((c) => c());
+        unsub();
+      };
+    },
+    [kl, spec, store, handlers],
+  );
+  return useSyncExternalStore(subscribe, store.get, store.get);
+}
+
+/** A followed log: { lines, dropped, status }, bounded by maxLines. */
+export function useLogs(options, client) {
+  const kl = useClient(client);
+  const o = useByValue(options);
+  const store = useMemo(() => createStore({ lines: [], dropped: 0, status: 'connecting' }), [o]);
+  const subscribe = useCallback(
+    (cb) => {
+      if (!kl || !o || o.enabled === false) return () => {};
+      const unsub = store.subscribe(cb);
+      const max = o.maxLines ?? 10000;
+      const { cancel } = kl.logs({ ...o, onStatus: (status) => store.set({ ...store.get(), status }) }, (lines, dropped) => {
+        const all = store.get().lines.concat(lines);
+        store.set({ ...store.get(), lines: all.length > max ? all.slice(all.length - max) : all, dropped });
+      });
+      return () => {
+        cancel();
+        unsub();
+      };
+    },
+    [kl, o, store],
+  );
+  return useSyncExternalStore(subscribe, store.get, store.get);
+}
+
+/**
+ * An exec session: { session, exit, status }. Output goes to onOutput(channel,
+ * text) (write it to a terminal); exit is { code, error } once the process ended.
+ */
+export function useExec(options, onOutput, client) {
+  const kl = useClient(client);
+  const o = useByValue(options);
+  const out = useLatest(onOutput);
+  const store = useMemo(() => createStore({ session: null, exit: null }), [o]);
+  const subscribe = useCallback(
+    (cb) => {
+      if (!kl || !o || o.enabled === false) return () => {};
+      const unsub = store.subscribe(cb);
+      const session = kl.exec({
+        ...o,
+        onOutput: (ch, text) => out.current?.(ch, text),
+        onExit: (code, error) => store.set({ ...store.get(), exit: { code, error } }),
+      });
+      store.set({ session, exit: null });
+      return () => {
+        session.close();
+        unsub();
+      };
+    },
+    [kl, o, store, out],
+  );
+  return useSyncExternalStore(subscribe, store.get, store.get);
+}
+
+/**
+ * The connection state of a list snapshot, re-evaluated every second:
+ * { state: 'loading'|'live'|'reconnecting'|'stale'|'error', since, lastEvent }.
+ * A live list that heard nothing for staleAfterMs is stale.
+ */
+export function useConnectionState(snapshot, staleAfterMs = 150000) {
+  const tick = useMemo(() => {
+    let now = Date.now();
+    return {
+      subscribe(cb) {
+        const t = setInterval(() => {
+          now = Date.now();
+          cb();
+        }, 1000);
+        return () => clearInterval(t);
+      },
+      get: () => now,
+    };
+  }, []);
+  const now = useSyncExternalStore(tick.subscribe, tick.get, tick.get);
+  return useMemo(() => connectionState(snapshot, now, staleAfterMs), [snapshot, now, staleAfterMs]);
+}
+
+/** connectionState is useConnectionState's pure rule, exported for tests. */
+export function connectionState(snapshot, now, staleAfterMs = 150000) {
+  if (!snapshot) return { state: 'loading', since: 0, lastEvent: 0 };
+  const lists = snapshot.lists ?? [];
+  const since = Math.max(0, ...lists.map((l) => l.since ?? 0));
+  const lastEvent = Math.min(...lists.map((l) => l.lastEvent || l.since || now), now);
+  let state = snapshot.status;
+  if (state === 'live' && now - lastEvent > staleAfterMs) state = 'stale';
+  return { state, since, lastEvent };
+}

@@ -1,0 +1,67 @@
+package mux
+
+//go:generate go run -C ../../tools github.com/tinylib/msgp -file ../internal/mux/message.go -o ../internal/mux/message_gen.go -tests=false
+
+//msgp:limit arrays:4096 maps:64
+//msgp:ignore Kind
+
+// Kind is the type of a multiplexer message. The numbers are the msgpack
+// wire values; Kind.String gives Headlamp's JSON type names.
+type Kind uint8
+
+// Kinds of messages. Request and Close go client to server, the others
+// server to client.
+const (
+	KindRequest  Kind = 1
+	KindClose    Kind = 2
+	KindData     Kind = 3
+	KindError    Kind = 4
+	KindStatus   Kind = 5
+	KindComplete Kind = 6
+)
+
+var kindNames = [...]string{"", "REQUEST", "CLOSE", "DATA", "ERROR", "STATUS", "COMPLETE"}
+
+// String returns Headlamp's name of k ("REQUEST", "DATA", ...), or "" for an
+// unknown kind.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return ""
+}
+
+// kindOf maps a Headlamp type name to its Kind; 0 if unknown.
+func kindOf(s string) Kind {
+	for i, n := range kindNames {
+		if i > 0 && n == s {
+			return Kind(i)
+		}
+	}
+	return 0
+}
+
+// Message is one multiplexer message, the same shape on both protocols. On
+// the msgpack protocol it is the msgp-generated envelope itself; on the JSON
+// protocol EncodeJSON/DecodeJSON translate it to Headlamp's object.
+//
+// Invariants: ID is set on every msgpack message and 0 on JSON; Data is the
+// raw payload (a watch event's JSON text, or binary bytes when Binary), never
+// base64 and never JSON-quoted; Data may alias the frame it was decoded from
+// and must not be modified.
+type Message struct {
+	Kind    uint8  `msg:"k"`
+	ID      uint64 `msg:"i,omitempty"`
+	Cluster string `msg:"c,omitempty"`
+	Path    string `msg:"p,omitempty"`
+	Query   string `msg:"q,omitempty"`
+	UserID  string `msg:"u,omitempty"`
+	Data    []byte `msg:"d,omitempty,zerocopy,limit=1073741824"`
+	Binary  bool   `msg:"b,omitempty"`
+	State   string `msg:"s,omitempty"` // STATUS: connecting, connected, error, closed
+	Err     string `msg:"e,omitempty"` // ERROR and STATUS: the error text
+}
+
+// Batch is one msgpack frame: one or more messages, in order. A server packs
+// several DATA messages of one or many subscriptions into one Batch.
+type Batch []Message

@@ -1,0 +1,96 @@
+package mux
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kubelive/kubelive/internal/transport"
+)
+
+// delivery is one decoded message and the listeners it goes to, copied out
+// of the lock.
+type delivery struct {
+	m       Message
+	key     Key
+	members []member
+}
+
+// read receives frames from s until the socket ends, decoding and routing
+// each burst under one lock and delivering it outside the lock, in order.
+func (c *Client) read(ctx context.Context, s *socket) error {
+	var ds []delivery
+	for {
+		frames, err := s.conn.Recv(ctx)
+		if err != nil {
+			return fmt.Errorf("receive: %w", err)
+		}
+		ds = ds[:0]
+		var bad []error
+		c.mu.Lock()
+		current := c.sock == s
+		for _, f := range frames {
+			c.stats.FramesIn++
+			c.stats.BytesIn += uint64(len(f.Data))
+			if !current {
+				continue
+			}
+			msgs, err := c.decode(s, f)
+			if err != nil {
+				bad = append(bad, err)
+				continue
+			}
+			c.stats.MessagesIn += uint64(len(msgs))
+			for i := range msgs {
+				for _, sb := range c.lookupLocked(s.msgpack, &msgs[i]) {
+					if len(sb.members) > 0 {
+						ds = append(ds, delivery{m: msgs[i], key: sb.key, members: append([]member(nil), sb.members...)})
+					}
+				}
+			}
+		}
+		c.mu.Unlock()
+		for _, err := range bad {
+			if c.opts.OnError != nil {
+				_ = guard(func() error { c.opts.OnError(err); return nil })
+			}
+		}
+		for i := range ds {
+			c.deliver(&ds[i])
+		}
+	}
+}
+
+// decode turns one frame into messages; server-bound kinds are dropped.
+func (c *Client) decode(s *socket, f transport.Frame) ([]Message, error) {
+	if s.msgpack && f.Binary {
+		return DecodeMsgp(f.Data, c.opts.MaxFrame)
+	}
+	m, err := DecodeJSON(f.Data, c.opts.MaxFrame)
+	if err != nil {
+		return nil, err
+	}
+	if Kind(m.Kind) == KindComplete {
+		return nil, nil // Headlamp sends one before every DATA; it means nothing
+	}
+	return []Message{m}, nil
+}
+
+func (c *Client) deliver(d *delivery) {
+	switch Kind(d.m.Kind) {
+	case KindData:
+		f := transport.Frame{Binary: d.m.Binary, Size: len(d.m.Data), Data: d.m.Data}
+		for _, m := range d.members {
+			deliverData(m, f, c.opts.OnError)
+		}
+	case KindError:
+		err := &ServerError{Key: d.key, Message: d.m.Err}
+		for _, m := range d.members {
+			reportError(m, err, c.opts.OnError)
+		}
+	case KindStatus:
+		st := Status{State: State(d.m.State), Server: true, Err: d.m.Err}
+		for _, m := range d.members {
+			deliverStatus(m, st, c.opts.OnError)
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package mux
+
+import (
+	"fmt"
+
+	"github.com/kubelive/kubelive/internal/transport"
+)
+
+// State is a subscription's connection state: the socket's own (connecting,
+// open, reconnecting, closed) or, in a Status with Server set, the state the
+// server reports for the key's upstream watch (connecting, connected, error,
+// closed; Headlamp's names).
+type State string
+
+// States.
+const (
+	StateConnecting   State = "connecting"
+	StateOpen         State = "open"
+	StateReconnecting State = "reconnecting"
+	StateClosed       State = "closed"
+	StateConnected    State = "connected" // server: the upstream watch is established
+	StateError        State = "error"     // server: the upstream watch failed
+)
+
+// Status is one state change seen by a subscription.
+type Status struct {
+	State State
+	// Server is set when the state comes from the server's STATUS about this
+	// key's upstream watch rather than from the socket. After a server's
+	// StateClosed the watch is over: the owner resumes it with Restart.
+	Server bool
+	Err    string // why, when the state is an error, a close or a reconnect
+}
+
+// ServerError is an ERROR the server sent for a key; it wraps ErrServer.
+type ServerError struct {
+	Key     Key
+	Message string
+}
+
+func (e *ServerError) Error() string {
+	return fmt.Sprintf("mux: server error on %s: %s", e.Key, e.Message)
+}
+
+func (e *ServerError) Unwrap() error { return ErrServer }
+
+// Stats describes the client for introspection (kl.stats()).
+type Stats struct {
+	State      State
+	Protocol   string // the subprotocol of the open socket
+	Keys       int    // live keys, CLOSE-pending ones included
+	Listeners  int
+	Reconnects int
+	FramesIn   uint64
+	MessagesIn uint64
+	BytesIn    uint64
+}
+
+// Stats returns a snapshot of the client's counters.
+func (c *Client) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.stats
+	st.State, st.Keys, st.Listeners = c.state, len(c.keys), len(c.byID)
+	if c.sock != nil {
+		st.Protocol = c.sock.conn.Protocol()
+	}
+	return st
+}
+
+// guard runs f for a listener, turning a panic into an error.
+func guard(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return f()
+}
+
+// reportError hands err to m.OnError, or to fallback if m has none or its
+// OnError fails itself.
+func reportError(m member, err error, fallback func(error)) {
+	if m.l.OnError != nil {
+		if e := guard(func() error { m.l.OnError(err); return nil }); e == nil {
+			return
+		}
+	}
+	if fallback != nil {
+		_ = guard(func() error { fallback(err); return nil })
+	}
+}
+
+func deliverStatus(m member, s Status, fallback func(error)) {
+	if m.l.OnStatus == nil {
+		return
+	}
+	if err := guard(func() error { m.l.OnStatus(s); return nil }); err != nil {
+		reportError(m, fmt.Errorf("%w: subscription %d status: %w", ErrListenerFailed, m.id, err), fallback)
+	}
+}
+
+func deliverData(m member, f transport.Frame, fallback func(error)) {
+	if m.l.OnData == nil {
+		return
+	}
+	if err := guard(func() error { return m.l.OnData(f) }); err != nil {
+		reportError(m, fmt.Errorf("%w: subscription %d data of %d bytes: %w", ErrListenerFailed, m.id, f.Size, err), fallback)
+	}
+}

@@ -72,9 +72,10 @@ func config(boot safejs.Value) bridge.Config {
 		return bridge.Config{}
 	}
 	return bridge.Config{
-		BaseURL: stringProp(cfg, "baseURL"),
-		Token:   endpoint.Secret(stringProp(cfg, "token")),
-		UserID:  stringProp(cfg, "userId"),
+		BaseURL:     stringProp(cfg, "baseURL"),
+		Token:       endpoint.Secret(stringProp(cfg, "token")),
+		UserID:      stringProp(cfg, "userId"),
+		Multiplexer: stringProp(cfg, "multiplexer"),
 	}
 }
 

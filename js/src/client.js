@@ -11,6 +11,24 @@ export class KubeliveClient {
   /** @param {object} api the object exported by the wasm module */
   constructor(api) {
     this.#api = api;
+    /**
+     * Seed 001's WebSocketManager: mux.subscribe(cluster, path, query,
+     * onMessage, onError) resolves to a cleanup. One socket for every watch
+     * when the backend has /wsMultiplexer; per-URL sockets otherwise.
+     */
+    this.mux = {
+      subscribe: async (cluster, path, query, onMessage, onError) => {
+        if (this.#closed) return noop;
+        const id = this.#api.muxSubscribe(cluster, path, query ?? '', onMessage, onError);
+        if (!id) return noop;
+        let done = false;
+        return () => {
+          if (done) return;
+          done = true;
+          if (!this.#closed) this.#api.muxUnsubscribe(id);
+        };
+      },
+    };
   }
 
   /**

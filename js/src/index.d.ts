@@ -53,6 +53,8 @@ export interface Stats {
   /** Live streams (stream(), logs(), exec(), attach()). */
   streams: number;
   cache: { entries: number; watching: number; lists: number; resyncs: number; views: number; watchers: number };
+  /** Which strategy the lists use, and the mux socket's counters. */
+  multiplexer: { mode: 'mux' | 'per-url'; protocol?: string; state?: string; keys: number; listeners: number; reconnects: number; framesIn: number; messagesIn: number; bytesIn: number };
   /** Live js.Funcs held by the module (returns to its start value after cleanups). */
   funcs: number;
 }
@@ -179,7 +181,13 @@ export interface ExecSession {
   onExit: ((code: number, error: Error | null) => void) | null;
 }
 
+export interface Multiplexer {
+  /** Seed 001's WebSocketManager.subscribe: resolves to an idempotent cleanup. */
+  subscribe(cluster: string, path: string, query: string, onMessage: (event: unknown) => void, onError?: (error: Error) => void): Promise<() => void>;
+}
+
 export declare class KubeliveClient {
+  readonly mux: Multiplexer;
   /** Subscribe to a shared WebSocket; returns an idempotent cleanup. */
   subscribe<T = unknown>(options: SubscribeOptions<T>): () => void;
   stream(url: string, cb: (frame: unknown) => void, options?: StreamOptions): { cancel(): void; getSocket(): WebSocket | null };

@@ -18,6 +18,7 @@ import (
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
+	"github.com/kubelive/kubelive/internal/mux"
 	"github.com/kubelive/kubelive/internal/registry"
 	"github.com/kubelive/kubelive/internal/transport"
 	"github.com/kubelive/kubelive/wasm/browser"
@@ -33,6 +34,8 @@ type Deps struct {
 	Clock    clock.Clock
 	Cache    *cache.Cache
 	Frames   *browser.FrameScheduler
+	Mux      *mux.Client // nil in per-URL mode
+	MuxMode  string      // "mux" or "per-url"
 }
 
 // Bridge is the JS-facing API of one client.
@@ -54,12 +57,16 @@ type Bridge struct {
 	watchers    map[uint64]*view
 	nextWatcher uint64
 	cache       *cache.Cache
+	// muxSubs are kl.mux.subscribe subscriptions by id.
+	muxSubs map[uint64]muxSub
+	nextMux uint64
 }
 
 // New returns a Bridge over d.
 func New(d Deps) *Bridge {
 	return &Bridge{shim: d.Shim, funcs: d.Funcs, reg: d.Registry, deps: d, cache: d.Cache,
-		streams: map[uint64]streamHandle{}, views: map[cache.Key]*view{}, watchers: map[uint64]*view{}}
+		streams: map[uint64]streamHandle{}, views: map[cache.Key]*view{}, watchers: map[uint64]*view{},
+		muxSubs: map[uint64]muxSub{}}
 }
 
 // Decoder returns the registry decoder for browser frames: JSON keys get
@@ -95,23 +102,25 @@ func (b *Bridge) Export() (safejs.Value, error) {
 		return safejs.Value{}, err
 	}
 	methods := map[string]func(args []safejs.Value) any{
-		"subscribe":   b.subscribe,
-		"unsubscribe": b.unsubscribe,
-		"stats":       b.stats,
-		"stream":      b.stream,
-		"logs":        b.logs,
-		"exec":        func(args []safejs.Value) any { return b.exec(args, false) },
-		"attach":      func(args []safejs.Value) any { return b.exec(args, true) },
-		"cancel":      b.cancel,
-		"socket":      b.socket,
-		"write":       b.write,
-		"resize":      b.resize,
-		"closeStdin":  b.closeStdin,
-		"watchList":   func(args []safejs.Value) any { return b.watchList(args, false) },
-		"watchObject": func(args []safejs.Value) any { return b.watchList(args, true) },
-		"unwatch":     b.unwatch,
-		"getList":     b.getList,
-		"listKey":     b.listKey,
+		"subscribe":      b.subscribe,
+		"unsubscribe":    b.unsubscribe,
+		"stats":          b.stats,
+		"stream":         b.stream,
+		"logs":           b.logs,
+		"exec":           func(args []safejs.Value) any { return b.exec(args, false) },
+		"attach":         func(args []safejs.Value) any { return b.exec(args, true) },
+		"cancel":         b.cancel,
+		"socket":         b.socket,
+		"write":          b.write,
+		"resize":         b.resize,
+		"closeStdin":     b.closeStdin,
+		"watchList":      func(args []safejs.Value) any { return b.watchList(args, false) },
+		"watchObject":    func(args []safejs.Value) any { return b.watchList(args, true) },
+		"unwatch":        b.unwatch,
+		"getList":        b.getList,
+		"listKey":        b.listKey,
+		"muxSubscribe":   b.muxSubscribe,
+		"muxUnsubscribe": b.muxUnsubscribe,
 	}
 	for name, m := range methods {
 		m := m
@@ -153,6 +162,9 @@ func (b *Bridge) Close() {
 	}
 	if b.deps.Frames != nil {
 		b.deps.Frames.Close()
+	}
+	if b.deps.Mux != nil {
+		b.deps.Mux.Close()
 	}
 	for _, fn := range fns {
 		b.funcs.Release(fn)
@@ -213,6 +225,19 @@ type statsJSON struct {
 	Funcs          int64                `json:"funcs"`
 	Streams        int                  `json:"streams"`
 	Cache          cacheJSON            `json:"cache"`
+	Multiplexer    muxJSON              `json:"multiplexer"`
+}
+
+type muxJSON struct {
+	Mode       string `json:"mode"` // "mux" or "per-url"
+	Protocol   string `json:"protocol,omitempty"`
+	State      string `json:"state,omitempty"`
+	Keys       int    `json:"keys"`
+	Listeners  int    `json:"listeners"`
+	Reconnects int    `json:"reconnects"`
+	FramesIn   uint64 `json:"framesIn"`
+	MessagesIn uint64 `json:"messagesIn"`
+	BytesIn    uint64 `json:"bytesIn"`
 }
 
 type cacheJSON struct {
@@ -245,6 +270,18 @@ func (b *Bridge) stats([]safejs.Value) any {
 	st.Streams = len(b.streams)
 	st.Cache.Views, st.Cache.Watchers = len(b.views), len(b.watchers)
 	b.mu.Unlock()
+	st.Multiplexer.Mode = b.deps.MuxMode
+	if m := b.deps.Mux; m != nil {
+		ms := m.Stats()
+		st.Multiplexer = muxJSON{Mode: b.deps.MuxMode, Protocol: ms.Protocol, State: string(ms.State), Keys: ms.Keys,
+			Listeners: ms.Listeners, Reconnects: ms.Reconnects, FramesIn: ms.FramesIn, MessagesIn: ms.MessagesIn, BytesIn: ms.BytesIn}
+		if ms.Keys > 0 { // the mux socket is one of the module's sockets
+			st.Sockets = append(st.Sockets, socketJSON{
+				Key:   keyJSON{URL: "wsMultiplexer", Protocols: []string{ms.Protocol}, Type: "mux"},
+				State: string(ms.State), Listeners: ms.Listeners, MessagesIn: ms.MessagesIn, BytesIn: ms.BytesIn, Reconnects: ms.Reconnects,
+			})
+		}
+	}
 	if b.cache != nil {
 		cs := b.cache.Stats()
 		st.Cache.Entries, st.Cache.Watching, st.Cache.Lists, st.Cache.Resyncs = cs.Entries, cs.Watching, cs.Lists, cs.Resyncs

@@ -68,7 +68,7 @@ func newHarness(t *testing.T, token endpoint.Secret, userID string) *harness {
 	t.Helper()
 	addr := os.Getenv("WSTEST_ADDR")
 	require.NotEmpty(t, addr, "WSTEST_ADDR is not set: run through scripts/go_js_wasm_exec")
-	b, api, err := Start(Config{BaseURL: "http://" + addr, Token: token, UserID: userID})
+	b, api, err := Start(Config{BaseURL: "http://" + addr, Token: token, UserID: userID, Multiplexer: "off"})
 	require.NoError(t, err)
 	t.Cleanup(b.Close)
 	ctor, err := safejs.Global().Get("Function")

@@ -3,11 +3,16 @@
 package bridge
 
 import (
+	"context"
+	"fmt"
+	"time"
+
 	"github.com/hack-pad/safejs"
 
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
+	"github.com/kubelive/kubelive/internal/mux"
 	"github.com/kubelive/kubelive/internal/registry"
 	"github.com/kubelive/kubelive/internal/transport"
 	"github.com/kubelive/kubelive/wasm/browser"
@@ -18,7 +23,13 @@ type Config struct {
 	BaseURL string
 	Token   endpoint.Secret
 	UserID  string
+	// Multiplexer is "auto" (default: the mux when the backend has one),
+	// "on" or "off" (per-URL sockets).
+	Multiplexer string
 }
+
+// detectTimeout bounds the probe of /wsMultiplexer in "auto" mode.
+const detectTimeout = 3 * time.Second
 
 // Start builds one client (shim, funcs, registry, bridge) and exports its
 // API. Close the Bridge to end it.
@@ -44,12 +55,24 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		reg.Close()
 		return nil, safejs.Value{}, err
 	}
+	src := &source{ep: ep, fetch: &browser.Fetcher{Shim: shim, Funcs: funcs}, dialer: dialer}
+	var lists cache.Source = src
+	muxc, mode, err := multiplexer(cfg, dialer, ep)
+	if err != nil {
+		reg.Close()
+		frames.Close()
+		return nil, safejs.Value{}, err
+	}
+	if muxc != nil {
+		lists = &muxSource{source: src, client: muxc}
+	}
 	c := cache.New(cache.Config{
-		Source:    &source{ep: ep, fetch: &browser.Fetcher{Shim: shim, Funcs: funcs}, dialer: dialer},
+		Source:    lists,
 		Clock:     clock.Real{},
 		Scheduler: frames,
 	})
-	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: dialer, Clock: clock.Real{}, Cache: c, Frames: frames})
+	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: dialer, Clock: clock.Real{},
+		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode})
 	api, err := b.Export()
 	if err != nil {
 		return nil, safejs.Value{}, err
@@ -59,3 +82,26 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 
 // Funcs returns the number of live js.Funcs of this client.
 func (b *Bridge) Funcs() int64 { return b.funcs.Live() }
+
+// multiplexer returns the mux client the lists use, or nil for per-URL
+// sockets, and the mode in force ("mux" or "per-url").
+func multiplexer(cfg Config, dialer transport.Dialer, ep endpoint.Endpoint) (*mux.Client, string, error) {
+	switch cfg.Multiplexer {
+	case "off":
+		return nil, "per-url", nil
+	case "", "auto":
+		ctx, cancel := context.WithTimeout(context.Background(), detectTimeout)
+		defer cancel()
+		if _, err := mux.Detect(ctx, dialer, ep, detectTimeout); err != nil {
+			return nil, "per-url", nil
+		}
+	case "on":
+	default:
+		return nil, "", fmt.Errorf("multiplexer must be 'auto', 'on' or 'off', not %q", cfg.Multiplexer)
+	}
+	c, err := mux.New(mux.Options{Dialer: dialer, Endpoint: ep, UserID: cfg.UserID})
+	if err != nil {
+		return nil, "", fmt.Errorf("multiplexer: %w", err)
+	}
+	return c, "mux", nil
+}

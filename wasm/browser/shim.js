@@ -184,6 +184,15 @@ const shim = {
       return BAD;
     }
   },
+  // parseBytes decodes a UTF-8 JSON payload (binary payloads stay bytes).
+  parseBytes(u8, binary) {
+    if (binary) return u8;
+    try {
+      return JSON.parse(new TextDecoder().decode(u8));
+    } catch (e) {
+      return BAD;
+    }
+  },
   u8(d) {
     return typeof d === 'string' ? enc.encode(d) : new Uint8Array(d);
   },

@@ -1,0 +1,114 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/kubelive/kubelive/internal/mux"
+	"github.com/kubelive/kubelive/internal/registry"
+	"github.com/kubelive/kubelive/internal/transport"
+)
+
+// muxSub is one kl.mux.subscribe: a multiplexer subscription, or in per-URL
+// mode (M6) a shared socket of the registry with the same API.
+type muxSub struct {
+	mux mux.ID
+	reg uint64
+}
+
+// muxSubscribe(cluster, path, query, onMessage, onError) -> id. Seed 001's
+// WebSocketManager.subscribe: each watch event arrives parsed (JSON.parse in
+// JS); server ERRORs, bad frames and throwing listeners go to onError.
+func (b *Bridge) muxSubscribe(args []safejs.Value) any {
+	str := func(i int) string {
+		if len(args) > i && args[i].Type() == safejs.TypeString {
+			s, _ := args[i].String()
+			return s
+		}
+		return ""
+	}
+	var onMessage, onError safejs.Value = safejs.Undefined(), safejs.Undefined()
+	if len(args) > 3 && args[3].Type() == safejs.TypeFunction {
+		onMessage = args[3]
+	}
+	if len(args) > 4 && args[4].Type() == safejs.TypeFunction {
+		onError = args[4]
+	}
+	cluster, path, query := str(0), str(1), str(2)
+	if onMessage.IsUndefined() {
+		b.report(onError, errors.New("mux.subscribe: onMessage must be a function"))
+		return 0
+	}
+	var sub muxSub
+	if m := b.deps.Mux; m != nil {
+		key, err := mux.NewKey(cluster, path, query)
+		if err != nil {
+			b.report(onError, fmt.Errorf("mux.subscribe: %w", err))
+			return 0
+		}
+		id, err := m.Subscribe(key, mux.Listener{
+			OnData: func(f transport.Frame) error {
+				v, err := b.shim.Call("parseBytes", b.bytes(f.Data), f.Binary)
+				if err != nil || b.shim.IsBad(v) {
+					return fmt.Errorf("%w: %d bytes are not valid JSON", registry.ErrBadFrame, len(f.Data))
+				}
+				if msg := b.callJS(onMessage, v); msg != "" {
+					return errors.New(msg)
+				}
+				return nil
+			},
+			OnError: func(err error) { b.report(onError, err) },
+		})
+		if err != nil {
+			b.report(onError, fmt.Errorf("mux.subscribe: %w", err))
+			return 0
+		}
+		sub.mux = id
+	} else {
+		url := strings.TrimLeft(path, "/")
+		if query != "" {
+			url += "?" + query
+		}
+		k, err := registry.NewKey(cluster, url, nil, false)
+		if err != nil {
+			b.report(onError, fmt.Errorf("mux.subscribe: %w", err))
+			return 0
+		}
+		cb := callbacks{shim: b.shim, onMessage: onMessage, onError: onError, onStatus: safejs.Undefined()}
+		sub.reg = b.reg.Subscribe(k, cb.listener())
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.nextMux++
+	b.muxSubs[b.nextMux] = sub
+	return float64(b.nextMux)
+}
+
+// muxUnsubscribe(id): idempotent.
+func (b *Bridge) muxUnsubscribe(args []safejs.Value) any {
+	if len(args) == 0 {
+		return nil
+	}
+	f, err := args[0].Float()
+	if err != nil {
+		return nil
+	}
+	b.mu.Lock()
+	sub, ok := b.muxSubs[uint64(f)]
+	delete(b.muxSubs, uint64(f))
+	b.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	if sub.reg != 0 {
+		b.reg.Unsubscribe(sub.reg)
+	} else if b.deps.Mux != nil {
+		b.deps.Mux.Unsubscribe(sub.mux)
+	}
+	return nil
+}

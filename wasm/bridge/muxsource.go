@@ -1,0 +1,152 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/kubeurl"
+	"github.com/kubelive/kubelive/internal/mux"
+	"github.com/kubelive/kubelive/internal/reflector"
+	"github.com/kubelive/kubelive/internal/transport"
+)
+
+// muxSource serves the cache's lists with LIST over fetch and every WATCH as
+// a subscription of one multiplexed socket (SPEC M1).
+type muxSource struct {
+	*source
+	client *mux.Client
+}
+
+func (s *muxSource) ListerWatcher(t cache.Target) reflector.ListerWatcher {
+	lw := s.source.ListerWatcher(t).(*listerWatcher)
+	return &muxListerWatcher{listerWatcher: lw, client: s.client}
+}
+
+type muxListerWatcher struct {
+	*listerWatcher
+	client *mux.Client
+}
+
+// Watch subscribes to the watch on the multiplexer. The socket's own
+// reconnects end the watch (the Reflector then resumes from its last
+// resourceVersion with a new subscription), so a resume never relies on a
+// query that the multiplexer replays from memory.
+func (l *muxListerWatcher) Watch(_ context.Context, o reflector.WatchOptions) (reflector.Watch, error) {
+	full := kubeurl.Watch(l.res, l.t.Namespace, o, l.extra)
+	path, query, _ := strings.Cut(full, "?")
+	key, err := mux.NewKey(l.t.Cluster, "/"+path, query)
+	if err != nil {
+		return nil, fmt.Errorf("watch %s: %w", full, err)
+	}
+	w := &muxWatch{client: l.client, wake: make(chan struct{}, 1)}
+	id, err := l.client.Subscribe(key, mux.Listener{
+		OnData: func(f transport.Frame) error {
+			w.push(append([]byte(nil), f.Data...)) // the frame's memory is the client's
+			return nil
+		},
+		OnError: func(err error) { w.end(fmt.Errorf("watch %s: %w", full, err)) },
+		OnStatus: func(s mux.Status) {
+			if !w.started() {
+				return // the state at Subscribe, not a change
+			}
+			switch {
+			case s.Server && (s.State == mux.StateClosed || s.State == mux.StateError):
+				w.end(&transport.CloseError{Code: transport.CloseNormal, Reason: "upstream watch ended: " + s.Err})
+			case !s.Server && (s.State == mux.StateReconnecting || s.State == mux.StateClosed):
+				w.end(&transport.CloseError{Code: transport.CloseAbnormal, Reason: "multiplexer socket dropped"})
+			}
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("watch %s: %w", full, err)
+	}
+	w.mu.Lock()
+	w.id, w.live = id, true
+	w.mu.Unlock()
+	return w, nil
+}
+
+// muxWatch queues one subscription's frames for the Reflector.
+type muxWatch struct {
+	client *mux.Client
+	wake   chan struct{}
+
+	mu     sync.Mutex
+	id     mux.ID
+	live   bool     // Subscribe returned: statuses from now on are changes
+	queue  [][]byte // frames not yet taken by Next
+	err    error    // why the watch ended; set once
+	closed bool
+}
+
+func (w *muxWatch) started() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.live
+}
+
+func (w *muxWatch) push(b []byte) {
+	w.mu.Lock()
+	if w.err == nil {
+		w.queue = append(w.queue, b)
+	}
+	w.mu.Unlock()
+	w.signal()
+}
+
+func (w *muxWatch) end(err error) {
+	w.mu.Lock()
+	if w.err == nil {
+		w.err = err
+	}
+	w.mu.Unlock()
+	w.signal()
+}
+
+func (w *muxWatch) signal() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Next returns the queued frames, or why the watch ended once they are all taken.
+func (w *muxWatch) Next(ctx context.Context) ([][]byte, error) {
+	for {
+		w.mu.Lock()
+		if len(w.queue) > 0 {
+			q := w.queue
+			w.queue = nil
+			w.mu.Unlock()
+			return q, nil
+		}
+		err := w.err
+		w.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case <-w.wake:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Close unsubscribes (the client sends CLOSE after its debounce).
+func (w *muxWatch) Close() {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	id := w.id
+	w.mu.Unlock()
+	w.client.Unsubscribe(id)
+}

@@ -27,6 +27,7 @@ need_gotools() {
     go build -C tools -o "$BIN/wasmbrowsertest" github.com/agnivade/wasmbrowsertest
   install -m 0755 scripts/chromium-shim "$BIN/chromium"
   go build -o "$BIN/wstestserver" ./cmd/wstestserver
+  go build -o "$BIN/kubelive" ./cmd/kubelive
 }
 
 need_npm() {
@@ -59,7 +60,7 @@ build_web() {
 }
 
 build_server() {
-  if [ -d cmd/kubelive ]; then go build -o "$BIN/kubelive" ./cmd/kubelive; fi
+  go build -o "$BIN/kubelive" ./cmd/kubelive
 }
 
 build() { build_wasm; build_web; build_server; }

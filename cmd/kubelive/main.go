@@ -1,0 +1,172 @@
+// Command kubelive serves the web UI, an embedded demo cluster alive with churn, and (with a
+// kubeconfig) real clusters, in the shape of Headlamp's backend.
+//
+// Its first line on stdout is KUBELIVE_ADDR=host:port once it listens, so scripts and tests
+// can start it with --addr 127.0.0.1:0.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/kubelive/kubelive/server"
+	"github.com/kubelive/kubelive/server/embedded"
+	"github.com/kubelive/kubelive/server/faults"
+	"github.com/kubelive/kubelive/server/podio"
+	"github.com/kubelive/kubelive/server/proxy"
+	"github.com/kubelive/kubelive/server/wsx"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "kubelive:", err)
+		os.Exit(1)
+	}
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+type options struct {
+	addr, static, kubeconfig, namespaces, logLevel string
+	churn                                          float64
+	seed                                           uint64
+	admin                                          bool
+	allowOrigins                                   listFlag
+	maxMessage                                     int64
+	history, watchQueue                            int
+	watchTimeout, bookmarkInterval, pingInterval   time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("kubelive", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address (port 0 picks a free one)")
+	fs.StringVar(&o.static, "static", "web/dist", "directory of the web UI (empty: none)")
+	fs.Float64Var(&o.churn, "churn", 20, "writes per second of the embedded cluster's churn generator (0: none)")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the embedded cluster's data and churn")
+	fs.StringVar(&o.namespaces, "namespaces", strings.Join(embedded.DefaultNamespaces(), ","), "namespaces of the embedded cluster")
+	fs.BoolVar(&o.admin, "admin", false, "enable the fault-injection endpoint /admin/ (tests only)")
+	fs.Var(&o.allowOrigins, "allow-origin", "extra allowed origin pattern for WebSockets and CORS, e.g. 127.0.0.1:* (repeatable)")
+	fs.Int64Var(&o.maxMessage, "max-message", wsx.DefaultReadLimit, "largest WebSocket message read, in bytes")
+	fs.IntVar(&o.history, "history", 1000, "watch event history per resource (older resumes get 410 Expired)")
+	fs.IntVar(&o.watchQueue, "watch-queue", 4096, "events a watcher may have pending before it is terminated")
+	fs.DurationVar(&o.watchTimeout, "watch-timeout", 30*time.Minute, "minimum server-side watch timeout (each watch gets a random one in [t, 2t))")
+	fs.DurationVar(&o.bookmarkInterval, "bookmark-interval", time.Minute, "interval of BOOKMARK events")
+	fs.DurationVar(&o.pingInterval, "ping-interval", wsx.DefaultPingInterval, "WebSocket keep-alive ping interval")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig whose contexts are also served as clusters")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return o, fmt.Errorf("flags: %w", err)
+	}
+	return o, nil
+}
+
+// run starts the server and blocks until ctx ends and the server has shut down.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	inj := faults.New()
+	ws := wsx.Options{OriginPatterns: o.allowOrigins, ReadLimit: o.maxMessage, PingInterval: o.pingInterval}
+	store := embedded.NewStore(embedded.Options{History: o.history, WatchQueue: o.watchQueue, Seed: o.seed})
+	if err := embedded.Seed(store, splitList(o.namespaces), o.seed); err != nil {
+		return fmt.Errorf("seed embedded cluster: %w", err)
+	}
+	accept := websocket.AcceptOptions{OriginPatterns: o.allowOrigins}
+	pods := podio.NewHandler(podio.Options{Pods: podsOf(store), Tracker: inj, AcceptOptions: accept, Seed: o.seed})
+	demo := embedded.NewHandler(store, embedded.HandlerOptions{
+		PodSubresources: pods, Faults: inj, WebSocket: ws,
+		BookmarkInterval: o.bookmarkInterval, WatchTimeout: o.watchTimeout, Logger: log,
+	})
+	clusters := []server.Cluster{{Name: "demo", Source: "embedded", Handler: demo}}
+	if o.kubeconfig != "" {
+		// Kubeconfig hook: every context is also a cluster, proxied with its credentials.
+		contexts, err := proxy.LoadWith(o.kubeconfig, proxy.Options{Logger: log, AcceptOptions: accept, MaxMessageBytes: o.maxMessage, Tracker: inj})
+		if err != nil {
+			return fmt.Errorf("load kubeconfig: %w", err)
+		}
+		for _, c := range contexts {
+			clusters = append(clusters, server.Cluster{Name: c.Name, Source: "kubeconfig", Handler: c.Handler})
+		}
+	}
+	// TODO(lead): mount /wsMultiplexer (server/muxserver) over these clusters.
+	if info, err := os.Stat(o.static); o.static != "" && (err != nil || !info.IsDir()) {
+		log.Warn("no web UI: --static is not a directory", "dir", o.static)
+	}
+	var admin http.Handler
+	if o.admin {
+		admin = inj.Handler()
+	}
+	srv, err := server.New(server.Config{Clusters: clusters, StaticDir: o.static, AllowOrigins: o.allowOrigins, Admin: admin, Logger: log})
+	if err != nil {
+		return fmt.Errorf("configure server: %w", err)
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if _, err := fmt.Fprintf(stdout, "KUBELIVE_ADDR=%s\n", ln.Addr()); err != nil {
+		ln.Close()
+		return fmt.Errorf("announce address: %w", err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "clusters", len(clusters), "churn", o.churn, "admin", o.admin)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	churnErr := make(chan error, 1)
+	go func() { churnErr <- embedded.NewChurn(store, o.churn, o.seed).Run(ctx) }()
+	serveErr := srv.Serve(ctx, ln)
+	cancel()
+	return errors.Join(serveErr, <-churnErr)
+}
+
+// podsOf adapts the store to podio's view of the cluster.
+func podsOf(s *embedded.Store) podio.Pods {
+	return podio.PodsFunc{
+		ContainerFunc: s.Container,
+		RunningFunc: func() []podio.ContainerRef {
+			var out []podio.ContainerRef
+			for _, r := range s.Running() {
+				out = append(out, podio.ContainerRef(r))
+			}
+			return out
+		},
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,284 @@
+package embedded
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// ListOptions are the parsed query parameters of a LIST or WATCH.
+type ListOptions struct {
+	Namespace            string // "" means every namespace
+	Labels               labels.Selector
+	Fields               fields.Selector
+	ResourceVersion      string
+	ResourceVersionMatch metav1.ResourceVersionMatch
+	Limit                int64
+	Continue             string
+
+	Watch               bool
+	AllowWatchBookmarks bool
+	SendInitialEvents   bool
+	TimeoutSeconds      int64 // 0: server default
+}
+
+// ParseListOptions reads the query of a LIST or WATCH of r in namespace ns, validating it the
+// way the real API server does (400 for bad selectors, 422 for inconsistent options).
+func ParseListOptions(r *Resource, ns string, q url.Values) (ListOptions, error) {
+	o := ListOptions{
+		Namespace:            ns,
+		ResourceVersion:      q.Get("resourceVersion"),
+		ResourceVersionMatch: metav1.ResourceVersionMatch(q.Get("resourceVersionMatch")),
+		Continue:             q.Get("continue"),
+		Watch:                isTrue(q.Get("watch")),
+		AllowWatchBookmarks:  isTrue(q.Get("allowWatchBookmarks")),
+		SendInitialEvents:    isTrue(q.Get("sendInitialEvents")),
+	}
+	var err error
+	if o.Labels, err = labels.Parse(q.Get("labelSelector")); err != nil {
+		return o, apierrors.NewBadRequest(fmt.Sprintf("unable to parse requirement: %v", err))
+	}
+	if o.Fields, err = fields.ParseSelector(q.Get("fieldSelector")); err != nil {
+		return o, apierrors.NewBadRequest(fmt.Sprintf("invalid field selector: %v", err))
+	}
+	supported := fieldNames(r)
+	for _, req := range o.Fields.Requirements() {
+		if !supported[req.Field] {
+			return o, apierrors.NewBadRequest(fmt.Sprintf("field label not supported: %s", req.Field))
+		}
+	}
+	for name, dst := range map[string]*int64{"limit": &o.Limit, "timeoutSeconds": &o.TimeoutSeconds} {
+		if v := q.Get(name); v != "" {
+			if *dst, err = strconv.ParseInt(v, 10, 64); err != nil || *dst < 0 {
+				return o, apierrors.NewBadRequest(fmt.Sprintf("invalid %s: %q", name, v))
+			}
+		}
+	}
+	return o, validateListOptions(o)
+}
+
+func validateListOptions(o ListOptions) error {
+	var errs field.ErrorList
+	match := field.NewPath("resourceVersionMatch")
+	switch o.ResourceVersionMatch {
+	case "":
+	case metav1.ResourceVersionMatchExact, metav1.ResourceVersionMatchNotOlderThan:
+		if o.ResourceVersion == "" && !o.SendInitialEvents {
+			errs = append(errs, field.Forbidden(match, "resourceVersionMatch is forbidden unless resourceVersion is provided"))
+		}
+		if o.Continue != "" {
+			errs = append(errs, field.Forbidden(match, "resourceVersionMatch is forbidden when continue is provided"))
+		}
+		if o.ResourceVersionMatch == metav1.ResourceVersionMatchExact && o.ResourceVersion == "0" {
+			errs = append(errs, field.Forbidden(match, `resourceVersionMatch "exact" is forbidden for resourceVersion "0"`))
+		}
+	default:
+		errs = append(errs, field.NotSupported(match, o.ResourceVersionMatch, []string{"Exact", "NotOlderThan", ""}))
+	}
+	if o.SendInitialEvents {
+		if !o.Watch {
+			errs = append(errs, field.Forbidden(field.NewPath("sendInitialEvents"), "sendInitialEvents is forbidden for list"))
+		}
+		if o.ResourceVersionMatch != metav1.ResourceVersionMatchNotOlderThan {
+			errs = append(errs, field.Forbidden(match, "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
+		}
+		if !o.AllowWatchBookmarks {
+			errs = append(errs, field.Forbidden(field.NewPath("allowWatchBookmarks"), "sendInitialEvents requires setting allowWatchBookmarks to true"))
+		}
+	}
+	if o.Continue != "" && o.ResourceVersion != "" && o.ResourceVersion != "0" {
+		errs = append(errs, field.Forbidden(field.NewPath("resourceVersion"), "specifying resource version is not allowed when using continue"))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return apierrors.NewInvalid(schema.GroupKind{Group: "meta.k8s.io", Kind: "ListOptions"}, "", errs)
+}
+
+func isTrue(v string) bool { return v != "" && v != "false" && v != "0" }
+
+func fieldNames(r *Resource) map[string]bool {
+	names := map[string]bool{"metadata.name": true}
+	if r.Namespaced {
+		names["metadata.namespace"] = true
+	}
+	if r.Fields != nil {
+		for k := range r.Fields(r.New()) {
+			names[k] = true
+		}
+	}
+	return names
+}
+
+// List is the result of a LIST: items sorted by namespace, then name.
+type List struct {
+	Resource        *Resource
+	ResourceVersion string
+	Continue        string
+	Remaining       *int64
+	Items           []*Stored
+}
+
+// continueToken is the opaque continue parameter: the list's resourceVersion and the last key
+// returned, like the real API server's (base64url JSON).
+type continueToken struct {
+	V     string `json:"v"`
+	RV    uint64 `json:"rv"`
+	Start string `json:"start"`
+}
+
+func (c continueToken) encode() string {
+	raw, _ := json.Marshal(c) //nolint:errchkjson // plain struct
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func decodeContinue(s string) (continueToken, error) {
+	var c continueToken
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(raw, &c)
+	}
+	if err != nil || c.V != "meta.k8s.io/v1" {
+		return c, apierrors.NewBadRequest(fmt.Sprintf("continue key is not valid: %v", err))
+	}
+	return c, nil
+}
+
+const continueExpired = "The provided continue parameter is too old to display a consistent list result. " +
+	"You can start a new list without the continue parameter, or use the continue token in this response to retrieve " +
+	"the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that " +
+	"were created, modified, or deleted between the time the first chunk was returned and now may show up in the list."
+
+// List serves a LIST of resource res with the real semantics of resourceVersion,
+// resourceVersionMatch, limit and continue.
+func (s *Store) List(res string, o ListOptions) (*List, error) {
+	t, err := s.table(res)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	at, start := s.rv, ""
+	switch {
+	case o.Continue != "":
+		tok, err := decodeContinue(o.Continue)
+		if err != nil {
+			return nil, err
+		}
+		at, start = tok.RV, tok.Start
+		if at < t.floor {
+			e := apierrors.NewResourceExpired(continueExpired)
+			e.ErrStatus.ListMeta.Continue = continueToken{V: "meta.k8s.io/v1", RV: s.rv, Start: start}.encode()
+			return nil, e
+		}
+	case o.ResourceVersion == "" || o.ResourceVersion == "0":
+	default:
+		rv, err := parseRV(o.ResourceVersion)
+		if err != nil {
+			return nil, err
+		}
+		if rv > s.rv {
+			return nil, tooLarge(rv, s.rv)
+		}
+		if o.ResourceVersionMatch == metav1.ResourceVersionMatchExact {
+			if rv < t.floor {
+				return nil, apierrors.NewResourceExpired("The resourceVersion for the provided list is too old.")
+			}
+			at = rv
+		}
+	}
+	f := filter{namespace: o.Namespace, labels: o.Labels, fields: o.Fields}
+	items := t.matchingAt(at, f)
+	slices.SortFunc(items, func(a, b *Stored) int { return compareKeys(storedKey(a), storedKey(b)) })
+	if start != "" {
+		i, _ := slices.BinarySearchFunc(items, start, func(st *Stored, k string) int {
+			if compareKeys(storedKey(st), k) <= 0 {
+				return -1
+			}
+			return 1
+		})
+		items = items[i:]
+	}
+	l := &List{Resource: t.res, ResourceVersion: strconv.FormatUint(at, 10), Items: items}
+	if o.Limit > 0 && int64(len(items)) > o.Limit {
+		l.Items = items[:o.Limit]
+		l.Continue = continueToken{V: "meta.k8s.io/v1", RV: at, Start: storedKey(l.Items[len(l.Items)-1])}.encode()
+		if f.empty() {
+			rest := int64(len(items)) - o.Limit
+			l.Remaining = &rest
+		}
+	}
+	return l, nil
+}
+
+// matchingAt returns the objects matching f as they were at resourceVersion at.
+// Caller holds mu and has checked at >= t.floor.
+func (t *table) matchingAt(at uint64, f filter) []*Stored {
+	// overlay maps a key changed after at to its state at at (nil: absent then).
+	overlay := map[string]*Stored{}
+	for i := t.history.n - 1; i >= t.history.after(at); i-- {
+		ev := t.history.at(i)
+		overlay[storedKey(ev.obj)] = ev.prev
+	}
+	var items []*Stored
+	for k, st := range t.objects {
+		if _, changed := overlay[k]; !changed && f.matches(st) {
+			items = append(items, st)
+		}
+	}
+	for _, st := range overlay {
+		if st != nil && f.matches(st) {
+			items = append(items, st)
+		}
+	}
+	return items
+}
+
+func storedKey(st *Stored) string { return key(st.Object.GetNamespace(), st.Object.GetName()) }
+
+// parseRV parses a non-zero resourceVersion.
+func parseRV(s string) (uint64, error) {
+	rv, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, apierrors.NewBadRequest(fmt.Sprintf("invalid resource version: %s", s))
+	}
+	return rv, nil
+}
+
+// filter selects objects for a LIST or WATCH.
+type filter struct {
+	namespace string
+	labels    labels.Selector
+	fields    fields.Selector
+}
+
+func (f filter) empty() bool {
+	return (f.labels == nil || f.labels.Empty()) && (f.fields == nil || f.fields.Empty())
+}
+
+func (f filter) matches(st *Stored) bool {
+	if f.namespace != "" && st.Object.GetNamespace() != f.namespace {
+		return false
+	}
+	if f.labels != nil && !f.labels.Matches(st.labels) {
+		return false
+	}
+	return f.fields == nil || f.fields.Matches(st.fields)
+}
+
+// tooLarge is the real API server's 504 for a resourceVersion it has not reached yet.
+func tooLarge(rv, current uint64) error {
+	e := apierrors.NewTimeoutError(fmt.Sprintf("Too large resource version: %d, current: %d", rv, current), 1)
+	e.ErrStatus.Details.Causes = []metav1.StatusCause{{Type: metav1.CauseTypeResourceVersionTooLarge, Message: "Too large resource version"}}
+	return e
+}

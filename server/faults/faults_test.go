@@ -1,0 +1,100 @@
+package faults
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDropAndMalformedMatchPaths(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, sub     string
+		wantDropped   []string
+		wantMalformed int
+	}{
+		{name: "all", sub: "", wantDropped: []string{"pods", "cms", "log"}, wantMalformed: 2},
+		{name: "by path", sub: "configmaps", wantDropped: []string{"cms"}, wantMalformed: 1},
+		{name: "stream by path", sub: "/log", wantDropped: []string{"log"}},
+		{name: "none", sub: "nothing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			i := New()
+			var dropped []string
+			var frames int
+			i.TrackWatch("/clusters/demo/api/v1/pods?watch=1", KindWebSocket, func() { dropped = append(dropped, "pods") }, func([]byte) { frames++ })
+			i.TrackWatch("/clusters/demo/api/v1/configmaps?watch=1", KindHTTP, func() { dropped = append(dropped, "cms") }, func([]byte) { frames++ })
+			untrack := i.Track("/clusters/demo/api/v1/namespaces/a/pods/p/log", func() { dropped = append(dropped, "log") })
+			assert.Equal(t, tt.wantMalformed, i.Malformed(tt.sub))
+			assert.Equal(t, tt.wantMalformed, frames)
+			assert.Equal(t, len(tt.wantDropped), i.Drop(tt.sub))
+			assert.ElementsMatch(t, tt.wantDropped, dropped)
+			untrack()
+			untrack()
+			assert.Equal(t, 2, i.State().Total)
+		})
+	}
+}
+
+func TestExpireNextCounts(t *testing.T) {
+	t.Parallel()
+	i := New()
+	assert.False(t, i.TakeExpire())
+	i.ExpireNext()
+	i.ExpireNext()
+	assert.Equal(t, 2, i.State().ExpireNext)
+	assert.True(t, i.TakeExpire())
+	assert.True(t, i.TakeExpire())
+	assert.False(t, i.TakeExpire())
+}
+
+func TestPauseHoldsThenReleases(t *testing.T) {
+	t.Parallel()
+	i := New()
+	require.NoError(t, i.Hold(t.Context()), "not paused: no wait")
+	start := time.Now()
+	i.Pause(50 * time.Millisecond)
+	i.Pause(100 * time.Millisecond) // extends
+	require.NoError(t, i.Hold(t.Context()))
+	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond)
+	assert.False(t, i.State().Paused)
+
+	i.Pause(time.Hour)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	assert.ErrorIs(t, i.Hold(ctx), context.Canceled)
+}
+
+func TestAdminHandler(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewServer(New().Handler())
+	defer ts.Close()
+	tests := []struct {
+		method, path string
+		code         int
+	}{
+		{http.MethodPost, "/admin/drop", 200},
+		{http.MethodPost, "/admin/pause?ms=5", 200},
+		{http.MethodPost, "/admin/pause?ms=x", 400},
+		{http.MethodPost, "/admin/malformed?path=x", 200},
+		{http.MethodPost, "/admin/expire-next", 200},
+		{http.MethodGet, "/admin/state", 200},
+		{http.MethodGet, "/admin/drop", 405},
+		{http.MethodPost, "/admin/unknown", 404},
+	}
+	for _, tt := range tests {
+		req, err := http.NewRequest(tt.method, ts.URL+tt.path, nil)
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, tt.code, resp.StatusCode, "%s %s", tt.method, tt.path)
+	}
+}

@@ -1,0 +1,164 @@
+// Package wsx holds what every server WebSocket of kubelive shares: the origin policy, the
+// message size cap, keep-alive pings and the API server's subprotocol negotiation.
+package wsx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Subprotocols of the Kubernetes API server.
+const (
+	Base64Binary = "base64.binary.k8s.io"
+	Binary       = "binary.k8s.io"
+	// BearerPrefix carries a browser's token (base64url, no padding). Never echoed, never logged.
+	BearerPrefix = "base64url.bearer.authorization.k8s.io."
+	// HeadlampUserPrefix carries Headlamp's user id. Never echoed.
+	HeadlampUserPrefix = "base64url.headlamp.authorization.k8s.io."
+)
+
+// Defaults for Options.
+const (
+	DefaultReadLimit    = 1 << 20
+	DefaultPingInterval = 30 * time.Second
+)
+
+// ErrPeerGone wraps what Serve returns when the peer closed, a read failed or a pong was
+// late: the connection is unusable, so it should be closed with CloseNow, not a handshake.
+var ErrPeerGone = errors.New("websocket peer gone")
+
+// Options are the limits every server WebSocket gets.
+type Options struct {
+	// OriginPatterns lists extra allowed origins (coder/websocket patterns matched against the
+	// origin's host, e.g. "127.0.0.1:*"). Same-origin requests are always allowed.
+	OriginPatterns []string
+	// ReadLimit caps the size of one received message (default DefaultReadLimit).
+	ReadLimit int64
+	// PingInterval is the keep-alive period (default DefaultPingInterval; negative disables).
+	PingInterval time.Duration
+	// PongTimeout is how long a pong may take before the peer counts as gone
+	// (default PingInterval, at least 5 s).
+	PongTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.ReadLimit <= 0 {
+		o.ReadLimit = DefaultReadLimit
+	}
+	if o.PingInterval == 0 {
+		o.PingInterval = DefaultPingInterval
+	}
+	if o.PongTimeout <= 0 {
+		o.PongTimeout = max(o.PingInterval, 5*time.Second)
+	}
+	return o
+}
+
+// IsUpgrade reports whether r asks for a WebSocket.
+func IsUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// Offered returns the subprotocols the client offered, in order.
+func Offered(r *http.Request) []string {
+	var out []string
+	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for _, p := range strings.Split(h, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// Select picks the one subprotocol to echo, as the API server echoes exactly one: the first of
+// prefer that was offered, else the first offered; authorization protocols are never chosen.
+// It returns "" when nothing is eligible.
+func Select(offered []string, prefer ...string) string {
+	var eligible []string
+	for _, p := range offered {
+		if !strings.HasPrefix(p, BearerPrefix) && !strings.HasPrefix(p, HeadlampUserPrefix) {
+			eligible = append(eligible, p)
+		}
+	}
+	for _, want := range prefer {
+		for _, p := range eligible {
+			if p == want {
+				return p
+			}
+		}
+	}
+	if len(eligible) > 0 {
+		return eligible[0]
+	}
+	return ""
+}
+
+// Accept upgrades r, echoing the subprotocol Select chooses and applying the read limit.
+// On failure Accept has already written the HTTP error.
+func Accept(w http.ResponseWriter, r *http.Request, o Options, prefer ...string) (*websocket.Conn, error) {
+	o = o.withDefaults()
+	opts := &websocket.AcceptOptions{OriginPatterns: o.OriginPatterns}
+	if p := Select(Offered(r), prefer...); p != "" {
+		opts.Subprotocols = []string{p}
+	}
+	c, err := websocket.Accept(w, r, opts)
+	if err != nil {
+		return nil, fmt.Errorf("accept websocket %s: %w", r.URL.Path, err)
+	}
+	c.SetReadLimit(o.ReadLimit)
+	return c, nil
+}
+
+// Serve runs the background duties of a server socket whose client messages are ignored (as
+// the API server ignores them on a watch): it discards reads and pings every interval. It
+// returns when ctx ends, the peer closes, a read fails or a pong is late; the returned error
+// says which. The caller must close c, which ends the background reader.
+func Serve(ctx context.Context, c *websocket.Conn, o Options) error {
+	o = o.withDefaults()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	// coder/websocket closes the connection when a read's or ping's context ends, so those use
+	// contexts that outlive ctx: the connection must stay open for its closing handshake.
+	detached := context.WithoutCancel(ctx)
+	go func() {
+		for {
+			_, r, err := c.Reader(detached)
+			if err != nil {
+				cancel(fmt.Errorf("%w: read: %w", ErrPeerGone, err))
+				return
+			}
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				cancel(fmt.Errorf("%w: read: %w", ErrPeerGone, err))
+				return
+			}
+		}
+	}()
+	if o.PingInterval < 0 {
+		<-ctx.Done()
+		return context.Cause(ctx)
+	}
+	t := time.NewTicker(o.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-t.C:
+			pctx, pcancel := context.WithTimeout(detached, o.PongTimeout)
+			err := c.Ping(pctx)
+			pcancel()
+			if err != nil && ctx.Err() == nil {
+				return fmt.Errorf("%w: keep-alive ping: %w", ErrPeerGone, err)
+			}
+		}
+	}
+}

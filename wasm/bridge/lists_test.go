@@ -1,0 +1,296 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hack-pad/safejs"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// listsJS watches a query the way a page does and keeps what it saw.
+const listsJS = `return {
+  watch(api, query, object) {
+    const r = { snaps: 0, last: null, errors: [] };
+    query.onError = (e) => r.errors.push(e.message);
+    const id = api[object ? 'watchObject' : 'watchList'](query, (s) => { r.snaps++; r.last = s; });
+    r.unwatch = () => api.unwatch(id);
+    return r;
+  },
+  summary(s) {
+    if (!s) return 'null';
+    return JSON.stringify({ status: s.status, rv: s.resourceVersion, deleted: !!s.deleted,
+      object: s.object === undefined ? undefined : (s.object ? s.object.metadata.name : null),
+      items: s.items.map((o) => [o.cluster, o.metadata.namespace, o.metadata.name, o.metadata.uid, o.metadata.resourceVersion]),
+      errors: s.errors.map((e) => e.message) });
+  },
+  keep(r) { r.kept = r.last; },
+  sameAt(r, i) { return r.kept.items[i] === r.last.items[i]; },
+};`
+
+type kube struct {
+	t    *testing.T
+	addr string
+}
+
+func newKube(t *testing.T) *kube {
+	addr := os.Getenv("KUBELIVE_ADDR")
+	require.NotEmpty(t, addr, "KUBELIVE_ADDR is not set: build .bin/kubelive and run through scripts/go_js_wasm_exec")
+	return &kube{t: t, addr: addr}
+}
+
+func (k *kube) do(method, path string, body any, contentType string) []byte {
+	k.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, "http://"+k.addr+path, r)
+	require.NoError(k.t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(k.t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(k.t, err)
+	require.Less(k.t, resp.StatusCode, 300, "%s %s: %s", method, path, data)
+	return data
+}
+
+func (k *kube) api(method, path string, body any) []byte {
+	ct := "application/json"
+	if method == http.MethodPatch {
+		ct = "application/merge-patch+json"
+	}
+	return k.do(method, "/clusters/demo"+path, body, ct)
+}
+
+func (k *kube) namespace(name string) {
+	k.api("POST", "/api/v1/namespaces", map[string]any{"metadata": map[string]any{"name": name}})
+}
+
+func (k *kube) pod(ns, name string) {
+	k.api("POST", "/api/v1/namespaces/"+ns+"/pods", map[string]any{
+		"metadata": map[string]any{"name": name, "labels": map[string]string{"app": "t"}},
+		"spec":     map[string]any{"containers": []any{map[string]any{"name": "c", "image": "nginx"}}},
+	})
+}
+
+// serverList returns [cluster, ns, name, uid, rv] of the server's LIST, sorted.
+func (k *kube) serverList(path string) [][]string {
+	var l struct {
+		Items []struct {
+			Metadata struct{ Namespace, Name, UID, ResourceVersion string }
+		}
+	}
+	require.NoError(k.t, json.Unmarshal(k.api("GET", path, nil), &l))
+	out := make([][]string, len(l.Items))
+	for i, it := range l.Items {
+		m := it.Metadata
+		out[i] = []string{"demo", m.Namespace, m.Name, m.UID, m.ResourceVersion}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][1]+"/"+out[i][2] < out[j][1]+"/"+out[j][2] })
+	return out
+}
+
+type summary struct {
+	Status  string     `json:"status"`
+	RV      string     `json:"rv"`
+	Deleted bool       `json:"deleted"`
+	Object  *string    `json:"object"`
+	Items   [][]string `json:"items"`
+	Errors  []string   `json:"errors"`
+}
+
+type listHarness struct {
+	*harness
+	k  *kube
+	js safejs.Value
+}
+
+func newListHarness(t *testing.T) *listHarness {
+	h := newHarness(t, "", "")
+	b, api, err := Start(Config{BaseURL: "http://" + newKube(t).addr, Multiplexer: "off"})
+	require.NoError(t, err)
+	t.Cleanup(b.Close)
+	h.b, h.api = b, api
+	ctor, _ := safejs.Global().Get("Function")
+	f, err := ctor.New(listsJS)
+	require.NoError(t, err)
+	js, err := f.Invoke()
+	require.NoError(t, err)
+	return &listHarness{harness: h, k: newKube(t), js: js}
+}
+
+func (l *listHarness) watch(query string, object bool) safejs.Value {
+	l.t.Helper()
+	j, _ := safejs.Global().Get("JSON")
+	q, err := j.Call("parse", query)
+	require.NoError(l.t, err)
+	r, err := l.js.Call("watch", l.api, q, object)
+	require.NoError(l.t, err)
+	return r
+}
+
+func (l *listHarness) summary(r safejs.Value) summary {
+	last, _ := r.Get("last")
+	s, err := l.js.Call("summary", last)
+	require.NoError(l.t, err)
+	text, _ := s.String()
+	var out summary
+	require.NoError(l.t, json.Unmarshal([]byte(text), &out))
+	return out
+}
+
+// equalToServer waits until the snapshot holds exactly the server's LIST.
+func (l *listHarness) equalToServer(r safejs.Value, path string) summary {
+	l.t.Helper()
+	var got summary
+	var want [][]string
+	end := time.Now().Add(15 * time.Second)
+	for {
+		got = l.summary(r)
+		want = l.k.serverList(path)
+		if got.Status == "live" && fmt.Sprint(got.Items) == fmt.Sprint(want) {
+			return got
+		}
+		if time.Now().After(end) {
+			require.Equal(l.t, want, got.Items, "snapshot (status %s) never equalled the server's LIST", got.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func podsQuery(namespaces ...string) string {
+	lists := make([]string, len(namespaces))
+	for i, ns := range namespaces {
+		lists[i] = fmt.Sprintf(`{"cluster":"demo","namespace":%q}`, ns)
+	}
+	return `{"lists":[` + strings.Join(lists, ",") + `],"endpoint":{"group":"","version":"v1","resource":"pods"}}`
+}
+
+func testNS(t *testing.T) string {
+	return strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
+}
+
+func TestListFollowsCreateModifyDeleteAndKeepsIdentity(t *testing.T) {
+	l := newListHarness(t)
+	ns := testNS(t)
+	l.k.namespace(ns)
+	for i := range 5 {
+		l.k.pod(ns, fmt.Sprintf("p%d", i))
+	}
+	r := l.watch(podsQuery(ns), false)
+	got := l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
+	require.Len(t, got.Items, 5)
+	_, err := l.js.Call("keep", r)
+	require.NoError(t, err)
+
+	l.k.api("PATCH", "/api/v1/namespaces/"+ns+"/pods/p1", map[string]any{"metadata": map[string]any{"labels": map[string]string{"x": "y"}}})
+	l.k.api("DELETE", "/api/v1/namespaces/"+ns+"/pods/p3", nil)
+	l.k.pod(ns, "p9")
+	got = l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
+	assert.Equal(t, []string{"p0", "p1", "p2", "p4", "p9"}, names(got))
+	same := func(i int) bool { v, _ := l.js.Call("sameAt", r, i); b, _ := v.Bool(); return b }
+	assert.True(t, same(0), "p0 unchanged keeps its JS identity")
+	assert.False(t, same(1), "p1 changed: a new object")
+	snaps := l.num(r, "snaps")
+	assert.Less(t, snaps, 12, "notified per frame, not per event")
+}
+
+func names(s summary) []string {
+	out := make([]string, len(s.Items))
+	for i, it := range s.Items {
+		out[i] = it[2]
+	}
+	return out
+}
+
+func TestListSurvivesDropsAndExpiredResumes(t *testing.T) {
+	l := newListHarness(t)
+	ns := testNS(t)
+	l.k.namespace(ns)
+	r := l.watch(podsQuery(ns), false)
+	l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
+	n := 0
+	for round := range 6 {
+		for range 5 {
+			l.k.pod(ns, fmt.Sprintf("p%d", n))
+			n++
+		}
+		l.k.api("DELETE", fmt.Sprintf("/api/v1/namespaces/%s/pods/p%d", ns, n-3), nil)
+		if round%3 == 1 {
+			l.k.do("POST", "/admin/expire-next", nil, "")
+		}
+		l.k.do("POST", "/admin/drop", nil, "")
+		l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
+	}
+	got := l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
+	assert.Len(t, got.Items, 24)
+	st := l.stats()
+	t.Logf("watch sockets opened: %d", st.BrowserSockets.Created)
+	assert.GreaterOrEqual(t, st.BrowserSockets.Created, 7, "every drop reopened the watch")
+}
+
+func TestListMergesNamespacesInOrder(t *testing.T) {
+	l := newListHarness(t)
+	a, b := testNS(t)+"-b", testNS(t)+"-a"
+	l.k.namespace(a)
+	l.k.namespace(b)
+	l.k.pod(a, "z")
+	l.k.pod(a, "a")
+	l.k.pod(b, "m")
+	r := l.watch(podsQuery(a, b), false)
+	var got summary
+	l.waitFor("three items", func() bool { got = l.summary(r); return len(got.Items) == 3 && got.Status == "live" })
+	assert.Equal(t, [][]string{{"demo", b, "m"}, {"demo", a, "a"}, {"demo", a, "z"}}, [][]string{got.Items[0][:3], got.Items[1][:3], got.Items[2][:3]})
+}
+
+func TestWatchObjectGoesNullOnDelete(t *testing.T) {
+	l := newListHarness(t)
+	ns := testNS(t)
+	l.k.namespace(ns)
+	l.k.pod(ns, "solo")
+	r := l.watch(fmt.Sprintf(`{"cluster":"demo","namespace":%q,"name":"solo","endpoint":{"version":"v1","resource":"pods"}}`, ns), true)
+	l.waitFor("the object", func() bool { s := l.summary(r); return s.Object != nil && *s.Object == "solo" })
+	l.k.api("DELETE", "/api/v1/namespaces/"+ns+"/pods/solo", nil)
+	l.waitFor("null after delete", func() bool { s := l.summary(r); return s.Object == nil && s.Deleted })
+	assert.Empty(t, l.summary(r).Errors, "a deletion is not an error")
+}
+
+func TestUnwatchStopsSocketsAndBadQueriesReportErrors(t *testing.T) {
+	l := newListHarness(t)
+	ns := testNS(t)
+	l.k.namespace(ns)
+	funcs := l.b.Funcs()
+	for range 5 {
+		r := l.watch(podsQuery(ns), false)
+		l.waitFor("live", func() bool { return l.summary(r).Status == "live" })
+		_, err := r.Call("unwatch")
+		require.NoError(t, err)
+		_, err = r.Call("unwatch")
+		require.NoError(t, err)
+	}
+	l.waitFor("watches stopped", func() bool {
+		st := l.stats()
+		return st.BrowserSockets.Live == 0 && st.Cache.Watching == 0 && st.Cache.Watchers == 0
+	})
+	assert.Equal(t, funcs, l.b.Funcs(), "every js.Func released")
+	bad := l.watch(`{"lists":[],"endpoint":{"version":"v1","resource":"pods"}}`, false)
+	assert.Equal(t, 1, l.length(bad, "errors"))
+	assert.Contains(t, l.strings(bad, "errors")[0], "lists")
+}

@@ -39,6 +39,8 @@ type Config struct {
 	AllowOrigins []string
 	// Admin serves /admin/ (nil: 404).
 	Admin http.Handler
+	// Multiplexer serves /wsMultiplexer (nil: 404, and clients fall back to per-URL sockets).
+	Multiplexer http.Handler
 	// ShutdownTimeout bounds graceful shutdown (default 10 s).
 	ShutdownTimeout time.Duration
 	// Logger (default slog.Default()). Requests are logged by method and path only: never
@@ -83,6 +85,9 @@ func New(cfg Config) (*Server, error) {
 		_, _ = io.WriteString(w, "ok")
 	})
 	s.mux.HandleFunc("/clusters/{cluster}/", s.cluster)
+	if cfg.Multiplexer != nil {
+		s.mux.Handle("/wsMultiplexer", cfg.Multiplexer)
+	}
 	if cfg.Admin != nil {
 		s.mux.Handle("/admin/", cfg.Admin)
 	} else {

@@ -25,6 +25,7 @@ import (
 	"github.com/kubelive/kubelive/server"
 	"github.com/kubelive/kubelive/server/embedded"
 	"github.com/kubelive/kubelive/server/faults"
+	"github.com/kubelive/kubelive/server/muxserver"
 	"github.com/kubelive/kubelive/server/podio"
 	"github.com/kubelive/kubelive/server/proxy"
 	"github.com/kubelive/kubelive/server/wsx"
@@ -116,7 +117,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			clusters = append(clusters, server.Cluster{Name: c.Name, Source: "kubeconfig", Handler: c.Handler})
 		}
 	}
-	// TODO(lead): mount /wsMultiplexer (server/muxserver) over these clusters.
+	muxh, err := muxserver.New(muxserver.Options{
+		Upstream: server.NewUpstream(clusters), OriginPatterns: o.allowOrigins,
+		ReadLimit: o.maxMessage, PingInterval: o.pingInterval, Logger: log,
+	})
+	if err != nil {
+		return fmt.Errorf("multiplexer: %w", err)
+	}
+	defer muxh.Wait()
 	if info, err := os.Stat(o.static); o.static != "" && (err != nil || !info.IsDir()) {
 		log.Warn("no web UI: --static is not a directory", "dir", o.static)
 	}
@@ -124,7 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.admin {
 		admin = inj.Handler()
 	}
-	srv, err := server.New(server.Config{Clusters: clusters, StaticDir: o.static, AllowOrigins: o.allowOrigins, Admin: admin, Logger: log})
+	srv, err := server.New(server.Config{Clusters: clusters, StaticDir: o.static, AllowOrigins: o.allowOrigins, Admin: admin, Multiplexer: muxh, Logger: log})
 	if err != nil {
 		return fmt.Errorf("configure server: %w", err)
 	}

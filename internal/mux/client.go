@@ -121,6 +121,10 @@ type sub struct {
 	// req is the request in force on the current socket; zero if none.
 	req     wireReq
 	closing *pendingClose // the debounced CLOSE, nil if none is pending
+	// ended is set when the server reported the key's upstream watch closed
+	// or failed: a listener joining it later gets a fresh REQUEST instead of
+	// a watch that sends nothing.
+	ended bool
 }
 
 type member struct {
@@ -213,6 +217,14 @@ func (c *Client) Subscribe(key Key, l Listener) (ID, error) {
 	if s.closing != nil {
 		close(s.closing.cancel)
 		s.closing = nil
+	}
+	if ok && s.ended {
+		s.ended = false
+		s.resume = key.Query
+		if c.sock != nil {
+			c.closeRequestLocked(s)
+			c.requestLocked(s)
+		}
 	}
 	s.members = append(s.members, member{id: id, l: l})
 	c.byID[id] = s

@@ -325,3 +325,33 @@ func TestDetect(t *testing.T) {
 		})
 	}
 }
+
+// A key whose upstream the server reported closed is requested afresh when a
+// listener joins it again (the owner resumed from the same resourceVersion
+// within the debounce): joining the dead watch would deliver nothing, ever.
+func TestRejoiningAnEndedKeyRequestsAgain(t *testing.T) {
+	t.Parallel()
+	for _, p := range protocols {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, nil)
+			first := &recorder{}
+			id := h.subscribe("c1", "/api/v1/pods", "watch=1&resourceVersion=5", first)
+			conn := h.accept(p.proto)
+			req := sent(t, conn, 1)[0]
+			st := reply(req, KindStatus, string(StateClosed))
+			if p.proto != MsgpackProtocol {
+				st.Query = "" // as Headlamp's backend sends it
+			}
+			push(t, conn, st)
+			first.waitLen(t, "status", 1)
+			h.c.Unsubscribe(id)
+			again := &recorder{}
+			h.subscribe("c1", "/api/v1/pods", "watch=1&resourceVersion=5", again)
+			ms := sent(t, conn, 3)
+			assert.Equal(t, "REQUEST /api/v1/pods resourceVersion=5&watch=1;CLOSE /api/v1/pods resourceVersion=5&watch=1;REQUEST /api/v1/pods resourceVersion=5&watch=1;", kinds(ms))
+			push(t, conn, reply(ms[2], KindData, `{"type":"ADDED"}`))
+			assert.Equal(t, []string{`data {"type":"ADDED"}`}, again.waitLen(t, "data", 1))
+		})
+	}
+}

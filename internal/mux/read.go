@@ -42,6 +42,9 @@ func (c *Client) read(ctx context.Context, s *socket) error {
 			c.stats.MessagesIn += uint64(len(msgs))
 			for i := range msgs {
 				for _, sb := range c.lookupLocked(s.msgpack, &msgs[i]) {
+					if m := &msgs[i]; Kind(m.Kind) == KindStatus && (State(m.State) == StateClosed || State(m.State) == StateError) {
+						sb.ended = true
+					}
 					if len(sb.members) > 0 {
 						ds = append(ds, delivery{m: msgs[i], key: sb.key, members: append([]member(nil), sb.members...)})
 					}

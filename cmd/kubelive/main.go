@@ -55,6 +55,8 @@ type options struct {
 	maxMessage                                     int64
 	history, watchQueue                            int
 	watchTimeout, bookmarkInterval, pingInterval   time.Duration
+	logInterval                                    time.Duration
+	demoClusters                                   int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -74,6 +76,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.watchTimeout, "watch-timeout", 30*time.Minute, "minimum server-side watch timeout (each watch gets a random one in [t, 2t))")
 	fs.DurationVar(&o.bookmarkInterval, "bookmark-interval", time.Minute, "interval of BOOKMARK events")
 	fs.DurationVar(&o.pingInterval, "ping-interval", wsx.DefaultPingInterval, "WebSocket keep-alive ping interval")
+	fs.DurationVar(&o.logInterval, "log-interval", time.Second, "interval between the log lines the embedded containers write")
+	fs.IntVar(&o.demoClusters, "demo-clusters", 1, "number of embedded clusters (demo, demo-2, ...)")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig whose contexts are also served as clusters")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -96,17 +100,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	inj := faults.New()
 	ws := wsx.Options{OriginPatterns: o.allowOrigins, ReadLimit: o.maxMessage, PingInterval: o.pingInterval}
-	store := embedded.NewStore(embedded.Options{History: o.history, WatchQueue: o.watchQueue, Seed: o.seed})
-	if err := embedded.Seed(store, splitList(o.namespaces), o.seed); err != nil {
-		return fmt.Errorf("seed embedded cluster: %w", err)
-	}
 	accept := websocket.AcceptOptions{OriginPatterns: o.allowOrigins}
-	pods := podio.NewHandler(podio.Options{Pods: podsOf(store), Tracker: inj, AcceptOptions: accept, Seed: o.seed})
-	demo := embedded.NewHandler(store, embedded.HandlerOptions{
-		PodSubresources: pods, Faults: inj, WebSocket: ws,
-		BookmarkInterval: o.bookmarkInterval, WatchTimeout: o.watchTimeout, Logger: log,
-	})
-	clusters := []server.Cluster{{Name: "demo", Source: "embedded", Handler: demo}}
+	var demos []*demoCluster
+	var clusters []server.Cluster
+	for i := range max(o.demoClusters, 1) {
+		name := "demo"
+		if i > 0 {
+			name = fmt.Sprintf("demo-%d", i+1)
+		}
+		d, err := newDemoCluster(name, o, uint64(i), inj, ws, accept, log)
+		if err != nil {
+			return err
+		}
+		demos = append(demos, d)
+		clusters = append(clusters, server.Cluster{Name: name, Source: "embedded", Handler: d.handler})
+	}
 	if o.kubeconfig != "" {
 		// Kubeconfig hook: every context is also a cluster, proxied with its credentials.
 		contexts, err := proxy.LoadWith(o.kubeconfig, proxy.Options{Logger: log, AcceptOptions: accept, MaxMessageBytes: o.maxMessage, Tracker: inj})
@@ -119,7 +127,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	muxh, err := muxserver.New(muxserver.Options{
 		Upstream: server.NewUpstream(clusters), OriginPatterns: o.allowOrigins,
-		ReadLimit: o.maxMessage, PingInterval: o.pingInterval, Logger: log,
+		ReadLimit: o.maxMessage, PingInterval: o.pingInterval, Logger: log, Tracker: inj,
 	})
 	if err != nil {
 		return fmt.Errorf("multiplexer: %w", err)
@@ -148,11 +156,53 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	churnErr := make(chan error, 1)
-	go func() { churnErr <- embedded.NewChurn(store, o.churn, o.seed).Run(ctx) }()
+	errs := make(chan error, 2*len(demos))
+	for _, d := range demos {
+		go func() { errs <- embedded.NewChurn(d.store, o.churn, d.seed).Run(ctx) }()
+		go func() {
+			err := d.logs.Run(ctx)
+			if errors.Is(err, context.Canceled) {
+				err = nil // shutdown
+			}
+			errs <- err
+		}()
+	}
 	serveErr := srv.Serve(ctx, ln)
 	cancel()
-	return errors.Join(serveErr, <-churnErr)
+	all := []error{serveErr}
+	for range 2 * len(demos) {
+		all = append(all, <-errs)
+	}
+	for _, d := range demos {
+		all = append(all, d.pods.Close())
+	}
+	return errors.Join(all...)
+}
+
+// demoCluster is one embedded cluster: its store, its pods' logs and shells.
+type demoCluster struct {
+	store   *embedded.Store
+	pods    *podio.Handler
+	logs    *podio.Generator
+	handler http.Handler
+	seed    uint64
+}
+
+func newDemoCluster(name string, o options, n uint64, inj *faults.Injector, ws wsx.Options, accept websocket.AcceptOptions, log *slog.Logger) (*demoCluster, error) {
+	seed := o.seed + n
+	store := embedded.NewStore(embedded.Options{History: o.history, WatchQueue: o.watchQueue, Seed: seed})
+	if err := embedded.Seed(store, splitList(o.namespaces), seed); err != nil {
+		return nil, fmt.Errorf("seed embedded cluster %s: %w", name, err)
+	}
+	pods := podio.NewHandler(podio.Options{Pods: podsOf(store), Tracker: inj, AcceptOptions: accept, Seed: seed})
+	return &demoCluster{
+		store: store, pods: pods, seed: seed,
+		logs: podio.NewGenerator(podsOf(store), pods.Logs(), nil, o.logInterval, seed),
+		handler: embedded.NewHandler(store, embedded.HandlerOptions{
+			PodSubresources: pods, Faults: inj, WebSocket: ws,
+			BookmarkInterval: o.bookmarkInterval, WatchTimeout: o.watchTimeout, Logger: log,
+		}),
+	}, nil
 }
 
 // podsOf adapts the store to podio's view of the cluster.

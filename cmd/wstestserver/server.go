@@ -67,6 +67,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.control(w, r)
 	case strings.HasPrefix(r.URL.Path, "/static/") && s.static != nil:
 		s.static.ServeHTTP(w, r)
+	case r.URL.Path == "/wsMultiplexer":
+		// A backend without a multiplexer, like Headlamp's default build:
+		// clients in 'auto' mode must fall back to per-URL sockets.
+		http.NotFound(w, r)
 	default:
 		s.socket(w, r)
 	}

@@ -68,6 +68,11 @@ type Options struct {
 	BatchWindow time.Duration
 	BatchMax    int
 	Logger      *slog.Logger // method, cluster and path only; never headers or queries
+	// Tracker, if set, registers every client socket so that fault injection
+	// (drop all sockets) reaches the multiplexer too.
+	Tracker interface {
+		Track(path string, cancel func()) (untrack func())
+	}
 }
 
 // Handler serves the multiplexer endpoint. Mount it at /wsMultiplexer.
@@ -122,7 +127,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.wg.Done()
 	conn.SetReadLimit(h.opts.ReadLimit)
 	s := newSession(h, conn, r.Header.Clone())
-	err = s.serve(r.Context())
+	ctx := r.Context()
+	if h.opts.Tracker != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		untrack := h.opts.Tracker.Track("/wsMultiplexer", func() {
+			cancel()
+			_ = conn.CloseNow() // a cut connection, as a network failure would be
+		})
+		defer untrack()
+	}
+	err = s.serve(ctx)
 	code := websocket.CloseStatus(err)
 	if code == -1 && !errors.Is(err, context.Canceled) {
 		h.opts.Logger.Info("mux socket ended", "err", err)

@@ -164,7 +164,7 @@ func (l *listHarness) equalToServer(r safejs.Value, path string) summary {
 	l.t.Helper()
 	var got summary
 	var want [][]string
-	end := time.Now().Add(15 * time.Second)
+	end := time.Now().Add(45 * time.Second) // backoff after repeated drops can reach ~13 s
 	for {
 		got = l.summary(r)
 		want = l.k.serverList(path)

@@ -117,7 +117,10 @@ type clusterInfo struct {
 func (s *Server) config(w http.ResponseWriter, _ *http.Request) {
 	out := struct {
 		Clusters []clusterInfo `json:"clusters"`
-	}{Clusters: []clusterInfo{}}
+		// Multiplexer tells clients that /wsMultiplexer is served, so that
+		// 'auto' picks it without probing (a failed probe is a console error).
+		Multiplexer bool `json:"multiplexer"`
+	}{Clusters: []clusterInfo{}, Multiplexer: s.cfg.Multiplexer != nil}
 	for _, c := range s.cfg.Clusters {
 		out.Clusters = append(out.Clusters, clusterInfo{Name: c.Name, Source: c.Source})
 	}

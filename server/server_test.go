@@ -76,7 +76,7 @@ func TestServerRoutes(t *testing.T) {
 		body       string // substring
 		headers    map[string]string
 	}{
-		{name: "config", path: "/config", code: 200, body: `{"clusters":[{"name":"demo","source":"embedded"},{"name":"other","source":"kubeconfig"}]}`},
+		{name: "config", path: "/config", code: 200, body: `{"clusters":[{"name":"demo","source":"embedded"},{"name":"other","source":"kubeconfig"}],"multiplexer":false}`},
 		{name: "healthz", path: "/healthz", code: 200, body: "ok"},
 		{name: "cluster api", path: "/clusters/demo/api/v1/namespaces/default/configmaps", code: 200, body: `"kind":"ConfigMapList"`},
 		{name: "unknown cluster", path: "/clusters/nope/api/v1/pods", code: 404,

@@ -36,6 +36,8 @@ type Deps struct {
 	Frames   *browser.FrameScheduler
 	Mux      *mux.Client // nil in per-URL mode
 	MuxMode  string      // "mux" or "per-url"
+	// Tracked dialers of list watches and streams, whose sockets stats() lists.
+	Tracked []*trackedDialer
 }
 
 // Bridge is the JS-facing API of one client.
@@ -270,6 +272,9 @@ func (b *Bridge) stats([]safejs.Value) any {
 	st.Streams = len(b.streams)
 	st.Cache.Views, st.Cache.Watchers = len(b.views), len(b.watchers)
 	b.mu.Unlock()
+	for _, t := range b.deps.Tracked {
+		st.Sockets = append(st.Sockets, t.sockets()...)
+	}
 	st.Multiplexer.Mode = b.deps.MuxMode
 	if m := b.deps.Mux; m != nil {
 		ms := m.Stats()

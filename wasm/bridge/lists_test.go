@@ -207,6 +207,13 @@ func TestListFollowsCreateModifyDeleteAndKeepsIdentity(t *testing.T) {
 		r := l.watch(podsQuery(ns), false)
 		got := l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
 		require.Len(t, got.Items, 5)
+		if st := l.stats(); st.Multiplexer.Mode == "per-url" {
+			found := false
+			for _, s := range st.Sockets {
+				found = found || (s.Key.Type == "watch" && s.Key.Cluster == "demo" && strings.Contains(s.Key.URL, ns+"/pods?"))
+			}
+			assert.True(t, found, "stats() lists the watch socket: %+v", st.Sockets)
+		}
 		_, err := l.js.Call("keep", r)
 		require.NoError(t, err)
 
@@ -256,9 +263,9 @@ func TestListSurvivesDropsAndExpiredResumes(t *testing.T) {
 		if st.Multiplexer.Mode == "mux" {
 			t.Logf("mux: %+v", st.Multiplexer)
 			if assert.Len(t, st.Sockets, 1) {
-			assert.Equal(t, "wsMultiplexer", st.Sockets[0].Key.URL, "no per-URL socket in mux mode")
-		}
-		assert.GreaterOrEqual(t, st.Multiplexer.Reconnects, 1, "the drops reached the mux socket")
+				assert.Equal(t, "wsMultiplexer", st.Sockets[0].Key.URL, "no per-URL socket in mux mode")
+			}
+			assert.GreaterOrEqual(t, st.Multiplexer.Reconnects, 1, "the drops reached the mux socket")
 		} else {
 			t.Logf("watch sockets opened: %d", st.BrowserSockets.Created)
 			assert.GreaterOrEqual(t, st.BrowserSockets.Created, 7, "every drop reopened the watch")

@@ -4,6 +4,7 @@ package bridge
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -55,9 +56,11 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		reg.Close()
 		return nil, safejs.Value{}, err
 	}
-	src := &source{ep: ep, fetch: &browser.Fetcher{Shim: shim, Funcs: funcs}, dialer: dialer}
+	watches := newTrackedDialer(dialer, ep.Base, "watch")
+	streams := newTrackedDialer(dialer, ep.Base, "stream")
+	src := &source{ep: ep, fetch: &browser.Fetcher{Shim: shim, Funcs: funcs}, dialer: watches}
 	var lists cache.Source = src
-	muxc, mode, err := multiplexer(cfg, dialer, ep)
+	muxc, mode, err := multiplexer(cfg, dialer, src.fetch, ep)
 	if err != nil {
 		reg.Close()
 		frames.Close()
@@ -71,8 +74,8 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		Clock:     clock.Real{},
 		Scheduler: frames,
 	})
-	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: dialer, Clock: clock.Real{},
-		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode})
+	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: streams, Clock: clock.Real{},
+		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode, Tracked: []*trackedDialer{watches, streams}})
 	api, err := b.Export()
 	if err != nil {
 		return nil, safejs.Value{}, err
@@ -85,15 +88,20 @@ func (b *Bridge) Funcs() int64 { return b.funcs.Live() }
 
 // multiplexer returns the mux client the lists use, or nil for per-URL
 // sockets, and the mode in force ("mux" or "per-url").
-func multiplexer(cfg Config, dialer transport.Dialer, ep endpoint.Endpoint) (*mux.Client, string, error) {
+func multiplexer(cfg Config, dialer transport.Dialer, fetch *browser.Fetcher, ep endpoint.Endpoint) (*mux.Client, string, error) {
 	switch cfg.Multiplexer {
 	case "off":
 		return nil, "per-url", nil
 	case "", "auto":
 		ctx, cancel := context.WithTimeout(context.Background(), detectTimeout)
 		defer cancel()
-		if _, err := mux.Detect(ctx, dialer, ep, detectTimeout); err != nil {
+		switch advertised(ctx, fetch, ep) {
+		case "no":
 			return nil, "per-url", nil
+		case "unknown": // not our backend (Headlamp's has no such field): probe
+			if _, err := mux.Detect(ctx, dialer, ep, detectTimeout); err != nil {
+				return nil, "per-url", nil
+			}
 		}
 	case "on":
 	default:
@@ -104,4 +112,23 @@ func multiplexer(cfg Config, dialer transport.Dialer, ep endpoint.Endpoint) (*mu
 		return nil, "", fmt.Errorf("multiplexer: %w", err)
 	}
 	return c, "mux", nil
+}
+
+// advertised reads the backend's /config: "yes" or "no" when it says whether
+// it serves /wsMultiplexer, "unknown" when it does not say.
+func advertised(ctx context.Context, fetch *browser.Fetcher, ep endpoint.Endpoint) string {
+	status, body, err := fetch.Get(ctx, ep.HTTPURL("", "config"), "")
+	if err != nil || status != 200 {
+		return "unknown"
+	}
+	var cfg struct {
+		Multiplexer *bool `json:"multiplexer"`
+	}
+	if json.Unmarshal(body, &cfg) != nil || cfg.Multiplexer == nil {
+		return "unknown"
+	}
+	if *cfg.Multiplexer {
+		return "yes"
+	}
+	return "no"
 }

@@ -1,0 +1,26 @@
+// The connection state of one view's list: live / reconnecting / stale, and since when.
+import { useConnectionState } from '../../../js/src/react.js';
+import { useNow } from '../clock.js';
+import { age, clockTime } from '../format.js';
+
+const LABEL = { loading: 'Connecting', live: 'Live', reconnecting: 'Reconnecting', stale: 'Stale', error: 'Error' };
+
+export function ConnectionBadge({ snapshot }) {
+  const { state, since, lastEvent } = useConnectionState(snapshot);
+  const now = useNow();
+  const error = snapshot?.errors?.[0]?.message;
+  const title = [
+    `${LABEL[state] ?? state} since ${clockTime(since)}`,
+    lastEvent ? `last event ${clockTime(lastEvent)}` : '',
+    error ? `error: ${error}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  return (
+    <span className={`conn conn-${state}`} data-testid="conn" data-state={state} title={title}>
+      <span className="conn-dot" />
+      <span className="conn-label">{LABEL[state] ?? state}</span>
+      {since > 0 && <span className="conn-since">for {age(since, now)}</span>}
+    </span>
+  );
+}

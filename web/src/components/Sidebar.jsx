@@ -1,0 +1,66 @@
+// Sidebar: brand, cluster and namespace pickers, navigation with live counts.
+import { useKubeList } from '../../../js/src/react.js';
+import { ALL, href, navigate } from '../route.js';
+import { NAMESPACES, RESOURCES, listQuery } from '../resources.jsx';
+import { Icon } from './bits.jsx';
+
+export function Sidebar({ route, clusters, inspectorOpen, onToggleInspector }) {
+  const namespaces = useKubeList(route.cluster ? { lists: [{ cluster: route.cluster }], endpoint: NAMESPACES } : null);
+  return (
+    <aside className="sidebar">
+      <div className="brand">
+        <span className="brand-mark" />
+        <span className="brand-name">kubelive</span>
+      </div>
+      <div className="pickers">
+        <label className="picker">
+          <span className="picker-label">Cluster</span>
+          <select data-testid="cluster-picker" value={route.cluster} onChange={(e) => navigate({ cluster: e.target.value, namespace: ALL, name: '' }, route)}>
+            {clusters.map((c) => (
+              <option key={c.name} value={c.name}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="picker">
+          <span className="picker-label">Namespace</span>
+          <select data-testid="namespace-picker" value={route.namespace} onChange={(e) => navigate({ namespace: e.target.value, name: '' }, route)}>
+            <option value={ALL}>All namespaces</option>
+            {(namespaces?.items ?? []).map((n) => (
+              <option key={n.metadata.uid} value={n.metadata.name}>
+                {n.metadata.name}
+              </option>
+            ))}
+            {route.namespace !== ALL && !namespaces?.items?.some((n) => n.metadata.name === route.namespace) && <option value={route.namespace}>{route.namespace}</option>}
+          </select>
+        </label>
+      </div>
+      <nav className="nav">
+        <div className="nav-section">Workloads</div>
+        {RESOURCES.map((r) => (
+          <NavItem key={r.id} resource={r} route={route} />
+        ))}
+        <div className="nav-section">Diagnostics</div>
+        <button type="button" className={`nav-item ${inspectorOpen ? 'active' : ''}`} onClick={onToggleInspector} data-testid="inspector-toggle">
+          <Icon name="inspector" />
+          <span>Inspector</span>
+        </button>
+      </nav>
+      <div className="sidebar-foot">live data via WebAssembly</div>
+    </aside>
+  );
+}
+
+function NavItem({ resource, route }) {
+  const ns = route.namespace === ALL ? '' : route.namespace;
+  const snap = useKubeList(listQuery(resource, route.cluster, ns));
+  const active = route.resource === resource.id;
+  return (
+    <a className={`nav-item ${active ? 'active' : ''}`} href={href({ resource: resource.id, name: '' }, route)} data-testid={`nav-${resource.id}`}>
+      <Icon name={resource.icon} />
+      <span>{resource.title}</span>
+      <span className="nav-count">{snap ? snap.items.length : '…'}</span>
+    </a>
+  );
+}

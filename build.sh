@@ -97,7 +97,7 @@ test_js() {
 }
 
 test_e2e() {
-  need_chromium; need_gotools; need_npm; build_wasm
+  need_chromium; need_gotools; need_npm; build
   log "browser end-to-end tests (playwright-core + Debian chromium)"
   node --test --test-concurrency=1 e2e/
 }

@@ -111,6 +111,12 @@ test_real() {
   fi
 }
 
+test_bench() {
+  need_chromium; need_gotools; need_npm; build
+  log "benchmark smoke run (every contender must reach the final state)"
+  KUBELIVE_BENCH_NOBUILD=1 scripts/bench.sh --smoke
+}
+
 test_all() {
   deps
   test_vet
@@ -118,6 +124,7 @@ test_all() {
   test_wasm
   test_js
   test_e2e
+  test_bench
   test_real
   log "all tiers passed"
 }
@@ -135,6 +142,8 @@ usage: ./build.sh COMMAND
   test-js     JS unit tests (node --test)
   test-e2e    browser end-to-end tests (playwright-core)
   test-real   the real-cluster tier (real etcd + kube-apiserver)
+  test-bench  one small benchmark run as a smoke test
+  bench       the benchmarks of BENCHMARKS.md (SPEC §6); --profile adds CPU profiles
 USAGE
 }
 
@@ -149,6 +158,8 @@ case "${1:-help}" in
   test-js) test_js ;;
   test-e2e) test_e2e ;;
   test-real) test_real ;;
+  test-bench) test_bench ;;
+  bench) shift; need_chromium; need_gotools; need_npm; scripts/bench.sh "$@" ;;
   help|-h|--help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

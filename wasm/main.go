@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/hack-pad/safejs"
 
@@ -18,7 +19,12 @@ import (
 	"github.com/kubelive/kubelive/wasm/bridge"
 )
 
+// gcPercent trades a little GC time for memory: wasm memory only grows, so
+// the heap's high-water mark (a LIST body beside its items) is what a page keeps.
+const gcPercent = 50
+
 func main() {
+	debug.SetGCPercent(gcPercent)
 	boot, err := bootObject()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kubelive:", err)

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"bytes"
 	"context"
 	"sync"
 	"time"
@@ -144,6 +145,7 @@ func (s store) Upsert(it wire.Item) {
 		s.unlock()
 		return
 	}
+	it.Raw = bytes.Clone(it.Raw) // a subslice would pin its whole burst of frames
 	r.live = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}
 	if l.deleted {
 		l.deleted, l.e.statusChg = false, true
@@ -196,6 +198,7 @@ func (s store) Replace(items []wire.Item, rv string) {
 		}
 		r.seen, r.tomb = l.seen, false
 		if r.live == nil || r.live.ResourceVersion != it.ResourceVersion {
+			it.Raw = bytes.Clone(it.Raw) // the LIST body can go once every item is copied
 			r.live = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}
 			l.e.markDirty(r)
 		}

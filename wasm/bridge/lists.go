@@ -70,6 +70,11 @@ func (b *Bridge) watchList(args []safejs.Value, object bool) any {
 	if _, err := b.shim.Call("listsListen", v.js, float64(id), args[1]); err != nil {
 		return 0
 	}
+	if !start { // the view is live: serve its snapshot at once (W8)
+		if snap, err := v.js.Get("snap"); err == nil && !snap.IsNull() && !snap.IsUndefined() {
+			b.callJS(args[1], snap)
+		}
+	}
 	if start {
 		snap, unsub, err := b.cache.Subscribe(q, func(d *cache.Delta) { b.applyDelta(v, d) })
 		if err != nil {
@@ -177,12 +182,57 @@ func (b *Bridge) keyArg(a safejs.Value) (cache.Key, bool) {
 	return k, err == nil
 }
 
+// snapshotChunk bounds the JSON of one crossing when a whole snapshot is
+// handed over: Go never holds a second copy of a big list.
+const snapshotChunk = 1 << 20
+
+// applySnapshot hands a whole snapshot to the JS view.
 func (b *Bridge) applySnapshot(v *view, s *cache.Snapshot) {
 	order := make([]cache.SlotID, len(s.Items))
 	for i, it := range s.Items {
 		order[i] = it.Slot
 	}
 	b.applyJS(v, s.Items, nil, order, s.Lists, s.Version, s.UpdatedAt, true)
+}
+
+// sendChunks hands items to the JS view in crossings of about snapshotChunk
+// bytes of JSON each, reusing one buffer, so that a big list (a first LIST,
+// a relist) never exists twice in Go.
+func (b *Bridge) sendChunks(v *view, items []*cache.Item, reset bool) bool {
+	var buf []byte
+	for start := 0; start < len(items); {
+		end, size := start, 0
+		for end < len(items) && (end == start || size+len(items[end].Raw) <= snapshotChunk) {
+			size += len(items[end].Raw) + 1
+			end++
+		}
+		var slots []cache.SlotID
+		var clusters []any
+		buf, slots, clusters = encodeItems(buf[:0], items[start:end])
+		if _, err := b.shim.Call("listsAdd", v.js, b.bytes(buf), b.bytes(slotBytes(slots)), clusters, reset); err != nil {
+			return false
+		}
+		reset = false
+		start = end
+	}
+	return true
+}
+
+// encodeItems appends the JSON array of the items' objects to buf and
+// returns their slots and clusters.
+func encodeItems(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, []any) {
+	slots := make([]cache.SlotID, len(items))
+	clusters := make([]any, len(items))
+	buf = append(buf, '[')
+	for i, it := range items {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, it.Raw...)
+		slots[i] = it.Slot
+		clusters[i] = it.Cluster
+	}
+	return append(buf, ']'), slots, clusters
 }
 
 func (b *Bridge) applyDelta(v *view, d *cache.Delta) {
@@ -202,24 +252,20 @@ func (b *Bridge) applyDelta(v *view, d *cache.Delta) {
 // objects as one JSON array (one JSON.parse in JS), slots as bytes.
 func (b *Bridge) applyJS(v *view, items []*cache.Item, removed, order []cache.SlotID, lists []cache.ListStatus, version uint64, at time.Time, full bool) {
 	var buf []byte
-	slots := make([]cache.SlotID, len(items))
-	clusters := make([]any, len(items))
-	if len(items) > 0 {
-		size := 2
-		for _, it := range items {
-			size += len(it.Raw) + 1
+	var slots []cache.SlotID
+	clusters := []any{}
+	size := 2
+	for _, it := range items {
+		size += len(it.Raw) + 1
+	}
+	switch {
+	case size > snapshotChunk:
+		if !b.sendChunks(v, items, full) {
+			return
 		}
-		buf = make([]byte, 0, size)
-		buf = append(buf, '[')
-		for i, it := range items {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = append(buf, it.Raw...)
-			slots[i] = it.Slot
-			clusters[i] = it.Cluster
-		}
-		buf = append(buf, ']')
+		full = false
+	case len(items) > 0:
+		buf, slots, clusters = encodeItems(make([]byte, 0, size), items)
 	}
 	meta := metaJSON(lists, version, at)
 	snap, err := b.shim.Call("listsApply", v.js, b.bytes(buf), b.bytes(slotBytes(slots)), clusters,

@@ -9,11 +9,15 @@ shim.listsView = (key, isObject) => shim.lists.view(key, isObject);
 shim.listsListen = (v, id, fn) => shim.lists.listen(v, id, fn);
 shim.listsUnlisten = (v, id) => shim.lists.unlisten(v, id);
 shim.listsApply = (...a) => shim.lists.apply(...a);
+shim.listsAdd = (...a) => shim.lists.add(...a);
 shim.listsNotify = (v) => shim.lists.notify(v);
 shim.u8new = (n) => new Uint8Array(n);
 shim.lists = {
+  // A view indexes objects by slot in plain arrays (slots are small, dense
+  // integers that are never reused): obj[slot] and, for the current order,
+  // pos[slot] + 1 (0: absent).
   view(key, isObject) {
-    return { key, isObject, slots: new Map(), pos: new Map(), items: [], listeners: new Map(), snap: null };
+    return { key, isObject, obj: [], pos: new Int32Array(1024), items: [], listeners: new Map(), snap: null };
   },
   listen(v, id, fn) {
     v.listeners.set(id, fn);
@@ -21,36 +25,60 @@ shim.lists = {
   unlisten(v, id) {
     v.listeners.delete(id);
   },
+  // add parses objects into their slots without making a snapshot: a big
+  // first snapshot crosses in chunks. reset empties the view first.
+  add(v, json, slotBytes, clusters, reset) {
+    if (reset) {
+      v.obj = [];
+      v.items = [];
+    }
+    const objs = JSON.parse(listDecoder.decode(json));
+    const slots = u32(slotBytes) || [];
+    v.pending = v.pending || [];
+    for (let i = 0; i < objs.length; i++) {
+      objs[i].cluster = clusters[i];
+      v.obj[slots[i]] = objs[i];
+      v.pending.push(slots[i]);
+    }
+  },
   // apply moves the view to a new version; a full snapshot is an apply with
   // every object and the complete order. Returns the new snapshot.
   apply(v, json, slotBytes, clusters, removedBytes, orderBytes, meta, full) {
     if (full) {
-      v.slots = new Map();
+      v.obj = [];
       v.items = [];
     }
     const objs = json ? JSON.parse(listDecoder.decode(json)) : [];
     const slots = u32(slotBytes);
     for (let i = 0; i < objs.length; i++) {
       objs[i].cluster = clusters[i];
-      v.slots.set(slots[i], objs[i]);
+      v.obj[slots[i]] = objs[i];
     }
-    for (const r of u32(removedBytes) || []) v.slots.delete(r);
+    for (const r of u32(removedBytes) || []) v.obj[r] = undefined;
     let items;
     const order = u32(orderBytes);
     if (order) {
+      let max = 0;
+      for (let i = 0; i < order.length; i++) if (order[i] > max) max = order[i];
+      if (max >= v.pos.length) v.pos = new Int32Array(Math.max(max + 1, v.pos.length * 2));
+      else v.pos.fill(0);
       items = new Array(order.length);
-      v.pos = new Map();
       for (let i = 0; i < order.length; i++) {
-        items[i] = v.slots.get(order[i]);
-        v.pos.set(order[i], i);
+        items[i] = v.obj[order[i]];
+        v.pos[order[i]] = i + 1;
       }
     } else {
       items = v.items.slice();
       for (let i = 0; i < objs.length; i++) {
-        const p = v.pos.get(slots[i]);
-        if (p !== undefined) items[p] = objs[i];
+        const p = v.pos[slots[i]];
+        if (p) items[p - 1] = objs[i];
+      }
+      for (const slot of v.pending || []) {
+        const p = v.pos[slot];
+        if (p) items[p - 1] = v.obj[slot];
       }
     }
+    v.pending = null;
     v.items = Object.freeze(items);
     const m = JSON.parse(meta);
     const lists = m.lists.map((l) => Object.freeze(l));

@@ -42,7 +42,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 
 	code, body := getBody(t, base+"/config")
 	assert.Equal(t, http.StatusOK, code)
-	assert.JSONEq(t, `{"clusters":[{"name":"demo","source":"embedded"}]}`, body)
+	assert.JSONEq(t, `{"clusters":[{"name":"demo","source":"embedded"}],"multiplexer":true}`, body)
 
 	code, body = getBody(t, base+"/clusters/demo/api/v1/pods?fieldSelector=status.phase%3DRunning&limit=1")
 	require.Equal(t, http.StatusOK, code, body)

@@ -66,5 +66,8 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, proto string) (
 	if err != nil {
 		return nil, fmt.Errorf("accept %s: %w", r.URL.Path, err)
 	}
+	// Every podio socket has a reader (stdin, or CloseRead for logs), which
+	// sees the pongs: a browser that vanished is cut within a ping interval.
+	go wsx.KeepAlive(r.Context(), conn, 0, 0)
 	return conn, nil
 }

@@ -127,6 +127,7 @@ func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	go wsx.KeepAlive(ctx, client, 0, 0) // the relay reads client frames, so pongs are seen
 	if h.opts.Tracker != nil {
 		untrack := h.opts.Tracker.Track(r.URL.Path, func() { stop(); _ = client.CloseNow(); _ = upstream.CloseNow() })
 		defer untrack()

@@ -162,3 +162,35 @@ func Serve(ctx context.Context, c *websocket.Conn, o Options) error {
 		}
 	}
 }
+
+// KeepAlive pings c every interval (DefaultPingInterval when <= 0) until ctx
+// ends, for a socket whose messages someone else reads (coder/websocket
+// handles the pong in that reader). A pong later than timeout (the interval,
+// at least 5 s, when <= 0) means a dead peer: the connection is cut and
+// KeepAlive returns.
+func KeepAlive(ctx context.Context, c *websocket.Conn, interval, timeout time.Duration) {
+	if interval <= 0 {
+		interval = DefaultPingInterval
+	}
+	if timeout <= 0 {
+		timeout = max(interval, 5*time.Second)
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+			err := c.Ping(pctx)
+			cancel()
+			if err != nil {
+				if ctx.Err() == nil {
+					_ = c.CloseNow()
+				}
+				return
+			}
+		}
+	}
+}

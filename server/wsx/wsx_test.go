@@ -1,8 +1,15 @@
 package wsx
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/require"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -38,4 +45,56 @@ func TestOffered(t *testing.T) {
 	assert.Equal(t, []string{"a", "b", "c"}, Offered(r))
 	r.Header.Set("Upgrade", "WebSocket")
 	assert.True(t, IsUpgrade(r))
+}
+
+func TestKeepAliveCutsAPeerThatNeverAnswers(t *testing.T) {
+	t.Parallel()
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		ctx := c.CloseRead(r.Context()) // the reader that would see the pong
+		KeepAlive(ctx, c, 20*time.Millisecond, 50*time.Millisecond)
+		close(done)
+	}))
+	t.Cleanup(srv.Close)
+	// A client that never reads never answers a ping.
+	c, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	require.NoError(t, err)
+	defer c.CloseNow()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a silent peer was never cut")
+	}
+}
+
+func TestKeepAliveKeepsAnAnsweringPeer(t *testing.T) {
+	t.Parallel()
+	pings := make(chan struct{}, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		ctx := c.CloseRead(r.Context())
+		ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		KeepAlive(ctx, c, 20*time.Millisecond, time.Second)
+		if ctx.Err() == context.DeadlineExceeded {
+			pings <- struct{}{} // survived until the deadline: every ping answered
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	require.NoError(t, err)
+	defer c.CloseNow()
+	go func() { _, _, _ = c.Read(context.Background()) }() // answers pings
+	select {
+	case <-pings:
+	case <-time.After(5 * time.Second):
+		t.Fatal("an answering peer was cut")
+	}
 }

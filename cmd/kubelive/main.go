@@ -16,7 +16,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -138,7 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var admin http.Handler
 	if o.admin {
-		admin = inj.Handler()
+		admin = adminHandler(inj, demos)
 	}
 	srv, err := server.New(server.Config{Clusters: clusters, StaticDir: o.static, AllowOrigins: o.allowOrigins, Admin: admin, Multiplexer: muxh, Logger: log})
 	if err != nil {
@@ -181,6 +183,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // demoCluster is one embedded cluster: its store, its pods' logs and shells.
 type demoCluster struct {
+	name    string
 	store   *embedded.Store
 	pods    *podio.Handler
 	logs    *podio.Generator
@@ -196,7 +199,7 @@ func newDemoCluster(name string, o options, n uint64, inj *faults.Injector, ws w
 	}
 	pods := podio.NewHandler(podio.Options{Pods: podsOf(store), Tracker: inj, AcceptOptions: accept, Seed: seed})
 	return &demoCluster{
-		store: store, pods: pods, seed: seed,
+		name: name, store: store, pods: pods, seed: seed,
 		logs: podio.NewGenerator(podsOf(store), pods.Logs(), nil, o.logInterval, seed),
 		handler: embedded.NewHandler(store, embedded.HandlerOptions{
 			PodSubresources: pods, Faults: inj, WebSocket: ws,
@@ -227,4 +230,44 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// adminHandler is the fault-injection endpoint plus a churn burst for
+// tests: POST /admin/churn?rate=N&seconds=S[&cluster=C] runs the churn
+// generator on an embedded cluster for S seconds; GET /admin/churn tells how
+// many bursts still run.
+func adminHandler(inj *faults.Injector, demos []*demoCluster) http.Handler {
+	var running atomic.Int64
+	var burst atomic.Uint64
+	m := http.NewServeMux()
+	m.Handle("/admin/", inj.Handler())
+	m.HandleFunc("POST /admin/churn", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		rate, err1 := strconv.ParseFloat(q.Get("rate"), 64)
+		secs, err2 := strconv.ParseFloat(q.Get("seconds"), 64)
+		if err := errors.Join(err1, err2); err != nil || rate <= 0 || secs <= 0 {
+			http.Error(w, "rate and seconds must be positive numbers", http.StatusBadRequest)
+			return
+		}
+		d := demos[0]
+		for i, c := range demos {
+			if c.name == q.Get("cluster") {
+				d = demos[i]
+			}
+		}
+		running.Add(1)
+		go func() {
+			defer running.Add(-1)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(secs*float64(time.Second)))
+			defer cancel()
+			_ = embedded.NewChurn(d.store, rate, d.seed+1000+burst.Add(1)).Run(ctx)
+		}()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"started":true}`)
+	})
+	m.HandleFunc("GET /admin/churn", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"running":%d}`, running.Load())
+	})
+	return m
 }

@@ -1,0 +1,74 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/hack-pad/safejs"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// W1-W6 under load: 2 namespaces x 2 resources while the cluster churns at
+// 500 writes/s for 20 s, the sockets are dropped 10 times and two resumes
+// get 410; afterwards every snapshot equals the server's LIST.
+func TestListsStayExactUnderChurnDropsAnd410(t *testing.T) {
+	eachMode(t, func(t *testing.T, l *listHarness) {
+		var rs []safejs.Value
+		var paths []string
+		for _, ns := range []string{"team-a", "team-b"} {
+			for _, res := range []string{"pods", "events"} {
+				rs = append(rs, l.watch(listQuery("demo", ns, res, ""), false))
+				paths = append(paths, "/api/v1/namespaces/"+ns+"/"+res)
+			}
+		}
+		for i, r := range rs {
+			l.equalToServer(r, paths[i])
+		}
+		const seconds = 20
+		l.k.do("POST", "/admin/churn?rate=500&seconds=20&cluster=demo", nil, "")
+		start := time.Now()
+		for drop := range 10 {
+			if drop == 3 || drop == 7 {
+				l.k.do("POST", "/admin/expire-next", nil, "")
+			}
+			next := start.Add(time.Duration(drop+1) * seconds * time.Second / 11)
+			l.waitForWithin(seconds*time.Second, "the next drop", func() bool { return time.Now().After(next) })
+			l.k.do("POST", "/admin/drop", nil, "")
+		}
+		l.waitForWithin(40*time.Second, "the churn to end", func() bool {
+			var st struct{ Running int }
+			require.NoError(t, json.Unmarshal(l.k.do("GET", "/admin/churn", nil, ""), &st))
+			return st.Running == 0
+		})
+		total := 0
+		for i, r := range rs {
+			total += len(l.equalToServer(r, paths[i]).Items)
+		}
+		st := l.stats()
+		t.Logf("%d objects exact after 20 s of churn, 10 drops, 2 forced 410s; sockets created %d, mux %+v",
+			total, st.BrowserSockets.Created, st.Multiplexer)
+		assert.Positive(t, total)
+	})
+}
+
+// A quiet list outlives the server's watch timeout (3-6 s in the test
+// server) and stays live: the watch is resumed, not left dead.
+func TestQuietListSurvivesWatchTimeout(t *testing.T) {
+	eachMode(t, func(t *testing.T, l *listHarness) {
+		ns := testNS(t)
+		l.k.namespace(ns)
+		r := l.watch(podsQuery(ns), false)
+		l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
+		quiet := time.Now().Add(8 * time.Second) // beyond at least one server-side timeout
+		l.waitForWithin(15*time.Second, "a quiet period", func() bool {
+			return time.Now().After(quiet) && l.summary(r).Status == "live"
+		})
+		l.k.pod(ns, "after-timeout")
+		got := l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
+		assert.Equal(t, []string{"after-timeout"}, names(got))
+	})
+}

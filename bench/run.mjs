@@ -24,14 +24,15 @@ const RUNS = Number(opt('runs', SMOKE ? 1 : 3));
 const SIZES = opt('sizes', '1000,10000,50000').split(',').map(Number);
 // Data set names: dist/bench/n<N>; the smoke run uses dist/bench/smoke (1,000 pods, 2,000 events).
 const SETS = SMOKE ? ['smoke'] : SIZES.map((n) => `n${n}`);
-const CONTENDERS = opt('contenders', 't,a,b,kubelive').split(',');
-// The multiplexer mode joins here: add { name: 'kubelive-mux', page: 'kubelive', query: 'mux=on' }
-// once the benchserver answers /wsMultiplexer (see BENCHMARKS.md, "mux hook").
+const CONTENDERS = opt('contenders', 't,a,b,kubelive,kubelive-mux').split(',');
+const WASM = encodeURIComponent(opt('wasm', '/dist/bench/kubelive.wasm'));
 const PAGES = {
   t: { page: 't', query: '' },
   a: { page: 'a', query: '' },
   b: { page: 'b', query: '' },
-  kubelive: { page: 'kubelive', query: `mux=off&wasm=${encodeURIComponent(opt('wasm', '/dist/bench/kubelive.wasm'))}` },
+  kubelive: { page: 'kubelive', query: `mux=off&wasm=${WASM}` },
+  // the same page over the multiplexer (msgpack, events packed into frames)
+  'kubelive-mux': { page: 'kubelive', query: `mux=on&wasm=${WASM}` },
 };
 const ONLY = opt('only', SMOKE ? 'p1' : 'p1,p2,p3,p4,p5').split(',');
 const PROFILE = flag('profile');
@@ -289,12 +290,14 @@ const p = (s = '') => out.push(s);
 if (Object.keys(results.p1).length) {
   p(`### P1: events/s until the final state (median of ${RUNS}; higher is better)`);
   p();
-  p(`| N | events | ${CONTENDERS.join(' | ')} | kubelive/T | kubelive/A | kubelive/B |`);
-  p(`| ---: | ---: | ${CONTENDERS.map(() => '---:').join(' | ')} | ---: | ---: | ---: |`);
+  const mx = CONTENDERS.includes('kubelive-mux');
+  p(`| N | events | ${CONTENDERS.join(' | ')} | kubelive/T | kubelive/A | kubelive/B |${mx ? ' mux/T | mux/A | mux/B |' : ''}`);
+  p(`| ---: | ---: | ${CONTENDERS.map(() => '---:').join(' | ')} | ---: | ---: | ---: |${mx ? ' ---: | ---: | ---: |' : ''}`);
   for (const r of Object.values(results.p1)) {
     const n = r.meta.n;
     const m = r.median;
-    p(`| ${fmt(Number(n))} | ${fmt(r.meta.events)} | ${CONTENDERS.map((c) => fmt(m[c])).join(' | ')} | ${ratio(m.kubelive, m.t)} | ${ratio(m.kubelive, m.a)} | ${ratio(m.kubelive, m.b)} |`);
+    const k = m['kubelive-mux'];
+    p(`| ${fmt(Number(n))} | ${fmt(r.meta.events)} | ${CONTENDERS.map((c) => fmt(m[c])).join(' | ')} | ${ratio(m.kubelive, m.t)} | ${ratio(m.kubelive, m.a)} | ${ratio(m.kubelive, m.b)} |${mx ? ` ${ratio(k, m.t)} | ${ratio(k, m.a)} | ${ratio(k, m.b)} |` : ''}`);
   }
   p();
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"net/url"
+
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/kubelive/kubelive/server/muxserver"
 	"log"
 	"net/http"
 	"os"
@@ -30,6 +33,8 @@ type server struct {
 	accepted, live atomic.Int64 // WebSockets ever accepted, and open now
 	others         atomic.Int64 // open WebSockets on paths other than benchPath
 
+	mux http.Handler // /wsMultiplexer over the same runs
+
 	mu    sync.Mutex
 	sets  map[string]*dataset // loaded data sets by name
 	cur   *run                // the run the next watch replays; nil before /ctl/use
@@ -52,8 +57,14 @@ type run struct {
 }
 
 func newServer(root, data string, l *log.Logger) *server {
-	return &server{root: root, data: data, logger: l, sets: map[string]*dataset{},
+	s := &server{root: root, data: data, logger: l, sets: map[string]*dataset{},
 		files: http.FileServer(http.Dir(root))}
+	m, err := muxserver.New(muxserver.Options{Upstream: upstream{s}, OriginPatterns: []string{"127.0.0.1:*", "localhost:*"}})
+	if err != nil {
+		panic("benchserver: multiplexer options: " + err.Error())
+	}
+	s.mux = counted{s, m}
+	return s
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -62,6 +73,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(p, "/ctl/"):
 		s.control(w, r)
+	case p == "/wsMultiplexer":
+		s.mux.ServeHTTP(w, r)
 	case strings.HasPrefix(p, "/clusters/"):
 		if r.Header.Get("Upgrade") != "" {
 			s.watch(w, r)
@@ -265,3 +278,18 @@ func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// counted counts the multiplexer's sockets with the others.
+type counted struct {
+	s *server
+	h http.Handler
+}
+
+func (c counted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.s.accepted.Add(1)
+	c.s.live.Add(1)
+	defer c.s.live.Add(-1)
+	c.h.ServeHTTP(w, r)
+}
+
+func urlQuery(q string) (url.Values, error) { return url.ParseQuery(q) }

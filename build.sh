@@ -103,6 +103,7 @@ test_e2e() {
 }
 
 test_real() {
+  need_chromium; need_gotools
   if [ -x scripts/realtier/run.sh ]; then
     log "real-cluster tier (etcd + kube-apiserver)"
     scripts/realtier/run.sh

@@ -24,7 +24,7 @@ const RUNS = Number(opt('runs', SMOKE ? 1 : 3));
 const SIZES = opt('sizes', '1000,10000,50000').split(',').map(Number);
 // Data set names: dist/bench/n<N>; the smoke run uses dist/bench/smoke (1,000 pods, 2,000 events).
 const SETS = SMOKE ? ['smoke'] : SIZES.map((n) => `n${n}`);
-const CONTENDERS = opt('contenders', 't,a,b,kubelive,kubelive-mux').split(',');
+const CONTENDERS = opt('contenders', 't,a,b,kubelive,kubelive-mux,kubelive-mux-json').split(',');
 const WASM = encodeURIComponent(opt('wasm', '/dist/bench/kubelive.wasm'));
 const PAGES = {
   t: { page: 't', query: '' },
@@ -33,6 +33,8 @@ const PAGES = {
   kubelive: { page: 'kubelive', query: `mux=off&wasm=${WASM}` },
   // the same page over the multiplexer (msgpack, events packed into frames)
   'kubelive-mux': { page: 'kubelive', query: `mux=on&wasm=${WASM}` },
+  // the multiplexer with Headlamp's JSON framing (one event per frame, JSON in a JSON string)
+  'kubelive-mux-json': { page: 'kubelive', query: `mux=json&wasm=${WASM}` },
 };
 const ONLY = opt('only', SMOKE ? 'p1' : 'p1,p2,p3,p4,p5').split(',');
 const PROFILE = flag('profile');

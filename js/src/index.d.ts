@@ -7,8 +7,12 @@ export interface LoadOptions {
   token?: string;
   /** Headlamp's user id (letters, digits, '-' and '_'). */
   userId?: string;
-  /** Reserved for the multiplexer: 'auto' (default), 'on' or 'off'. */
-  multiplexer?: 'auto' | 'on' | 'off';
+  /**
+   * Watches over one multiplexed socket: 'auto' (default: when the backend serves
+   * /wsMultiplexer), 'on' (msgpack framing when offered, else JSON), 'json' (Headlamp's
+   * JSON framing only) or 'off' (one socket per watch).
+   */
+  multiplexer?: 'auto' | 'on' | 'json' | 'off';
 }
 
 export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'closed';

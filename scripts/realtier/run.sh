@@ -69,4 +69,13 @@ cd "$ROOT"
 rc=0
 go test -tags realk8s -race -count=1 -run "${REALTIER_RUN:-Real}" ./server/proxy/ -v "$@" || rc=$?
 log "go test (compile + run): $(since "$t") s (exit $rc)"
+
+# Live lists in Chromium through the kubeconfig proxy, in both watch modes:
+# the wasm test wrapper starts the kubelive server with this kubeconfig.
+if [ "$rc" = 0 ] && [ -x "$ROOT/.bin/wasmbrowsertest" ] && [ -x "$ROOT/.bin/kubelive" ]; then
+  t=$(now)
+  KUBELIVE_KUBECONFIG=$REALK8S_KUBECONFIG PATH="$ROOT/.bin:$PATH" GOOS=js GOARCH=wasm \
+    go test -exec "$ROOT/scripts/go_js_wasm_exec" -timeout 5m -run RealCluster -v ./wasm/bridge/ || rc=$?
+  log "browser lists against the real cluster: $(since "$t") s (exit $rc)"
+fi
 exit "$rc"

@@ -92,16 +92,20 @@ func (k *kube) pod(ns, name string) {
 
 // serverList returns [cluster, ns, name, uid, rv] of the server's LIST, sorted.
 func (k *kube) serverList(path string) [][]string {
+	return k.serverListOf("demo", path)
+}
+
+func (k *kube) serverListOf(cluster, path string) [][]string {
 	var l struct {
 		Items []struct {
 			Metadata struct{ Namespace, Name, UID, ResourceVersion string }
 		}
 	}
-	require.NoError(k.t, json.Unmarshal(k.api("GET", path, nil), &l))
+	require.NoError(k.t, json.Unmarshal(k.do("GET", "/clusters/"+cluster+path, nil, ""), &l))
 	out := make([][]string, len(l.Items))
 	for i, it := range l.Items {
 		m := it.Metadata
-		out[i] = []string{"demo", m.Namespace, m.Name, m.UID, m.ResourceVersion}
+		out[i] = []string{cluster, m.Namespace, m.Name, m.UID, m.ResourceVersion}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][1]+"/"+out[i][2] < out[j][1]+"/"+out[j][2] })
 	return out

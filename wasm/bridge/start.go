@@ -25,7 +25,8 @@ type Config struct {
 	Token   endpoint.Secret
 	UserID  string
 	// Multiplexer is "auto" (default: the mux when the backend has one),
-	// "on" or "off" (per-URL sockets).
+	// "on", "json" (the mux, offering only Headlamp's JSON framing) or "off"
+	// (per-URL sockets).
 	Multiplexer string
 }
 
@@ -103,11 +104,11 @@ func multiplexer(cfg Config, dialer transport.Dialer, fetch *browser.Fetcher, ep
 				return nil, "per-url", nil
 			}
 		}
-	case "on":
+	case "on", "json":
 	default:
-		return nil, "", fmt.Errorf("multiplexer must be 'auto', 'on' or 'off', not %q", cfg.Multiplexer)
+		return nil, "", fmt.Errorf("multiplexer must be 'auto', 'on', 'json' or 'off', not %q", cfg.Multiplexer)
 	}
-	c, err := mux.New(mux.Options{Dialer: dialer, Endpoint: ep, UserID: cfg.UserID})
+	c, err := mux.New(mux.Options{Dialer: dialer, Endpoint: ep, UserID: cfg.UserID, JSONOnly: cfg.Multiplexer == "json"})
 	if err != nil {
 		return nil, "", fmt.Errorf("multiplexer: %w", err)
 	}

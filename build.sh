@@ -118,10 +118,16 @@ test_bench() {
   KUBELIVE_BENCH_NOBUILD=1 scripts/bench.sh --smoke
 }
 
+test_fuzz() {
+  log "fuzz smoke: every target for ${FUZZTIME:-10s}"
+  scripts/fuzz.sh "${FUZZTIME:-10s}"
+}
+
 test_all() {
   deps
   test_vet
   test_go
+  test_fuzz
   test_wasm
   test_js
   test_e2e
@@ -144,6 +150,7 @@ usage: ./build.sh COMMAND
   test-e2e    browser end-to-end tests (playwright-core)
   test-real   the real-cluster tier (real etcd + kube-apiserver)
   test-bench  one small benchmark run as a smoke test
+  test-fuzz   every fuzz target for 10 s (FUZZTIME=1000000x for a long run)
   bench       the benchmarks of BENCHMARKS.md (SPEC §6); --profile adds CPU profiles
 USAGE
 }
@@ -160,6 +167,7 @@ case "${1:-help}" in
   test-e2e) test_e2e ;;
   test-real) test_real ;;
   test-bench) test_bench ;;
+  test-fuzz) test_fuzz ;;
   bench) shift; need_chromium; need_gotools; need_npm; scripts/bench.sh "$@" ;;
   help|-h|--help) usage ;;
   *) usage >&2; exit 2 ;;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every fuzz target of the repository for a while each.
+#   scripts/fuzz.sh [DURATION]   DURATION as go test -fuzztime takes it: 10s (default), 1000000x, 5m
+# Targets are found by name (func FuzzX in a _test.go file), so a new one is
+# fuzzed without editing this script. Seed corpora live in each package's
+# testdata/fuzz/; a crasher found here is written there by go test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+time=${1:-10s}
+fail=0
+while IFS=: read -r file _ decl; do
+  name=${decl#func }
+  name=${name%%(*}
+  pkg=./$(dirname "${file#./}")
+  start=$(date +%s)
+  if go test -run '^$' -fuzz "^${name}\$" -fuzztime "$time" "$pkg" >/tmp/fuzz-$$.log 2>&1; then
+    execs=$(grep -o 'execs: [0-9]*' /tmp/fuzz-$$.log | tail -1 | cut -d' ' -f2)
+    printf 'fuzz %-24s %-22s ok   %s execs, %ss\n' "$name" "$pkg" "${execs:-?}" "$(( $(date +%s) - start ))"
+  else
+    printf 'fuzz %-24s %-22s FAIL\n' "$name" "$pkg"
+    cat /tmp/fuzz-$$.log
+    fail=1
+  fi
+done < <(grep -rn --include='*_test.go' '^func Fuzz' . | sort)
+rm -f /tmp/fuzz-$$.log
+exit $fail

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/kubelive/kubelive/server/wsx"
 )
 
 // server tracks every socket it accepted. Invariant: conns holds exactly the
@@ -58,7 +60,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	// Log what a careless server would: the URL and the offered protocols
 	// (as a count: a real server must not log the bearer protocol).
-	s.logf("%s %s protocols=%d", r.Method, r.URL.RequestURI(), len(offeredProtocols(r)))
+	s.logf("%s %s protocols=%d", r.Method, r.URL.RequestURI(), len(wsx.Offered(r)))
 	switch {
 	case r.Method == http.MethodOptions:
 		w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
@@ -86,7 +88,7 @@ func (s *server) socket(w http.ResponseWriter, r *http.Request) {
 		}
 		s.logf("held %s", r.URL.Path)
 	}
-	offered := offeredProtocols(r)
+	offered := wsx.Offered(r)
 	var accept []string
 	if len(offered) > 0 {
 		accept = offered[:1]
@@ -214,17 +216,4 @@ func (s *server) control(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// offeredProtocols returns the subprotocols the client offered, in order.
-func offeredProtocols(r *http.Request) []string {
-	var out []string
-	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
-		for _, p := range strings.Split(h, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
 }

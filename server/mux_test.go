@@ -72,4 +72,11 @@ func TestMultiplexerOverEmbeddedCluster(t *testing.T) {
 	require.Eventually(t, func() bool { return count() == 2 }, 5*time.Second, time.Millisecond, "events after a quiet period")
 	_ = ctx
 	assert.True(t, strings.Contains(got[1], `"name":"b"`))
+	// A malformed frame is relayed as it is (the client's reflector judges
+	// it), and the watch goes on.
+	require.Equal(t, 1, inj.Malformed("/namespaces/q/pods"))
+	pod("c")
+	require.Eventually(t, func() bool { return count() == 4 }, 5*time.Second, time.Millisecond, "the malformed frame, then more events")
+	assert.Equal(t, "{not json", got[2])
+	assert.True(t, strings.Contains(got[3], `"name":"c"`))
 }

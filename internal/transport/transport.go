@@ -51,6 +51,7 @@ type Conn interface {
 	// Send writes one frame.
 	Send(ctx context.Context, f Frame) error
 	// Close closes the socket with a close code and reason; it is idempotent.
+	// A Recv in progress on another goroutine returns (a *CloseError).
 	Close(code int, reason string) error
 	// Protocol is the subprotocol the server selected ("" if none).
 	Protocol() string

@@ -72,3 +72,21 @@ func TestQuietListSurvivesWatchTimeout(t *testing.T) {
 		assert.Equal(t, []string{"after-timeout"}, names(got))
 	})
 }
+
+// Bad input end to end: a malformed frame injected into the watch reaches
+// the list's errors, throws nothing into JS, and the list stays exact.
+func TestMalformedWatchFrameLeavesTheListIntact(t *testing.T) {
+	eachMode(t, func(t *testing.T, l *listHarness) {
+		ns := testNS(t)
+		l.k.namespace(ns)
+		l.k.pod(ns, "a")
+		r := l.watch(podsQuery(ns), false)
+		l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
+		var sent struct{ Sent int }
+		require.NoError(t, json.Unmarshal(l.k.do("POST", "/admin/malformed?path="+ns, nil, ""), &sent))
+		require.Positive(t, sent.Sent, "the watch of the list got the malformed frame")
+		l.k.pod(ns, "b")
+		got := l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
+		assert.Equal(t, []string{"a", "b"}, names(got))
+	})
+}

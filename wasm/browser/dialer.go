@@ -28,7 +28,7 @@ func (d *Dialer) Dial(ctx context.Context, url string, opts transport.DialOption
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c := &conn{shim: d.Shim, funcs: d.Funcs, payload: opts.Payload, wake: make(chan struct{}, 1)}
+	c := &conn{shim: d.Shim, funcs: d.Funcs, payload: opts.Payload, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	var err error
 	c.fn, err = d.Funcs.FuncOf(func(safejs.Value, []safejs.Value) any {
 		select { // never block a JS callback
@@ -105,6 +105,7 @@ type conn struct {
 	s        safejs.Value
 	fn       safejs.Func
 	wake     chan struct{}
+	done     chan struct{} // closed by Close: a Recv in progress returns
 	protocol string
 	once     sync.Once
 }
@@ -149,6 +150,8 @@ func (c *conn) Recv(ctx context.Context) ([]transport.Frame, error) {
 		}
 		select {
 		case <-c.wake:
+		case <-c.done:
+			return nil, &transport.CloseError{Code: transport.CloseNormal, Reason: "closed by client"}
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -264,11 +267,14 @@ func (c *conn) Send(_ context.Context, f transport.Frame) error {
 	return nil
 }
 
-// Close closes the socket and releases its wake-up func; idempotent.
+// Close closes the socket and releases its wake-up func; idempotent. A Recv
+// waiting on another goroutine returns a CloseError (the browser's close event
+// no longer reaches Go once the wake-up is detached).
 func (c *conn) Close(code int, reason string) error {
 	c.once.Do(func() {
 		_, _ = c.shim.Call("close", c.s, code, reason)
 		c.funcs.Release(c.fn)
+		close(c.done)
 	})
 	return nil
 }

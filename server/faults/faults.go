@@ -5,6 +5,7 @@ package faults
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,10 +84,19 @@ func (i *Injector) Drop(sub string) int {
 
 // Malformed sends the frame `{not json` to every watch whose path contains sub.
 func (i *Injector) Malformed(sub string) int {
+	return i.Inject(sub, []byte("{not json"))
+}
+
+// Inject sends one raw frame (a newline is added) to every watch whose path
+// contains sub and returns how many got it: bad input of any shape, for tests.
+func (i *Injector) Inject(sub string, frame []byte) int {
+	if len(frame) == 0 || frame[len(frame)-1] != '\n' {
+		frame = append(append([]byte(nil), frame...), '\n')
+	}
 	n := 0
 	for _, s := range i.matching(sub) {
 		if s.inject != nil {
-			s.inject([]byte("{not json\n"))
+			s.inject(frame)
 			n++
 		}
 	}
@@ -176,6 +186,14 @@ func (i *Injector) Handler() http.Handler {
 	})
 	mux.HandleFunc("POST /admin/malformed", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusOK, map[string]int{"sent": i.Malformed(r.URL.Query().Get("path"))})
+	})
+	mux.HandleFunc("POST /admin/inject", func(w http.ResponseWriter, r *http.Request) {
+		frame, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil || len(frame) == 0 {
+			reply(w, http.StatusBadRequest, map[string]string{"error": "the body is the frame to inject"})
+			return
+		}
+		reply(w, http.StatusOK, map[string]int{"sent": i.Inject(r.URL.Query().Get("path"), frame)})
 	})
 	mux.HandleFunc("POST /admin/pause", func(w http.ResponseWriter, r *http.Request) {
 		ms, err := strconv.Atoi(r.URL.Query().Get("ms"))

@@ -4,6 +4,7 @@ package bridge
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,5 +89,36 @@ func TestMalformedWatchFrameLeavesTheListIntact(t *testing.T) {
 		l.k.pod(ns, "b")
 		got := l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
 		assert.Equal(t, []string{"a", "b"}, names(got))
+	})
+}
+
+// Bad input end to end: frames that are JSON but not what a watch may carry
+// reach no list as objects; each list stays exactly the server's.
+func TestBadWatchFramesNeverBecomeObjects(t *testing.T) {
+	bad := map[string]string{
+		"status as object": `{"type":"ADDED","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"boom","code":500}}`,
+		"missing metadata": `{"type":"MODIFIED","object":{"kind":"Pod","apiVersion":"v1"}}`,
+		"unknown type":     `{"type":"TELEPORTED","object":{"kind":"Pod","metadata":{"name":"ghost","namespace":"x","uid":"ghost-uid","resourceVersion":"1"}}}`,
+		"error 500":        `{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"etcd is sad","reason":"InternalError","code":500}}`,
+		"not an object":    `["type","ADDED"]`,
+	}
+	eachMode(t, func(t *testing.T, l *listHarness) {
+		ns := testNS(t)
+		l.k.namespace(ns)
+		l.k.pod(ns, "a")
+		r := l.watch(podsQuery(ns), false)
+		l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
+		for name, frame := range bad {
+			var sent struct{ Sent int }
+			l.waitForWithin(45*time.Second, "a watch to inject into", func() bool {
+				require.NoError(t, json.Unmarshal(l.k.do("POST", "/admin/inject?path="+ns, json.RawMessage(frame), "application/json"), &sent))
+				return sent.Sent > 0
+			})
+			l.k.pod(ns, "after-"+strings.ReplaceAll(name, " ", "-"))
+			got := l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
+			for _, it := range got.Items {
+				assert.NotEqual(t, "ghost", it[2], "%s: a bad frame became an object", name)
+			}
+		}
 	})
 }

@@ -6,18 +6,22 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -59,6 +63,7 @@ type options struct {
 	watchTimeout, bookmarkInterval, pingInterval   time.Duration
 	logInterval                                    time.Duration
 	demoClusters                                   int
+	stateDir                                       string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -80,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.pingInterval, "ping-interval", wsx.DefaultPingInterval, "WebSocket keep-alive ping interval")
 	fs.DurationVar(&o.logInterval, "log-interval", time.Second, "interval between the log lines the embedded containers write")
 	fs.IntVar(&o.demoClusters, "demo-clusters", 1, "number of embedded clusters (demo, demo-2, ...)")
+	fs.StringVar(&o.stateDir, "state-dir", "", "directory where each embedded cluster is saved on shutdown and loaded from on start (empty: seed afresh)")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig whose contexts are also served as clusters")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -138,9 +144,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if info, err := os.Stat(o.static); o.static != "" && (err != nil || !info.IsDir()) {
 		log.Warn("no web UI: --static is not a directory", "dir", o.static)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var bursts sync.WaitGroup // admin churn bursts: they end with ctx
 	var admin http.Handler
 	if o.admin {
-		admin = adminHandler(inj, demos)
+		admin = adminHandler(ctx, &bursts, inj, demos)
 	}
 	srv, err := server.New(server.Config{Clusters: clusters, StaticDir: o.static, AllowOrigins: o.allowOrigins, Admin: admin, Multiplexer: muxh, Logger: log})
 	if err != nil {
@@ -156,8 +165,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "clusters", len(clusters), "churn", o.churn, "admin", o.admin)
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	errs := make(chan error, 2*len(demos))
 	for _, d := range demos {
 		go func() { errs <- embedded.NewChurn(d.store, o.churn, d.seed).Run(ctx) }()
@@ -175,8 +182,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for range 2 * len(demos) {
 		all = append(all, <-errs)
 	}
+	bursts.Wait()
 	for _, d := range demos {
 		all = append(all, d.pods.Close())
+		if o.stateDir != "" { // every writer has stopped: the saved state is exact
+			all = append(all, d.save(filepath.Join(o.stateDir, d.name+".json")))
+		}
 	}
 	return errors.Join(all...)
 }
@@ -194,7 +205,19 @@ type demoCluster struct {
 func newDemoCluster(name string, o options, n uint64, inj *faults.Injector, ws wsx.Options, accept websocket.AcceptOptions, log *slog.Logger) (*demoCluster, error) {
 	seed := o.seed + n
 	store := embedded.NewStore(embedded.Options{History: o.history, WatchQueue: o.watchQueue, Seed: seed})
-	if err := embedded.Seed(store, splitList(o.namespaces), seed); err != nil {
+	loaded := false
+	if o.stateDir != "" {
+		var err error
+		if loaded, err = load(store, filepath.Join(o.stateDir, name+".json")); err != nil {
+			return nil, err
+		}
+	}
+	if loaded {
+		// Churn on with other choices than the previous process made.
+		rv, _ := strconv.ParseUint(store.ResourceVersion(), 10, 64)
+		seed ^= rv * 0x9e3779b97f4a7c15
+		log.Info("embedded cluster loaded", "cluster", name, "resourceVersion", store.ResourceVersion())
+	} else if err := embedded.Seed(store, splitList(o.namespaces), seed); err != nil {
 		return nil, fmt.Errorf("seed embedded cluster %s: %w", name, err)
 	}
 	pods := podio.NewHandler(podio.Options{Pods: podsOf(store), Tracker: inj, AcceptOptions: accept, Seed: seed})
@@ -206,6 +229,43 @@ func newDemoCluster(name string, o options, n uint64, inj *faults.Injector, ws w
 			BookmarkInterval: o.bookmarkInterval, WatchTimeout: o.watchTimeout, Logger: log,
 		}),
 	}, nil
+}
+
+// load fills store from file; false when there is no file yet.
+func load(store *embedded.Store, file string) (bool, error) {
+	f, err := os.Open(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("open state: %w", err)
+	}
+	defer f.Close()
+	if err := store.Load(bufio.NewReader(f)); err != nil {
+		return false, fmt.Errorf("%s: %w", file, err)
+	}
+	return true, nil
+}
+
+// save writes the cluster's state to file atomically (a temporary file renamed over it).
+func (d *demoCluster) save(file string) error {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return fmt.Errorf("save %s: %w", d.name, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), "."+d.name+"-*.json")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", d.name, err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	err = errors.Join(d.store.Save(w), w.Flush(), tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), file)
+	}
+	if err != nil {
+		return fmt.Errorf("save %s: %w", d.name, err)
+	}
+	return nil
 }
 
 // podsOf adapts the store to podio's view of the cluster.
@@ -236,7 +296,7 @@ func splitList(s string) []string {
 // tests: POST /admin/churn?rate=N&seconds=S[&cluster=C] runs the churn
 // generator on an embedded cluster for S seconds; GET /admin/churn tells how
 // many bursts still run.
-func adminHandler(inj *faults.Injector, demos []*demoCluster) http.Handler {
+func adminHandler(ctx context.Context, bursts *sync.WaitGroup, inj *faults.Injector, demos []*demoCluster) http.Handler {
 	var running atomic.Int64
 	var burst atomic.Uint64
 	m := http.NewServeMux()
@@ -256,9 +316,11 @@ func adminHandler(inj *faults.Injector, demos []*demoCluster) http.Handler {
 			}
 		}
 		running.Add(1)
+		bursts.Add(1)
 		go func() {
+			defer bursts.Done()
 			defer running.Add(-1)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(secs*float64(time.Second)))
+			ctx, cancel := context.WithTimeout(ctx, time.Duration(secs*float64(time.Second)))
 			defer cancel()
 			_ = embedded.NewChurn(d.store, rate, d.seed+1000+burst.Add(1)).Run(ctx)
 		}()

@@ -126,7 +126,7 @@ func TestStateDirCarriesTheClusterAcrossRestarts(t *testing.T) {
 	}
 	type list struct {
 		Metadata struct{ ResourceVersion string } `json:"metadata"`
-		Items    []meta                            `json:"items"`
+		Items    []meta                           `json:"items"`
 	}
 	lists := func(base string) map[string]list {
 		out := map[string]list{}

@@ -55,7 +55,10 @@ build_web() {
     node_modules/.bin/esbuild web/src/main.jsx --bundle --format=esm --minify --sourcemap \
       --jsx=automatic --target=es2022 --log-level=warning --outfile=web/dist/app.js
   fi
-  cp web/index.html web/dist/index.html 2>/dev/null || true
+  # the client alone (an ES module) and a bare page exposing it as window.kubelive
+  node_modules/.bin/esbuild js/src/index.js --bundle --format=esm --minify --target=es2022 \
+    --log-level=warning --outfile=web/dist/kubelive.js
+  cp web/index.html web/bare.html web/dist/
   cp "$DIST/kubelive.wasm" "$DIST/kubelive.wasm.gz" web/dist/
 }
 
@@ -118,6 +121,12 @@ test_bench() {
   KUBELIVE_BENCH_NOBUILD=1 scripts/bench.sh --smoke
 }
 
+test_chaos() {
+  need_chromium; need_gotools; need_npm; build
+  log "chaos run: 20 lists x 2 modes, churn, drops, forced 410s, pauses, server restarts"
+  node e2e/chaos.mjs "$@"
+}
+
 test_fuzz() {
   log "fuzz smoke: every target, ${FUZZTIME:-100000x} executions"
   scripts/fuzz.sh "${FUZZTIME:-100000x}"
@@ -147,7 +156,9 @@ usage: ./build.sh COMMAND
   test-go     native go test -race
   test-wasm   wasm tests in headless Chromium (wasmbrowsertest)
   test-js     JS unit tests (node --test)
-  test-e2e    browser end-to-end tests (playwright-core)
+  test-e2e    browser end-to-end tests (playwright-core), a short chaos run among them
+  chaos       the full chaos run (100,000 events, 100 drops, 20 forced 410s, 5 restarts,
+              10 pauses up to 5 s); flags such as --events N go to e2e/chaos.mjs
   test-real   the real-cluster tier (real etcd + kube-apiserver)
   test-bench  one small benchmark run as a smoke test
   test-fuzz   every fuzz target, 100,000 executions each (FUZZTIME=1000000x for a long run)
@@ -165,6 +176,7 @@ case "${1:-help}" in
   test-wasm) test_wasm ;;
   test-js) test_js ;;
   test-e2e) test_e2e ;;
+  chaos) shift; test_chaos "$@" ;;
   test-real) test_real ;;
   test-bench) test_bench ;;
   test-fuzz) test_fuzz ;;

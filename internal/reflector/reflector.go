@@ -91,6 +91,7 @@ func (r *Reflector) Status() Status {
 // goroutine, and leaves no timer or watch open when it returns.
 func (r *Reflector) Run(ctx context.Context) error {
 	expiredInARow := 0
+	fruitlessInARow := 0 // resumes from r.rv that failed before any event
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -105,11 +106,20 @@ func (r *Reflector) Run(ctx context.Context) error {
 			err = r.watch(ctx, false)
 		}
 		if err == nil {
-			expiredInARow = 0
+			expiredInARow, fruitlessInARow = 0, 0
 			continue
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if resuming := !r.needList; resuming && fruitless(err) && !Permanent(err) && !Expired(err) {
+			if fruitlessInARow++; fruitlessInARow >= MaxFruitlessResumes {
+				// Stop trusting the resume point: a consistent relist next.
+				fruitlessInARow = 0
+				r.needList, r.listFrom = true, ""
+			}
+		} else {
+			fruitlessInARow = 0
 		}
 		switch {
 		case Permanent(err):

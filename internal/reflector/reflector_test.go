@@ -2,6 +2,7 @@ package reflector_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -288,4 +289,93 @@ func TestPaging(t *testing.T) {
 	lc2.Reply(rt.ListBody("9", obj("c", "3")))
 	h.call("replace", "9", "a", "b", "c")
 	h.watching("9")
+}
+
+// resourceVersions are opaque: a bookmark may carry one the server later
+// refuses to resume from. After MaxFruitlessResumes refused resumes in a row
+// the list is fetched afresh instead of retrying the same point forever;
+// a resume that delivers an event resets the count.
+func TestFruitlessResumesRelist(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		refuse func(h *harness)
+	}{
+		{"refused with 400", func(h *harness) {
+			wc := h.lw.NextWatch(h.t)
+			require.Equal(h.t, "not-a-number", wc.Opts.ResourceVersion)
+			wc.Fail(rt.APIError(400, "BadRequest"))
+		}},
+		{"closed at once", func(h *harness) {
+			w, _ := h.watching("not-a-number")
+			w.End(&transport.CloseError{Code: transport.CloseAbnormal})
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, nil)
+			h.listed("10", obj("a", "10"))
+			w, _ := h.watching("10")
+			w.Bookmark("not-a-number")
+			h.call("bookmark", "not-a-number")
+			w.End(io.EOF)
+			for i := range reflector.MaxFruitlessResumes {
+				tc.refuse(h)
+				h.clk.Advance(h.armed())
+				if i < reflector.MaxFruitlessResumes-1 {
+					assert.Zero(t, h.lw.Pending(), "no relist before the limit")
+				}
+			}
+			lc := h.listed("40", obj("a", "33"))
+			assert.Equal(t, reflector.ListOptions{}, lc.Opts, "a consistent relist, not from the refused point")
+			w2, _ := h.watching("40")
+			h.status(reflector.PhaseLive)
+			w2.Modify(obj("a", "41"))
+			h.call("upsert", "41", "a")
+		})
+	}
+}
+
+// A resume that works in between resets the count of refusals.
+func TestFruitlessCountResetsOnProgress(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	h.listed("10")
+	w, _ := h.watching("10")
+	w.End(io.EOF) // < 1 s, no events: fruitless #1
+	h.clk.Advance(h.armed())
+	w, _ = h.watching("10")
+	w.End(io.EOF) // #2
+	h.clk.Advance(h.armed())
+	w, _ = h.watching("10")
+	w.Add(obj("a", "11"))
+	h.call("upsert", "11", "a")
+	w.End(io.EOF) // progress: the count starts over
+	for range reflector.MaxFruitlessResumes - 1 {
+		w, _ = h.watching("11")
+		w.End(io.EOF)
+		h.clk.Advance(h.armed())
+	}
+	h.watching("11")
+	assert.Zero(t, h.lw.Pending(), "no relist")
+}
+
+// A shared socket that reconnects by itself ends the watch without a
+// failure: the Reflector resubscribes at once from its last resourceVersion
+// and arms no backoff of its own, however short the watch was.
+func TestTransportReconnectsResubscribesAtOnce(t *testing.T) {
+	t.Parallel()
+	h := start(t, nil)
+	h.listed("10")
+	for range 5 {
+		w, _ := h.watching("10")
+		h.status(reflector.PhaseLive)
+		w.End(fmt.Errorf("mux: %w", reflector.ErrTransportReconnects))
+		st := h.status(reflector.PhaseReconnecting)
+		assert.ErrorIs(t, st.Err, reflector.ErrTransportReconnects)
+	}
+	h.watching("10")
+	assert.Zero(t, h.clk.Pending(), "no backoff timer: the socket has its own")
+	assert.Zero(t, h.lw.Pending(), "no relist")
 }

@@ -154,6 +154,15 @@ var (
 	// ErrWatchTooShort: a watch ended in under a second without any event;
 	// it counts as a failure for backoff.
 	ErrWatchTooShort = errors.New("watch closed in under a second with no events")
+	// ErrTransportReconnects marks a watch ended by a shared transport that
+	// reconnects by itself with its own backoff (the multiplexer's socket):
+	// the Reflector resubscribes at once, from its last resourceVersion, and
+	// the new subscription waits for the transport. Counting it as a failure
+	// would stack every list's backoff on top of the socket's.
+	ErrTransportReconnects = errors.New("the shared socket is reconnecting")
+	// ErrWatchRefused: the watch could not be started (the server refused it
+	// or could not be reached).
+	ErrWatchRefused = errors.New("watch refused")
 	// ErrWatchListUnsupported: the server does not support sendInitialEvents;
 	// the Reflector falls back to LIST.
 	ErrWatchListUnsupported = errors.New("sendInitialEvents not supported")
@@ -176,6 +185,19 @@ func statusError(st *wire.Status) *APIError {
 func Expired(err error) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && (ae.Code == 410 || ae.Status.Expired())
+}
+
+// MaxFruitlessResumes is how many resumes in a row may fail without a single
+// event before the Reflector stops trusting its resume point and relists.
+// resourceVersions are opaque (W3): a server may refuse one it did not
+// expect (one from before a restore, or a bad bookmark) with a 400 that a
+// browser hides behind a closed socket, and retrying the same resume point
+// forever would leave the list stale.
+const MaxFruitlessResumes = 3
+
+// fruitless reports a watch that ended without delivering anything.
+func fruitless(err error) bool {
+	return errors.Is(err, ErrWatchRefused) || errors.Is(err, ErrWatchTooShort)
 }
 
 // Permanent reports whether retrying cannot help: 401, 403, 404 from a LIST,

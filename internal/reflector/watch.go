@@ -2,6 +2,7 @@ package reflector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,7 +33,7 @@ func (r *Reflector) watch(ctx context.Context, initial bool) error {
 		if initial && clientError(err) && !Permanent(err) {
 			return fmt.Errorf("watch %s: %w: %w", r.cfg.Name, ErrWatchListUnsupported, err)
 		}
-		return fmt.Errorf("watch %s from %q: %w", r.cfg.Name, opts.ResourceVersion, err)
+		return fmt.Errorf("watch %s from %q: %w: %w", r.cfg.Name, opts.ResourceVersion, ErrWatchRefused, err)
 	}
 	defer w.Close()
 	if !initial {
@@ -62,6 +63,10 @@ func (r *Reflector) watch(ctx context.Context, initial bool) error {
 			return fmt.Errorf("watch %s: %w: the watch ended before the initial events did: %w", r.cfg.Name, ErrWatchListUnsupported, err)
 		}
 		up := r.cfg.Clock.Now().Sub(start)
+		if errors.Is(err, ErrTransportReconnects) {
+			r.setStatus(PhaseReconnecting, err)
+			return nil
+		}
 		if events == 0 && up < time.Second {
 			return fmt.Errorf("watch %s from %q: %w: %w", r.cfg.Name, opts.ResourceVersion, ErrWatchTooShort, err)
 		}

@@ -35,7 +35,9 @@ type muxListerWatcher struct {
 // Watch subscribes to the watch on the multiplexer. The socket's own
 // reconnects end the watch (the Reflector then resumes from its last
 // resourceVersion with a new subscription), so a resume never relies on a
-// query that the multiplexer replays from memory.
+// query that the multiplexer replays from memory. Such an end is marked
+// reflector.ErrTransportReconnects: the Reflector resubscribes at once and the
+// subscription waits for the socket, whose backoff is the only one.
 func (l *muxListerWatcher) Watch(_ context.Context, o reflector.WatchOptions) (reflector.Watch, error) {
 	full := kubeurl.Watch(l.res, l.t.Namespace, o, l.extra)
 	path, query, _ := strings.Cut(full, "?")
@@ -58,7 +60,8 @@ func (l *muxListerWatcher) Watch(_ context.Context, o reflector.WatchOptions) (r
 			case s.Server && (s.State == mux.StateClosed || s.State == mux.StateError):
 				w.end(&transport.CloseError{Code: transport.CloseNormal, Reason: "upstream watch ended: " + s.Err})
 			case !s.Server && (s.State == mux.StateReconnecting || s.State == mux.StateClosed):
-				w.end(&transport.CloseError{Code: transport.CloseAbnormal, Reason: "multiplexer socket dropped"})
+				w.end(fmt.Errorf("watch %s: %w: %w", full, reflector.ErrTransportReconnects,
+					&transport.CloseError{Code: transport.CloseAbnormal, Reason: "multiplexer socket dropped"}))
 			}
 		},
 	})

@@ -1,0 +1,24 @@
+// A shorter chaos run (./build.sh chaos runs the full one): 20 lists over the
+// multiplexer and over per-URL sockets stay exactly equal to the server
+// through churn, drops, forced 410s, pauses and a server restart.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { failures, runChaos } from './chaos.mjs';
+
+test('20 lists in both modes equal the server after churn and faults', { timeout: 240000 }, async () => {
+  const f = await runChaos({ events: 8000, drops: 10, expires: 4, restarts: 2, pauses: 3, maxPauseMs: 2000, rate: 800, seed: 2 });
+  console.log(`chaos (short): ${JSON.stringify(f)}`);
+  assert.ok(f.events >= 8000, `churned ${f.events} events`);
+  assert.equal(f.restarts, 2);
+  assert.equal(f.drops, 10);
+  assert.ok(f.droppedStreams >= 10 * 21, `every drop cut the watches of both pages: ${f.droppedStreams}`);
+  assert.ok(f.expiresTaken >= 1, `forced 410s taken: ${f.expiresTaken}/${f.expiresArmed}`);
+  assert.deepEqual(failures(f), []);
+  for (const mode of [f.mux, f.perURL]) {
+    assert.deepEqual([mode.notLive, mode.missing, mode.extra, mode.stale], [0, 0, 0, 0]);
+    assert.ok(mode.objects > 100, `compared ${mode.objects} objects`);
+    assert.ok(mode.phases.reconnecting >= 1, 'the lists went through reconnects');
+  }
+  assert.equal(f.mux.mode, 'mux');
+  assert.equal(f.perURL.mode, 'per-url');
+});

@@ -82,7 +82,18 @@ func config(boot safejs.Value) bridge.Config {
 		Token:       endpoint.Secret(stringProp(cfg, "token")),
 		UserID:      stringProp(cfg, "userId"),
 		Multiplexer: stringProp(cfg, "multiplexer"),
+		MaxFrame:    intProp(cfg, "maxFrameBytes"),
 	}
+}
+
+// intProp reads a whole number property (0 when absent or not a number).
+func intProp(o safejs.Value, name string) int {
+	v, err := o.Get(name)
+	if err != nil || v.Type() != safejs.TypeNumber {
+		return 0
+	}
+	n, _ := v.Int()
+	return n
 }
 
 func stringProp(o safejs.Value, name string) string {

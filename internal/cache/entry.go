@@ -255,6 +255,7 @@ func (l *list) listStatus() ListStatus {
 	if l.refl != nil {
 		st := l.refl.Status()
 		ls.Phase, ls.Since, ls.LastEvent, ls.Err = st.Phase, st.Since, st.LastEvent, st.Err
+		ls.LastErr, ls.LastErrAt = st.LastErr, st.LastErrAt
 	}
 	return ls
 }

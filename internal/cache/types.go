@@ -39,6 +39,8 @@ type ListStatus struct {
 	LastEvent       time.Time // the last watch event or bookmark; zero before any
 	ResourceVersion string    // the resume point
 	Err             error     // why, for PhaseError and PhaseReconnecting
+	LastErr         error     // the last error, kept after recovery
+	LastErrAt       time.Time // when LastErr happened
 	// Deleted is set for an object query whose object was deleted: Items
 	// is empty and this is not an error (W9).
 	Deleted bool

@@ -139,3 +139,15 @@ func (h *harness) watching(rv string) (*rt.Watch, reflector.WatchOptions) {
 func obj(uid, rv string) rt.Obj {
 	return rt.Obj{UID: uid, Namespace: "shop", Name: "pod-" + uid, RV: rv}
 }
+
+// startWithA starts a Reflector that listed at "10" and applied pod a at "11"
+// from the watch it returns.
+func startWithA(t *testing.T) (*harness, *rt.Watch) {
+	t.Helper()
+	h := start(t, nil)
+	h.listed("10")
+	w, _ := h.watching("10")
+	w.Add(obj("a", "11"))
+	h.call("upsert", "11", "a")
+	return h, w
+}

@@ -169,6 +169,9 @@ func (r *Reflector) setStatus(phase Phase, err error) {
 		r.status.Since = r.cfg.Clock.Now()
 	}
 	r.status.Phase, r.status.Err, r.status.ResourceVersion = phase, err, r.rv
+	if err != nil {
+		r.status.LastErr, r.status.LastErrAt = err, r.cfg.Clock.Now()
+	}
 	st := r.status
 	r.mu.Unlock()
 	if r.cfg.OnStatus != nil && (old.Phase != st.Phase || old.Err != st.Err || old.ResourceVersion != st.ResourceVersion) {

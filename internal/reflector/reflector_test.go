@@ -208,11 +208,7 @@ func TestRetryableErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := start(t, nil)
-			h.listed("10")
-			w, _ := h.watching("10")
-			w.Add(obj("a", "11"))
-			h.call("upsert", "11", "a")
+			h, w := startWithA(t)
 			tc.trigger(w)
 			w.WaitClosed(t)
 			assert.Equal(t, 400*time.Millisecond, h.armed())
@@ -378,4 +374,43 @@ func TestTransportReconnectsResubscribesAtOnce(t *testing.T) {
 	h.watching("10")
 	assert.Zero(t, h.clk.Pending(), "no backoff timer: the socket has its own")
 	assert.Zero(t, h.lw.Pending(), "no relist")
+}
+
+// Why a healthy watch ended is shown until the resume works, unless it ended
+// the way watches end (EOF, 1000, 1001).
+func TestWhyAWatchEndedIsShown(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		end  error
+		want string // "" for no error
+	}{
+		{"frame over the cap", &transport.CloseError{Code: transport.CloseTooBig, Reason: "a frame of 67108864 bytes exceeds the limit of 16777216"}, "exceeds the limit"},
+		{"abnormal close", &transport.CloseError{Code: transport.CloseAbnormal}, "1006"},
+		{"server timeout", &transport.CloseError{Code: transport.CloseNormal}, ""},
+		{"going away", &transport.CloseError{Code: transport.CloseGoingAway}, ""},
+		{"EOF", io.EOF, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, w := startWithA(t)
+			w.End(tc.end)
+			st := h.status(reflector.PhaseReconnecting)
+			if tc.want == "" {
+				assert.NoError(t, st.Err)
+			} else {
+				require.Error(t, st.Err)
+				assert.Contains(t, st.Err.Error(), tc.want)
+			}
+			h.watching("11")
+			live := h.status(reflector.PhaseLive)
+			assert.NoError(t, live.Err)
+			if tc.want != "" {
+				require.Error(t, live.LastErr, "the last error outlives the recovery")
+				assert.Contains(t, live.LastErr.Error(), tc.want)
+				assert.Equal(t, h.clk.Now(), live.LastErrAt)
+			}
+		})
+	}
 }

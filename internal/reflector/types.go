@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/kubelive/kubelive/internal/transport"
@@ -131,6 +132,10 @@ type Status struct {
 	LastEvent       time.Time
 	ResourceVersion string // the resume point
 	Err             error  // why, in PhaseError and PhaseReconnecting
+	// LastErr is the last error the list went through, kept after it
+	// recovered (a resume can succeed within one frame), and LastErrAt when.
+	LastErr   error
+	LastErrAt time.Time
 }
 
 // APIError is a failure the API server reported with an HTTP status.
@@ -194,6 +199,16 @@ func Expired(err error) bool {
 // browser hides behind a closed socket, and retrying the same resume point
 // forever would leave the list stale.
 const MaxFruitlessResumes = 3
+
+// cleanEnd reports a watch that ended the way watches end: EOF, or a close
+// with 1000 (normal) or 1001 (going away).
+func cleanEnd(err error) bool {
+	var ce *transport.CloseError
+	if errors.As(err, &ce) {
+		return ce.Code == transport.CloseNormal || ce.Code == transport.CloseGoingAway
+	}
+	return errors.Is(err, io.EOF)
+}
 
 // fruitless reports a watch that ended without delivering anything.
 func fruitless(err error) bool {

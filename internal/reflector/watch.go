@@ -71,7 +71,11 @@ func (r *Reflector) watch(ctx context.Context, initial bool) error {
 			return fmt.Errorf("watch %s from %q: %w: %w", r.cfg.Name, opts.ResourceVersion, ErrWatchTooShort, err)
 		}
 		r.backoff.Healthy(up)
-		r.setStatus(PhaseReconnecting, nil)
+		var why error // a clean end (the server's timeout) is no error
+		if !cleanEnd(err) {
+			why = err // shown until the resume succeeds: e.g. a frame over the cap
+		}
+		r.setStatus(PhaseReconnecting, why)
 		return nil
 	}
 }

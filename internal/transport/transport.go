@@ -105,4 +105,5 @@ const (
 	CloseNormal    = 1000
 	CloseGoingAway = 1001
 	CloseAbnormal  = 1006
+	CloseTooBig    = 1009 // a received message exceeded the limit
 )

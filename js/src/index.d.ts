@@ -13,6 +13,12 @@ export interface LoadOptions {
    * JSON framing only) or 'off' (one socket per watch).
    */
   multiplexer?: 'auto' | 'on' | 'json' | 'off';
+  /**
+   * The largest frame any socket takes in, in bytes (default 16 MiB; negative: no cap).
+   * A bigger frame closes its socket with 1009 and an error saying how big it was; lists
+   * resume from their last resourceVersion, so nothing is lost.
+   */
+  maxFrameBytes?: number;
 }
 
 export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -104,6 +110,9 @@ export interface ListState {
   lastEvent?: number;
   resourceVersion: string;
   error?: string;
+  /** The last error this list went through, kept after it recovered, and when (ms since the epoch). */
+  lastError?: string;
+  lastErrorAt?: number;
   deleted?: boolean;
 }
 

@@ -3,6 +3,7 @@
 package faults
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -103,6 +104,23 @@ func (i *Injector) Inject(sub string, frame []byte) int {
 	return n
 }
 
+// MaxOversize caps Oversize's frames.
+const MaxOversize = 256 << 20
+
+// Oversize sends to every watch whose path contains sub a well-formed MODIFIED
+// event of size bytes (an object whose annotation pads it), to test the
+// clients' frame caps, and returns how many got it.
+func (i *Injector) Oversize(sub string, size int) int {
+	head := []byte(`{"type":"MODIFIED","object":{"kind":"Pod","apiVersion":"v1","metadata":{"name":"oversize","namespace":"oversize","uid":"oversize","resourceVersion":"1","annotations":{"pad":"`)
+	tail := []byte(`"}}}}`)
+	n := max(size-len(head)-len(tail)-1, 0)
+	frame := make([]byte, 0, len(head)+n+len(tail)+1)
+	frame = append(frame, head...)
+	frame = append(frame, bytes.Repeat([]byte{'x'}, n)...)
+	frame = append(append(frame, tail...), '\n')
+	return i.Inject(sub, frame)
+}
+
 // Pause holds the delivery of watch events (see Hold) for d; a pause during a pause extends it.
 func (i *Injector) Pause(d time.Duration) {
 	i.mu.Lock()
@@ -178,7 +196,7 @@ func (i *Injector) State() State {
 }
 
 // Handler serves the admin endpoint under /admin/: POST drop?path=, pause?ms=, malformed?path=,
-// expire-next and GET state.
+// inject?path= (the body is the frame), oversize?path=&bytes=, expire-next and GET state.
 func (i *Injector) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /admin/drop", func(w http.ResponseWriter, r *http.Request) {
@@ -194,6 +212,14 @@ func (i *Injector) Handler() http.Handler {
 			return
 		}
 		reply(w, http.StatusOK, map[string]int{"sent": i.Inject(r.URL.Query().Get("path"), frame)})
+	})
+	mux.HandleFunc("POST /admin/oversize", func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.Atoi(r.URL.Query().Get("bytes"))
+		if err != nil || n <= 0 || n > MaxOversize {
+			reply(w, http.StatusBadRequest, map[string]string{"error": "bytes must be an integer in [1, 268435456]"})
+			return
+		}
+		reply(w, http.StatusOK, map[string]int{"sent": i.Oversize(r.URL.Query().Get("path"), n)})
 	})
 	mux.HandleFunc("POST /admin/pause", func(w http.ResponseWriter, r *http.Request) {
 		ms, err := strconv.Atoi(r.URL.Query().Get("ms"))

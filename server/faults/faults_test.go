@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -85,6 +86,9 @@ func TestAdminHandler(t *testing.T) {
 		{http.MethodPost, "/admin/pause?ms=x", 400},
 		{http.MethodPost, "/admin/malformed?path=x", 200},
 		{http.MethodPost, "/admin/expire-next", 200},
+		{http.MethodPost, "/admin/oversize?bytes=100", 200},
+		{http.MethodPost, "/admin/oversize?bytes=0", 400},
+		{http.MethodPost, "/admin/oversize?bytes=300000000", 400},
 		{http.MethodGet, "/admin/state", 200},
 		{http.MethodGet, "/admin/drop", 405},
 		{http.MethodPost, "/admin/unknown", 404},
@@ -97,4 +101,22 @@ func TestAdminHandler(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, tt.code, resp.StatusCode, "%s %s", tt.method, tt.path)
 	}
+}
+
+func TestOversizeIsAValidEventOfTheAskedSize(t *testing.T) {
+	t.Parallel()
+	i := New()
+	var got []byte
+	i.TrackWatch("/clusters/demo/api/v1/pods?watch=1", KindWebSocket, func() {}, func(f []byte) { got = f })
+	require.Equal(t, 1, i.Oversize("pods", 1<<20))
+	assert.Len(t, got, 1<<20)
+	var ev struct {
+		Type   string
+		Object struct {
+			Metadata struct{ Name, ResourceVersion string }
+		}
+	}
+	require.NoError(t, json.Unmarshal(got, &ev))
+	assert.Equal(t, "MODIFIED", ev.Type)
+	assert.Equal(t, "oversize", ev.Object.Metadata.Name)
 }

@@ -414,3 +414,48 @@ func waitClosed(t *testing.T, w *muxtest.Watch) {
 		t.Fatalf("watch %v not closed", w.Key)
 	}
 }
+
+// An upstream event over MaxEventBytes ends that subscription with STATUS
+// closed saying why; the socket and the other subscriptions carry on; and
+// batches stop at BatchBytes so a frame stays within the browser's cap.
+func TestOversizedEventEndsOnlyItsSubscription(t *testing.T) {
+	t.Parallel()
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, m.jsonOnly, func(o *muxserver.Options) { o.MaxEventBytes = 1 << 10 })
+			big, _ := e.subscribe(t, mux.Key{Cluster: "c", Path: "/api/v1/namespaces/big/pods", Query: "watch=1"})
+			small, _ := e.subscribe(t, mux.Key{Cluster: "c", Path: "/api/v1/namespaces/small/pods", Query: "watch=1"})
+			wb := wait(t, muxtest.WatchKey{Cluster: "c", Path: "/api/v1/namespaces/big/pods", Query: "watch=1"}, e, 0)
+			ws := wait(t, muxtest.WatchKey{Cluster: "c", Path: "/api/v1/namespaces/small/pods", Query: "watch=1"}, e, 0)
+			require.NoError(t, wb.Send([]byte(`{"type":"ADDED","object":{"metadata":{"name":"`+strings.Repeat("x", 2<<10)+`"}}}`+"\n")))
+			big.waitStatus(t, mux.StateClosed)
+			_, _, sts := big.snapshot()
+			assert.Contains(t, sts[len(sts)-1].Err, "exceeds the limit of 1024")
+			select {
+			case <-wb.Closed():
+			case <-time.After(waitFor):
+				t.Fatal("the upstream of the oversized event was not closed")
+			}
+			require.NoError(t, ws.Send([]byte(`{"type":"ADDED","object":{"metadata":{"name":"ok"}}}`+"\n")))
+			small.waitData(t, 1)
+			d, _, _ := big.snapshot()
+			assert.Empty(t, d, "the oversized event was never delivered")
+			assert.EqualValues(t, 1, e.dialer.n.Load(), "the socket stayed up")
+		})
+	}
+}
+
+func TestBatchesStopAtBatchBytes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false, func(o *muxserver.Options) { o.BatchBytes = 4 << 10; o.BatchWindow = 50 * time.Millisecond })
+	s, _ := e.subscribe(t, mux.Key{Cluster: "c", Path: "/api/v1/pods", Query: "watch=1"})
+	w := wait(t, muxtest.WatchKey{Cluster: "c", Path: "/api/v1/pods", Query: "watch=1"}, e, 0)
+	before := e.client.Stats().FramesIn
+	const n = 20 // 20 events of ~1 KiB: at least 5 frames at 4 KiB each
+	for i := range n {
+		require.NoError(t, w.Send([]byte(fmt.Sprintf(`{"type":"ADDED","object":{"metadata":{"name":"p%d","x":"%s"}}}`+"\n", i, strings.Repeat("y", 1<<10)))))
+	}
+	s.waitData(t, n)
+	assert.GreaterOrEqual(t, e.client.Stats().FramesIn-before, uint64(5), "batches capped by bytes")
+}

@@ -49,6 +49,8 @@ const (
 	DefaultWriteTimeout     = 10 * time.Second
 	DefaultBatchWindow      = time.Millisecond
 	DefaultBatchMax         = 64
+	DefaultBatchBytes       = 4 << 20
+	DefaultMaxEventBytes    = 8 << 20
 )
 
 // Options configure a Handler. Upstream is required.
@@ -67,6 +69,13 @@ type Options struct {
 	// is already queued); BatchMax caps the messages of one frame.
 	BatchWindow time.Duration
 	BatchMax    int
+	// BatchBytes stops a batch once its payloads reach it, so that a frame
+	// stays under BatchBytes+MaxEventBytes (the browser takes 16 MiB).
+	BatchBytes int
+	// MaxEventBytes caps one upstream event: a bigger one ends that
+	// subscription with STATUS closed saying so (the client resumes from its
+	// last resourceVersion), never the socket and its other subscriptions.
+	MaxEventBytes int
 	Logger      *slog.Logger // method, cluster and path only; never headers or queries
 	// Tracker, if set, registers every client socket so that fault injection
 	// (drop all sockets) reaches the multiplexer too.
@@ -106,6 +115,12 @@ func New(opts Options) (*Handler, error) {
 	}
 	if opts.BatchMax <= 0 {
 		opts.BatchMax = DefaultBatchMax
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = DefaultBatchBytes
+	}
+	if opts.MaxEventBytes <= 0 {
+		opts.MaxEventBytes = DefaultMaxEventBytes
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -195,6 +195,13 @@ func (s *session) pump(ctx context.Context, up *upstream) {
 			}
 			return
 		}
+		if len(data) > s.h.opts.MaxEventBytes {
+			if s.remove(up) {
+				s.status(s.ctx, up, string(mux.StateClosed),
+					fmt.Sprintf("an event of %d bytes exceeds the limit of %d", len(data), s.h.opts.MaxEventBytes))
+			}
+			return
+		}
 		m := up.req
 		m.Kind, m.Data, m.Binary = uint8(mux.KindData), data, bin
 		if !s.enqueue(ctx, m) {

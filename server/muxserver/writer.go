@@ -37,16 +37,19 @@ func (s *session) writeLoop() {
 }
 
 // collect adds to batch what arrives within the window, then what is already
-// queued, up to BatchMax.
+// queued, up to BatchMax messages or BatchBytes of payload.
 func (s *session) collect(batch []mux.Message) []mux.Message {
 	max := s.h.opts.BatchMax
+	size := len(batch[0].Data)
+	full := func() bool { return len(batch) >= max || size >= s.h.opts.BatchBytes }
 	if w := s.h.opts.BatchWindow; w > 0 {
 		t := time.NewTimer(w)
 		defer t.Stop()
-		for len(batch) < max {
+		for !full() {
 			select {
 			case m := <-s.out:
 				batch = append(batch, m)
+				size += len(m.Data)
 				continue
 			case <-t.C:
 			case <-s.ctx.Done():
@@ -54,10 +57,11 @@ func (s *session) collect(batch []mux.Message) []mux.Message {
 			break
 		}
 	}
-	for len(batch) < max {
+	for !full() {
 		select {
 		case m := <-s.out:
 			batch = append(batch, m)
+			size += len(m.Data)
 		default:
 			return batch
 		}

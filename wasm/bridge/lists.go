@@ -310,6 +310,8 @@ type listMeta struct {
 	LastEvent       int64  `json:"lastEvent,omitempty"` // ms since the epoch
 	ResourceVersion string `json:"resourceVersion"`
 	Error           string `json:"error,omitempty"`
+	LastError       string `json:"lastError,omitempty"`
+	LastErrorAt     int64  `json:"lastErrorAt,omitempty"` // ms since the epoch
 	Deleted         bool   `json:"deleted,omitempty"`
 }
 
@@ -329,6 +331,9 @@ func metaJSON(lists []cache.ListStatus, version uint64, at time.Time) string {
 			LastEvent: ms(l.LastEvent), ResourceVersion: l.ResourceVersion, Deleted: l.Deleted}
 		if l.Err != nil {
 			m.Error = l.Err.Error()
+		}
+		if l.LastErr != nil {
+			m.LastError, m.LastErrorAt = l.LastErr.Error(), ms(l.LastErrAt)
 		}
 		out.Lists[i] = m
 	}

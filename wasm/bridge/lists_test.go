@@ -24,7 +24,12 @@ const listsJS = `return {
   watch(api, query, object) {
     const r = { snaps: 0, last: null, errors: [] };
     query.onError = (e) => r.errors.push(e.message);
-    const id = api[object ? 'watchObject' : 'watchList'](query, (s) => { r.snaps++; r.last = s; });
+    const id = api[object ? 'watchObject' : 'watchList'](query, (s) => {
+      r.snaps++;
+      r.last = s;
+      const seen = [...s.errors.map((e) => e.message), ...s.lists.map((l) => l.lastError).filter(Boolean)];
+      for (const m of seen) if (!r.errors.includes(m)) r.errors.push(m);
+    });
     r.unwatch = () => api.unwatch(id);
     return r;
   },
@@ -35,6 +40,7 @@ const listsJS = `return {
       items: s.items.map((o) => [o.cluster, o.metadata.namespace, o.metadata.name, o.metadata.uid, o.metadata.resourceVersion]),
       errors: s.errors.map((e) => e.message) });
   },
+  errors(r) { return JSON.stringify(r.errors); },
   keep(r) { r.kept = r.last; },
   sameAt(r, i) { return r.kept.items[i] === r.last.items[i]; },
 };`
@@ -159,6 +165,17 @@ func (l *listHarness) summary(r safejs.Value) summary {
 	require.NoError(l.t, err)
 	text, _ := s.String()
 	var out summary
+	require.NoError(l.t, json.Unmarshal([]byte(text), &out))
+	return out
+}
+
+// errorsSeen returns every error message the watch reported: onError and the
+// snapshots' errors, each once.
+func (l *listHarness) errorsSeen(r safejs.Value) []string {
+	v, err := l.js.Call("errors", r)
+	require.NoError(l.t, err)
+	text, _ := v.String()
+	var out []string
 	require.NoError(l.t, json.Unmarshal([]byte(text), &out))
 	return out
 }

@@ -58,7 +58,11 @@ func (l *muxListerWatcher) Watch(_ context.Context, o reflector.WatchOptions) (r
 			}
 			switch {
 			case s.Server && (s.State == mux.StateClosed || s.State == mux.StateError):
-				w.end(&transport.CloseError{Code: transport.CloseNormal, Reason: "upstream watch ended: " + s.Err})
+				if s.Err == "" { // the server's timeout: a clean end
+					w.end(&transport.CloseError{Code: transport.CloseNormal, Reason: "upstream watch ended"})
+				} else {
+					w.end(fmt.Errorf("watch %s: upstream watch ended: %s", full, s.Err))
+				}
 			case !s.Server && (s.State == mux.StateReconnecting || s.State == mux.StateClosed):
 				w.end(fmt.Errorf("watch %s: %w: %w", full, reflector.ErrTransportReconnects,
 					&transport.CloseError{Code: transport.CloseAbnormal, Reason: "multiplexer socket dropped"}))

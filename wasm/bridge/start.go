@@ -28,6 +28,11 @@ type Config struct {
 	// "on", "json" (the mux, offering only Headlamp's JSON framing) or "off"
 	// (per-URL sockets).
 	Multiplexer string
+	// MaxFrame caps one frame received on any socket, in bytes (0:
+	// browser.DefaultMaxFrame, 16 MiB; < 0: no cap). A bigger frame closes
+	// its socket with 1009 and a message saying so; what it carried is
+	// fetched again by the resume or relist that follows.
+	MaxFrame int
 }
 
 // detectTimeout bounds the probe of /wsMultiplexer in "auto" mode.
@@ -45,7 +50,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		return nil, safejs.Value{}, err
 	}
 	funcs := &browser.Funcs{}
-	dialer := &browser.Dialer{Shim: shim, Funcs: funcs}
+	dialer := &browser.Dialer{Shim: shim, Funcs: funcs, MaxFrame: cfg.MaxFrame}
 	reg := registry.New(registry.Options{
 		Dialer:   dialer,
 		Endpoint: ep,

@@ -14,10 +14,20 @@ import (
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
+// DefaultMaxFrame is the largest frame a Dialer's sockets take in by default:
+// far above any Kubernetes object (etcd refuses requests over 1.5 MiB by
+// default), far below what would exhaust the wasm heap.
+const DefaultMaxFrame = 16 << 20
+
 // Dialer opens browser WebSockets (binaryType arraybuffer).
 type Dialer struct {
 	Shim  *Shim
 	Funcs *Funcs
+	// MaxFrame caps one received frame (0: DefaultMaxFrame; < 0: no cap).
+	// A bigger frame never reaches Go: the socket closes and Recv returns a
+	// CloseError with code 1009 saying how big it was, after the frames
+	// that came before it.
+	MaxFrame int
 }
 
 // Dial opens a socket and waits for it to open. If ctx ends first, the socket
@@ -44,7 +54,11 @@ func (d *Dialer) Dial(ctx context.Context, url string, opts transport.DialOption
 	for i, p := range opts.Protocols {
 		protocols[i] = p
 	}
-	s, err := d.Shim.Call("prepare", c.fn.Value())
+	maxFrame := d.MaxFrame
+	if maxFrame == 0 {
+		maxFrame = DefaultMaxFrame
+	}
+	s, err := d.Shim.Call("prepare", c.fn.Value(), max(maxFrame, 0))
 	if err != nil {
 		d.Funcs.Release(c.fn)
 		return nil, fmt.Errorf("open socket: %w", err)

@@ -22,9 +22,11 @@ const shim = {
   live: 0, // sockets whose close event has not fired yet
   wakes: 0, // JS->Go wake-up calls made (one per burst, not per frame)
   BAD,
-  // prepare makes the record of one socket-to-be; wake is Go's wake-up.
-  prepare(wake) {
-    return { ws: null, q: [], armed: true, state: 'idle', code: 0, reason: '', proto: '', wake };
+  // prepare makes the record of one socket-to-be; wake is Go's wake-up;
+  // a frame longer than maxFrame (bytes, or UTF-16 units of a text frame;
+  // 0: no limit) closes the socket instead of reaching Go.
+  prepare(wake, maxFrame) {
+    return { ws: null, q: [], armed: true, state: 'idle', code: 0, reason: '', proto: '', wake, maxFrame, over: false };
   },
   // later wakes Go on the next task, so that a subscribe and a cleanup made
   // in the same task (a React remount) never create a socket.
@@ -59,14 +61,33 @@ const shim = {
       signal();
     };
     ws.onmessage = (ev) => {
-      s.q.push(ev.data);
+      if (s.over) return;
+      const d = ev.data;
+      const size = typeof d === 'string' ? d.length : d.byteLength;
+      if (s.maxFrame > 0 && size > s.maxFrame) {
+        // Too big to take in: end the socket as 1009 (message too big);
+        // the frames before it stay queued, nothing after it is taken.
+        s.over = true;
+        s.code = 1009;
+        s.reason = `a frame of ${size} ${typeof d === 'string' ? 'characters' : 'bytes'} exceeds the limit of ${s.maxFrame}`;
+        try {
+          ws.close(4009, 'message too big');
+        } catch (e) {
+          ws.close();
+        }
+        signal();
+        return;
+      }
+      s.q.push(d);
       signal();
     };
     ws.onclose = (ev) => {
       shim.live--;
       s.state = 'closed';
-      s.code = ev.code;
-      s.reason = ev.reason;
+      if (!s.over) {
+        s.code = ev.code;
+        s.reason = ev.reason;
+      }
       signal();
     };
     return '';

@@ -76,7 +76,7 @@ type Options struct {
 	// subscription with STATUS closed saying so (the client resumes from its
 	// last resourceVersion), never the socket and its other subscriptions.
 	MaxEventBytes int
-	Logger      *slog.Logger // method, cluster and path only; never headers or queries
+	Logger        *slog.Logger // method, cluster and path only; never headers or queries
 	// Tracker, if set, registers every client socket so that fault injection
 	// (drop all sockets) reaches the multiplexer too.
 	Tracker interface {

@@ -154,7 +154,7 @@ export class KubeliveClient {
 
   /** Every socket, subscription and counter the module holds. */
   stats() {
-    if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, closed: true };
+    if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true };
     return this.#api.stats();
   }
 

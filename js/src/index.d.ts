@@ -67,6 +67,8 @@ export interface Stats {
   multiplexer: { mode: 'mux' | 'per-url'; protocol?: string; state?: string; keys: number; listeners: number; reconnects: number; framesIn: number; messagesIn: number; bytesIn: number };
   /** Live js.Funcs held by the module (returns to its start value after cleanups). */
   funcs: number;
+  /** Armed timers of the module (backoffs, debounces, the cache's gcTime sweep); 0 when idle and nothing is cached. */
+  timers: number;
 }
 
 export interface ListRef {

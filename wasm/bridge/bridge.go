@@ -38,6 +38,8 @@ type Deps struct {
 	MuxMode  string      // "mux" or "per-url"
 	// Tracked dialers of list watches and streams, whose sockets stats() lists.
 	Tracked []*trackedDialer
+	// Timers, if set, counts the armed timers of the clock every part uses.
+	Timers interface{ Armed() int }
 }
 
 // Bridge is the JS-facing API of one client.
@@ -225,6 +227,7 @@ type statsJSON struct {
 	Sockets        []socketJSON         `json:"sockets"`
 	BrowserSockets browser.SocketCounts `json:"browserSockets"`
 	Funcs          int64                `json:"funcs"`
+	Timers         int                  `json:"timers"`
 	Streams        int                  `json:"streams"`
 	Cache          cacheJSON            `json:"cache"`
 	Multiplexer    muxJSON              `json:"multiplexer"`
@@ -268,6 +271,9 @@ func (b *Bridge) stats([]safejs.Value) any {
 	}
 	st.BrowserSockets = b.shim.Counts()
 	st.Funcs = b.funcs.Live()
+	if b.deps.Timers != nil {
+		st.Timers = b.deps.Timers.Armed()
+	}
 	b.mu.Lock()
 	st.Streams = len(b.streams)
 	st.Cache.Views, st.Cache.Watchers = len(b.views), len(b.watchers)

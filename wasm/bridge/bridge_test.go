@@ -240,6 +240,7 @@ func TestTenThousandCyclesLeaveNothing(t *testing.T) {
 	})
 	assert.Equal(t, funcs, h.b.Funcs(), "every js.Func released")
 	assert.Equal(t, 0, h.b.reg.Len())
+	assert.Zero(t, h.stats().Timers, "no backoff or dial timer left")
 	ms, _ := out.Get("ms")
 	f, _ := ms.Float()
 	t.Logf("9,980 JS cycles took %.0f ms; browser sockets created in all: %d", f, h.stats().BrowserSockets.Created)

@@ -50,8 +50,10 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		return nil, safejs.Value{}, err
 	}
 	funcs := &browser.Funcs{}
+	clk := &clock.Counting{Clock: clock.Real{}} // every timer of this client, counted in stats()
 	dialer := &browser.Dialer{Shim: shim, Funcs: funcs, MaxFrame: cfg.MaxFrame}
 	reg := registry.New(registry.Options{
+		Clock:    clk,
 		Dialer:   dialer,
 		Endpoint: ep,
 		Decode:   Decoder(shim),
@@ -66,7 +68,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	streams := newTrackedDialer(dialer, ep.Base, "stream")
 	src := &source{ep: ep, fetch: &browser.Fetcher{Shim: shim, Funcs: funcs}, dialer: watches}
 	var lists cache.Source = src
-	muxc, mode, err := multiplexer(cfg, dialer, src.fetch, ep)
+	muxc, mode, err := multiplexer(cfg, dialer, src.fetch, ep, clk)
 	if err != nil {
 		reg.Close()
 		frames.Close()
@@ -77,11 +79,11 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	}
 	c := cache.New(cache.Config{
 		Source:    lists,
-		Clock:     clock.Real{},
+		Clock:     clk,
 		Scheduler: frames,
 	})
-	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: streams, Clock: clock.Real{},
-		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode, Tracked: []*trackedDialer{watches, streams}})
+	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: streams, Clock: clk,
+		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode, Tracked: []*trackedDialer{watches, streams}, Timers: clk})
 	api, err := b.Export()
 	if err != nil {
 		return nil, safejs.Value{}, err
@@ -94,7 +96,7 @@ func (b *Bridge) Funcs() int64 { return b.funcs.Live() }
 
 // multiplexer returns the mux client the lists use, or nil for per-URL
 // sockets, and the mode in force ("mux" or "per-url").
-func multiplexer(cfg Config, dialer transport.Dialer, fetch *browser.Fetcher, ep endpoint.Endpoint) (*mux.Client, string, error) {
+func multiplexer(cfg Config, dialer transport.Dialer, fetch *browser.Fetcher, ep endpoint.Endpoint, clk clock.Clock) (*mux.Client, string, error) {
 	switch cfg.Multiplexer {
 	case "off":
 		return nil, "per-url", nil
@@ -113,7 +115,7 @@ func multiplexer(cfg Config, dialer transport.Dialer, fetch *browser.Fetcher, ep
 	default:
 		return nil, "", fmt.Errorf("multiplexer must be 'auto', 'on', 'json' or 'off', not %q", cfg.Multiplexer)
 	}
-	c, err := mux.New(mux.Options{Dialer: dialer, Endpoint: ep, UserID: cfg.UserID, JSONOnly: cfg.Multiplexer == "json"})
+	c, err := mux.New(mux.Options{Dialer: dialer, Endpoint: ep, UserID: cfg.UserID, JSONOnly: cfg.Multiplexer == "json", Clock: clk})
 	if err != nil {
 		return nil, "", fmt.Errorf("multiplexer: %w", err)
 	}

@@ -59,6 +59,7 @@ type options struct {
 	admin                                          bool
 	allowOrigins                                   listFlag
 	maxMessage                                     int64
+	maxSubscriptions                               int
 	history, watchQueue                            int
 	watchTimeout, bookmarkInterval, pingInterval   time.Duration
 	logInterval                                    time.Duration
@@ -78,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.admin, "admin", false, "enable the fault-injection endpoint /admin/ (tests only)")
 	fs.Var(&o.allowOrigins, "allow-origin", "extra allowed origin pattern for WebSockets and CORS, e.g. 127.0.0.1:* (repeatable)")
 	fs.Int64Var(&o.maxMessage, "max-message", wsx.DefaultReadLimit, "largest WebSocket message read, in bytes")
+	fs.IntVar(&o.maxSubscriptions, "max-subscriptions", muxserver.DefaultMaxSubscriptions, "watches one multiplexer socket may hold")
 	fs.IntVar(&o.history, "history", 1000, "watch event history per resource (older resumes get 410 Expired)")
 	fs.IntVar(&o.watchQueue, "watch-queue", 4096, "events a watcher may have pending before it is terminated")
 	fs.DurationVar(&o.watchTimeout, "watch-timeout", 30*time.Minute, "minimum server-side watch timeout (each watch gets a random one in [t, 2t))")
@@ -135,7 +137,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	muxh, err := muxserver.New(muxserver.Options{
 		Upstream: server.NewUpstream(clusters), OriginPatterns: o.allowOrigins,
-		ReadLimit: o.maxMessage, PingInterval: o.pingInterval, Logger: log, Tracker: inj,
+		ReadLimit: o.maxMessage, MaxSubscriptions: o.maxSubscriptions, PingInterval: o.pingInterval, Logger: log, Tracker: inj,
 	})
 	if err != nil {
 		return fmt.Errorf("multiplexer: %w", err)

@@ -107,7 +107,6 @@ class Server {
 
   async start(addr = '127.0.0.1:0') {
     const s = await start(path.join(ROOT, '.bin/kubelive'), ['--addr', addr, ...this.args], 'KUBELIVE_ADDR');
-    s.proc.stderr.on('data', () => {}); // lib.mjs collects the lines
     this.cur = s;
     this.addr = s.addr;
     this.base = `http://${s.addr}`;

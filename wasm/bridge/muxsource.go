@@ -4,6 +4,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -32,13 +33,15 @@ type muxListerWatcher struct {
 	client *mux.Client
 }
 
-// Watch subscribes to the watch on the multiplexer. The socket's own
-// reconnects end the watch (the Reflector then resumes from its last
-// resourceVersion with a new subscription), so a resume never relies on a
-// query that the multiplexer replays from memory. Such an end is marked
-// reflector.ErrTransportReconnects: the Reflector resubscribes at once and the
-// subscription waits for the socket, whose backoff is the only one.
-func (l *muxListerWatcher) Watch(_ context.Context, o reflector.WatchOptions) (reflector.Watch, error) {
+// Watch subscribes to the watch on the multiplexer and returns once the
+// socket is open (until then the list stays "reconnecting", as it would
+// while a per-URL socket dials). The socket's own reconnects end the watch
+// (the Reflector then resumes from its last resourceVersion with a new
+// subscription), so a resume never relies on a query that the multiplexer
+// replays from memory. Such an end is marked reflector.ErrTransportReconnects:
+// the Reflector resubscribes at once and the subscription waits for the
+// socket, whose backoff is the only one.
+func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) (reflector.Watch, error) {
 	full := kubeurl.Watch(l.res, l.t.Namespace, o, l.extra)
 	path, query, _ := strings.Cut(full, "?")
 	key, err := mux.NewKey(l.t.Cluster, "/"+path, query)
@@ -53,6 +56,9 @@ func (l *muxListerWatcher) Watch(_ context.Context, o reflector.WatchOptions) (r
 		},
 		OnError: func(err error) { w.end(fmt.Errorf("watch %s: %w", full, err)) },
 		OnStatus: func(s mux.Status) {
+			if !s.Server {
+				w.socket(s.State == mux.StateOpen)
+			}
 			if !w.started() {
 				return // the state at Subscribe, not a change
 			}
@@ -75,7 +81,27 @@ func (l *muxListerWatcher) Watch(_ context.Context, o reflector.WatchOptions) (r
 	w.mu.Lock()
 	w.id, w.live = id, true
 	w.mu.Unlock()
-	return w, nil
+	for {
+		w.mu.Lock()
+		if errors.Is(w.err, reflector.ErrTransportReconnects) {
+			w.err = nil // the socket dropped again before it opened: keep waiting
+		}
+		open, werr := w.open, w.err
+		w.mu.Unlock()
+		switch {
+		case werr != nil:
+			w.Close()
+			return nil, werr
+		case open:
+			return w, nil
+		}
+		select {
+		case <-w.wake:
+		case <-ctx.Done():
+			w.Close()
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // muxWatch queues one subscription's frames for the Reflector.
@@ -86,6 +112,7 @@ type muxWatch struct {
 	mu     sync.Mutex
 	id     mux.ID
 	live   bool     // Subscribe returned: statuses from now on are changes
+	open   bool     // the socket is open
 	queue  [][]byte // frames not yet taken by Next
 	err    error    // why the watch ended; set once
 	closed bool
@@ -95,6 +122,14 @@ func (w *muxWatch) started() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.live
+}
+
+// socket records whether the socket is open and wakes a waiting Watch.
+func (w *muxWatch) socket(open bool) {
+	w.mu.Lock()
+	w.open = open
+	w.mu.Unlock()
+	w.signal()
 }
 
 func (w *muxWatch) push(b []byte) {

@@ -102,11 +102,17 @@ func TestLogFollowSurvivesDropsExactly(t *testing.T) {
 	}
 	// Each drop is a failure of the stream: the retry delay doubles (up to
 	// 12.8 s before the 5th), as the backoff policy says.
+	cut := 0 // drops that cut the stream (one that lands while it redials cuts nothing)
 	for range 5 {
 		n := len(seen())
 		p.waitForWithin(40*time.Second, "more lines", func() bool { return len(seen()) > n+3 })
-		p.k.do("POST", "/admin/drop?path=/log", nil, "")
+		var d struct{ Dropped int }
+		require.NoError(t, json.Unmarshal(p.k.do("POST", "/admin/drop?path=/log", nil, ""), &d))
+		if d.Dropped > 0 {
+			cut++
+		}
 	}
+	require.Positive(t, cut)
 	n := len(seen())
 	p.waitForWithin(40*time.Second, "lines after the last drop", func() bool { return len(seen()) > n+5 })
 	id, _ := r.Get("id")
@@ -134,9 +140,9 @@ func TestLogFollowSurvivesDropsExactly(t *testing.T) {
 		s := server[start+i]
 		require.True(t, sameTime(t, s.Time, g.Time) && s.Text == g.Text, "line %d: saw %q at %s, server has %q at %s", i, g.Text, g.Time, s.Text, s.Time)
 	}
-	t.Logf("%d lines followed across 5 drops, equal to the server's log", len(got))
+	t.Logf("%d lines followed across %d drops, equal to the server's log", len(got), cut)
 	errs := p.strings(r, "errors")
-	assert.GreaterOrEqual(t, len(errs), 5, "every drop was reported through onError")
+	assert.GreaterOrEqual(t, len(errs), cut, "every drop that cut the stream was reported through onError: %q", errs)
 	p.waitFor("nothing open", func() bool { return p.stats().Streams == 0 })
 }
 

@@ -19,10 +19,15 @@ type Generator struct {
 	clock    clock.Clock
 	interval time.Duration
 
-	mu  sync.Mutex
-	rnd *rand.Rand // guarded by mu
-	seq uint64     // lines generated so far; guarded by mu
+	mu    sync.Mutex
+	rnd   *rand.Rand // guarded by mu
+	seq   uint64     // lines generated so far; guarded by mu
+	steps int        // Steps so far; guarded by mu
 }
+
+// sweepEvery is how many Steps pass between two sweeps of the log book for
+// containers of deleted pods.
+const sweepEvery = 60
 
 // NewGenerator returns a Generator that writes one line per running container
 // every interval (one second when interval <= 0). seed makes the text reproducible.
@@ -53,11 +58,23 @@ func (g *Generator) Run(ctx context.Context) error {
 	}
 }
 
-// Step appends one line to every running container and returns how many it wrote.
+// Step appends one line to every running container and returns how many it
+// wrote. Every sweepEvery Steps it also forgets the logs of containers whose
+// pod is gone.
 func (g *Generator) Step() int {
 	refs := g.pods.Running()
 	for _, ref := range refs {
 		g.logs.Append(ref, g.line(ref))
+	}
+	g.mu.Lock()
+	g.steps++
+	sweep := g.steps%sweepEvery == 0
+	g.mu.Unlock()
+	if sweep {
+		g.logs.Sweep(func(ref ContainerRef) bool {
+			_, err := g.pods.Container(ref.Namespace, ref.Pod, ref.Container)
+			return err == nil
+		})
 	}
 	return len(refs)
 }

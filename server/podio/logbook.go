@@ -143,6 +143,26 @@ func (b *LogBook) Forget(ref ContainerRef) {
 	}
 }
 
+// Sweep forgets (see Forget) every container for which exists is false and
+// returns how many it forgot: without it, the history of every container of
+// every pod ever deleted would stay for the life of the process.
+func (b *LogBook) Sweep(exists func(ContainerRef) bool) int {
+	b.mu.Lock()
+	refs := make([]ContainerRef, 0, len(b.bufs))
+	for ref := range b.bufs {
+		refs = append(refs, ref)
+	}
+	b.mu.Unlock()
+	n := 0
+	for _, ref := range refs { // exists may take other locks: not under b.mu
+		if !exists(ref) {
+			b.Forget(ref)
+			n++
+		}
+	}
+	return n
+}
+
 // Lines returns a copy of ref's retained lines, oldest first.
 func (b *LogBook) Lines(ref ContainerRef) []Line {
 	b.mu.Lock()

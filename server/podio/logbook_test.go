@@ -164,3 +164,24 @@ func FuzzChannelDecode(f *testing.F) {
 		assert.Equal(t, string(data), string(data2))
 	})
 }
+
+func TestSweepForgetsContainersOfDeletedPods(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	b := NewLogBook(clock, 0)
+	gone := ContainerRef{Namespace: "default", Pod: "deleted-7", Container: "app"}
+	b.Append(gone, "last words")
+	b.Append(webApp, "still here")
+	c := b.Cursor(gone)
+	g := NewGenerator(fakePods(), b, clock, time.Second, 1)
+	for range sweepEvery - 1 {
+		g.Step()
+	}
+	assert.Len(t, b.Lines(gone), 1, "no sweep before sweepEvery steps")
+	g.Step()
+	assert.Empty(t, b.Lines(gone), "the deleted pod's logs are forgotten")
+	assert.Len(t, b.Lines(webApp), sweepEvery+1, "a live pod's logs stay")
+	lines, _, ended := c.Next()
+	assert.Equal(t, []string{"last words"}, texts(lines))
+	assert.True(t, ended, "its followers end")
+}

@@ -99,6 +99,7 @@ test('a token is in no URL, log, error or stat of the page or the server', async
     assert.equal(everything.includes(secret), false, `the token (${secret === TOKEN ? 'plain' : 'base64url'}) leaked`);
   }
   assert.deepEqual(seen.filter((l) => l.startsWith('pageerror')), []);
+  assert.deepEqual(report.errors.filter((e) => e.startsWith('threw: ')), [], 'calls with wrong types return, never throw');
 });
 
 test(`a multiplexer socket holds at most ${MAX_SUBS} subscriptions; the next list gets an error`, async () => {

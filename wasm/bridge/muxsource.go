@@ -69,9 +69,13 @@ func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) 
 				} else {
 					w.end(fmt.Errorf("watch %s: upstream watch ended: %s", full, s.Err))
 				}
-			case !s.Server && (s.State == mux.StateReconnecting || s.State == mux.StateClosed):
+			case !s.Server && s.State == mux.StateReconnecting:
 				w.end(fmt.Errorf("watch %s: %w: %w", full, reflector.ErrTransportReconnects,
 					&transport.CloseError{Code: transport.CloseAbnormal, Reason: "multiplexer socket dropped"}))
+			case !s.Server && s.State == mux.StateClosed:
+				// The client gave up (a permanent failure): a failure of this
+				// watch, retried with the list's backoff; a new Subscribe redials.
+				w.end(fmt.Errorf("watch %s: multiplexer socket closed: %s", full, s.Err))
 			}
 		},
 	})

@@ -122,6 +122,16 @@ func (s *server) list(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(emptyList))
 		return
 	}
+	q := r.URL.Query()
+	if limit, err := strconv.Atoi(q.Get("limit")); err == nil && limit > 0 {
+		body, err := cur.d.page(limit, q.Get("continue"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		_, _ = w.Write(body)
+		return
+	}
 	_, _ = w.Write(cur.d.list)
 }
 

@@ -198,7 +198,9 @@ func (s store) Replace(items []wire.Item, rv string) {
 		}
 		r.seen, r.tomb = l.seen, false
 		if r.live == nil || r.live.ResourceVersion != it.ResourceVersion {
-			it.Raw = bytes.Clone(it.Raw) // the LIST body can go once every item is copied
+			if !it.Owned {
+				it.Raw = bytes.Clone(it.Raw) // the LIST body can go once every item is copied
+			}
 			r.live = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}
 			l.e.markDirty(r)
 		}

@@ -1,6 +1,7 @@
 package reflector
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -30,6 +31,14 @@ func (r *Reflector) list(ctx context.Context) error {
 		}
 		if l.Status != nil {
 			return fmt.Errorf("list %s at %q: %w", r.cfg.Name, opts.ResourceVersion, statusError(l.Status))
+		}
+		if l.Continue != "" && opts.Limit != 0 {
+			// More pages follow: copy this page's objects now, so that only
+			// one page body is alive at a time (wasm memory keeps its
+			// high-water mark); the Store keeps the copies as they are.
+			for i := range l.Items {
+				l.Items[i].Raw, l.Items[i].Owned = bytes.Clone(l.Items[i].Raw), true
+			}
 		}
 		if items == nil {
 			items = l.Items

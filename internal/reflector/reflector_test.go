@@ -279,12 +279,20 @@ func TestPaging(t *testing.T) {
 	h := start(t, func(c *reflector.Config) { c.PageSize = 2 })
 	lc := h.lw.NextList(t)
 	assert.Equal(t, int64(2), lc.Opts.Limit)
-	lc.Reply([]byte(`{"metadata":{"resourceVersion":"9","continue":"tok"},"items":[` + obj("a", "1").JSON() + "," + obj("b", "2").JSON() + "]}"))
+	page1 := []byte(`{"metadata":{"resourceVersion":"9","continue":"tok"},"items":[` + obj("a", "1").JSON() + "," + obj("b", "2").JSON() + "]}")
+	lc.Reply(page1)
 	lc2 := h.lw.NextList(t)
 	assert.Equal(t, reflector.ListOptions{Limit: 2, Continue: "tok"}, lc2.Opts)
 	lc2.Reply(rt.ListBody("9", obj("c", "3")))
-	h.call("replace", "9", "a", "b", "c")
+	c := h.call("replace", "9", "a", "b", "c")
 	h.watching("9")
+	// Pages before the last are copied at once (one page body alive at a
+	// time) and marked Owned; the last page is left to the Store.
+	for i := range page1 {
+		page1[i] = 'x'
+	}
+	assert.Equal(t, []bool{true, true, false}, []bool{c.Items[0].Owned, c.Items[1].Owned, c.Items[2].Owned})
+	assert.JSONEq(t, obj("a", "1").JSON(), string(c.Items[0].Raw), "a copy, not the page body")
 }
 
 // resourceVersions are opaque: a bookmark may carry one the server later

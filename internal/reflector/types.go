@@ -72,7 +72,9 @@ type Watch interface {
 // Store receives the list. A Reflector calls it from one goroutine at a
 // time, in the order events arrived. Implementations must apply each call in
 // O(1) (Replace: O(n)) and treat an object whose resourceVersion equals the
-// stored one as unchanged (W3: duplicates change nothing).
+// stored one as unchanged (W3: duplicates change nothing). An item's Raw
+// aliases a LIST body or a frame unless the item is Owned: a Store that keeps
+// it copies what is not Owned.
 type Store interface {
 	// Replace sets the whole list after a LIST (or the initial events of a
 	// WatchList). Objects whose uid and resourceVersion are unchanged must

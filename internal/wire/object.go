@@ -8,6 +8,9 @@ import "strings"
 type Item struct {
 	UID, Namespace, Name, ResourceVersion string
 	Raw                                   []byte
+	// Owned is set when Raw is a private copy (it aliases no input buffer),
+	// so that a keeper need not copy it again.
+	Owned bool
 }
 
 // Status is a metav1.Status (kind: Status): what an ERROR event, a failed

@@ -346,29 +346,31 @@ func TestUnwatchStopsSocketsAndBadQueriesReportErrors(t *testing.T) {
 	})
 }
 
-// A list over 1 MiB of JSON crosses into JS in chunks (a first LIST, and the
-// cached snapshot served to a new watcher); it must come out whole and exact.
+// A list over 1 MiB of JSON is fetched in pages of listPageSize (3 here) and
+// crosses into JS in chunks (a first LIST, and the cached snapshot served to
+// a new watcher); it must come out whole and exact.
 func TestBigListCrossesInChunks(t *testing.T) {
 	l := newListHarness(t, "off")
 	ns := testNS(t)
 	l.k.namespace(ns)
 	blob := strings.Repeat("x", 3000)
-	for i := range 420 {
+	const n = 2*listPageSize + 100
+	for i := range n {
 		l.k.api("POST", "/api/v1/namespaces/"+ns+"/configmaps", map[string]any{
-			"metadata": map[string]any{"name": fmt.Sprintf("cm-%03d", i)}, "data": map[string]string{"blob": blob}})
+			"metadata": map[string]any{"name": fmt.Sprintf("cm-%04d", i)}, "data": map[string]string{"blob": blob}})
 	}
 	path := "/api/v1/namespaces/" + ns + "/configmaps"
 	r := l.watch(listQuery("demo", ns, "configmaps", ""), false)
-	require.Len(t, l.equalToServer(r, path).Items, 420)
+	require.Len(t, l.equalToServer(r, path).Items, n)
 	_, err := l.js.Call("keep", r)
 	require.NoError(t, err)
-	l.k.api("PATCH", path+"/cm-001", map[string]any{"data": map[string]string{"blob": "changed"}})
-	l.k.api("DELETE", path+"/cm-002", nil)
+	l.k.api("PATCH", path+"/cm-0001", map[string]any{"data": map[string]string{"blob": "changed"}})
+	l.k.api("DELETE", path+"/cm-0002", nil)
 	got := l.equalToServer(r, path)
-	require.Len(t, got.Items, 419)
+	require.Len(t, got.Items, n-1)
 	same := func(i int) bool { v, _ := l.js.Call("sameAt", r, i); b, _ := v.Bool(); return b }
 	assert.True(t, same(0), "cm-000 unchanged keeps its identity")
 	// A second watcher of the same query is served the cached snapshot at once.
 	r2 := l.watch(listQuery("demo", ns, "configmaps", ""), false)
-	assert.Len(t, l.summary(r2).Items, 419)
+	assert.Len(t, l.summary(r2).Items, n-1)
 }

@@ -35,6 +35,11 @@ type Config struct {
 	MaxFrame int
 }
 
+// listPageSize pages LISTs (limit/continue, as client-go's pager does with
+// the same 500): only one page body is in the wasm heap at a time, whose
+// memory keeps its high-water mark for good.
+const listPageSize = 500
+
 // detectTimeout bounds the probe of /wsMultiplexer in "auto" mode.
 const detectTimeout = 3 * time.Second
 
@@ -81,6 +86,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		Source:    lists,
 		Clock:     clk,
 		Scheduler: frames,
+		PageSize:  listPageSize,
 	})
 	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: streams, Clock: clk,
 		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode, Tracked: []*trackedDialer{watches, streams}, Timers: clk})

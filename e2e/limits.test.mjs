@@ -69,7 +69,18 @@ test('a token is in no URL, log, error or stat of the page or the server', async
         } catch (e) {
           out.errors.push(`threw: ${e.message}`);
         }
-        await new Promise((r) => setTimeout(r, 2500));
+        // wait (with a deadline) until the lists are live, the refused one
+        // has reported, and the log stream and the exec are open
+        const before = out.errors.length;
+        const deadline = Date.now() + 15000;
+        const ready = () => {
+          const st = kl.stats();
+          const live = keys.slice(0, 2).every((k) => kl.getList(k)?.status === 'live');
+          const refused = (kl.getList(keys[2])?.errors?.length ?? 0) > 0 || out.errors.length > before;
+          return live && refused && st.streams >= 2;
+        };
+        while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        out.ready = (out.ready ?? 0) + (ready() ? 1 : 0);
         out.stats.push(JSON.stringify(kl.stats()));
         out.snaps.push(JSON.stringify(keys.map((k) => kl.getList(k)?.errors ?? null)));
         ex.write('echo hi\n');
@@ -93,7 +104,8 @@ test('a token is in no URL, log, error or stat of the page or the server', async
   ].join('\n');
   assert.ok(server.logs.length > 5, `the server logged at debug level (${server.logs.length} lines)`);
   assert.ok(seen.some((l) => l.startsWith('websocket: ')), 'the page opened sockets');
-  assert.ok(report.errors.length > 0, 'the refused cluster reported errors');
+  assert.equal(report.ready, 2, 'both clients got their lists live, the refusal, the log and the exec');
+  assert.ok(report.snaps.every((snap) => JSON.parse(snap)[2]?.length > 0), 'the refused cluster is in the errors of its list');
   assert.ok(everything.length > 1000);
   for (const secret of [TOKEN, B64]) {
     assert.equal(everything.includes(secret), false, `the token (${secret === TOKEN ? 'plain' : 'base64url'}) leaked`);

@@ -133,6 +133,8 @@ async function droppedSocketsRecover(q, shot) {
     .waitForFunction(() => window.connStates.includes('reconnecting') && window.connStates.at(-1) === 'live', null, T)
     .catch(async (e) => assert.fail(`${e.message}; badge states: ${await p.evaluate(() => window.connStates.join(' -> '))}`));
   await tableMatchesServer(NS);
+  const lastError = await p.$eval(conn, (el) => el.dataset.lastError);
+  assert.ok(lastError, 'once live again, the badge still tells what went wrong last');
   const st = await p.evaluate(() => window.kubelive.stats());
   const states = await p.evaluate(() => window.connStates);
   console.log(`# ${st.multiplexer?.mode}: dropped ${dropped} sockets; badge ${states.join(' -> ')}; reconnects ${st.sockets.map((s) => s.reconnects)}`);

@@ -9,15 +9,18 @@ export function ConnectionBadge({ snapshot }) {
   const { state, since, lastEvent } = useConnectionState(snapshot);
   const now = useNow();
   const error = snapshot?.errors?.[0]?.message;
+  // The last error outlives a recovery (a resume can succeed within one frame).
+  const last = (snapshot?.lists ?? []).reduce((a, l) => (l.lastErrorAt > (a?.lastErrorAt ?? 0) ? l : a), null);
   const title = [
     `${LABEL[state] ?? state} since ${clockTime(since)}`,
     lastEvent ? `last event ${clockTime(lastEvent)}` : '',
     error ? `error: ${error}` : '',
+    !error && last ? `last error ${clockTime(last.lastErrorAt)}: ${last.lastError}` : '',
   ]
     .filter(Boolean)
     .join('\n');
   return (
-    <span className={`conn conn-${state}`} data-testid="conn" data-state={state} title={title}>
+    <span className={`conn conn-${state}`} data-testid="conn" data-state={state} data-last-error={last?.lastError ?? ''} title={title}>
       <span className="conn-dot" />
       <span className="conn-label">{LABEL[state] ?? state}</span>
       {since > 0 && <span className="conn-since">for {age(since, now)}</span>}

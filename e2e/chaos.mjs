@@ -102,7 +102,6 @@ class Server {
   constructor(args) {
     this.args = args;
     this.logs = [];
-    this.restarts = 0;
   }
 
   async start(addr = '127.0.0.1:0') {
@@ -112,28 +111,25 @@ class Server {
     this.base = `http://${s.addr}`;
   }
 
-  /** restart stops the process with SIGTERM (it saves the state) and starts a new one on the same port. */
+  /** restart stops the process (SIGTERM: it saves the state) and starts a new one on the same port. */
   async restart() {
+    const { code, signal, logs } = await this.stop();
+    if (code !== 0) throw new Error(`chaos: kubelive exited with ${code ?? signal} on SIGTERM:\n${logs.slice(-20).join('\n')}`);
+    await this.start(this.addr);
+  }
+
+  /** stop ends the process with SIGTERM (SIGKILL after 20 s) and returns how it exited. */
+  async stop() {
+    if (!this.cur) return { code: 0, signal: null, logs: [] };
     const { proc, logs } = this.cur;
+    this.cur = null;
     const exited = once(proc, 'exit');
     proc.kill('SIGTERM');
     const timer = setTimeout(() => proc.kill('SIGKILL'), 20000);
     const [code, signal] = await exited;
     clearTimeout(timer);
     this.logs.push(...logs);
-    if (code !== 0) throw new Error(`chaos: kubelive exited with ${code ?? signal} on SIGTERM:\n${logs.slice(-20).join('\n')}`);
-    this.restarts++;
-    await this.start(this.addr);
-  }
-
-  async stop() {
-    if (!this.cur) return;
-    const { proc, logs } = this.cur;
-    const exited = once(proc, 'exit');
-    proc.kill('SIGTERM');
-    await exited;
-    this.logs.push(...logs);
-    this.cur = null;
+    return { code, signal, logs };
   }
 
   async admin(op, q = {}, method = 'POST') {

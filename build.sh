@@ -71,7 +71,7 @@ build() { build_wasm; build_web; build_server; }
 serve() {
   build
   [ -x "$BIN/kubelive" ] || { echo "the server (cmd/kubelive) is not built yet" >&2; exit 1; }
-  exec "$BIN/kubelive" --addr "${KUBELIVE_LISTEN:-127.0.0.1:8080}" --static web/dist "$@"
+  exec "$BIN/kubelive" --addr "${KUBELIVE_ADDR:-127.0.0.1:8080}" --static web/dist "$@"
 }
 
 # ---------------------------------------------------------------- test tiers

@@ -191,6 +191,8 @@ test('the bundled app, served from a second origin, shows the pods the server li
   const p = await page(browser, `${statics.origin}/?backend=${encodeURIComponent(base)}`);
   await tableMatchesServer(p, base);
   assert.ok(statics.seen.includes('/kubelive.wasm'), `the default wasm URL is next to the bundle: ${statics.seen}`);
+  // useLogs over a cross-origin WebSocket: lines of a pod from the live list arrive.
+  await p.waitForSelector('#log[data-status=open]:not([data-lines="0"])', T);
 
   const name = `consumer-${process.pid}`;
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'busybox:1.37' }] } };

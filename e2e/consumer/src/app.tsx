@@ -5,7 +5,7 @@
 // load() fetches the kubelive.wasm copied next to the bundle.
 import { createRoot } from 'react-dom/client';
 import { load, type ListQuery } from 'kubelive';
-import { KubeliveContext, useConnectionState, useKubeList } from 'kubelive/react';
+import { KubeliveContext, useConnectionState, useKubeList, useLogs } from 'kubelive/react';
 
 interface Pod {
   metadata: { name: string; namespace: string; uid: string; resourceVersion: string };
@@ -14,10 +14,22 @@ interface Pod {
 
 const pods: ListQuery = { lists: [{ cluster: 'demo' }], endpoint: { version: 'v1', resource: 'pods' } };
 
+// Log follows one container's log, as the README's Log component does.
+function Log({ namespace, pod }: { namespace: string; pod: string }) {
+  const { lines, status } = useLogs({ cluster: 'demo', namespace, pod, maxLines: 500 });
+  return (
+    <pre id="log" data-pod={`${namespace}/${pod}`} data-status={status} data-lines={lines.length}>
+      {lines.map((l) => l.text).join('\n')}
+    </pre>
+  );
+}
+
 function Pods() {
   const snap = useKubeList<Pod>(pods);
   const { state } = useConnectionState(snap);
   if (!snap) return <p id="status" data-state="loading">Loading…</p>;
+  // The log of a pod the list shows Running: a name from the live data, never a guess.
+  const running = snap.items.find((p) => p.status?.phase === 'Running');
   return (
     <section>
       <p id="status" data-state={state} data-errors={snap.errors.map((e) => e.message).join('; ')}>
@@ -34,6 +46,7 @@ function Pods() {
           ))}
         </tbody>
       </table>
+      {running && <Log namespace={running.metadata.namespace} pod={running.metadata.name} />}
     </section>
   );
 }

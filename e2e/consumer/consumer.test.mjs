@@ -167,30 +167,42 @@ async function tableMatchesServer(p, base) {
     `missing: ${want.filter((r) => !got.includes(r)).slice(0, 5)}\nextra: ${got.filter((r) => !want.includes(r)).slice(0, 5)}`);
 }
 
-test('the bundled app, served from a second origin, shows the pods the server lists and follows a change', async () => {
-  const pub = path.join(tmp, 'public');
-  // As a user bundles it: esbuild leaves new URL('./kubelive.wasm', import.meta.url) as is, so the
-  // module is copied next to the bundle; a copy elsewhere is for the wasmURL override.
-  const b = await exec(path.join(bin, 'esbuild'), ['src/app.tsx', '--bundle', '--format=esm', '--jsx=automatic', '--minify',
-    '--target=es2022', `--outfile=${pub}/app.js`, '--metafile=meta.json', '--log-level=warning'], app);
-  assert.equal(b.code, 0, b.out);
-  const inputs = Object.keys(JSON.parse(readFileSync(path.join(app, 'meta.json'), 'utf8')).inputs);
-  assert.deepEqual(inputs.filter((i) => /node_modules\/kubelive\/node_modules/.test(i)), [], 'one copy of React, the app\'s');
-  cpSync(path.join(app, 'index.html'), path.join(pub, 'index.html'));
-  cpSync(path.join(app, 'node_modules/kubelive/src/kubelive.wasm'), path.join(pub, 'kubelive.wasm'));
-  mkdirSync(path.join(pub, 'elsewhere'));
-  cpSync(path.join(app, 'node_modules/kubelive/src/kubelive.wasm'), path.join(pub, 'elsewhere/k.wasm'));
+let bundled; // the app bundled and served once, for the tests below
 
-  statics = await serveStatic(pub);
+/** served bundles the app as a user would and serves it from its own origin (once). */
+function served() {
+  bundled ??= (async () => {
+    const pub = path.join(tmp, 'public');
+    // esbuild leaves new URL('./kubelive.wasm', import.meta.url) as is, so the module is copied
+    // next to the bundle, in a folder of its own so that it is not also next to the page; a copy
+    // elsewhere is for the wasmURL override.
+    const b = await exec(path.join(bin, 'esbuild'), ['src/app.tsx', '--bundle', '--format=esm', '--jsx=automatic', '--minify',
+      '--target=es2022', `--outfile=${pub}/assets/app.js`, '--metafile=meta.json', '--log-level=warning'], app);
+    assert.equal(b.code, 0, b.out);
+    const inputs = Object.keys(JSON.parse(readFileSync(path.join(app, 'meta.json'), 'utf8')).inputs);
+    assert.ok(inputs.includes('node_modules/react/index.js'), inputs.join(', '));
+    assert.deepEqual(inputs.filter((i) => /node_modules\/kubelive\/node_modules/.test(i)), [], "one copy of React, the app's");
+    cpSync(path.join(app, 'index.html'), path.join(pub, 'index.html'));
+    cpSync(path.join(app, 'node_modules/kubelive/src/kubelive.wasm'), path.join(pub, 'assets/kubelive.wasm'));
+    mkdirSync(path.join(pub, 'elsewhere'));
+    cpSync(path.join(app, 'node_modules/kubelive/src/kubelive.wasm'), path.join(pub, 'elsewhere/k.wasm'));
+    statics = await serveStatic(pub);
+    browser = await launch();
+  })();
+  return bundled;
+}
+
+test('the bundled app, served from a second origin, shows the pods the server lists and follows a change', async () => {
+  await served();
   server = await start(path.join(ROOT, '.bin/kubelive'),
     ['--addr', '127.0.0.1:0', '--static', '', '--churn', '0', '--allow-origin', statics.origin.replace('http://', '')], 'KUBELIVE_ADDR');
   const base = `http://${server.addr}`;
   assert.notEqual(new URL(base).origin, statics.origin);
-  browser = await launch();
 
+  statics.seen.length = 0;
   const p = await page(browser, `${statics.origin}/?backend=${encodeURIComponent(base)}`);
   await tableMatchesServer(p, base);
-  assert.ok(statics.seen.includes('/kubelive.wasm'), `the default wasm URL is next to the bundle: ${statics.seen}`);
+  assert.ok(statics.seen.includes('/assets/kubelive.wasm'), `the default wasm URL is next to the bundle: ${statics.seen}`);
   // useLogs over a cross-origin WebSocket: lines of a pod from the live list arrive.
   await p.waitForSelector('#log[data-status=open]:not([data-lines="0"])', T);
 
@@ -207,7 +219,23 @@ test('the bundled app, served from a second origin, shows the pods the server li
   statics.seen.length = 0;
   const q = await page(browser, `${statics.origin}/?backend=${encodeURIComponent(base)}&wasm=${encodeURIComponent('/elsewhere/k.wasm')}`);
   await tableMatchesServer(q, base);
-  assert.ok(statics.seen.includes('/elsewhere/k.wasm') && !statics.seen.includes('/kubelive.wasm'), `wasmURL overrides the default: ${statics.seen}`);
+  assert.ok(statics.seen.includes('/elsewhere/k.wasm') && !statics.seen.includes('/assets/kubelive.wasm'), `wasmURL overrides the default: ${statics.seen}`);
   assert.deepEqual(q.errors, []);
   await q.close();
+});
+
+test('without --allow-origin for its origin, the app gets no data and its list says why', async () => {
+  await served();
+  const other = await start(path.join(ROOT, '.bin/kubelive'), ['--addr', '127.0.0.1:0', '--static', '', '--churn', '0'], 'KUBELIVE_ADDR');
+  try {
+    const p = await page(browser, `${statics.origin}/?backend=${encodeURIComponent(`http://${other.addr}`)}`);
+    await p.waitForSelector('#status[data-state=error]', T);
+    const status = await p.evaluate(() => ({ errors: document.getElementById('status').dataset.errors, rows: document.querySelectorAll('#pods tr').length }));
+    assert.equal(status.rows, 0);
+    assert.match(status.errors, /GET api\/v1\/pods.*fetch/);
+    assert.ok(p.errors.some((e) => /blocked by CORS policy/.test(e)), p.errors.join('\n'));
+    await p.close();
+  } finally {
+    other.stop();
+  }
 });

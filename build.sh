@@ -104,7 +104,7 @@ test_vet() {
   log "vet (native and js/wasm)"
   go vet ./...
   GOOS=js GOARCH=wasm go vet ./wasm/... ./internal/...
-  local bad; bad=$(gofmt -l internal wasm server cmd 2>/dev/null || true)
+  local bad; bad=$(gofmt -l internal wasm server cmd js 2>/dev/null || true)
   [ -z "$bad" ] || { echo "gofmt needed: $bad" >&2; exit 1; }
 }
 
@@ -182,7 +182,7 @@ usage() {
 usage: ./build.sh COMMAND
   build       build the wasm module, the JS, the dashboard and the server
   pack        build the wasm module, then npm-pack the JS package into dist/kubelive-<version>.tgz
-  serve       build, then serve the dashboard on http://127.0.0.1:8080 (extra args go to the server)
+  serve       build, then serve the dashboard on $KUBELIVE_ADDR (default 127.0.0.1:8080; extra args go to the server)
   test        install what is missing, then run every tier below
   deps        install chromium (apt), pinned Go tools, npm packages from the lockfile
   test-vet    go vet (native and js/wasm) and gofmt

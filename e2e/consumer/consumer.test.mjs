@@ -101,10 +101,15 @@ test('React is an optional peer: an app without React installs no React and bund
   assert.match(hooks.out, /Could not resolve "react"/);
 });
 
+/** tsc type-checks the app with a tsconfig under one moduleResolution (and its matching module). */
+function tsc(config, resolution) {
+  const mod = resolution === 'bundler' ? 'esnext' : resolution;
+  return exec(path.join(bin, 'tsc'), ['-p', config, '--pretty', 'false', '--module', mod, '--moduleResolution', resolution], app);
+}
+
 for (const resolution of ['bundler', 'nodenext']) {
   test(`tsc --noEmit passes under moduleResolution ${resolution} on every hook with the app's own types`, async () => {
-    const mod = resolution === 'bundler' ? 'esnext' : 'nodenext';
-    const r = await exec(path.join(bin, 'tsc'), ['-p', 'tsconfig.json', '--pretty', 'false', '--module', mod, '--moduleResolution', resolution], app);
+    const r = await tsc('tsconfig.json', resolution);
     assert.equal(r.code, 0, r.out);
   });
 }
@@ -114,8 +119,7 @@ test('tsc reports each deliberate type error of src/bad.tsx, and nothing else', 
   const want = src.flatMap((l, i) => [...l.matchAll(/\/\/ error (TS\d+)$/g)].map((m) => `${i + 1} ${m[1]}`));
   assert.ok(want.length >= 3, 'bad.tsx marks its errors');
   for (const resolution of ['bundler', 'nodenext']) {
-    const mod = resolution === 'bundler' ? 'esnext' : 'nodenext';
-    const r = await exec(path.join(bin, 'tsc'), ['-p', 'tsconfig.bad.json', '--pretty', 'false', '--module', mod, '--moduleResolution', resolution], app);
+    const r = await tsc('tsconfig.bad.json', resolution);
     assert.notEqual(r.code, 0, `tsc passed on bad.tsx (${resolution})`);
     const got = [...r.out.matchAll(/^(.+?)\((\d+),\d+\): error (TS\d+):/gm)].map((m) => `${m[1] === 'src/bad.tsx' ? '' : `${m[1]}:`}${m[2]} ${m[3]}`);
     assert.deepEqual(got, want, r.out);

@@ -101,6 +101,17 @@ test('React is an optional peer: an app without React installs no React and bund
   assert.match(hooks.out, /Could not resolve "react"/);
 });
 
+test('kubelive/kubelive.wasm is exported for bundlers that turn an imported file into its URL', async () => {
+  const dir = path.join(tmp, 'asset');
+  writeFileSync(path.join(app, 'asset.js'), "import wasmURL from 'kubelive/kubelive.wasm';\nconsole.log(wasmURL);\n");
+  const b = await exec(path.join(bin, 'esbuild'), ['asset.js', '--bundle', '--format=esm', '--loader:.wasm=file',
+    '--asset-names=[name]', `--outdir=${path.join(dir, 'out')}`, '--log-level=error'], app);
+  assert.equal(b.code, 0, b.out);
+  assert.ok(readFileSync(path.join(dir, 'out/kubelive.wasm')).equals(readFileSync(path.join(app, 'node_modules/kubelive/src/kubelive.wasm'))));
+  const { stdout } = await run('node', [path.join(dir, 'out/asset.js')]);
+  assert.equal(stdout.trim(), './kubelive.wasm');
+});
+
 /** tsc type-checks the app with a tsconfig under one moduleResolution (and its matching module). */
 function tsc(config, resolution) {
   const mod = resolution === 'bundler' ? 'esnext' : resolution;

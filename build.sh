@@ -84,7 +84,7 @@ pack_tarball() {
   mkdir -p "$stage"
   cp -R js/package.json js/src "$stage/"
   cp README.md LICENSE CHANGELOG.md "$stage/"
-  cp "$DIST/kubelive.wasm" "$stage/src/kubelive.wasm"
+  install -m 0644 "$DIST/kubelive.wasm" "$stage/src/kubelive.wasm"
   cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$stage/src/wasm_exec.js"
   local tgz
   tgz=$(cd "$stage" && npm pack --pack-destination "$DIST" --loglevel=error)

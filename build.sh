@@ -66,12 +66,37 @@ build_server() {
   go build -o "$BIN/kubelive" ./cmd/kubelive
 }
 
-build() { build_wasm; build_web; build_server; }
+# build runs once per invocation: the tiers of `test` share it.
+BUILT=""
+build() {
+  [ -z "$BUILT" ] || return 0
+  build_wasm; build_web; build_server
+  BUILT=1
+}
+
+# pack_tarball stages js/ with the built kubelive.wasm and the wasm_exec.js of
+# the Go that built it (the two must match), README, LICENSE and CHANGELOG,
+# then npm-packs it into dist/kubelive-<version>.tgz. It uses the last build.
+pack_tarball() {
+  [ -f "$DIST/kubelive.wasm" ] || { echo "pack: dist/kubelive.wasm is missing: run ./build.sh build" >&2; exit 1; }
+  local stage=$ROOT/.tmp/pack
+  rm -rf "$stage"
+  mkdir -p "$stage"
+  cp -R js/package.json js/src "$stage/"
+  cp README.md LICENSE CHANGELOG.md "$stage/"
+  install -m 0644 "$DIST/kubelive.wasm" "$stage/src/kubelive.wasm"
+  cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$stage/src/wasm_exec.js"
+  local tgz
+  tgz=$(cd "$stage" && npm pack --pack-destination "$DIST" --loglevel=error)
+  printf 'pack: dist/%s, %s bytes\n' "$tgz" "$(stat -c %s "$DIST/$tgz")" >&2
+}
+
+pack() { build_wasm; pack_tarball; }
 
 serve() {
   build
   [ -x "$BIN/kubelive" ] || { echo "the server (cmd/kubelive) is not built yet" >&2; exit 1; }
-  exec "$BIN/kubelive" --addr "${KUBELIVE_LISTEN:-127.0.0.1:8080}" --static web/dist "$@"
+  exec "$BIN/kubelive" --addr "${KUBELIVE_ADDR:-127.0.0.1:8080}" --static web/dist "$@"
 }
 
 # ---------------------------------------------------------------- test tiers
@@ -79,7 +104,7 @@ test_vet() {
   log "vet (native and js/wasm)"
   go vet ./...
   GOOS=js GOARCH=wasm go vet ./wasm/... ./internal/...
-  local bad; bad=$(gofmt -l internal wasm server cmd 2>/dev/null || true)
+  local bad; bad=$(gofmt -l internal wasm server cmd js 2>/dev/null || true)
   [ -z "$bad" ] || { echo "gofmt needed: $bad" >&2; exit 1; }
 }
 
@@ -102,7 +127,13 @@ test_js() {
 test_e2e() {
   need_chromium; need_gotools; need_npm; build
   log "browser end-to-end tests (playwright-core + Debian chromium)"
-  node --test --test-concurrency=1 e2e/
+  node --test --test-concurrency=1 e2e/*.test.mjs
+}
+
+test_consumer() {
+  need_chromium; need_gotools; need_npm; build; pack_tarball
+  log "consumer app: the packed tarball in a fresh React app (npm ci, esbuild, tsc, Chromium)"
+  node --test e2e/consumer/consumer.test.mjs
 }
 
 test_real() {
@@ -140,6 +171,7 @@ test_all() {
   test_wasm
   test_js
   test_e2e
+  test_consumer
   test_bench
   test_real
   log "all tiers passed"
@@ -149,7 +181,8 @@ usage() {
   cat <<'USAGE'
 usage: ./build.sh COMMAND
   build       build the wasm module, the JS, the dashboard and the server
-  serve       build, then serve the dashboard on http://127.0.0.1:8080 (extra args go to the server)
+  pack        build the wasm module, then npm-pack the JS package into dist/kubelive-<version>.tgz
+  serve       build, then serve the dashboard on $KUBELIVE_ADDR (default 127.0.0.1:8080; extra args go to the server)
   test        install what is missing, then run every tier below
   deps        install chromium (apt), pinned Go tools, npm packages from the lockfile
   test-vet    go vet (native and js/wasm) and gofmt
@@ -157,6 +190,8 @@ usage: ./build.sh COMMAND
   test-wasm   wasm tests in headless Chromium (wasmbrowsertest)
   test-js     JS unit tests (node --test)
   test-e2e    browser end-to-end tests (playwright-core), a short chaos run among them
+  test-consumer  pack, install the tarball into a fresh React app (e2e/consumer), bundle and
+              type-check it, and run it in Chromium from a second origin
   chaos       the full chaos run (100,000 events, 100 drops, 20 forced 410s, 5 restarts,
               10 pauses up to 5 s); flags such as --events N go to e2e/chaos.mjs
   test-real   the real-cluster tier (real etcd + kube-apiserver)
@@ -176,6 +211,8 @@ case "${1:-help}" in
   test-wasm) test_wasm ;;
   test-js) test_js ;;
   test-e2e) test_e2e ;;
+  test-consumer) test_consumer ;;
+  pack) pack ;;
   chaos) shift; test_chaos "$@" ;;
   test-real) test_real ;;
   test-bench) test_bench ;;

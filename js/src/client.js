@@ -12,7 +12,7 @@ export class KubeliveClient {
   constructor(api) {
     this.#api = api;
     /**
-     * Seed 001's WebSocketManager: mux.subscribe(cluster, path, query,
+     * The shape of Headlamp's WebSocketManager: mux.subscribe(cluster, path, query,
      * onMessage, onError) resolves to a cleanup. One socket for every watch
      * when the backend has /wsMultiplexer; per-URL sockets otherwise.
      */
@@ -51,7 +51,7 @@ export class KubeliveClient {
   }
 
   /**
-   * Seed 004's stream(): one reconnecting socket to url (path below the
+   * Headlamp's stream(): one reconnecting socket to url (path below the
    * cluster). Returns { cancel, getSocket }; cancel() at any moment leaves no
    * socket and no timer behind.
    */

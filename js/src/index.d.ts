@@ -1,6 +1,10 @@
 export interface LoadOptions {
-  /** URL of kubelive.wasm. Default: 'kubelive.wasm' next to the page. */
-  wasmURL?: string;
+  /**
+   * URL of kubelive.wasm. Default: new URL('./kubelive.wasm', import.meta.url), the copy shipped
+   * next to this module; after bundling, next to the bundle (esbuild) or emitted as an asset
+   * (Vite, webpack 5).
+   */
+  wasmURL?: string | URL;
   /** The backend, http(s) or ws(s). Default: the page's origin. */
   baseURL?: string;
   /** Bearer token, sent only inside a WebSocket subprotocol, never in a URL. */
@@ -158,6 +162,9 @@ export interface LogLine {
   time?: string;
 }
 
+/** The state of a log, exec or attach stream; 'closed' and 'failed' are final. */
+export type StreamState = 'connecting' | 'open' | 'waiting-to-retry' | 'closed' | 'failed';
+
 export interface LogOptions {
   cluster?: string;
   namespace: string;
@@ -168,7 +175,7 @@ export interface LogOptions {
   /** Bound of the buffer (oldest lines dropped, counted). */
   maxLines?: number;
   onError?: (error: Error) => void;
-  onStatus?: (state: 'connecting' | 'open' | 'waiting' | 'closed' | 'failed') => void;
+  onStatus?: (state: StreamState) => void;
 }
 
 export interface ExecOptions {
@@ -197,7 +204,7 @@ export interface ExecSession {
 }
 
 export interface Multiplexer {
-  /** Seed 001's WebSocketManager.subscribe: resolves to an idempotent cleanup. */
+  /** The shape of Headlamp's WebSocketManager.subscribe: resolves to an idempotent cleanup. */
   subscribe(cluster: string, path: string, query: string, onMessage: (event: unknown) => void, onError?: (error: Error) => void): Promise<() => void>;
 }
 

@@ -6,11 +6,17 @@ let seq = 0;
 
 /**
  * Load the wasm module and start a client.
- * @param {import('./index').LoadOptions} options
+ *
+ * Without options.wasmURL the module is fetched from next to this file:
+ * `new URL('./kubelive.wasm', import.meta.url)`, the pattern Vite and webpack 5
+ * turn into an emitted asset and esbuild leaves as is (the .wasm then belongs
+ * next to the bundle).
+ * @param {import('./index.js').LoadOptions} options
  * @returns {Promise<KubeliveClient>}
  */
 export async function load(options = {}) {
-  const { wasmURL = 'kubelive.wasm', baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0 } = options;
+  const { wasmURL = defaultWasmURL(), baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0 } = options;
+  if (!wasmURL) throw new Error('kubelive: cannot tell where kubelive.wasm is (import.meta.url is not set in this build): pass wasmURL');
   if (!baseURL) throw new Error('kubelive: baseURL is required outside a page');
   const GoCtor = globalThis.Go;
   if (typeof GoCtor !== 'function') throw new Error('kubelive: wasm_exec.js did not load');
@@ -41,4 +47,14 @@ async function instantiate(url, imports) {
     return (await WebAssembly.instantiateStreaming(resp, imports)).instance;
   }
   return (await WebAssembly.instantiate(await resp.arrayBuffer(), imports)).instance;
+}
+
+// defaultWasmURL is the kubelive.wasm shipped beside this module, or '' when
+// the bundle gives no import.meta.url (a classic-script or CommonJS build).
+function defaultWasmURL() {
+  try {
+    return new URL('./kubelive.wasm', import.meta.url);
+  } catch {
+    return '';
+  }
 }

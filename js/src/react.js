@@ -75,14 +75,14 @@ function createStore(initial) {
 }
 
 /**
- * One shared WebSocket (seed 000's useWebSocket): messages go to onMessage;
+ * One shared WebSocket (the shape of Headlamp's useWebSocket): messages go to onMessage;
  * returns the socket status { state, error }.
  */
 export function useWebSocket({ cluster, url, type, protocols, enabled = true, onMessage, onError }, client) {
   return useWebSockets({ connections: [{ cluster, url, onMessage }], type, protocols, enabled, onError }, client)[0] ?? null;
 }
 
-/** Several shared WebSockets (seed 000's useWebSockets); returns their statuses. */
+/** Several shared WebSockets (the shape of Headlamp's useWebSockets); returns their statuses. */
 export function useWebSockets({ connections, type, protocols, enabled = true, onError }, client) {
   const kl = useClient(client);
   const spec = useByValue({ c: (connections ?? []).map(({ cluster, url }) => ({ cluster, url })), type, protocols, enabled });

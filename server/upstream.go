@@ -74,7 +74,10 @@ func (u *Upstream) Dial(ctx context.Context, cluster, path, query string, header
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownCluster, cluster)
 	}
-	if err := checkAPIPath(path); err != nil {
+	// The path is checked as the handler will see it: decoded, so %2e%2e is a dot segment.
+	if u, err := url.ParseRequestURI(path); err != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%w %q: a path without query or fragment is required", ErrBadPath, path)
+	} else if err := checkAPIPath(u.Path); err != nil {
 		return nil, err
 	}
 	q, err := url.ParseQuery(query)

@@ -216,6 +216,7 @@ test('4. dot segments never reach a cluster, over HTTP or the multiplexer', asyn
         if (m.type === 'ERROR') out[m.path + '?' + m.query] = JSON.parse(m.data).error;
         if (Object.keys(out).length === paths.length) resolve();
       };
+      setTimeout(resolve, 10000); // a deadline: a REQUEST that got no ERROR fails below
     });
     for (const [path, query] of paths) ws.send(JSON.stringify({ clusterId: 'demo', path, query, userId: '', type: 'REQUEST' }));
     await done;

@@ -69,7 +69,7 @@ func (g *guard) check(r *http.Request) (int, error) {
 			return http.StatusBadRequest, err
 		}
 	}
-	if isUpgrade(r) {
+	if wsx.IsUpgrade(r) {
 		if origin := r.Header.Get("Origin"); origin != "" {
 			if err := g.OriginVerdict(r, origin); err != nil {
 				return http.StatusForbidden, err
@@ -184,11 +184,6 @@ func hostMatches(entry, host, port string) bool {
 	return strings.Trim(host, "[]") == strings.Trim(entry, "[]")
 }
 
-// isUpgrade reports whether r asks for a WebSocket.
-func isUpgrade(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
-}
-
 func stateChanging(method string) bool {
 	switch method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
@@ -236,10 +231,13 @@ func clusterAPIPath(p string) (string, bool) {
 	return "/" + api, true
 }
 
-// apiRoots are the first segments of the Kubernetes API's own paths.
-var apiRoots = map[string]bool{
-	"api": true, "apis": true, "version": true, "openapi": true,
-	"healthz": true, "livez": true, "readyz": true,
+// apiRoot reports whether seg is the first segment of one of the Kubernetes API's own paths.
+func apiRoot(seg string) bool {
+	switch seg {
+	case "api", "apis", "version", "openapi", "healthz", "livez", "readyz":
+		return true
+	}
+	return false
 }
 
 // checkAPIPath is the one check of a path below a cluster (HTTP, WebSocket and multiplexer
@@ -254,7 +252,7 @@ func checkAPIPath(p string) error {
 		return bad("not absolute")
 	}
 	segs := strings.Split(strings.TrimSuffix(p[1:], "/"), "/")
-	if !apiRoots[segs[0]] {
+	if !apiRoot(segs[0]) {
 		return bad("only /api, /apis, /version, /openapi, /healthz, /livez and /readyz are served")
 	}
 	for _, s := range segs {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kubelive/kubelive/server/wsx"
 )
 
 // Verbs counted by kubelive_requests_total: the API server's, as its audit log names them
@@ -184,7 +186,7 @@ func websocketRoute(p string) string {
 // after the socket ended). It returns the writer to hand down and the function to call
 // when the handler returned.
 func (m *Metrics) trackWebSocket(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, func()) {
-	if m == nil || !isUpgrade(r) {
+	if m == nil || !wsx.IsUpgrade(r) {
 		return w, func() {}
 	}
 	sw := &switchWriter{ResponseWriter: w, gauge: m.websocket.WithLabelValues(websocketRoute(r.URL.Path))}

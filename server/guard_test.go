@@ -233,3 +233,23 @@ func TestWebsocketRoute(t *testing.T) {
 		assert.Equal(t, want, websocketRoute(p), p)
 	}
 }
+
+// BenchmarkGuardCheck measures the guard's cost per request: a cluster LIST and a write.
+func BenchmarkGuardCheck(b *testing.B) {
+	g, err := newGuard([]string{"localhost:*"}, []string{"kubelive.internal"})
+	require.NoError(b, err)
+	g.listen.Store(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080})
+	list := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/clusters/demo/api/v1/namespaces/default/pods?limit=500", nil)
+	write := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:8080/clusters/demo/api/v1/namespaces/default/configmaps", strings.NewReader("{}"))
+	write.Header.Set("Origin", "http://127.0.0.1:8080")
+	write.Header.Set("Sec-Fetch-Site", "same-origin")
+	write.Header.Set("Content-Type", "application/json")
+	for b.Loop() {
+		if _, err := g.check(list); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := g.check(write); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

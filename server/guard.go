@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -53,7 +54,11 @@ func newGuard(origins, hosts []string) (*guard, error) {
 			return nil, fmt.Errorf("allowed host %q: want a host name, host:port, .domain or *", h)
 		}
 	}
-	return &guard{origins: origins, hosts: hosts, csrf: http.NewCrossOriginProtection()}, nil
+	lower := make([]string, len(hosts))
+	for i, h := range hosts {
+		lower[i] = strings.ToLower(h)
+	}
+	return &guard{origins: origins, hosts: lower, csrf: http.NewCrossOriginProtection()}, nil
 }
 
 // check returns nil when r may reach a handler, or the refusal with its HTTP status.
@@ -134,17 +139,18 @@ func originHost(origin string) string {
 func (g *guard) hostAllowed(hostport string) error {
 	host, port := splitHost(hostport)
 	if host != "" {
+		listen := g.listen.Load()
+		if listen == nil && isLoopbackName(host) {
+			return nil
+		}
+		if listen != nil && port == strconv.Itoa(listen.Port) &&
+			(isLoopbackName(host) || (!listen.IP.IsUnspecified() && net.ParseIP(strings.Trim(host, "[]")).Equal(listen.IP))) {
+			return nil
+		}
 		for _, h := range g.hosts {
 			if hostMatches(h, host, port) {
 				return nil
 			}
-		}
-		listen := g.listen.Load()
-		if isLoopbackName(host) && (listen == nil || port == fmt.Sprint(listen.Port)) {
-			return nil
-		}
-		if listen != nil && port == fmt.Sprint(listen.Port) && !listen.IP.IsUnspecified() && net.ParseIP(host).Equal(listen.IP) {
-			return nil
 		}
 	}
 	return fmt.Errorf("%w: this server does not answer to host %q; to serve it, start kubelive with %s %s",
@@ -169,9 +175,8 @@ func isLoopbackName(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "[::1]"
 }
 
-// hostMatches matches one --allow-host entry against a Host's name and port.
+// hostMatches matches one lower-cased --allow-host entry against a Host's name and port.
 func hostMatches(entry, host, port string) bool {
-	entry = strings.ToLower(entry)
 	switch {
 	case entry == "*":
 		return true

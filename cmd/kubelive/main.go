@@ -79,7 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the embedded cluster's data and churn")
 	fs.StringVar(&o.namespaces, "namespaces", strings.Join(embedded.DefaultNamespaces(), ","), "namespaces of the embedded cluster")
 	fs.BoolVar(&o.admin, "admin", false, "enable the fault-injection endpoint /admin/ (tests only)")
-	fs.Var(&o.allowOrigins, "allow-origin", "extra allowed origin pattern for WebSockets and CORS, e.g. 127.0.0.1:* (repeatable)")
+	fs.Var(&o.allowOrigins, "allow-origin", "extra allowed origin pattern for WebSockets, writes and CORS, e.g. 127.0.0.1:* (repeatable)")
 	fs.Var(&o.allowHosts, "allow-host", "extra Host the server answers to (name, name:port, .domain, or * for any); localhost, 127.0.0.1, [::1] and the listen address are always allowed (repeatable)")
 	fs.IntVar(&o.maxUpstreamWatches, "max-upstream-watches", server.DefaultMaxUpstreamWatches, "watches all multiplexer sockets together may hold")
 	fs.Int64Var(&o.maxMessage, "max-message", wsx.DefaultReadLimit, "largest WebSocket message read, in bytes")

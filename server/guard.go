@@ -75,12 +75,9 @@ func (g *guard) check(r *http.Request) (int, error) {
 		}
 	}
 	if wsx.IsUpgrade(r) {
-		if origin := r.Header.Get("Origin"); origin != "" {
-			if err := g.OriginVerdict(r, origin); err != nil {
-				return http.StatusForbidden, err
-			}
+		if err := g.OriginVerdict(r, r.Header.Get("Origin")); err != nil {
+			return http.StatusForbidden, err
 		}
-		return 0, nil
 	}
 	if !stateChanging(r.Method) {
 		return 0, nil

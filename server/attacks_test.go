@@ -273,6 +273,7 @@ func TestCSRFWrites(t *testing.T) {
 		{name: "foreign origin, JSON", method: "POST", header: map[string]string{"Origin": "http://evil.example", "Content-Type": "application/json"}, code: 403},
 		{name: "cross-site fetch metadata", method: "PATCH", header: map[string]string{"Sec-Fetch-Site": "cross-site", "Content-Type": "application/merge-patch+json"}, code: 403},
 		{name: "same-site is not same-origin", method: "DELETE", header: map[string]string{"Sec-Fetch-Site": "same-site"}, code: 403},
+		{name: "a write that claims an upgrade", method: "POST", header: map[string]string{"Upgrade": "websocket", "Sec-Fetch-Site": "cross-site", "Content-Type": "application/json"}, code: 403},
 		{name: "foreign origin, PUT", method: "PUT", header: map[string]string{"Origin": "http://evil.example", "Content-Type": "application/json"}, code: 403},
 		{name: "same origin, no content type", method: "POST", header: map[string]string{"Origin": "SELF"}, code: 415},
 		{name: "same origin, text/plain", method: "POST", header: map[string]string{"Origin": "SELF", "Content-Type": "text/plain"}, code: 415},

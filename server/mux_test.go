@@ -31,7 +31,7 @@ func TestMultiplexerOverEmbeddedCluster(t *testing.T) {
 	store := embedded.NewStore(embedded.Options{History: 100, Seed: 3})
 	h := embedded.NewHandler(store, embedded.HandlerOptions{Faults: inj, BookmarkInterval: time.Hour, WatchTimeout: time.Hour})
 	clusters := []server.Cluster{{Name: "demo", Source: "embedded", Handler: h}}
-	mh, err := muxserver.New(muxserver.Options{Upstream: server.NewUpstream(clusters)})
+	mh, err := muxserver.New(muxserver.Options{Upstream: server.NewUpstream(clusters, server.UpstreamOptions{})})
 	require.NoError(t, err)
 	srv, err := server.New(server.Config{Clusters: clusters, Multiplexer: mh})
 	require.NoError(t, err)

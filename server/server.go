@@ -1,7 +1,11 @@
 // Package server is kubelive's native HTTP backend in the shape of Headlamp's: GET /config
 // lists the clusters, /clusters/{cluster}/{api path} reaches that cluster's API (HTTP and
-// WebSocket), the web UI is served from a directory, and an optional admin endpoint injects
-// faults.
+// WebSocket), the web UI is served from a directory, /metrics serves Prometheus metrics, and
+// an optional admin endpoint injects faults.
+//
+// Every request, on every route, passes one guard before anything else happens: the Host
+// allowlist, the path of cluster routes, the Origin of WebSocket upgrades and the CSRF rule
+// of writes. A refused WebSocket reaches no handler: nothing is dialled, run or watched.
 package server
 
 import (
@@ -19,6 +23,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubelive/kubelive/server/wsx"
 )
 
 // Cluster is one cluster the server serves under /clusters/{Name}/.
@@ -35,8 +41,15 @@ type Config struct {
 	// StaticDir holds the web UI ("" serves none).
 	StaticDir string
 	// AllowOrigins lists origin patterns (path.Match against the origin's host, or against
-	// scheme://host when the pattern has "://") that get CORS headers. Empty: no CORS headers.
+	// scheme://host when the pattern has "://") that may open WebSockets, send writes and get
+	// CORS headers, beside the server's own origin. Empty: same origin only.
 	AllowOrigins []string
+	// AllowHosts adds Host header values the server answers to, beside the listen address and
+	// localhost, 127.0.0.1 and [::1] with the listen port: "name" (any port), "name:port",
+	// ".domain" (the domain and its subdomains) or "*" (any host: no DNS rebinding defence).
+	AllowHosts []string
+	// Metrics, when set, are updated by the server and served at /metrics (nil: 404).
+	Metrics *Metrics
 	// Admin serves /admin/ (nil: 404).
 	Admin http.Handler
 	// Multiplexer serves /wsMultiplexer (nil: 404, and clients fall back to per-URL sockets).
@@ -51,6 +64,7 @@ type Config struct {
 // Server is the kubelive backend. It is an http.Handler; Serve runs it with graceful shutdown.
 type Server struct {
 	cfg      Config
+	guard    *guard
 	clusters map[string]Cluster
 	mux      *http.ServeMux
 	inflight sync.WaitGroup // every request being served, hijacked WebSockets included
@@ -69,7 +83,11 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("allowed origin pattern %q: %w", p, err)
 		}
 	}
-	s := &Server{cfg: cfg, clusters: map[string]Cluster{}, mux: http.NewServeMux()}
+	g, err := newGuard(cfg.AllowOrigins, cfg.AllowHosts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, guard: g, clusters: map[string]Cluster{}, mux: http.NewServeMux()}
 	for _, c := range cfg.Clusters {
 		if c.Name == "" || strings.Contains(c.Name, "/") {
 			return nil, fmt.Errorf("cluster name %q: must be non-empty and contain no '/'", c.Name)
@@ -88,6 +106,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Multiplexer != nil {
 		s.mux.Handle("/wsMultiplexer", cfg.Multiplexer)
 	}
+	if cfg.Metrics != nil {
+		s.mux.Handle("GET /metrics", cfg.Metrics.handler())
+	}
 	if cfg.Admin != nil {
 		s.mux.Handle("/admin/", cfg.Admin)
 	} else {
@@ -99,14 +120,48 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// ServeHTTP guards r (see the package doc), answers CORS preflights of allowed origins, then
+// routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
+	if code, err := s.guard.check(r); err != nil {
+		s.cfg.Logger.Info("request refused", "method", r.Method, "path", r.URL.Path, "code", code, "error", err.Error())
+		writeStatus(w, code, err.Error())
+		return
+	}
 	if s.cors(w, r) {
 		return
 	}
 	s.cfg.Logger.Debug("request", "method", r.Method, "path", r.URL.Path)
+	w, done := s.cfg.Metrics.trackWebSocket(w, r)
+	defer done()
 	s.mux.ServeHTTP(w, r)
+}
+
+// OriginVerdict tells whether a WebSocket upgrade on r from origin would be accepted: nil,
+// or the refusal (wrapping ErrOriginNotAllowed) whose message names the origin and the
+// --allow-origin flag. The guard applies exactly this to every upgrade.
+func (s *Server) OriginVerdict(r *http.Request, origin string) error {
+	return s.guard.OriginVerdict(r, origin)
+}
+
+// writeStatus answers with a Kubernetes Status, as the API server answers its errors.
+func writeStatus(w http.ResponseWriter, code int, msg string) {
+	reason := metav1.StatusReasonForbidden
+	switch code {
+	case http.StatusNotFound:
+		reason = metav1.StatusReasonNotFound
+	case http.StatusBadRequest:
+		reason = metav1.StatusReasonBadRequest
+	case http.StatusUnsupportedMediaType:
+		reason = metav1.StatusReasonUnsupportedMediaType
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
+		Status: metav1.StatusFailure, Message: msg, Reason: reason, Code: int32(code)})
 }
 
 type clusterInfo struct {
@@ -135,11 +190,7 @@ func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("cluster")
 	c, ok := s.clusters[name]
 	if !ok {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		_ = json.NewEncoder(w).Encode(metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
-			Status: metav1.StatusFailure, Message: fmt.Sprintf("cluster %q not found", name), Reason: metav1.StatusReasonNotFound,
-			Code: http.StatusNotFound})
+		writeStatus(w, http.StatusNotFound, fmt.Sprintf("cluster %q not found", name))
 		return
 	}
 	http.StripPrefix("/clusters/"+name, c.Handler).ServeHTTP(w, r)
@@ -149,6 +200,9 @@ func (s *Server) cluster(w http.ResponseWriter, r *http.Request) {
 // every request's context (so watches end and WebSockets close with 1001 going away), and
 // waits for in-flight handlers, hijacked WebSockets included, up to ShutdownTimeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok {
+		s.guard.listen.Store(tcp)
+	}
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	srv := &http.Server{
@@ -211,18 +265,5 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 // OriginAllowed matches an Origin header against patterns the way coder/websocket does:
 // against the host, or against scheme://host when the pattern contains "://".
 func OriginAllowed(origin string, patterns []string) bool {
-	scheme, host, ok := strings.Cut(origin, "://")
-	if !ok {
-		return false
-	}
-	for _, p := range patterns {
-		target := host
-		if strings.Contains(p, "://") {
-			target = scheme + "://" + host
-		}
-		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(target)); ok {
-			return true
-		}
-	}
-	return false
+	return wsx.OriginMatches(origin, patterns)
 }

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kubelive/kubelive/server/muxserver"
 	"github.com/kubelive/kubelive/server/wsx"
@@ -19,21 +21,51 @@ import (
 // chunked HTTP watch on the cluster's own handler (the embedded cluster or
 // the kubeconfig proxy), so fault injection, auth and limits apply exactly as
 // for a browser's request. Every line of the watch stream is one event.
+//
+// It opens watches only (watch=1 or watch=true), never plain GETs, on paths
+// that pass the same check as /clusters/ routes, and at most MaxWatches at a
+// time across every multiplexer socket.
 type Upstream struct {
 	clusters map[string]http.Handler
+	max      int64
+	open     atomic.Int64 // watches dialled and not yet closed; <= max
 }
 
+// UpstreamOptions configure an Upstream.
+type UpstreamOptions struct {
+	// MaxWatches caps the watches open at once, server-wide
+	// (DefaultMaxUpstreamWatches when <= 0).
+	MaxWatches int
+}
+
+// DefaultMaxUpstreamWatches is the default server-wide cap on the
+// multiplexer's watches.
+const DefaultMaxUpstreamWatches = 1024
+
 // NewUpstream returns the multiplexer's upstream dialer over clusters.
-func NewUpstream(clusters []Cluster) *Upstream {
-	u := &Upstream{clusters: map[string]http.Handler{}}
+func NewUpstream(clusters []Cluster, opts UpstreamOptions) *Upstream {
+	if opts.MaxWatches <= 0 {
+		opts.MaxWatches = DefaultMaxUpstreamWatches
+	}
+	u := &Upstream{clusters: map[string]http.Handler{}, max: int64(opts.MaxWatches)}
 	for _, c := range clusters {
 		u.clusters[c.Name] = c.Handler
 	}
 	return u
 }
 
-// ErrUnknownCluster is returned for a cluster the server does not have.
-var ErrUnknownCluster = errors.New("unknown cluster")
+// Sentinel errors of Dial.
+var (
+	// ErrUnknownCluster is returned for a cluster the server does not have.
+	ErrUnknownCluster = errors.New("unknown cluster")
+	// ErrNotWatch is returned for a REQUEST that is not a watch.
+	ErrNotWatch = errors.New("the multiplexer serves watches only")
+	// ErrWatchLimit is returned when the server-wide cap is reached.
+	ErrWatchLimit = errors.New("server-wide watch limit reached")
+)
+
+// Open returns how many watches are open now.
+func (u *Upstream) Open() int64 { return u.open.Load() }
 
 // Dial starts the watch and returns once the handler has answered: an error
 // (with the status and the Status message) unless it answered 200.
@@ -42,6 +74,30 @@ func (u *Upstream) Dial(ctx context.Context, cluster, path, query string, header
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownCluster, cluster)
 	}
+	// The path is checked as the handler will see it: decoded, so %2e%2e is a dot segment.
+	if u, err := url.ParseRequestURI(path); err != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%w %q: a path without query or fragment is required", ErrBadPath, path)
+	} else if err := checkAPIPath(u.Path); err != nil {
+		return nil, err
+	}
+	q, err := url.ParseQuery(query)
+	if w := q.Get("watch"); err != nil || (w != "1" && w != "true") {
+		return nil, fmt.Errorf("%w: %s needs watch=1 in its query", ErrNotWatch, path)
+	}
+	if u.open.Add(1) > u.max {
+		u.open.Add(-1)
+		return nil, fmt.Errorf("%w (%d watches across all multiplexer sockets)", ErrWatchLimit, u.max)
+	}
+	conn, err := u.dial(ctx, h, path, query, header)
+	if err != nil {
+		u.open.Add(-1)
+		return nil, err
+	}
+	return conn, nil
+}
+
+// dial runs the watch on h; the returned conn gives its slot back on Close.
+func (u *Upstream) dial(ctx context.Context, h http.Handler, path, query string, header http.Header) (*upstreamConn, error) {
 	// The watch outlives the dial: ctx bounds only the wait for the answer.
 	wctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(wctx, http.MethodGet, path+"?"+query, nil)
@@ -83,7 +139,7 @@ func (u *Upstream) Dial(ctx context.Context, cluster, path, query string, header
 		go c.Close()
 		return nil, ctx.Err()
 	}
-	return &upstreamConn{p: p, cancel: cancel}, nil
+	return &upstreamConn{p: p, cancel: cancel, release: func() { u.open.Add(-1) }}, nil
 }
 
 // authorization turns the browser's bearer subprotocol (offered on the
@@ -114,8 +170,10 @@ func statusMessage(body []byte) string {
 }
 
 type upstreamConn struct {
-	p      *pipe
-	cancel context.CancelFunc
+	p       *pipe
+	cancel  context.CancelFunc
+	release func() // gives the watch's slot back; nil when it holds none
+	once    sync.Once
 }
 
 // Read returns the next event line (without its newline); io.EOF when the
@@ -132,7 +190,7 @@ func (c *upstreamConn) Read(ctx context.Context) (bool, []byte, error) {
 	}
 }
 
-// Close ends the watch and waits for its handler to return.
+// Close ends the watch and waits for its handler to return; idempotent.
 func (c *upstreamConn) Close() error {
 	c.cancel()
 	go func() { // drain so the handler never blocks on a full channel
@@ -140,6 +198,9 @@ func (c *upstreamConn) Close() error {
 		}
 	}()
 	<-c.p.done
+	if c.release != nil {
+		c.once.Do(c.release)
+	}
 	return nil
 }
 

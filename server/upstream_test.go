@@ -37,7 +37,7 @@ func (l lines) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func TestUpstreamStreamsLinesAndReportsRefusals(t *testing.T) {
 	t.Parallel()
-	u := NewUpstream([]Cluster{{Name: "c", Handler: lines{body: "{\"a\":1}\n{\"b\":2}\n"}}})
+	u := NewUpstream([]Cluster{{Name: "c", Handler: lines{body: "{\"a\":1}\n{\"b\":2}\n"}}}, UpstreamOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	hdr := http.Header{"Sec-Websocket-Protocol": {"kubelive.mux.v1.msgpack, base64url.bearer.authorization.k8s.io.dG9r"}}

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kubelive/kubelive/server"
 	"github.com/kubelive/kubelive/server/embedded"
@@ -66,7 +67,8 @@ type options struct {
 	churn                                          float64
 	seed                                           uint64
 	admin                                          bool
-	allowOrigins                                   listFlag
+	allowOrigins, allowHosts                       listFlag
+	maxUpstreamWatches                             int
 	maxMessage                                     int64
 	maxSubscriptions                               int
 	history, watchQueue                            int
@@ -86,7 +88,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the embedded cluster's data and churn")
 	fs.StringVar(&o.namespaces, "namespaces", strings.Join(embedded.DefaultNamespaces(), ","), "namespaces of the embedded cluster")
 	fs.BoolVar(&o.admin, "admin", false, "enable the fault-injection endpoint /admin/ (tests only)")
-	fs.Var(&o.allowOrigins, "allow-origin", "extra allowed origin pattern for WebSockets and CORS, e.g. 127.0.0.1:* (repeatable)")
+	fs.Var(&o.allowOrigins, "allow-origin", "extra allowed origin pattern for WebSockets, writes and CORS, e.g. 127.0.0.1:* (repeatable)")
+	fs.Var(&o.allowHosts, "allow-host", "extra Host the server answers to (name, name:port, .domain, or * for any); localhost, 127.0.0.1, [::1] and the listen address are always allowed (repeatable)")
+	fs.IntVar(&o.maxUpstreamWatches, "max-upstream-watches", server.DefaultMaxUpstreamWatches, "watches all multiplexer sockets together may hold")
 	fs.Int64Var(&o.maxMessage, "max-message", wsx.DefaultReadLimit, "largest WebSocket message read, in bytes")
 	fs.IntVar(&o.maxSubscriptions, "max-subscriptions", muxserver.DefaultMaxSubscriptions, "watches one multiplexer socket may hold")
 	fs.IntVar(&o.history, "history", 1000, "watch event history per resource (older resumes get 410 Expired)")
@@ -144,8 +148,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			clusters = append(clusters, server.Cluster{Name: c.Name, Source: "kubeconfig", Handler: c.Handler})
 		}
 	}
+	reg := prometheus.NewRegistry()
+	metrics, err := server.NewMetrics(reg)
+	if err != nil {
+		return err
+	}
+	clusters = metrics.Instrument(clusters)
+	upstream := server.NewUpstream(clusters, server.UpstreamOptions{MaxWatches: o.maxUpstreamWatches})
+	if err := server.RegisterUpstream(reg, upstream); err != nil {
+		return err
+	}
 	muxh, err := muxserver.New(muxserver.Options{
-		Upstream: server.NewUpstream(clusters), OriginPatterns: o.allowOrigins,
+		Upstream: upstream, OriginPatterns: o.allowOrigins,
 		ReadLimit: o.maxMessage, MaxSubscriptions: o.maxSubscriptions, PingInterval: o.pingInterval, Logger: log, Tracker: inj,
 	})
 	if err != nil {
@@ -162,7 +176,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.admin {
 		admin = adminHandler(ctx, &bursts, inj, demos)
 	}
-	srv, err := server.New(server.Config{Clusters: clusters, StaticDir: o.static, AllowOrigins: o.allowOrigins, Admin: admin, Multiplexer: muxh, Logger: log})
+	srv, err := server.New(server.Config{
+		Clusters: clusters, StaticDir: o.static, AllowOrigins: o.allowOrigins, AllowHosts: o.allowHosts,
+		Admin: admin, Multiplexer: muxh, Metrics: metrics, Logger: log,
+	})
 	if err != nil {
 		return fmt.Errorf("configure server: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kubelive/kubelive/internal/clock"
 )
@@ -11,6 +12,14 @@ import (
 // DefaultMaxLines is how many lines a LogBook keeps per container when
 // NewLogBook is given 0.
 const DefaultMaxLines = 5000
+
+// MaxLineBytes caps one stored line, like the kubelet's runtime splitting long lines: a
+// longer one is cut at a UTF-8 boundary and ends with TruncatedMarker, so a container (or a
+// shell's "log" command) cannot grow a pod's log without bound.
+const MaxLineBytes = 16 << 10
+
+// TruncatedMarker ends a line cut at MaxLineBytes.
+const TruncatedMarker = " [truncated]"
 
 // TimestampFormat is the kubelet's timestamp layout for timestamps=true:
 // RFC 3339 in UTC with exactly nine fractional digits.
@@ -95,10 +104,23 @@ func (b *LogBook) Append(ref ContainerRef, text string) {
 		}
 	}
 	for part := range strings.SplitSeq(text, "\n") {
-		buf.push(Line{Time: now, Text: strings.TrimSuffix(part, "\r")})
+		buf.push(Line{Time: now, Text: capLine(strings.TrimSuffix(part, "\r"))})
 	}
 	buf.ended = false
 	buf.notify()
+}
+
+// capLine returns s, or its first bytes up to MaxLineBytes in all (marker included), cut
+// at a UTF-8 boundary, followed by TruncatedMarker.
+func capLine(s string) string {
+	if len(s) <= MaxLineBytes {
+		return s
+	}
+	cut := MaxLineBytes - len(TruncatedMarker)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + TruncatedMarker
 }
 
 func (buf *logBuffer) line(number uint64) Line {

@@ -185,3 +185,28 @@ func TestSweepForgetsContainersOfDeletedPods(t *testing.T) {
 	assert.Equal(t, []string{"last words"}, texts(lines))
 	assert.True(t, ended, "its followers end")
 }
+
+// TestLongLinesAreCapped: a line past MaxLineBytes is stored cut, at a UTF-8 boundary,
+// ending with the marker; shorter lines are kept whole, so 60 lines of 900 KB cost at most
+// 60 x MaxLineBytes.
+func TestLongLinesAreCapped(t *testing.T) {
+	t.Parallel()
+	b := NewLogBook(newFakeClock(), 0)
+	exact := strings.Repeat("a", MaxLineBytes)
+	b.Append(webApp, exact)
+	b.Append(webApp, strings.Repeat("é", MaxLineBytes)) // 2 bytes a rune
+	for range 60 {
+		b.Append(webApp, strings.Repeat("x", 900<<10))
+	}
+	lines := b.Lines(webApp)
+	require.Len(t, lines, 62)
+	assert.Equal(t, exact, lines[0].Text, "a line of exactly the cap is kept whole")
+	total := 0
+	for _, l := range lines[1:] {
+		assert.LessOrEqual(t, len(l.Text), MaxLineBytes)
+		assert.True(t, strings.HasSuffix(l.Text, TruncatedMarker), "cut lines end with the marker")
+		assert.True(t, utf8.ValidString(l.Text), "cut at a rune boundary")
+		total += len(l.Text)
+	}
+	assert.LessOrEqual(t, total, 61*MaxLineBytes)
+}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,6 +86,8 @@ type fakeAPI struct {
 	srv     *httptest.Server
 	ca      *testCA
 	release chan struct{} // closed by a test to let the HTTP watch go on
+	// upgrades counts every WebSocket upgrade that reached the fake, before any check.
+	upgrades atomic.Int64
 }
 
 func newFakeAPI(t *testing.T) *fakeAPI {
@@ -121,6 +124,9 @@ func user(r *http.Request) string {
 }
 
 func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		f.upgrades.Add(1)
+	}
 	u := user(r)
 	if u == "" {
 		w.Header().Set("Content-Type", "application/json")

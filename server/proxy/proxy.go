@@ -135,11 +135,12 @@ func newHandler(name string, cfg *rest.Config, opts Options) (*handler, error) {
 		log: opts.Logger.With("context", name),
 	}
 	h.rp = &httputil.ReverseProxy{
-		Rewrite:       h.rewrite,
-		Transport:     roundTripperFunc(h.roundTrip),
-		FlushInterval: -1,
-		ErrorHandler:  h.proxyError,
-		ErrorLog:      slog.NewLogLogger(h.log.Handler(), slog.LevelWarn),
+		Rewrite:        h.rewrite,
+		Transport:      roundTripperFunc(h.roundTrip),
+		FlushInterval:  -1,
+		ModifyResponse: stripResponse,
+		ErrorHandler:   h.proxyError,
+		ErrorLog:       slog.NewLogLogger(h.log.Handler(), slog.LevelWarn),
 	}
 	return h, nil
 }
@@ -165,8 +166,33 @@ func (h *handler) target(in *url.URL) *url.URL {
 func (h *handler) rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.URL = h.target(pr.In.URL)
 	pr.Out.Host = ""
-	// The browser's cookies belong to this server, not to the API server.
-	pr.Out.Header.Del("Cookie")
+	stripRequest(pr.Out.Header)
+}
+
+// stripRequest removes what the browser sent that the API server must not act on: its
+// cookies and Origin/Referer (they belong to this server's page), and the headers that would
+// let a caller choose another identity on top of the kubeconfig's credentials: Impersonate-*
+// and the authenticating proxy's X-Remote-* (user, group, extra).
+func stripRequest(h http.Header) {
+	for k := range h {
+		switch lk := strings.ToLower(k); {
+		case lk == "cookie", lk == "origin", lk == "referer",
+			strings.HasPrefix(lk, "impersonate-"), strings.HasPrefix(lk, "x-remote-"):
+			h.Del(k)
+		}
+	}
+}
+
+// stripResponse removes the API server's CORS headers: whether a page of another origin may
+// read this server's answers is this server's decision (Config.AllowOrigins), not the
+// upstream's.
+func stripResponse(resp *http.Response) error {
+	for k := range resp.Header {
+		if strings.HasPrefix(strings.ToLower(k), "access-control-") {
+			resp.Header.Del(k)
+		}
+	}
+	return nil
 }
 
 // roundTrip sends requests that carry their own Authorization header

@@ -76,10 +76,16 @@ func decodeBearer(s string) (string, error) {
 	return string(b), nil
 }
 
-// serveWebSocket dials the API server first (so its refusal reaches the
-// browser as the same HTTP status), then accepts the browser with the
-// subprotocol the API server chose and pumps frames both ways.
+// serveWebSocket checks the browser's Origin, then dials the API server (so
+// its refusal reaches the browser as the same HTTP status), then accepts the
+// browser with the subprotocol the API server chose and pumps frames both
+// ways. A refused Origin dials nothing: no exec, attach or watch starts.
 func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
+	if err := wsx.CheckOrigin(r.Header.Get("Origin"), r.Host, h.opts.AcceptOptions.OriginPatterns); err != nil {
+		h.log.Info("websocket refused", "path", r.URL.Path, "error", err.Error())
+		writeStatus(w, http.StatusForbidden, "Forbidden", err.Error())
+		return
+	}
 	up, err := parseUpgrade(r)
 	if err != nil {
 		writeStatus(w, http.StatusUnauthorized, "Unauthorized", err.Error())

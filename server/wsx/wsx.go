@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -64,6 +66,47 @@ func (o Options) withDefaults() Options {
 // IsUpgrade reports whether r asks for a WebSocket.
 func IsUpgrade(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// ErrOrigin is wrapped by CheckOrigin's refusals.
+var ErrOrigin = errors.New("websocket origin not allowed")
+
+// CheckOrigin applies coder/websocket's origin rule to an upgrade carrying origin on a
+// request for host, before anything is done for it: no Origin (not a browser), the same
+// host, or a match of one of patterns (OriginMatches). Handlers that act before
+// websocket.Accept (dialing an upstream) call it first.
+func CheckOrigin(origin, host string, patterns []string) error {
+	if origin == "" {
+		return nil
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%w: malformed Origin %q", ErrOrigin, origin)
+	}
+	if strings.EqualFold(u.Host, host) || OriginMatches(origin, patterns) {
+		return nil
+	}
+	return fmt.Errorf("%w: %q is not %q and matches no allowed pattern", ErrOrigin, origin, host)
+}
+
+// OriginMatches matches an Origin header against patterns the way coder/websocket does
+// (path.Match, case-insensitive): against the host, or against scheme://host when the
+// pattern contains "://".
+func OriginMatches(origin string, patterns []string) bool {
+	scheme, host, ok := strings.Cut(origin, "://")
+	if !ok {
+		return false
+	}
+	for _, p := range patterns {
+		target := host
+		if strings.Contains(p, "://") {
+			target = scheme + "://" + host
+		}
+		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(target)); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Offered returns the subprotocols the client offered, in order.

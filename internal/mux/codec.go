@@ -30,9 +30,9 @@ var (
 
 // jsonMessage is Headlamp's Message struct (backend/cmd/multiplexer.go),
 // fields in its order so that EncodeJSON writes the bytes Headlamp writes.
-// KubeliveQuery is our extension: STATUS keeps Headlamp's empty query and
-// carries the subscription's query here, so our client routes it exactly;
-// Headlamp's frontend ignores unknown fields.
+// KubeliveQuery and KubeliveUser are our extension: STATUS keeps Headlamp's
+// empty query and userId and carries the subscription's here, so our client
+// routes it exactly; Headlamp's frontend ignores unknown fields.
 type jsonMessage struct {
 	ClusterID     string `json:"clusterId"`
 	Path          string `json:"path"`
@@ -42,6 +42,7 @@ type jsonMessage struct {
 	Binary        bool   `json:"binary,omitempty"`
 	Type          string `json:"type"`
 	KubeliveQuery string `json:"kubeliveQuery,omitempty"`
+	KubeliveUser  string `json:"kubeliveUserId,omitempty"`
 }
 
 type jsonErrorData struct {
@@ -57,7 +58,8 @@ type jsonStatusData struct {
 // object, HTML characters escaped (& as \u0026), then "\n". DATA carries
 // Data as a string, base64 with binary:true when m.Binary; ERROR carries
 // {"error":...}; STATUS carries {"state":...,"error":...} with an empty query
-// and userId, as Headlamp sends it, and the query in kubeliveQuery.
+// and userId, as Headlamp sends it, and the query and userId in
+// kubeliveQuery and kubeliveUserId.
 func EncodeJSON(m Message) ([]byte, error) {
 	k := Kind(m.Kind)
 	j := jsonMessage{ClusterID: m.Cluster, Path: m.Path, Query: m.Query, UserID: m.UserID, Type: k.String()}
@@ -82,7 +84,7 @@ func EncodeJSON(m Message) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode JSON status data: %w", err)
 		}
-		j.Data, j.Query, j.UserID, j.KubeliveQuery = string(b), "", "", m.Query
+		j.Data, j.Query, j.UserID, j.KubeliveQuery, j.KubeliveUser = string(b), "", "", m.Query, m.UserID
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(j.Data) + len(j.Path) + len(j.Query) + 96)
@@ -96,8 +98,8 @@ func EncodeJSON(m Message) ([]byte, error) {
 // error wraps ErrFrameTooLarge, ErrBadFrame or ErrUnsupportedType and names
 // the frame's length only. With ErrUnsupportedType the returned Message still
 // carries the routing fields, so that a server can answer with an ERROR.
-// STATUS's Query is its kubeliveQuery ("" from Headlamp's backend: route by
-// cluster and path). maxSize <= 0 means DefaultMaxFrame.
+// STATUS's Query and UserID are its kubeliveQuery and kubeliveUserId (""
+// from Headlamp's backend, which names only the cluster and path). maxSize <= 0 means DefaultMaxFrame.
 func DecodeJSON(frame []byte, maxSize int) (Message, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFrame
@@ -135,7 +137,7 @@ func DecodeJSON(frame []byte, maxSize int) (Message, error) {
 		if err := json.Unmarshal([]byte(j.Data), &s); err != nil || s.State == "" {
 			return Message{}, fmt.Errorf("%w: STATUS data of %d bytes in a JSON frame of %d bytes has no state", ErrBadFrame, len(j.Data), len(frame))
 		}
-		m.State, m.Err, m.Query, m.UserID = s.State, s.Error, j.KubeliveQuery, ""
+		m.State, m.Err, m.Query, m.UserID = s.State, s.Error, j.KubeliveQuery, j.KubeliveUser
 	}
 	return m, nil
 }

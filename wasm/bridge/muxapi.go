@@ -62,7 +62,17 @@ func (b *Bridge) muxSubscribe(args []safejs.Value) any {
 				}
 				return nil
 			},
-			OnError: func(err error) { b.report(onError, err) },
+			OnError: func(err error) {
+				// A backend ERROR also passes its own text, which the JS
+				// facade turns into Headlamp's ERROR event when the caller
+				// gave no onError.
+				var se *mux.ServerError
+				if errors.As(err, &se) {
+					b.callJS(onError, b.jsError(err), se.Message)
+					return
+				}
+				b.report(onError, err)
+			},
 		})
 		if err != nil {
 			b.report(onError, fmt.Errorf("mux.subscribe: %w", err))

@@ -1,10 +1,11 @@
 // kubelive's lists in Debian's Chromium over a test double of Headlamp's
 // backend (cmd/headlampdouble: Headlamp's /wsMultiplexer semantics in front
-// of the kubelive server and its embedded cluster). The API server ends
-// every watch after 3-6 s (--watch-timeout 3s); each run also cuts every
+// of the kubelive server and its embedded cluster). Every upstream watch
+// ends after 3-6 s (the double's --watch-timeout 3s); each run also cuts every
 // upstream watch once and forces a 410 once, with two queries on one path.
 // Each list must end exact, and never be live before the multiplexer
-// confirmed its watch. The issue asks for a minute of forced timeouts; the
+// confirmed its watch. The double plays the API server's watch timeout
+// (the kubelive server honours the client's timeoutSeconds). The issue asks for a minute of forced timeouts; the
 // default here is 20 s for CI (HEADLAMP_E2E_SECONDS=60 for the full minute).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,10 +25,10 @@ before(async () => {
   execFileSync('go', ['build', '-o', `${ROOT}/.bin/headlampdouble`, './cmd/headlampdouble'], { cwd: ROOT, stdio: 'inherit' });
   kube = await start(
     `${ROOT}/.bin/kubelive`,
-    ['--addr', '127.0.0.1:0', '--static', 'web/dist', '--admin', '--churn', '0', '--watch-timeout', '3s', '--log-level', 'warn'],
+    ['--addr', '127.0.0.1:0', '--static', 'web/dist', '--admin', '--churn', '0', '--log-level', 'warn'],
     'KUBELIVE_ADDR',
   );
-  double = await start(`${ROOT}/.bin/headlampdouble`, ['--upstream', `http://${kube.addr}`, '--token', TOKEN], 'HEADLAMP_ADDR');
+  double = await start(`${ROOT}/.bin/headlampdouble`, ['--upstream', `http://${kube.addr}`, '--token', TOKEN, '--watch-timeout', '3s'], 'HEADLAMP_ADDR');
   base = `http://${double.addr}`;
   browser = await launch();
 });
@@ -147,7 +148,7 @@ for (const mode of ['on', 'auto']) {
       `${after.closes - before.closes} CLOSEs, ${after.closesMissed - before.closesMissed} CLOSEs of no watch, ` +
       `cut ${faults.cut}, 410 on ${faults.expired}; mux socket reconnects ${st.multiplexer.reconnects}`);
     assert.equal(st.multiplexer.mode, 'mux', st.multiplexer.reason);
-    assert.ok(ended >= 3, `the server ended watches (${ended})`);
+    assert.ok(ended >= SECONDS / 2, `the server ended watches every few seconds (${ended} in ${SECONDS} s)`);
     assert.equal(after.duplicates - before.duplicates, 0, 'no REQUEST collided with a watch of the same (cluster, path, userId)');
     for (const [name, r] of Object.entries(await recs(p))) {
       assert.equal(r.statuses[0], 'loading', `${name}: ${r.statuses}`);

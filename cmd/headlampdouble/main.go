@@ -35,11 +35,12 @@ func run(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	upstream := fs.String("upstream", "", "base URL of the kubelive server, e.g. http://127.0.0.1:8080")
 	token := fs.String("token", "", "the only cookie value the upstream accepts (empty: any)")
+	watchTimeout := fs.Duration("watch-timeout", 0, "end every upstream watch after a random time in [t, 2t), as an API server's timeout (0: never)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("flags: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	d, err := headlamptest.New(headlamptest.Options{Upstream: *upstream, Token: *token, Logger: log})
+	d, err := headlamptest.New(headlamptest.Options{Upstream: *upstream, Token: *token, WatchTimeout: *watchTimeout, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -57,6 +58,10 @@ type Options struct {
 	Token string
 	// DialTimeout bounds one upstream dial (default 10 s).
 	DialTimeout time.Duration
+	// WatchTimeout, if set, ends every upstream watch after a random time in
+	// [WatchTimeout, 2*WatchTimeout), as the API server ends a watch at its
+	// timeout, whatever timeoutSeconds the client asked for.
+	WatchTimeout time.Duration
 	Logger      *slog.Logger
 }
 
@@ -321,6 +326,11 @@ func (d *Double) dial(ctx context.Context, m message) (*websocket.Conn, error) {
 // took it first.
 func (s *session) pump(ctx context.Context, c *upConn, up *websocket.Conn, req message) {
 	defer up.CloseNow()
+	if t := s.d.opts.WatchTimeout; t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t+rand.N(t))
+		defer cancel()
+	}
 	lastRV := ""
 	for {
 		typ, data, err := up.Read(ctx)

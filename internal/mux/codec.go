@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/kubelive/kubelive/internal/wire"
 )
 
 // Subprotocols of the multiplexer endpoint.
@@ -107,12 +109,51 @@ func DecodeJSON(frame []byte, maxSize int) (Message, error) {
 	if len(frame) > maxSize {
 		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes, cap %d", ErrFrameTooLarge, len(frame), maxSize)
 	}
+	// One pass over the envelope, no generic decoder: the "data" string (a
+	// watch event quoted in JSON) is unescaped once into its own buffer.
 	var j jsonMessage
-	if err := json.Unmarshal(frame, &j); err != nil {
+	var data []byte
+	typeOK := true
+	err := wire.ScanMembers(frame, func(key, v []byte, str bool) {
+		var f *string
+		switch string(key) {
+		case "data":
+			data, typeOK = v, typeOK && (str || string(v) == "null")
+			return
+		case "binary":
+			j.Binary, typeOK = string(v) == "true", typeOK && !str
+			return
+		case "clusterId":
+			f = &j.ClusterID
+		case "path":
+			f = &j.Path
+		case "query":
+			f = &j.Query
+		case "userId":
+			f = &j.UserID
+		case "type":
+			f = &j.Type
+		case "kubeliveQuery":
+			f = &j.KubeliveQuery
+		case "kubeliveUserId":
+			f = &j.KubeliveUser
+		default:
+			return
+		}
+		if str {
+			*f = string(v) // "" for null, as encoding/json leaves it
+		} else {
+			typeOK = typeOK && string(v) == "null"
+		}
+	})
+	if err != nil || !typeOK {
 		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes is not a message object", ErrBadFrame, len(frame))
 	}
 	if j.ClusterID == "" || j.Path == "" {
 		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes has no clusterId or path", ErrBadFrame, len(frame))
+	}
+	if string(data) == "null" {
+		data = nil
 	}
 	m := Message{Cluster: j.ClusterID, Path: j.Path, Query: j.Query, UserID: j.UserID}
 	k := kindOf(j.Type)
@@ -122,20 +163,21 @@ func DecodeJSON(frame []byte, maxSize int) (Message, error) {
 		return m, fmt.Errorf("%w: type of %d bytes in a JSON frame of %d bytes", ErrUnsupportedType, len(j.Type), len(frame))
 	case KindData:
 		if !j.Binary {
-			m.Data = []byte(j.Data)
+			m.Data = data
 			break
 		}
-		b, err := base64.StdEncoding.DecodeString(j.Data)
+		b := make([]byte, base64.StdEncoding.DecodedLen(len(data)))
+		n, err := base64.StdEncoding.Decode(b, data)
 		if err != nil {
-			return Message{}, fmt.Errorf("%w: binary data of %d bytes in a JSON frame of %d bytes is not base64", ErrBadFrame, len(j.Data), len(frame))
+			return Message{}, fmt.Errorf("%w: binary data of %d bytes in a JSON frame of %d bytes is not base64", ErrBadFrame, len(data), len(frame))
 		}
-		m.Data, m.Binary = b, true
+		m.Data, m.Binary = b[:n], true
 	case KindError:
-		m.Err = errorText(j.Data)
+		m.Err = errorText(string(data))
 	case KindStatus:
 		var s jsonStatusData
-		if err := json.Unmarshal([]byte(j.Data), &s); err != nil || s.State == "" {
-			return Message{}, fmt.Errorf("%w: STATUS data of %d bytes in a JSON frame of %d bytes has no state", ErrBadFrame, len(j.Data), len(frame))
+		if err := json.Unmarshal(data, &s); err != nil || s.State == "" {
+			return Message{}, fmt.Errorf("%w: STATUS data of %d bytes in a JSON frame of %d bytes has no state", ErrBadFrame, len(data), len(frame))
 		}
 		m.State, m.Err, m.Query, m.UserID = s.State, s.Error, j.KubeliveQuery, j.KubeliveUser
 	}

@@ -4,8 +4,9 @@
 // msgpack protocol (kubelive.mux.v1.msgpack), chosen when the server selects
 // it. A Key names one watch; its first listener sends one REQUEST, later
 // listeners join it, and the last one leaving sends CLOSE after a debounce.
-// The socket is dialed on the first subscription, closed when none remained
-// for Options.Linger (a watch retried after a failure finds it open), and
+// The socket is dialed on the first subscription, closed when none remains
+// (after Options.Linger when the last one's watch had failed, so that its
+// retry finds the socket open), and
 // redialed with backoff after an unexpected close, every active key then
 // requested again from its resume query. No CLOSE is sent for a watch the
 // server reported ended: see routes for how replies are matched on JSON.
@@ -80,7 +81,8 @@ type Options struct {
 	DialTimeout time.Duration  // 0: DefaultDialTimeout
 	Debounce    time.Duration  // 0: DefaultDebounce
 	// Linger keeps the open socket this long after the last subscription
-	// left (0: DefaultLinger; negative: close it at once).
+	// left, when the server had ended that subscription's watch (0:
+	// DefaultLinger; negative: close it at once).
 	Linger   time.Duration
 	MaxFrame int // 0: DefaultMaxFrame
 	// OnError gets errors that no subscription owns: undecodable frames.
@@ -323,8 +325,9 @@ func (c *Client) awaitClose(s *sub, pc *pendingClose) {
 	c.dropLocked(s)
 }
 
-// dropLocked removes key s, sending its CLOSE, and, if it was the last key,
-// lets the socket linger open, then goes idle.
+// dropLocked removes key s, sending its CLOSE, and goes idle if it was the
+// last key: at once, or after the linger if the server had ended s's watch
+// (its owner is about to retry it, and the retry should find the socket).
 func (c *Client) dropLocked(s *sub) {
 	if c.keys[s.key] == s {
 		delete(c.keys, s.key)
@@ -335,7 +338,7 @@ func (c *Client) dropLocked(s *sub) {
 	if len(c.keys) > 0 {
 		return
 	}
-	if c.sock != nil && c.opts.Linger > 0 {
+	if c.sock != nil && c.opts.Linger > 0 && s.ended {
 		if c.idle == nil {
 			pc := c.newPending(c.opts.Linger)
 			c.idle = pc

@@ -164,7 +164,15 @@ func TestSocketLingersAcrossRetries(t *testing.T) {
 		require.False(t, conn.Closed(), "retry %d: the socket stays open", i)
 		id = h.subscribe("c1", podsPath, "watch=1", r)
 	}
-	sent(t, conn, 4)
+	last := sent(t, conn, 4)[3]
 	assert.Len(t, h.dialer.Conns(), 1, "one socket for every retry")
 	assert.Zero(t, h.dialer.Queued())
+
+	// Once nothing retries, the socket closes after the linger.
+	push(t, conn, pathStatus(podsPath, StateError), reply(last, KindError, "forbidden"))
+	r.waitLen(t, "error", 4)
+	h.c.Unsubscribe(id)
+	h.advanceTo(DefaultDebounce)
+	h.advanceTo(DefaultLinger)
+	require.Eventually(t, conn.Closed, waitFor, time.Millisecond, "the socket closes once the linger ran out")
 }

@@ -53,57 +53,73 @@ func ScanMembers(b []byte, fn func(key, value []byte, str bool)) error {
 // invalid UTF-8), otherwise a fresh buffer that runs of plain bytes are
 // copied into in bulk. s.b[s.i] is the opening quote.
 func (s *scanner) strDecode() ([]byte, error) {
-	s.i++
-	start, run := s.i, s.i
+	b := s.b
+	start := s.i + 1
+	i, run := start, start
 	var out []byte // nil until something needs decoding
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			s.i++
-			continue
+	for i < len(b) {
+		// The hot loop, on locals: runs of plain bytes.
+		for i < len(b) && plainByte[b[i]] {
+			i++
 		}
+		if i >= len(b) {
+			break
+		}
+		c := b[i]
 		switch {
 		case c == '"':
+			s.i = i + 1
 			if out == nil {
-				s.i++
-				return s.b[start : s.i-1], nil
+				return b[start:i], nil
 			}
-			out = append(out, s.b[run:s.i]...)
-			s.i++
-			return out, nil
+			return append(out, b[run:i]...), nil
 		case c < 0x20:
+			s.i = i
 			return nil, s.fail("control character in string")
 		case c == '\\':
 			if out == nil {
-				out = make([]byte, 0, len(s.b)-start)
+				out = make([]byte, 0, len(b)-start)
 			}
-			out = append(out, s.b[run:s.i]...)
-			e := s.i
+			out = append(out, b[run:i]...)
+			e := i
 			// A run of \u escapes is decoded together: it may hold a
 			// surrogate pair.
+			s.i = i
 			for {
 				if err := s.escape(); err != nil {
 					return nil, err
 				}
-				if s.b[s.i-6] != '\\' || s.b[s.i-5] != 'u' || s.i+1 >= len(s.b) || s.b[s.i] != '\\' || s.b[s.i+1] != 'u' {
+				if s.b[s.i-6] != '\\' || s.b[s.i-5] != 'u' || s.i+1 >= len(b) || b[s.i] != '\\' || b[s.i+1] != 'u' {
 					break
 				}
 			}
-			out = unquote(out, s.b[e:s.i])
-			run = s.i
+			i = s.i
+			out = unquote(out, b[e:i])
+			run = i
 		default: // non-ASCII: kept as is when valid UTF-8
-			r, size := utf8.DecodeRune(s.b[s.i:])
+			r, size := utf8.DecodeRune(b[i:])
 			if r != utf8.RuneError || size > 1 {
-				s.i += size
+				i += size
 				continue
 			}
 			if out == nil {
-				out = make([]byte, 0, len(s.b)-start)
+				out = make([]byte, 0, len(b)-start)
 			}
-			out = utf8.AppendRune(append(out, s.b[run:s.i]...), utf8.RuneError)
-			s.i++
-			run = s.i
+			out = utf8.AppendRune(append(out, b[run:i]...), utf8.RuneError)
+			i++
+			run = i
 		}
 	}
+	s.i = i
 	return nil, s.fail("unterminated string")
 }
+
+// plainByte (a read-only table, never written after init) marks the bytes
+// a JSON string holds as they are: not a quote, a backslash, a control
+// character or the start of a multi-byte sequence.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()

@@ -199,7 +199,14 @@ func (s *scanner) str() (val, error) {
 	start := s.i
 	slow := false
 	for s.i < len(s.b) {
-		c := s.b[s.i]
+		b, i := s.b, s.i // the hot loop, on locals: runs of plain bytes
+		for i < len(b) && plainByte[b[i]] {
+			i++
+		}
+		if s.i = i; i >= len(b) {
+			break
+		}
+		c := b[i]
 		switch {
 		case c == '"':
 			s.i++

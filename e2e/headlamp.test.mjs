@@ -175,6 +175,20 @@ test("on, without Headlamp's cookie: every watch is refused and no list claims l
   assert.equal(st.multiplexer.mode, 'mux');
   const all = await recs(p);
   assert.match(JSON.stringify(all.pods.snap.errors), /bad handshake/);
+  // kl.mux.subscribe without onError: the backend's ERROR arrives as
+  // Headlamp's frontend delivers it, to onMessage.
+  const msg = await p.evaluate(async () => {
+    const got = [];
+    const stop = await window.kubelive.mux.subscribe('demo', '/api/v1/namespaces/default/secrets', 'watch=1', (m) => got.push(m));
+    const deadline = Date.now() + 10000;
+    while (!got.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    stop();
+    return got[0];
+  });
+  assert.equal(msg?.type, 'ERROR', JSON.stringify(msg));
+  assert.equal(msg.object.kind, 'Status');
+  assert.equal(msg.object.status, 'Failure');
+  assert.match(msg.object.message, /bad handshake/);
   assert.deepEqual(p.errors, []);
   await ctx.close();
 });
@@ -188,6 +202,19 @@ test("auto, without Headlamp's cookie: the lists fall back to per-URL sockets an
   await admin('churn', { rate: 20, seconds: 3 });
   await until('the churn to stop', async () => (await admin('churn', {}, 'GET')).running === 0);
   await exact(p);
+  // kl.mux.subscribe follows the lists to per-URL sockets.
+  const keysBefore = st.multiplexer.keys;
+  const got = await p.evaluate(async () => {
+    const got = [];
+    const stop = await window.kubelive.mux.subscribe('demo', '/api/v1/namespaces/default/configmaps', 'watch=1', (m) => got.push(m.type));
+    const deadline = Date.now() + 10000;
+    while (!got.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const keys = window.kubelive.stats().multiplexer.keys;
+    stop();
+    return { got, keys };
+  });
+  assert.equal(got.got[0], 'ADDED', JSON.stringify(got));
+  assert.equal(got.keys, keysBefore, 'no multiplexer subscription');
   assert.deepEqual(p.errors, []);
   await ctx.close();
 });

@@ -36,10 +36,10 @@ type Deps struct {
 	Frames   *browser.FrameScheduler
 	Mux      *mux.Client // nil in per-URL mode
 	MuxMode  string      // "mux" or "per-url"
-	// MuxReason says why MuxMode was chosen; MuxFallback, if set, tells
-	// whether (and why) the lists left the multiplexer since.
-	MuxReason   string
-	MuxFallback func() (bool, string)
+	// MuxReason says why MuxMode was chosen; MuxChoice, if set, tells
+	// whether (and why) 'auto' left the multiplexer since.
+	MuxReason string
+	MuxChoice *muxMode
 	// Tracked dialers of list watches and streams, whose sockets stats() lists.
 	Tracked []*trackedDialer
 	// Timers, if set, counts the armed timers of the clock every part uses.
@@ -291,10 +291,8 @@ func (b *Bridge) stats([]safejs.Value) any {
 		ms := m.Stats()
 		st.Multiplexer = muxJSON{Mode: b.deps.MuxMode, Reason: b.deps.MuxReason, Protocol: ms.Protocol, State: string(ms.State), Keys: ms.Keys,
 			Listeners: ms.Listeners, Reconnects: ms.Reconnects, FramesIn: ms.FramesIn, MessagesIn: ms.MessagesIn, BytesIn: ms.BytesIn}
-		if f := b.deps.MuxFallback; f != nil {
-			if per, why := f(); per {
-				st.Multiplexer.Mode, st.Multiplexer.Reason = "per-url", why
-			}
+		if per, why := b.deps.MuxChoice.perURL(); per {
+			st.Multiplexer.Mode, st.Multiplexer.Reason = "per-url", why
 		}
 		if ms.Keys > 0 { // the mux socket is one of the module's sockets
 			st.Sockets = append(st.Sockets, socketJSON{

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kubelive/kubelive/internal/cache"
@@ -53,36 +54,44 @@ type muxListerWatcher struct {
 // only with its cookie or a client certificate, never the token) or one
 // not confirmed within confirmTimeout. From then on every list watch uses a
 // per-URL socket, for good; why is kept for stats().
+// kl.mux.subscribe follows the same choice. Its methods accept a nil
+// receiver: no choice to make, the multiplexer always serves.
 type muxMode struct {
-	auto bool
+	auto   bool
+	served atomic.Bool // a watch was confirmed over the multiplexer
 
 	mu       sync.Mutex
-	served   bool   // a watch was confirmed over the multiplexer
 	fallback string // why the lists left the multiplexer; "" while on it
 }
 
 // perURL reports whether the lists left the multiplexer, and why.
 func (m *muxMode) perURL() (bool, string) {
+	if m == nil {
+		return false, ""
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.fallback != "", m.fallback
 }
 
 func (m *muxMode) confirmed() {
-	m.mu.Lock()
-	m.served = true
-	m.mu.Unlock()
+	if m != nil && !m.served.Load() {
+		m.served.Store(true)
+	}
 }
 
 // failed records a watch that the multiplexer could not serve and reports
 // whether the lists now use per-URL sockets.
 func (m *muxMode) failed(err error) bool {
+	if m == nil {
+		return false
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fallback != "" {
 		return true
 	}
-	if !m.auto || m.served || !(refused(err) || errors.Is(err, errNotConfirmed)) {
+	if !m.auto || m.served.Load() || !(refused(err) || errors.Is(err, errNotConfirmed)) {
 		return false
 	}
 	m.fallback = "auto: the multiplexer could not serve a watch (" + err.Error() + ")"

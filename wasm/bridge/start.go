@@ -90,7 +90,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		PageSize:  listPageSize,
 	})
 	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: streams, Clock: clk,
-		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode, MuxReason: why, MuxFallback: lm.perURL, Tracked: []*trackedDialer{watches, streams}, Timers: clk})
+		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode, MuxReason: why, MuxChoice: lm, Tracked: []*trackedDialer{watches, streams}, Timers: clk})
 	api, err := b.Export()
 	if err != nil {
 		return nil, safejs.Value{}, err

@@ -62,7 +62,7 @@ type Options struct {
 	// [WatchTimeout, 2*WatchTimeout), as the API server ends a watch at its
 	// timeout, whatever timeoutSeconds the client asked for.
 	WatchTimeout time.Duration
-	Logger      *slog.Logger
+	Logger       *slog.Logger
 }
 
 // State counts what the multiplexer saw, for tests.
@@ -165,18 +165,6 @@ func (d *Double) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// message is Headlamp's Message, fields in its order; query and userId are
-// always present, as Headlamp writes them.
-type message struct {
-	ClusterID string `json:"clusterId"`
-	Path      string `json:"path"`
-	Query     string `json:"query"`
-	UserID    string `json:"userId"`
-	Data      string `json:"data,omitempty"`
-	Binary    bool   `json:"binary,omitempty"`
-	Type      string `json:"type"`
-}
-
 // session is one client socket.
 type session struct {
 	d      *Double
@@ -207,17 +195,26 @@ func (d *Double) serveMux(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		var m message
-		if json.Unmarshal(data, &m) != nil || m.ClusterID == "" || m.Path == "" || m.UserID == "" || m.Type == "" {
+		f := map[string]string{}
+		if wire.ScanMembers(data, func(k, v []byte, str bool) {
+			if str {
+				f[string(k)] = string(v)
+			}
+		}) != nil {
+			continue
+		}
+		m := mux.Message{Cluster: f["clusterId"], Path: f["path"], Query: f["query"], UserID: f["userId"]}
+		typ := f["type"]
+		if m.Cluster == "" || m.Path == "" || m.UserID == "" || typ == "" {
 			continue // Headlamp logs and drops these
 		}
-		switch m.Type {
+		switch typ {
 		case "REQUEST":
 			s.request(m)
 		case "CLOSE":
 			s.close(m)
 		default:
-			s.errorReply(m, "unsupported message type: "+m.Type)
+			s.errorReply(m, "unsupported message type: "+typ)
 		}
 	}
 }
@@ -239,8 +236,10 @@ func (s *session) end() {
 	_ = s.conn.CloseNow()
 }
 
-func (s *session) write(m message) {
-	b, err := json.Marshal(m) // escapes & as \u0026, as gorilla's WriteJSON does
+// write sends m as Headlamp's backend writes it (mux.EncodeJSON writes its
+// bytes; a STATUS with no query and userId carries no kubelive extension).
+func (s *session) write(m mux.Message) {
+	b, err := mux.EncodeJSON(m)
 	if err != nil {
 		return
 	}
@@ -248,27 +247,22 @@ func (s *session) write(m message) {
 	defer s.wmu.Unlock()
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
-	_ = s.conn.Write(ctx, websocket.MessageText, append(b, '\n'))
+	_ = s.conn.Write(ctx, websocket.MessageText, b)
 }
 
-func (s *session) status(m message, state, why string) {
-	data, _ := json.Marshal(struct {
-		State string `json:"state"`
-		Error string `json:"error"`
-	}{state, why})
-	s.write(message{ClusterID: m.ClusterID, Path: m.Path, Data: string(data), Type: "STATUS"})
+// status sends a STATUS as Headlamp does: with an empty query and userId.
+func (s *session) status(m mux.Message, state, why string) {
+	s.write(mux.Message{Kind: uint8(mux.KindStatus), Cluster: m.Cluster, Path: m.Path, State: state, Err: why})
 }
 
-func (s *session) errorReply(m message, text string) {
-	data, _ := json.Marshal(struct {
-		Error string `json:"error"`
-	}{text})
-	s.write(message{ClusterID: m.ClusterID, Path: m.Path, Query: m.Query, UserID: m.UserID, Data: string(data), Type: "ERROR"})
+func (s *session) errorReply(m mux.Message, text string) {
+	m.Kind, m.Err = uint8(mux.KindError), text
+	s.write(m)
 }
 
 // request dials the upstream watch before the next client message is read.
-func (s *session) request(m message) {
-	key := connKey{m.ClusterID, m.Path, m.UserID}
+func (s *session) request(m mux.Message) {
+	key := connKey{m.Cluster, m.Path, m.UserID}
 	d := s.d
 	d.mu.Lock()
 	d.state.Requests++
@@ -277,7 +271,7 @@ func (s *session) request(m message) {
 		d.mu.Unlock()
 		return
 	}
-	token, ok := s.cookie[m.ClusterID]
+	token, ok := s.cookie[m.Cluster]
 	refused := !ok || token == "" || (d.opts.Token != "" && token != d.opts.Token)
 	if refused {
 		d.state.Refused++
@@ -306,10 +300,10 @@ func (s *session) request(m message) {
 	go s.pump(ctx, c, up, m)
 }
 
-func (d *Double) dial(ctx context.Context, m message) (*websocket.Conn, error) {
+func (d *Double) dial(ctx context.Context, m mux.Message) (*websocket.Conn, error) {
 	u := *d.upstream
 	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/clusters/" + url.PathEscape(m.ClusterID) + m.Path
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/clusters/" + url.PathEscape(m.Cluster) + m.Path
 	u.RawQuery = m.Query
 	dctx, cancel := context.WithTimeout(ctx, d.opts.DialTimeout)
 	defer cancel()
@@ -324,7 +318,7 @@ func (d *Double) dial(ctx context.Context, m message) (*websocket.Conn, error) {
 // pump forwards the upstream's frames until it ends, then reports STATUS
 // closed and forgets the connection, unless a CLOSE or the session's end
 // took it first.
-func (s *session) pump(ctx context.Context, c *upConn, up *websocket.Conn, req message) {
+func (s *session) pump(ctx context.Context, c *upConn, up *websocket.Conn, req mux.Message) {
 	defer up.CloseNow()
 	if t := s.d.opts.WatchTimeout; t > 0 {
 		var cancel context.CancelFunc
@@ -351,11 +345,11 @@ func (s *session) pump(ctx context.Context, c *upConn, up *websocket.Conn, req m
 		if typ != websocket.MessageText {
 			continue
 		}
-		out := message{ClusterID: req.ClusterID, Path: req.Path, Query: c.query, UserID: req.UserID, Type: "DATA", Data: string(data)}
+		out := mux.Message{Kind: uint8(mux.KindData), Cluster: req.Cluster, Path: req.Path, Query: c.query, UserID: req.UserID, Data: data}
 		if ev, err := wire.ScanEvent(data); err == nil && ev.ResourceVersion != "" && ev.ResourceVersion != lastRV {
 			lastRV = ev.ResourceVersion
 			complete := out
-			complete.Type, complete.Data = "COMPLETE", ""
+			complete.Kind, complete.Data = uint8(mux.KindComplete), nil
 			s.write(complete)
 		}
 		s.write(out)
@@ -363,9 +357,9 @@ func (s *session) pump(ctx context.Context, c *upConn, up *websocket.Conn, req m
 }
 
 // close ends the connection of (cluster, path, userId), whatever the query.
-func (s *session) close(m message) {
+func (s *session) close(m mux.Message) {
 	d := s.d
-	key := connKey{m.ClusterID, m.Path, m.UserID}
+	key := connKey{m.Cluster, m.Path, m.UserID}
 	d.mu.Lock()
 	c, ok := d.conns[key]
 	if ok {

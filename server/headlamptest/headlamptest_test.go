@@ -81,7 +81,7 @@ func dial(t *testing.T, base string, cookie bool) *client {
 }
 
 func (c *client) send(typ, path, query, user string) {
-	b, _ := json.Marshal(message{ClusterID: "demo", Path: path, Query: query, UserID: user, Type: typ})
+	b, _ := json.Marshal(map[string]string{"clusterId": "demo", "path": path, "query": query, "userId": user, "type": typ})
 	require.NoError(c.t, c.c.Write(context.Background(), websocket.MessageText, b))
 }
 

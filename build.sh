@@ -64,6 +64,7 @@ build_web() {
 
 build_server() {
   go build -o "$BIN/kubelive" ./cmd/kubelive
+  go build -o "$BIN/headlampdouble" ./cmd/headlampdouble
 }
 
 # build runs once per invocation: the tiers of `test` share it.

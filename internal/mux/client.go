@@ -4,9 +4,12 @@
 // msgpack protocol (kubelive.mux.v1.msgpack), chosen when the server selects
 // it. A Key names one watch; its first listener sends one REQUEST, later
 // listeners join it, and the last one leaving sends CLOSE after a debounce.
-// The socket is dialed on the first subscription, closed when none remain,
-// and redialed with backoff after an unexpected close, every active key then
-// requested again from its resume query.
+// The socket is dialed on the first subscription, closed when none remains
+// (after Options.Linger when the last one's watch had failed, so that its
+// retry finds the socket open), and
+// redialed with backoff after an unexpected close, every active key then
+// requested again from its resume query. No CLOSE is sent for a watch the
+// server reported ended: see routes for how replies are matched on JSON.
 package mux
 
 import (
@@ -28,6 +31,9 @@ import (
 const (
 	DefaultDebounce    = 100 * time.Millisecond
 	DefaultDialTimeout = 15 * time.Second
+	// DefaultLinger outlasts the longest retry delay of backoff.Default, so
+	// that a watch retried after a failure finds the socket still open.
+	DefaultLinger = 35 * time.Second
 	// Endpoint is the multiplexer's path below the backend's base URL.
 	Endpoint = "wsMultiplexer"
 )
@@ -74,7 +80,11 @@ type Options struct {
 	Rand        func() float64 // jitter source in [0,1); nil: math/rand
 	DialTimeout time.Duration  // 0: DefaultDialTimeout
 	Debounce    time.Duration  // 0: DefaultDebounce
-	MaxFrame    int            // 0: DefaultMaxFrame
+	// Linger keeps the open socket this long after the last subscription
+	// left, when the server had ended that subscription's watch (0:
+	// DefaultLinger; negative: close it at once).
+	Linger   time.Duration
+	MaxFrame int // 0: DefaultMaxFrame
 	// OnError gets errors that no subscription owns: undecodable frames.
 	OnError func(err error)
 }
@@ -106,6 +116,7 @@ type Client struct {
 	state      State              // the socket state every listener last saw
 	running    bool               // the run goroutine is alive
 	dialCancel context.CancelFunc // cancels the dial in flight, if any
+	idle       *pendingClose      // the linger before an idle socket closes, nil if none
 	stats      Stats
 	closed     bool
 }
@@ -132,16 +143,45 @@ type member struct {
 	l  Listener
 }
 
-// wireReq is what a REQUEST told the server: the msgpack id and the query.
+// wireReq is what a REQUEST told the server: the msgpack id, the query and
+// the userId. live: the server may still hold the watch (a CLOSE is owed);
+// confirmed: the server said the watch is established (STATUS connected or
+// its first DATA).
 type wireReq struct {
-	id    uint64
-	query string
-	live  bool
+	id        uint64
+	query     string
+	user      string
+	live      bool
+	confirmed bool
 }
 
+// pendingClose is a delayed action: a debounced CLOSE or an idle linger.
 type pendingClose struct {
 	timer  clock.Timer
 	cancel chan struct{}
+}
+
+func (c *Client) newPending(d time.Duration) *pendingClose {
+	return &pendingClose{timer: c.opts.Clock.NewTimer(d), cancel: make(chan struct{})}
+}
+
+// wait blocks until pc's timer fires (true) or pc is cancelled (false).
+func (pc *pendingClose) wait() bool {
+	select {
+	case <-pc.timer.C():
+		return true
+	case <-pc.cancel:
+		pc.timer.Stop()
+		return false
+	}
+}
+
+// cancelPending cancels *pc, if any, and clears it.
+func cancelPending(pc **pendingClose) {
+	if *pc != nil {
+		close((*pc).cancel)
+		*pc = nil
+	}
 }
 
 // New returns a Client; it dials nothing until the first Subscribe.
@@ -167,6 +207,9 @@ func New(opts Options) (*Client, error) {
 	if opts.MaxFrame <= 0 {
 		opts.MaxFrame = DefaultMaxFrame
 	}
+	if opts.Linger == 0 {
+		opts.Linger = DefaultLinger
+	}
 	userID := opts.UserID
 	if userID == "" {
 		var b [12]byte
@@ -186,7 +229,8 @@ func New(opts Options) (*Client, error) {
 	}, nil
 }
 
-// UserID returns the userId the client sends on the JSON protocol.
+// UserID returns the prefix of the userIds the client sends on the JSON
+// protocol (each REQUEST carries UserID, a dash and its own number).
 func (c *Client) UserID() string { return c.userID }
 
 // Subscribe adds l to the watch of key, and returns the subscription's id for
@@ -214,10 +258,8 @@ func (c *Client) Subscribe(key Key, l Listener) (ID, error) {
 			c.requestLocked(s)
 		}
 	}
-	if s.closing != nil {
-		close(s.closing.cancel)
-		s.closing = nil
-	}
+	cancelPending(&s.closing)
+	cancelPending(&c.idle)
 	if ok && s.ended {
 		s.ended = false
 		s.resume = key.Query
@@ -228,6 +270,7 @@ func (c *Client) Subscribe(key Key, l Listener) (ID, error) {
 	}
 	s.members = append(s.members, member{id: id, l: l})
 	c.byID[id] = s
+	confirmed := s.req.live && s.req.confirmed
 	st := Status{State: c.state}
 	if !c.running {
 		c.running = true
@@ -237,6 +280,9 @@ func (c *Client) Subscribe(key Key, l Listener) (ID, error) {
 	}
 	c.mu.Unlock()
 	deliverStatus(member{id: id, l: l}, st, c.opts.OnError)
+	if confirmed { // joined a watch the server already confirmed
+		deliverStatus(member{id: id, l: l}, Status{State: StateConnected, Server: true}, c.opts.OnError)
+	}
 	return id, nil
 }
 
@@ -260,17 +306,14 @@ func (c *Client) Unsubscribe(id ID) {
 	if len(s.members) > 0 || s.closing != nil {
 		return
 	}
-	pc := &pendingClose{timer: c.opts.Clock.NewTimer(c.opts.Debounce), cancel: make(chan struct{})}
+	pc := c.newPending(c.opts.Debounce)
 	s.closing = pc
 	go c.awaitClose(s, pc)
 }
 
 // awaitClose ends key s after the debounce unless pc was cancelled.
 func (c *Client) awaitClose(s *sub, pc *pendingClose) {
-	select {
-	case <-pc.timer.C():
-	case <-pc.cancel:
-		pc.timer.Stop()
+	if !pc.wait() {
 		return
 	}
 	c.mu.Lock()
@@ -283,7 +326,8 @@ func (c *Client) awaitClose(s *sub, pc *pendingClose) {
 }
 
 // dropLocked removes key s, sending its CLOSE, and goes idle if it was the
-// last key.
+// last key: at once, or after the linger if the server had ended s's watch
+// (its owner is about to retry it, and the retry should find the socket).
 func (c *Client) dropLocked(s *sub) {
 	if c.keys[s.key] == s {
 		delete(c.keys, s.key)
@@ -294,6 +338,35 @@ func (c *Client) dropLocked(s *sub) {
 	if len(c.keys) > 0 {
 		return
 	}
+	if c.sock != nil && c.opts.Linger > 0 && s.ended {
+		if c.idle == nil {
+			pc := c.newPending(c.opts.Linger)
+			c.idle = pc
+			go c.awaitIdle(pc)
+		}
+		return
+	}
+	c.idleLocked()
+}
+
+// awaitIdle closes the socket once the linger pc ran out with no key.
+func (c *Client) awaitIdle(pc *pendingClose) {
+	if !pc.wait() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.idle != pc {
+		return
+	}
+	c.idle = nil
+	if len(c.keys) == 0 {
+		c.idleLocked()
+	}
+}
+
+// idleLocked closes the socket (or cancels its dial) now that no key remains.
+func (c *Client) idleLocked() {
 	if c.sock != nil {
 		// Detach at once: a key subscribed from now on waits for the next
 		// socket instead of being requested on this closing one.
@@ -351,13 +424,11 @@ func (c *Client) Close() {
 	var ms []member
 	for k, s := range c.keys {
 		ms = append(ms, s.members...)
-		if s.closing != nil {
-			close(s.closing.cancel)
-			s.closing = nil
-		}
+		cancelPending(&s.closing)
 		delete(c.keys, k)
 	}
 	clear(c.byID)
+	cancelPending(&c.idle)
 	if c.sock != nil {
 		c.sock.closeAfterFlush()
 	}

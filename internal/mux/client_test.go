@@ -70,7 +70,11 @@ func TestOneRequestPerKeyAndFanOut(t *testing.T) {
 			h.subscribe("c1", "/api/v1/pods", "watch=1&labelSelector=app%3Dx", b)
 			ms := sent(t, conn, 1)
 			require.Len(t, ms, 1, "one REQUEST per key: %s", kinds(ms))
-			assert.Equal(t, "u1", ms[0].UserID)
+			if p.proto == MsgpackProtocol {
+				assert.Equal(t, "u1", ms[0].UserID)
+			} else {
+				assert.Equal(t, "u1-1", ms[0].UserID, "each JSON REQUEST has a userId of its own")
+			}
 			assert.Equal(t, "labelSelector=app%3Dx&watch=1", ms[0].Query)
 			push(t, conn, reply(ms[0], KindData, `{"type":"ADDED"}`), reply(ms[0], KindData, `{"type":"DELETED"}`))
 			want := []string{`data {"type":"ADDED"}`, `data {"type":"DELETED"}`}
@@ -106,6 +110,7 @@ func TestDebouncedClose(t *testing.T) {
 			assert.Equal(t, KindClose, Kind(ms[1].Kind))
 			assert.Equal(t, ms[0].ID, ms[1].ID)
 			assert.Equal(t, "watch=1", ms[1].Query)
+			assert.Equal(t, ms[0].UserID, ms[1].UserID, "CLOSE names the request's own userId")
 			require.Eventually(t, conn.Closed, waitFor, time.Millisecond, "the socket closes with the last key")
 			assert.Zero(t, h.c.Stats().Keys)
 		})
@@ -169,15 +174,20 @@ func TestRestartReplacesRequest(t *testing.T) {
 			push(t, conn, reply(first, KindStatus, "closed"))
 			r.waitLen(t, "status closed", 1)
 			require.NoError(t, h.c.Restart(id, "watch=1&resourceVersion=90"))
-			ms := sent(t, conn, 3)
-			assert.Equal(t, "REQUEST /api/v1/pods resourceVersion=5&watch=1;CLOSE /api/v1/pods resourceVersion=5&watch=1;"+
-				"REQUEST /api/v1/pods resourceVersion=90&watch=1;", kinds(ms))
-			push(t, conn, reply(first, KindData, `{"stale":1}`), reply(ms[2], KindData, `{"fresh":1}`))
+			ms := sent(t, conn, 2)
+			assert.Equal(t, "REQUEST /api/v1/pods resourceVersion=5&watch=1;"+
+				"REQUEST /api/v1/pods resourceVersion=90&watch=1;", kinds(ms), "no CLOSE for a watch the server ended")
+			push(t, conn, reply(first, KindData, `{"stale":1}`), reply(ms[1], KindData, `{"fresh":1}`))
+			r.waitLen(t, "data", 1)
+			// A live request replaced: CLOSE, whose reply is not news.
+			require.NoError(t, h.c.Restart(id, "watch=1&resourceVersion=95"))
+			ms = sent(t, conn, 4)
+			assert.Equal(t, "CLOSE /api/v1/pods resourceVersion=90&watch=1;REQUEST /api/v1/pods resourceVersion=95&watch=1;", kinds(ms[2:]))
+			closed := reply(ms[2], KindStatus, "closed")
 			if p.proto != MsgpackProtocol {
-				// JSON: Headlamp answers the CLOSE with a query-less STATUS closed, which is not news.
-				push(t, conn, Message{Kind: uint8(KindStatus), Cluster: "c1", Path: "/api/v1/pods", State: "closed"})
+				closed.UserID = "" // Headlamp's STATUS names only the cluster and path
 			}
-			push(t, conn, reply(ms[2], KindData, `{"fresh":2}`))
+			push(t, conn, closed, reply(ms[1], KindData, `{"stale":2}`), reply(ms[3], KindData, `{"fresh":2}`))
 			assert.Equal(t, []string{`data {"fresh":1}`, `data {"fresh":2}`}, r.waitLen(t, "data", 2))
 			assert.Len(t, r.with("status closed"), 1)
 			assert.ErrorIs(t, h.c.Restart(999, "watch=1"), ErrUnknownID)
@@ -208,11 +218,11 @@ func TestSamePathDifferentSelectorsStayIndependent(t *testing.T) {
 			// query-less STATUS on Headlamp's JSON.
 			closed := reply(ms[0], KindStatus, "closed")
 			if p.proto != MsgpackProtocol {
-				closed.Query = ""
+				closed.Query, closed.UserID = "", ""
 			}
 			push(t, conn, closed, reply(ms[0], KindData, `"a2"`), reply(ms[1], KindData, `"b2"`))
 			assert.Equal(t, []string{`data "b1"`, `data "b2"`}, b.waitLen(t, "data", 2))
-			assert.Empty(t, b.with("status"), "B never sees A's close")
+			assert.Equal(t, []string{"status connected"}, b.with("status"), "B never sees A's close (its first DATA confirmed it)")
 			assert.Equal(t, []string{`data "a1"`}, a.with("data"))
 			assert.False(t, conn.Closed())
 		})
@@ -340,18 +350,20 @@ func TestRejoiningAnEndedKeyRequestsAgain(t *testing.T) {
 			conn := h.accept(p.proto)
 			req := sent(t, conn, 1)[0]
 			st := reply(req, KindStatus, string(StateClosed))
+			push(t, conn, reply(req, KindStatus, string(StateConnected)))
 			if p.proto != MsgpackProtocol {
-				st.Query = "" // as Headlamp's backend sends it
+				st.Query, st.UserID = "", "" // as Headlamp's backend sends it
 			}
 			push(t, conn, st)
-			first.waitLen(t, "status", 1)
+			first.waitLen(t, "status", 2)
 			h.c.Unsubscribe(id)
 			again := &recorder{}
 			h.subscribe("c1", "/api/v1/pods", "watch=1&resourceVersion=5", again)
-			ms := sent(t, conn, 3)
-			assert.Equal(t, "REQUEST /api/v1/pods resourceVersion=5&watch=1;CLOSE /api/v1/pods resourceVersion=5&watch=1;REQUEST /api/v1/pods resourceVersion=5&watch=1;", kinds(ms))
-			push(t, conn, reply(ms[2], KindData, `{"type":"ADDED"}`))
+			ms := sent(t, conn, 2)
+			assert.Equal(t, "REQUEST /api/v1/pods resourceVersion=5&watch=1;REQUEST /api/v1/pods resourceVersion=5&watch=1;", kinds(ms), "no CLOSE for an ended watch")
+			push(t, conn, reply(ms[1], KindData, `{"type":"ADDED"}`))
 			assert.Equal(t, []string{`data {"type":"ADDED"}`}, again.waitLen(t, "data", 1))
+			assert.Equal(t, []string{"status connected", `data {"type":"ADDED"}`}, again.server())
 		})
 	}
 }

@@ -1,11 +1,13 @@
 package mux
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
+
+	"github.com/kubelive/kubelive/internal/wire"
 )
 
 // Subprotocols of the multiplexer endpoint.
@@ -30,9 +32,9 @@ var (
 
 // jsonMessage is Headlamp's Message struct (backend/cmd/multiplexer.go),
 // fields in its order so that EncodeJSON writes the bytes Headlamp writes.
-// KubeliveQuery is our extension: STATUS keeps Headlamp's empty query and
-// carries the subscription's query here, so our client routes it exactly;
-// Headlamp's frontend ignores unknown fields.
+// KubeliveQuery and KubeliveUser are our extension: STATUS keeps Headlamp's
+// empty query and userId and carries the subscription's here, so our client
+// routes it exactly; Headlamp's frontend ignores unknown fields.
 type jsonMessage struct {
 	ClusterID     string `json:"clusterId"`
 	Path          string `json:"path"`
@@ -42,6 +44,7 @@ type jsonMessage struct {
 	Binary        bool   `json:"binary,omitempty"`
 	Type          string `json:"type"`
 	KubeliveQuery string `json:"kubeliveQuery,omitempty"`
+	KubeliveUser  string `json:"kubeliveUserId,omitempty"`
 }
 
 type jsonErrorData struct {
@@ -57,47 +60,130 @@ type jsonStatusData struct {
 // object, HTML characters escaped (& as \u0026), then "\n". DATA carries
 // Data as a string, base64 with binary:true when m.Binary; ERROR carries
 // {"error":...}; STATUS carries {"state":...,"error":...} with an empty query
-// and userId, as Headlamp sends it, and the query in kubeliveQuery.
+// and userId, as Headlamp sends it, and the query and userId in
+// kubeliveQuery and kubeliveUserId.
 func EncodeJSON(m Message) ([]byte, error) {
 	k := Kind(m.Kind)
 	j := jsonMessage{ClusterID: m.Cluster, Path: m.Path, Query: m.Query, UserID: m.UserID, Type: k.String()}
 	if j.Type == "" {
 		return nil, fmt.Errorf("encode JSON: kind %d: %w", m.Kind, ErrUnsupportedType)
 	}
+	var data []byte
 	switch k {
 	case KindData:
 		if m.Binary {
-			j.Data, j.Binary = base64.StdEncoding.EncodeToString(m.Data), true
+			data, j.Binary = base64.StdEncoding.AppendEncode(nil, m.Data), true
 		} else {
-			j.Data = string(m.Data)
+			data = m.Data
 		}
 	case KindError:
 		b, err := json.Marshal(jsonErrorData{Error: m.Err})
 		if err != nil {
 			return nil, fmt.Errorf("encode JSON error data: %w", err)
 		}
-		j.Data = string(b)
+		data = b
 	case KindStatus:
 		b, err := json.Marshal(jsonStatusData{State: m.State, Error: m.Err})
 		if err != nil {
 			return nil, fmt.Errorf("encode JSON status data: %w", err)
 		}
-		j.Data, j.Query, j.UserID, j.KubeliveQuery = string(b), "", "", m.Query
+		data, j.Query, j.UserID, j.KubeliveQuery, j.KubeliveUser = b, "", "", m.Query, m.UserID
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(j.Data) + len(j.Path) + len(j.Query) + 96)
-	if err := json.NewEncoder(&buf).Encode(j); err != nil {
-		return nil, fmt.Errorf("encode JSON %s: %w", j.Type, err)
+	// The object written by hand, fields in jsonMessage's order, each string
+	// escaped as encoding/json escapes it: one pass over the payload.
+	out := make([]byte, 0, len(data)+len(data)/8+len(j.Path)+len(j.Query)+len(j.ClusterID)+len(j.UserID)+96)
+	out = appendJSONString(append(out, `{"clusterId":`...), j.ClusterID)
+	out = appendJSONString(append(out, `,"path":`...), j.Path)
+	out = appendJSONString(append(out, `,"query":`...), j.Query)
+	out = appendJSONString(append(out, `,"userId":`...), j.UserID)
+	if len(data) > 0 {
+		out = appendJSONString(append(out, `,"data":`...), data)
 	}
-	return buf.Bytes(), nil
+	if j.Binary {
+		out = append(out, `,"binary":true`...)
+	}
+	out = appendJSONString(append(out, `,"type":`...), j.Type)
+	if j.KubeliveQuery != "" {
+		out = appendJSONString(append(out, `,"kubeliveQuery":`...), j.KubeliveQuery)
+	}
+	if j.KubeliveUser != "" {
+		out = appendJSONString(append(out, `,"kubeliveUserId":`...), j.KubeliveUser)
+	}
+	return append(out, "}\n"...), nil
 }
+
+// appendJSONString appends s quoted as encoding/json quotes it with HTML
+// escaping on (gorilla's WriteJSON): \" \\ \b \f \n \r \t, \u00XX for the
+// other control characters and < > &, \ufffd for invalid UTF-8, and \u2028
+// and \u2029. Runs of bytes that need nothing are copied in bulk.
+func appendJSONString[T string | []byte](dst []byte, s T) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if htmlSafe[c] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := decodeRune(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(append(dst, s[start:i]...), `\ufffd`...)
+		} else if r == '\u2028' || r == '\u2029' {
+			dst = append(append(dst, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xf])
+		} else {
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	return append(append(dst, s[start:]...), '"')
+}
+
+func decodeRune[T string | []byte](s T) (rune, int) {
+	if b, ok := any(s).([]byte); ok {
+		return utf8.DecodeRune(b)
+	}
+	return utf8.DecodeRuneInString(string(s))
+}
+
+// htmlSafe (a read-only table, never written after init) marks the ASCII
+// bytes encoding/json writes as they are with HTML escaping on.
+var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
 
 // DecodeJSON reads one JSON frame of either direction. It never panics; an
 // error wraps ErrFrameTooLarge, ErrBadFrame or ErrUnsupportedType and names
 // the frame's length only. With ErrUnsupportedType the returned Message still
 // carries the routing fields, so that a server can answer with an ERROR.
-// STATUS's Query is its kubeliveQuery ("" from Headlamp's backend: route by
-// cluster and path). maxSize <= 0 means DefaultMaxFrame.
+// STATUS's Query and UserID are its kubeliveQuery and kubeliveUserId (""
+// from Headlamp's backend, which names only the cluster and path). maxSize <= 0 means DefaultMaxFrame.
 func DecodeJSON(frame []byte, maxSize int) (Message, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFrame
@@ -105,12 +191,51 @@ func DecodeJSON(frame []byte, maxSize int) (Message, error) {
 	if len(frame) > maxSize {
 		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes, cap %d", ErrFrameTooLarge, len(frame), maxSize)
 	}
+	// One pass over the envelope, no generic decoder: the "data" string (a
+	// watch event quoted in JSON) is unescaped once into its own buffer.
 	var j jsonMessage
-	if err := json.Unmarshal(frame, &j); err != nil {
+	var data []byte
+	typeOK := true
+	err := wire.ScanMembers(frame, func(key, v []byte, str bool) {
+		var f *string
+		switch string(key) {
+		case "data":
+			data, typeOK = v, typeOK && (str || string(v) == "null")
+			return
+		case "binary":
+			j.Binary, typeOK = string(v) == "true", typeOK && !str
+			return
+		case "clusterId":
+			f = &j.ClusterID
+		case "path":
+			f = &j.Path
+		case "query":
+			f = &j.Query
+		case "userId":
+			f = &j.UserID
+		case "type":
+			f = &j.Type
+		case "kubeliveQuery":
+			f = &j.KubeliveQuery
+		case "kubeliveUserId":
+			f = &j.KubeliveUser
+		default:
+			return
+		}
+		if str {
+			*f = string(v) // "" for null, as encoding/json leaves it
+		} else {
+			typeOK = typeOK && string(v) == "null"
+		}
+	})
+	if err != nil || !typeOK {
 		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes is not a message object", ErrBadFrame, len(frame))
 	}
 	if j.ClusterID == "" || j.Path == "" {
 		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes has no clusterId or path", ErrBadFrame, len(frame))
+	}
+	if string(data) == "null" {
+		data = nil
 	}
 	m := Message{Cluster: j.ClusterID, Path: j.Path, Query: j.Query, UserID: j.UserID}
 	k := kindOf(j.Type)
@@ -120,22 +245,23 @@ func DecodeJSON(frame []byte, maxSize int) (Message, error) {
 		return m, fmt.Errorf("%w: type of %d bytes in a JSON frame of %d bytes", ErrUnsupportedType, len(j.Type), len(frame))
 	case KindData:
 		if !j.Binary {
-			m.Data = []byte(j.Data)
+			m.Data = data
 			break
 		}
-		b, err := base64.StdEncoding.DecodeString(j.Data)
+		b := make([]byte, base64.StdEncoding.DecodedLen(len(data)))
+		n, err := base64.StdEncoding.Decode(b, data)
 		if err != nil {
-			return Message{}, fmt.Errorf("%w: binary data of %d bytes in a JSON frame of %d bytes is not base64", ErrBadFrame, len(j.Data), len(frame))
+			return Message{}, fmt.Errorf("%w: binary data of %d bytes in a JSON frame of %d bytes is not base64", ErrBadFrame, len(data), len(frame))
 		}
-		m.Data, m.Binary = b, true
+		m.Data, m.Binary = b[:n], true
 	case KindError:
-		m.Err = errorText(j.Data)
+		m.Err = errorText(string(data))
 	case KindStatus:
 		var s jsonStatusData
-		if err := json.Unmarshal([]byte(j.Data), &s); err != nil || s.State == "" {
-			return Message{}, fmt.Errorf("%w: STATUS data of %d bytes in a JSON frame of %d bytes has no state", ErrBadFrame, len(j.Data), len(frame))
+		if err := json.Unmarshal(data, &s); err != nil || s.State == "" {
+			return Message{}, fmt.Errorf("%w: STATUS data of %d bytes in a JSON frame of %d bytes has no state", ErrBadFrame, len(data), len(frame))
 		}
-		m.State, m.Err, m.Query, m.UserID = s.State, s.Error, j.KubeliveQuery, ""
+		m.State, m.Err, m.Query, m.UserID = s.State, s.Error, j.KubeliveQuery, j.KubeliveUser
 	}
 	return m, nil
 }

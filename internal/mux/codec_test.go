@@ -48,7 +48,7 @@ func TestJSONMatchesHeadlampBytes(t *testing.T) {
 		{"binary data", Message{Kind: uint8(KindData), Cluster: "c", Path: "/p", UserID: "u1", Data: []byte{1, 2}, Binary: true},
 			`{"clusterId":"c","path":"/p","query":"","userId":"u1","data":"AQI=","binary":true,"type":"DATA"}` + "\n"},
 		{"status keeps Headlamp's empty query", Message{Kind: uint8(KindStatus), Cluster: "c", Path: "/p", Query: "watch=1", UserID: "u1", State: "connected"},
-			`{"clusterId":"c","path":"/p","query":"","userId":"","data":"{\"state\":\"connected\",\"error\":\"\"}","type":"STATUS","kubeliveQuery":"watch=1"}` + "\n"},
+			`{"clusterId":"c","path":"/p","query":"","userId":"","data":"{\"state\":\"connected\",\"error\":\"\"}","type":"STATUS","kubeliveQuery":"watch=1","kubeliveUserId":"u1"}` + "\n"},
 		{"error", Message{Kind: uint8(KindError), Cluster: "nosuch", Path: "/p", Query: "watch=1", UserID: "u1", Err: "key not found"},
 			`{"clusterId":"nosuch","path":"/p","query":"watch=1","userId":"u1","data":"{\"error\":\"key not found\"}","type":"ERROR"}` + "\n"},
 		{"request", Message{Kind: uint8(KindRequest), Cluster: "c", Path: "/p", Query: "watch=1", UserID: "u1"},

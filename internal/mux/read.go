@@ -41,13 +41,16 @@ func (c *Client) read(ctx context.Context, s *socket) error {
 			}
 			c.stats.MessagesIn += uint64(len(msgs))
 			for i := range msgs {
-				for _, sb := range c.lookupLocked(s.msgpack, &msgs[i]) {
-					if m := &msgs[i]; Kind(m.Kind) == KindStatus && (State(m.State) == StateClosed || State(m.State) == StateError) {
-						sb.ended = true
+				subs, confirm := c.routeLocked(s.msgpack, &msgs[i])
+				for _, sb := range subs {
+					if len(sb.members) == 0 {
+						continue
 					}
-					if len(sb.members) > 0 {
-						ds = append(ds, delivery{m: msgs[i], key: sb.key, members: append([]member(nil), sb.members...)})
+					ms := append([]member(nil), sb.members...)
+					if confirm {
+						ds = append(ds, delivery{m: Message{Kind: uint8(KindStatus), State: string(StateConnected)}, key: sb.key, members: ms})
 					}
+					ds = append(ds, delivery{m: msgs[i], key: sb.key, members: ms})
 				}
 			}
 		}

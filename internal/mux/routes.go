@@ -1,95 +1,259 @@
 package mux
 
-// routes maps what the server echoes back to the sub it belongs to, for the
-// current socket only: msgpack ids, JSON (cluster, path, query) triples, and
-// the STATUS frames Headlamp's backend sends with an empty query.
+import "strconv"
+
+// routes maps what the server sends back to the sub it belongs to, for the
+// current socket only.
+//
+// On msgpack every message carries the request's id: routing is exact.
+//
+// On JSON every REQUEST carries a userId of its own (the client's userId, a
+// dash and the request's number), because Headlamp's backend keys upstream
+// watches by (cluster, path, userId) and ignores the query: with a fresh
+// userId per request, two queries on one path never share a watch, a CLOSE
+// ends exactly the request it names, and a DATA, COMPLETE or ERROR of an
+// older request of the path never reaches a newer one. Headlamp sends STATUS
+// with an empty query and userId, naming only (cluster, path); such a STATUS
+// is matched by the order in which Headlamp answers (its read loop dials each
+// REQUEST before it reads the next message, and answers a CLOSE at once):
+// "connected" and "error" answer the path's oldest REQUEST still waiting for
+// its first STATUS; "closed" pays off a CLOSE the path still owes a reply
+// for, and otherwise reports the end of one of the path's confirmed watches.
+// When that could be any of several, every one of them is ended (and the
+// ones still running are closed), so a status never claims more than is
+// known. kubelive's own server adds the userId to STATUS (kubeliveUserId),
+// which is exact.
 type routes struct {
-	byWire  map[uint64]*sub
-	byQuery map[Key]*sub
-	// expectClosed counts the STATUS closed frames owed for CLOSEs this
-	// client sent per (cluster, path); a query-less STATUS closed that pays
-	// one off is not shown to the other keys of that path.
-	expectClosed map[pathKey]int
+	byWire map[uint64]*sub
+	byUser map[userKey]*sub
+	paths  map[pathKey]*pathState
+}
+
+// userKey names one JSON request: what DATA, COMPLETE and ERROR carry.
+type userKey struct {
+	cluster, path, user string
+}
+
+// pathState is what one (cluster, path) owes on JSON.
+type pathState struct {
+	// pending lists the REQUESTs sent and not yet answered by a STATUS, in
+	// the order sent; an entry whose sub is nil was CLOSEd before its answer.
+	pending []pendingReq
+	// owed counts the STATUS closed frames still due for CLOSEs of watches
+	// the server holds.
+	owed int
+}
+
+type pendingReq struct {
+	wire uint64
+	sub  *sub
 }
 
 func newRoutes() routes {
-	return routes{byWire: map[uint64]*sub{}, byQuery: map[Key]*sub{}, expectClosed: map[pathKey]int{}}
+	return routes{byWire: map[uint64]*sub{}, byUser: map[userKey]*sub{}, paths: map[pathKey]*pathState{}}
 }
 
 func (r *routes) reset() {
 	clear(r.byWire)
-	clear(r.byQuery)
-	clear(r.expectClosed)
+	clear(r.byUser)
+	clear(r.paths)
+}
+
+func (r *routes) path(cluster, path string) *pathState {
+	pk := pathKey{cluster, path}
+	ps := r.paths[pk]
+	if ps == nil {
+		ps = &pathState{}
+		r.paths[pk] = ps
+	}
+	return ps
+}
+
+// unpend marks the pending entry of request wire as CLOSEd (its answer is
+// still to come and must be consumed) or removes it (it will never come).
+func (ps *pathState) unpend(wire uint64, remove bool) {
+	for i, p := range ps.pending {
+		if p.wire == wire {
+			if remove {
+				ps.pending = append(ps.pending[:i:i], ps.pending[i+1:]...)
+			} else {
+				ps.pending[i].sub = nil
+			}
+			return
+		}
+	}
 }
 
 // requestLocked sends s's REQUEST on the open socket with its resume query
-// and a fresh wire id. Caller holds c.mu and c.sock != nil.
+// and a fresh wire id (and, on JSON, a fresh userId). Caller holds c.mu and
+// c.sock != nil.
 func (c *Client) requestLocked(s *sub) {
 	c.nextWire++
-	s.req = wireReq{id: c.nextWire, query: s.resume, live: true}
-	m := Message{Kind: uint8(KindRequest), Cluster: s.key.Cluster, Path: s.key.Path, Query: s.req.query, UserID: c.userID}
+	s.req = wireReq{id: c.nextWire, query: s.resume, user: c.userID, live: true}
 	if c.sock.msgpack {
-		m.ID = s.req.id
 		c.routes.byWire[s.req.id] = s
 	} else {
-		c.routes.byQuery[Key{Cluster: s.key.Cluster, Path: s.key.Path, Query: s.req.query}] = s
+		s.req.user = c.userID + "-" + strconv.FormatUint(s.req.id, 10)
+		c.routes.byUser[userKey{s.key.Cluster, s.key.Path, s.req.user}] = s
+		ps := c.routes.path(s.key.Cluster, s.key.Path)
+		ps.pending = append(ps.pending, pendingReq{wire: s.req.id, sub: s})
 	}
-	c.sock.send(m)
-}
-
-// closeRequestLocked sends CLOSE for s's request in force, if any, and stops
-// routing to it. Caller holds c.mu and c.sock != nil.
-func (c *Client) closeRequestLocked(s *sub) {
-	if !s.req.live {
-		return
-	}
-	m := Message{Kind: uint8(KindClose), Cluster: s.key.Cluster, Path: s.key.Path, Query: s.req.query, UserID: c.userID}
+	m := Message{Kind: uint8(KindRequest), Cluster: s.key.Cluster, Path: s.key.Path, Query: s.req.query, UserID: s.req.user}
 	if c.sock.msgpack {
 		m.ID = s.req.id
-		delete(c.routes.byWire, s.req.id)
-	} else {
-		q := Key{Cluster: s.key.Cluster, Path: s.key.Path, Query: s.req.query}
-		if c.routes.byQuery[q] == s {
-			delete(c.routes.byQuery, q)
-		}
-		c.routes.expectClosed[pathKey{s.key.Cluster, s.key.Path}]++
 	}
-	s.req = wireReq{}
 	c.sock.send(m)
 }
 
-// lookupLocked finds the subs a server message is for: one for DATA and
-// ERROR, every requested key of the path for a query-less JSON STATUS.
-func (c *Client) lookupLocked(msgpack bool, m *Message) []*sub {
-	if msgpack {
-		if s := c.routes.byWire[m.ID]; s != nil {
-			return []*sub{s}
+// closeRequestLocked sends CLOSE for s's request in force, unless there is
+// none or the server reported it ended (a CLOSE then could only hit another
+// watch), and stops routing to it. Caller holds c.mu and c.sock != nil.
+func (c *Client) closeRequestLocked(s *sub) {
+	req := s.req
+	c.forgetLocked(s)
+	if !req.live {
+		return
+	}
+	m := Message{Kind: uint8(KindClose), Cluster: s.key.Cluster, Path: s.key.Path, Query: req.query, UserID: req.user}
+	if c.sock.msgpack {
+		m.ID = req.id
+	} else {
+		ps := c.routes.path(s.key.Cluster, s.key.Path)
+		if req.confirmed {
+			ps.owed++
+		} else {
+			ps.unpend(req.id, false)
 		}
+	}
+	c.sock.send(m)
+}
+
+// forgetLocked stops routing anything to s's request in force.
+func (c *Client) forgetLocked(s *sub) {
+	if s.req.id == 0 {
+		return
+	}
+	if c.sock != nil && c.sock.msgpack {
+		delete(c.routes.byWire, s.req.id)
+	} else if uk := (userKey{s.key.Cluster, s.key.Path, s.req.user}); c.routes.byUser[uk] == s {
+		delete(c.routes.byUser, uk)
+	}
+	s.req = wireReq{}
+}
+
+// endLocked records that the server ended s's request (STATUS closed or
+// error, or ERROR): no CLOSE is owed for it, and a listener joining the key
+// later gets a fresh REQUEST. The route stays, so that an ERROR following a
+// STATUS error still reaches the listeners.
+func (c *Client) endLocked(s *sub) {
+	if s.req.live && c.sock != nil && !c.sock.msgpack {
+		c.routes.path(s.key.Cluster, s.key.Path).unpend(s.req.id, true)
+	}
+	s.req.live = false
+	s.ended = true
+}
+
+// routeLocked finds the subs a server message is for and applies what it
+// says to their requests. confirm reports that m's sub learns from m that
+// its watch is established (its first DATA), so the caller shows it as a
+// STATUS connected first. Caller holds c.mu.
+func (c *Client) routeLocked(msgpack bool, m *Message) (subs []*sub, confirm bool) {
+	var s *sub
+	switch {
+	case msgpack:
+		s = c.routes.byWire[m.ID]
+	case Kind(m.Kind) == KindStatus && m.UserID == "":
+		return c.routePathStatusLocked(m), false
+	default:
+		s = c.routes.byUser[userKey{m.Cluster, m.Path, m.UserID}]
+	}
+	if s == nil {
+		return nil, false
+	}
+	switch Kind(m.Kind) {
+	case KindData:
+		if s.req.live && !s.req.confirmed {
+			s.req.confirmed, confirm = true, true
+		}
+	case KindError:
+		c.endLocked(s)
+	case KindStatus:
+		if !msgpack {
+			c.routes.path(s.key.Cluster, s.key.Path).unpend(s.req.id, true)
+		}
+		if !c.statusLocked(s, State(m.State)) {
+			return nil, false
+		}
+	}
+	return []*sub{s}, confirm
+}
+
+// statusLocked applies a server STATUS to s's request; false if it is not
+// news to the listeners (a second "connected").
+func (c *Client) statusLocked(s *sub, st State) bool {
+	switch st {
+	case StateConnected:
+		if s.req.confirmed || !s.req.live {
+			return false
+		}
+		s.req.confirmed = true
+	case StateClosed, StateError:
+		c.endLocked(s)
+	}
+	return true
+}
+
+// routePathStatusLocked matches a STATUS that names only its (cluster,
+// path), as described on routes.
+func (c *Client) routePathStatusLocked(m *Message) []*sub {
+	ps := c.routes.paths[pathKey{m.Cluster, m.Path}]
+	if ps == nil {
 		return nil
 	}
-	if Kind(m.Kind) == KindStatus && m.Query == "" {
-		pk := pathKey{m.Cluster, m.Path}
-		if m.State == string(StateClosed) && c.routes.expectClosed[pk] > 0 {
-			c.routes.expectClosed[pk]--
+	st := State(m.State)
+	if st == StateConnected || (st == StateError && len(ps.pending) > 0) {
+		if len(ps.pending) == 0 {
 			return nil
 		}
-		var out []*sub
-		for _, s := range c.routes.byQuery {
-			if s.key.Cluster == m.Cluster && s.key.Path == m.Path {
-				out = append(out, s)
+		p := ps.pending[0]
+		ps.pending = ps.pending[1:]
+		if p.sub == nil { // CLOSEd before this answer: its close reply is due now
+			if st == StateConnected {
+				ps.owed++
 			}
+			return nil
 		}
-		return out
+		if p.sub.req.id != p.wire || !c.statusLocked(p.sub, st) {
+			return nil
+		}
+		return []*sub{p.sub}
 	}
-	k := Key{Cluster: m.Cluster, Path: m.Path, Query: m.Query}
-	if s := c.routes.byQuery[k]; s != nil {
-		return []*sub{s}
+	if st != StateClosed && st != StateError {
+		return nil
 	}
-	if q, err := CanonicalQuery(m.Query); err == nil && q != m.Query {
-		k.Query = q
-		if s := c.routes.byQuery[k]; s != nil {
-			return []*sub{s}
+	if ps.owed > 0 {
+		ps.owed--
+		return nil
+	}
+	var running []*sub
+	for uk, s := range c.routes.byUser {
+		if uk.cluster == m.Cluster && uk.path == m.Path && s.req.live && s.req.confirmed {
+			running = append(running, s)
 		}
 	}
-	return nil
+	if len(running) > 1 {
+		// One of them ended; which one, the frame does not say. End them
+		// all: close each (the ones still running answer), and pay off the
+		// one reply that will never come.
+		for _, s := range running {
+			c.closeRequestLocked(s)
+			s.ended = true
+		}
+		ps.owed--
+		return running
+	}
+	for _, s := range running {
+		c.endLocked(s)
+	}
+	return running
 }

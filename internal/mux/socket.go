@@ -222,10 +222,7 @@ func (c *Client) open(conn transport.Conn) *socket {
 	c.dialCancel = nil
 	for _, s := range c.keys {
 		if len(s.members) == 0 {
-			if s.closing != nil {
-				close(s.closing.cancel)
-				s.closing = nil
-			}
+			cancelPending(&s.closing)
 			delete(c.keys, s.key)
 		}
 	}

@@ -106,7 +106,7 @@ func (r *Reflector) handle(frame []byte, wl *watchList) error {
 		case ev.Type == wire.Added:
 			wl.items = append(wl.items, ev.Item())
 		case ev.Type == wire.Bookmark && ev.InitialEventsEnd:
-			r.replace(wl.items, ev.ResourceVersion)
+			r.replace(wl.items, ev.ResourceVersion, true)
 			*wl = watchList{}
 		case ev.Type == wire.Modified || ev.Type == wire.Deleted:
 			// A server that ignores sendInitialEvents streams on from

@@ -13,8 +13,10 @@ const (
 type Event struct {
 	// Type is the event type as sent; unknown types are returned as they are.
 	Type string
-	// Object is the raw "object" value: a subslice of the frame, not a copy.
+	// Object is the raw "object" value: a subslice of the frame, not a copy
+	// (unless managedFields was cut out of it; then Owned is set).
 	Object []byte
+	Owned  bool
 	// UID, Namespace, Name and ResourceVersion come from object.metadata.
 	// For ADDED, MODIFIED and DELETED, UID and ResourceVersion are never
 	// empty; for BOOKMARK, ResourceVersion is never empty.
@@ -29,14 +31,17 @@ type Event struct {
 
 // Item returns the event's object as an Item.
 func (e *Event) Item() Item {
-	return Item{UID: e.UID, Namespace: e.Namespace, Name: e.Name, ResourceVersion: e.ResourceVersion, Raw: e.Object}
+	return Item{UID: e.UID, Namespace: e.Namespace, Name: e.Name, ResourceVersion: e.ResourceVersion, Raw: e.Object, Owned: e.Owned}
 }
 
 // ScanEvent reads one watch event frame ({"type": ..., "object": {...}},
 // optionally followed by whitespace). It allocates one string for the four
 // metadata fields of a plain event (more only for escaped values or a Status).
-func ScanEvent(frame []byte) (Event, error) {
-	s := scanner{b: frame}
+func ScanEvent(frame []byte) (Event, error) { return Options{}.ScanEvent(frame) }
+
+// ScanEvent is the package's ScanEvent with o.
+func (o Options) ScanEvent(frame []byte) (Event, error) {
+	s := scanner{b: frame, keep: o.KeepManagedFields}
 	ev, e := s.event()
 	if e != nil {
 		e.What, e.Len = "event", len(frame)
@@ -98,7 +103,7 @@ func (s *scanner) event() (Event, *ScanError) {
 	if e := s.item(&m, &it, needUID, needRV); e != nil {
 		return Event{}, e
 	}
-	ev.Object, ev.UID, ev.Namespace, ev.Name, ev.ResourceVersion = it.Raw, it.UID, it.Namespace, it.Name, it.ResourceVersion
+	ev.Object, ev.Owned, ev.UID, ev.Namespace, ev.Name, ev.ResourceVersion = it.Raw, it.Owned, it.UID, it.Namespace, it.Name, it.ResourceVersion
 	ev.InitialEventsEnd = s.is(m.initialEnd, "true")
 	return ev, nil
 }

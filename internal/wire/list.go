@@ -6,7 +6,7 @@ type List struct {
 	ResourceVersion string // metadata.resourceVersion
 	Continue        string // metadata.continue ("" on the last page)
 	// Items are in server order. Each has a UID and a ResourceVersion; Raw
-	// is a subslice of the body.
+	// is a subslice of the body (a copy, Owned, when managedFields was cut).
 	Items []Item
 	// Status is set when the body is a kind: Status (a failed LIST, e.g. 410
 	// Expired); Items is then empty.
@@ -14,8 +14,11 @@ type List struct {
 }
 
 // ScanList reads a LIST response body, or the Status a failed request returns.
-func ScanList(body []byte) (List, error) {
-	s := scanner{b: body}
+func ScanList(body []byte) (List, error) { return Options{}.ScanList(body) }
+
+// ScanList is the package's ScanList with o.
+func (o Options) ScanList(body []byte) (List, error) {
+	s := scanner{b: body, keep: o.KeepManagedFields}
 	l, e := s.list()
 	if e != nil {
 		e.What, e.Len = "list", len(body)

@@ -41,6 +41,9 @@ type meta struct {
 	initialEnd                   val // metadata.annotations["k8s.io/initial-events-end"]
 	code, reason, message        val
 	annotationsObject, hasStatus bool
+	// managed is the span of metadata's "managedFields" member to cut from
+	// raw (its key, value and one separating comma); end == 0 if none.
+	managed struct{ start, end int }
 }
 
 // key returns the decoded bytes of a key (no allocation unless escaped).
@@ -99,6 +102,7 @@ func (s *scanner) object(d int, m *meta, fn func(key []byte) (bool, error)) erro
 // metadata scans the value of a "metadata" member at depth d.
 func (s *scanner) metadata(d int, m *meta) error {
 	m.uid, m.namespace, m.name, m.rv, m.cont, m.initialEnd = val{}, val{}, val{}, val{}, val{}, val{}
+	m.managed.start, m.managed.end = 0, 0
 	if s.peek() != '{' {
 		v, err := s.value(d)
 		m.metadata = v
@@ -108,12 +112,21 @@ func (s *scanner) metadata(d int, m *meta) error {
 	if err := s.open(d); err != nil {
 		return err
 	}
+	cutNext := false // the cut member came first: its comma follows it
 	for n := 0; ; n++ {
+		before := s.i
 		k, done, err := s.objectNext(n)
 		if err != nil || done {
 			return err
 		}
+		if cutNext {
+			m.managed.end, cutNext = k.start-1, false // up to the next key's quote
+		}
 		switch string(s.key(k)) {
+		case "managedFields":
+			if _, err = s.value(d + 1); err == nil && !s.keep {
+				m.managed.start, m.managed.end, cutNext = before, s.i, n == 0
+			}
 		case "uid":
 			m.uid, err = s.value(d + 1)
 		case "namespace":
@@ -257,13 +270,21 @@ func (s *scanner) item(m *meta, it *Item, needUID, needRV bool) *ScanError {
 		return &ScanError{Offset: m.raw.start, Reason: "metadata.resourceVersion missing", Err: ErrShape}
 	}
 	*it = Item{UID: out[0], Namespace: out[1], Name: out[2], ResourceVersion: out[3], Raw: s.b[m.raw.start:m.raw.end]}
+	if c := m.managed; c.end > c.start && c.start >= m.raw.start && c.end <= m.raw.end {
+		raw := make([]byte, 0, m.raw.end-m.raw.start-(c.end-c.start))
+		raw = append(append(raw, s.b[m.raw.start:c.start]...), s.b[c.end:m.raw.end]...)
+		it.Raw, it.Owned = raw, true
+	}
 	return nil
 }
 
 // ScanObject reads one object, as returned by a GET: its identity and raw
 // bytes, or the Status when the body is a kind: Status.
-func ScanObject(body []byte) (Item, *Status, error) {
-	s := scanner{b: body}
+func ScanObject(body []byte) (Item, *Status, error) { return Options{}.ScanObject(body) }
+
+// ScanObject is the package's ScanObject with o.
+func (o Options) ScanObject(body []byte) (Item, *Status, error) {
+	s := scanner{b: body, keep: o.KeepManagedFields}
 	var m meta
 	fail := func(e *ScanError) (Item, *Status, error) {
 		e.What, e.Len = "object", len(body)

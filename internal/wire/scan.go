@@ -4,7 +4,11 @@
 // layer needs (event type; an object's uid, namespace, name and
 // resourceVersion; a Status's code, reason and message). Each object's raw
 // bytes are returned as a subslice of the input, never copied, so JS can
-// JSON.parse only the objects that changed.
+// JSON.parse only the objects that changed. The one exception:
+// metadata.managedFields (the server-side apply bookkeeping, often the
+// largest part of an object, that no UI shows) is cut out of each object's
+// bytes while scanning, unless Options.KeepManagedFields; such an object's
+// Raw is a private copy without that member's span, never re-encoded.
 //
 // The scanner accepts exactly the documents json.Valid accepts; a duplicated
 // key resolves to its last value, as encoding/json does with a map. Errors
@@ -70,9 +74,17 @@ type val struct {
 
 // scanner walks b. Invariant: b[:i] has been consumed and is well-formed.
 type scanner struct {
-	b   []byte
-	i   int
-	err *ScanError // first syntax error, with What/Len filled by the caller
+	b    []byte
+	i    int
+	err  *ScanError // first syntax error, with What/Len filled by the caller
+	keep bool       // keep metadata.managedFields in Raw
+}
+
+// Options change what the scanner returns. The zero value is the default.
+type Options struct {
+	// KeepManagedFields keeps metadata.managedFields in every object's raw
+	// bytes (by default the member is cut out).
+	KeepManagedFields bool
 }
 
 func (s *scanner) fail(reason string) error {
@@ -187,7 +199,14 @@ func (s *scanner) str() (val, error) {
 	start := s.i
 	slow := false
 	for s.i < len(s.b) {
-		c := s.b[s.i]
+		b, i := s.b, s.i // the hot loop, on locals: runs of plain bytes
+		for i < len(b) && plainByte[b[i]] {
+			i++
+		}
+		if s.i = i; i >= len(b) {
+			break
+		}
+		c := b[i]
 		switch {
 		case c == '"':
 			s.i++

@@ -4,9 +4,17 @@
 
 const noop = () => {};
 
+/**
+ * MUX_UNSUBSCRIBE_DELAY_MS delays every mux.subscribe cleanup, as Headlamp's
+ * WebSocketManager does: a cleanup followed at once by a subscribe of the
+ * same key (a React remount) keeps its watch and socket, in either mode.
+ */
+export const MUX_UNSUBSCRIBE_DELAY_MS = 100;
+
 export class KubeliveClient {
   #api;
   #closed = false;
+  #pending = new Set(); // timers of delayed mux cleanups; cleared by close()
 
   /** @param {object} api the object exported by the wasm module */
   constructor(api) {
@@ -14,18 +22,27 @@ export class KubeliveClient {
     /**
      * The shape of Headlamp's WebSocketManager: mux.subscribe(cluster, path, query,
      * onMessage, onError) resolves to a cleanup. One socket for every watch
-     * when the backend has /wsMultiplexer; per-URL sockets otherwise.
+     * when the backend has /wsMultiplexer; per-URL sockets otherwise. The
+     * cleanup takes effect MUX_UNSUBSCRIBE_DELAY_MS later. Without onError, a
+     * backend ERROR reaches onMessage as Headlamp delivers it: { type:
+     * 'ERROR', object: { kind: 'Status', status: 'Failure', message } }.
      */
     this.mux = {
       subscribe: async (cluster, path, query, onMessage, onError) => {
         if (this.#closed) return noop;
-        const id = this.#api.muxSubscribe(cluster, path, query ?? '', onMessage, onError);
+        const q = query ?? '';
+        const errors = typeof onError === 'function' ? onError : serverErrorAsMessage(cluster, path, q, onMessage);
+        const id = this.#api.muxSubscribe(cluster, path, q, onMessage, errors);
         if (!id) return noop;
         let done = false;
         return () => {
           if (done) return;
           done = true;
-          if (!this.#closed) this.#api.muxUnsubscribe(id);
+          const t = setTimeout(() => {
+            this.#pending.delete(t);
+            if (!this.#closed) this.#api.muxUnsubscribe(id);
+          }, MUX_UNSUBSCRIBE_DELAY_MS);
+          this.#pending.add(t);
         };
       },
     };
@@ -162,6 +179,8 @@ export class KubeliveClient {
   close() {
     if (this.#closed) return;
     this.#closed = true;
+    for (const t of this.#pending) clearTimeout(t);
+    this.#pending.clear();
     this.#api.close();
   }
 
@@ -181,4 +200,26 @@ function reportClosed(options) {
       }
     });
   }
+}
+
+/**
+ * serverErrorAsMessage is the onError of a mux subscription that has none:
+ * the bridge passes a backend ERROR's own text as the second argument, which
+ * becomes the synthetic watch event Headlamp's frontend delivers; other
+ * failures (a bad frame, a throwing listener) have no such text and are
+ * dropped, as Headlamp drops them.
+ */
+function serverErrorAsMessage(cluster, path, query, onMessage) {
+  return (_err, message) => {
+    if (typeof message !== 'string' || typeof onMessage !== 'function') return;
+    onMessage({
+      type: 'ERROR',
+      object: {
+        kind: 'Status',
+        status: 'Failure',
+        message,
+        metadata: { uid: `${cluster}:${path}:${query}:ERROR:${message}`, resourceVersion: '0' },
+      },
+    });
+  };
 }

@@ -68,7 +68,7 @@ export interface Stats {
   streams: number;
   cache: { entries: number; watching: number; lists: number; resyncs: number; views: number; watchers: number };
   /** Which strategy the lists use, and the mux socket's counters. */
-  multiplexer: { mode: 'mux' | 'per-url'; protocol?: string; state?: string; keys: number; listeners: number; reconnects: number; framesIn: number; messagesIn: number; bytesIn: number };
+  multiplexer: { mode: 'mux' | 'per-url'; reason: string; protocol?: string; state?: string; keys: number; listeners: number; reconnects: number; framesIn: number; messagesIn: number; bytesIn: number };
   /** Live js.Funcs held by the module (returns to its start value after cleanups). */
   funcs: number;
   /** Armed timers of the module (backoffs, debounces, the cache's gcTime sweep); 0 when idle and nothing is cached. */

@@ -338,7 +338,7 @@ func TestHeadlampFrontendWire(t *testing.T) {
 		require.NoError(t, err)
 		return string(b)
 	}
-	assert.Equal(t, `{"clusterId":"realk8s-cert","path":"/api/v1/namespaces","query":"","userId":"","data":"{\"state\":\"connected\",\"error\":\"\"}","type":"STATUS","kubeliveQuery":"watch=1\u0026resourceVersion=0"}`+"\n", read())
+	assert.Equal(t, `{"clusterId":"realk8s-cert","path":"/api/v1/namespaces","query":"","userId":"","data":"{\"state\":\"connected\",\"error\":\"\"}","type":"STATUS","kubeliveQuery":"watch=1\u0026resourceVersion=0","kubeliveUserId":"u1"}`+"\n", read())
 	assert.Equal(t, `{"clusterId":"realk8s-cert","path":"/api/v1/namespaces","query":"watch=1\u0026resourceVersion=0","userId":"u1","data":"{\"type\":\"ADDED\"}\n","type":"DATA"}`+"\n", read())
 	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(`{"clusterId":"c","path":"/p","query":"","userId":"u1","type":"BOGUS"}`)))
 	assert.Contains(t, read(), `"type":"ERROR"`)

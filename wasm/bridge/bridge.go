@@ -36,6 +36,10 @@ type Deps struct {
 	Frames   *browser.FrameScheduler
 	Mux      *mux.Client // nil in per-URL mode
 	MuxMode  string      // "mux" or "per-url"
+	// MuxReason says why MuxMode was chosen; MuxChoice, if set, tells
+	// whether (and why) 'auto' left the multiplexer since.
+	MuxReason string
+	MuxChoice *muxMode
 	// Tracked dialers of list watches and streams, whose sockets stats() lists.
 	Tracked []*trackedDialer
 	// Timers, if set, counts the armed timers of the clock every part uses.
@@ -235,6 +239,7 @@ type statsJSON struct {
 
 type muxJSON struct {
 	Mode       string `json:"mode"` // "mux" or "per-url"
+	Reason     string `json:"reason"`
 	Protocol   string `json:"protocol,omitempty"`
 	State      string `json:"state,omitempty"`
 	Keys       int    `json:"keys"`
@@ -281,11 +286,14 @@ func (b *Bridge) stats([]safejs.Value) any {
 	for _, t := range b.deps.Tracked {
 		st.Sockets = append(st.Sockets, t.sockets()...)
 	}
-	st.Multiplexer.Mode = b.deps.MuxMode
+	st.Multiplexer.Mode, st.Multiplexer.Reason = b.deps.MuxMode, b.deps.MuxReason
 	if m := b.deps.Mux; m != nil {
 		ms := m.Stats()
-		st.Multiplexer = muxJSON{Mode: b.deps.MuxMode, Protocol: ms.Protocol, State: string(ms.State), Keys: ms.Keys,
+		st.Multiplexer = muxJSON{Mode: b.deps.MuxMode, Reason: b.deps.MuxReason, Protocol: ms.Protocol, State: string(ms.State), Keys: ms.Keys,
 			Listeners: ms.Listeners, Reconnects: ms.Reconnects, FramesIn: ms.FramesIn, MessagesIn: ms.MessagesIn, BytesIn: ms.BytesIn}
+		if per, why := b.deps.MuxChoice.perURL(); per {
+			st.Multiplexer.Mode, st.Multiplexer.Reason = "per-url", why
+		}
 		if ms.Keys > 0 { // the mux socket is one of the module's sockets
 			st.Sockets = append(st.Sockets, socketJSON{
 				Key:   keyJSON{URL: "wsMultiplexer", Protocols: []string{ms.Protocol}, Type: "mux"},

@@ -45,7 +45,8 @@ func (b *Bridge) muxSubscribe(args []safejs.Value) any {
 		return 0
 	}
 	var sub muxSub
-	if m := b.deps.Mux; m != nil {
+	per, _ := b.deps.MuxChoice.perURL()
+	if m := b.deps.Mux; m != nil && !per {
 		key, err := mux.NewKey(cluster, path, query)
 		if err != nil {
 			b.report(onError, fmt.Errorf("mux.subscribe: %w", err))
@@ -53,6 +54,7 @@ func (b *Bridge) muxSubscribe(args []safejs.Value) any {
 		}
 		id, err := m.Subscribe(key, mux.Listener{
 			OnData: func(f transport.Frame) error {
+				b.deps.MuxChoice.confirmed()
 				v, err := b.shim.Call("parseBytes", b.bytes(f.Data), f.Binary)
 				if err != nil || b.shim.IsBad(v) {
 					return fmt.Errorf("%w: %d bytes are not valid JSON", registry.ErrBadFrame, len(f.Data))
@@ -62,7 +64,18 @@ func (b *Bridge) muxSubscribe(args []safejs.Value) any {
 				}
 				return nil
 			},
-			OnError: func(err error) { b.report(onError, err) },
+			OnError: func(err error) {
+				// A backend ERROR also passes its own text, which the JS
+				// facade turns into Headlamp's ERROR event when the caller
+				// gave no onError.
+				var se *mux.ServerError
+				if errors.As(err, &se) {
+					b.deps.MuxChoice.failed(err) // in 'auto', later subscriptions may go per-URL
+					b.callJS(onError, b.jsError(err), se.Message)
+					return
+				}
+				b.report(onError, err)
+			},
 		})
 		if err != nil {
 			b.report(onError, fmt.Errorf("mux.subscribe: %w", err))

@@ -8,40 +8,131 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/kubeurl"
 	"github.com/kubelive/kubelive/internal/mux"
 	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
+// confirmTimeout bounds the wait for the server to confirm a multiplexed
+// watch (STATUS connected or its first event) once the socket is open.
+const confirmTimeout = 10 * time.Second
+
+// errNotConfirmed ends a multiplexed watch the server never confirmed.
+var errNotConfirmed = errors.New("the multiplexer did not confirm the watch")
+
 // muxSource serves the cache's lists with LIST over fetch and every WATCH as
-// a subscription of one multiplexed socket (SPEC M1).
+// a subscription of one multiplexed socket (SPEC M1), or, once 'auto' gave
+// up on the multiplexer, as a per-URL socket.
 type muxSource struct {
 	*source
 	client *mux.Client
+	clock  clock.Clock
+	mode   *muxMode
 }
 
 func (s *muxSource) ListerWatcher(t cache.Target) reflector.ListerWatcher {
 	lw := s.source.ListerWatcher(t).(*listerWatcher)
-	return &muxListerWatcher{listerWatcher: lw, client: s.client}
+	return &muxListerWatcher{listerWatcher: lw, client: s.client, clock: s.clock, mode: s.mode}
 }
 
 type muxListerWatcher struct {
 	*listerWatcher
 	client *mux.Client
+	clock  clock.Clock
+	mode   *muxMode
 }
 
-// Watch subscribes to the watch on the multiplexer and returns once the
-// socket is open (until then the list stays "reconnecting", as it would
-// while a per-URL socket dials). The socket's own reconnects end the watch
+// muxMode is the multiplexer choice of the lists. In 'auto' the multiplexer
+// serves until it proves it cannot: before any watch was confirmed over it,
+// a watch refused for authentication (Headlamp's multiplexer authenticates
+// only with its cookie or a client certificate, never the token) or one
+// not confirmed within confirmTimeout. From then on every list watch uses a
+// per-URL socket, for good; why is kept for stats().
+// kl.mux.subscribe follows the same choice. Its methods accept a nil
+// receiver: no choice to make, the multiplexer always serves.
+type muxMode struct {
+	auto   bool
+	served atomic.Bool // a watch was confirmed over the multiplexer
+
+	mu       sync.Mutex
+	fallback string // why the lists left the multiplexer; "" while on it
+}
+
+// perURL reports whether the lists left the multiplexer, and why.
+func (m *muxMode) perURL() (bool, string) {
+	if m == nil {
+		return false, ""
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.fallback != "", m.fallback
+}
+
+func (m *muxMode) confirmed() {
+	if m != nil && !m.served.Load() {
+		m.served.Store(true)
+	}
+}
+
+// failed records a watch that the multiplexer could not serve and reports
+// whether the lists now use per-URL sockets.
+func (m *muxMode) failed(err error) bool {
+	if m == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fallback != "" {
+		return true
+	}
+	if !m.auto || m.served.Load() || !(refused(err) || errors.Is(err, errNotConfirmed)) {
+		return false
+	}
+	m.fallback = "auto: the multiplexer could not serve a watch (" + err.Error() + ")"
+	return true
+}
+
+// refused tells an upstream authentication refusal, as Headlamp's and
+// kubelive's servers word it.
+func refused(err error) bool {
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"bad handshake", "401", "403", "unauthorized", "forbidden"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Watch watches over the multiplexer, or over a per-URL socket once the
+// mode fell back (the failure that made it fall back is retried at once).
+func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) (reflector.Watch, error) {
+	if per, _ := l.mode.perURL(); per {
+		return l.listerWatcher.Watch(ctx, o)
+	}
+	w, err := l.muxWatch(ctx, o)
+	if err != nil && l.mode.failed(err) {
+		return l.listerWatcher.Watch(ctx, o)
+	}
+	return w, err
+}
+
+// muxWatch subscribes to the watch on the multiplexer and returns once the
+// socket is open and the server confirmed the watch (until then the list
+// stays "reconnecting", as it would while a per-URL socket dials; a watch
+// not confirmed within confirmTimeout fails with errNotConfirmed). The socket's own reconnects end the watch
 // (the Reflector then resumes from its last resourceVersion with a new
 // subscription), so a resume never relies on a query that the multiplexer
 // replays from memory. Such an end is marked reflector.ErrTransportReconnects:
 // the Reflector resubscribes at once and the subscription waits for the
 // socket, whose backoff is the only one.
-func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) (reflector.Watch, error) {
+func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOptions) (reflector.Watch, error) {
 	full := kubeurl.Watch(l.res, l.t.Namespace, o, l.extra)
 	path, query, _ := strings.Cut(full, "?")
 	key, err := mux.NewKey(l.t.Cluster, "/"+path, query)
@@ -58,6 +149,8 @@ func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) 
 		OnStatus: func(s mux.Status) {
 			if !s.Server {
 				w.socket(s.State == mux.StateOpen)
+			} else if s.State == mux.StateConnected {
+				w.confirm()
 			}
 			if !w.started() {
 				return // the state at Subscribe, not a change
@@ -85,22 +178,39 @@ func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) 
 	w.mu.Lock()
 	w.id, w.live = id, true
 	w.mu.Unlock()
+	var deadline <-chan time.Time // armed while the socket is open and the watch unconfirmed
+	var timer clock.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for {
 		w.mu.Lock()
 		if errors.Is(w.err, reflector.ErrTransportReconnects) {
 			w.err = nil // the socket dropped again before it opened: keep waiting
 		}
-		open, werr := w.open, w.err
+		open, confirmed, werr := w.open, w.confirmed, w.err
 		w.mu.Unlock()
 		switch {
 		case werr != nil:
 			w.Close()
 			return nil, werr
-		case open:
+		case open && confirmed:
+			l.mode.confirmed()
 			return w, nil
+		case open && timer == nil:
+			timer = l.clock.NewTimer(confirmTimeout)
+			deadline = timer.C()
+		case !open && timer != nil:
+			timer.Stop()
+			timer, deadline = nil, nil
 		}
 		select {
 		case <-w.wake:
+		case <-deadline:
+			w.Close()
+			return nil, fmt.Errorf("watch %s: %w within %s", full, errNotConfirmed, confirmTimeout)
 		case <-ctx.Done():
 			w.Close()
 			return nil, ctx.Err()
@@ -113,13 +223,14 @@ type muxWatch struct {
 	client *mux.Client
 	wake   chan struct{}
 
-	mu     sync.Mutex
-	id     mux.ID
-	live   bool     // Subscribe returned: statuses from now on are changes
-	open   bool     // the socket is open
-	queue  [][]byte // frames not yet taken by Next
-	err    error    // why the watch ended; set once
-	closed bool
+	mu        sync.Mutex
+	id        mux.ID
+	live      bool     // Subscribe returned: statuses from now on are changes
+	open      bool     // the socket is open
+	confirmed bool     // the server confirmed the watch
+	queue     [][]byte // frames not yet taken by Next
+	err       error    // why the watch ended; set once
+	closed    bool
 }
 
 func (w *muxWatch) started() bool {
@@ -132,6 +243,14 @@ func (w *muxWatch) started() bool {
 func (w *muxWatch) socket(open bool) {
 	w.mu.Lock()
 	w.open = open
+	w.mu.Unlock()
+	w.signal()
+}
+
+// confirm records the server's confirmation and wakes a waiting Watch.
+func (w *muxWatch) confirm() {
+	w.mu.Lock()
+	w.confirmed = true
 	w.mu.Unlock()
 	w.signal()
 }

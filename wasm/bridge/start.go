@@ -73,14 +73,15 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	streams := newTrackedDialer(dialer, ep.Base, "stream")
 	src := &source{ep: ep, fetch: &browser.Fetcher{Shim: shim, Funcs: funcs}, dialer: watches}
 	var lists cache.Source = src
-	muxc, mode, err := multiplexer(cfg, dialer, src.fetch, ep, clk)
+	muxc, mode, why, err := multiplexer(cfg, dialer, src.fetch, ep, clk)
 	if err != nil {
 		reg.Close()
 		frames.Close()
 		return nil, safejs.Value{}, err
 	}
+	lm := &muxMode{auto: cfg.Multiplexer == "" || cfg.Multiplexer == "auto"}
 	if muxc != nil {
-		lists = &muxSource{source: src, client: muxc}
+		lists = &muxSource{source: src, client: muxc, clock: clk, mode: lm}
 	}
 	c := cache.New(cache.Config{
 		Source:    lists,
@@ -89,7 +90,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		PageSize:  listPageSize,
 	})
 	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: streams, Clock: clk,
-		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode, Tracked: []*trackedDialer{watches, streams}, Timers: clk})
+		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode, MuxReason: why, MuxChoice: lm, Tracked: []*trackedDialer{watches, streams}, Timers: clk})
 	api, err := b.Export()
 	if err != nil {
 		return nil, safejs.Value{}, err
@@ -101,31 +102,35 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 func (b *Bridge) Funcs() int64 { return b.funcs.Live() }
 
 // multiplexer returns the mux client the lists use, or nil for per-URL
-// sockets, and the mode in force ("mux" or "per-url").
-func multiplexer(cfg Config, dialer transport.Dialer, fetch *browser.Fetcher, ep endpoint.Endpoint, clk clock.Clock) (*mux.Client, string, error) {
+// sockets, the mode in force ("mux" or "per-url") and why.
+func multiplexer(cfg Config, dialer transport.Dialer, fetch *browser.Fetcher, ep endpoint.Endpoint, clk clock.Clock) (*mux.Client, string, string, error) {
+	why := "multiplexer: '" + cfg.Multiplexer + "'"
 	switch cfg.Multiplexer {
 	case "off":
-		return nil, "per-url", nil
+		return nil, "per-url", why, nil
 	case "", "auto":
 		ctx, cancel := context.WithTimeout(context.Background(), detectTimeout)
 		defer cancel()
 		switch advertised(ctx, fetch, ep) {
 		case "no":
-			return nil, "per-url", nil
-		case "unknown": // not our backend (Headlamp's has no such field): probe
+			return nil, "per-url", "auto: the backend's /config says it has no multiplexer", nil
+		case "yes":
+			why = "auto: the backend's /config advertises the multiplexer"
+		default: // not our backend (Headlamp's has no such field): probe
 			if _, err := mux.Detect(ctx, dialer, ep, detectTimeout); err != nil {
-				return nil, "per-url", nil
+				return nil, "per-url", "auto: " + err.Error(), nil
 			}
+			why = "auto: /wsMultiplexer upgraded"
 		}
 	case "on", "json":
 	default:
-		return nil, "", fmt.Errorf("multiplexer must be 'auto', 'on', 'json' or 'off', not %q", cfg.Multiplexer)
+		return nil, "", "", fmt.Errorf("multiplexer must be 'auto', 'on', 'json' or 'off', not %q", cfg.Multiplexer)
 	}
 	c, err := mux.New(mux.Options{Dialer: dialer, Endpoint: ep, UserID: cfg.UserID, JSONOnly: cfg.Multiplexer == "json", Clock: clk})
 	if err != nil {
-		return nil, "", fmt.Errorf("multiplexer: %w", err)
+		return nil, "", "", fmt.Errorf("multiplexer: %w", err)
 	}
-	return c, "mux", nil
+	return c, "mux", why, nil
 }
 
 // advertised reads the backend's /config: "yes" or "no" when it says whether

@@ -1,0 +1,178 @@
+package mux
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The tests in this file drive the client as Headlamp's backend answers it
+// on JSON: upstream watches keyed by (cluster, path, userId), STATUS naming
+// only (cluster, path), a CLOSE answered at once with STATUS closed when the
+// watch exists and with nothing when it does not.
+
+const podsPath = "/api/v1/namespaces/ns/pods"
+
+// pathStatus is a STATUS as Headlamp's backend sends it: no query, no userId.
+func pathStatus(path string, st State) Message {
+	return Message{Kind: uint8(KindStatus), Cluster: "c1", Path: path, State: string(st)}
+}
+
+// The reflector resumes at once with a new key when the server reports its
+// watch closed; the old key's CLOSE must not follow, since on Headlamp's
+// backend it would end the new watch, and the reply to it would then be
+// taken for the answer to a CLOSE of ours.
+func TestNoCloseForAWatchTheServerEnded(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(o *Options) { o.JSONOnly = true })
+	old := &recorder{}
+	oldID := h.subscribe("c1", podsPath, "watch=1&resourceVersion=813", old)
+	conn := h.accept(HeadlampProtocol)
+	req := sent(t, conn, 1)[0]
+	push(t, conn, pathStatus(podsPath, StateConnected), reply(req, KindData, `{"type":"ADDED"}`), pathStatus(podsPath, StateClosed))
+	old.waitLen(t, "status closed", 1)
+	require.Equal(t, []string{"status connected", `data {"type":"ADDED"}`, "status closed"}, old.server())
+
+	// The resume: the new key first, then the old one leaves.
+	fresh := &recorder{}
+	h.subscribe("c1", podsPath, "watch=1&resourceVersion=874", fresh)
+	h.c.Unsubscribe(oldID)
+	h.advanceTo(DefaultDebounce)
+	ms := sent(t, conn, 2)
+	push(t, conn, pathStatus(podsPath, StateConnected))
+	fresh.waitLen(t, "status connected", 1)
+	require.Equal(t, "REQUEST "+podsPath+" resourceVersion=813&watch=1;REQUEST "+podsPath+" resourceVersion=874&watch=1;", kinds(decodeSent(t, conn)),
+		"no CLOSE for the watch the server ended")
+	assert.NotEqual(t, ms[0].UserID, ms[1].UserID)
+
+	// The new watch's own end is news to it, never swallowed.
+	push(t, conn, reply(ms[1], KindData, `{"type":"MODIFIED"}`), pathStatus(podsPath, StateClosed))
+	fresh.waitLen(t, "status closed", 1)
+	assert.Equal(t, []string{"status connected", `data {"type":"MODIFIED"}`, "status closed"}, fresh.server())
+}
+
+// A watch replaced while the server still holds it is CLOSEd by its own
+// userId (it cannot end the replacement), and the reply to that CLOSE is not
+// the replacement's status.
+func TestCloseReplyNeverSwallowsANewerStatus(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(o *Options) { o.JSONOnly = true })
+	a := &recorder{}
+	idA := h.subscribe("c1", podsPath, "watch=1&resourceVersion=5", a)
+	conn := h.accept(HeadlampProtocol)
+	reqA := sent(t, conn, 1)[0]
+	push(t, conn, pathStatus(podsPath, StateConnected))
+	a.waitLen(t, "status connected", 1)
+
+	b := &recorder{}
+	h.subscribe("c1", podsPath, "watch=1&resourceVersion=9", b)
+	h.c.Unsubscribe(idA)
+	h.advanceTo(DefaultDebounce)
+	ms := sent(t, conn, 3)
+	require.Equal(t, "REQUEST "+podsPath+" resourceVersion=9&watch=1;CLOSE "+podsPath+" resourceVersion=5&watch=1;", kinds(ms[1:]))
+	assert.Equal(t, reqA.UserID, ms[2].UserID, "CLOSE names A's userId")
+	assert.NotEqual(t, ms[1].UserID, ms[2].UserID, "so it cannot end B on a backend that ignores the query")
+
+	// Headlamp answers in order: B's dial, then the CLOSE.
+	push(t, conn, pathStatus(podsPath, StateConnected), pathStatus(podsPath, StateClosed), reply(ms[1], KindData, `"b1"`))
+	b.waitLen(t, "data", 1)
+	assert.Equal(t, []string{"status connected", `data "b1"`}, b.server(), "the CLOSE reply is A's")
+	push(t, conn, pathStatus(podsPath, StateClosed))
+	b.waitLen(t, "status closed", 1)
+	assert.Equal(t, []string{"status connected", `data "b1"`, "status closed"}, b.server(), "B's own end reaches B")
+	assert.Equal(t, []string{"status connected"}, a.server())
+}
+
+// A REQUEST CLOSEd before the server answered it: its STATUS connected and
+// the CLOSE's reply both belong to it, not to the next request of the path.
+func TestCloseBeforeTheFirstStatus(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(o *Options) { o.JSONOnly = true })
+	first := &recorder{}
+	id := h.subscribe("c1", podsPath, "watch=1&labelSelector=a%3D1", first)
+	conn := h.accept(HeadlampProtocol)
+	sent(t, conn, 1)
+	h.c.Unsubscribe(id)
+	next := &recorder{}
+	h.subscribe("c1", podsPath, "watch=1&labelSelector=a%3D2", next)
+	h.advanceTo(DefaultDebounce)
+	ms := sent(t, conn, 3)
+	require.Equal(t, "REQUEST "+podsPath+" labelSelector=a%3D1&watch=1;REQUEST "+podsPath+" labelSelector=a%3D2&watch=1;CLOSE "+podsPath+" labelSelector=a%3D1&watch=1;", kinds(ms))
+	push(t, conn, pathStatus(podsPath, StateConnected)) // the first REQUEST's answer
+	push(t, conn, reply(ms[0], KindData, `"late"`))     // what the first watch sent before the CLOSE
+	push(t, conn, pathStatus(podsPath, StateConnected)) // the second's
+	push(t, conn, pathStatus(podsPath, StateClosed))    // the CLOSE's reply
+	push(t, conn, reply(ms[1], KindData, `"mine"`))
+	next.waitLen(t, "data", 1)
+	assert.Equal(t, []string{"status connected", `data "mine"`}, next.server())
+}
+
+// Two queries on one path: each REQUEST has its own userId, each STATUS
+// connected confirms one of them in the order sent, and neither shows
+// connected before its own answer.
+func TestTwoQueriesOnOnePath(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(o *Options) { o.JSONOnly = true })
+	a, b := &recorder{}, &recorder{}
+	h.subscribe("c1", podsPath, "watch=1&labelSelector=a%3D1", a)
+	h.subscribe("c1", podsPath, "watch=1&labelSelector=a%3D2", b)
+	conn := h.accept(HeadlampProtocol)
+	ms := sent(t, conn, 2)
+	require.NotEqual(t, ms[0].UserID, ms[1].UserID, "one userId per concurrent query on a path")
+	push(t, conn, pathStatus(podsPath, StateConnected), reply(ms[0], KindData, `"a1"`))
+	a.waitLen(t, "data", 1)
+	assert.Empty(t, b.server(), "B is not confirmed by A's answer")
+	push(t, conn, pathStatus(podsPath, StateConnected), reply(ms[1], KindData, `"b1"`))
+	b.waitLen(t, "data", 1)
+	assert.Equal(t, []string{"status connected", `data "a1"`}, a.server())
+	assert.Equal(t, []string{"status connected", `data "b1"`}, b.server())
+
+	// One of them ends; the frame does not say which: both end, and the one
+	// still running is closed by its userId. Exactly one reply comes.
+	push(t, conn, pathStatus(podsPath, StateClosed))
+	a.waitLen(t, "status closed", 1)
+	b.waitLen(t, "status closed", 1)
+	ms = sent(t, conn, 4)
+	assert.ElementsMatch(t, []string{ms[0].UserID, ms[1].UserID}, []string{ms[2].UserID, ms[3].UserID})
+	assert.Equal(t, KindClose, Kind(ms[2].Kind))
+	assert.Equal(t, KindClose, Kind(ms[3].Kind))
+	c := &recorder{}
+	h.subscribe("c1", podsPath, "watch=1&labelSelector=a%3D3", c)
+	ms = sent(t, conn, 5)
+	push(t, conn, pathStatus(podsPath, StateClosed), pathStatus(podsPath, StateConnected), reply(ms[4], KindData, `"c1"`))
+	c.waitLen(t, "data", 1)
+	assert.Equal(t, []string{"status connected", `data "c1"`}, c.server())
+}
+
+// During an outage every watch fails and is retried after a delay; the
+// socket stays open meanwhile instead of being redialed for each retry.
+func TestSocketLingersAcrossRetries(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(o *Options) { o.JSONOnly = true })
+	r := &recorder{}
+	id := h.subscribe("c1", podsPath, "watch=1", r)
+	conn := h.accept(HeadlampProtocol)
+	for i := range 3 {
+		req := sent(t, conn, i+1)[i]
+		push(t, conn, pathStatus(podsPath, StateError), reply(req, KindError, "dialing WebSocket: websocket: bad handshake"))
+		r.waitLen(t, "error", i+1)
+		h.c.Unsubscribe(id)
+		h.advanceTo(DefaultDebounce)
+		require.Eventually(t, func() bool { return h.c.Stats().Keys == 0 }, waitFor, time.Millisecond, "the key is dropped")
+		require.False(t, conn.Closed(), "retry %d: the socket stays open", i)
+		id = h.subscribe("c1", podsPath, "watch=1", r)
+	}
+	last := sent(t, conn, 4)[3]
+	assert.Len(t, h.dialer.Conns(), 1, "one socket for every retry")
+	assert.Zero(t, h.dialer.Queued())
+
+	// Once nothing retries, the socket closes after the linger.
+	push(t, conn, pathStatus(podsPath, StateError), reply(last, KindError, "forbidden"))
+	r.waitLen(t, "error", 4)
+	h.c.Unsubscribe(id)
+	h.advanceTo(DefaultDebounce)
+	h.advanceTo(DefaultLinger)
+	require.Eventually(t, conn.Closed, waitFor, time.Millisecond, "the socket closes once the linger ran out")
+}

@@ -25,7 +25,7 @@ before(async () => {
   execFileSync('go', ['build', '-o', `${ROOT}/.bin/headlampdouble`, './cmd/headlampdouble'], { cwd: ROOT, stdio: 'inherit' });
   kube = await start(
     `${ROOT}/.bin/kubelive`,
-    ['--addr', '127.0.0.1:0', '--static', 'web/dist', '--admin', '--churn', '0', '--log-level', 'warn'],
+    ['--addr', '127.0.0.1:0', '--static', 'web/dist', '--admin', '--churn', '0', '--log-level', 'warn', '--allow-host', '127.0.0.1'],
     'KUBELIVE_ADDR',
   );
   double = await start(`${ROOT}/.bin/headlampdouble`, ['--upstream', `http://${kube.addr}`, '--token', TOKEN, '--watch-timeout', '3s'], 'HEADLAMP_ADDR');

@@ -49,7 +49,7 @@ func (r *Reflector) list(ctx context.Context) error {
 			if l.ResourceVersion == "" {
 				return fmt.Errorf("list %s: %w: no metadata.resourceVersion", r.cfg.Name, ErrMalformed)
 			}
-			r.replace(items, l.ResourceVersion)
+			r.replace(items, l.ResourceVersion, false)
 			return nil
 		}
 		// Later pages are read from the first page's snapshot: the token
@@ -72,13 +72,24 @@ func (r *Reflector) get(ctx context.Context, opts ListOptions) error {
 	if st != nil {
 		return fmt.Errorf("get %s: %w", r.cfg.Name, statusError(st))
 	}
-	r.replace([]wire.Item{it}, it.ResourceVersion)
+	r.replace([]wire.Item{it}, it.ResourceVersion, false)
 	return nil
 }
 
-// replace hands the Store a complete list, current at rv.
-func (r *Reflector) replace(items []wire.Item, rv string) {
+// replace hands the Store a complete list, current at rv. live says a watch
+// is open (a WatchList's initial events): only then is the list live. After
+// a plain LIST no socket is open yet, so the list stays loading (first
+// time) or reconnecting until its watch opens; the LIST's success clears
+// the error.
+func (r *Reflector) replace(items []wire.Item, rv string, live bool) {
 	r.cfg.Store.Replace(items, rv)
 	r.rv, r.needList, r.listFrom, r.hasData = rv, false, "", true
-	r.setStatus(PhaseLive, nil)
+	switch {
+	case live:
+		r.setStatus(PhaseLive, nil)
+	case r.Status().Phase == PhaseLoading:
+		r.setStatus(PhaseLoading, nil)
+	default:
+		r.setStatus(PhaseReconnecting, nil)
+	}
 }

@@ -88,7 +88,7 @@ func Sleep(ctx context.Context, clk clock.Clock, d time.Duration, reach *Reach, 
 			return ctx.Err()
 		case <-kicked:
 			kicked = nil
-			if j := jitter(rnd, KickWindow); clk.Now().Add(j).Before(end) {
+			if j := KickDelay(rnd); clk.Now().Add(j).Before(end) {
 				t.Stop()
 				t = clk.NewTimer(j)
 			}
@@ -96,9 +96,11 @@ func Sleep(ctx context.Context, clk clock.Clock, d time.Duration, reach *Reach, 
 	}
 }
 
-func jitter(rnd func() float64, window time.Duration) time.Duration {
+// KickDelay draws the delay of a retry released by a kick from
+// [0, KickWindow) with rnd (nil: math/rand/v2).
+func KickDelay(rnd func() float64) time.Duration {
 	if rnd == nil {
-		return time.Duration(defaultRand() * float64(window))
+		rnd = defaultRand
 	}
-	return time.Duration(rnd() * float64(window))
+	return time.Duration(rnd() * float64(KickWindow))
 }

@@ -55,11 +55,11 @@ type list struct {
 	gen     int             // generation of the running Reflector; calls of older ones are ignored
 	refl    *reflector.Reflector
 	cancel  context.CancelFunc
-	deleted bool   // object queries: the object was deleted
+	deleted bool // object queries: the object was deleted
 	// staleMarked: the sweeper found the list due to turn stale and a flush
 	// will publish it; cleared when statuses are computed.
 	staleMarked bool
-	seen    uint64 // Replace generation, see rec.seen
+	seen        uint64 // Replace generation, see rec.seen
 }
 
 // rec tracks one object across flushes. Invariant: slot, uid, namespace and

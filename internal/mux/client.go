@@ -77,6 +77,10 @@ type Options struct {
 	MaxFrame    int            // 0: DefaultMaxFrame
 	// OnError gets errors that no subscription owns: undecodable frames.
 	OnError func(err error)
+	// Reach, when set, cuts the wait before a redial short when another
+	// socket to the backend opens or the page comes back (backoff.Reach,
+	// key "").
+	Reach *backoff.Reach
 }
 
 // Client is one multiplexed socket and its subscriptions. All methods are

@@ -102,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
-	if s.cors(w, r) {
+	if s.cors(w, r) || s.answerProbe(w, r) {
 		return
 	}
 	s.cfg.Logger.Debug("request", "method", r.Method, "path", r.URL.Path)

@@ -68,5 +68,5 @@ func sentence(p Problem, serverMsg string, err error) string {
 	case strings.HasPrefix(p.Reason, "close "):
 		return fmt.Sprintf("The connection to the server failed or closed (WebSocket %s); retrying.", p.Reason)
 	}
-	return say("The connection to the server failed; retrying (" + err.Error() + ")")
+	return err.Error() // not a server's or a socket's failure: already a sentence of ours
 }

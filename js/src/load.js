@@ -10,7 +10,7 @@ let seq = 0;
  * @returns {Promise<KubeliveClient>}
  */
 export async function load(options = {}) {
-  const { wasmURL = 'kubelive.wasm', baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0 } = options;
+  const { wasmURL = 'kubelive.wasm', baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0, staleAfterMs = 0 } = options;
   if (!baseURL) throw new Error('kubelive: baseURL is required outside a page');
   const GoCtor = globalThis.Go;
   if (typeof GoCtor !== 'function') throw new Error('kubelive: wasm_exec.js did not load');
@@ -20,7 +20,7 @@ export async function load(options = {}) {
   const instance = await instantiate(wasmURL, go.importObject);
   const api = await new Promise((resolve, reject) => {
     globalThis[name] = {
-      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0 },
+      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0 },
       ready: resolve,
       fail: (msg) => reject(new Error(`kubelive: ${msg}`)),
     };

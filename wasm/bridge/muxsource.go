@@ -58,6 +58,9 @@ func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) 
 		OnStatus: func(s mux.Status) {
 			if !s.Server {
 				w.socket(s.State == mux.StateOpen)
+				if s.State == mux.StateReconnecting && s.Err != "" {
+					w.dialFailed(s.Err)
+				}
 			}
 			if !w.started() {
 				return // the state at Subscribe, not a change
@@ -85,12 +88,14 @@ func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) 
 	w.mu.Lock()
 	w.id, w.live = id, true
 	w.mu.Unlock()
+	probed := false
 	for {
 		w.mu.Lock()
 		if errors.Is(w.err, reflector.ErrTransportReconnects) {
 			w.err = nil // the socket dropped again before it opened: keep waiting
 		}
-		open, werr := w.open, w.err
+		open, werr, why := w.open, w.err, w.why
+		w.why = ""
 		w.mu.Unlock()
 		switch {
 		case werr != nil:
@@ -98,6 +103,18 @@ func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) 
 			return nil, werr
 		case open:
 			return w, nil
+		case why != "" && o.Waiting != nil:
+			// The socket failed to dial: say so now, and why (one probe per
+			// wait: the socket keeps redialing on its own backoff).
+			err := fmt.Errorf("watch %s: multiplexer socket: %s", full, why)
+			if !probed {
+				probed = true
+				if perr := l.probeList(ctx, o); perr != nil {
+					err = fmt.Errorf("%w; the server answered: %w", err, perr)
+				}
+			}
+			o.Waiting(err)
+			continue
 		}
 		select {
 		case <-w.wake:
@@ -119,6 +136,7 @@ type muxWatch struct {
 	open   bool     // the socket is open
 	queue  [][]byte // frames not yet taken by Next
 	err    error    // why the watch ended; set once
+	why    string   // why the socket's last dial failed, not yet reported
 	closed bool
 }
 
@@ -132,6 +150,14 @@ func (w *muxWatch) started() bool {
 func (w *muxWatch) socket(open bool) {
 	w.mu.Lock()
 	w.open = open
+	w.mu.Unlock()
+	w.signal()
+}
+
+// dialFailed records why the socket failed to dial and wakes a waiting Watch.
+func (w *muxWatch) dialFailed(why string) {
+	w.mu.Lock()
+	w.why = why
 	w.mu.Unlock()
 	w.signal()
 }

@@ -38,6 +38,7 @@ func Describe(err error) Problem {
 	var ce *transport.CloseError
 	if p.Code == 0 && errors.As(err, &ce) && ce.Code != 0 {
 		p.Reason = fmt.Sprintf("close %d", ce.Code)
+		serverMsg = ce.Reason // e.g. "a frame of N bytes exceeds the limit of M"
 	}
 	p.Message = sentence(p, serverMsg, err)
 	return p
@@ -66,7 +67,7 @@ func sentence(p Problem, serverMsg string, err error) string {
 	case errors.Is(err, reflector.ErrTransportReconnects):
 		return "The connection to the server dropped; reconnecting."
 	case strings.HasPrefix(p.Reason, "close "):
-		return fmt.Sprintf("The connection to the server failed or closed (WebSocket %s); retrying.", p.Reason)
+		return say(fmt.Sprintf("The connection to the server failed or closed (WebSocket %s); retrying", p.Reason))
 	}
 	return err.Error() // not a server's or a socket's failure: already a sentence of ours
 }

@@ -30,6 +30,8 @@ func TestDescribe(t *testing.T) {
 			Problem{Code: 404, Message: "Not found (404): pod shop/ghost not found."}},
 		{"socket closed, no status", dial,
 			Problem{Reason: "close 1006", Message: "The connection to the server failed or closed (WebSocket close 1006); retrying."}},
+		{"frame over the cap", fmt.Errorf("watch: %w", &transport.CloseError{Code: 1009, Reason: "a frame of 67108864 bytes exceeds the limit of 16777216"}),
+			Problem{Reason: "close 1009", Message: "The connection to the server failed or closed (WebSocket close 1009); retrying: a frame of 67108864 bytes exceeds the limit of 16777216."}},
 		{"shared socket dropped", reflector.ErrTransportReconnects,
 			Problem{Message: "The connection to the server dropped; reconnecting."}},
 		{"401 without a body", FromResponse(401, []byte("<html>"), ""),

@@ -120,7 +120,7 @@ export function byUID(items) {
 const exact = (d) => d.status === 'live' && !d.missing.length && !d.extra.length && !d.stale.length && !d.duplicates.length;
 
 /** Server is one kubelive process at a fixed port, restartable. */
-class Server {
+export class Server {
   constructor(args) {
     this.args = args;
     this.logs = [];
@@ -152,6 +152,17 @@ class Server {
     clearTimeout(timer);
     this.logs.push(...logs);
     return { code, signal, logs };
+  }
+
+  /** kill ends the process with SIGKILL (nothing saved) and waits for its exit. */
+  async kill() {
+    if (!this.cur) return;
+    const { proc, logs } = this.cur;
+    this.cur = null;
+    const exited = once(proc, 'exit');
+    proc.kill('SIGKILL');
+    await exited;
+    this.logs.push(...logs);
   }
 
   async admin(op, q = {}, method = 'POST') {

@@ -187,12 +187,18 @@ func (b *Bridge) logs(args []safejs.Value) any {
 		OnError: func(err error) {
 			last = err
 			b.report(onErr, err)
+			if errors.Is(err, stream.ErrRefused) { // final: the failed state with its reason
+				b.callJS(onStatus, stream.StateFailed.String(), b.jsError(err))
+			}
 		},
 		OnState: func(s stream.State) {
 			var e any
-			if s == stream.StateOpen {
+			switch {
+			case s == stream.StateFailed:
+				return // reported by OnError, which has the reason
+			case s == stream.StateOpen:
 				last = nil
-			} else if last != nil {
+			case last != nil:
 				e = b.jsError(last)
 			}
 			b.callJS(onStatus, s.String(), e)

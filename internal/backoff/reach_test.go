@@ -88,3 +88,39 @@ func TestSleepEndsWithContext(t *testing.T) {
 	require.ErrorIs(t, <-done, context.Canceled)
 	assert.Equal(t, 0, clk.Pending())
 }
+
+// A retry that starts waiting just after a kick goes soon too: kicks are
+// remembered for KickMemory.
+func TestSleepShortlyAfterAKick(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		since time.Duration // from the kick to the start of the wait
+		short bool
+	}{
+		{"just after", KickMemory / 2, true},
+		{"long after", KickMemory, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clk := clock.NewFake()
+			r := &Reach{Clock: clk}
+			r.Kick("demo")
+			clk.Advance(tc.since)
+			done := sleepAsync(t, context.Background(), clk, 30*time.Second, r, "demo", func() float64 { return 0.5 })
+			if !tc.short {
+				clk.Advance(30 * time.Second)
+				require.NoError(t, <-done)
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			got, ok := clk.WaitArmed(ctx)
+			require.True(t, ok)
+			assert.Equal(t, KickWindow/2, got)
+			clk.Advance(got)
+			require.NoError(t, <-done)
+		})
+	}
+}

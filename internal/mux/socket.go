@@ -293,7 +293,7 @@ func (c *Client) wait(d time.Duration) bool {
 	defer func() { t.Stop() }()
 	var kicked <-chan struct{}
 	if c.opts.Reach != nil {
-		kicked = c.opts.Reach.C("") // the socket serves the whole backend
+		kicked = c.opts.Reach.Wait("", c.opts.Clock.Now()) // the socket serves the whole backend
 	}
 	end := c.opts.Clock.Now().Add(d)
 	for {

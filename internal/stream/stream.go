@@ -332,7 +332,7 @@ func (s *Stream) wait(d time.Duration) bool {
 
 	var kicked <-chan struct{}
 	if s.opts.Reach != nil {
-		kicked = s.opts.Reach.C(s.opts.ReachKey)
+		kicked = s.opts.Reach.Wait(s.opts.ReachKey, s.clk.Now())
 	}
 	end := s.clk.Now().Add(d)
 wait:

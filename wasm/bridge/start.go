@@ -60,7 +60,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	}
 	funcs := &browser.Funcs{}
 	clk := &clock.Counting{Clock: clock.Real{}} // every timer of this client, counted in stats()
-	reach := &backoff.Reach{}
+	reach := &backoff.Reach{Clock: clk}
 	dialer := &reachDialer{d: &browser.Dialer{Shim: shim, Funcs: funcs, MaxFrame: cfg.MaxFrame}, reach: reach, base: ep.Base}
 	reg := registry.New(registry.Options{
 		Clock:    clk,

@@ -88,8 +88,8 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		lists = &muxSource{source: src, client: muxc}
 	}
 	c := cache.New(cache.Config{
-		Source:    lists,
-		Clock:     clk,
+		Source:     lists,
+		Clock:      clk,
 		Scheduler:  frames,
 		PageSize:   listPageSize,
 		StaleAfter: cfg.StaleAfter,

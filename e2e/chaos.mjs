@@ -207,7 +207,8 @@ function pageLists() {
   return window.chaos.keys.map((k) => {
     const s = window.kubelive.getList(k);
     const items = (s?.items ?? []).map((it) => ({ metadata: { uid: it.metadata.uid, name: it.metadata.name, resourceVersion: it.metadata.resourceVersion } }));
-    return { status: s?.status ?? 'none', items };
+    const l = s?.lists?.[0];
+    return { status: s?.status ?? 'none', items, why: l ? `${l.status} for ${Date.now() - (l.since ?? 0)} ms: ${l.error?.message ?? ''}` : '' };
   });
 }
 
@@ -346,9 +347,9 @@ export async function runChaos(opts = {}) {
           const lists = await p.evaluate(pageLists);
           diffs = lists.map((l, i) => {
             const c = byUID(l.items);
-            return { key: apiPath(qs[i]), status: l.status, ...compare(truth[i], c.items, c.duplicates) };
+            return { key: apiPath(qs[i]), status: l.status, why: l.why, ...compare(truth[i], c.items, c.duplicates) };
           });
-          if (process.env.CHAOS_DEBUG) log(`${mode} ${Date.now() - tConverge} ms: ${diffs.filter((d) => !exact(d)).map((d) => `${d.key}:${d.status}:${d.missing.length}/${d.extra.length}/${d.stale.length}/${d.duplicates.length}`).join(' ')}`);
+          if (process.env.CHAOS_DEBUG) log(`${mode} ${Date.now() - tConverge} ms: ${diffs.filter((d) => !exact(d)).map((d) => `${d.key}:${d.status}:${d.missing.length}/${d.extra.length}/${d.stale.length}/${d.duplicates.length} (${d.why})`).join(' ')}`);
           return diffs.every(exact);
         },
         60000,

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Server } from './chaos.mjs';
+import { Server, queries } from './chaos.mjs';
 import { launch, page } from './lib.mjs';
 
 const MODES = ['on', 'off']; // multiplexer on, per-URL sockets
@@ -18,7 +18,8 @@ const NON_LIVE_MS = 2000; // the promise: not live within 2 s of a failed dial o
 const HEAL_MS = 3000; // the target: live and exact within 3 s of the server answering
 // A page frozen this long with CDP (FRESHNESS_FREEZE_MS=60000 for the laptop-sleep figure).
 const FREEZE_MS = Number(process.env.FRESHNESS_FREEZE_MS ?? 5000);
-const QUERIES = ['pods', 'configmaps', 'events'].map((resource) => ({ lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { group: '', version: 'v1', resource } }));
+// The lists of each page: the chaos run's 20 (5 namespaces x 4 resources).
+const QUERIES = queries();
 // The browser's own log lines for refused sockets and failed requests.
 const NETWORK_NOISE = /WebSocket connection to .* failed|Failed to load resource|net::ERR_/;
 
@@ -58,9 +59,26 @@ async function openBare(base, mode) {
  * it, recording every status with Date.now(): lists from their snapshots,
  * the log from onStatus, the shell from its exit.
  */
-function pageWatch({ queries, pod, exec }) {
+function pageWatch({ queries, pod, exec, debug }) {
   const kl = window.kubelive;
-  const w = (window.fresh = { lists: [], keys: [], log: [], exec: [], errors: [], cleanups: [] });
+  const w = (window.fresh = { lists: [], keys: [], log: [], exec: [], errors: [], cleanups: [], debug, ws: [] });
+  if (debug) {
+    const WS = window.WebSocket;
+    window.WebSocket = function (url, protos) {
+      const s = new WS(url, protos);
+      const rec = { url: url.replace(/^.*\/namespaces\//, '').replace(/\?.*$/, ''), t: Date.now() };
+      w.ws.push(rec);
+      s.addEventListener('open', () => (rec.open = Date.now()));
+      s.addEventListener('close', (e) => (rec.close = Date.now()));
+      return s;
+    };
+    const f = window.fetch;
+    window.fetch = (u, o) => {
+      const rec = { url: String(u).replace(/^.*\/namespaces\//, 'F '), t: Date.now() };
+      w.ws.push(rec);
+      return f(u, o).then((r) => ((rec.open = Date.now()), r), (e) => ((rec.close = Date.now()), Promise.reject(e)));
+    };
+  }
   queries.forEach((q, i) => {
     w.lists[i] = [];
     w.keys[i] = kl.listKey(q);
@@ -69,7 +87,9 @@ function pageWatch({ queries, pod, exec }) {
         const seen = w.lists[i];
         const e = s.errors[0] ?? s.lists.find((l) => l.lastError)?.lastError ?? null;
         for (const x of [...s.errors, ...s.lists.map((l) => l.lastError).filter(Boolean)]) w.errors.push(x.message);
-        if (!seen.length || seen[seen.length - 1].status !== s.status) seen.push({ at: Date.now(), status: s.status, error: e && { message: e.message, code: e.code, reason: e.reason } });
+        const last = seen[seen.length - 1];
+        if (!last || last.status !== s.status || (w.debug && (last.rv !== s.resourceVersion || last.error?.message !== e?.message)))
+          seen.push({ at: Date.now(), status: s.status, rv: s.resourceVersion, error: e && { message: e.message, code: e.code, reason: e.reason } });
       }),
     );
   });
@@ -99,11 +119,16 @@ async function exactly(p, server) {
   for (let i = 0; i < QUERIES.length; i++) {
     const l = lists[i];
     if (l.status !== 'live') return false;
-    const truth = (await server.list(`api/v1/namespaces/default/${QUERIES[i].endpoint.resource}`)).items.map((it) => [it.metadata.uid, it.metadata.resourceVersion]);
+    const truth = (await server.list(apiPath(QUERIES[i]))).items.map((it) => [it.metadata.uid, it.metadata.resourceVersion]);
     const got = new Map(l.items);
     if (got.size !== l.items.length || got.size !== truth.length || truth.some(([uid, rv]) => got.get(uid) !== rv)) return false;
   }
   return true;
+}
+
+function apiPath(q) {
+  const { group, version, resource } = q.endpoint;
+  return `${group ? `apis/${group}/${version}` : `api/${version}`}/namespaces/${q.lists[0].namespace}/${resource}`;
 }
 
 /** firstAfter returns the first record at or after t whose state matches. */
@@ -201,20 +226,22 @@ describe('the server is killed, then comes back', () => {
       try {
         const pod = await firstPod(server);
         const p = await openBare(server.base, mode);
-        await p.evaluate(pageWatch, { queries: QUERIES, pod, exec: pod });
+        await p.evaluate(pageWatch, { queries: QUERIES, pod, exec: pod, debug: !!process.env.FRESHNESS_DEBUG });
         await until('lists live, log streaming, shell open', async () => {
           const r = await p.evaluate(pageRecord);
           return r.lists.every((l) => l.at(-1)?.status === 'live') && r.log.at(-1)?.state === 'open' && r.exec.at(-1)?.state === 'open';
         });
         await server.kill();
         const tKill = Date.now();
+        let seen;
         const rec = await until('everything to leave live', async () => {
           const r = await p.evaluate(pageRecord);
           const lists = r.lists.map((l) => firstAfter(l, tKill, (x) => x.status !== 'live'));
           const log = firstAfter(r.log, tKill, (x) => x.state !== 'open');
           const exec = firstAfter(r.exec, tKill, (x) => x.state !== 'open');
+          seen = { lists: lists.map((x, i) => x?.status ?? `still ${r.lists[i].at(-1)?.status}`), log: log?.state ?? 'still open', exec: exec?.state ?? 'still open' };
           return lists.every(Boolean) && log && exec ? { lists, log, exec } : null;
-        }, 10000, 20);
+        }, 10000, 20).catch((e) => assert.fail(`${e.message}: ${JSON.stringify(seen)}`));
         const listMs = rec.lists.map((x) => x.at - tKill);
         console.log(`# freshness: ${mode}: server killed: lists ${rec.lists.map((x) => x.status)} after ${listMs.join(', ')} ms; log pane ${rec.log.state} after ${rec.log.at - tKill} ms; terminal ${rec.exec.state} after ${rec.exec.at - tKill} ms`);
         for (const x of rec.lists) assert.ok(['reconnecting', 'error'].includes(x.status) && x.error, `reconnecting with a reason: ${JSON.stringify(x)}`);
@@ -227,6 +254,11 @@ describe('the server is killed, then comes back', () => {
         const healed = Date.now() - tBack;
         const logOpen = await until('the log pane to stream again', async () => (await p.evaluate(pageRecord)).log.find((x) => x.at >= tBack && x.state === 'open'), 30000);
         console.log(`# freshness: ${mode}: server back: lists live and exact after ${healed} ms, log streaming after ${logOpen.at - tBack} ms`);
+        if (process.env.FRESHNESS_DEBUG) {
+          const r = await p.evaluate(pageRecord);
+          console.log(`# ws: ${r.ws.filter((x) => x.t >= tBack - 3000).map((x) => `${x.url}@${x.t - tBack}${x.open ? `+${x.open - x.t}` : ''}${x.close ? `x${x.close - x.t}` : ''}`).join(' ')}`);
+          r.lists.forEach((l, i) => console.log(`# ${i}: ${l.filter((x) => x.at >= tKill).map((x) => `${x.at - tBack}:${x.status}:${x.rv}:${x.error?.message?.slice(0, 70) ?? ''}`).join(' | ')}`));
+        }
         assert.ok(healed <= HEAL_MS, `live and exact within ${HEAL_MS} ms of the server answering: ${healed} ms`);
         await p.close();
       } finally {

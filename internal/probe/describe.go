@@ -59,15 +59,15 @@ func sentence(p Problem, serverMsg string, err error) string {
 	case p.Code == 404:
 		return say("Not found (404)")
 	case p.Code >= 500:
-		return say(fmt.Sprintf("The server could not answer (%d); retrying", p.Code))
+		return say(fmt.Sprintf("The server could not answer (%d)", p.Code))
 	case p.Code >= 400:
 		return say(fmt.Sprintf("The server refused the request (%d)", p.Code))
 	case errors.Is(err, reflector.ErrMalformed):
-		return "The server sent data that could not be read; resuming (" + err.Error() + ")."
+		return "The server sent data that could not be read (" + err.Error() + ")."
 	case errors.Is(err, reflector.ErrTransportReconnects):
-		return "The connection to the server dropped; reconnecting."
+		return "The connection to the server dropped."
 	case strings.HasPrefix(p.Reason, "close "):
-		return say(fmt.Sprintf("The connection to the server failed or closed (WebSocket %s); retrying", p.Reason))
+		return say(fmt.Sprintf("The connection to the server failed or closed (WebSocket %s)", p.Reason))
 	}
 	return err.Error() // not a server's or a socket's failure: already a sentence of ours
 }

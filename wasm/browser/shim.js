@@ -170,6 +170,11 @@ const shim = {
   get(url, token, done, probe) {
     const ctl = new AbortController();
     const headers = token ? { Authorization: 'Bearer ' + token } : {};
+    if (probe && globalThis.navigator?.onLine === false) {
+      // Offline: no server can answer; the browser would only log a failure.
+      queueMicrotask(() => done(0, null, 'the browser is offline'));
+      return ctl;
+    }
     if (probe && globalThis.location) headers['Kubelive-Probe-Origin'] = globalThis.location.origin;
     fetch(url, { headers, signal: ctl.signal, credentials: 'same-origin' })
       .then(async (r) => done(r.status, new Uint8Array(await r.arrayBuffer()), ''))

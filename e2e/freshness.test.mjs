@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Server, queries } from './chaos.mjs';
-import { launch, page } from './lib.mjs';
+import { launch, page, screenshot } from './lib.mjs';
 
 const MODES = ['on', 'off']; // multiplexer on, per-URL sockets
 const NON_LIVE_MS = 2000; // the promise: not live within 2 s of a failed dial or a close
@@ -190,11 +190,13 @@ describe('an app on another origin whose upgrades the server refuses', () => {
         const p = await openBare(px.origin, mode);
         const t0 = await p.evaluate(() => Date.now());
         await p.evaluate(pageWatch, { queries: QUERIES, pod });
+        let seen;
         const rec = await until('every list and the log pane to say why they are not live', async () => {
           const r = await p.evaluate(pageRecord);
           const why = (x) => x?.error?.message?.includes(px.origin);
+          seen = { lists: r.lists.map((l) => l.at(-1)), log: r.log.at(-1) };
           return r.lists.every((l) => l.some(why)) && r.log.some(why) ? r : null;
-        }, 15000);
+        }, 15000).catch((e) => assert.fail(`${e.message}: ${JSON.stringify(seen)}`));
         // From each one's failed dial (its socket's close; the multiplexer's
         // for every list over it) to its status saying why.
         const dialFailed = (path) => Math.min(...rec.ws.filter((x) => x.close && (x.url === path || x.url === 'mux')).map((x) => x.close));
@@ -211,6 +213,15 @@ describe('an app on another origin whose upgrades the server refuses', () => {
         }
         assert.ok(Math.max(...times, logAt) <= NON_LIVE_MS, `non-live with the reason within ${NON_LIVE_MS} ms: lists ${times}, log ${logAt}`);
         assert.ok(!rec.log.some((x) => x.state === 'open'), 'the log pane never streamed');
+
+        // The dashboard on that origin: the reason in a banner with Retry, no "No pods" claim.
+        const d = await page(browser, `${px.origin}/?multiplexer=${mode}#/demo/default/pods`);
+        const banner = await d.waitForSelector('[data-testid=page-pods] [data-testid=error-banner]', { timeout: 15000 });
+        assert.match(await banner.textContent(), new RegExp(`origin ${px.origin}.*--allow-origin ${host}`));
+        assert.ok(await d.$('[data-testid=page-pods] [data-testid=retry]'), 'a Retry action');
+        assert.doesNotMatch(await d.textContent('[data-testid=page-pods]'), /No pods in/, 'never an empty-state claim beside the error');
+        await screenshot(d, `freshness-refused-origin-${mode}`);
+        await d.close();
 
         // The server restarted allowing the origin: the lists converge to its LIST.
         server.args.push('--allow-origin', host);

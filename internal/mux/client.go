@@ -108,6 +108,7 @@ type Client struct {
 	nextWire   uint64
 	nextSeq    uint64
 	state      State              // the socket state every listener last saw
+	stateErr   string             // why, with state (the last failed dial or drop)
 	running    bool               // the run goroutine is alive
 	dialCancel context.CancelFunc // cancels the dial in flight, if any
 	stats      Stats
@@ -232,7 +233,7 @@ func (c *Client) Subscribe(key Key, l Listener) (ID, error) {
 	}
 	s.members = append(s.members, member{id: id, l: l})
 	c.byID[id] = s
-	st := Status{State: c.state}
+	st := Status{State: c.state, Err: c.stateErr} // a late subscriber learns why too
 	if !c.running {
 		c.running = true
 		st.State = StateConnecting

@@ -60,3 +60,23 @@ func waitArmed(t *testing.T, h *harness, d time.Duration) {
 		}
 	}
 }
+
+// A subscriber that joins while the socket keeps failing to dial learns why
+// at once, not at the next failure (which the backoff may put 30 s away).
+func TestLateSubscriberLearnsWhy(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.subscribe("c1", "/api/v1/pods", "watch=1", &recorder{})
+	h.dialer.Next(waitFor).Fail(errors.New("handshake failed: code 1006"))
+	waitArmed(t, h, 400*time.Millisecond) // waiting to redial
+	got := make(chan Status, 4)
+	_, err := h.c.Subscribe(Key{Cluster: "c1", Path: "/api/v1/configmaps", Query: "watch=1"}, Listener{OnStatus: func(s Status) { got <- s }})
+	require.NoError(t, err)
+	select {
+	case s := <-got:
+		require.Equal(t, StateReconnecting, s.State)
+		require.Contains(t, s.Err, "code 1006")
+	case <-time.After(waitFor):
+		t.Fatal("no status at subscribe")
+	}
+}

@@ -248,7 +248,7 @@ func (c *Client) open(conn transport.Conn) *socket {
 	for _, k := range subs {
 		c.requestLocked(k)
 	}
-	c.state = StateOpen
+	c.state, c.stateErr = StateOpen, ""
 	ms := c.membersLocked()
 	c.mu.Unlock()
 	for _, m := range ms {
@@ -330,7 +330,7 @@ func (c *Client) broadcast(st Status, err error, permanent bool) {
 		st.State = StateClosed
 		c.running = false
 	}
-	c.state = st.State
+	c.state, c.stateErr = st.State, st.Err
 	ms := c.membersLocked()
 	c.mu.Unlock()
 	for _, m := range ms {

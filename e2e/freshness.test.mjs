@@ -216,8 +216,10 @@ describe('an app on another origin whose upgrades the server refuses', () => {
 
         // The dashboard on that origin: the reason in a banner with Retry, no "No pods" claim.
         const d = await page(browser, `${px.origin}/?multiplexer=${mode}#/demo/default/pods`);
-        const banner = await d.waitForSelector('[data-testid=page-pods] [data-testid=error-banner]', { timeout: 15000 });
-        assert.match(await banner.textContent(), new RegExp(`origin ${px.origin}.*--allow-origin ${host}`));
+        const said = new RegExp(`origin ${px.origin}.*--allow-origin ${host}`);
+        await d
+          .waitForFunction((re) => new RegExp(re).test(document.querySelector('[data-testid=page-pods] [data-testid=error-banner]')?.textContent ?? ''), said.source, { timeout: 15000 })
+          .catch(async (e) => assert.fail(`${e.message}: the banner says ${await d.textContent('[data-testid=page-pods]')}`));
         assert.ok(await d.$('[data-testid=page-pods] [data-testid=retry]'), 'a Retry action');
         assert.doesNotMatch(await d.textContent('[data-testid=page-pods]'), /No pods in/, 'never an empty-state claim beside the error');
         await screenshot(d, `freshness-refused-origin-${mode}`);

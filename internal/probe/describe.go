@@ -68,6 +68,8 @@ func sentence(p Problem, serverMsg string, err error) string {
 		return "The connection to the server dropped."
 	case strings.HasPrefix(p.Reason, "close "):
 		return say(fmt.Sprintf("The connection to the server failed or closed (WebSocket %s)", p.Reason))
+	case errors.Is(err, reflector.ErrWatchRefused):
+		return "The watch could not connect to the server."
 	}
 	return err.Error() // not a server's or a socket's failure: already a sentence of ours
 }

@@ -32,6 +32,8 @@ func TestDescribe(t *testing.T) {
 			Problem{Reason: "close 1006", Message: "The connection to the server failed or closed (WebSocket close 1006)."}},
 		{"frame over the cap", fmt.Errorf("watch: %w", &transport.CloseError{Code: 1009, Reason: "a frame of 67108864 bytes exceeds the limit of 16777216"}),
 			Problem{Reason: "close 1009", Message: "The connection to the server failed or closed (WebSocket close 1009): a frame of 67108864 bytes exceeds the limit of 16777216."}},
+		{"shared socket failing to dial", fmt.Errorf("watch pods: %w: multiplexer socket: handshake failed: socket closed: code 1006", reflector.ErrWatchRefused),
+			Problem{Message: "The watch could not connect to the server."}},
 		{"shared socket dropped", reflector.ErrTransportReconnects,
 			Problem{Message: "The connection to the server dropped."}},
 		{"401 without a body", FromResponse(401, []byte("<html>"), ""),

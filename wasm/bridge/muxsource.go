@@ -106,14 +106,21 @@ func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) 
 		case why != "" && o.Waiting != nil:
 			// The socket failed to dial: say so now, and why (one probe per
 			// wait: the socket keeps redialing on its own backoff).
-			err := fmt.Errorf("watch %s: multiplexer socket: %s", full, why)
+			err := fmt.Errorf("watch %s: %w: multiplexer socket: %s", full, reflector.ErrWatchRefused, why)
+			o.Waiting(err) // at once; the probe may take a moment
 			if !probed {
 				probed = true
 				if perr := l.probeList(ctx, o); perr != nil {
 					err = fmt.Errorf("%w; the server answered: %w", err, perr)
+					if reflector.TooLargeResourceVersion(perr) {
+						// The server is behind the resume point: the Reflector
+						// relists now, rather than wait to be told so.
+						w.Close()
+						return nil, err
+					}
+					o.Waiting(err)
 				}
 			}
-			o.Waiting(err)
 			continue
 		}
 		select {

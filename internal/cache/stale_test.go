@@ -20,16 +20,25 @@ func lastPhase(t *testing.T, rec *recorder, i int) reflector.Phase {
 	return ds[len(ds)-1].Lists[i].Phase
 }
 
-// The cache's own timer, on the injected clock, turns a quiet live list
-// stale and delivers that as a snapshot; an event makes it live again.
-func TestStaleByTheCachesOwnTimer(t *testing.T) {
-	t.Parallel()
-	const after = 10 * time.Second
-	h := newHarness(t, func(c *Config) { c.StaleAfter = after })
+const after = 10 * time.Second // StaleAfter in these tests
+
+// liveWithStaleAfter subscribes to one list of a cache whose StaleAfter is
+// d and makes it live; it returns the recorder and the list's watch.
+func liveWithStaleAfter(t *testing.T, d time.Duration) (*harness, Query, *recorder, *rt.Watch) {
+	t.Helper()
+	h := newHarness(t, func(c *Config) { c.StaleAfter = d })
 	q := query(ListRef{"demo", "shop"})
 	_, rec, _ := h.subscribe(q)
 	w := live(t, h.lw("demo", "shop"), "10", pod("shop", "a", "5"))
 	h.phase(q, 0, reflector.PhaseLive)
+	return h, q, rec, w
+}
+
+// The cache's own timer, on the injected clock, turns a quiet live list
+// stale and delivers that as a snapshot; an event makes it live again.
+func TestStaleByTheCachesOwnTimer(t *testing.T) {
+	t.Parallel()
+	h, q, rec, w := liveWithStaleAfter(t, after)
 	require.Equal(t, reflector.PhaseLive, lastPhase(t, rec, 0))
 
 	h.advanceTo(after) // the sweeper armed the staleness deadline
@@ -50,12 +59,7 @@ func TestStaleByTheCachesOwnTimer(t *testing.T) {
 // A list that keeps hearing from the server never turns stale.
 func TestNotStaleWhileConfirmed(t *testing.T) {
 	t.Parallel()
-	const after = 10 * time.Second
-	h := newHarness(t, func(c *Config) { c.StaleAfter = after })
-	q := query(ListRef{"demo", "shop"})
-	_, rec, _ := h.subscribe(q)
-	w := live(t, h.lw("demo", "shop"), "10")
-	h.phase(q, 0, reflector.PhaseLive)
+	h, q, rec, w := liveWithStaleAfter(t, after)
 	h.clk.Advance(after - time.Second)
 	w.Bookmark("11")
 	h.settle(q, 0, "11")

@@ -68,6 +68,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		Endpoint: ep,
 		Decode:   Decoder(shim),
 		Payload:  transport.PayloadOpaque,
+		Reach:    reach,
 	})
 	frames, err := browser.NewFrameScheduler(shim, funcs)
 	if err != nil {

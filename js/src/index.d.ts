@@ -225,6 +225,8 @@ export declare class KubeliveClient {
   getList<T = KubeObject>(keyOrQuery: string | ListQuery | ObjectQuery): ListSnapshot<T> | null;
   listKey(query: ListQuery | ObjectQuery): string;
   stats(): Stats;
+  /** Every list, stream and socket waiting out a backoff tries again now (spread over half a second). */
+  retry(): void;
   close(): void;
   readonly closed: boolean;
 }

@@ -3,8 +3,9 @@
 // in sync with the embedded cluster while a driver churns it and injects
 // socket drops, forced 410s, pauses and server process restarts on the same
 // port (the cluster's state persists across them through --state-dir). At
-// the end every list must be live and equal the server's LIST: no missing object, no
-// extra one, no stale resourceVersion.
+// the end every list must be live and equal the server's LIST, compared by uid: no
+// missing object, no extra one, no duplicate, no stale resourceVersion. It reports the time
+// from the last fault to every list exact.
 //
 //   node e2e/chaos.mjs [--events N] [--drops N] [--expires N] [--restarts N]
 //                      [--pauses N] [--max-pause-ms N] [--rate N] [--seed N]
@@ -83,22 +84,43 @@ export function schedule(o) {
 }
 
 /**
- * compare diffs a client list (name -> resourceVersion) against the server's.
- * @returns {{missing: string[], extra: string[], stale: string[]}}
+ * compare diffs a client list against the server's, both keyed by uid
+ * (uid -> { name, rv }): a name can be reused by a new object, and a client
+ * list holding one object twice is counted (duplicates: how many items
+ * repeat a uid already seen), never collapsed.
+ * @returns {{missing: string[], extra: string[], stale: string[], duplicates: string[]}}
  */
-export function compare(server, client) {
+export function compare(server, client, duplicates = []) {
   const missing = [];
   const stale = [];
-  for (const [name, rv] of Object.entries(server)) {
-    if (!(name in client)) missing.push(name);
-    else if (client[name] !== rv) stale.push(`${name}@${client[name]}!=${rv}`);
+  for (const [uid, want] of Object.entries(server)) {
+    const got = client[uid];
+    if (!got) missing.push(want.name);
+    else if (got.rv !== want.rv) stale.push(`${want.name}@${got.rv}!=${want.rv}`);
   }
-  const extra = Object.keys(client).filter((n) => !(n in server));
-  return { missing, extra, stale };
+  const extra = Object.keys(client)
+    .filter((uid) => !(uid in server))
+    .map((uid) => client[uid].name);
+  return { missing, extra, stale, duplicates: [...duplicates] };
 }
 
+/** byUID indexes a list's items by uid and reports the uids seen more than once. */
+export function byUID(items) {
+  const out = {};
+  const duplicates = [];
+  for (const it of items) {
+    const { uid, name, resourceVersion } = it.metadata;
+    if (uid in out) duplicates.push(name);
+    out[uid] = { name, rv: resourceVersion };
+  }
+  return { items: out, duplicates };
+}
+
+/** exact reports a diff with nothing wrong. */
+const exact = (d) => d.status === 'live' && !d.missing.length && !d.extra.length && !d.stale.length && !d.duplicates.length;
+
 /** Server is one kubelive process at a fixed port, restartable. */
-class Server {
+export class Server {
   constructor(args) {
     this.args = args;
     this.logs = [];
@@ -130,6 +152,17 @@ class Server {
     clearTimeout(timer);
     this.logs.push(...logs);
     return { code, signal, logs };
+  }
+
+  /** kill ends the process with SIGKILL (nothing saved) and waits for its exit. */
+  async kill() {
+    if (!this.cur) return;
+    const { proc, logs } = this.cur;
+    this.cur = null;
+    const exited = once(proc, 'exit');
+    proc.kill('SIGKILL');
+    await exited;
+    this.logs.push(...logs);
   }
 
   async admin(op, q = {}, method = 'POST') {
@@ -168,13 +201,14 @@ function pageStart(qs) {
   }
 }
 
-// In the page: every list as name -> resourceVersion, and its status.
+// In the page: every list's items (uid, name, resourceVersion, in the
+// snapshot's order, duplicates kept) and its status.
 function pageLists() {
   return window.chaos.keys.map((k) => {
     const s = window.kubelive.getList(k);
-    const items = {};
-    for (const it of s?.items ?? []) items[it.metadata.name] = it.metadata.resourceVersion;
-    return { status: s?.status ?? 'none', items };
+    const items = (s?.items ?? []).map((it) => ({ metadata: { uid: it.metadata.uid, name: it.metadata.name, resourceVersion: it.metadata.resourceVersion } }));
+    const l = s?.lists?.[0];
+    return { status: s?.status ?? 'none', items, why: l ? `${l.status} for ${Date.now() - (l.since ?? 0)} ms: ${l.error?.message ?? ''}` : '' };
   });
 }
 
@@ -237,6 +271,7 @@ export async function runChaos(opts = {}) {
     };
     let done = 0;
     let next = 0;
+    let tLastFault = Date.now(); // when the last fault was over (a restarted server answering again)
     let lastBurst = 0;
     let lastLog = Date.now();
     while (done < o.events) {
@@ -276,6 +311,8 @@ export async function runChaos(opts = {}) {
           figures.restarts++;
           lastBurst = 0;
         }
+        tLastFault = Date.now();
+        figures.lastFault = f.kind;
       }
       if (Date.now() - lastLog > 10000) {
         lastLog = Date.now();
@@ -288,12 +325,17 @@ export async function runChaos(opts = {}) {
     await countTaken();
     figures.events = (await server.rv()) - rv0;
     figures.churnSeconds = Math.round((Date.now() - t0) / 100) / 10;
+    // The last fault: a restart once the churn has stopped, so that "exact"
+    // has a fixed target: the time from the server answering again to every
+    // list live and exact is the figure of healing (target: under 3 s).
+    await server.restart();
+    tLastFault = Date.now();
+    figures.lastFault = 'restart after the churn';
 
     // Converge: every list equals the server's LIST.
     const truth = [];
     for (const q of qs) {
-      const l = await server.list(apiPath(q));
-      truth.push(Object.fromEntries(l.items.map((it) => [it.metadata.name, it.metadata.resourceVersion])));
+      truth.push(byUID((await server.list(apiPath(q))).items).items);
     }
     const tConverge = Date.now();
     const result = {};
@@ -303,24 +345,32 @@ export async function runChaos(opts = {}) {
         `the ${mode === 'on' ? 'mux' : 'per-URL'} lists to equal the server`,
         async () => {
           const lists = await p.evaluate(pageLists);
-          diffs = lists.map((l, i) => ({ key: apiPath(qs[i]), status: l.status, ...compare(truth[i], l.items) }));
-          if (process.env.CHAOS_DEBUG) log(`${mode} ${Date.now() - tConverge} ms: ${diffs.filter((d) => d.status !== 'live' || d.missing.length || d.extra.length || d.stale.length).map((d) => `${d.key}:${d.status}:${d.missing.length}/${d.extra.length}/${d.stale.length}`).join(' ')}`);
-          return diffs.every((d) => d.status === 'live' && !d.missing.length && !d.extra.length && !d.stale.length);
+          diffs = lists.map((l, i) => {
+            const c = byUID(l.items);
+            return { key: apiPath(qs[i]), status: l.status, why: l.why, ...compare(truth[i], c.items, c.duplicates) };
+          });
+          if (process.env.CHAOS_DEBUG) log(`${mode} ${Date.now() - tConverge} ms: ${diffs.filter((d) => !exact(d)).map((d) => `${d.key}:${d.status}:${d.missing.length}/${d.extra.length}/${d.stale.length}/${d.duplicates.length} (${d.why})`).join(' ')}`);
+          return diffs.every(exact);
         },
         60000,
-        200,
+        100,
       ).catch(() => false);
+      const exactAt = Date.now();
       const pf = await p.evaluate(pageFigures);
       const sum = (k) => diffs.reduce((n, d) => n + d[k].length, 0);
       result[mode === 'on' ? 'mux' : 'perURL'] = {
         ...pf,
         objects: truth.reduce((n, t) => n + Object.keys(t).length, 0),
-        convergeMs: converged ? Date.now() - tConverge : null,
+        convergeMs: converged ? exactAt - tConverge : null,
+        // from the end of the last fault (a restart: the server answering
+        // again) to every list live and exact; the churn may still run then
+        sinceLastFaultMs: converged ? exactAt - tLastFault : null,
         notLive: diffs.filter((d) => d.status !== 'live').length,
         missing: sum('missing'),
         extra: sum('extra'),
         stale: sum('stale'),
-        ...(converged ? {} : { diffs: diffs.filter((d) => d.status !== 'live' || d.missing.length || d.extra.length || d.stale.length) }),
+        duplicates: sum('duplicates'),
+        ...(converged ? {} : { diffs: diffs.filter((d) => !exact(d)) }),
         // what the page threw or logged, beyond the browser's network noise
         pageErrors: p.errors.filter((e) => !NETWORK_NOISE.test(e)),
       };
@@ -343,7 +393,7 @@ export function failures(f) {
   const out = [];
   for (const [name, m] of [['mux', f.mux], ['per-URL', f.perURL]]) {
     if (m.notLive) out.push(`${name}: ${m.notLive} lists not live`);
-    if (m.missing + m.extra + m.stale) out.push(`${name}: ${m.missing} missing, ${m.extra} extra, ${m.stale} stale`);
+    if (m.missing + m.extra + m.stale + m.duplicates) out.push(`${name}: ${m.missing} missing, ${m.extra} extra, ${m.stale} stale, ${m.duplicates} duplicated`);
     if (m.pageErrors.length) out.push(`${name}: the page threw or logged: ${m.pageErrors.slice(0, 5).join(' | ')}`);
   }
   if (f.serverPanics.length) out.push(`the server logged: ${f.serverPanics.slice(0, 5).join(' | ')}`);
@@ -371,7 +421,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(
       `chaos: PASS: ${f.lists} lists x 2 modes equal the server after ${f.events} events, ${f.drops} drops ` +
         `(${f.droppedStreams} streams cut), ${f.expiresTaken}/${f.expiresArmed} forced 410s taken, ${f.restarts} restarts, ` +
-        `${f.pauses} pauses (${f.pausedMs} ms, max ${f.maxPauseMs} ms) in ${f.seconds} s; converged in ${f.mux.convergeMs} ms (mux) and ${f.perURL.convergeMs} ms (per-URL)`,
+        `${f.pauses} pauses (${f.pausedMs} ms, max ${f.maxPauseMs} ms) in ${f.seconds} s; converged in ${f.mux.convergeMs} ms (mux) and ${f.perURL.convergeMs} ms (per-URL) after the churn stopped; ` +
+        `${f.mux.sinceLastFaultMs} ms (mux) and ${f.perURL.sinceLastFaultMs} ms (per-URL) after the last fault (${f.lastFault})`,
     );
   } catch (err) {
     console.error(err.message);

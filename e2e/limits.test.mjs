@@ -127,7 +127,7 @@ test(`a multiplexer socket holds at most ${MAX_SUBS} subscriptions; the next lis
       for (;;) {
         lists = qs.map((q) => {
           const s = kl.getList(q);
-          return { status: s?.status, error: s?.lists?.[0]?.lastError ?? '' };
+          return { status: s?.status, error: s?.lists?.[0]?.lastError?.message ?? '' };
         });
         const live = lists.filter((l) => l.status === 'live').length;
         const refused = lists.filter((l) => l.error.includes('subscription limit reached')).length;

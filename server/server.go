@@ -130,7 +130,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, code, err.Error())
 		return
 	}
-	if s.cors(w, r) {
+	if s.cors(w, r) || s.answerProbe(w, r) {
 		return
 	}
 	s.cfg.Logger.Debug("request", "method", r.Method, "path", r.URL.Path)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/hack-pad/safejs"
 
@@ -83,6 +84,7 @@ func config(boot safejs.Value) bridge.Config {
 		UserID:      stringProp(cfg, "userId"),
 		Multiplexer: stringProp(cfg, "multiplexer"),
 		MaxFrame:    intProp(cfg, "maxFrameBytes"),
+		StaleAfter:  time.Duration(intProp(cfg, "staleAfterMs")) * time.Millisecond,
 	}
 }
 

@@ -30,7 +30,7 @@ type Backoff struct {
 // New returns a Backoff. rnd returns values in [0, 1); nil means math/rand/v2.
 func New(p Policy, rnd func() float64) *Backoff {
 	if rnd == nil {
-		rnd = rand.Float64
+		rnd = defaultRand
 	}
 	return &Backoff{policy: p, rand: rnd}
 }
@@ -66,3 +66,6 @@ func (b *Backoff) Healthy(d time.Duration) {
 		b.attempt = 0
 	}
 }
+
+// defaultRand is the jitter source when none is injected.
+func defaultRand() float64 { return rand.Float64() }

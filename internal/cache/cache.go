@@ -24,7 +24,7 @@ type Cache struct {
 }
 
 // New returns a Cache and starts its one sweeper goroutine (the single timer
-// behind every debounce and gcTime); Close stops it.
+// behind every debounce, gcTime and staleness deadline); Close stops it.
 func New(cfg Config) *Cache {
 	if cfg.GCTime <= 0 {
 		cfg.GCTime = 5 * time.Minute
@@ -34,6 +34,9 @@ func New(cfg Config) *Cache {
 	}
 	if cfg.MaxPending <= 0 {
 		cfg.MaxPending = 10_000
+	}
+	if cfg.StaleAfter <= 0 {
+		cfg.StaleAfter = DefaultStaleAfter
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Cache{cfg: cfg, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1), entries: map[Key]*entry{}}
@@ -159,6 +162,8 @@ func (c *Cache) start(e *entry) {
 			WatchList:       c.cfg.WatchList,
 			PageSize:        c.cfg.PageSize,
 			OnStatus:        st.statusChanged,
+			Reach:           c.cfg.Reach,
+			ReachKey:        l.ref.Cluster,
 		})
 		r := l.refl
 		c.wg.Add(1)
@@ -216,8 +221,9 @@ func (c *Cache) nudge() {
 	}
 }
 
-// sweeper is the cache's one timer: it sleeps until the earliest stopAt or
-// gcAt of any entry, then stops or drops what is due.
+// sweeper is the cache's one timer: it sleeps until the earliest stopAt,
+// gcAt or staleness deadline of any entry, then stops or drops what is due
+// and flushes the lists that turned stale.
 func (c *Cache) sweeper() {
 	defer c.wg.Done()
 	for {
@@ -250,7 +256,13 @@ func (c *Cache) sweeper() {
 func (c *Cache) nextDeadline() time.Time {
 	var next time.Time
 	for _, e := range c.entries {
-		for _, t := range [2]time.Time{e.stopAt, e.gcAt} {
+		var stale time.Time
+		if e.running {
+			e.mu.Lock()
+			stale = e.staleDue()
+			e.mu.Unlock()
+		}
+		for _, t := range [3]time.Time{e.stopAt, e.gcAt, stale} {
 			if !t.IsZero() && (next.IsZero() || t.Before(next)) {
 				next = t
 			}
@@ -265,6 +277,15 @@ func (c *Cache) sweep() {
 	defer c.mu.Unlock()
 	now := c.cfg.Clock.Now()
 	for key, e := range c.entries {
+		if e.running {
+			e.mu.Lock()
+			for i, l := range e.lists {
+				if due := l.staleDue(e.statuses[i]); !due.IsZero() && !now.Before(due) {
+					l.staleMarked, e.statusChg = true, true // the flush publishes it
+				}
+			}
+			e.unlockAndSchedule()
+		}
 		if e.subscribers > 0 {
 			continue
 		}

@@ -189,7 +189,7 @@ func TestMultiClusterMerge(t *testing.T) {
 		[]ListRef{snap.Lists[0].ListRef, snap.Lists[1].ListRef, snap.Lists[2].ListRef}, "lists in key order")
 	live(t, h.lw("c2", "web"), "7", pod("web", "b", "1"), pod("web", "a", "2"))
 	live(t, h.lw("c1", "web"), "100", pod("web", "a", "5"))
-	h.lw("c1", "db").NextList(t).Fail(rt.APIError(403, "Forbidden"))
+	h.lw("c1", "db").NextList(t).Fail(rt.APIError(404, "NotFound"))
 	h.phase(q, 0, reflector.PhaseError)
 	h.phase(q, 2, reflector.PhaseLive)
 	h.phase(q, 1, reflector.PhaseLive)
@@ -280,24 +280,22 @@ func TestReconnectResumes(t *testing.T) {
 	assert.Zero(t, lw.Pending())
 }
 
-func TestListStatusStale(t *testing.T) {
+func TestStaleAt(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name string
-		st   ListStatus
-		now  time.Time
-		want bool
+		st   reflector.Status
+		want time.Time
 	}{
-		{"recent event", ListStatus{Phase: reflector.PhaseLive, Since: t0, LastEvent: t0.Add(time.Minute)}, t0.Add(2 * time.Minute), false},
-		{"quiet too long", ListStatus{Phase: reflector.PhaseLive, Since: t0, LastEvent: t0.Add(time.Minute)}, t0.Add(10 * time.Minute), true},
-		{"live recently, no event yet", ListStatus{Phase: reflector.PhaseLive, Since: t0}, t0.Add(time.Minute), false},
-		{"not live", ListStatus{Phase: reflector.PhaseReconnecting, Since: t0}, t0.Add(time.Hour), false},
+		{"after the last event", reflector.Status{Phase: reflector.PhaseLive, Since: t0, LastEvent: t0.Add(time.Minute)}, t0.Add(6 * time.Minute)},
+		{"live recently, no event yet: the resume confirmed it", reflector.Status{Phase: reflector.PhaseLive, Since: t0.Add(time.Minute), LastEvent: t0}, t0.Add(6 * time.Minute)},
+		{"not live: never stale", reflector.Status{Phase: reflector.PhaseReconnecting, Since: t0}, time.Time{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			assert.Equal(t, tc.want, tc.st.Stale(tc.now, 5*time.Minute))
+			assert.Equal(t, tc.want, staleAt(tc.st, 5*time.Minute))
 		})
 	}
 }

@@ -55,8 +55,11 @@ type list struct {
 	gen     int             // generation of the running Reflector; calls of older ones are ignored
 	refl    *reflector.Reflector
 	cancel  context.CancelFunc
-	deleted bool   // object queries: the object was deleted
-	seen    uint64 // Replace generation, see rec.seen
+	deleted bool // object queries: the object was deleted
+	// staleMarked: the sweeper found the list due to turn stale and a flush
+	// will publish it; cleared when statuses are computed.
+	staleMarked bool
+	seen        uint64 // Replace generation, see rec.seen
 }
 
 // rec tracks one object across flushes. Invariant: slot, uid, namespace and
@@ -242,22 +245,39 @@ func (e *entry) markDirty(r *rec) {
 	e.dirty = append(e.dirty, r)
 }
 
-// statusChanged is the OnStatus of a list's Reflector.
-func (s store) statusChanged(reflector.Status) {
+// statusChanged is the OnStatus of a list's Reflector. A list that went
+// live gets a staleness deadline: the sweeper is told to look again.
+func (s store) statusChanged(st reflector.Status) {
 	if !s.lock() {
 		return
 	}
 	s.l.e.statusChg = true
 	s.unlock()
+	if st.Phase == reflector.PhaseLive {
+		s.l.e.c.nudge()
+	}
 }
 
-// listStatus returns the current status of l. Caller holds e.mu.
-func (l *list) listStatus() ListStatus {
+// listStatus returns the current status of l at now: a live list that
+// nothing confirmed for StaleAfter is stale. Caller holds e.mu.
+func (l *list) listStatus(now time.Time) ListStatus {
 	ls := ListStatus{ListRef: l.ref, Phase: reflector.PhaseLoading, ResourceVersion: l.rv, Deleted: l.deleted}
 	if l.refl != nil {
 		st := l.refl.Status()
 		ls.Phase, ls.Since, ls.LastEvent, ls.Err = st.Phase, st.Since, st.LastEvent, st.Err
 		ls.LastErr, ls.LastErrAt = st.LastErr, st.LastErrAt
+		if at := staleAt(st, l.e.c.cfg.StaleAfter); !at.IsZero() && !now.Before(at) {
+			ls.Phase = reflector.PhaseStale
+		}
 	}
 	return ls
+}
+
+// staleDue returns when l next needs a flush to show it stale, or zero when
+// it is not live or already shown stale. Caller holds e.mu.
+func (l *list) staleDue(shown ListStatus) time.Time {
+	if l.refl == nil || l.staleMarked || shown.Phase == reflector.PhaseStale {
+		return time.Time{}
+	}
+	return staleAt(l.refl.Status(), l.e.c.cfg.StaleAfter)
 }

@@ -3,6 +3,7 @@ package cache
 import (
 	"slices"
 	"sort"
+	"time"
 )
 
 // listener is one subscription; compared by pointer, so the same function
@@ -128,11 +129,25 @@ func appendCommitted(out, rs []*rec) []*rec {
 
 // listStatuses returns a new slice of the lists' statuses. Caller holds e.mu.
 func (e *entry) listStatuses() []ListStatus {
+	now := e.c.cfg.Clock.Now()
 	out := make([]ListStatus, len(e.lists))
 	for i, l := range e.lists {
-		out[i] = l.listStatus()
+		out[i] = l.listStatus(now)
+		l.staleMarked = false
 	}
 	return out
+}
+
+// staleDue returns the earliest moment one of the entry's lists turns stale
+// and is not shown so yet (zero: none). Caller holds e.mu.
+func (e *entry) staleDue() time.Time {
+	var next time.Time
+	for i, l := range e.lists {
+		if t := l.staleDue(e.statuses[i]); !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	return next
 }
 
 // snapshot returns the snapshot at the current version, memoised: O(n) the

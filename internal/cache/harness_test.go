@@ -142,7 +142,7 @@ func (h *harness) phase(q Query, i int, p reflector.Phase) {
 	require.Eventually(h.t, func() bool {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		return e.lists[i].listStatus().Phase == p
+		return e.lists[i].listStatus(h.clk.Now()).Phase == p
 	}, rt.Deadline, time.Millisecond, "list %d never reached %s", i, p)
 	h.sched.run()
 }

@@ -12,6 +12,7 @@ package cache
 import (
 	"time"
 
+	"github.com/kubelive/kubelive/internal/backoff"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/wire"
@@ -116,6 +117,14 @@ type Config struct {
 	// (default 10,000). Past it the entry drops the tracking and its next
 	// flush diffs every object (a resync), so nothing is ever lost.
 	MaxPending int
+	// StaleAfter marks a live list stale when nothing (no event, no
+	// bookmark, no successful resume) confirmed it for longer than this; the
+	// cache's own timer publishes the change as a snapshot (default 150 s: a
+	// real API server sends a bookmark about once a minute).
+	StaleAfter time.Duration
+	// Reach, when set, cuts every Reflector's waiting retry short when a
+	// socket to its cluster opens (see backoff.Reach).
+	Reach *backoff.Reach
 	// Rand, WatchList and PageSize are passed to every Reflector.
 	Rand      func() float64
 	WatchList bool
@@ -132,13 +141,19 @@ type Stats struct {
 	Resyncs  int // flushes that diffed a whole entry after an overflow
 }
 
-// Stale reports whether a live list has heard nothing from the server (no
-// event, no bookmark) for longer than threshold at now. A quiet list gets a
-// bookmark about once a minute from a real API server.
-func (s ListStatus) Stale(now time.Time, threshold time.Duration) bool {
-	last := s.LastEvent
-	if s.Since.After(last) {
-		last = s.Since
+// DefaultStaleAfter is Config.StaleAfter's default.
+const DefaultStaleAfter = 150 * time.Second
+
+// staleAt returns when a live list with status st turns stale: threshold
+// after its last confirmation (the last event or bookmark, or the moment it
+// went live, i.e. a successful resume); zero for a list that is not live.
+func staleAt(st reflector.Status, threshold time.Duration) time.Time {
+	if st.Phase != reflector.PhaseLive {
+		return time.Time{}
 	}
-	return s.Phase == reflector.PhaseLive && now.Sub(last) > threshold
+	last := st.LastEvent
+	if st.Since.After(last) {
+		last = st.Since
+	}
+	return last.Add(threshold)
 }

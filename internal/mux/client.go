@@ -87,6 +87,10 @@ type Options struct {
 	MaxFrame int // 0: DefaultMaxFrame
 	// OnError gets errors that no subscription owns: undecodable frames.
 	OnError func(err error)
+	// Reach, when set, cuts the wait before a redial short when another
+	// socket to the backend opens or the page comes back (backoff.Reach,
+	// key "").
+	Reach *backoff.Reach
 }
 
 // Client is one multiplexed socket and its subscriptions. All methods are
@@ -114,6 +118,7 @@ type Client struct {
 	nextWire   uint64
 	nextSeq    uint64
 	state      State              // the socket state every listener last saw
+	stateErr   string             // why, with state (the last failed dial or drop)
 	running    bool               // the run goroutine is alive
 	dialCancel context.CancelFunc // cancels the dial in flight, if any
 	idle       *pendingClose      // the linger before an idle socket closes, nil if none
@@ -271,7 +276,7 @@ func (c *Client) Subscribe(key Key, l Listener) (ID, error) {
 	s.members = append(s.members, member{id: id, l: l})
 	c.byID[id] = s
 	confirmed := s.req.live && s.req.confirmed
-	st := Status{State: c.state}
+	st := Status{State: c.state, Err: c.stateErr} // a late subscriber learns why too
 	if !c.running {
 		c.running = true
 		st.State = StateConnecting

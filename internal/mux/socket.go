@@ -137,7 +137,7 @@ func (c *Client) run() {
 		if s == nil {
 			continue
 		}
-		up := c.opts.Clock.Now()
+		up, before := c.opts.Clock.Now(), c.framesIn()
 		sctx, cancel := context.WithCancel(c.ctx)
 		go s.writeLoop(sctx)
 		err = c.read(sctx, s)
@@ -151,6 +151,9 @@ func (c *Client) run() {
 			continue
 		}
 		b.Healthy(c.opts.Clock.Now().Sub(up))
+		if c.framesIn() > before {
+			b.Reset() // the backend served this socket: the next failure is a first one
+		}
 		c.broadcast(Status{State: StateReconnecting, Err: err.Error()}, nil, false)
 		reconnect = true
 		if !c.wait(b.Next()) {
@@ -242,7 +245,7 @@ func (c *Client) open(conn transport.Conn) *socket {
 	for _, k := range subs {
 		c.requestLocked(k)
 	}
-	c.state = StateOpen
+	c.state, c.stateErr = StateOpen, ""
 	ms := c.membersLocked()
 	c.mu.Unlock()
 	for _, m := range ms {
@@ -284,7 +287,12 @@ func (c *Client) exitIfIdle() bool {
 // idle meanwhile.
 func (c *Client) wait(d time.Duration) bool {
 	t := c.opts.Clock.NewTimer(d)
-	defer t.Stop()
+	defer func() { t.Stop() }()
+	var kicked <-chan struct{}
+	if c.opts.Reach != nil {
+		kicked = c.opts.Reach.Wait("", c.opts.Clock.Now()) // the socket serves the whole backend
+	}
+	end := c.opts.Clock.Now().Add(d)
 	for {
 		select {
 		case <-t.C():
@@ -293,8 +301,21 @@ func (c *Client) wait(d time.Duration) bool {
 			if c.exitIfIdle() {
 				return false
 			}
+		case <-kicked: // the backend answers again: redial soon, jittered
+			kicked = nil
+			if j := backoff.KickDelay(c.opts.Rand); c.opts.Clock.Now().Add(j).Before(end) {
+				t.Stop()
+				t = c.opts.Clock.NewTimer(j)
+			}
 		}
 	}
+}
+
+// framesIn counts the frames every socket of the client received.
+func (c *Client) framesIn() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats.FramesIn
 }
 
 // broadcast gives every listener st and, if err != nil, err. A permanent
@@ -306,7 +327,7 @@ func (c *Client) broadcast(st Status, err error, permanent bool) {
 		st.State = StateClosed
 		c.running = false
 	}
-	c.state = st.State
+	c.state, c.stateErr = st.State, st.Err
 	ms := c.membersLocked()
 	c.mu.Unlock()
 	for _, m := range ms {

@@ -76,13 +76,20 @@ func (r *Reflector) get(ctx context.Context, opts ListOptions) error {
 	return nil
 }
 
-// replace hands the Store a complete list, current at rv. The list is live
-// only once a watch is open: at once for a WatchList's initial events (the
-// watch is open), when the watch that follows a LIST opens otherwise.
-func (r *Reflector) replace(items []wire.Item, rv string, watching bool) {
+// replace hands the Store a complete list, current at rv. live says a watch
+// is open (a WatchList's initial events): only then is the list live. After
+// a plain LIST no socket is open yet, so the list stays loading (first
+// time) or reconnecting until its watch opens; the LIST's success clears
+// the error.
+func (r *Reflector) replace(items []wire.Item, rv string, live bool) {
 	r.cfg.Store.Replace(items, rv)
 	r.rv, r.needList, r.listFrom, r.hasData = rv, false, "", true
-	if watching {
+	switch {
+	case live:
 		r.setStatus(PhaseLive, nil)
+	case r.Status().Phase == PhaseLoading:
+		r.setStatus(PhaseLoading, nil)
+	default:
+		r.setStatus(PhaseReconnecting, nil)
 	}
 }

@@ -23,6 +23,11 @@ type Config struct {
 	Rand func() float64
 	// Backoff is the retry policy; the zero value means backoff.Default.
 	Backoff backoff.Policy
+	// Reach, when set, cuts a waiting retry short when a socket to the
+	// list's backend opens (ReachKey is the list's cluster): see
+	// backoff.Reach.
+	Reach    *backoff.Reach
+	ReachKey string
 
 	LabelSelector string
 	FieldSelector string
@@ -38,8 +43,9 @@ type Config struct {
 	WatchList bool
 	// PageSize pages LIST requests (limit/continue); 0 lists in one request.
 	PageSize int64
-	// OnStatus, if set, is called on the Run goroutine whenever the phase,
-	// the error or the resume resourceVersion changes (not per event).
+	// OnStatus, if set, is called whenever the phase, the error or the
+	// resume resourceVersion changes (not per event): on the Run goroutine,
+	// or on the goroutine of a ListerWatcher calling WatchOptions.Waiting.
 	OnStatus func(Status)
 }
 
@@ -87,7 +93,9 @@ func (r *Reflector) Status() Status {
 }
 
 // Run keeps the list in sync until ctx ends (it returns ctx.Err()) or the
-// server refuses for good (401/403/404: it returns that error). It starts no
+// server says the list does not exist (404: it returns that error). A 401 or
+// 403 is shown (PhaseError) and retried on the ordinary backoff: a token
+// can be renewed and an origin allowed while the page stays open. It starts no
 // goroutine, and leaves no timer or watch open when it returns.
 func (r *Reflector) Run(ctx context.Context) error {
 	expiredInARow := 0
@@ -128,6 +136,16 @@ func (r *Reflector) Run(ctx context.Context) error {
 		case errors.Is(err, ErrWatchListUnsupported):
 			r.noWatchList = true
 			continue
+		case TooLargeResourceVersion(err):
+			// The server is behind the resume point (restored or restarted
+			// without its state): as client-go, relist at once with the
+			// resourceVersion unset.
+			r.needList, r.listFrom = true, ""
+			if expiredInARow++; expiredInARow < 3 {
+				r.leaveLive(ctx)
+				continue
+			}
+			r.failed(err)
 		case Expired(err):
 			// The ladder: relist at the last RV; if that is expired too,
 			// relist with the RV unset (a consistent read).
@@ -137,6 +155,7 @@ func (r *Reflector) Run(ctx context.Context) error {
 				r.needList, r.listFrom = true, r.rv
 			}
 			if expiredInARow++; expiredInARow < 3 {
+				r.leaveLive(ctx)
 				continue
 			}
 			r.failed(err)
@@ -149,16 +168,10 @@ func (r *Reflector) Run(ctx context.Context) error {
 	}
 }
 
-// sleep waits d on the injected clock, or until ctx ends.
+// sleep waits d on the injected clock, or until ctx ends; a kick of the
+// list's backend cuts it short (backoff.Sleep).
 func (r *Reflector) sleep(ctx context.Context, d time.Duration) error {
-	t := r.cfg.Clock.NewTimer(d)
-	select {
-	case <-t.C():
-		return nil
-	case <-ctx.Done():
-		t.Stop()
-		return ctx.Err()
-	}
+	return backoff.Sleep(ctx, r.cfg.Clock, d, r.cfg.Reach, r.cfg.ReachKey, r.rand)
 }
 
 // setStatus moves to phase with err and reports a change to OnStatus.
@@ -179,11 +192,15 @@ func (r *Reflector) setStatus(phase Phase, err error) {
 	}
 }
 
-// failed reports a retryable failure: Error for a server's answer or bad
-// data, Reconnecting for a dropped or unreachable watch.
-func (r *Reflector) failed(err error) {
-	var ae *APIError
-	if errors.As(err, &ae) || errors.Is(err, ErrMalformed) || !r.hasData {
+// failed reports a retryable failure: Error for a server's refusal (4xx),
+// bad data, or a list that never had data; Reconnecting for a dropped or
+// unreachable watch, or a server that cannot answer now (5xx).
+func (r *Reflector) failed(err error) { r.report(err, r.hasData) }
+
+// report is failed for a list that holds data or not; it is safe from any
+// goroutine.
+func (r *Reflector) report(err error, hasData bool) {
+	if code := HTTPCode(err); code >= 400 && code < 500 || errors.Is(err, ErrMalformed) || !hasData {
 		r.setStatus(PhaseError, err)
 		return
 	}

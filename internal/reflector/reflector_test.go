@@ -165,17 +165,17 @@ func TestPermanentErrorsStop(t *testing.T) {
 		name string
 		run  func(h *harness)
 	}{
-		{"403 on list", func(h *harness) { h.lw.NextList(h.t).Fail(rt.APIError(403, "Forbidden")) }},
-		{"401 watch handshake", func(h *harness) {
+		{"404 on list", func(h *harness) { h.lw.NextList(h.t).Fail(rt.APIError(404, "NotFound")) }},
+		{"404 watch handshake", func(h *harness) {
 			h.listed("1")
-			h.lw.NextWatch(h.t).Fail(&transport.HandshakeError{Status: 401, Err: io.EOF})
+			h.lw.NextWatch(h.t).Fail(&transport.HandshakeError{Status: 404, Err: io.EOF})
 		}},
 		{"404 ERROR event", func(h *harness) {
 			h.listed("1")
 			w, _ := h.watching("1")
 			w.Error(404, "NotFound")
 		}},
-		{"403 Status body", func(h *harness) { h.lw.NextList(h.t).Reply([]byte(rt.StatusJSON(403, "Forbidden"))) }},
+		{"404 Status body", func(h *harness) { h.lw.NextList(h.t).Reply([]byte(rt.StatusJSON(404, "NotFound"))) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -200,10 +200,13 @@ func TestRetryableErrors(t *testing.T) {
 		name    string
 		trigger func(w *rt.Watch)
 		is      error
+		phase   reflector.Phase
 	}{
-		{"500 ERROR event", func(w *rt.Watch) { w.Error(500, "InternalError") }, nil},
-		{"malformed frame", func(w *rt.Watch) { w.Push([]byte(`{"type":"ADDED","object":{"metadata":`)) }, reflector.ErrMalformed},
-		{"ERROR without Status", func(w *rt.Watch) { w.Push([]byte(`{"type":"ERROR","object":{"kind":"Pod"}}`)) }, reflector.ErrMalformed},
+		{"500 ERROR event: the server cannot answer now", func(w *rt.Watch) { w.Error(500, "InternalError") }, nil, reflector.PhaseReconnecting},
+		{"403 ERROR event", func(w *rt.Watch) { w.Error(403, "Forbidden") }, nil, reflector.PhaseError},
+		{"401 ERROR event", func(w *rt.Watch) { w.Error(401, "Unauthorized") }, nil, reflector.PhaseError},
+		{"malformed frame", func(w *rt.Watch) { w.Push([]byte(`{"type":"ADDED","object":{"metadata":`)) }, reflector.ErrMalformed, reflector.PhaseError},
+		{"ERROR without Status", func(w *rt.Watch) { w.Push([]byte(`{"type":"ERROR","object":{"kind":"Pod"}}`)) }, reflector.ErrMalformed, reflector.PhaseError},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -212,7 +215,7 @@ func TestRetryableErrors(t *testing.T) {
 			tc.trigger(w)
 			w.WaitClosed(t)
 			assert.Equal(t, 400*time.Millisecond, h.armed())
-			st := h.status(reflector.PhaseError)
+			st := h.status(tc.phase)
 			require.Error(t, st.Err)
 			if tc.is != nil {
 				assert.ErrorIs(t, st.Err, tc.is)

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/kubelive/kubelive/internal/transport"
@@ -45,6 +46,12 @@ type WatchOptions struct {
 	ResourceVersionMatch string
 	LabelSelector        string
 	FieldSelector        string
+	// Waiting, set by the Reflector, may be called by a Watch that has not
+	// returned yet, from any goroutine, to say why the watch is not open
+	// (e.g. a shared socket that keeps failing to dial, and what a probe
+	// learnt of it): the list shows it (reconnecting, or error for a 4xx)
+	// while the Watch goes on waiting.
+	Waiting func(err error)
 }
 
 // ListerWatcher talks to the API server for one list. Errors carrying an
@@ -217,23 +224,47 @@ func fruitless(err error) bool {
 	return errors.Is(err, ErrWatchRefused) || errors.Is(err, ErrWatchTooShort)
 }
 
-// Permanent reports whether retrying cannot help: 401, 403, 404 from a LIST,
-// a GET, an ERROR event or a WebSocket handshake.
+// Permanent reports whether retrying cannot help: a 404 (the resource or
+// the object does not exist) from a LIST, a GET, an ERROR event or a
+// WebSocket handshake. A 401 or 403 is not permanent: it is retried on the
+// ordinary backoff, since credentials and origin policies change.
 func Permanent(err error) bool {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.Code == 401 || ae.Code == 403 || ae.Code == 404
-	}
-	return transport.Permanent(err)
+	return HTTPCode(err) == 404
 }
 
-// clientError reports a 4xx other than 410 (used to detect a server that
-// refuses sendInitialEvents).
-func clientError(err error) bool {
+// HTTPCode returns the HTTP status err carries (an *APIError, or a
+// *transport.HandshakeError such as a refused upgrade learnt by a probe),
+// or 0.
+func HTTPCode(err error) int {
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.Code >= 400 && ae.Code < 500 && ae.Code != 410
+		return ae.Code
 	}
 	var he *transport.HandshakeError
-	return errors.As(err, &he) && he.Status >= 400 && he.Status < 500 && he.Status != 410
+	if errors.As(err, &he) {
+		return he.Status
+	}
+	return 0
+}
+
+// TooLargeResourceVersion reports the API server's 504 "Too large resource
+// version": the resume point is ahead of the server (one restored or
+// restarted without its state). client-go relists at once with the
+// resourceVersion unset.
+func TooLargeResourceVersion(err error) bool {
+	// Matched on the message, as client-go does: the multiplexer relays the
+	// upstream's refusal as text.
+	return err != nil && strings.Contains(err.Error(), "Too large resource version")
+}
+
+// clientError reports a 4xx that is not about the client's identity, the
+// resource or the resume point (used to detect a server that refuses
+// sendInitialEvents).
+func clientError(err error) bool {
+	switch code := HTTPCode(err); code {
+	case 401, 403, 404, 410:
+		return false
+	default:
+		return code >= 400 && code < 500
+	}
 }

@@ -27,6 +27,8 @@ func (r *Reflector) watch(ctx context.Context, initial bool) error {
 	if initial {
 		opts.ResourceVersion, opts.SendInitialEvents, opts.ResourceVersionMatch = r.listFrom, true, "NotOlderThan"
 	}
+	hasData := r.hasData // read here: Waiting may run on another goroutine
+	opts.Waiting = func(err error) { r.report(err, hasData) }
 	start := r.cfg.Clock.Now()
 	w, err := r.cfg.ListerWatcher.Watch(ctx, opts)
 	if err != nil {
@@ -71,6 +73,10 @@ func (r *Reflector) watch(ctx context.Context, initial bool) error {
 			return fmt.Errorf("watch %s from %q: %w: %w", r.cfg.Name, opts.ResourceVersion, ErrWatchTooShort, err)
 		}
 		r.backoff.Healthy(up)
+		if events > 0 {
+			// The backend served this watch: the next failure is a first one.
+			r.backoff.Reset()
+		}
 		var why error // a clean end (the server's timeout) is no error
 		if !cleanEnd(err) {
 			why = err // shown until the resume succeeds: e.g. a frame over the cap
@@ -148,4 +154,13 @@ func (r *Reflector) fieldSelector() string {
 		return "metadata.name=" + r.cfg.Object
 	}
 	return r.cfg.FieldSelector + ",metadata.name=" + r.cfg.Object
+}
+
+// leaveLive moves a live list to reconnecting when its watch ended and Run
+// goes on at once without reporting a failure (a relist after 410): a list
+// is live only while its watch is open.
+func (r *Reflector) leaveLive(ctx context.Context) {
+	if ctx.Err() == nil && r.Status().Phase == PhaseLive {
+		r.setStatus(PhaseReconnecting, nil)
+	}
 }

@@ -187,16 +187,10 @@ func (e *entry) finish() {
 	e.r.mu.Unlock()
 }
 
-// wait sleeps d on the injected clock; false if the entry was cancelled.
+// wait sleeps d on the injected clock, cut short by a kick of the key's
+// cluster (Options.Reach); false if the entry was cancelled.
 func (e *entry) wait(d time.Duration) bool {
-	t := e.r.opts.Clock.NewTimer(d)
-	select {
-	case <-t.C():
-		return true
-	case <-e.ctx.Done():
-		t.Stop()
-		return false
-	}
+	return backoff.Sleep(e.ctx, e.r.opts.Clock, d, e.r.opts.Reach, e.key.Cluster, e.r.opts.Rand) == nil
 }
 
 // read delivers frames until the socket ends, returning why it ended.

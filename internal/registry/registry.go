@@ -89,6 +89,9 @@ type Options struct {
 	Rand     func() float64 // jitter source in [0,1); nil: math/rand
 	// Payload says how the Dialer hands frames over (see transport.PayloadMode).
 	Payload transport.PayloadMode
+	// Reach, when set, cuts a socket's wait before a redial short when
+	// another socket to its cluster opens (see backoff.Reach).
+	Reach *backoff.Reach
 }
 
 // Registry is the set of shared sockets of one client. All methods are safe

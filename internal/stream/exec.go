@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -25,6 +26,10 @@ type ExecOptions struct {
 	// the exit code (0 success) with a nil error, or -1 with the reason. It
 	// does not run after Close.
 	OnExit func(code int, err error)
+	// Probe is the Stream's (see Options): a refused dial learns its status.
+	Probe func(ctx context.Context) error
+	// OnState receives the Stream's state changes.
+	OnState func(State)
 }
 
 // Exec is an interactive exec or attach session over one socket, never
@@ -58,6 +63,8 @@ func NewExec(dialer transport.Dialer, clk clock.Clock, url string, opts ExecOpti
 		FailCb:             e.onFail,
 		ReconnectOnFailure: &no,
 		OnOpen:             e.onOpen,
+		Probe:              opts.Probe,
+		OnState:            opts.OnState,
 	}, e.onFrames)
 	return e
 }

@@ -1,9 +1,11 @@
 package stream
 
 import (
+	"context"
 	"fmt"
 	"sync"
 
+	"github.com/kubelive/kubelive/internal/backoff"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/transport"
 )
@@ -27,6 +29,10 @@ type FollowOptions struct {
 	OnState func(State)
 	// Rand feeds the backoff jitter (tests); nil means math/rand.
 	Rand func() float64
+	// Probe, Reach and ReachKey are the Stream's (see Options).
+	Probe    func(ctx context.Context) error
+	Reach    *backoff.Reach
+	ReachKey string
 }
 
 // LogFollower follows a container's log across dropped sockets: every
@@ -71,6 +77,9 @@ func FollowLogs(dialer transport.Dialer, clk clock.Clock, o LogOptions, opts Fol
 		NextURL:            f.nextURL,
 		OnState:            opts.OnState,
 		Rand:               opts.Rand,
+		Probe:              opts.Probe,
+		Reach:              opts.Reach,
+		ReachKey:           opts.ReachKey,
 	}, f.onFrames)
 	return f
 }

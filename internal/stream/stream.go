@@ -19,8 +19,9 @@ import (
 
 // Sentinel errors. Callers test them with errors.Is.
 var (
-	// ErrRefused wraps a handshake the server refused for good (HTTP 401, 403
-	// or 404): the Stream stops and does not retry.
+	// ErrRefused wraps a handshake the server refused for good (HTTP 404:
+	// the pod or resource does not exist): the Stream stops and does not
+	// retry. A 401 or 403 is reported and retried on the ordinary backoff.
 	ErrRefused = errors.New("stream refused")
 	// ErrNotOpen is returned by Send when no socket is open.
 	ErrNotOpen = errors.New("stream not open")
@@ -87,6 +88,15 @@ type Options struct {
 	OnState func(State)
 	// Rand feeds the backoff jitter, values in [0, 1); nil means math/rand.
 	Rand func() float64
+	// Probe, when set, runs after a dial that failed without an HTTP status
+	// (a browser hides it behind close code 1006): one plain HTTP request
+	// for the same resource, whose answer (see probe.FromResponse) says why;
+	// nil keeps the dial's error.
+	Probe func(ctx context.Context) error
+	// Reach, when set, cuts a waiting retry short when a socket to the
+	// stream's backend opens (ReachKey: its cluster; see backoff.Reach).
+	Reach    *backoff.Reach
+	ReachKey string
 }
 
 // Stream is one reconnecting stream over a Dialer: dial, deliver frames until
@@ -228,7 +238,7 @@ func (s *Stream) run(b *backoff.Backoff) {
 		if !opened.IsZero() {
 			b.Healthy(s.clk.Now().Sub(opened))
 		}
-		if transport.Permanent(err) {
+		if notFound(err) {
 			s.fail(fmt.Errorf("%w: %s: %w", ErrRefused, url, err))
 			return
 		}
@@ -253,6 +263,12 @@ func (s *Stream) attempt(url string) (time.Time, error) {
 	if err != nil {
 		if conn != nil {
 			_ = conn.Close(transport.CloseNormal, "dial failed")
+		}
+		var he *transport.HandshakeError
+		if s.opts.Probe != nil && s.ctx.Err() == nil && !errors.As(err, &he) {
+			if perr := s.opts.Probe(s.ctx); perr != nil {
+				return time.Time{}, fmt.Errorf("dial: %w; the server answered: %w", err, perr)
+			}
 		}
 		return time.Time{}, fmt.Errorf("dial: %w", err)
 	}
@@ -314,9 +330,34 @@ func (s *Stream) wait(d time.Duration) bool {
 	s.timer = t
 	s.mu.Unlock()
 
-	select {
-	case <-t.C():
-	case <-s.ctx.Done():
+	var kicked <-chan struct{}
+	if s.opts.Reach != nil {
+		kicked = s.opts.Reach.Wait(s.opts.ReachKey, s.clk.Now())
+	}
+	end := s.clk.Now().Add(d)
+wait:
+	for {
+		select {
+		case <-t.C():
+			break wait
+		case <-s.ctx.Done():
+			break wait
+		case <-kicked: // the backend answers again: go soon, jittered
+			kicked = nil
+			j := backoff.KickDelay(s.opts.Rand)
+			if !s.clk.Now().Add(j).Before(end) {
+				continue
+			}
+			s.mu.Lock()
+			if s.cancelled {
+				s.mu.Unlock()
+				break wait
+			}
+			t.Stop()
+			t = s.clk.NewTimer(j)
+			s.timer = t
+			s.mu.Unlock()
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -325,6 +366,13 @@ func (s *Stream) wait(d time.Duration) bool {
 	}
 	t.Stop()
 	return !s.cancelled
+}
+
+// notFound reports a refusal with 404: the stream's pod or resource does
+// not exist, and no further dial can help.
+func notFound(err error) bool {
+	var he *transport.HandshakeError
+	return errors.As(err, &he) && he.Status == 404
 }
 
 // fail ends the Stream in StateFailed and reports err.

@@ -138,10 +138,7 @@ func TestStreamRefusedHandshakeStopsRetrying(t *testing.T) {
 		status int
 		failCb bool
 	}{
-		{name: "401 with failCb", status: 401, failCb: true},
-		{name: "403 with failCb", status: 403, failCb: true},
 		{name: "404 with failCb", status: 404, failCb: true},
-		{name: "401 reconnecting by default", status: 401},
 		{name: "404 reconnecting by default", status: 404},
 	}
 	for _, tc := range cases {

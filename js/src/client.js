@@ -169,6 +169,14 @@ export class KubeliveClient {
     return this.#closed ? '' : this.#api.listKey(query);
   }
 
+  /**
+   * Retry now: every list, stream and socket waiting out a backoff tries
+   * again (spread over half a second). For a Retry button beside an error.
+   */
+  retry() {
+    if (!this.#closed) this.#api.retry();
+  }
+
   /** Every socket, subscription and counter the module holds. */
   stats() {
     if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true };

@@ -23,6 +23,15 @@ export interface LoadOptions {
    * resume from their last resourceVersion, so nothing is lost.
    */
   maxFrameBytes?: number;
+  /** A live list that nothing (event, bookmark, resume) confirmed for this long turns 'stale' (default 150000). */
+  staleAfterMs?: number;
+}
+
+/** An error as kubelive reports it: a sentence, with the raw HTTP code and Status reason when there are any. */
+export interface KubeliveError {
+  message: string;
+  code?: number;
+  reason?: string;
 }
 
 export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -115,9 +124,9 @@ export interface ListState {
   /** ms since the epoch of the last event or bookmark. */
   lastEvent?: number;
   resourceVersion: string;
-  error?: string;
+  error?: KubeliveError;
   /** The last error this list went through, kept after it recovered, and when (ms since the epoch). */
-  lastError?: string;
+  lastError?: KubeliveError;
   lastErrorAt?: number;
   deleted?: boolean;
 }
@@ -135,7 +144,7 @@ export interface ListSnapshot<T = KubeObject> {
   resourceVersions: Record<string, string>;
   /** The worst status of the lists. */
   status: ListPhase;
-  errors: readonly { cluster: string; namespace: string; message: string }[];
+  errors: readonly ({ cluster: string; namespace: string } & KubeliveError)[];
   lists: readonly ListState[];
   /** ms since the epoch. */
   updatedAt: number;
@@ -174,8 +183,9 @@ export interface LogOptions {
   previous?: boolean;
   /** Bound of the buffer (oldest lines dropped, counted). */
   maxLines?: number;
-  onError?: (error: Error) => void;
-  onStatus?: (state: StreamState) => void;
+  onError?: (error: Error & KubeliveError) => void;
+  /** error: why the last attempt failed, until a socket opens again. */
+  onStatus?: (state: StreamState, error: (Error & KubeliveError) | null) => void;
 }
 
 export interface ExecOptions {
@@ -190,7 +200,8 @@ export interface ExecOptions {
   stdout?: boolean;
   stderr?: boolean;
   onOutput?: (channel: 1 | 2, text: string) => void;
-  onExit?: (code: number, error: Error | null) => void;
+  onExit?: (code: number, error: (Error & KubeliveError) | null) => void;
+  onStatus?: (state: 'connecting' | 'open' | 'closed' | 'failed') => void;
 }
 
 export interface ExecSession {
@@ -221,6 +232,8 @@ export declare class KubeliveClient {
   getList<T = KubeObject>(keyOrQuery: string | ListQuery | ObjectQuery): ListSnapshot<T> | null;
   listKey(query: ListQuery | ObjectQuery): string;
   stats(): Stats;
+  /** Every list, stream and socket waiting out a backoff tries again now (spread over half a second). */
+  retry(): void;
   close(): void;
   readonly closed: boolean;
 }

@@ -121,13 +121,15 @@ export function useWebSockets({ connections, type, protocols, enabled = true, on
 export function useLogs(options, client) {
   const kl = useClient(client);
   const o = useByValue(options);
-  const store = useMemo(() => createStore({ lines: [], dropped: 0, status: 'connecting' }), [o]);
+  const store = useMemo(() => createStore({ lines: [], dropped: 0, status: 'connecting', error: null }), [o]);
   const subscribe = useCallback(
     (cb) => {
       if (!kl || !o || o.enabled === false) return () => {};
       const unsub = store.subscribe(cb);
       const max = o.maxLines ?? 10000;
-      const { cancel } = kl.logs({ ...o, onStatus: (status) => store.set({ ...store.get(), status }) }, (lines, dropped) => {
+      const onStatus = (status, e) =>
+        store.set({ ...store.get(), status, error: e ? { message: e.message, code: e.code, reason: e.reason } : null });
+      const { cancel } = kl.logs({ ...o, onStatus }, (lines, dropped) => {
         const all = store.get().lines.concat(lines);
         store.set({ ...store.get(), lines: all.length > max ? all.slice(all.length - max) : all, dropped });
       });
@@ -149,7 +151,7 @@ export function useExec(options, onOutput, client) {
   const kl = useClient(client);
   const o = useByValue(options);
   const out = useLatest(onOutput);
-  const store = useMemo(() => createStore({ session: null, exit: null }), [o]);
+  const store = useMemo(() => createStore({ session: null, exit: null, status: 'connecting' }), [o]);
   const subscribe = useCallback(
     (cb) => {
       if (!kl || !o || o.enabled === false) return () => {};
@@ -158,8 +160,9 @@ export function useExec(options, onOutput, client) {
         ...o,
         onOutput: (ch, text) => out.current?.(ch, text),
         onExit: (code, error) => store.set({ ...store.get(), exit: { code, error } }),
+        onStatus: (status) => store.set({ ...store.get(), status }),
       });
-      store.set({ session, exit: null });
+      store.set({ ...store.get(), session, exit: null });
       return () => {
         session.close();
         unsub();
@@ -171,35 +174,22 @@ export function useExec(options, onOutput, client) {
 }
 
 /**
- * The connection state of a list snapshot, re-evaluated every second:
- * { state: 'loading'|'live'|'reconnecting'|'stale'|'error', since, lastEvent }.
- * A live list that heard nothing for staleAfterMs is stale.
+ * The connection state of a list snapshot: { state: 'loading'|'live'|
+ * 'reconnecting'|'stale'|'error', since, lastEvent, error }. It only reads
+ * the snapshot: the status (staleness included) is decided in Go and
+ * delivered as a new snapshot, so this always agrees with snapshot.status.
  */
-export function useConnectionState(snapshot, staleAfterMs = 150000) {
-  const tick = useMemo(() => {
-    let now = Date.now();
-    return {
-      subscribe(cb) {
-        const t = setInterval(() => {
-          now = Date.now();
-          cb();
-        }, 1000);
-        return () => clearInterval(t);
-      },
-      get: () => now,
-    };
-  }, []);
-  const now = useSyncExternalStore(tick.subscribe, tick.get, tick.get);
-  return useMemo(() => connectionState(snapshot, now, staleAfterMs), [snapshot, now, staleAfterMs]);
+export function useConnectionState(snapshot) {
+  return useMemo(() => connectionState(snapshot), [snapshot]);
 }
 
-/** connectionState is useConnectionState's pure rule, exported for tests. */
-export function connectionState(snapshot, now, staleAfterMs = 150000) {
-  if (!snapshot) return { state: 'loading', since: 0, lastEvent: 0 };
+/** connectionState is useConnectionState's pure reading, exported for tests. */
+export function connectionState(snapshot) {
+  if (!snapshot) return { state: 'loading', since: 0, lastEvent: 0, error: null };
   const lists = snapshot.lists ?? [];
   const since = Math.max(0, ...lists.map((l) => l.since ?? 0));
-  const lastEvent = Math.min(...lists.map((l) => l.lastEvent || l.since || now), now);
-  let state = snapshot.status;
-  if (state === 'live' && now - lastEvent > staleAfterMs) state = 'stale';
-  return { state, since, lastEvent };
+  const events = lists.map((l) => l.lastEvent || l.since || 0).filter(Boolean);
+  const lastEvent = events.length ? Math.min(...events) : 0;
+  const e = snapshot.errors?.[0];
+  return { state: snapshot.status, since, lastEvent, error: e ? { message: e.message, code: e.code, reason: e.reason } : null };
 }

@@ -105,3 +105,12 @@ test('stream, logs and sessions cancel by id and are inert after close', () => {
     ['close'],
   ]);
 });
+
+test('retry asks the module to retry now, and nothing after close', () => {
+  const api = { ...fakeApi(), retry() { api.calls.push(['retry']); } };
+  const kl = new KubeliveClient(api);
+  kl.retry();
+  kl.close();
+  kl.retry();
+  assert.deepEqual(api.calls.filter(([c]) => c === 'retry'), [['retry']]);
+});

@@ -9,14 +9,14 @@ test('stableKey is equal for equal values, whatever the key order', () => {
   assert.equal(stableKey(undefined), 'null');
 });
 
-test('connectionState: loading, live, stale after the threshold, errors pass through', () => {
+test('connectionState reads the snapshot only: its status (staleness decided in Go) and first error', () => {
   const now = 1_000_000;
-  assert.equal(connectionState(null, now).state, 'loading');
-  const live = { status: 'live', lists: [{ since: now - 5000, lastEvent: now - 1000 }] };
-  assert.deepEqual(connectionState(live, now), { state: 'live', since: now - 5000, lastEvent: now - 1000 });
-  assert.equal(connectionState(live, now + 200_000, 150_000).state, 'stale');
-  const quietButBookmarked = { status: 'live', lists: [{ since: now - 500_000, lastEvent: now - 10 }] };
-  assert.equal(connectionState(quietButBookmarked, now).state, 'live');
-  assert.equal(connectionState({ status: 'reconnecting', lists: [{ since: now - 3000 }] }, now).state, 'reconnecting');
-  assert.equal(connectionState({ status: 'error', lists: [] }, now).state, 'error');
+  assert.equal(connectionState(null).state, 'loading');
+  const live = { status: 'live', lists: [{ since: now - 5000, lastEvent: now - 1000 }], errors: [] };
+  assert.deepEqual(connectionState(live), { state: 'live', since: now - 5000, lastEvent: now - 1000, error: null });
+  const quiet = { ...live, status: 'stale' };
+  assert.equal(connectionState(quiet).state, 'stale', 'stale only when the snapshot says so');
+  const refused = { status: 'error', lists: [{ since: now }], errors: [{ cluster: 'c', namespace: '', message: 'The server refused access (403).', code: 403, reason: 'Forbidden' }] };
+  assert.deepEqual(connectionState(refused).error, { message: 'The server refused access (403).', code: 403, reason: 'Forbidden' });
+  assert.equal(connectionState({ status: 'reconnecting', lists: [{ since: now - 3000 }] }).state, 'reconnecting');
 });

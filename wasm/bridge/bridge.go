@@ -15,6 +15,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/kubelive/kubelive/internal/backoff"
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
@@ -44,6 +45,11 @@ type Deps struct {
 	Tracked []*trackedDialer
 	// Timers, if set, counts the armed timers of the clock every part uses.
 	Timers interface{ Armed() int }
+	// Reach is the backend's reachability signal: retry() and the
+	// browser's online/visibility events kick it (nil: none).
+	Reach *backoff.Reach
+	// Fetch makes the probes of failed stream dials (nil: no probe).
+	Fetch *browser.Fetcher
 }
 
 // Bridge is the JS-facing API of one client.
@@ -68,6 +74,10 @@ type Bridge struct {
 	// muxSubs are kl.mux.subscribe subscriptions by id.
 	muxSubs map[uint64]muxSub
 	nextMux uint64
+	// reachFn and reachStop are the browser reachability listener (see
+	// listenReach); released by Close.
+	reachFn   safejs.Func
+	reachStop safejs.Value
 }
 
 // New returns a Bridge over d.
@@ -129,6 +139,7 @@ func (b *Bridge) Export() (safejs.Value, error) {
 		"listKey":        b.listKey,
 		"muxSubscribe":   b.muxSubscribe,
 		"muxUnsubscribe": b.muxUnsubscribe,
+		"retry":          b.retry,
 	}
 	for name, m := range methods {
 		m := m
@@ -161,6 +172,7 @@ func (b *Bridge) Close() {
 	streams := b.streams
 	b.streams = map[uint64]streamHandle{}
 	b.mu.Unlock()
+	b.stopReach()
 	for _, st := range streams {
 		st.Cancel()
 	}

@@ -11,12 +11,8 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/kubelive/kubelive/internal/cache"
-	"github.com/kubelive/kubelive/internal/reflector"
+	"github.com/kubelive/kubelive/internal/probe"
 )
-
-// StaleAfter marks a live list stale when it heard nothing (no event, no
-// bookmark) for this long; a real API server sends a bookmark every minute.
-const StaleAfter = 150 * time.Second
 
 // view is the JS mirror of one cache query, shared by every watcher of the
 // query. Invariant (guarded by Bridge.mu): a view with watchers > 0 has a
@@ -303,37 +299,48 @@ func slotBytes(s []cache.SlotID) []byte {
 }
 
 type listMeta struct {
-	Cluster         string `json:"cluster"`
-	Namespace       string `json:"namespace"`
-	Status          string `json:"status"`
-	Since           int64  `json:"since,omitempty"`     // ms since the epoch
-	LastEvent       int64  `json:"lastEvent,omitempty"` // ms since the epoch
-	ResourceVersion string `json:"resourceVersion"`
-	Error           string `json:"error,omitempty"`
-	LastError       string `json:"lastError,omitempty"`
-	LastErrorAt     int64  `json:"lastErrorAt,omitempty"` // ms since the epoch
-	Deleted         bool   `json:"deleted,omitempty"`
+	Cluster         string     `json:"cluster"`
+	Namespace       string     `json:"namespace"`
+	Status          string     `json:"status"`
+	Since           int64      `json:"since,omitempty"`     // ms since the epoch
+	LastEvent       int64      `json:"lastEvent,omitempty"` // ms since the epoch
+	ResourceVersion string     `json:"resourceVersion"`
+	Error           *errorJSON `json:"error,omitempty"`
+	LastError       *errorJSON `json:"lastError,omitempty"`
+	LastErrorAt     int64      `json:"lastErrorAt,omitempty"` // ms since the epoch
+	Deleted         bool       `json:"deleted,omitempty"`
 }
 
+// errorJSON is an error as a snapshot carries it: a sentence, and the raw
+// HTTP code and reason when there are any (probe.Describe).
+type errorJSON struct {
+	Message string `json:"message"`
+	Code    int    `json:"code,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+func describe(err error) *errorJSON {
+	if err == nil {
+		return nil
+	}
+	p := probe.Describe(err)
+	return &errorJSON{Message: p.Message, Code: p.Code, Reason: p.Reason}
+}
+
+// metaJSON is the lists' part of a snapshot. Each list's status is the
+// cache's (staleness included: the cache's timer decides it).
 func metaJSON(lists []cache.ListStatus, version uint64, at time.Time) string {
-	now := time.Now()
 	out := struct {
 		Version   uint64     `json:"version"`
 		UpdatedAt int64      `json:"updatedAt"`
 		Lists     []listMeta `json:"lists"`
 	}{Version: version, UpdatedAt: ms(at), Lists: make([]listMeta, len(lists))}
 	for i, l := range lists {
-		st := l.Phase.String()
-		if l.Stale(now, StaleAfter) {
-			st = reflector.PhaseStale.String()
-		}
-		m := listMeta{Cluster: l.Cluster, Namespace: l.Namespace, Status: st, Since: ms(l.Since),
-			LastEvent: ms(l.LastEvent), ResourceVersion: l.ResourceVersion, Deleted: l.Deleted}
-		if l.Err != nil {
-			m.Error = l.Err.Error()
-		}
+		m := listMeta{Cluster: l.Cluster, Namespace: l.Namespace, Status: l.Phase.String(), Since: ms(l.Since),
+			LastEvent: ms(l.LastEvent), ResourceVersion: l.ResourceVersion, Deleted: l.Deleted,
+			Error: describe(l.Err), LastError: describe(l.LastErr)}
 		if l.LastErr != nil {
-			m.LastError, m.LastErrorAt = l.LastErr.Error(), ms(l.LastErrAt)
+			m.LastErrorAt = ms(l.LastErrAt)
 		}
 		out.Lists[i] = m
 	}

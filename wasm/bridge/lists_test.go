@@ -27,7 +27,7 @@ const listsJS = `return {
     const id = api[object ? 'watchObject' : 'watchList'](query, (s) => {
       r.snaps++;
       r.last = s;
-      const seen = [...s.errors.map((e) => e.message), ...s.lists.map((l) => l.lastError).filter(Boolean)];
+      const seen = [...s.errors.map((e) => e.message), ...s.lists.map((l) => l.lastError?.message).filter(Boolean)];
       for (const m of seen) if (!r.errors.includes(m)) r.errors.push(m);
     });
     r.unwatch = () => api.unwatch(id);

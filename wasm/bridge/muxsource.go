@@ -152,6 +152,9 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 			} else if s.State == mux.StateConnected {
 				w.confirm()
 			}
+			if !s.Server && s.State == mux.StateReconnecting && s.Err != "" {
+				w.dialFailed(s.Err)
+			}
 			if !w.started() {
 				return // the state at Subscribe, not a change
 			}
@@ -185,13 +188,23 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 			timer.Stop()
 		}
 	}()
+	probed := false
 	for {
 		w.mu.Lock()
 		if errors.Is(w.err, reflector.ErrTransportReconnects) {
 			w.err = nil // the socket dropped again before it opened: keep waiting
 		}
-		open, confirmed, werr := w.open, w.confirmed, w.err
+		open, confirmed, werr, why := w.open, w.confirmed, w.err, w.why
+		w.why = ""
 		w.mu.Unlock()
+		switch { // the confirmation deadline runs while the socket is open
+		case open && timer == nil:
+			timer = l.clock.NewTimer(confirmTimeout)
+			deadline = timer.C()
+		case !open && timer != nil:
+			timer.Stop()
+			timer, deadline = nil, nil
+		}
 		switch {
 		case werr != nil:
 			w.Close()
@@ -199,12 +212,25 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 		case open && confirmed:
 			l.mode.confirmed()
 			return w, nil
-		case open && timer == nil:
-			timer = l.clock.NewTimer(confirmTimeout)
-			deadline = timer.C()
-		case !open && timer != nil:
-			timer.Stop()
-			timer, deadline = nil, nil
+		case why != "" && o.Waiting != nil:
+			// The socket failed to dial: say so now, and why (one probe per
+			// wait: the socket keeps redialing on its own backoff).
+			err := fmt.Errorf("watch %s: %w: multiplexer socket: %s", full, reflector.ErrWatchRefused, why)
+			o.Waiting(err) // at once; the probe may take a moment
+			if !probed {
+				probed = true
+				if perr := l.probeList(ctx, o); perr != nil {
+					err = fmt.Errorf("%w; the server answered: %w", err, perr)
+					if reflector.TooLargeResourceVersion(perr) {
+						// The server is behind the resume point: the Reflector
+						// relists now, rather than wait to be told so.
+						w.Close()
+						return nil, err
+					}
+					o.Waiting(err)
+				}
+			}
+			continue
 		}
 		select {
 		case <-w.wake:
@@ -230,6 +256,7 @@ type muxWatch struct {
 	confirmed bool     // the server confirmed the watch
 	queue     [][]byte // frames not yet taken by Next
 	err       error    // why the watch ended; set once
+	why       string   // why the socket's last dial failed, not yet reported
 	closed    bool
 }
 
@@ -251,6 +278,14 @@ func (w *muxWatch) socket(open bool) {
 func (w *muxWatch) confirm() {
 	w.mu.Lock()
 	w.confirmed = true
+	w.mu.Unlock()
+	w.signal()
+}
+
+// dialFailed records why the socket failed to dial and wakes a waiting Watch.
+func (w *muxWatch) dialFailed(why string) {
+	w.mu.Lock()
+	w.why = why
 	w.mu.Unlock()
 	w.signal()
 }

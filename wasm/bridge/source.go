@@ -68,6 +68,11 @@ func (l *listerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) (re
 		Payload:   transport.PayloadBytes,
 	})
 	if err != nil {
+		// The browser hides why (close 1006): one plain request for the same
+		// list says (401/403, the origin check, 504 too large, 5xx).
+		if perr := l.probeList(ctx, o); perr != nil && ctx.Err() == nil {
+			return nil, fmt.Errorf("watch %s: %w; the server answered: %w", path, err, perr)
+		}
 		return nil, fmt.Errorf("watch %s: %w", path, err)
 	}
 	return &watch{conn: conn}, nil

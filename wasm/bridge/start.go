@@ -10,6 +10,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/kubelive/kubelive/internal/backoff"
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
@@ -33,6 +34,9 @@ type Config struct {
 	// its socket with 1009 and a message saying so; what it carried is
 	// fetched again by the resume or relist that follows.
 	MaxFrame int
+	// StaleAfter marks a live list stale when nothing confirmed it for
+	// this long (0: cache.DefaultStaleAfter).
+	StaleAfter time.Duration
 }
 
 // listPageSize pages LISTs (limit/continue, as client-go's pager does with
@@ -56,13 +60,15 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	}
 	funcs := &browser.Funcs{}
 	clk := &clock.Counting{Clock: clock.Real{}} // every timer of this client, counted in stats()
-	dialer := &browser.Dialer{Shim: shim, Funcs: funcs, MaxFrame: cfg.MaxFrame}
+	reach := &backoff.Reach{Clock: clk}
+	dialer := &reachDialer{d: &browser.Dialer{Shim: shim, Funcs: funcs, MaxFrame: cfg.MaxFrame}, reach: reach, base: ep.Base}
 	reg := registry.New(registry.Options{
 		Clock:    clk,
 		Dialer:   dialer,
 		Endpoint: ep,
 		Decode:   Decoder(shim),
 		Payload:  transport.PayloadOpaque,
+		Reach:    reach,
 	})
 	frames, err := browser.NewFrameScheduler(shim, funcs)
 	if err != nil {
@@ -73,7 +79,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	streams := newTrackedDialer(dialer, ep.Base, "stream")
 	src := &source{ep: ep, fetch: &browser.Fetcher{Shim: shim, Funcs: funcs}, dialer: watches}
 	var lists cache.Source = src
-	muxc, mode, why, err := multiplexer(cfg, dialer, src.fetch, ep, clk)
+	muxc, mode, why, err := multiplexer(cfg, dialer, src.fetch, ep, clk, reach)
 	if err != nil {
 		reg.Close()
 		frames.Close()
@@ -84,15 +90,22 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		lists = &muxSource{source: src, client: muxc, clock: clk, mode: lm}
 	}
 	c := cache.New(cache.Config{
-		Source:    lists,
-		Clock:     clk,
-		Scheduler: frames,
-		PageSize:  listPageSize,
+		Source:     lists,
+		Clock:      clk,
+		Scheduler:  frames,
+		PageSize:   listPageSize,
+		StaleAfter: cfg.StaleAfter,
+		Reach:      reach,
 	})
 	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: streams, Clock: clk,
-		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode, MuxReason: why, MuxChoice: lm, Tracked: []*trackedDialer{watches, streams}, Timers: clk})
+		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode, MuxReason: why, MuxChoice: lm, Tracked: []*trackedDialer{watches, streams}, Timers: clk,
+		Reach: reach, Fetch: src.fetch})
 	api, err := b.Export()
 	if err != nil {
+		return nil, safejs.Value{}, err
+	}
+	if err := b.listenReach(); err != nil {
+		b.Close()
 		return nil, safejs.Value{}, err
 	}
 	return b, api, nil
@@ -103,7 +116,7 @@ func (b *Bridge) Funcs() int64 { return b.funcs.Live() }
 
 // multiplexer returns the mux client the lists use, or nil for per-URL
 // sockets, the mode in force ("mux" or "per-url") and why.
-func multiplexer(cfg Config, dialer transport.Dialer, fetch *browser.Fetcher, ep endpoint.Endpoint, clk clock.Clock) (*mux.Client, string, string, error) {
+func multiplexer(cfg Config, dialer transport.Dialer, fetch *browser.Fetcher, ep endpoint.Endpoint, clk clock.Clock, reach *backoff.Reach) (*mux.Client, string, string, error) {
 	why := "multiplexer: '" + cfg.Multiplexer + "'"
 	switch cfg.Multiplexer {
 	case "off":
@@ -126,7 +139,7 @@ func multiplexer(cfg Config, dialer transport.Dialer, fetch *browser.Fetcher, ep
 	default:
 		return nil, "", "", fmt.Errorf("multiplexer must be 'auto', 'on', 'json' or 'off', not %q", cfg.Multiplexer)
 	}
-	c, err := mux.New(mux.Options{Dialer: dialer, Endpoint: ep, UserID: cfg.UserID, JSONOnly: cfg.Multiplexer == "json", Clock: clk})
+	c, err := mux.New(mux.Options{Dialer: dialer, Endpoint: ep, UserID: cfg.UserID, JSONOnly: cfg.Multiplexer == "json", Clock: clk, Reach: reach})
 	if err != nil {
 		return nil, "", "", fmt.Errorf("multiplexer: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/kubelive/kubelive/internal/probe"
 	"github.com/kubelive/kubelive/internal/stream"
 	"github.com/kubelive/kubelive/internal/transport"
 )
@@ -126,6 +127,8 @@ func (b *Bridge) stream(args []safejs.Value) any {
 		Payload:   transport.PayloadOpaque,
 		ConnectCb: func() { b.callJS(connectCb) },
 		FailCb:    func(err error) { b.callJS(failCb, b.jsError(err)) },
+		Reach:     b.deps.Reach,
+		ReachKey:  cluster,
 	}
 	if failCb.IsUndefined() {
 		opts.FailCb = nil
@@ -174,12 +177,35 @@ func (b *Bridge) logs(args []safejs.Value) any {
 	}
 	maxLines, _ := optInt(o, "maxLines")
 	onStatus := fn(o, "onStatus")
+	// last is the failure that ended the last attempt, shown with the state
+	// until a socket opens; both callbacks run on the stream's goroutine.
+	var last error
 	f := stream.FollowLogs(b.deps.Dialer, b.deps.Clock, lo, stream.FollowOptions{
 		Base:      strings.TrimRight(b.deps.Endpoint.URL(cluster, ""), "/"),
 		Protocols: b.deps.Endpoint.AuthProtocols(),
 		MaxLines:  maxLines,
-		OnError:   func(err error) { b.report(onErr, err) },
-		OnState:   func(s stream.State) { b.callJS(onStatus, s.String()) },
+		OnError: func(err error) {
+			last = err
+			b.report(onErr, err)
+			if errors.Is(err, stream.ErrRefused) { // final: the failed state with its reason
+				b.callJS(onStatus, stream.StateFailed.String(), b.jsError(err))
+			}
+		},
+		OnState: func(s stream.State) {
+			var e any
+			switch {
+			case s == stream.StateFailed:
+				return // reported by OnError, which has the reason
+			case s == stream.StateOpen:
+				last = nil
+			case last != nil:
+				e = b.jsError(last)
+			}
+			b.callJS(onStatus, s.String(), e)
+		},
+		Probe:    b.podProbe(cluster, pod),
+		Reach:    b.deps.Reach,
+		ReachKey: cluster,
 	}, func(lines []stream.Line, dropped int) {
 		b.callJS(onLines, parseJSON(linesJSON(lines)), dropped)
 	})
@@ -221,8 +247,11 @@ func (b *Bridge) exec(args []safejs.Value, attach bool) any {
 			if attach {
 				url = stream.AttachURL(base, po)
 			}
+			onStatus := fn(o, "onStatus")
 			return b.add(session{stream.NewExec(b.deps.Dialer, b.deps.Clock, url, stream.ExecOptions{
 				Protocols: b.deps.Endpoint.AuthProtocols(),
+				Probe:     b.podProbe(cluster, pod),
+				OnState:   func(s stream.State) { b.callJS(onStatus, s.String()) },
 				OnOutput:  func(ch int, data []byte) { b.callJS(onOutput, ch, string(data)) },
 				OnExit: func(code int, err error) {
 					var e any
@@ -335,8 +364,12 @@ func (b *Bridge) callJS(f safejs.Value, args ...any) string {
 	return msg
 }
 
+// jsError makes the Error a JS callback gets: a sentence a person
+// understands as its message, with the raw HTTP code and reason in fields
+// (probe.Describe).
 func (b *Bridge) jsError(err error) any {
-	e, cerr := b.shim.Call("error", err.Error())
+	p := probe.Describe(err)
+	e, cerr := b.shim.Call("error", p.Message, p.Code, p.Reason)
 	if cerr != nil {
 		return nil
 	}

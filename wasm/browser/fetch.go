@@ -28,6 +28,17 @@ type fetchResult struct {
 // and ctx.Err() returned. Its one-shot js.Func is released once fetch has
 // settled, whichever way.
 func (f *Fetcher) Get(ctx context.Context, url string, token endpoint.Secret) (int, []byte, error) {
+	return f.get(ctx, url, token, false)
+}
+
+// Probe is Get for a probe after a failed WebSocket dial: the request
+// carries this page's origin in probe.Header, so that the server answers
+// with the verdict an upgrade from it gets.
+func (f *Fetcher) Probe(ctx context.Context, url string, token endpoint.Secret) (int, []byte, error) {
+	return f.get(ctx, url, token, true)
+}
+
+func (f *Fetcher) get(ctx context.Context, url string, token endpoint.Secret, probe bool) (int, []byte, error) {
 	done := make(chan fetchResult, 1)
 	var fn safejs.Func
 	fn, err := f.Funcs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
@@ -47,7 +58,7 @@ func (f *Fetcher) Get(ctx context.Context, url string, token endpoint.Secret) (i
 	if err != nil {
 		return 0, nil, fmt.Errorf("fetch: %w", err)
 	}
-	ctl, err := f.Shim.Call("get", url, string(token), fn.Value())
+	ctl, err := f.Shim.Call("get", url, string(token), fn.Value(), probe)
 	if err != nil {
 		f.Funcs.Release(fn)
 		return 0, nil, fmt.Errorf("fetch: %w", err)

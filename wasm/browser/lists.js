@@ -81,7 +81,11 @@ shim.lists = {
     v.pending = null;
     v.items = Object.freeze(items);
     const m = JSON.parse(meta);
-    const lists = m.lists.map((l) => Object.freeze(l));
+    const lists = m.lists.map((l) => {
+      if (l.error) Object.freeze(l.error);
+      if (l.lastError) Object.freeze(l.lastError);
+      return Object.freeze(l);
+    });
     const snap = {
       key: v.key,
       version: m.version,
@@ -89,7 +93,7 @@ shim.lists = {
       resourceVersion: lists.length === 1 ? lists[0].resourceVersion : '',
       resourceVersions: Object.fromEntries(lists.map((l) => [`${l.cluster}/${l.namespace}`, l.resourceVersion])),
       status: overall(lists),
-      errors: Object.freeze(lists.filter((l) => l.error).map((l) => ({ cluster: l.cluster, namespace: l.namespace, message: l.error }))),
+      errors: Object.freeze(lists.filter((l) => l.error).map((l) => Object.freeze({ cluster: l.cluster, namespace: l.namespace, ...l.error }))),
       lists: Object.freeze(lists),
       updatedAt: m.updatedAt,
     };

@@ -164,10 +164,18 @@ const shim = {
     }
   },
   // get fetches url (GET) and calls done(status, Uint8Array body, error)
-  // exactly once, even when aborted. It returns the AbortController.
-  get(url, token, done) {
+  // exactly once, even when aborted. It returns the AbortController. A probe
+  // (after a failed WebSocket dial) carries this page's origin in
+  // Kubelive-Probe-Origin: browsers send no Origin on a same-origin GET.
+  get(url, token, done, probe) {
     const ctl = new AbortController();
     const headers = token ? { Authorization: 'Bearer ' + token } : {};
+    if (probe && globalThis.navigator?.onLine === false) {
+      // Offline: no server can answer; the browser would only log a failure.
+      queueMicrotask(() => done(0, null, 'the browser is offline'));
+      return ctl;
+    }
+    if (probe && globalThis.location) headers['Kubelive-Probe-Origin'] = globalThis.location.origin;
     fetch(url, { headers, signal: ctl.signal, credentials: 'same-origin' })
       .then(async (r) => done(r.status, new Uint8Array(await r.arrayBuffer()), ''))
       .catch((e) => done(0, null, String((e && e.message) || e)));
@@ -217,8 +225,36 @@ const shim = {
   u8(d) {
     return typeof d === 'string' ? enc.encode(d) : new Uint8Array(d);
   },
-  error(msg) {
-    return new Error(msg);
+  // error makes the Error a callback gets: message (a sentence), and the
+  // raw HTTP code and reason when there are any.
+  error(msg, code, reason) {
+    const e = new Error(msg);
+    if (code) e.code = code;
+    if (reason) e.reason = reason;
+    return e;
+  },
+  // listenReach calls fn when the browser may reach the server again (back
+  // online, the page visible or resumed) and returns the function that
+  // stops listening.
+  listenReach(fn) {
+    const on = (t, type) => t && typeof t.addEventListener === 'function' && t.addEventListener(type, fn);
+    const off = (t, type) => t && typeof t.removeEventListener === 'function' && t.removeEventListener(type, fn);
+    const doc = globalThis.document;
+    const visible = () => {
+      if (!doc || doc.visibilityState !== 'hidden') fn();
+    };
+    on(globalThis, 'online');
+    if (doc) {
+      doc.addEventListener('visibilitychange', visible);
+      doc.addEventListener('resume', fn);
+    }
+    return () => {
+      off(globalThis, 'online');
+      if (doc) {
+        doc.removeEventListener('visibilitychange', visible);
+        doc.removeEventListener('resume', fn);
+      }
+    };
   },
   // ws returns the browser WebSocket of a socket record (getSocket()).
   ws(s) {

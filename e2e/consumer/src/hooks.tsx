@@ -60,7 +60,7 @@ export function Everything({ client }: { client: KubeliveClient }): ReactNode {
   const session: ExecSession | null = shell.session;
   const exitCode: number | undefined = shell.exit?.code;
 
-  const now = connectionState(list, Date.now(), 60000);
+  const now = connectionState(list);
   const key: string = stableKey(deployments);
 
   return (

@@ -1,4 +1,5 @@
-// The connection state of one view's list: live / reconnecting / stale, and since when.
+// The connection state of one view's list: live / reconnecting / stale / error, and since when.
+// It renders the snapshot's status: staleness is decided in Go.
 import { useConnectionState } from '../../../js/src/react.js';
 import { useNow } from '../clock.js';
 import { age, clockTime } from '../format.js';
@@ -15,12 +16,12 @@ export function ConnectionBadge({ snapshot }) {
     `${LABEL[state] ?? state} since ${clockTime(since)}`,
     lastEvent ? `last event ${clockTime(lastEvent)}` : '',
     error ? `error: ${error}` : '',
-    !error && last ? `last error ${clockTime(last.lastErrorAt)}: ${last.lastError}` : '',
+    !error && last ? `last error ${clockTime(last.lastErrorAt)}: ${last.lastError?.message}` : '',
   ]
     .filter(Boolean)
     .join('\n');
   return (
-    <span className={`conn conn-${state}`} data-testid="conn" data-state={state} data-last-error={last?.lastError ?? ''} title={title}>
+    <span className={`conn conn-${state}`} data-testid="conn" data-state={state} data-last-error={last?.lastError?.message ?? ''} title={title}>
       <span className="conn-dot" />
       <span className="conn-label">{LABEL[state] ?? state}</span>
       {since > 0 && <span className="conn-since">for {age(since, now)}</span>}

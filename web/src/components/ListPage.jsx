@@ -5,6 +5,7 @@ import { ALL, navigate } from '../route.js';
 import { listQuery } from '../resources.jsx';
 import { Icon } from './bits.jsx';
 import { ConnectionBadge } from './ConnectionBadge.jsx';
+import { ErrorBanner } from './ErrorBanner.jsx';
 import { ResourceTable } from './ResourceTable.jsx';
 
 export function ListPage({ resource, route }) {
@@ -30,15 +31,15 @@ export function ListPage({ resource, route }) {
           <input type="search" placeholder={`Filter ${resource.title.toLowerCase()}…`} value={filter} onChange={(e) => setFilter(e.target.value)} />
         </label>
       </header>
-      {snap?.errors?.length > 0 && (
-        <div className={`banner ${snap.status === 'error' ? 'banner-bad' : 'banner-warn'}`} role={snap.status === 'error' ? 'alert' : 'status'}>
-          {snap.status === 'error' ? '' : 'Resuming the watch after: '}
-          {snap.errors.map((e) => `${e.cluster}/${e.namespace || 'all'}: ${e.message}`).join(' · ')}
-        </div>
-      )}
+      <ErrorBanner errors={snap?.errors} bad={snap?.status === 'error'} prefix={snap?.status === 'error' ? '' : 'Resuming the watch after: '} />
       <div className="card">
         {!snap || (snap.status === 'loading' && !items.length) ? (
           <Skeleton />
+        ) : !items.length && snap.status !== 'live' ? (
+          // Not confirmed by the server: never claim that there is nothing.
+          <div className="empty" data-testid="not-loaded">
+            {snap.status === 'stale' ? 'No data confirmed recently.' : `Could not load ${resource.title.toLowerCase()} yet.`}
+          </div>
         ) : (
           <ResourceTable
             resource={resource}

@@ -2,6 +2,7 @@
 import { memo, useLayoutEffect, useRef, useState } from 'react';
 import { useLogs } from '../../../js/src/react.js';
 import { Icon } from './bits.jsx';
+import { ErrorBanner } from './ErrorBanner.jsx';
 
 const MAX_LINES = 2000;
 const ids = new WeakMap();
@@ -12,11 +13,11 @@ const idOf = (line) => {
   return id;
 };
 
-const STATUS = { connecting: 'Connecting…', open: 'Streaming', waiting: 'Reconnecting…', closed: 'Ended', failed: 'Failed' };
+const STATUS = { connecting: 'Connecting…', open: 'Streaming', 'waiting-to-retry': 'Reconnecting…', closed: 'Ended', failed: 'Failed' };
 
 export function LogView({ cluster, namespace, pod, containers }) {
   const [container, setContainer] = useState(containers[0] ?? '');
-  const { lines, dropped, status } = useLogs({ cluster, namespace, pod, container, tailLines: 500, maxLines: MAX_LINES });
+  const { lines, dropped, status, error } = useLogs({ cluster, namespace, pod, container, tailLines: 500, maxLines: MAX_LINES });
   const [frozen, setFrozen] = useState(null);
   const [follow, setFollow] = useState(true);
   const [query, setQuery] = useState('');
@@ -40,6 +41,7 @@ export function LogView({ cluster, namespace, pod, containers }) {
 
   return (
     <div className="logs" data-testid="logs">
+      {error && status !== 'open' && <ErrorBanner errors={[error]} bad={status === 'failed'} />}
       <div className="toolbar">
         {containers.length > 1 && (
           <select value={container} onChange={(e) => setContainer(e.target.value)} aria-label="Container">

@@ -5,6 +5,7 @@ import { RESOURCE_BY_ID } from '../resources.jsx';
 import { podStatus, readyCount, restarts } from '../format.js';
 import { Age, Icon, Pill } from './bits.jsx';
 import { ConnectionBadge } from './ConnectionBadge.jsx';
+import { ErrorBanner } from './ErrorBanner.jsx';
 import { LogView } from './LogView.jsx';
 import { TerminalTab } from './Terminal.jsx';
 
@@ -33,10 +34,17 @@ export function PodPage({ route }) {
           <ConnectionBadge snapshot={snap} />
         </div>
       </header>
-      {snap?.deleted || (snap && snap.object === null && snap.status !== 'loading') ? (
+      {snap?.deleted ? (
         <div className="banner banner-warn">This pod no longer exists. Its logs and terminal are closed.</div>
+      ) : snap?.errors?.some((e) => e.code === 404) ? (
+        <div className="banner banner-bad" role="alert" data-testid="not-found">
+          Pod {namespace}/{name} not found.
+        </div>
       ) : (
-        pod && <Summary pod={pod} />
+        <>
+          <ErrorBanner errors={snap?.errors} bad={snap?.status === 'error'} />
+          {pod && <Summary pod={pod} />}
+        </>
       )}
       {pod && (
         <>

@@ -36,7 +36,7 @@ function Terminal({ cluster, namespace, pod, container, onRestart }) {
   const box = useRef(null);
   const term = useRef(null);
   const early = useRef([]);
-  const { session, exit } = useExec(
+  const { session, exit, status } = useExec(
     { cluster, namespace, pod, container, command: ['sh'], tty: true, stdin: true, stdout: true, stderr: true },
     (_, text) => (term.current ? term.current.write(text) : early.current.push(text)),
   );
@@ -76,7 +76,7 @@ function Terminal({ cluster, namespace, pod, container, onRestart }) {
 
   return (
     <div className="terminal-wrap">
-      <div className="terminal" ref={box} data-testid="terminal" />
+      <div className="terminal" ref={box} data-testid="terminal" data-state={exit ? 'ended' : status} />
       {exit && (
         <div className="terminal-exit" data-testid="exit" data-code={exit.code}>
           <span>

@@ -1,0 +1,82 @@
+package mux
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubelive/kubelive/internal/backoff"
+	"github.com/kubelive/kubelive/internal/transport"
+)
+
+// A kick (another socket to the backend opened, the page came back) cuts
+// the socket's wait before a redial short.
+func TestKickCutsTheRedialWait(t *testing.T) {
+	t.Parallel()
+	reach := &backoff.Reach{}
+	h := newHarness(t, func(o *Options) { o.Reach = reach })
+	h.subscribe("c1", "/api/v1/pods", "watch=1", &recorder{})
+	for _, d := range []time.Duration{400, 800, 1600} {
+		h.dialer.Next(waitFor).Fail(errors.New("connection refused"))
+		h.advanceTo(d * time.Millisecond)
+	}
+	h.dialer.Next(waitFor).Fail(errors.New("connection refused"))
+	waitArmed(t, h, 3200*time.Millisecond)
+	reach.Kick("some-cluster")
+	h.advanceTo(backoff.KickWindow / 2)
+	h.accept(MsgpackProtocol)
+}
+
+// A socket that delivered frames before it dropped was served: the next
+// redial waits the first delay, not a grown one.
+func TestServedSocketResetsTheBackoff(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.subscribe("c1", "/api/v1/pods", "watch=1", &recorder{})
+	for _, d := range []time.Duration{400, 800} {
+		h.dialer.Next(waitFor).Fail(errors.New("connection refused"))
+		h.advanceTo(d * time.Millisecond)
+	}
+	conn := h.accept(HeadlampProtocol)
+	sent(t, conn, 1)
+	conn.Push(transport.Frame{Data: []byte(`{"type":"COMPLETE","clusterId":"c1","path":"/api/v1/pods","query":"watch=1"}`)})
+	conn.Drop(transport.CloseAbnormal, "server gone")
+	waitArmed(t, h, 400*time.Millisecond)
+}
+
+// waitArmed waits until a timer of d is armed.
+func waitArmed(t *testing.T, h *harness, d time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	for {
+		got, ok := h.clk.WaitArmed(ctx)
+		require.True(t, ok, "no timer of %v armed", d)
+		if got == d {
+			return
+		}
+	}
+}
+
+// A subscriber that joins while the socket keeps failing to dial learns why
+// at once, not at the next failure (which the backoff may put 30 s away).
+func TestLateSubscriberLearnsWhy(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.subscribe("c1", "/api/v1/pods", "watch=1", &recorder{})
+	h.dialer.Next(waitFor).Fail(errors.New("handshake failed: code 1006"))
+	waitArmed(t, h, 400*time.Millisecond) // waiting to redial
+	got := make(chan Status, 4)
+	_, err := h.c.Subscribe(Key{Cluster: "c1", Path: "/api/v1/configmaps", Query: "watch=1"}, Listener{OnStatus: func(s Status) { got <- s }})
+	require.NoError(t, err)
+	select {
+	case s := <-got:
+		require.Equal(t, StateReconnecting, s.State)
+		require.Contains(t, s.Err, "code 1006")
+	case <-time.After(waitFor):
+		t.Fatal("no status at subscribe")
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/coder/websocket"
 )
@@ -153,7 +152,6 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request, ns, pod st
 // runExec runs one exec command to completion and returns its exit code.
 func (h *Handler) runExec(ctx context.Context, cc *channelConn, ref ContainerRef, so streamOptions, stdin *stdinPipe, term *terminal) int {
 	sh := newShell(ref, h.logs, h.opts.Clock, h.opts.Env, so.tty, term)
-	sh.stdin = io.Reader(strings.NewReader(""))
 	if so.stdin {
 		sh.stdin = stdin
 	}

@@ -232,6 +232,7 @@ func newDemoCluster(name string, o options, n uint64, inj *faults.Injector, ws w
 		return nil, fmt.Errorf("seed embedded cluster %s: %w", name, err)
 	}
 	pods := podio.NewHandler(podio.Options{Pods: podsOf(store), Tracker: inj, AcceptOptions: accept, Seed: seed})
+	store.SetPodsInUse(pods) // churn spares the pods under an open terminal
 	return &demoCluster{
 		name: name, store: store, pods: pods, seed: seed,
 		logs: podio.NewGenerator(podsOf(store), pods.Logs(), nil, o.logInterval, seed),

@@ -103,7 +103,7 @@ func (c *Churn) reconcile() (bool, error) {
 	}
 	for _, st := range deps.Items {
 		d := st.Object.(*appsv1.Deployment)
-		hash := templateHash(d.Spec.Template)
+		hash := s.templateHash(d, d.Spec.Template)
 		var current *appsv1.ReplicaSet
 		var old []*appsv1.ReplicaSet
 		for _, rst := range rsets.Items {
@@ -155,7 +155,7 @@ func (c *Churn) reconcile() (bool, error) {
 			return true, err
 		}
 	}
-	writes, err := staleStatuses(s, "", s.now())
+	writes, err := staleStatuses(s, "", owned, s.now())
 	if err != nil || len(writes) == 0 {
 		return false, err
 	}

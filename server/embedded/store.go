@@ -46,7 +46,8 @@ type Store struct {
 	historyCap int
 	queueCap   int
 
-	inUse atomic.Value // of podsInUse: set by SetPodsInUse
+	inUse  atomic.Value // of podsInUse: set by SetPodsInUse
+	hashes sync.Map     // hashKey -> the pod-template-hash of that version of a workload
 
 	mu   sync.RWMutex
 	rv   uint64     // last assigned resourceVersion; guarded by mu

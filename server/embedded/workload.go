@@ -7,6 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -57,15 +58,15 @@ func countReady(pods []*corev1.Pod) int32 {
 // status does not say what their pods are, each with the status it should have: the
 // ReplicaSet, StatefulSet, DaemonSet and Job controllers' counts, and a Deployment's as the
 // sum of its ReplicaSets'.
-func staleStatuses(s *Store, ns string, now time.Time) ([]statusWrite, error) {
-	owned, err := podsByOwner(s, ns)
-	if err != nil {
-		return nil, err
-	}
+// owned are the pods of ns by controller uid (see podsByOwner).
+func staleStatuses(s *Store, ns string, owned map[types.UID][]*corev1.Pod, now time.Time) ([]statusWrite, error) {
 	var out []statusWrite
-	add := func(res string, cur Object, oldStatus, newStatus any) {
-		if !equalJSON(oldStatus, newStatus) {
-			out = append(out, statusWrite{res: res, obj: cur})
+	// add records obj with the status want, when its status differs.
+	add := func(res string, obj Object, status, want any, set func(Object)) {
+		if !apiequality.Semantic.DeepEqual(status, want) {
+			cp := obj.DeepCopyObject().(Object)
+			set(cp)
+			out = append(out, statusWrite{res: res, obj: cp})
 		}
 	}
 	rsets, err := s.List(ReplicaSets, ListOptions{Namespace: ns})
@@ -82,9 +83,7 @@ func staleStatuses(s *Store, ns string, now time.Time) ([]statusWrite, error) {
 		if ref := metav1.GetControllerOf(rs); ref != nil {
 			rsStatus[ref.UID] = append(rsStatus[ref.UID], want)
 		}
-		cur := rs.DeepCopy()
-		cur.Status = want
-		add(ReplicaSets, cur, rs.Status, want)
+		add(ReplicaSets, rs, rs.Status, want, func(o Object) { o.(*appsv1.ReplicaSet).Status = want })
 	}
 	deps, err := s.List(Deployments, ListOptions{Namespace: ns})
 	if err != nil {
@@ -92,10 +91,8 @@ func staleStatuses(s *Store, ns string, now time.Time) ([]statusWrite, error) {
 	}
 	for _, st := range deps.Items {
 		d := st.Object.(*appsv1.Deployment)
-		want := deploymentStatus(d, rsets.Items, owned, now)
-		cur := d.DeepCopy()
-		cur.Status = want
-		add(Deployments, cur, d.Status, want)
+		want := deploymentStatus(d, s.templateHash(d, d.Spec.Template), rsets.Items, owned, now)
+		add(Deployments, d, d.Status, want, func(o Object) { o.(*appsv1.Deployment).Status = want })
 	}
 	sets, err := s.List(StatefulSets, ListOptions{Namespace: ns})
 	if err != nil {
@@ -105,13 +102,11 @@ func staleStatuses(s *Store, ns string, now time.Time) ([]statusWrite, error) {
 		ss := st.Object.(*appsv1.StatefulSet)
 		pods := owned[ss.UID]
 		ready := countReady(pods)
-		rev := ss.Name + "-" + templateHash(ss.Spec.Template)
+		rev := ss.Name + "-" + s.templateHash(ss, ss.Spec.Template)
 		want := appsv1.StatefulSetStatus{ObservedGeneration: ss.Generation, Replicas: int32(len(pods)), ReadyReplicas: ready,
 			CurrentReplicas: int32(len(pods)), UpdatedReplicas: int32(len(pods)), AvailableReplicas: ready,
 			CurrentRevision: rev, UpdateRevision: rev, CollisionCount: ptrTo(int32(0))}
-		cur := ss.DeepCopy()
-		cur.Status = want
-		add(StatefulSets, cur, ss.Status, want)
+		add(StatefulSets, ss, ss.Status, want, func(o Object) { o.(*appsv1.StatefulSet).Status = want })
 	}
 	nodeList, err := s.List(Nodes, ListOptions{})
 	if err != nil {
@@ -129,9 +124,7 @@ func staleStatuses(s *Store, ns string, now time.Time) ([]statusWrite, error) {
 		want := appsv1.DaemonSetStatus{ObservedGeneration: ds.Generation, DesiredNumberScheduled: desired,
 			CurrentNumberScheduled: int32(len(pods)), UpdatedNumberScheduled: int32(len(pods)), NumberReady: ready,
 			NumberAvailable: ready, NumberUnavailable: max(desired-ready, 0)}
-		cur := ds.DeepCopy()
-		cur.Status = want
-		add(DaemonSets, cur, ds.Status, want)
+		add(DaemonSets, ds, ds.Status, want, func(o Object) { o.(*appsv1.DaemonSet).Status = want })
 	}
 	jobs, err := s.List(Jobs, ListOptions{Namespace: ns})
 	if err != nil {
@@ -140,18 +133,15 @@ func staleStatuses(s *Store, ns string, now time.Time) ([]statusWrite, error) {
 	for _, st := range jobs.Items {
 		j := st.Object.(*batchv1.Job)
 		want := jobStatus(j, owned[j.UID])
-		cur := j.DeepCopy()
-		cur.Status = want
-		add(Jobs, cur, j.Status, want)
+		add(Jobs, j, j.Status, want, func(o Object) { o.(*batchv1.Job).Status = want })
 	}
 	return out, nil
 }
 
 // deploymentStatus sums d's ReplicaSets; updatedReplicas counts the pods of the ReplicaSet of
 // d's current template. Conditions keep their times while their status stays.
-func deploymentStatus(d *appsv1.Deployment, rsets []*Stored, owned map[types.UID][]*corev1.Pod, now time.Time) appsv1.DeploymentStatus {
+func deploymentStatus(d *appsv1.Deployment, hash string, rsets []*Stored, owned map[types.UID][]*corev1.Pod, now time.Time) appsv1.DeploymentStatus {
 	want := appsv1.DeploymentStatus{ObservedGeneration: d.Generation}
-	hash := templateHash(d.Spec.Template)
 	current := ""
 	for _, st := range rsets {
 		rs := st.Object.(*appsv1.ReplicaSet)
@@ -246,7 +236,11 @@ func jobStatus(j *batchv1.Job, pods []*corev1.Pod) batchv1.JobStatus {
 
 // syncAll writes every stale workload status of ns.
 func syncAll(s *Store, ns string) error {
-	writes, err := staleStatuses(s, ns, s.now())
+	owned, err := podsByOwner(s, ns)
+	if err != nil {
+		return err
+	}
+	writes, err := staleStatuses(s, ns, owned, s.now())
 	if err != nil {
 		return err
 	}
@@ -256,4 +250,22 @@ func syncAll(s *Store, ns string) error {
 		}
 	}
 	return nil
+}
+
+// hashKey names one version of a workload's spec: its uid and generation.
+type hashKey struct {
+	uid        types.UID
+	generation int64
+}
+
+// templateHash returns the pod-template-hash of o's template, remembering it per uid and
+// generation (the template changes only with the generation).
+func (s *Store) templateHash(o Object, t corev1.PodTemplateSpec) string {
+	k := hashKey{o.GetUID(), o.GetGeneration()}
+	if h, ok := s.hashes.Load(k); ok {
+		return h.(string)
+	}
+	h := templateHash(t)
+	s.hashes.Store(k, h)
+	return h
 }

@@ -74,6 +74,7 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request, ns, pod st
 		writeStatus(w, badRequest("Upgrade request required"))
 		return
 	}
+	defer h.using(ns, pod)()
 	name, ok := negotiate(offeredProtocols(r), func(p string) bool {
 		_, ok := lookupChannelProtocol(p)
 		return ok && p != ""

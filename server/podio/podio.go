@@ -106,6 +106,32 @@ type Handler struct {
 	// attached holds one interactive shell per container for attach; an
 	// entry is removed when its shell exits. Guarded by mu.
 	attached map[ContainerRef]*attachSession
+	// streams counts the open exec and attach streams per "namespace/pod". Guarded by mu.
+	streams map[string]int
+}
+
+// InUse reports whether a client has an exec or attach stream open to the
+// pod. It is the embedded cluster's embedded.PodsInUse: churn never deletes
+// a pod under an open terminal.
+func (h *Handler) InUse(namespace, pod string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.streams[namespace+"/"+pod] > 0
+}
+
+// using counts one open stream to a pod until the returned function is called.
+func (h *Handler) using(namespace, pod string) (done func()) {
+	k := namespace + "/" + pod
+	h.mu.Lock()
+	h.streams[k]++
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		if h.streams[k]--; h.streams[k] <= 0 {
+			delete(h.streams, k)
+		}
+		h.mu.Unlock()
+	}
 }
 
 // NewHandler returns a Handler for opts. opts.Pods must be set.
@@ -116,7 +142,7 @@ func NewHandler(opts Options) *Handler {
 	if opts.Logs == nil {
 		opts.Logs = NewLogBook(opts.Clock, 0)
 	}
-	return &Handler{opts: opts, logs: opts.Logs, attached: map[ContainerRef]*attachSession{}}
+	return &Handler{opts: opts, logs: opts.Logs, attached: map[ContainerRef]*attachSession{}, streams: map[string]int{}}
 }
 
 // Logs returns the LogBook the handler serves from.

@@ -313,3 +313,38 @@ func TestScaleAndRestartThroughTheAPI(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "2", cur.Object.GetAnnotations()["deployment.kubernetes.io/revision"])
 }
+
+// TestNewKindsAcceptWrites creates, patches and deletes objects of the kinds beyond the
+// first four, a custom resource among them.
+func TestNewKindsAcceptWrites(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, Options{}, HandlerOptions{})
+	tests := []struct {
+		collection, name, body, patch, want string
+	}{
+		{"/apis/demo.kubelive.io/v1alpha1/namespaces/team-b/widgets", "whatsit",
+			`{"apiVersion":"demo.kubelive.io/v1alpha1","kind":"Widget","metadata":{"name":"whatsit"},"spec":{"color":"teal","size":2}}`,
+			`{"spec":{"size":4}}`, `"size":4`},
+		{"/api/v1/namespaces/team-b/secrets", "token", `{"metadata":{"name":"token"},"stringData":{"k":"v"},"data":{"k":"dg=="}}`,
+			`{"data":{"k2":"dzI="}}`, `"k2":"dzI="`},
+		{"/api/v1/namespaces/team-b/services", "extra", `{"metadata":{"name":"extra"},"spec":{"ports":[{"port":80}]}}`,
+			`{"metadata":{"labels":{"a":"b"}}}`, `"labels":{"a":"b"}`},
+		{"/apis/batch/v1/namespaces/team-b/jobs", "once", `{"metadata":{"name":"once"},"spec":{"template":{"spec":{"containers":[{"name":"c","image":"busybox"}]}}}}`,
+			`{"spec":{"suspend":true}}`, `"suspend":true`},
+		{"/api/v1/nodes", "node-z", `{"metadata":{"name":"node-z"}}`, `{"spec":{"unschedulable":true}}`, `"unschedulable":true`},
+	}
+	for _, tc := range tests {
+		code, raw := c.do(t, http.MethodPost, tc.collection, "application/json", tc.body)
+		require.Equal(t, http.StatusCreated, code, "%s: %s", tc.collection, raw)
+		code, raw = c.do(t, http.MethodPatch, tc.collection+"/"+tc.name, "application/merge-patch+json", tc.patch)
+		require.Equal(t, http.StatusOK, code, "%s: %s", tc.collection, raw)
+		assert.Contains(t, string(raw), tc.want, tc.collection)
+		code, raw = c.do(t, http.MethodDelete, tc.collection+"/"+tc.name, "", "")
+		require.Equal(t, http.StatusOK, code, "%s: %s", tc.collection, raw)
+		code, _ = c.do(t, http.MethodGet, tc.collection+"/"+tc.name, "", "")
+		assert.Equal(t, http.StatusNotFound, code, tc.collection)
+	}
+	code, raw := c.do(t, http.MethodPost, "/apis/demo.kubelive.io/v1alpha1/namespaces/default/widgets", "application/json", `{"metadata":{"name":"nokind"}}`)
+	assert.Equal(t, http.StatusBadRequest, code, string(raw))
+	assert.Contains(t, string(raw), "must be of type Widget")
+}

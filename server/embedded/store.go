@@ -151,17 +151,11 @@ func (s *Store) Get(res, ns, name string) (*Stored, error) {
 // Create stores a new object in namespace ns (ignored for cluster-scoped resources).
 // obj is owned by the store afterwards.
 func (s *Store) Create(res, ns string, obj Object) (*Stored, error) {
-	t, err := s.table(res)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.createLocked(t, scope(t, ns), obj, time.Time{})
+	return s.createAt(res, ns, obj, time.Time{})
 }
 
-// createAt is Create with another creationTimestamp than now, for the seeded objects of a
-// cluster that has been running for a while.
+// createAt is Create with another creationTimestamp than now (zero: now), for the seeded
+// objects of a cluster that has been running for a while.
 func (s *Store) createAt(res, ns string, obj Object, created time.Time) (*Stored, error) {
 	t, err := s.table(res)
 	if err != nil {

@@ -348,3 +348,28 @@ func TestNewKindsAcceptWrites(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, code, string(raw))
 	assert.Contains(t, string(raw), "must be of type Widget")
 }
+
+func TestSeedScale(t *testing.T) {
+	t.Parallel()
+	now := fixedNow()
+	s := NewStore(Options{Now: func() time.Time { return now }, Seed: 2})
+	require.NoError(t, Seed(s, nil, 2))
+	require.NoError(t, SeedScale(s, 2000, 2))
+	l, err := s.List(Pods, ListOptions{Namespace: ScaleNamespace})
+	require.NoError(t, err)
+	require.Len(t, l.Items, 2000)
+	assert.Empty(t, inconsistency(t, s))
+	bytes := 0
+	for _, st := range l.Items {
+		bytes += len(st.JSON)
+	}
+	t.Logf("%d pods of %d bytes on average", len(l.Items), bytes/len(l.Items))
+	assert.Greater(t, bytes/len(l.Items), 2500, "realistic pods")
+	ch := NewChurn(s, 0, 2)
+	start := time.Now()
+	for range 200 {
+		now = now.Add(50 * time.Millisecond)
+		require.NoError(t, ch.Step())
+	}
+	t.Logf("a churn step with %d pods takes %s", 2000+28, time.Since(start)/200)
+}

@@ -814,3 +814,22 @@ func (g *gen) eventAt(p *corev1.Pod, reason string, t time.Time) *corev1.Event {
 	}
 	return e
 }
+
+// ScaleNamespace is the namespace SeedScale fills.
+const ScaleNamespace = "scale"
+
+// SeedScale adds the namespace "scale" with a Deployment "load" of n replicas, its ReplicaSet
+// and n Running pods like the others (about 3 KB of JSON each), for tests of many pods; churn
+// then keeps them as it keeps the rest.
+func SeedScale(s *Store, n int, seed uint64) error {
+	if n <= 0 {
+		return nil
+	}
+	g := &gen{rand: rand.New(rand.NewPCG(seed^0x5ca1e, seed)), now: s.now}
+	if _, err := s.createAt(Namespaces, "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ScaleNamespace}}, g.now().Add(-day)); err != nil {
+		return fmt.Errorf("seed namespace %s: %w", ScaleNamespace, err)
+	}
+	w := workload{kind: kindDeployment, name: "load", containers: []container{{"load", "ghcr.io/kubelive/load:1.0.0", 8080}},
+		replicas: int32(n), service: corev1.ServiceTypeClusterIP, age: day}
+	return seedWorkload(s, g, ScaleNamespace, w)
+}

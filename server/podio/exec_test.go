@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -262,4 +263,19 @@ func TestInUseWhileAStreamIsOpen(t *testing.T) {
 	a.send(chStdin, "exit\r")
 	assert.Equal(t, websocket.StatusNormalClosure, a.readClose())
 	require.Eventually(t, func() bool { return !h.InUse("default", "web-1") }, 10*time.Second, 5*time.Millisecond, "both streams closed")
+}
+
+// TestExecScriptReadsStdin runs a script that reads the client's stdin until
+// v5's close signal ends it; the loop's count is the exit code.
+func TestExecScriptReadsStdin(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, nil)
+	script := url.QueryEscape(`read first; n=0; while read line; do n=$((n+1)); done; echo "$first/$n"; exit $n`)
+	c := e.exec(t, "exec?command=sh&command=-c&command="+script+"&stdin=true", "v5.channel.k8s.io")
+	c.send(chStdin, "alpha\nb\n")
+	c.send(chStdin, "c\n")
+	require.NoError(t, c.conn.Write(c.ctx, websocket.MessageBinary, []byte{chClose, chStdin}))
+	assert.Equal(t, websocket.StatusNormalClosure, c.readClose())
+	assert.Equal(t, "alpha/2\n", c.text(chStdout))
+	assert.Contains(t, c.text(chError), `"causes":[{"reason":"ExitCode","message":"2"}]`)
 }

@@ -290,6 +290,7 @@ func (d *demoCluster) save(file string) error {
 func podsOf(s *embedded.Store) podio.Pods {
 	return podio.PodsFunc{
 		ContainerFunc: s.Container,
+		RestartsFunc:  s.Restarts,
 		RunningFunc: func() []podio.ContainerRef {
 			var out []podio.ContainerRef
 			for _, r := range s.Running() {

@@ -13,6 +13,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // inconsistency describes the first Deployment whose counts are not its pods', or "".
@@ -372,4 +373,19 @@ func TestSeedScale(t *testing.T) {
 		require.NoError(t, ch.Step())
 	}
 	t.Logf("a churn step with %d pods takes %s", 2000+28, time.Since(start)/200)
+}
+
+func TestRestartsAndInitContainers(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, Options{}, HandlerOptions{})
+	l, err := c.store.List(Pods, ListOptions{Namespace: "team-a", Labels: labels.SelectorFromSet(labels.Set{"app": "reports"})})
+	require.NoError(t, err)
+	require.Len(t, l.Items, 1)
+	p := l.Items[0].Object.(*corev1.Pod)
+	assert.Equal(t, int(p.Status.ContainerStatuses[0].RestartCount), c.store.Restarts("team-a", p.Name, "reports"))
+	assert.Positive(t, c.store.Restarts("team-a", p.Name, "reports"))
+	assert.Zero(t, c.store.Restarts("team-a", p.Name, "nope"))
+	got, err := c.store.Container("team-b", "postgres-1", "wait-for-primary")
+	require.NoError(t, err, "an init container is a container of the pod")
+	assert.Equal(t, "wait-for-primary", got)
 }

@@ -47,10 +47,27 @@ type Pods interface {
 	Running() []ContainerRef
 }
 
-// PodsFunc adapts two functions to Pods.
+// Restarts is implemented by a Pods whose containers restart: the previous
+// instance of a container that restarted has a log (previous=true).
+type Restarts interface {
+	// Restarts returns how many times the container restarted (0 if unknown).
+	Restarts(namespace, pod, container string) int
+}
+
+// PodsFunc adapts functions to Pods and Restarts.
 type PodsFunc struct {
 	ContainerFunc func(namespace, pod, container string) (string, error)
 	RunningFunc   func() []ContainerRef
+	// RestartsFunc, when set, answers Restarts; 0 otherwise.
+	RestartsFunc func(namespace, pod, container string) int
+}
+
+// Restarts calls RestartsFunc, or returns 0 when it is unset.
+func (f PodsFunc) Restarts(namespace, pod, container string) int {
+	if f.RestartsFunc == nil {
+		return 0
+	}
+	return f.RestartsFunc(namespace, pod, container)
 }
 
 // Container calls ContainerFunc.

@@ -2,8 +2,9 @@
 // server and kubelet do: logs (plain HTTP and WebSocket with the
 // binary.k8s.io / base64.binary.k8s.io subprotocols) and exec / attach over
 // WebSocket with the channel protocols (channel.k8s.io, base64.channel.k8s.io,
-// v4.channel.k8s.io, v4.base64.channel.k8s.io, v5.channel.k8s.io) into a small
-// built-in shell.
+// v4.channel.k8s.io, v4.base64.channel.k8s.io, v5.channel.k8s.io) into each
+// container's /bin/sh: a POSIX shell interpreter (mvdan.cc/sh/v3) over a fake
+// filesystem and built-in programs, which never reaches the host.
 //
 // The package owns no pods: it asks a Pods implementation which containers
 // exist, and keeps their output in a LogBook.

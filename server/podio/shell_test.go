@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -208,3 +209,43 @@ func TestShellNeverReachesTheHost(t *testing.T) {
 	_, err = os.Stat(probe)
 	assert.ErrorIs(t, err, fs.ErrNotExist, "the redirection wrote to the host")
 }
+
+// TestShellStopsWhenTheSessionEnds ends the context of scripts that would
+// run forever, once they are seen running: they return.
+func TestShellStopsWhenTheSessionEnds(t *testing.T) {
+	t.Parallel()
+	for _, line := range []string{"while true; do echo y; done", "echo y; sleep 3600", "echo y; while true; do echo y; done | cat"} {
+		t.Run(line, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			clk := newFakeClock()
+			sh := newShell(webApp, NewLogBook(clk, 0), clk, nil, false, nil)
+			running := make(chan struct{})
+			var once sync.Once
+			sh.stdout = writerFunc(func(p []byte) (int, error) { once.Do(func() { close(running) }); return len(p), nil })
+			sh.stderr = io.Discard
+			done := make(chan int, 1)
+			go func() { done <- sh.run(ctx, []string{"sh", "-c", line}) }()
+			select {
+			case <-running:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the script wrote nothing in 10 s")
+			}
+			if strings.Contains(line, "sleep") {
+				_, armed := clk.WaitArmed(testCtx(t))
+				require.True(t, armed, "sleep waits on the shell's clock")
+			}
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("still running 10 s after the session ended")
+			}
+		})
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -257,11 +257,11 @@ func (c *Churn) node() error {
 		}
 		notReady := cond.Status != corev1.ConditionTrue
 		switch {
-		case !notReady && c.g.rand.IntN(40) == 0:
+		case !notReady && c.g.rand.IntN(150) == 0:
 			*cond = corev1.NodeCondition{Type: corev1.NodeReady, Status: corev1.ConditionUnknown, Reason: "NodeStatusUnknown",
 				Message: "Kubelet stopped posting node status.", LastHeartbeatTime: cond.LastHeartbeatTime, LastTransitionTime: now}
 			n.Spec.Taints = []corev1.Taint{{Key: "node.kubernetes.io/unreachable", Effect: corev1.TaintEffectNoSchedule, TimeAdded: &now}}
-		case notReady && c.g.rand.IntN(3) == 0:
+		case notReady && c.g.rand.IntN(8) == 0:
 			*cond = corev1.NodeCondition{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
 				Message: "kubelet is posting ready status", LastHeartbeatTime: now, LastTransitionTime: now}
 			n.Spec.Taints = nil

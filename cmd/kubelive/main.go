@@ -74,7 +74,7 @@ type options struct {
 	history, watchQueue                            int
 	watchTimeout, bookmarkInterval, pingInterval   time.Duration
 	logInterval                                    time.Duration
-	demoClusters                                   int
+	demoClusters, scale                            int
 	stateDir                                       string
 }
 
@@ -100,11 +100,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.pingInterval, "ping-interval", wsx.DefaultPingInterval, "WebSocket keep-alive ping interval")
 	fs.DurationVar(&o.logInterval, "log-interval", time.Second, "interval between the log lines the embedded containers write")
 	fs.IntVar(&o.demoClusters, "demo-clusters", 1, "number of embedded clusters (demo, demo-2, ...)")
+	fs.IntVar(&o.scale, "scale", 0, "pods of the Deployment load in the namespace scale of each embedded cluster, churned with the rest (0: no such namespace)")
 	fs.StringVar(&o.stateDir, "state-dir", "", "directory where each embedded cluster is saved on shutdown and loaded from on start (empty: seed afresh)")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig whose contexts are also served as clusters")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("flags: %w", err)
+	}
+	if o.scale < 0 {
+		return o, fmt.Errorf("--scale %d: the number of pods cannot be negative", o.scale)
 	}
 	return o, nil
 }
@@ -247,8 +251,11 @@ func newDemoCluster(name string, o options, n uint64, inj *faults.Injector, ws w
 		log.Info("embedded cluster loaded", "cluster", name, "resourceVersion", store.ResourceVersion())
 	} else if err := embedded.Seed(store, splitList(o.namespaces), seed); err != nil {
 		return nil, fmt.Errorf("seed embedded cluster %s: %w", name, err)
+	} else if err := embedded.SeedScale(store, o.scale, seed); err != nil {
+		return nil, fmt.Errorf("seed namespace %s of embedded cluster %s: %w", embedded.ScaleNamespace, name, err)
 	}
 	pods := podio.NewHandler(podio.Options{Pods: podsOf(store), Tracker: inj, AcceptOptions: accept, Seed: seed})
+	store.SetPodsInUse(pods) // churn spares the pods under an open terminal
 	return &demoCluster{
 		name: name, store: store, pods: pods, seed: seed,
 		logs: podio.NewGenerator(podsOf(store), pods.Logs(), nil, o.logInterval, seed),
@@ -300,6 +307,7 @@ func (d *demoCluster) save(file string) error {
 func podsOf(s *embedded.Store) podio.Pods {
 	return podio.PodsFunc{
 		ContainerFunc: s.Container,
+		RestartsFunc:  s.Restarts,
 		RunningFunc: func() []podio.ContainerRef {
 			var out []podio.ContainerRef
 			for _, r := range s.Running() {

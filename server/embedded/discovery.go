@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/version"
@@ -17,50 +18,66 @@ func versionInfo() version.Info {
 	}
 }
 
-func appsGroup() metav1.APIGroup {
-	return metav1.APIGroup{
-		Name:             "apps",
-		Versions:         []metav1.GroupVersionForDiscovery{{GroupVersion: "apps/v1", Version: "v1"}},
-		PreferredVersion: metav1.GroupVersionForDiscovery{GroupVersion: "apps/v1", Version: "v1"},
+// groups returns the served API groups (the core group "" excluded), sorted by name, each
+// with its one version.
+func (h *Handler) groups() []metav1.APIGroup {
+	seen := map[string]metav1.APIGroup{}
+	for _, r := range h.store.res {
+		if r.Group == "" {
+			continue
+		}
+		gv := metav1.GroupVersionForDiscovery{GroupVersion: r.GroupVersion(), Version: r.Version}
+		seen[r.Group] = metav1.APIGroup{Name: r.Group, Versions: []metav1.GroupVersionForDiscovery{gv}, PreferredVersion: gv}
 	}
+	out := make([]metav1.APIGroup, 0, len(seen))
+	for _, name := range sortedKeys(seen) {
+		out = append(out, seen[name])
+	}
+	slices.SortFunc(out, func(a, b metav1.APIGroup) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
-// discoveryRoot answers /api, /apis and /apis/apps.
+// group returns the served group of that name.
+func (h *Handler) group(name string) (metav1.APIGroup, bool) {
+	for _, g := range h.groups() {
+		if g.Name == name {
+			return g, true
+		}
+	}
+	return metav1.APIGroup{}, false
+}
+
+// discoveryRoot answers /api and /apis.
 func (h *Handler) discoveryRoot(p string, r *http.Request) any {
-	group := appsGroup()
-	group.Kind, group.APIVersion = "APIGroup", "v1"
-	switch p {
-	case "api":
+	if p == "api" {
 		return metav1.APIVersions{
 			TypeMeta: metav1.TypeMeta{Kind: "APIVersions"}, Versions: []string{"v1"},
 			ServerAddressByClientCIDRs: []metav1.ServerAddressByClientCIDR{{ClientCIDR: "0.0.0.0/0", ServerAddress: r.Host}},
 		}
-	case "apis":
-		group.Kind, group.APIVersion = "", ""
-		return metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"}, Groups: []metav1.APIGroup{group}}
-	default:
-		return group
 	}
+	return metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"}, Groups: h.groups()}
 }
 
-// resourceList answers /api/v1 and /apis/apps/v1.
+// resourceList answers /api/v1 and /apis/{group}/{version}.
 func (h *Handler) resourceList(group string) metav1.APIResourceList {
 	l := metav1.APIResourceList{TypeMeta: metav1.TypeMeta{Kind: "APIResourceList", APIVersion: "v1"}, GroupVersion: "v1"}
-	if group != "" {
-		l.GroupVersion = group + "/v1"
-	}
 	verbs := metav1.Verbs{"create", "delete", "get", "list", "patch", "update", "watch"}
 	for _, name := range sortedKeys(h.store.res) {
 		r := h.store.res[name]
 		if r.Group != group {
 			continue
 		}
+		l.GroupVersion = r.GroupVersion()
 		l.APIResources = append(l.APIResources, metav1.APIResource{
 			Name: r.Plural, SingularName: r.Singular, Namespaced: r.Namespaced, Kind: r.Kind, Verbs: verbs, ShortNames: r.ShortNames,
 		})
-		if r.Plural == Pods || r.Plural == Deployments || r.Plural == Namespaces {
-			l.APIResources = append(l.APIResources, metav1.APIResource{Name: r.Plural + "/status", Namespaced: r.Namespaced,
-				Kind: r.Kind, Verbs: metav1.Verbs{"get", "patch", "update"}})
+		for _, sub := range r.Subresources {
+			kind := r.Kind
+			if sub == "scale" {
+				kind = "Scale"
+			}
+			l.APIResources = append(l.APIResources, metav1.APIResource{Name: r.Plural + "/" + sub, Namespaced: r.Namespaced,
+				Kind: kind, Verbs: metav1.Verbs{"get", "patch", "update"}})
 		}
 		if r.Plural == Pods {
 			for _, sub := range []string{"attach", "exec", "log"} {

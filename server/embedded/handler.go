@@ -89,12 +89,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "healthz" || p == "readyz" || p == "livez":
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok")
-	case p == "api" || p == "apis" || p == "apis/apps":
+	case p == "api" || p == "apis":
 		writeJSON(w, http.StatusOK, h.discoveryRoot(p, r))
 	case len(segs) >= 2 && segs[0] == "api" && segs[1] == "v1":
 		h.serveGroup(w, r, "", segs[2:])
-	case len(segs) >= 3 && segs[0] == "apis" && segs[1] == "apps" && segs[2] == "v1":
-		h.serveGroup(w, r, "apps", segs[3:])
+	case len(segs) == 2 && segs[0] == "apis":
+		g, ok := h.group(segs[1])
+		if !ok {
+			writeError(w, notFound())
+			return
+		}
+		g.Kind, g.APIVersion = "APIGroup", "v1"
+		writeJSON(w, http.StatusOK, g)
+	case len(segs) >= 3 && segs[0] == "apis":
+		if g, ok := h.group(segs[1]); ok && g.PreferredVersion.Version == segs[2] {
+			h.serveGroup(w, r, segs[1], segs[3:])
+			return
+		}
+		writeError(w, notFound())
 	default:
 		writeError(w, notFound())
 	}
@@ -117,6 +129,11 @@ func (h *Handler) serveGroup(w http.ResponseWriter, r *http.Request, group strin
 	}
 	switch req.sub {
 	case "":
+	case "scale":
+		if err := h.serveScale(w, r, req); err != nil {
+			writeError(w, err)
+		}
+		return
 	case "status":
 	case "log", "exec", "attach":
 		if req.res.Plural == Pods && h.opts.PodSubresources != nil {

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -199,7 +200,7 @@ func (s *Store) List(res string, o ListOptions) (*List, error) {
 	}
 	f := filter{namespace: o.Namespace, labels: o.Labels, fields: o.Fields}
 	items := t.matchingAt(at, f)
-	slices.SortFunc(items, func(a, b *Stored) int { return compareKeys(storedKey(a), storedKey(b)) })
+	slices.SortFunc(items, compareStored)
 	if start != "" {
 		i, _ := slices.BinarySearchFunc(items, start, func(st *Stored, k string) int {
 			if compareKeys(storedKey(st), k) <= 0 {
@@ -245,6 +246,14 @@ func (t *table) matchingAt(at uint64, f filter) []*Stored {
 }
 
 func storedKey(st *Stored) string { return key(st.Object.GetNamespace(), st.Object.GetName()) }
+
+// compareStored orders objects as compareKeys orders their keys, without building them.
+func compareStored(a, b *Stored) int {
+	if c := cmp.Compare(a.Object.GetNamespace(), b.Object.GetNamespace()); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Object.GetName(), b.Object.GetName())
+}
 
 // parseRV parses a non-zero resourceVersion.
 func parseRV(s string) (uint64, error) {

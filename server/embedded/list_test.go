@@ -18,7 +18,7 @@ func TestListSelectors(t *testing.T) {
 	c := newCluster(t, Options{}, HandlerOptions{})
 	code, all, _ := c.list(t, "/api/v1/pods")
 	require.Equal(t, http.StatusOK, code)
-	require.Len(t, all.Items, 17, "seeded pods")
+	require.Len(t, all.Items, 28, "seeded pods")
 	first := all.Items[0]
 	onNodeA := 0
 	for _, p := range all.Items {
@@ -34,16 +34,16 @@ func TestListSelectors(t *testing.T) {
 	}{
 		{name: "equals", path: "/api/v1/pods?labelSelector=app%3Dnginx", want: 3},
 		{name: "double equals", path: "/api/v1/pods?labelSelector=" + url.QueryEscape("app==nginx"), want: 3},
-		{name: "not equals", path: "/api/v1/pods?labelSelector=" + url.QueryEscape("app!=nginx"), want: 14},
+		{name: "not equals", path: "/api/v1/pods?labelSelector=" + url.QueryEscape("app!=nginx"), want: 25},
 		{name: "in", path: "/api/v1/pods?labelSelector=" + url.QueryEscape("app in (web,worker)"), want: 5},
-		{name: "notin", path: "/api/v1/pods?labelSelector=" + url.QueryEscape("app notin (web,worker,nginx)"), want: 9},
-		{name: "exists", path: "/api/v1/pods?labelSelector=app", want: 17},
+		{name: "notin", path: "/api/v1/pods?labelSelector=" + url.QueryEscape("app notin (web,worker,nginx)"), want: 20},
+		{name: "exists", path: "/api/v1/pods?labelSelector=app", want: 28},
 		{name: "not exists", path: "/api/v1/pods?labelSelector=" + url.QueryEscape("!app"), want: 0},
-		{name: "namespace path", path: "/api/v1/namespaces/team-a/pods", want: 5},
-		{name: "metadata.namespace", path: "/api/v1/pods?fieldSelector=metadata.namespace%3Dteam-b", want: 3},
+		{name: "namespace path", path: "/api/v1/namespaces/team-a/pods", want: 6},
+		{name: "metadata.namespace", path: "/api/v1/pods?fieldSelector=metadata.namespace%3Dteam-b", want: 6},
 		{name: "metadata.name", path: "/api/v1/pods?fieldSelector=metadata.name%3D" + first.Name, want: 1},
-		{name: "status.phase", path: "/api/v1/pods?fieldSelector=status.phase%3DRunning", want: 17},
-		{name: "status.phase not", path: "/api/v1/pods?fieldSelector=status.phase!%3DRunning", want: 0},
+		{name: "status.phase", path: "/api/v1/pods?fieldSelector=status.phase%3DRunning", want: 25},
+		{name: "status.phase not", path: "/api/v1/pods?fieldSelector=status.phase!%3DRunning", want: 3},
 		{name: "spec.nodeName", path: "/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-a", want: onNodeA},
 		{name: "label and field", path: "/api/v1/pods?labelSelector=app%3Dweb&fieldSelector=metadata.namespace%3Dteam-a", want: 3},
 		{name: "deployments by label", path: "/apis/apps/v1/namespaces/default/deployments?labelSelector=app%3Dredis", want: 1},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	corev1 "k8s.io/api/core/v1"
@@ -67,7 +68,8 @@ func invalid(r *Resource, name, msg string) error {
 // ContainerRef names one container of one pod.
 type ContainerRef struct{ Namespace, Pod, Container string }
 
-// Container resolves the container of a pod: "" means the pod's first container.
+// Container resolves the container (or init container) of a pod: "" means the pod's first
+// container.
 // It returns a 404 NotFound Status error if the pod does not exist and, as the API server
 // does, a 400 BadRequest "container X is not valid for pod Y" if the container does not.
 func (s *Store) Container(namespace, pod, container string) (string, error) {
@@ -76,12 +78,27 @@ func (s *Store) Container(namespace, pod, container string) (string, error) {
 		return "", err
 	}
 	p := st.Object.(*corev1.Pod)
-	for _, c := range p.Spec.Containers {
+	for _, c := range slices.Concat(p.Spec.Containers, p.Spec.InitContainers) {
 		if container == "" || c.Name == container {
 			return c.Name, nil
 		}
 	}
 	return "", apierrors.NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", container, pod))
+}
+
+// Restarts returns the restartCount of a container of a pod (0 when unknown).
+func (s *Store) Restarts(namespace, pod, container string) int {
+	st, err := s.Get(Pods, namespace, pod)
+	if err != nil {
+		return 0
+	}
+	p := st.Object.(*corev1.Pod)
+	for _, cs := range slices.Concat(p.Status.ContainerStatuses, p.Status.InitContainerStatuses) {
+		if cs.Name == container {
+			return int(cs.RestartCount)
+		}
+	}
+	return 0
 }
 
 // Running lists every container of every pod in phase Running, sorted by namespace, pod.

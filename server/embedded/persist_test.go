@@ -111,7 +111,7 @@ func TestLoadRefusesBadSnapshots(t *testing.T) {
 	}{
 		"not json":         {data: "{", want: "load embedded cluster"},
 		"bad rv":           {data: `{"resourceVersion":"x","objects":{}}`, want: `resourceVersion "x"`},
-		"unknown resource": {data: `{"resourceVersion":"5","objects":{"widgets":[{}]}}`, want: `unknown resource "widgets"`},
+		"unknown resource": {data: `{"resourceVersion":"5","objects":{"gadgets":[{}]}}`, want: `unknown resource "gadgets"`},
 		"object past rv":   {data: `{"resourceVersion":"5","objects":{"configmaps":[{"metadata":{"name":"a","namespace":"d","resourceVersion":"9"}}]}}`, want: `bad resourceVersion "9"`},
 		"not empty": {store: func() *Store { return churned(t, 1) }, data: `{"resourceVersion":"5","objects":{}}`,
 			want: "not empty"},

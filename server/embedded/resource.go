@@ -1,5 +1,7 @@
-// Package embedded is an in-memory Kubernetes-like cluster: a store of namespaces, pods,
-// deployments, configmaps and events with one global resourceVersion counter, a bounded
+// Package embedded is an in-memory Kubernetes-like cluster: a store of the common built-in
+// kinds (namespaces, nodes, pods, services, configmaps, secrets, events, the apps workloads,
+// jobs), CustomResourceDefinitions and one custom resource (widgets.demo.kubelive.io), with
+// one global resourceVersion counter, a bounded
 // per-resource event history, watchers, and an http.Handler serving the Kubernetes REST paths
 // with the real API server's LIST/WATCH semantics.
 package embedded
@@ -8,8 +10,10 @@ import (
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -33,6 +37,8 @@ type Resource struct {
 	Fields func(Object) fields.Set
 	// Default fills defaults on create (old == nil) and update.
 	Default func(obj, old Object)
+	// Subresources are the served subresources beside the object itself ("status", "scale").
+	Subresources []string
 }
 
 // GroupVersion returns the apiVersion string ("v1", "apps/v1").
@@ -52,7 +58,24 @@ const (
 	Deployments = "deployments"
 	ConfigMaps  = "configmaps"
 	Events      = "events"
+
+	Nodes        = "nodes"
+	Services     = "services"
+	Secrets      = "secrets"
+	ReplicaSets  = "replicasets"
+	StatefulSets = "statefulsets"
+	DaemonSets   = "daemonsets"
+	Jobs         = "jobs"
+	// CRDs are the CustomResourceDefinitions (apiextensions.k8s.io/v1), held as unstructured
+	// objects; the store serves the custom resources it was built with (Widgets), whatever
+	// CRDs are later created.
+	CRDs = "customresourcedefinitions"
+	// Widgets is the custom resource of the demo cluster, group demo.kubelive.io, version v1alpha1.
+	Widgets = "widgets"
 )
+
+// WidgetGroup is the API group of Widgets.
+const WidgetGroup = "demo.kubelive.io"
 
 // resources returns the descriptors of every served resource, keyed by plural name.
 func resources() map[string]*Resource {
@@ -67,9 +90,27 @@ func resources() map[string]*Resource {
 		},
 		{
 			Version: "v1", Plural: Pods, Singular: "pod", Kind: "Pod", Namespaced: true, ShortNames: []string{"po"},
-			New:     func() Object { return &corev1.Pod{} },
-			Fields:  podFields,
-			Default: defaultPod,
+			New:          func() Object { return &corev1.Pod{} },
+			Fields:       podFields,
+			Default:      defaultPod,
+			Subresources: []string{"status"},
+		},
+		{
+			Version: "v1", Plural: Nodes, Singular: "node", Kind: "Node", ShortNames: []string{"no"},
+			New: func() Object { return &corev1.Node{} },
+			Fields: func(o Object) fields.Set {
+				return fields.Set{"spec.unschedulable": strconv.FormatBool(o.(*corev1.Node).Spec.Unschedulable)}
+			},
+			Subresources: []string{"status"},
+		},
+		{
+			Version: "v1", Plural: Services, Singular: "service", Kind: "Service", Namespaced: true, ShortNames: []string{"svc"},
+			New: func() Object { return &corev1.Service{} }, Subresources: []string{"status"},
+		},
+		{
+			Version: "v1", Plural: Secrets, Singular: "secret", Kind: "Secret", Namespaced: true,
+			New:    func() Object { return &corev1.Secret{} },
+			Fields: func(o Object) fields.Set { return fields.Set{"type": string(o.(*corev1.Secret).Type)} },
 		},
 		{
 			Version: "v1", Plural: ConfigMaps, Singular: "configmap", Kind: "ConfigMap", Namespaced: true, ShortNames: []string{"cm"},
@@ -82,9 +123,38 @@ func resources() map[string]*Resource {
 		},
 		{
 			Group: "apps", Version: "v1", Plural: Deployments, Singular: "deployment", Kind: "Deployment", Namespaced: true,
-			ShortNames: []string{"deploy"},
-			New:        func() Object { return &appsv1.Deployment{} },
-			Default:    defaultDeployment,
+			ShortNames:   []string{"deploy"},
+			New:          func() Object { return &appsv1.Deployment{} },
+			Default:      defaultGeneration,
+			Subresources: []string{"scale", "status"},
+		},
+		{
+			Group: "apps", Version: "v1", Plural: ReplicaSets, Singular: "replicaset", Kind: "ReplicaSet", Namespaced: true,
+			ShortNames: []string{"rs"}, New: func() Object { return &appsv1.ReplicaSet{} },
+			Default: defaultGeneration, Subresources: []string{"scale", "status"},
+		},
+		{
+			Group: "apps", Version: "v1", Plural: StatefulSets, Singular: "statefulset", Kind: "StatefulSet", Namespaced: true,
+			ShortNames: []string{"sts"}, New: func() Object { return &appsv1.StatefulSet{} },
+			Default: defaultGeneration, Subresources: []string{"scale", "status"},
+		},
+		{
+			Group: "apps", Version: "v1", Plural: DaemonSets, Singular: "daemonset", Kind: "DaemonSet", Namespaced: true,
+			ShortNames: []string{"ds"}, New: func() Object { return &appsv1.DaemonSet{} },
+			Default: defaultGeneration, Subresources: []string{"status"},
+		},
+		{
+			Group: "batch", Version: "v1", Plural: Jobs, Singular: "job", Kind: "Job", Namespaced: true,
+			New: func() Object { return &batchv1.Job{} }, Default: defaultGeneration, Subresources: []string{"status"},
+		},
+		{
+			Group: "apiextensions.k8s.io", Version: "v1", Plural: CRDs, Singular: "customresourcedefinition",
+			Kind: "CustomResourceDefinition", ShortNames: []string{"crd", "crds"},
+			New: func() Object { return &unstructured.Unstructured{} }, Subresources: []string{"status"},
+		},
+		{
+			Group: WidgetGroup, Version: "v1alpha1", Plural: Widgets, Singular: "widget", Kind: "Widget", Namespaced: true,
+			ShortNames: []string{"wg"}, New: func() Object { return &unstructured.Unstructured{} }, Subresources: []string{"status"},
 		},
 	}
 	m := make(map[string]*Resource, len(list))
@@ -174,15 +244,32 @@ func defaultPod(obj, _ Object) {
 	}
 }
 
-func defaultDeployment(obj, old Object) {
-	d := obj.(*appsv1.Deployment)
+// defaultGeneration keeps metadata.generation as the API server does for workloads: 1 on
+// create, one more on every update that changes the spec.
+func defaultGeneration(obj, old Object) {
 	if old == nil {
-		d.Generation = 1
+		obj.SetGeneration(1)
 		return
 	}
-	prev := old.(*appsv1.Deployment)
-	d.Generation = prev.Generation
-	if !equalJSON(d.Spec, prev.Spec) {
-		d.Generation++
+	obj.SetGeneration(old.GetGeneration())
+	if !equalJSON(specOf(obj), specOf(old)) {
+		obj.SetGeneration(old.GetGeneration() + 1)
 	}
+}
+
+// specOf returns the spec of a workload object.
+func specOf(o Object) any {
+	switch o := o.(type) {
+	case *appsv1.Deployment:
+		return o.Spec
+	case *appsv1.ReplicaSet:
+		return o.Spec
+	case *appsv1.StatefulSet:
+		return o.Spec
+	case *appsv1.DaemonSet:
+		return o.Spec
+	case *batchv1.Job:
+		return o.Spec
+	}
+	return nil
 }

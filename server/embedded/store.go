@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -44,6 +45,9 @@ type Store struct {
 	now        func() time.Time
 	historyCap int
 	queueCap   int
+
+	inUse  atomic.Value // of podsInUse: set by SetPodsInUse
+	hashes sync.Map     // hashKey -> the pod-template-hash of that version of a workload
 
 	mu   sync.RWMutex
 	rv   uint64     // last assigned resourceVersion; guarded by mu
@@ -147,16 +151,39 @@ func (s *Store) Get(res, ns, name string) (*Stored, error) {
 // Create stores a new object in namespace ns (ignored for cluster-scoped resources).
 // obj is owned by the store afterwards.
 func (s *Store) Create(res, ns string, obj Object) (*Stored, error) {
+	return s.createAt(res, ns, obj, time.Time{})
+}
+
+// createAt is Create with another creationTimestamp than now (zero: now), for the seeded
+// objects of a cluster that has been running for a while.
+func (s *Store) createAt(res, ns string, obj Object, created time.Time) (*Stored, error) {
 	t, err := s.table(res)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.createLocked(t, scope(t, ns), obj)
+	return s.createLocked(t, scope(t, ns), obj, created)
 }
 
-func (s *Store) createLocked(t *table, ns string, obj Object) (*Stored, error) {
+// PodsInUse reports whether a client has a stream open to a pod (exec, attach): churn never
+// deletes such a pod.
+type PodsInUse interface {
+	InUse(namespace, pod string) bool
+}
+
+type podsInUse struct{ PodsInUse }
+
+// SetPodsInUse tells the store which pods are in use; safe to call at any time.
+func (s *Store) SetPodsInUse(u PodsInUse) { s.inUse.Store(podsInUse{u}) }
+
+// podInUse reports whether the PodsInUse set with SetPodsInUse says the pod is in use.
+func (s *Store) podInUse(ns, name string) bool {
+	u, _ := s.inUse.Load().(podsInUse)
+	return u.PodsInUse != nil && u.InUse(ns, name)
+}
+
+func (s *Store) createLocked(t *table, ns string, obj Object, created time.Time) (*Stored, error) {
 	if obj.GetNamespace() != "" && obj.GetNamespace() != ns {
 		return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
 	}
@@ -181,7 +208,10 @@ func (s *Store) createLocked(t *table, ns string, obj Object) (*Stored, error) {
 	}
 	obj.SetNamespace(ns)
 	obj.SetUID(types.UID(s.uidLocked()))
-	obj.SetCreationTimestamp(metav1.NewTime(s.now()))
+	if created.IsZero() {
+		created = s.now()
+	}
+	obj.SetCreationTimestamp(metav1.NewTime(created))
 	obj.SetDeletionTimestamp(nil)
 	if t.res.Default != nil {
 		t.res.Default(obj, nil)

@@ -226,7 +226,7 @@ func TestPodsInterface(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, Options{}, HandlerOptions{})
 	refs := c.store.Running()
-	require.Len(t, refs, 17)
+	require.Len(t, refs, 29, "the containers of the 25 Running pods, three of which have two")
 	first := refs[0]
 	got, err := c.store.Container(first.Namespace, first.Pod, "")
 	require.NoError(t, err)

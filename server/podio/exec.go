@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/coder/websocket"
 )
@@ -75,6 +74,7 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request, ns, pod st
 		writeStatus(w, badRequest("Upgrade request required"))
 		return
 	}
+	defer h.using(ns, pod)()
 	name, ok := negotiate(offeredProtocols(r), func(p string) bool {
 		_, ok := lookupChannelProtocol(p)
 		return ok && p != ""
@@ -153,7 +153,6 @@ func (h *Handler) serveStream(w http.ResponseWriter, r *http.Request, ns, pod st
 // runExec runs one exec command to completion and returns its exit code.
 func (h *Handler) runExec(ctx context.Context, cc *channelConn, ref ContainerRef, so streamOptions, stdin *stdinPipe, term *terminal) int {
 	sh := newShell(ref, h.logs, h.opts.Clock, h.opts.Env, so.tty, term)
-	sh.stdin = io.Reader(strings.NewReader(""))
 	if so.stdin {
 		sh.stdin = stdin
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
@@ -242,4 +244,38 @@ func TestExecDroppedByTracker(t *testing.T) {
 	c.readUntil(chStdout, "$ ")
 	e.track.DropAll()
 	assert.Equal(t, websocket.StatusCode(-1), c.readClose(), "an abrupt drop, no close frame")
+}
+
+func TestInUseWhileAStreamIsOpen(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, nil)
+	h := e.h
+	require.False(t, h.InUse("default", "web-1"))
+	c := e.exec(t, "exec?command=sh&stdin=true&tty=true", "v4.channel.k8s.io")
+	c.readUntil(chStdout, "$ ")
+	a := e.exec(t, "attach?stdin=true&stdout=true&tty=true", "v5.channel.k8s.io")
+	a.readFrame() // the ready frame: the attach is registered
+	assert.True(t, h.InUse("default", "web-1"), "exec and attach are open")
+	assert.False(t, h.InUse("default", "db-0"))
+	c.send(chStdin, "exit\r")
+	assert.Equal(t, websocket.StatusNormalClosure, c.readClose())
+	assert.True(t, h.InUse("default", "web-1"), "the attach is still open")
+	a.send(chStdin, "exit\r")
+	assert.Equal(t, websocket.StatusNormalClosure, a.readClose())
+	require.Eventually(t, func() bool { return !h.InUse("default", "web-1") }, 10*time.Second, 5*time.Millisecond, "both streams closed")
+}
+
+// TestExecScriptReadsStdin runs a script that reads the client's stdin until
+// v5's close signal ends it; the loop's count is the exit code.
+func TestExecScriptReadsStdin(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, nil)
+	script := url.QueryEscape(`read first; n=0; while read line; do n=$((n+1)); done; echo "$first/$n"; exit $n`)
+	c := e.exec(t, "exec?command=sh&command=-c&command="+script+"&stdin=true", "v5.channel.k8s.io")
+	c.send(chStdin, "alpha\nb\n")
+	c.send(chStdin, "c\n")
+	require.NoError(t, c.conn.Write(c.ctx, websocket.MessageBinary, []byte{chClose, chStdin}))
+	assert.Equal(t, websocket.StatusNormalClosure, c.readClose())
+	assert.Equal(t, "alpha/2\n", c.text(chStdout))
+	assert.Contains(t, c.text(chError), `"causes":[{"reason":"ExitCode","message":"2"}]`)
 }

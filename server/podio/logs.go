@@ -134,8 +134,12 @@ func (h *Handler) serveLog(w http.ResponseWriter, r *http.Request, ns, pod strin
 		return
 	}
 	if lq.previous {
-		writeStatus(w, badRequest(fmt.Sprintf("previous terminated container %q in pod %q not found", ref.Container, pod)))
-		return
+		prev, ok := h.previousLog(ref)
+		if !ok {
+			writeStatus(w, badRequest(fmt.Sprintf("previous terminated container %q in pod %q not found", ref.Container, pod)))
+			return
+		}
+		ref = prev
 	}
 	ck := &chunker{mode: lq.chunking, rnd: rand.New(rand.NewPCG(h.opts.Seed, uint64(h.opts.Clock.Now().UnixNano())))}
 	if isWebSocket(r) {
@@ -252,4 +256,34 @@ func limitBatch(batch []string, limit int64, written *int64) ([]string, bool) {
 		*written += int64(len(s))
 	}
 	return batch, false
+}
+
+// previousLog returns where the log of ref's previous instance is kept, when
+// the container restarted: an ended log (a follow stops at its end) of the
+// last lines that instance wrote before it failed.
+func (h *Handler) previousLog(ref ContainerRef) (ContainerRef, bool) {
+	r, ok := h.opts.Pods.(Restarts)
+	if !ok {
+		return ref, false
+	}
+	n := r.Restarts(ref.Namespace, ref.Pod, ref.Container)
+	if n <= 0 {
+		return ref, false
+	}
+	prev := ContainerRef{Namespace: ref.Namespace, Pod: ref.Pod, Container: fmt.Sprintf("%s/previous-%d", ref.Container, n)}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.logs.Lines(prev)) == 0 {
+		for _, line := range []string{
+			fmt.Sprintf(`{"level":"info","msg":"starting","container":%q,"attempt":%d}`, ref.Container, n),
+			`{"level":"info","msg":"loaded configuration","file":"/etc/config/config.yaml"}`,
+			`{"level":"warn","msg":"upstream not ready, retrying","upstream":"10.96.0.10:5432","attempt":3}`,
+			`{"level":"error","msg":"connect to upstream","error":"dial tcp 10.96.0.10:5432: connect: connection refused"}`,
+			`{"level":"fatal","msg":"giving up: exit status 1"}`,
+		} {
+			h.logs.Append(prev, line)
+		}
+		h.logs.End(prev)
+	}
+	return prev, true
 }

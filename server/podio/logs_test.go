@@ -276,3 +276,32 @@ func TestLogWebSocketDroppedByTracker(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, websocket.StatusCode(-1), websocket.CloseStatus(err), "no close frame: an abrupt drop")
 }
+
+// TestPreviousLogOfARestartedContainer reads the log of a restarted
+// container's previous instance: it ends even when followed. A container that
+// never restarted has none.
+func TestPreviousLogOfARestartedContainer(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, func(o *Options) {
+		p := fakePods().(PodsFunc)
+		p.RestartsFunc = func(_, pod, container string) int {
+			if pod == "web-1" && container == "sidecar" {
+				return 4
+			}
+			return 0
+		}
+		o.Pods = p
+	})
+	code, body := e.get(t, "/api/v1/namespaces/default/pods/web-1/log?container=sidecar&previous=true&follow=true")
+	require.Equal(t, http.StatusOK, code, body)
+	lines := strings.Split(strings.TrimSuffix(body, "\n"), "\n")
+	require.Len(t, lines, 5)
+	assert.Equal(t, `{"level":"info","msg":"starting","container":"sidecar","attempt":4}`, lines[0])
+	assert.Equal(t, `{"level":"fatal","msg":"giving up: exit status 1"}`, lines[4])
+	code, again := e.get(t, "/api/v1/namespaces/default/pods/web-1/log?container=sidecar&previous=true&tailLines=1")
+	require.Equal(t, http.StatusOK, code)
+	assert.Equal(t, lines[4]+"\n", again, "the same instance, tailed")
+	code, body = e.get(t, "/api/v1/namespaces/default/pods/web-1/log?container=app&previous=true")
+	assert.Equal(t, http.StatusBadRequest, code)
+	assert.Contains(t, body, `previous terminated container \"app\" in pod \"web-1\" not found`)
+}

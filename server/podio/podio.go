@@ -2,8 +2,9 @@
 // server and kubelet do: logs (plain HTTP and WebSocket with the
 // binary.k8s.io / base64.binary.k8s.io subprotocols) and exec / attach over
 // WebSocket with the channel protocols (channel.k8s.io, base64.channel.k8s.io,
-// v4.channel.k8s.io, v4.base64.channel.k8s.io, v5.channel.k8s.io) into a small
-// built-in shell.
+// v4.channel.k8s.io, v4.base64.channel.k8s.io, v5.channel.k8s.io) into each
+// container's /bin/sh: a POSIX shell interpreter (mvdan.cc/sh/v3) over a fake
+// filesystem and built-in programs, which never reaches the host.
 //
 // The package owns no pods: it asks a Pods implementation which containers
 // exist, and keeps their output in a LogBook.
@@ -47,10 +48,27 @@ type Pods interface {
 	Running() []ContainerRef
 }
 
-// PodsFunc adapts two functions to Pods.
+// Restarts is implemented by a Pods whose containers restart: the previous
+// instance of a container that restarted has a log (previous=true).
+type Restarts interface {
+	// Restarts returns how many times the container restarted (0 if unknown).
+	Restarts(namespace, pod, container string) int
+}
+
+// PodsFunc adapts functions to Pods and Restarts.
 type PodsFunc struct {
 	ContainerFunc func(namespace, pod, container string) (string, error)
 	RunningFunc   func() []ContainerRef
+	// RestartsFunc, when set, answers Restarts; 0 otherwise.
+	RestartsFunc func(namespace, pod, container string) int
+}
+
+// Restarts calls RestartsFunc, or returns 0 when it is unset.
+func (f PodsFunc) Restarts(namespace, pod, container string) int {
+	if f.RestartsFunc == nil {
+		return 0
+	}
+	return f.RestartsFunc(namespace, pod, container)
 }
 
 // Container calls ContainerFunc.
@@ -106,6 +124,32 @@ type Handler struct {
 	// attached holds one interactive shell per container for attach; an
 	// entry is removed when its shell exits. Guarded by mu.
 	attached map[ContainerRef]*attachSession
+	// streams counts the open exec and attach streams per "namespace/pod". Guarded by mu.
+	streams map[string]int
+}
+
+// InUse reports whether a client has an exec or attach stream open to the
+// pod. It is the embedded cluster's embedded.PodsInUse: churn never deletes
+// a pod under an open terminal.
+func (h *Handler) InUse(namespace, pod string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.streams[namespace+"/"+pod] > 0
+}
+
+// using counts one open stream to a pod until the returned function is called.
+func (h *Handler) using(namespace, pod string) (done func()) {
+	k := namespace + "/" + pod
+	h.mu.Lock()
+	h.streams[k]++
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		if h.streams[k]--; h.streams[k] <= 0 {
+			delete(h.streams, k)
+		}
+		h.mu.Unlock()
+	}
 }
 
 // NewHandler returns a Handler for opts. opts.Pods must be set.
@@ -116,7 +160,7 @@ func NewHandler(opts Options) *Handler {
 	if opts.Logs == nil {
 		opts.Logs = NewLogBook(opts.Clock, 0)
 	}
-	return &Handler{opts: opts, logs: opts.Logs, attached: map[ContainerRef]*attachSession{}}
+	return &Handler{opts: opts, logs: opts.Logs, attached: map[ContainerRef]*attachSession{}, streams: map[string]int{}}
 }
 
 // Logs returns the LogBook the handler serves from.

@@ -2,8 +2,15 @@ package podio
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,15 +54,33 @@ func TestShellCommands(t *testing.T) {
 		{"nosuch arg", "", "sh: nosuch: not found\n", 127},
 		{"exit 3", "", "", 3},
 		{"exit 300", "", "", 44},
-		{"exit x", "", "sh: exit: Illegal number: x\n", 2},
+		{"exit x", "", "invalid exit status code: \"x\"\n", 2},
 		{"echo hi > /tmp/x; echo there >> /tmp/x; cat /tmp/x", "hi\nthere\n", "", 0},
 		{"echo gone > /dev/null", "", "", 0},
 		{"stty size", "", "stty: standard input: Not a tty\n", 1},
-		{"echo 'unterminated", "", "sh: syntax error\n", 2},
-		{"echo a | wc", "", "sh: syntax error\n", 2},
-		{"echo a &&", "", "sh: syntax error\n", 2},
+		{"echo 'unterminated", "", "sh: syntax error: 1:6: reached EOF without closing quote `'`\n", 2},
+		{"echo a &&", "", "sh: syntax error: 1:8: `&&` must be followed by a statement\n", 2},
+		{"cat <(echo no)", "", "sh: syntax error: 1:5: process substitution is not supported\n", 2},
+		{"echo probe-$((6*7))", "probe-42\n", "", 0},
+		{"echo a b | wc -w", "2\n", "", 0},
+		{"printf 'b\\na\\nb\\n' | sort -u | head -n 1", "a\n", "", 0},
+		{"for i in 1 2 3; do echo $i; done | tail -n 1", "3\n", "", 0},
+		{"if grep -q alpine /etc/os-release; then echo yes; else echo no; fi", "yes\n", "", 0},
+		{"n=0; while [ $n -lt 3 ]; do n=$((n+1)); done; echo $n", "3\n", "", 0},
+		{"f() { return 4; }; f; echo $?", "4\n", "", 0},
+		{"x=$(hostname); echo ${x%-1}", "web\n", "", 0},
+		{"cat < /etc/hostname", "web-1\n", "", 0},
+		{"cd /etc && echo host*", "hostname hosts\n", "", 0},
+		{"test -f /etc/passwd && test -d /tmp && ! test -e /nope && echo ok", "ok\n", "", 0},
+		{"echo $$ $UID ~root ~nobody ~ghost", "1 0 /root / ~ghost\n", "", 0},
+		{"type echo ls nosuch", "echo is a shell builtin\nls is /bin/ls\n", "sh: type: nosuch: not found\n", 1},
+		{"command -v cat", "/bin/cat\n", "", 0},
+		{"echo 'echo sourced $1' > /tmp/s.sh; . /tmp/s.sh; sh /tmp/s.sh arg", "sourced\nsourced arg\n", "", 0},
+		{"echo x > /nope/y", "", "can't create /nope/y: No such file or directory\n", 1},
+		{"mkdir -p /tmp/d; touch /tmp/d/f; ls /tmp/d; rm /tmp/d/f; ls /tmp/d", "f\n", "", 0},
 		{"export A=1; echo $A", "1\n", "", 0},
 		{"sh -c 'exit 7'", "", "", 7},
+		{"sh -c 'echo $0 $1' zero one", "zero one\n", "", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.line, func(t *testing.T) {
@@ -114,6 +139,10 @@ func TestShellTTY(t *testing.T) {
 		{"arrow keys are ignored", "\x1b[Aecho up\r", "$ echo up\r\nup\r\n$ ", 0},
 		{"lf also ends a line", "echo lf\n", "$ echo lf\r\nlf\r\n$ ", 0},
 		{"errors go to the terminal", "nosuch\r", "$ nosuch\r\nsh: nosuch: not found\r\n$ ", 127},
+		{"a command over several lines", "if true\rthen echo ml\rfi\r", "$ if true\r\n> then echo ml\r\n> fi\r\nml\r\n$ ", 0},
+		{"ctrl-c abandons an unfinished command", "if true\r\x03echo $?\r", "$ if true\r\n> ^C\r\n$ echo $?\r\n130\r\n$ ", 0},
+		{"a syntax error does not end the shell", "fi\recho on\r", "$ fi\r\nsh: syntax error: 1:1: `fi` can only be used to end an `if`\r\n$ echo on\r\non\r\n$ ", 0},
+		{"a nested shell shares the terminal", "sh\recho $0\rexit 2\recho $?\r", "$ sh\r\n$ echo $0\r\nsh\r\n$ exit 2\r\n$ echo $?\r\n2\r\n$ ", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,17 +157,95 @@ func TestShellTTY(t *testing.T) {
 	}
 }
 
-func FuzzParseLine(f *testing.F) {
-	for _, s := range []string{"echo a b", `echo "x $A" 'y' z\ w`, "a; b && c || d", "echo > /log", "${X}$?$", "#c", "'"} {
+func FuzzShell(f *testing.F) {
+	for _, s := range []string{"echo a b", `echo "x $A" 'y' z\ w`, "a; b && c || d", "echo > /log", "${X}$?$", "#c", "'", "for i in 1 2; do echo $i; done | wc -l", "cat < /etc/hostname"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		cmds, err := parseLine(line, func(string) string { return "v" })
-		if err != nil {
-			return
-		}
-		for _, c := range cmds {
-			require.NotEmpty(t, c.args)
-		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		sh := newShell(webApp, NewLogBook(newFakeClock(), 0), newFakeClock(), nil, false, nil)
+		sh.stdout, sh.stderr = io.Discard, io.Discard
+		code := sh.run(ctx, []string{"sh", "-c", line})
+		require.GreaterOrEqual(t, code, 0)
+		require.LessOrEqual(t, code, 255)
 	})
 }
+
+// TestShellNeverReachesTheHost runs what would read, write, list or execute
+// host files in a real shell and checks that only the container's fake
+// filesystem and programs answered.
+func TestShellNeverReachesTheHost(t *testing.T) {
+	t.Parallel()
+	probe := filepath.Join(os.TempDir(), fmt.Sprintf("kubelive-probe-%d", time.Now().UnixNano()))
+	t.Cleanup(func() { _ = os.Remove(probe) })
+	hostExe, err := os.Executable()
+	require.NoError(t, err)
+	tests := []struct {
+		name, line, stdin, stdout string
+		code                      int
+	}{
+		{"cat /etc/passwd", "cat /etc/passwd", "", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n", 0},
+		{"write a host path", "echo secret > " + probe + "; cat " + probe, "", "secret\n", 0},
+		{"exec /bin/sh", "exec /bin/sh", "echo inner $$ $PPID $UID; cat /etc/hostname\n", "inner 1 0 0\nweb-1\n", 0},
+		{"exec a host binary", "exec " + hostExe, "", "", 127},
+		{"list /", "ls /", "", "app\nbin\ndev\netc\nhome\nlib\nproc\nroot\nsbin\nsys\ntmp\nusr\nvar\n", 0},
+		{"glob the host's /proc", "cd /proc && echo *", "", "*\n", 0},
+		{"test a host file", "test -e " + hostExe + " || echo absent", "", "absent\n", 0},
+		{"look up in the host's PATH", "command -v ls; type -p sh; which cat", "", "/bin/ls\n/bin/sh\n/bin/cat\n", 0},
+		{"pwd -P in a directory the host lacks", "cd /app && pwd -P", "", "/app\n", 0},
+		{"host ids", "echo $$ $PPID $UID $EUID ~root ~nobody", "", "1 0 0 0 /root /\n", 0},
+		{"process substitution", "cat <(id)", "", "", 2},
+		{"eval of process substitution", "eval 'cat <(id)'", "", "", 1},
+		{"test -O", "test -O /etc/passwd", "", "", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, _, code := runShell(t, NewLogBook(newFakeClock(), 0), false, nil, tc.stdin, "sh", "-c", tc.line)
+			assert.Equal(t, tc.stdout, stdout)
+			assert.Equal(t, tc.code, code)
+		})
+	}
+	_, err = os.Stat(probe)
+	assert.ErrorIs(t, err, fs.ErrNotExist, "the redirection wrote to the host")
+}
+
+// TestShellStopsWhenTheSessionEnds ends the context of scripts that would
+// run forever, once they are seen running: they return.
+func TestShellStopsWhenTheSessionEnds(t *testing.T) {
+	t.Parallel()
+	for _, line := range []string{"while true; do echo y; done", "echo y; sleep 3600", "echo y; while true; do echo y; done | cat"} {
+		t.Run(line, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			clk := newFakeClock()
+			sh := newShell(webApp, NewLogBook(clk, 0), clk, nil, false, nil)
+			running := make(chan struct{})
+			var once sync.Once
+			sh.stdout = writerFunc(func(p []byte) (int, error) { once.Do(func() { close(running) }); return len(p), nil })
+			sh.stderr = io.Discard
+			done := make(chan int, 1)
+			go func() { done <- sh.run(ctx, []string{"sh", "-c", line}) }()
+			select {
+			case <-running:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the script wrote nothing in 10 s")
+			}
+			if strings.Contains(line, "sleep") {
+				_, armed := clk.WaitArmed(testCtx(t))
+				require.True(t, armed, "sleep waits on the shell's clock")
+			}
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("still running 10 s after the session ended")
+			}
+		})
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -198,7 +198,7 @@ usage: ./build.sh COMMAND
   test-real   the real-cluster tier (real etcd + kube-apiserver)
   test-bench  one small benchmark run as a smoke test
   test-fuzz   every fuzz target, 100,000 executions each (FUZZTIME=1000000x for a long run)
-  bench       the benchmarks of BENCHMARKS.md (SPEC §6); --profile adds CPU profiles
+  bench       the benchmarks of BENCHMARKS.md (P1-P5); --profile adds CPU profiles
 USAGE
 }
 

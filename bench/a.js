@@ -1,5 +1,5 @@
-// A: "the original". Written the way Headlamp's KubeList.applyUpdate works
-// (research/headlamp.md §3): JSON.parse each frame, a numeric
+// A: "the original". Written the way Headlamp's KubeList.applyUpdate works:
+// JSON.parse each frame, a numeric
 // resourceVersion guard, copy the items array, find the uid by a linear
 // scan, replace/push/splice a new KubeObject, a new list object and one
 // subscriber notification per event. Generous to the original: no React

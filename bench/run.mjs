@@ -1,4 +1,4 @@
-// The benchmark driver of issue 8 (SPEC §6): one Chromium (playwright-core,
+// The benchmark driver (BENCHMARKS.md): one Chromium (playwright-core,
 // Debian's /usr/bin/chromium, the e2e flags), one native benchserver, the
 // same recorded stream for every contender, medians of several runs.
 //

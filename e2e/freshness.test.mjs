@@ -1,4 +1,4 @@
-// Never "live" when it is not (issue 13), in real Chromium against the real
+// Never "live" when it is not in real Chromium against the real
 // server, in both multiplexer modes: an app on another origin whose upgrades
 // the server refuses, a killed server, a missing pod's logs, a restart
 // without --state-dir, and a page frozen with CDP. Every wait has a deadline;

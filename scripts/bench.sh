@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 8's benchmarks (SPEC §6): build what they need, generate the data
+# The benchmarks of BENCHMARKS.md: build what they need, generate the data
 # sets, run the browser harness (bench/run.mjs) and the native Go benchmarks.
 #   scripts/bench.sh            the full run (P1-P5, Go benchmarks); writes dist/bench/report.md
 #   scripts/bench.sh --smoke    one small run: every contender must reach the final state

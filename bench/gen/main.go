@@ -1,4 +1,4 @@
-// Command gen writes the benchmark data set of issue 8: a LIST of N pods
+// Command gen writes the benchmark data set: a LIST of N pods
 // (about 3 KB each) and a stream of watch events after it (90% MODIFIED,
 // 5% ADDED, 5% DELETED, each with the next resourceVersion, the last one a
 // MODIFIED), plus the final state the stream ends in. Same seed, same bytes.

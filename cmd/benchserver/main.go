@@ -1,5 +1,5 @@
 // Command benchserver is the native server of the browser benchmarks
-// (issue 8, SPEC §6). It serves the bench pages, js/ and dist/ statically,
+// (BENCHMARKS.md). It serves the bench pages, js/ and dist/ statically,
 // answers the LIST of the selected data set at
 // /clusters/bench/api/v1/namespaces/bench/pods and replays its recorded
 // watch events on a WebSocket watch of that path: one event per text frame,

@@ -17,7 +17,7 @@ type Policy struct {
 	ResetAfter time.Duration
 }
 
-// Default is 800 ms x2, capped at 30 s, reset after 2 minutes healthy (SPEC R7).
+// Default is 800 ms x2, capped at 30 s, reset after 2 minutes healthy.
 var Default = Policy{Initial: 800 * time.Millisecond, Factor: 2, Max: 30 * time.Second, ResetAfter: 2 * time.Minute}
 
 // Backoff counts attempts under a Policy. It is not safe for concurrent use.

@@ -45,7 +45,7 @@ func New(cfg Config) *Cache {
 	return c
 }
 
-// Subscribe returns the current snapshot of q (cached data at once, W8) and
+// Subscribe returns the current snapshot of q (cached data at once, while within gcTime) and
 // then calls fn with one Delta per flush, starting from that snapshot's
 // version. unsubscribe removes exactly this subscription and is idempotent;
 // after the last one the watches stop after Debounce and the data stays for
@@ -80,7 +80,7 @@ func (c *Cache) Subscribe(q Query, fn func(*Delta)) (snap *Snapshot, unsubscribe
 	return snap, func() { once.Do(func() { c.unsubscribe(e, l) }) }, nil
 }
 
-// WatchObject subscribes to one object (W9): q must have one list and a Name.
+// WatchObject subscribes to one object: q must have one list and a Name.
 func (c *Cache) WatchObject(q Query, fn func(*Delta)) (*Snapshot, func(), error) {
 	if q.Name == "" || len(q.Lists) != 1 {
 		return nil, nil, ErrObjectQuery

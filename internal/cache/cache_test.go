@@ -90,7 +90,7 @@ func TestListThenEvents(t *testing.T) {
 		assert.Equal(t, ds[0].From+1, ds[0].Version, tc.name)
 	}
 
-	// W3: a duplicate (same uid and resourceVersion) changes nothing.
+	// A duplicate (same uid and resourceVersion) changes nothing.
 	before, v := len(rec.all()), h.mustGet(q).Version
 	w.Modify(pod("a", "z", "etcd/Qx=="))
 	w.Bookmark("20")

@@ -132,7 +132,7 @@ func (e *entry) unlockAndSchedule() {
 }
 
 // Upsert implements reflector.Store in O(1). A duplicate (same uid and
-// resourceVersion) changes nothing (W3); an object deleted since the last
+// resourceVersion) changes nothing (resourceVersions are opaque: compared, never ordered); an object deleted since the last
 // flush stays deleted (a delete dominates).
 func (s store) Upsert(it wire.Item) {
 	if !s.lock() {
@@ -186,7 +186,7 @@ func (s store) Bookmark(rv string) {
 
 // Replace implements reflector.Store in O(n): a diff against the current
 // state, so unchanged objects (same uid and resourceVersion) keep their
-// *Item and slot (W5).
+// *Item and slot.
 func (s store) Replace(items []wire.Item, rv string) {
 	if !s.lock() {
 		return

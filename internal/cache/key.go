@@ -25,7 +25,7 @@ type Param struct {
 
 // Query is what a UI asks for: one resource over some lists, with the same
 // query parameters (selectors, ...) for each. Name, when set, makes it an
-// object query (W9): one named object in the only list.
+// object query: one named object in the only list.
 type Query struct {
 	Endpoint Endpoint
 	Lists    []ListRef
@@ -38,7 +38,7 @@ type Query struct {
 type Key string
 
 // reserved reports the reflector's own params; they never make a query
-// distinct (a resourceVersion is never part of an identity: W1).
+// distinct (a resourceVersion is never part of an identity).
 func reserved(name string) bool {
 	switch name {
 	case "watch", "resourceVersion", "resourceVersionMatch", "allowWatchBookmarks",

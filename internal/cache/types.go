@@ -1,4 +1,4 @@
-// Package cache is kubelive's query cache (SPEC W6-W9): a canonical query
+// Package cache is kubelive's query cache: a canonical query
 // key maps to an entry that runs one Reflector per (cluster, namespace) list,
 // merges the lists into one immutable snapshot, and notifies subscribers at
 // most once per flush (an animation frame in the browser).
@@ -43,7 +43,7 @@ type ListStatus struct {
 	LastErr         error     // the last error, kept after recovery
 	LastErrAt       time.Time // when LastErr happened
 	// Deleted is set for an object query whose object was deleted: Items
-	// is empty and this is not an error (W9).
+	// is empty and this is not an error.
 	Deleted bool
 }
 

@@ -1,4 +1,4 @@
-// Package endpoint builds the WebSocket URLs and subprotocol lists of SPEC R5:
+// Package endpoint builds the WebSocket URLs and subprotocol lists of kubelive's sockets:
 // `{base}/clusters/{cluster}/{path}?{query}` and base64.binary.k8s.io, the
 // caller's protocols, then the auth protocols. The token travels only inside
 // a subprotocol; it never enters a URL, and Endpoint never prints it.

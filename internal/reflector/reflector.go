@@ -31,7 +31,7 @@ type Config struct {
 
 	LabelSelector string
 	FieldSelector string
-	// Object, when set, keeps one object (W9): GET it, then watch with
+	// Object, when set, keeps one object: GET it, then watch with
 	// fieldSelector=metadata.name=<Object> from the GET's resourceVersion.
 	Object string
 	// ResourceVersion resumes a list the Store already holds (e.g. from a

@@ -79,7 +79,7 @@ type Watch interface {
 // Store receives the list. A Reflector calls it from one goroutine at a
 // time, in the order events arrived. Implementations must apply each call in
 // O(1) (Replace: O(n)) and treat an object whose resourceVersion equals the
-// stored one as unchanged (W3: duplicates change nothing). An item's Raw
+// stored one as unchanged (duplicates change nothing). An item's Raw
 // aliases a LIST body or a frame unless the item is Owned: a Store that keeps
 // it copies what is not Owned.
 type Store interface {
@@ -203,7 +203,7 @@ func Expired(err error) bool {
 
 // MaxFruitlessResumes is how many resumes in a row may fail without a single
 // event before the Reflector stops trusting its resume point and relists.
-// resourceVersions are opaque (W3): a server may refuse one it did not
+// resourceVersions are opaque: a server may refuse one it did not
 // expect (one from before a restore, or a bad bookmark) with a 400 that a
 // browser hides behind a closed socket, and retrying the same resume point
 // forever would leave the list stale.

@@ -142,7 +142,7 @@ func TestFrameOf64MiBLeavesTheListIntact(t *testing.T) {
 	})
 }
 
-// resourceVersions are opaque (W3): a BOOKMARK carrying one the server will
+// resourceVersions are opaque: a BOOKMARK carrying one the server will
 // not take back ("not-a-number") becomes the resume point; after a drop the
 // server refuses it, and the list relists instead of retrying it forever.
 func TestNonNumericResourceVersionRelists(t *testing.T) {

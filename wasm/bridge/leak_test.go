@@ -46,7 +46,7 @@ func heapAfterGC() (heap, sys uint64) {
 }
 
 // 10,000 subscribe/cleanup cycles over lists and streams leave 0 sockets,
-// 0 streams, 0 watches, 0 timers but the cache's one gcTime sweep (W8 keeps
+// 0 streams, 0 watches, 0 timers but the cache's one gcTime sweep (the cache keeps
 // unwatched lists for gcTime), the js.Func count where it started, and a heap
 // that did not grow.
 func TestTenThousandCyclesOverListsAndStreamsLeaveNothing(t *testing.T) {

@@ -66,7 +66,7 @@ func (b *Bridge) watchList(args []safejs.Value, object bool) any {
 	if _, err := b.shim.Call("listsListen", v.js, float64(id), args[1]); err != nil {
 		return 0
 	}
-	if !start { // the view is live: serve its snapshot at once (W8)
+	if !start { // the view is live: serve its snapshot at once (it is cached within gcTime)
 		if snap, err := v.js.Get("snap"); err == nil && !snap.IsNull() && !snap.IsUndefined() {
 			b.callJS(args[1], snap)
 		}

@@ -24,7 +24,7 @@ func listQuery(cluster, ns, resource string, params string) string {
 	return q + "}"
 }
 
-// P3 and M1: 3 clusters x 10 namespaces x 3 resources = 90 watches, one socket.
+// 3 clusters x 10 namespaces x 3 resources = 90 watches, one socket.
 func TestMuxNinetyWatchesOverOneSocket(t *testing.T) {
 	l := newListHarness(t, "on")
 	var rs []safejs.Value
@@ -53,7 +53,7 @@ func TestMuxNinetyWatchesOverOneSocket(t *testing.T) {
 	t.Logf("90 watches: %+v", st.Multiplexer)
 }
 
-// M3: closing one watch never disturbs another on the same path with a
+// Closing one watch never disturbs another on the same path with a
 // different selector (Headlamp's upstream key ignored the query).
 func TestMuxSelectorsOnOnePathStayIndependent(t *testing.T) {
 	l := newListHarness(t, "on")
@@ -111,7 +111,7 @@ func TestMuxSurvivesTenDropsUnderChurn(t *testing.T) {
 	assert.GreaterOrEqual(t, st.Multiplexer.Reconnects, 1, "the mux socket itself was dropped and came back")
 }
 
-// M6: against a backend without /wsMultiplexer, 'auto' falls back to per-URL
+// Against a backend without /wsMultiplexer, 'auto' falls back to per-URL
 // sockets and kl.mux.subscribe works the same.
 func TestMuxAutoFallsBackToPerURL(t *testing.T) {
 	h := newHarness(t, "", "")

@@ -15,13 +15,13 @@ import (
 )
 
 // muxSub is one kl.mux.subscribe: a multiplexer subscription, or in per-URL
-// mode (M6) a shared socket of the registry with the same API.
+// mode a shared socket of the registry with the same API.
 type muxSub struct {
 	mux mux.ID
 	reg uint64
 }
 
-// muxSubscribe(cluster, path, query, onMessage, onError) -> id. Seed 001's
+// muxSubscribe(cluster, path, query, onMessage, onError) -> id. Headlamp's
 // WebSocketManager.subscribe: each watch event arrives parsed (JSON.parse in
 // JS); server ERRORs, bad frames and throwing listeners go to onError.
 func (b *Bridge) muxSubscribe(args []safejs.Value) any {

@@ -27,7 +27,7 @@ const confirmTimeout = 10 * time.Second
 var errNotConfirmed = errors.New("the multiplexer did not confirm the watch")
 
 // muxSource serves the cache's lists with LIST over fetch and every WATCH as
-// a subscription of one multiplexed socket (SPEC M1), or, once 'auto' gave
+// a subscription of one multiplexed socket, or, once 'auto' gave
 // up on the multiplexer, as a per-URL socket.
 type muxSource struct {
 	*source

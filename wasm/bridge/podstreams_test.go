@@ -88,7 +88,7 @@ type logLine struct {
 	Time string `json:"time"`
 }
 
-// S4: a followed log, its socket dropped 5 times, equals the server's log
+// A followed log, its socket dropped 5 times, equals the server's log
 // exactly: no line lost, none shown twice.
 func TestLogFollowSurvivesDropsExactly(t *testing.T) {
 	p := newPodHarness(t)
@@ -152,7 +152,7 @@ func sameTime(t *testing.T, a, b string) bool {
 	return err1 == nil && err2 == nil && ta.Equal(tb)
 }
 
-// S5: exec round trip and the exit code from channel 3.
+// Exec round trip and the exit code from channel 3.
 func TestExecEchoAndExitCode(t *testing.T) {
 	p := newPodHarness(t)
 	ns, pod, container := p.runningPod()
@@ -165,7 +165,7 @@ func TestExecEchoAndExitCode(t *testing.T) {
 	p.waitFor("nothing open", func() bool { st := p.stats(); return st.Streams == 0 && st.BrowserSockets.Live == 0 })
 }
 
-// S5: a resize reaches the server's terminal.
+// A resize reaches the server's terminal.
 func TestExecResizeReachesTheServer(t *testing.T) {
 	p := newPodHarness(t)
 	ns, pod, container := p.runningPod()

@@ -98,7 +98,7 @@ func (b *Bridge) socket(args []safejs.Value) any {
 }
 
 // stream(url, cb, {isJson, additionalProtocols, connectCb, failCb,
-// reconnectOnFailure, cluster, onError}) -> id. Seed 004's stream(): frames
+// reconnectOnFailure, cluster, onError}) -> id. Headlamp's stream(): frames
 // go to cb parsed (isJson) or raw (string or ArrayBuffer); bad JSON goes to
 // onError with its length.
 func (b *Bridge) stream(args []safejs.Value) any {

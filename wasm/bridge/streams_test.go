@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// streamJS drives api.stream() the way seed 004's callers do and records
+// streamJS drives api.stream() the way Headlamp's stream() callers do and records
 // everything into one object.
 const streamJS = `return function (api, url, opts) {
   const r = { frames: [], errors: [], fails: 0, connects: 0 };

@@ -21,7 +21,6 @@ import (
 
 	"github.com/kubelive/kubelive/server"
 	"github.com/kubelive/kubelive/server/embedded"
-	"github.com/kubelive/kubelive/server/wsx"
 )
 
 func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
@@ -108,17 +107,7 @@ func TestServerRoutes(t *testing.T) {
 
 func TestCORSAndOrigins(t *testing.T) {
 	t.Parallel()
-	newServer := func(allow []string) *httptest.Server {
-		store := embedded.NewStore(embedded.Options{Seed: 1})
-		require.NoError(t, embedded.Seed(store, nil, 1))
-		h := embedded.NewHandler(store, embedded.HandlerOptions{WebSocket: wsx.Options{OriginPatterns: allow}})
-		srv, err := server.New(server.Config{Clusters: []server.Cluster{{Name: "demo", Handler: h}}, AllowOrigins: allow})
-		require.NoError(t, err)
-		ts := httptest.NewServer(srv)
-		t.Cleanup(ts.Close)
-		return ts
-	}
-	closed, open := newServer(nil), newServer([]string{"localhost:*"})
+	closed, open := corsServer(t, nil), corsServer(t, []string{"localhost:*"})
 	tests := []struct {
 		name     string
 		ts       *httptest.Server

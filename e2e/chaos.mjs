@@ -17,7 +17,7 @@ import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROOT, launch, page, start } from './lib.mjs';
+import { ROOT, launch, page, start, until } from './lib.mjs';
 
 export const FULL = { events: 100000, drops: 100, expires: 20, restarts: 5, pauses: 10, maxPauseMs: 5000, rate: 1200, seed: 1 };
 
@@ -57,17 +57,6 @@ function rng(seed) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** until polls fn until it returns a truthy value or the deadline passes. */
-async function until(what, fn, timeoutMs, everyMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`chaos: timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 /** schedule spreads each kind of fault over the run by progress (0..1). */
 export function schedule(o) {

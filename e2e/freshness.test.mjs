@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Server, queries } from './chaos.mjs';
-import { launch, page, screenshot } from './lib.mjs';
+import { launch, page, screenshot, until } from './lib.mjs';
 
 const MODES = ['on', 'off']; // multiplexer on, per-URL sockets
 const NON_LIVE_MS = 2000; // the promise: not live within 2 s of a failed dial or a close
@@ -37,17 +37,6 @@ after(async () => {
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** until polls fn until it returns a truthy value, or fails after timeoutMs. */
-async function until(what, fn, timeoutMs = 30000, everyMs = 50) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 function newServer(extra = []) {
   return new Server(['--static', 'web/dist', '--admin', '--churn', '0', '--log-level', 'warn', '--log-interval', '200ms', ...extra]);

@@ -10,7 +10,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { ROOT, launch, screenshot, start } from './lib.mjs';
+import { ROOT, launch, screenshot, start, until } from './lib.mjs';
 
 const SECONDS = Number(process.env.HEADLAMP_E2E_SECONDS ?? 20);
 const TOKEN = 'hl-e2e-cookie-Vb7qK2';
@@ -45,16 +45,6 @@ const admin = async (op, q = {}, method = 'POST') => {
   return r.json();
 };
 const doubleState = () => fetch(`${base}/headlamptest/state`).then((r) => r.json());
-
-async function until(what, fn, ms = 30000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 // Two queries on one path (/api/v1/pods), and a list on another path.
 const LISTS = {

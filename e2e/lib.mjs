@@ -58,3 +58,17 @@ export async function screenshot(p, name) {
   mkdirSync(SHOTS, { recursive: true });
   await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
+
+/**
+ * until polls fn until it returns a truthy value (and returns it), or fails after timeoutMs
+ * naming what it waited for: tests wait on conditions with deadlines, never on fixed sleeps.
+ */
+export async function until(what, fn, timeoutMs = 30000, everyMs = 50) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

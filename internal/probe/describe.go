@@ -69,6 +69,11 @@ func sentence(p Problem, serverMsg string, err error) string {
 	case strings.HasPrefix(p.Reason, "close "):
 		return say(fmt.Sprintf("The connection to the server failed or closed (WebSocket %s)", p.Reason))
 	case errors.Is(err, reflector.ErrWatchRefused):
+		// The detail is the server's or the socket's own words (a
+		// multiplexer ERROR, a refused handshake): keep it.
+		if _, detail, ok := strings.Cut(err.Error(), reflector.ErrWatchRefused.Error()+": "); ok && detail != "" {
+			return "The watch could not connect to the server: " + strings.TrimSuffix(detail, ".") + "."
+		}
 		return "The watch could not connect to the server."
 	}
 	return err.Error() // not a server's or a socket's failure: already a sentence of ours

@@ -73,7 +73,7 @@ function Confirm({ title, verb, danger, run, onClose, children }) {
   };
   return (
     <Dialog title={title} onClose={onClose} testid="dialog">
-      <form onSubmit={submit}>
+      <form onSubmit={submit} noValidate>
         {children}
         {state.error && (
           <div className="banner banner-bad" role="alert" data-testid="action-error">

@@ -269,6 +269,21 @@ test('logs: a container picker with init containers, previous, wrap, local times
   await p.context().close();
 });
 
+test('the inspector takes its own space at 1280 and 390 px, never covering the table', async () => {
+  for (const [width, height] of [[1280, 800], [390, 844]]) {
+    const p = await open('#/demo/_all/pods', { width, height });
+    await live(p, 'pods');
+    await p.click('.topbar-actions button:last-child');
+    await p.waitForSelector('[data-testid=inspector]', T);
+    const [a, b] = await p.evaluate(() => [document.querySelector('.content'), document.querySelector('[data-testid=inspector]')].map((el) => el.getBoundingClientRect().toJSON()));
+    const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    assert.ok(!overlap, `at ${width} px the inspector ${JSON.stringify(b)} covers the content ${JSON.stringify(a)}`);
+    assert.ok(a.width > 0 && a.height > 100, `the content is squeezed to ${JSON.stringify(a)}`);
+    await screenshot(p, `pages-inspector-${width}`);
+    await p.context().close();
+  }
+});
+
 const PAGES = [
   ['pods', '#/demo/_all/pods'],
   ['deployments', '#/demo/_all/deployments'],
@@ -287,7 +302,7 @@ const PAGES = [
   ['not-found', '#/demo/_all/no-such-kind'],
 ];
 
-test('screenshots of every page at 1280x800 and 390x844 in both themes', async () => {
+test('screenshots of every page at 1280x800 and 390x844 in both themes; no table scrolls sideways', async () => {
   const pod = (await api('api/v1/namespaces/monitoring/pods')).items.find((x) => x.metadata.name.startsWith('prometheus-')).metadata.name;
   const node = (await api('api/v1/nodes')).items[0].metadata.name;
   const widget = (await api('apis/demo.kubelive.io/v1alpha1/widgets')).items[0];
@@ -310,6 +325,12 @@ test('screenshots of every page at 1280x800 and 390x844 in both themes', async (
         await p.evaluate((h) => (location.hash = h), hash);
         const id = hash.split('/')[3];
         await p.waitForSelector(ready ?? (name === 'not-found' ? '[data-testid=not-found-page]' : `[data-testid="page-${id}"] [data-testid=conn][data-state=live]`), T);
+        if (!ready && name !== 'not-found') {
+          // Every column shown fits: priority columns go before the table scrolls sideways.
+          await p.waitForSelector(`[data-testid="table-${id}"] tbody tr`, T);
+          const [table, wrap] = await p.$eval(`[data-testid="table-${id}"]`, (t) => [t.getBoundingClientRect().width, t.parentElement.clientWidth]);
+          assert.ok(table <= wrap + 1, `${name} at ${width} px: the table is ${table} px wide in ${wrap} px`);
+        }
         await screenshot(p, `pages-${name}-${width}-${scheme}`);
         n++;
       }

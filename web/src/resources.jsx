@@ -61,12 +61,12 @@ export const BUILTINS = [
     columns: [
       name,
       namespace,
-      ready(readyCount),
+      ready(readyCount, 2),
       { id: 'status', title: 'Status', className: 'col-status', sort: podStatus, cell: (o) => <Pill value={podStatus(o)} /> },
       { id: 'restarts', title: 'Restarts', className: 'col-num', priority: 2, sort: restarts, cell: (o) => <span className={restarts(o) ? 'restarts-hot' : 'muted'}>{restarts(o)}</span> },
       created,
       mono('ip', 'IP', (o) => o.status?.podIP, 3),
-      { id: 'node', title: 'Node', className: 'col-node', priority: 3, sort: (o) => o.spec?.nodeName, cell: (o) => <span className="muted">{o.spec?.nodeName ?? '—'}</span> },
+      { id: 'node', title: 'Node', className: 'col-node', priority: 4, sort: (o) => o.spec?.nodeName, cell: (o) => <span className="muted">{o.spec?.nodeName ?? '—'}</span> },
     ],
   },
   {
@@ -128,7 +128,7 @@ export const BUILTINS = [
     columns: [
       name,
       namespace,
-      ready((o) => ({ ready: o.status?.succeeded ?? 0, total: o.spec?.completions ?? 1 })),
+      ready((o) => ({ ready: o.status?.succeeded ?? 0, total: o.spec?.completions ?? 1 }), 2),
       { id: 'status', title: 'Status', className: 'col-status', sort: jobStatus, cell: (o) => <Pill value={jobStatus(o)} /> },
       created,
     ],
@@ -213,14 +213,15 @@ export const BUILTINS = [
     endpoint: core('events'),
     namespaced: true,
     defaultSort: { id: 'lastseen', dir: 'desc' },
+    // kubectl's order: last seen first, the message last, taking the room that is left.
     columns: [
-      { id: 'type', title: 'Type', className: 'col-status', sort: (o) => o.type ?? 'Normal', cell: (o) => <Pill value={o.type ?? 'Normal'} toneOf={`event:${o.type ?? 'Normal'}`} /> },
-      { id: 'reason', title: 'Reason', className: 'col-reason', sort: (o) => o.reason, cell: (o) => <strong className="reason">{o.reason}</strong> },
-      { id: 'object', title: 'Object', className: 'col-object', priority: 2, sort: involved, cell: (o) => <span className="mono nowrap">{involved(o)}</span> },
-      namespace,
-      { id: 'message', title: 'Message', className: 'col-message', priority: 3, sort: (o) => o.message, cell: (o) => <span className="message">{o.message}</span> },
-      num('count', 'Count', (o) => o.count ?? o.series?.count ?? 1, 3),
       { id: 'lastseen', title: 'Last seen', className: 'col-age', desc: true, sort: (o) => time(eventTime(o)), cell: (o) => <Age ts={eventTime(o)} /> },
+      { id: 'type', title: 'Type', className: 'col-status', sort: (o) => o.type ?? 'Normal', cell: (o) => <Pill value={o.type ?? 'Normal'} toneOf={`event:${o.type ?? 'Normal'}`} /> },
+      { id: 'reason', title: 'Reason', className: 'col-reason', sort: (o) => o.reason, cell: (o) => <strong className="reason" title={o.reason}>{o.reason}</strong> },
+      { id: 'object', title: 'Object', className: 'col-object', priority: 2, sort: involved, cell: (o) => <span className="mono nowrap obj-ref" title={involved(o)}>{involved(o)}</span> },
+      namespace,
+      num('count', 'Count', (o) => o.count ?? o.series?.count ?? 1, 4),
+      { id: 'message', title: 'Message', className: 'col-message', priority: 3, sort: (o) => o.message, cell: (o) => <span className="message">{o.message}</span> },
     ],
   },
   {
@@ -285,8 +286,8 @@ export function customKind(d, crd) {
     const get = (o) => jsonPath(o, c.jsonPath);
     const id = `p${i}`;
     if (c.type === 'date') columns.push({ id, title: c.name, className: 'col-age', sort: (o) => time(get(o)), cell: (o) => <Age ts={get(o)} /> });
-    else if (c.type === 'integer' || c.type === 'number') columns.push({ id, title: c.name, className: 'col-num', priority: i > 1 ? 3 : 2, sort: get, cell: (o) => get(o) ?? '' });
-    else columns.push({ id, title: c.name, className: 'col-ns', priority: i > 1 ? 3 : 2, sort: (o) => fmt(get(o)), cell: (o) => fmt(get(o)) });
+    else if (c.type === 'integer' || c.type === 'number') columns.push({ id, title: c.name, className: 'col-num', priority: prio(i), sort: get, cell: (o) => get(o) ?? '' });
+    else columns.push({ id, title: c.name, className: 'col-ns', priority: prio(i), sort: (o) => fmt(get(o)), cell: (o) => fmt(get(o)) });
   });
   columns.push(created);
   const plural = crd?.spec?.names?.plural ?? d.resource;
@@ -303,6 +304,8 @@ export function customKind(d, crd) {
   };
 }
 
+/** prio keeps a CRD's first printer column on phones, its second above 700 px, the rest above 1000 px. */
+const prio = (i) => (i === 0 ? undefined : i === 1 ? 2 : 3);
 const fmt = (v) => (v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 const titleCase = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 

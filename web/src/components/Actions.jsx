@@ -18,15 +18,15 @@ export function Actions({ resource, object, route }) {
     <div className="actions">
       {scalable && (
         <>
-          <button type="button" className="btn" onClick={() => setOpen('scale')} data-testid="action-scale">
+          <button type="button" className="btn" onClick={() => setOpen('scale')} data-testid="action-scale" title="Scale">
             <Icon name="scale" size={14} /> <span className="btn-label">Scale</span>
           </button>
-          <button type="button" className="btn" onClick={() => setOpen('restart')} data-testid="action-restart">
+          <button type="button" className="btn" onClick={() => setOpen('restart')} data-testid="action-restart" title="Restart the rollout">
             <Icon name="restart" size={14} /> <span className="btn-label">Restart</span>
           </button>
         </>
       )}
-      <button type="button" className="btn btn-danger-ghost" onClick={() => setOpen('delete')} data-testid="action-delete">
+      <button type="button" className="btn btn-danger-ghost" onClick={() => setOpen('delete')} data-testid="action-delete" title="Delete">
         <Icon name="trash" size={14} /> <span className="btn-label">Delete</span>
       </button>
       {open === 'delete' && (

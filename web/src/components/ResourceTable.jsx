@@ -4,7 +4,7 @@
 import { memo } from 'react';
 import { Empty } from './bits.jsx';
 
-/** cellClass adds the column's priority: priority 2 hides below 700 px, 3 below 1000 px. */
+/** cellClass adds the column's priority: priority 2 hides below 700 px, 3 below 1000 px, 4 below 1400 px. */
 const cellClass = (c) => `${c.className ?? ''} ${c.priority ? `prio-${c.priority}` : ''}`;
 
 export function ResourceTable({ resource, items, showNamespace, onOpen, emptyText, sort, onSort }) {

@@ -5,9 +5,9 @@ import { age, localDate, tone } from '../format.js';
 /** Pill shows a status word coloured by its tone. */
 export function Pill({ value, toneOf = value, title }) {
   return (
-    <span className={`pill pill-${tone(toneOf)}`} title={title}>
+    <span className={`pill pill-${tone(toneOf)}`} title={title ?? value}>
       <span className="pill-dot" />
-      {value}
+      <span className="pill-text">{value}</span>
     </span>
   );
 }

@@ -31,35 +31,37 @@ export function PodDetails({ pod }) {
     <div className="details">
       <section className="card detail-card">
         <h3>Containers</h3>
-        <table className="table compact">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Image</th>
-              <th>State</th>
-              <th className="col-num">Restarts</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...(pod.spec?.initContainers ?? []).map((c) => ({ ...c, init: true })), ...(pod.spec?.containers ?? [])].map((c) => {
-              const st = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => s.name === c.name);
-              const state = st ? Object.keys(st.state ?? {})[0] ?? 'unknown' : 'unknown';
-              return (
-                <tr key={c.name}>
-                  <td className="obj-name">
-                    {c.name}
-                    {c.init && <span className="muted small"> (init)</span>}
-                  </td>
-                  <td className="mono muted">{c.image}</td>
-                  <td>
-                    <Pill value={state} toneOf={state === 'running' ? 'Running' : state === 'waiting' ? 'Pending' : 'Terminated'} />
-                  </td>
-                  <td className="col-num">{st?.restartCount ?? 0}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <div className="table-wrap">
+          <table className="table compact">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Image</th>
+                <th>State</th>
+                <th className="col-num">Restarts</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...(pod.spec?.initContainers ?? []).map((c) => ({ ...c, init: true })), ...(pod.spec?.containers ?? [])].map((c) => {
+                const st = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => s.name === c.name);
+                const state = st ? Object.keys(st.state ?? {})[0] ?? 'unknown' : 'unknown';
+                return (
+                  <tr key={c.name}>
+                    <td className="obj-name">
+                      {c.name}
+                      {c.init && <span className="muted small"> (init)</span>}
+                    </td>
+                    <td className="mono muted">{c.image}</td>
+                    <td>
+                      <Pill value={state} toneOf={state === 'running' ? 'Running' : state === 'waiting' ? 'Pending' : 'Terminated'} />
+                    </td>
+                    <td className="col-num">{st?.restartCount ?? 0}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       </section>
       <section className="card detail-card">
         <h3>Conditions</h3>

@@ -223,6 +223,7 @@ test('at 390 px: no sideways scroll, the sidebar is a drawer, names and IPs stay
   assert.ok(cols >= 3, `only ${cols} columns at 390 px`);
   await p.click('[data-testid=menu-toggle]');
   await p.waitForFunction(() => document.querySelector('[data-testid=sidebar]').getBoundingClientRect().left === 0, null, T);
+  await screenshot(p, 'pages-menu-390');
   await p.click('[data-testid=nav-deployments]');
   await p.waitForFunction(() => document.querySelector('[data-testid=sidebar]').getBoundingClientRect().right <= 0, null, T);
   const pod = (await api('api/v1/namespaces/team-a/pods')).items.find((x) => x.metadata.name.startsWith('web-'));

@@ -39,8 +39,22 @@ function Keys({ keys }) {
   );
 }
 const dataKeys = (o) => [...Object.keys(o.data ?? {}), ...Object.keys(o.binaryData ?? {})];
-const images = (o) => (o.spec?.template?.spec?.containers ?? []).map((c) => c.image).join(', ');
-const images_ = { id: 'images', title: 'Images', className: 'col-wide', priority: 3, sort: images, cell: (o) => <span className="mono muted">{images(o)}</span> };
+const imageList = (o) => (o.spec?.template?.spec?.containers ?? []).map((c) => c.image);
+// One image a line, whole or ellipsised (the full list on hover), never broken inside.
+const images_ = {
+  id: 'images',
+  title: 'Images',
+  className: 'col-wide',
+  priority: 3,
+  sort: (o) => imageList(o).join(','),
+  cell: (o) => (
+    <span className="images mono muted" title={imageList(o).join('\n')}>
+      {imageList(o).map((img, i) => (
+        <span key={i}>{img}</span>
+      ))}
+    </span>
+  ),
+};
 const podsReady = (o) => ({ ready: o.status?.readyReplicas ?? 0, total: o.spec?.replicas ?? 0 });
 
 export const eventTime = (o) => o.lastTimestamp || o.eventTime || o.series?.lastObservedTime || o.metadata.creationTimestamp;

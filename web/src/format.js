@@ -14,15 +14,42 @@ export function age(ts, now) {
   return `${d}d${d < 10 && h % 24 ? `${h % 24}h` : ''}`;
 }
 
+/** localDate formats a timestamp (ms or RFC 3339) as the local date and time, for a hover title. */
+export function localDate(ts) {
+  const t = typeof ts === 'number' ? ts : Date.parse(ts ?? '');
+  return Number.isFinite(t) ? new Date(t).toLocaleString([], { dateStyle: 'medium', timeStyle: 'medium' }) : '';
+}
+
 /** clockTime formats ms since the epoch as local HH:MM:SS. */
 export function clockTime(ms) {
   return ms ? new Date(ms).toLocaleTimeString([], { hour12: false }) : '—';
+}
+
+/** time is ms since the epoch of an RFC 3339 timestamp, or undefined. */
+export function time(ts) {
+  const t = Date.parse(ts ?? '');
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** nodeStatus is the STATUS column of kubectl get nodes: Ready, NotReady or Unknown (plus SchedulingDisabled). */
+export function nodeStatus(node) {
+  const c = (node.status?.conditions ?? []).find((x) => x.type === 'Ready');
+  const s = !c ? 'Unknown' : c.status === 'True' ? 'Ready' : c.status === 'False' ? 'NotReady' : 'Unknown';
+  return node.spec?.unschedulable ? `${s},SchedulingDisabled` : s;
 }
 
 /** podStatus is the STATUS column of kubectl get pods. */
 export function podStatus(pod) {
   if (pod.metadata?.deletionTimestamp) return 'Terminating';
   let reason = pod.status?.reason || pod.status?.phase || 'Unknown';
+  const inits = pod.spec?.initContainers ?? [];
+  const initStatuses = pod.status?.initContainerStatuses ?? [];
+  for (const [i, c] of initStatuses.entries()) {
+    if (c.state?.terminated?.exitCode === 0) continue;
+    if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') return `Init:${c.state.waiting.reason}`;
+    if (c.state?.terminated) return `Init:${c.state.terminated.reason || `ExitCode:${c.state.terminated.exitCode}`}`;
+    return `Init:${i}/${inits.length}`;
+  }
   for (const c of pod.status?.containerStatuses ?? []) {
     const st = c.state ?? {};
     if (st.waiting?.reason) return st.waiting.reason;
@@ -32,16 +59,17 @@ export function podStatus(pod) {
 }
 
 const TONES = {
-  ok: ['Running', 'Completed', 'Succeeded', 'Active', 'True', 'live'],
-  warn: ['Pending', 'ContainerCreating', 'PodInitializing', 'Warning', 'reconnecting', 'connecting', 'loading'],
-  bad: ['Failed', 'Error', 'CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'OOMKilled', 'Evicted', 'error', 'False'],
+  ok: ['Running', 'Completed', 'Succeeded', 'Active', 'True', 'live', 'Ready', 'Bound', 'event:Normal'],
+  warn: ['event:Warning', 'Pending', 'ContainerCreating', 'PodInitializing', 'Warning', 'reconnecting', 'connecting', 'loading'],
+  bad: ['NotReady', 'Failed', 'Error', 'CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'OOMKilled', 'Evicted', 'error', 'False'],
   muted: ['Normal', 'Terminating', 'Unknown', 'stale', 'closed', 'Terminated'],
 };
 
 /** tone maps a status word to ok | warn | bad | muted | info. */
 export function tone(word) {
   for (const [t, words] of Object.entries(TONES)) if (words.includes(word)) return t;
-  if (/^(ExitCode|Signal):/.test(word)) return 'bad';
+  if (/^(ExitCode|Signal):|^Init:.*(Err|BackOff|Exit)/.test(word)) return 'bad';
+  if (/^Init:/.test(word)) return 'warn';
   if (/BackOff|Err/.test(word)) return 'bad';
   return 'info';
 }

@@ -1,12 +1,18 @@
-// The resource kinds the dashboard shows: where they live and how their rows read.
+// The resource kinds the dashboard knows by heart (their columns read like
+// kubectl get), and the generic kind made for anything else a cluster's
+// discovery lists, custom resources with their CRD's printer columns.
 import { Age, Pill } from './components/bits.jsx';
-import { podStatus, readyCount, restarts } from './format.js';
+import { nodeStatus, podStatus, readyCount, restarts, time } from './format.js';
 
 export const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
+export const CRDS = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
 
-const name = { id: 'name', title: 'Name', className: 'col-name', cell: (o) => <span className="obj-name" title={o.metadata.name}>{o.metadata.name}</span> };
-const namespace = { id: 'namespace', title: 'Namespace', className: 'col-ns', allNamespacesOnly: true, cell: (o) => <span className="muted">{o.metadata.namespace}</span> };
-const created = { id: 'age', title: 'Age', className: 'col-age', cell: (o) => <Age ts={o.metadata.creationTimestamp} /> };
+const text = (v) => v ?? '';
+const name = { id: 'name', title: 'Name', className: 'col-name', sort: (o) => o.metadata.name, cell: (o) => <span className="obj-name" title={o.metadata.name}>{o.metadata.name}</span> };
+const namespace = { id: 'namespace', title: 'Namespace', className: 'col-ns', priority: 3, allNamespacesOnly: true, sort: (o) => o.metadata.namespace, cell: (o) => <span className="muted">{o.metadata.namespace}</span> };
+const created = { id: 'age', title: 'Age', className: 'col-age', desc: true, sort: (o) => time(o.metadata.creationTimestamp), cell: (o) => <Age ts={o.metadata.creationTimestamp} /> };
+const num = (id, title, get, priority) => ({ id, title, className: 'col-num', priority, sort: get, cell: (o) => get(o) ?? 0 });
+const mono = (id, title, get, priority) => ({ id, title, className: 'col-mono', priority, sort: get, cell: (o) => <span className="mono muted nowrap">{get(o) || '—'}</span> });
 
 function Ready({ ready, total }) {
   const cls = total > 0 && ready === total ? 'ratio ratio-ok' : ready === 0 && total > 0 ? 'ratio ratio-bad' : 'ratio ratio-warn';
@@ -16,70 +22,7 @@ function Ready({ ready, total }) {
     </span>
   );
 }
-
-export const RESOURCES = [
-  {
-    id: 'pods',
-    title: 'Pods',
-    icon: 'pods',
-    endpoint: { group: '', version: 'v1', resource: 'pods' },
-    linkToDetail: true,
-    columns: [
-      name,
-      namespace,
-      { id: 'ready', title: 'Ready', className: 'col-num', cell: (o) => <Ready {...readyCount(o)} /> },
-      { id: 'status', title: 'Status', className: 'col-status', cell: (o) => <Pill value={podStatus(o)} /> },
-      { id: 'restarts', title: 'Restarts', className: 'col-num', cell: (o) => <span className={restarts(o) ? 'restarts-hot' : 'muted'}>{restarts(o)}</span> },
-      created,
-      { id: 'node', title: 'Node', className: 'col-node', cell: (o) => <span className="muted">{o.spec?.nodeName ?? '—'}</span> },
-    ],
-  },
-  {
-    id: 'deployments',
-    title: 'Deployments',
-    icon: 'deployments',
-    endpoint: { group: 'apps', version: 'v1', resource: 'deployments' },
-    columns: [
-      name,
-      namespace,
-      { id: 'ready', title: 'Ready', className: 'col-num', cell: (o) => <Ready ready={o.status?.readyReplicas ?? 0} total={o.spec?.replicas ?? 0} /> },
-      { id: 'uptodate', title: 'Up-to-date', className: 'col-num', cell: (o) => o.status?.updatedReplicas ?? 0 },
-      { id: 'available', title: 'Available', className: 'col-num', cell: (o) => o.status?.availableReplicas ?? 0 },
-      { id: 'images', title: 'Images', className: 'col-wide', cell: (o) => <span className="mono muted">{(o.spec?.template?.spec?.containers ?? []).map((c) => c.image).join(', ')}</span> },
-      created,
-    ],
-  },
-  {
-    id: 'configmaps',
-    title: 'Config Maps',
-    icon: 'configmaps',
-    endpoint: { group: '', version: 'v1', resource: 'configmaps' },
-    columns: [
-      name,
-      namespace,
-      { id: 'count', title: 'Data', className: 'col-num', cell: (o) => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length },
-      { id: 'keys', title: 'Keys', className: 'col-wide', cell: (o) => <Keys keys={[...Object.keys(o.data ?? {}), ...Object.keys(o.binaryData ?? {})]} /> },
-      created,
-    ],
-  },
-  {
-    id: 'events',
-    title: 'Events',
-    icon: 'events',
-    endpoint: { group: '', version: 'v1', resource: 'events' },
-    columns: [
-      { id: 'type', title: 'Type', className: 'col-status', cell: (o) => <Pill value={o.type ?? 'Normal'} /> },
-      { id: 'reason', title: 'Reason', className: 'col-reason', cell: (o) => <strong className="reason">{o.reason}</strong> },
-      { id: 'object', title: 'Object', className: 'col-object', cell: (o) => <span className="mono">{`${(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}`}</span> },
-      namespace,
-      { id: 'message', title: 'Message', className: 'col-message', cell: (o) => <span className="message">{o.message}</span> },
-      { id: 'count', title: 'Count', className: 'col-num', cell: (o) => o.count ?? 1 },
-      { id: 'age', title: 'Last seen', className: 'col-age', cell: (o) => <Age ts={o.lastTimestamp || o.eventTime || o.metadata.creationTimestamp} /> },
-    ],
-  },
-];
-
-export const RESOURCE_BY_ID = Object.fromEntries(RESOURCES.map((r) => [r.id, r]));
+const ready = (get, priority) => ({ id: 'ready', title: 'Ready', className: 'col-num', priority, sort: (o) => get(o).ready, cell: (o) => <Ready {...get(o)} /> });
 
 function Keys({ keys }) {
   if (!keys.length) return <span className="muted">—</span>;
@@ -95,8 +38,308 @@ function Keys({ keys }) {
     </span>
   );
 }
+const dataKeys = (o) => [...Object.keys(o.data ?? {}), ...Object.keys(o.binaryData ?? {})];
+const imageList = (o) => (o.spec?.template?.spec?.containers ?? []).map((c) => c.image);
+// One image a line, whole or ellipsised (the full list on hover), never broken inside.
+const images_ = {
+  id: 'images',
+  title: 'Images',
+  className: 'col-wide',
+  priority: 3,
+  sort: (o) => imageList(o).join(','),
+  cell: (o) => (
+    <span className="images mono muted" title={imageList(o).join('\n')}>
+      {imageList(o).map((img, i) => (
+        <span key={i}>{img}</span>
+      ))}
+    </span>
+  ),
+};
+const podsReady = (o) => ({ ready: o.status?.readyReplicas ?? 0, total: o.spec?.replicas ?? 0 });
 
-/** listQuery is the cache query of one resource in one cluster and namespace ('' = all). */
+export const eventTime = (o) => o.lastTimestamp || o.eventTime || o.series?.lastObservedTime || o.metadata.creationTimestamp;
+
+const core = (resource) => ({ group: '', version: 'v1', resource });
+const apps = (resource) => ({ group: 'apps', version: 'v1', resource });
+
+/** The built-in kinds, in sidebar order; section groups them. */
+export const BUILTINS = [
+  {
+    id: 'pods',
+    title: 'Pods',
+    kind: 'Pod',
+    section: 'Workloads',
+    icon: 'pods',
+    endpoint: core('pods'),
+    namespaced: true,
+    columns: [
+      name,
+      namespace,
+      ready(readyCount, 2),
+      { id: 'status', title: 'Status', className: 'col-status', sort: podStatus, cell: (o) => <Pill value={podStatus(o)} /> },
+      { id: 'restarts', title: 'Restarts', className: 'col-num', priority: 2, sort: restarts, cell: (o) => <span className={restarts(o) ? 'restarts-hot' : 'muted'}>{restarts(o)}</span> },
+      created,
+      mono('ip', 'IP', (o) => o.status?.podIP, 3),
+      { id: 'node', title: 'Node', className: 'col-node', priority: 4, sort: (o) => o.spec?.nodeName, cell: (o) => <span className="muted">{o.spec?.nodeName ?? '—'}</span> },
+    ],
+  },
+  {
+    id: 'deployments',
+    title: 'Deployments',
+    kind: 'Deployment',
+    section: 'Workloads',
+    icon: 'deployments',
+    endpoint: apps('deployments'),
+    namespaced: true,
+    columns: [name, namespace, ready(podsReady), num('uptodate', 'Up-to-date', (o) => o.status?.updatedReplicas, 2), num('available', 'Available', (o) => o.status?.availableReplicas, 2), images_, created],
+  },
+  {
+    id: 'replicasets',
+    title: 'Replica Sets',
+    kind: 'ReplicaSet',
+    section: 'Workloads',
+    icon: 'deployments',
+    endpoint: apps('replicasets'),
+    namespaced: true,
+    columns: [name, namespace, num('desired', 'Desired', (o) => o.spec?.replicas, 2), num('current', 'Current', (o) => o.status?.replicas, 2), ready(podsReady), created],
+  },
+  {
+    id: 'statefulsets',
+    title: 'Stateful Sets',
+    kind: 'StatefulSet',
+    section: 'Workloads',
+    icon: 'deployments',
+    endpoint: apps('statefulsets'),
+    namespaced: true,
+    columns: [name, namespace, ready(podsReady), images_, created],
+  },
+  {
+    id: 'daemonsets',
+    title: 'Daemon Sets',
+    kind: 'DaemonSet',
+    section: 'Workloads',
+    icon: 'deployments',
+    endpoint: apps('daemonsets'),
+    namespaced: true,
+    columns: [
+      name,
+      namespace,
+      num('desired', 'Desired', (o) => o.status?.desiredNumberScheduled, 2),
+      num('current', 'Current', (o) => o.status?.currentNumberScheduled, 3),
+      ready((o) => ({ ready: o.status?.numberReady ?? 0, total: o.status?.desiredNumberScheduled ?? 0 })),
+      num('available', 'Available', (o) => o.status?.numberAvailable, 3),
+      created,
+    ],
+  },
+  {
+    id: 'jobs',
+    title: 'Jobs',
+    kind: 'Job',
+    section: 'Workloads',
+    icon: 'jobs',
+    endpoint: { group: 'batch', version: 'v1', resource: 'jobs' },
+    namespaced: true,
+    columns: [
+      name,
+      namespace,
+      ready((o) => ({ ready: o.status?.succeeded ?? 0, total: o.spec?.completions ?? 1 }), 2),
+      { id: 'status', title: 'Status', className: 'col-status', sort: jobStatus, cell: (o) => <Pill value={jobStatus(o)} /> },
+      created,
+    ],
+  },
+  {
+    id: 'services',
+    title: 'Services',
+    kind: 'Service',
+    section: 'Network',
+    icon: 'services',
+    endpoint: core('services'),
+    namespaced: true,
+    columns: [
+      name,
+      namespace,
+      { id: 'type', title: 'Type', className: 'col-status', priority: 2, sort: (o) => o.spec?.type, cell: (o) => text(o.spec?.type) },
+      mono('clusterip', 'Cluster IP', (o) => o.spec?.clusterIP, 2),
+      mono('ports', 'Ports', (o) => (o.spec?.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(', '), 3),
+      created,
+    ],
+  },
+  {
+    id: 'configmaps',
+    title: 'Config Maps',
+    kind: 'ConfigMap',
+    section: 'Config',
+    icon: 'configmaps',
+    endpoint: core('configmaps'),
+    namespaced: true,
+    columns: [name, namespace, num('count', 'Data', (o) => dataKeys(o).length), { id: 'keys', title: 'Keys', className: 'col-wide', priority: 3, sort: (o) => dataKeys(o).join(','), cell: (o) => <Keys keys={dataKeys(o)} /> }, created],
+  },
+  {
+    id: 'secrets',
+    title: 'Secrets',
+    kind: 'Secret',
+    section: 'Config',
+    icon: 'secrets',
+    endpoint: core('secrets'),
+    namespaced: true,
+    tabs: ['data', 'yaml', 'events'],
+    columns: [
+      name,
+      namespace,
+      { id: 'type', title: 'Type', className: 'col-type', priority: 3, sort: (o) => o.type, cell: (o) => <span className="mono muted nowrap">{o.type}</span> },
+      num('count', 'Data', (o) => dataKeys(o).length),
+      { id: 'keys', title: 'Keys', className: 'col-wide', priority: 3, sort: (o) => dataKeys(o).join(','), cell: (o) => <Keys keys={dataKeys(o)} /> },
+      created,
+    ],
+  },
+  {
+    id: 'nodes',
+    title: 'Nodes',
+    kind: 'Node',
+    section: 'Cluster',
+    icon: 'nodes',
+    endpoint: core('nodes'),
+    namespaced: false,
+    columns: [
+      name,
+      { id: 'status', title: 'Status', className: 'col-status', sort: nodeStatus, cell: (o) => <Pill value={nodeStatus(o)} /> },
+      { id: 'roles', title: 'Roles', className: 'col-ns', priority: 2, sort: roles, cell: (o) => <span className="muted">{roles(o)}</span> },
+      mono('version', 'Version', (o) => o.status?.nodeInfo?.kubeletVersion, 3),
+      created,
+    ],
+  },
+  {
+    id: 'namespaces',
+    title: 'Namespaces',
+    kind: 'Namespace',
+    section: 'Cluster',
+    icon: 'namespaces',
+    endpoint: NAMESPACES,
+    namespaced: false,
+    columns: [name, { id: 'status', title: 'Status', className: 'col-status', sort: (o) => o.status?.phase, cell: (o) => <Pill value={o.status?.phase ?? 'Unknown'} /> }, created],
+  },
+  {
+    id: 'events',
+    title: 'Events',
+    kind: 'Event',
+    section: 'Cluster',
+    icon: 'events',
+    endpoint: core('events'),
+    namespaced: true,
+    defaultSort: { id: 'lastseen', dir: 'desc' },
+    // kubectl's order: last seen first, the message last, taking the room that is left.
+    columns: [
+      { id: 'lastseen', title: 'Last seen', className: 'col-age', desc: true, sort: (o) => time(eventTime(o)), cell: (o) => <Age ts={eventTime(o)} /> },
+      { id: 'type', title: 'Type', className: 'col-status', sort: (o) => o.type ?? 'Normal', cell: (o) => <Pill value={o.type ?? 'Normal'} toneOf={`event:${o.type ?? 'Normal'}`} /> },
+      { id: 'reason', title: 'Reason', className: 'col-reason', sort: (o) => o.reason, cell: (o) => <strong className="reason" title={o.reason}>{o.reason}</strong> },
+      { id: 'object', title: 'Object', className: 'col-object', priority: 2, sort: involved, cell: (o) => <span className="mono nowrap obj-ref" title={involved(o)}>{involved(o)}</span> },
+      namespace,
+      num('count', 'Count', (o) => o.count ?? o.series?.count ?? 1, 4),
+      { id: 'message', title: 'Message', className: 'col-message', priority: 3, sort: (o) => o.message, cell: (o) => <span className="message">{o.message}</span> },
+    ],
+  },
+  {
+    id: 'customresourcedefinitions',
+    title: 'Custom Resource Definitions',
+    short: 'CRDs',
+    kind: 'CustomResourceDefinition',
+    section: 'Cluster',
+    icon: 'crds',
+    endpoint: CRDS,
+    namespaced: false,
+    columns: [
+      name,
+      mono('group', 'Group', (o) => o.spec?.group, 3),
+      { id: 'kind', title: 'Kind', className: 'col-ns', priority: 2, sort: (o) => o.spec?.names?.kind, cell: (o) => text(o.spec?.names?.kind) },
+      { id: 'scope', title: 'Scope', className: 'col-ns', priority: 3, sort: (o) => o.spec?.scope, cell: (o) => text(o.spec?.scope) },
+      created,
+    ],
+  },
+];
+
+export const BUILTIN_BY_ID = Object.fromEntries(BUILTINS.map((r) => [r.id, r]));
+const builtinKey = new Set(BUILTINS.map((r) => `${r.endpoint.group}/${r.endpoint.resource}`));
+
+function jobStatus(o) {
+  const c = (o.status?.conditions ?? []).find((x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True');
+  if (c) return c.type === 'Complete' ? 'Completed' : 'Failed';
+  return o.status?.active ? 'Running' : 'Pending';
+}
+
+function roles(o) {
+  const r = Object.keys(o.metadata.labels ?? {})
+    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+    .map((k) => k.slice('node-role.kubernetes.io/'.length));
+  return r.length ? r.join(', ') : '<none>';
+}
+
+function involved(o) {
+  return `${(o.involvedObject?.kind ?? o.regarding?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? o.regarding?.name ?? ''}`;
+}
+
+/** jsonPath reads a printer column's simple path (.spec.size, .status.conditions[0].type). */
+export function jsonPath(o, path) {
+  let v = o;
+  for (const part of path.replace(/^\./, '').split(/\.|\[(\d+)\]/).filter(Boolean)) {
+    if (v == null) return undefined;
+    v = v[part];
+  }
+  return v;
+}
+
+/**
+ * customKind is the generic kind of a discovered resource the dashboard does
+ * not know: name, namespace, age, and the CRD's additionalPrinterColumns
+ * (for its served version) when a CRD defines it.
+ */
+export function customKind(d, crd) {
+  const version = crd?.spec?.versions?.find((v) => v.name === d.version);
+  const printer = (version?.additionalPrinterColumns ?? crd?.spec?.additionalPrinterColumns ?? []).filter((c) => c.jsonPath !== '.metadata.creationTimestamp');
+  const columns = [name, ...(d.namespaced ? [namespace] : [])];
+  printer.forEach((c, i) => {
+    const get = (o) => jsonPath(o, c.jsonPath);
+    const id = `p${i}`;
+    if (c.type === 'date') columns.push({ id, title: c.name, className: 'col-age', sort: (o) => time(get(o)), cell: (o) => <Age ts={get(o)} /> });
+    else if (c.type === 'integer' || c.type === 'number') columns.push({ id, title: c.name, className: 'col-num', priority: prio(i), sort: get, cell: (o) => get(o) ?? '' });
+    else columns.push({ id, title: c.name, className: 'col-ns', priority: prio(i), sort: (o) => fmt(get(o)), cell: (o) => fmt(get(o)) });
+  });
+  columns.push(created);
+  const plural = crd?.spec?.names?.plural ?? d.resource;
+  return {
+    id: d.group ? `${d.resource}.${d.group}` : d.resource,
+    title: titleCase(plural),
+    kind: d.kind,
+    section: 'Custom Resources',
+    icon: 'crds',
+    endpoint: { group: d.group, version: d.version, resource: d.resource },
+    namespaced: d.namespaced,
+    custom: true,
+    columns,
+  };
+}
+
+/** prio keeps a CRD's first printer column on phones, its second above 700 px, the rest above 1000 px. */
+const prio = (i) => (i === 0 ? undefined : i === 1 ? 2 : 3);
+const fmt = (v) => (v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const titleCase = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * kindsOf joins discovery with the built-ins: the built-ins the cluster
+ * serves (all of them while discovery is unknown), then every custom
+ * resource (one a CRD defines, or of a group outside Kubernetes' own) as a
+ * generic kind; the CRD, once known, adds its printer columns.
+ */
+export function kindsOf(discovered, crds) {
+  if (!discovered) return BUILTINS;
+  const served = new Set(discovered.map((d) => `${d.group}/${d.resource}`));
+  const byGroup = new Map((crds ?? []).map((c) => [`${c.spec?.group}/${c.spec?.names?.plural}`, c]));
+  const isCustom = (d) => !builtinKey.has(`${d.group}/${d.resource}`) && (byGroup.has(`${d.group}/${d.resource}`) || (d.group.includes('.') && !d.group.endsWith('k8s.io')));
+  const custom = discovered.filter(isCustom).map((d) => customKind(d, byGroup.get(`${d.group}/${d.resource}`)));
+  return [...BUILTINS.filter((r) => served.has(`${r.endpoint.group}/${r.endpoint.resource}`)), ...custom];
+}
+
+/** listQuery is the cache query of one kind in one cluster and namespace ('' = all); cluster-scoped kinds ignore the namespace. */
 export function listQuery(resource, cluster, namespace) {
-  return cluster ? { lists: [{ cluster, namespace }], endpoint: resource.endpoint } : null;
+  if (!cluster) return null;
+  return { lists: [resource.namespaced && namespace ? { cluster, namespace } : { cluster }], endpoint: resource.endpoint };
 }

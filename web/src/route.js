@@ -23,7 +23,7 @@ export function parseRoute(hash) {
 export function href(to, from = {}) {
   const r = { ...from, ...to };
   const parts = [r.cluster, r.namespace || ALL, r.resource || 'pods'];
-  if (r.name) parts.push(r.name, r.tab || 'logs');
+  if (r.name) parts.push(r.name, ...(r.tab ? [r.tab] : []));
   return '#/' + parts.map(encodeURIComponent).join('/');
 }
 

@@ -1,21 +1,35 @@
-// One resource kind as a live table, with its own connection badge and a name filter.
+// One resource kind as a live table, with its own connection badge, a name
+// filter ('/' focuses it) and sortable columns.
 import { useDeferredValue, useState } from 'react';
 import { useKubeList } from '../../../js/src/react.js';
 import { ALL, navigate } from '../route.js';
 import { listQuery } from '../resources.jsx';
+import { viewRows } from '../view.js';
 import { Icon } from './bits.jsx';
 import { ConnectionBadge } from './ConnectionBadge.jsx';
 import { ErrorBanner } from './ErrorBanner.jsx';
 import { ResourceTable } from './ResourceTable.jsx';
 
+/** useSort is the table's { id, dir } and a header click: ascending first (descending for times), then the other way. */
+export function useSort(resource) {
+  // No column picked: the cache's order (namespace, then name).
+  const [sort, setSort] = useState(resource.defaultSort ?? { id: '', dir: 'asc' });
+  const onSort = (column) =>
+    setSort((s) => (s.id === column.id ? { id: s.id, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { id: column.id, dir: column.desc ? 'desc' : 'asc' }));
+  return [sort, onSort];
+}
+
 export function ListPage({ resource, route }) {
   const ns = route.namespace === ALL ? '' : route.namespace;
   const snap = useKubeList(listQuery(resource, route.cluster, ns));
   const [filter, setFilter] = useState('');
+  const [sort, onSort] = useSort(resource);
   const needle = useDeferredValue(filter.trim().toLowerCase());
   const items = snap?.items ?? [];
-  const shown = needle ? items.filter((o) => o.metadata.name.toLowerCase().includes(needle) || (o.message ?? '').toLowerCase().includes(needle)) : items;
-  const onOpen = resource.linkToDetail ? (o) => navigate({ namespace: o.metadata.namespace, resource: resource.id, name: o.metadata.name, tab: 'logs' }, route) : undefined;
+  const column = resource.columns.find((c) => c.id === sort.id);
+  const shown = viewRows(items, { needle, column, dir: sort.dir });
+  const onOpen = (o) => navigate({ namespace: o.metadata.namespace || ALL, resource: resource.id, name: o.metadata.name, tab: '' }, route);
+  const lower = resource.title.toLowerCase();
   return (
     <section className="page" data-testid={`page-${resource.id}`}>
       <header className="page-head">
@@ -28,7 +42,8 @@ export function ListPage({ resource, route }) {
         </div>
         <label className="search">
           <Icon name="search" size={15} />
-          <input type="search" placeholder={`Filter ${resource.title.toLowerCase()}…`} value={filter} onChange={(e) => setFilter(e.target.value)} />
+          <input type="search" placeholder={`Filter ${lower}…`} value={filter} onChange={(e) => setFilter(e.target.value)} data-filter="" aria-label={`Filter ${lower} (press /)`} />
+          <kbd className="kbd">/</kbd>
         </label>
       </header>
       <ErrorBanner errors={snap?.errors} bad={snap?.status === 'error'} prefix={snap?.status === 'error' ? '' : 'Resuming the watch after: '} />
@@ -38,15 +53,17 @@ export function ListPage({ resource, route }) {
         ) : !items.length && snap.status !== 'live' ? (
           // Not confirmed by the server: never claim that there is nothing.
           <div className="empty" data-testid="not-loaded">
-            {snap.status === 'stale' ? 'No data confirmed recently.' : `Could not load ${resource.title.toLowerCase()} yet.`}
+            {snap.status === 'stale' ? 'No data confirmed recently.' : `Could not load ${lower} yet.`}
           </div>
         ) : (
           <ResourceTable
             resource={resource}
             items={shown}
-            showNamespace={!ns}
+            showNamespace={!ns && resource.namespaced}
             onOpen={onOpen}
-            emptyText={needle ? `No ${resource.title.toLowerCase()} match “${filter}”.` : `No ${resource.title.toLowerCase()} in ${ns ? `namespace ${ns}` : 'this cluster'}.`}
+            sort={sort}
+            onSort={onSort}
+            emptyText={needle ? `No ${lower} match “${filter}”.` : `No ${lower} in ${ns && resource.namespaced ? `namespace ${ns}` : 'this cluster'}.`}
           />
         )}
       </div>

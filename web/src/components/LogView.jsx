@@ -1,8 +1,11 @@
-// A pod's followed log: bounded, with follow, pause and a search filter.
+// A pod's followed log: bounded, with a container picker (init containers
+// too), the previous instance, follow, pause, wrap, download and a filter.
 import { memo, useLayoutEffect, useRef, useState } from 'react';
 import { useLogs } from '../../../js/src/react.js';
+import { localDate } from '../format.js';
 import { Icon } from './bits.jsx';
 import { ErrorBanner } from './ErrorBanner.jsx';
+import { save } from './Yaml.jsx';
 
 const MAX_LINES = 2000;
 const ids = new WeakMap();
@@ -13,11 +16,29 @@ const idOf = (line) => {
   return id;
 };
 
+/** The stream's states as a person reads them; an unknown state reads as itself, capitalised. */
 const STATUS = { connecting: 'Connecting…', open: 'Streaming', 'waiting-to-retry': 'Reconnecting…', closed: 'Ended', failed: 'Failed' };
+export const statusLabel = (s) => STATUS[s] ?? (s ? s.charAt(0).toUpperCase() + s.slice(1).replace(/-/g, ' ') : '');
 
-export function LogView({ cluster, namespace, pod, containers }) {
-  const [container, setContainer] = useState(containers[0] ?? '');
-  const { lines, dropped, status, error } = useLogs({ cluster, namespace, pod, container, tailLines: 500, maxLines: MAX_LINES });
+/** containersOf lists a pod's containers, then its init containers (marked init). */
+export function containersOf(spec) {
+  return [...(spec?.containers ?? []).map((c) => ({ name: c.name, init: false })), ...(spec?.initContainers ?? []).map((c) => ({ name: c.name, init: true }))];
+}
+
+/** localClock is a line's time as local HH:MM:SS.mmm. */
+function localClock(ts) {
+  const t = Date.parse(ts ?? '');
+  if (!Number.isFinite(t)) return '';
+  const d = new Date(t);
+  return `${d.toLocaleTimeString([], { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+export function LogView({ cluster, namespace, pod, spec }) {
+  const containers = containersOf(spec);
+  const [container, setContainer] = useState(containers[0]?.name ?? '');
+  const [previous, setPrevious] = useState(false);
+  const [wrap, setWrap] = useState(true);
+  const { lines, dropped, status, error } = useLogs({ cluster, namespace, pod, container, previous, tailLines: 500, maxLines: MAX_LINES });
   const [frozen, setFrozen] = useState(null);
   const [follow, setFollow] = useState(true);
   const [query, setQuery] = useState('');
@@ -43,13 +64,13 @@ export function LogView({ cluster, namespace, pod, containers }) {
     <div className="logs" data-testid="logs">
       {error && status !== 'open' && <ErrorBanner errors={[error]} bad={status === 'failed'} />}
       <div className="toolbar">
-        {containers.length > 1 && (
-          <select value={container} onChange={(e) => setContainer(e.target.value)} aria-label="Container">
-            {containers.map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </select>
-        )}
+        <select value={container} onChange={(e) => setContainer(e.target.value)} aria-label="Container" data-testid="log-container">
+          {containers.map((c) => (
+            <option key={c.name} value={c.name}>
+              {c.init ? `${c.name} (init)` : c.name}
+            </option>
+          ))}
+        </select>
         <label className="search search-dark">
           <Icon name="search" size={15} />
           <input type="search" placeholder="Filter lines…" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="log-filter" />
@@ -65,19 +86,29 @@ export function LogView({ cluster, namespace, pod, containers }) {
         <label className="check">
           <input type="checkbox" checked={stamps} onChange={(e) => setStamps(e.target.checked)} /> Timestamps
         </label>
+        <label className="check">
+          <input type="checkbox" checked={wrap} onChange={(e) => setWrap(e.target.checked)} data-testid="log-wrap" /> Wrap
+        </label>
+        <label className="check" title="The log of the container's previous instance, the one that crashed or was restarted">
+          <input type="checkbox" checked={previous} onChange={(e) => setPrevious(e.target.checked)} data-testid="log-previous" /> Previous
+        </label>
+        <button type="button" className="btn" onClick={() => save(`${pod}-${container}${previous ? '-previous' : ''}.log`, visible.map((l) => (l.time ? `${l.time} ${l.text}` : l.text)).join('\n') + '\n', 'text/plain')} data-testid="log-download">
+          <Icon name="download" size={14} />
+          Download
+        </button>
         <span className="spacer" />
         <span className={`log-status log-status-${status}`} data-testid="log-status" data-status={status}>
-          {STATUS[status] ?? status}
+          {statusLabel(status)}
         </span>
         <span className="muted small">
           {needle ? `${visible.length} of ${shown.length}` : shown.length} lines{dropped > 0 ? ` · ${dropped} older dropped` : ''}
         </span>
       </div>
-      <div className="log-box" ref={box} onScroll={onScroll} data-testid="log-lines">
+      <div className={`log-box ${wrap ? 'log-wrap' : 'log-nowrap'}`} ref={box} onScroll={onScroll} data-testid="log-lines">
         {visible.map((l) => (
           <LogLine key={idOf(l)} line={l} needle={needle} stamps={stamps} />
         ))}
-        {!visible.length && <div className="log-empty">{needle ? 'No line matches the filter.' : status === 'open' ? 'Waiting for output…' : STATUS[status]}</div>}
+        {!visible.length && <div className="log-empty">{needle ? 'No line matches the filter.' : status === 'open' ? 'Waiting for output…' : statusLabel(status)}</div>}
       </div>
     </div>
   );
@@ -86,7 +117,11 @@ export function LogView({ cluster, namespace, pod, containers }) {
 const LogLine = memo(function LogLine({ line, needle, stamps }) {
   return (
     <div className={`log-line ${level(line.text)}`}>
-      {stamps && <span className="log-ts">{line.time ? line.time.slice(11, 23) : ''}</span>}
+      {stamps && (
+        <time className="log-ts" dateTime={line.time} title={localDate(line.time)}>
+          {localClock(line.time)}
+        </time>
+      )}
       <span className="log-text">{needle ? highlight(line.text, needle) : line.text}</span>
     </div>
   );

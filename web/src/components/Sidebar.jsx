@@ -1,13 +1,15 @@
-// Sidebar: brand, cluster and namespace pickers, navigation with live counts.
+// Sidebar: brand, cluster and namespace pickers, every kind the cluster
+// serves by section, with live counts. Below 760 px it is a drawer.
 import { useKubeList } from '../../../js/src/react.js';
 import { ALL, href, navigate } from '../route.js';
-import { NAMESPACES, RESOURCES, listQuery } from '../resources.jsx';
+import { NAMESPACES, listQuery } from '../resources.jsx';
 import { Icon } from './bits.jsx';
 
-export function Sidebar({ route, clusters, inspectorOpen, onToggleInspector }) {
+export function Sidebar({ route, clusters, kinds, discoveryError, inspectorOpen, onToggleInspector }) {
+  const sections = [...new Set(kinds.map((k) => k.section))];
   const namespaces = useKubeList(route.cluster ? { lists: [{ cluster: route.cluster }], endpoint: NAMESPACES } : null);
   return (
-    <aside className="sidebar">
+    <aside className="sidebar" data-testid="sidebar">
       <div className="brand">
         <span className="brand-mark" />
         <span className="brand-name">kubelive</span>
@@ -37,9 +39,16 @@ export function Sidebar({ route, clusters, inspectorOpen, onToggleInspector }) {
         </label>
       </div>
       <nav className="nav">
-        <div className="nav-section">Workloads</div>
-        {RESOURCES.map((r) => (
-          <NavItem key={r.id} resource={r} route={route} />
+        {discoveryError && <div className="nav-error" role="status">{discoveryError} Showing the built-in kinds.</div>}
+        {sections.map((s) => (
+          <div key={s} className="nav-group">
+            <div className="nav-section">{s}</div>
+            {kinds
+              .filter((k) => k.section === s)
+              .map((r) => (
+                <NavItem key={r.id} resource={r} route={route} />
+              ))}
+          </div>
         ))}
         <div className="nav-section">Diagnostics</div>
         <button type="button" className={`nav-item ${inspectorOpen ? 'active' : ''}`} onClick={onToggleInspector} data-testid="inspector-toggle">
@@ -59,7 +68,7 @@ function NavItem({ resource, route }) {
   return (
     <a className={`nav-item ${active ? 'active' : ''}`} href={href({ resource: resource.id, name: '' }, route)} data-testid={`nav-${resource.id}`}>
       <Icon name={resource.icon} />
-      <span>{resource.title}</span>
+      <span className="nav-title">{resource.short ?? resource.title}</span>
       <span className="nav-count">{snap ? snap.items.length : '…'}</span>
     </a>
   );

@@ -12,13 +12,11 @@ export function TerminalTab({ cluster, namespace, pod, containers }) {
   return (
     <div className="terminal-tab">
       <div className="toolbar">
-        {containers.length > 1 && (
-          <select value={container} onChange={(e) => setContainer(e.target.value)} aria-label="Container">
-            {containers.map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </select>
-        )}
+        <select value={container} onChange={(e) => setContainer(e.target.value)} aria-label="Container" data-testid="terminal-container">
+          {containers.map((c) => (
+            <option key={c}>{c}</option>
+          ))}
+        </select>
         <span className="muted small mono">
           exec {pod} -c {container} -- sh
         </span>

@@ -1,23 +1,23 @@
 // Small presentational pieces shared by every view.
 import { useNow } from '../clock.js';
-import { age, tone } from '../format.js';
+import { age, localDate, tone } from '../format.js';
 
 /** Pill shows a status word coloured by its tone. */
 export function Pill({ value, toneOf = value, title }) {
   return (
-    <span className={`pill pill-${tone(toneOf)}`} title={title}>
+    <span className={`pill pill-${tone(toneOf)}`} title={title ?? value}>
       <span className="pill-dot" />
-      {value}
+      <span className="pill-text">{value}</span>
     </span>
   );
 }
 
-/** Age is a relative time that re-renders itself every second. */
+/** Age is a relative time that re-renders itself every second; its title is the local date and time. */
 export function Age({ ts }) {
   const now = useNow();
   const iso = typeof ts === 'string' ? ts : ts ? new Date(ts).toISOString() : '';
   return (
-    <time className="age" dateTime={iso} title={iso}>
+    <time className="age" dateTime={iso} title={localDate(ts)}>
       {age(ts, now)}
     </time>
   );
@@ -54,5 +54,19 @@ const ICONS = {
   down: ['M12 4v14', 'M6 12l6 6 6-6'],
   terminal: ['M4 5h16v14H4z', 'M8 10l3 2-3 2', 'M13 15h4'],
   logs: ['M5 6h14', 'M5 10h14', 'M5 14h10', 'M5 18h7'],
+  menu: ['M4 6h16', 'M4 12h16', 'M4 18h16'],
+  sun: ['M12 17a5 5 0 1 0 0-10 5 5 0 0 0 0 10z', 'M12 1v2', 'M12 21v2', 'M4.2 4.2l1.4 1.4', 'M18.4 18.4l1.4 1.4', 'M1 12h2', 'M21 12h2', 'M4.2 19.8l1.4-1.4', 'M18.4 5.6l1.4-1.4'],
+  moon: ['M21 12.8A9 9 0 1 1 11.2 3a7 7 0 0 0 9.8 9.8z'],
+  scale: ['M4 12h16', 'M8 8l-4 4 4 4', 'M16 8l4 4-4 4'],
+  restart: ['M3 12a9 9 0 1 0 3-6.7', 'M3 4v5h5'],
+  trash: ['M4 7h16', 'M10 11v6', 'M14 11v6', 'M6 7l1 13h10l1-13', 'M9 7V4h6v3'],
+  download: ['M12 4v11', 'M7 10l5 5 5-5', 'M5 20h14'],
+  yaml: ['M8 6l-5 6 5 6', 'M16 6l5 6-5 6'],
+  secrets: ['M6 11h12v10H6z', 'M8 11V7a4 4 0 0 1 8 0v4'],
+  services: ['M12 5a2 2 0 1 0 0-.01', 'M5 19a2 2 0 1 0 0-.01', 'M19 19a2 2 0 1 0 0-.01', 'M12 7v5', 'M12 12l-6 5', 'M12 12l6 5'],
+  nodes: ['M3 5h18v6H3z', 'M3 13h18v6H3z', 'M7 8h.01', 'M7 16h.01'],
+  namespaces: ['M3 7l9-4 9 4-9 4z', 'M3 12l9 4 9-4', 'M3 17l9 4 9-4'],
+  jobs: ['M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z', 'M12 7v5l3 3'],
+  crds: ['M5 4h14v16H5z', 'M9 8h6', 'M9 12h6', 'M9 16h3'],
   info: ['M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18z', 'M12 11v5', 'M12 8h.01'],
 };

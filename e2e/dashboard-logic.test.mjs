@@ -1,0 +1,49 @@
+// The dashboard's pure helpers (no browser): row ordering and filtering,
+// the STATUS words of pods and nodes, and their colours. They live in web/
+// and run with the e2e tier, the one that builds and tests the dashboard.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { nodeStatus, podStatus, tone } from '../web/src/format.js';
+import { viewRows } from '../web/src/view.js';
+
+const obj = (name, extra = {}) => ({ metadata: { name, namespace: 'default', uid: name }, ...extra });
+
+test('viewRows filters by text and sorts both ways, empty keys last, ties in cache order', () => {
+  const items = [obj('web-10', { n: 2 }), obj('web-9', { n: '' }), obj('db-1', { n: 2 }), obj('web-2', { n: 1 })];
+  const byName = { sort: (o) => o.metadata.name };
+  const byN = { sort: (o) => o.n };
+  const names = (rows) => rows.map((o) => o.metadata.name);
+  const cases = [
+    ['no column keeps the cache order', { column: null }, ['web-10', 'web-9', 'db-1', 'web-2']],
+    ['names ascend, numbers inside them numerically', { column: byName }, ['db-1', 'web-2', 'web-9', 'web-10']],
+    ['names descend', { column: byName, dir: 'desc' }, ['web-10', 'web-9', 'web-2', 'db-1']],
+    ['numbers ascend, the empty key last, ties in cache order', { column: byN }, ['web-2', 'web-10', 'db-1', 'web-9']],
+    ['numbers descend, the empty key still last', { column: byN, dir: 'desc' }, ['web-10', 'db-1', 'web-2', 'web-9']],
+    ['the filter keeps matching names only', { needle: 'web-1', column: byName }, ['web-10']],
+  ];
+  for (const [what, opts, want] of cases) assert.deepEqual(names(viewRows(items, opts)), want, what);
+  assert.deepEqual(names(items), ['web-10', 'web-9', 'db-1', 'web-2'], 'the input is not mutated');
+});
+
+test('podStatus reads like kubectl get pods: init progress, waiting reasons, terminations', () => {
+  const waiting = (reason) => ({ state: { waiting: { reason } } });
+  const cases = [
+    ['running', { status: { phase: 'Running', containerStatuses: [{ state: { running: {} } }] } }, 'Running'],
+    ['crash loop', { status: { phase: 'Running', containerStatuses: [waiting('CrashLoopBackOff')] } }, 'CrashLoopBackOff'],
+    ['second init container running', { spec: { initContainers: [{}, {}] }, status: { phase: 'Pending', initContainerStatuses: [{ state: { terminated: { exitCode: 0 } } }, { state: { running: {} } }] } }, 'Init:1/2'],
+    ['init container crashing', { spec: { initContainers: [{}] }, status: { phase: 'Pending', initContainerStatuses: [waiting('CrashLoopBackOff')] } }, 'Init:CrashLoopBackOff'],
+    ['failed', { status: { phase: 'Failed', containerStatuses: [{ state: { terminated: { exitCode: 1, reason: 'Error' } } }] } }, 'Error'],
+    ['terminating', { metadata: { deletionTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Running' } }, 'Terminating'],
+  ];
+  for (const [what, pod, want] of cases) assert.equal(podStatus(pod), want, what);
+});
+
+test('nodeStatus and tone: NotReady is bad, Init progress a warning, Warning events warn', () => {
+  const node = (status, unschedulable) => ({ spec: { unschedulable }, status: { conditions: [{ type: 'Ready', status }] } });
+  assert.equal(nodeStatus(node('True')), 'Ready');
+  assert.equal(nodeStatus(node('False')), 'NotReady');
+  assert.equal(nodeStatus(node('Unknown', true)), 'Unknown,SchedulingDisabled');
+  assert.equal(nodeStatus({ status: {} }), 'Unknown');
+  const tones = { Ready: 'ok', NotReady: 'bad', 'Init:1/2': 'warn', 'Init:CrashLoopBackOff': 'bad', 'event:Warning': 'warn', 'event:Normal': 'ok', CrashLoopBackOff: 'bad', Completed: 'ok' };
+  for (const [word, want] of Object.entries(tones)) assert.equal(tone(word), want, word);
+});

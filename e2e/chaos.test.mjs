@@ -17,9 +17,10 @@ test('20 lists in both modes equal the server after churn and faults', { timeout
   assert.deepEqual(failures(f), []);
   for (const mode of [f.mux, f.perURL]) {
     assert.deepEqual([mode.notLive, mode.missing, mode.extra, mode.stale, mode.duplicates], [0, 0, 0, 0, 0]);
-    // Target 3 s; per URL, Chromium opens the 20 sockets to one host one at a
-    // time, which a loaded machine stretches: a looser bound there.
-    const bound = mode.mode === 'mux' ? 3000 : 8000;
+    // The issue's target, in both modes: per URL it holds because the page lets only a few
+    // handshakes be in flight at once (transport.LimitDialer; Chromium delays each new socket
+    // exponentially in the pending ones).
+    const bound = 3000;
     assert.ok(mode.sinceLastFaultMs !== null && mode.sinceLastFaultMs < bound, `${mode.mode}: every list live and exact ${mode.sinceLastFaultMs} ms after the last fault (bound ${bound} ms, target 3 s)`);
     assert.ok(mode.objects > 100, `compared ${mode.objects} objects`);
     assert.ok(mode.phases.reconnecting >= 1, 'the lists went through reconnects');

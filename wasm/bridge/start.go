@@ -47,6 +47,11 @@ const listPageSize = 500
 // detectTimeout bounds the probe of /wsMultiplexer in "auto" mode.
 const detectTimeout = 3 * time.Second
 
+// maxHandshakes bounds the page's WebSocket handshakes in flight at once (see
+// transport.LimitDialer): with four pending, Chromium delays the next by at
+// most ~1 ms (before failures weigh in) instead of seconds.
+const maxHandshakes = 4
+
 // Start builds one client (shim, funcs, registry, bridge) and exports its
 // API. Close the Bridge to end it.
 func Start(cfg Config) (*Bridge, safejs.Value, error) {
@@ -61,7 +66,9 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	funcs := &browser.Funcs{}
 	clk := &clock.Counting{Clock: clock.Real{}} // every timer of this client, counted in stats()
 	reach := &backoff.Reach{Clock: clk}
-	dialer := &reachDialer{d: &browser.Dialer{Shim: shim, Funcs: funcs, MaxFrame: cfg.MaxFrame}, reach: reach, base: ep.Base}
+	// Every WebSocket of the page shares one handshake limit: the browser delays
+	// each new socket exponentially in the handshakes pending at once.
+	dialer := &reachDialer{d: transport.LimitDialer(&browser.Dialer{Shim: shim, Funcs: funcs, MaxFrame: cfg.MaxFrame}, maxHandshakes), reach: reach, base: ep.Base}
 	reg := registry.New(registry.Options{
 		Clock:    clk,
 		Dialer:   dialer,

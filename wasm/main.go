@@ -85,6 +85,8 @@ func config(boot safejs.Value) bridge.Config {
 		Multiplexer: stringProp(cfg, "multiplexer"),
 		MaxFrame:    intProp(cfg, "maxFrameBytes"),
 		StaleAfter:  time.Duration(intProp(cfg, "staleAfterMs")) * time.Millisecond,
+		// keepManagedFields is passed as 1 or 0 (a number, like every option here)
+		KeepManagedFields: intProp(cfg, "keepManagedFields") == 1,
 	}
 }
 

@@ -161,6 +161,7 @@ func (c *Cache) start(e *entry) {
 			ResourceVersion: l.rv,
 			WatchList:       c.cfg.WatchList,
 			PageSize:        c.cfg.PageSize,
+			Wire:            c.cfg.Wire,
 			OnStatus:        st.statusChanged,
 			Reach:           c.cfg.Reach,
 			ReachKey:        l.ref.Cluster,

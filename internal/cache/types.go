@@ -125,10 +125,11 @@ type Config struct {
 	// Reach, when set, cuts every Reflector's waiting retry short when a
 	// socket to its cluster opens (see backoff.Reach).
 	Reach *backoff.Reach
-	// Rand, WatchList and PageSize are passed to every Reflector.
+	// Rand, WatchList, PageSize and Wire are passed to every Reflector.
 	Rand      func() float64
 	WatchList bool
 	PageSize  int64
+	Wire      wire.Options
 	// OnListenerPanic reports a subscriber that panicked; the others still run.
 	OnListenerPanic func(key Key, recovered any)
 }

@@ -25,7 +25,7 @@ func (r *Reflector) list(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("list %s at %q: %w", r.cfg.Name, opts.ResourceVersion, err)
 		}
-		l, err := wire.ScanList(body)
+		l, err := r.cfg.Wire.ScanList(body)
 		if err != nil {
 			return fmt.Errorf("list %s: %w: %w", r.cfg.Name, ErrMalformed, err)
 		}
@@ -65,7 +65,7 @@ func (r *Reflector) get(ctx context.Context, opts ListOptions) error {
 	if err != nil {
 		return fmt.Errorf("get %s: %w", r.cfg.Name, err)
 	}
-	it, st, err := wire.ScanObject(body)
+	it, st, err := r.cfg.Wire.ScanObject(body)
 	if err != nil {
 		return fmt.Errorf("get %s: %w: %w", r.cfg.Name, ErrMalformed, err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubelive/kubelive/internal/backoff"
 	"github.com/kubelive/kubelive/internal/clock"
+	"github.com/kubelive/kubelive/internal/wire"
 )
 
 // Config configures a Reflector. ListerWatcher, Store and Clock are required.
@@ -43,6 +44,9 @@ type Config struct {
 	WatchList bool
 	// PageSize pages LIST requests (limit/continue); 0 lists in one request.
 	PageSize int64
+	// Wire says how objects are read; by default metadata.managedFields is
+	// cut from each one (no UI shows it, and it is a large share of its bytes).
+	Wire wire.Options
 	// OnStatus, if set, is called whenever the phase, the error or the
 	// resume resourceVersion changes (not per event): on the Run goroutine,
 	// or on the goroutine of a ListerWatcher calling WatchOptions.Waiting.

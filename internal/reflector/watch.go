@@ -96,7 +96,7 @@ type watchList struct {
 // last event applied (never advanced during a WatchList's initial phase,
 // whose events are unordered).
 func (r *Reflector) handle(frame []byte, wl *watchList) error {
-	ev, err := wire.ScanEvent(frame)
+	ev, err := r.cfg.Wire.ScanEvent(frame)
 	if err != nil {
 		return fmt.Errorf("watch %s after %q: %w: %w", r.cfg.Name, r.rv, ErrMalformed, err)
 	}

@@ -25,6 +25,8 @@ export interface LoadOptions {
   maxFrameBytes?: number;
   /** A live list that nothing (event, bookmark, resume) confirmed for this long turns 'stale' (default 150000). */
   staleAfterMs?: number;
+  /** Keep metadata.managedFields in listed objects (default false: they are cut while reading, as Headlamp's list hook removes them). */
+  keepManagedFields?: boolean;
 }
 
 /** An error as kubelive reports it: a sentence, with the raw HTTP code and Status reason when there are any. */

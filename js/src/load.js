@@ -15,7 +15,7 @@ let seq = 0;
  * @returns {Promise<KubeliveClient>}
  */
 export async function load(options = {}) {
-  const { wasmURL = defaultWasmURL(), baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0, staleAfterMs = 0 } = options;
+  const { wasmURL = defaultWasmURL(), baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0, staleAfterMs = 0, keepManagedFields = false } = options;
   if (!wasmURL) throw new Error('kubelive: cannot tell where kubelive.wasm is (import.meta.url is not set in this build): pass wasmURL');
   if (!baseURL) throw new Error('kubelive: baseURL is required outside a page');
   const GoCtor = globalThis.Go;
@@ -26,7 +26,7 @@ export async function load(options = {}) {
   const instance = await instantiate(wasmURL, go.importObject);
   const api = await new Promise((resolve, reject) => {
     globalThis[name] = {
-      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0 },
+      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0 },
       ready: resolve,
       fail: (msg) => reject(new Error(`kubelive: ${msg}`)),
     };

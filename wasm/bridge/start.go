@@ -17,6 +17,7 @@ import (
 	"github.com/kubelive/kubelive/internal/mux"
 	"github.com/kubelive/kubelive/internal/registry"
 	"github.com/kubelive/kubelive/internal/transport"
+	"github.com/kubelive/kubelive/internal/wire"
 	"github.com/kubelive/kubelive/wasm/browser"
 )
 
@@ -37,6 +38,9 @@ type Config struct {
 	// StaleAfter marks a live list stale when nothing confirmed it for
 	// this long (0: cache.DefaultStaleAfter).
 	StaleAfter time.Duration
+	// KeepManagedFields keeps metadata.managedFields in listed objects
+	// (cut by default).
+	KeepManagedFields bool
 }
 
 // listPageSize pages LISTs (limit/continue, as client-go's pager does with
@@ -102,6 +106,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		Scheduler:  frames,
 		PageSize:   listPageSize,
 		StaleAfter: cfg.StaleAfter,
+		Wire:       wire.Options{KeepManagedFields: cfg.KeepManagedFields},
 		Reach:      reach,
 	})
 	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: streams, Clock: clk,

@@ -30,9 +30,11 @@ const admin = (op, q = {}) => fetch(`${base}/admin/${op}?${new URLSearchParams(q
 
 // Page errors and console errors, less the browser's own log line for the
 // multiplexer probe while the server has no /wsMultiplexer ('auto' falls back).
-// The drop tests take the browser offline: its failed reconnects are logged too.
+// The drop tests take the browser offline: its failed reconnects and requests (a relist, the
+// sidebar's counts) are logged too, as net::ERR_INTERNET_DISCONNECTED and nothing else.
 function pageErrors() {
-  return p.errors.filter((e) => !/WebSocket connection to '[^']*\/wsMultiplexer' failed/.test(e) && !(offlineWasUsed && /WebSocket connection to '[^']*' failed: .*ERR_INTERNET_DISCONNECTED/.test(e)));
+  const offline = /(WebSocket connection to '[^']*' failed: .*|Failed to load resource: net::)ERR_INTERNET_DISCONNECTED/;
+  return p.errors.filter((e) => !/WebSocket connection to '[^']*\/wsMultiplexer' failed/.test(e) && !(offlineWasUsed && offline.test(e)));
 }
 let offlineWasUsed = false;
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"time"
 
 	"github.com/kubelive/kubelive/internal/endpoint"
@@ -24,7 +25,7 @@ func Detect(ctx context.Context, d transport.Dialer, ep endpoint.Endpoint, timeo
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	url := ep.URL("", Endpoint)
-	protos := append([]string{MsgpackProtocol, HeadlampProtocol}, ep.AuthProtocols()...)
+	protos := append([]string{muxwire.MsgpackProtocol, muxwire.HeadlampProtocol}, ep.AuthProtocols()...)
 	conn, err := d.Dial(ctx, url, transport.DialOptions{Protocols: protos, Payload: transport.PayloadBytes})
 	if err != nil {
 		return "", fmt.Errorf("%w: dial %s: %w", ErrNoMultiplexer, url, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"slices"
 	"sync"
 	"time"
@@ -15,7 +16,7 @@ import (
 
 // socket is one open Conn and its writer. Messages queue without blocking
 // (callers hold Client.mu) and one writer goroutine sends them in order: on
-// msgpack everything queued goes out as one Batch frame, on JSON one frame
+// msgpack everything queued goes out as one muxwire.Batch frame, on JSON one frame
 // per message.
 type socket struct {
 	conn    transport.Conn
@@ -23,17 +24,17 @@ type socket struct {
 	done    chan struct{} // closed when the writer has exited
 
 	mu         sync.Mutex
-	queue      []Message
+	queue      []muxwire.Message
 	closeAfter bool // close the Conn once the queue is flushed
 	wake       chan struct{}
 }
 
 func newSocket(conn transport.Conn) *socket {
-	s := &socket{conn: conn, msgpack: conn.Protocol() == MsgpackProtocol, done: make(chan struct{}), wake: make(chan struct{}, 1)}
+	s := &socket{conn: conn, msgpack: conn.Protocol() == muxwire.MsgpackProtocol, done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	return s
 }
 
-func (s *socket) send(m Message) {
+func (s *socket) send(m muxwire.Message) {
 	s.mu.Lock()
 	s.queue = append(s.queue, m)
 	s.mu.Unlock()
@@ -81,12 +82,12 @@ func (s *socket) writeLoop(ctx context.Context) {
 	}
 }
 
-func (s *socket) write(ctx context.Context, q []Message, buf *[]byte) error {
+func (s *socket) write(ctx context.Context, q []muxwire.Message, buf *[]byte) error {
 	if len(q) == 0 {
 		return nil
 	}
 	if s.msgpack {
-		b, err := EncodeMsgp((*buf)[:0], q)
+		b, err := muxwire.EncodeMsgp((*buf)[:0], q)
 		if err != nil {
 			return err
 		}
@@ -95,12 +96,12 @@ func (s *socket) write(ctx context.Context, q []Message, buf *[]byte) error {
 		return s.conn.Send(ctx, transport.Frame{Binary: true, Size: len(b), Data: append([]byte(nil), b...)})
 	}
 	for _, m := range q {
-		b, err := EncodeJSON(m)
+		b, err := muxwire.EncodeJSON(m)
 		if err != nil {
 			return err
 		}
 		if err := s.conn.Send(ctx, transport.Frame{Size: len(b), Data: b}); err != nil {
-			return fmt.Errorf("send %s: %w", Kind(m.Kind), err)
+			return fmt.Errorf("send %s: %w", m.Kind, err)
 		}
 	}
 	return nil

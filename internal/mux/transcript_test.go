@@ -3,6 +3,7 @@ package mux
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -67,7 +68,7 @@ func replay(t *testing.T, file string) {
 			ids[n] = h.subscribe(p[1], p[2], p[3], recs[n])
 		case ">":
 			if conn == nil {
-				conn = h.accept(HeadlampProtocol)
+				conn = h.accept(muxwire.HeadlampProtocol)
 			}
 			nSent++
 			got := sent(t, conn, nSent)

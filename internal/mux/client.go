@@ -18,13 +18,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/kubelive/kubelive/internal/muxwire"
 	"sync"
 	"time"
 
 	"github.com/kubelive/kubelive/internal/backoff"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 

@@ -3,7 +3,6 @@ package mux
 import (
 	"context"
 	"errors"
-	"github.com/kubelive/kubelive/internal/muxwire"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/kubelive/kubelive/internal/conntest"
 	"github.com/kubelive/kubelive/internal/endpoint"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 

@@ -3,13 +3,13 @@ package mux
 import (
 	"context"
 	"errors"
-	"github.com/kubelive/kubelive/internal/muxwire"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/kubelive/kubelive/internal/backoff"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 

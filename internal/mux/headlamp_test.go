@@ -1,12 +1,13 @@
 package mux
 
 import (
-	"github.com/kubelive/kubelive/internal/muxwire"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kubelive/kubelive/internal/muxwire"
 )
 
 // The tests in this file drive the client as Headlamp's backend answers it

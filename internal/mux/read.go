@@ -3,8 +3,8 @@ package mux
 import (
 	"context"
 	"fmt"
-	"github.com/kubelive/kubelive/internal/muxwire"
 
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 

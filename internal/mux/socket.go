@@ -5,12 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kubelive/kubelive/internal/muxwire"
 	"slices"
 	"sync"
-	"time"
 
-	"github.com/kubelive/kubelive/internal/backoff"
+	"github.com/kubelive/kubelive/internal/muxwire"
+	"github.com/kubelive/kubelive/internal/redial"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
@@ -111,56 +110,56 @@ func (s *socket) write(ctx context.Context, q []muxwire.Message, buf *[]byte) er
 // an unexpected close redial with backoff. It exits when no key remains or
 // the client is closed; Subscribe starts it again.
 func (c *Client) run() {
-	b := backoff.New(c.opts.Backoff, c.opts.Rand)
-	reconnect := false
-	for {
-		ctx, ok := c.beginDial(reconnect)
-		if !ok {
-			return
-		}
-		conn, err := c.dial(ctx)
-		if err != nil {
-			if c.exitIfIdle() {
-				return
-			}
-			permanent := transport.Permanent(err)
-			c.broadcast(Status{State: StateReconnecting, Err: err.Error()}, fmt.Errorf("dial %s: %w", c.url, err), permanent)
-			if permanent {
-				return
-			}
-			reconnect = true
-			if !c.wait(b.Next()) {
-				return
-			}
-			continue
-		}
-		s := c.open(conn)
-		if s == nil {
-			continue
-		}
-		up, before := c.opts.Clock.Now(), c.framesIn()
-		sctx, cancel := context.WithCancel(c.ctx)
-		go s.writeLoop(sctx)
-		err = c.read(sctx, s)
-		intentional := c.detach(s)
-		cancel()
-		<-s.done
-		_ = conn.Close(transport.CloseNormal, "")
-		if intentional {
-			reconnect = false
-			b.Reset()
-			continue
-		}
-		b.Healthy(c.opts.Clock.Now().Sub(up))
-		if c.framesIn() > before {
-			b.Reset() // the backend served this socket: the next failure is a first one
-		}
-		c.broadcast(Status{State: StateReconnecting, Err: err.Error()}, nil, false)
-		reconnect = true
-		if !c.wait(b.Next()) {
-			return
-		}
+	loop := redial.Loop{
+		Backoff: c.opts.Backoff, Rand: c.opts.Rand, Clock: c.opts.Clock,
+		Reach: c.opts.Reach, ReachKey: "", // the socket serves the whole backend
+		Wake: c.wake, Idle: c.exitIfIdle,
 	}
+	loop.Run(c.ctx, c.attempt)
+	c.mu.Lock()
+	if c.closed {
+		c.running = false
+	}
+	c.mu.Unlock()
+}
+
+// attempt dials once, serves the socket until it ends and tells the loop
+// what next: at once after a close on purpose, after a backoff otherwise.
+func (c *Client) attempt(reconnect bool) redial.Result {
+	ctx, ok := c.beginDial(reconnect)
+	if !ok {
+		return redial.Result{Verdict: redial.Stop}
+	}
+	conn, err := c.dial(ctx)
+	if err != nil {
+		if c.exitIfIdle() {
+			return redial.Result{Verdict: redial.Stop}
+		}
+		permanent := transport.Permanent(err)
+		c.broadcast(Status{State: StateReconnecting, Err: err.Error()}, fmt.Errorf("dial %s: %w", c.url, err), permanent)
+		if permanent {
+			return redial.Result{Verdict: redial.Stop}
+		}
+		return redial.Result{Verdict: redial.Retry}
+	}
+	s := c.open(conn)
+	if s == nil {
+		return c.attempt(reconnect) // went idle during the dial: beginDial ends the loop
+	}
+	up, before := c.opts.Clock.Now(), c.framesIn()
+	sctx, cancel := context.WithCancel(c.ctx)
+	go s.writeLoop(sctx)
+	err = c.read(sctx, s)
+	intentional := c.detach(s)
+	cancel()
+	<-s.done
+	_ = conn.Close(transport.CloseNormal, "")
+	if intentional {
+		return redial.Result{Verdict: redial.Again}
+	}
+	c.broadcast(Status{State: StateReconnecting, Err: err.Error()}, nil, false)
+	// A socket the backend served makes the next failure a first one.
+	return redial.Result{Verdict: redial.Retry, Opened: up, Served: c.framesIn() > before}
 }
 
 // beginDial marks every key connecting (or reconnecting) and returns the
@@ -282,34 +281,6 @@ func (c *Client) exitIfIdle() bool {
 		return true
 	}
 	return false
-}
-
-// wait sleeps d on the client's clock; false (run exits) if the client went
-// idle meanwhile.
-func (c *Client) wait(d time.Duration) bool {
-	t := c.opts.Clock.NewTimer(d)
-	defer func() { t.Stop() }()
-	var kicked <-chan struct{}
-	if c.opts.Reach != nil {
-		kicked = c.opts.Reach.Wait("", c.opts.Clock.Now()) // the socket serves the whole backend
-	}
-	end := c.opts.Clock.Now().Add(d)
-	for {
-		select {
-		case <-t.C():
-			return true
-		case <-c.wake:
-			if c.exitIfIdle() {
-				return false
-			}
-		case <-kicked: // the backend answers again: redial soon, jittered
-			kicked = nil
-			if j := backoff.KickDelay(c.opts.Rand); c.opts.Clock.Now().Add(j).Before(end) {
-				t.Stop()
-				t = c.opts.Clock.NewTimer(j)
-			}
-		}
-	}
 }
 
 // framesIn counts the frames every socket of the client received.

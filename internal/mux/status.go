@@ -2,8 +2,8 @@ package mux
 
 import (
 	"fmt"
-	"github.com/kubelive/kubelive/internal/muxwire"
 
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 

@@ -3,7 +3,6 @@ package mux
 import (
 	"bufio"
 	"encoding/json"
-	"github.com/kubelive/kubelive/internal/muxwire"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kubelive/kubelive/internal/conntest"
+	"github.com/kubelive/kubelive/internal/muxwire"
 )
 
 // TestGoldenTranscripts replays frames recorded from Headlamp's backend

@@ -1,8 +1,7 @@
-package mux
+package muxwire
 
 import (
 	"fmt"
-	"github.com/kubelive/kubelive/internal/muxwire"
 	"strings"
 	"testing"
 )
@@ -18,20 +17,20 @@ func benchEvent(i int) []byte {
 // counted). ns/op is per 64 events.
 func BenchmarkDecode(b *testing.B) {
 	const n = 64
-	var batch muxwire.Batch
+	var batch Batch
 	var jsonFrames [][]byte
 	size := 0
 	for i := range n {
 		ev := benchEvent(i)
 		size += len(ev)
-		batch = append(batch, muxwire.Message{Kind: muxwire.KindData, ID: uint64(i%3 + 1), Data: ev})
-		f, err := muxwire.EncodeJSON(muxwire.Message{Kind: muxwire.KindData, Cluster: "c", Path: "/api/v1/namespaces/ns/pods", Query: "watch=1", UserID: "u", Data: ev})
+		batch = append(batch, Message{Kind: KindData, ID: uint64(i%3 + 1), Data: ev})
+		f, err := EncodeJSON(Message{Kind: KindData, Cluster: "c", Path: "/api/v1/namespaces/ns/pods", Query: "watch=1", UserID: "u", Data: ev})
 		if err != nil {
 			b.Fatal(err)
 		}
 		jsonFrames = append(jsonFrames, f)
 	}
-	frame, err := muxwire.EncodeMsgp(nil, batch)
+	frame, err := EncodeMsgp(nil, batch)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -39,7 +38,7 @@ func BenchmarkDecode(b *testing.B) {
 		b.SetBytes(int64(size))
 		b.ReportAllocs()
 		for b.Loop() {
-			got, err := muxwire.DecodeMsgp(frame, 0)
+			got, err := DecodeMsgp(frame, 0)
 			if err != nil || len(got) != n {
 				b.Fatal(err)
 			}
@@ -50,7 +49,7 @@ func BenchmarkDecode(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, f := range jsonFrames {
-				if _, err := muxwire.DecodeJSON(f, 0); err != nil {
+				if _, err := DecodeJSON(f, 0); err != nil {
 					b.Fatal(err)
 				}
 			}

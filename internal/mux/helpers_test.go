@@ -145,7 +145,7 @@ func (r *recorder) listener() Listener {
 		},
 		OnStatus: func(s Status) {
 			if s.Server == "" {
-				r.add("socket " + string(s.State))
+				r.add("socket " + s.State.String())
 				return
 			}
 			r.add(strings.TrimSpace("status " + string(s.Server) + " " + s.Err))

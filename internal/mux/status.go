@@ -4,25 +4,27 @@ import (
 	"fmt"
 
 	"github.com/kubelive/kubelive/internal/muxwire"
+	"github.com/kubelive/kubelive/internal/redial"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
-// State is the state of the client's socket as one subscription sees it
-// (connecting, open, reconnecting, closed). The server's word on a key's
-// upstream watch is a muxwire.State, carried apart in Status.Server.
-type State string
+// State is the state of the client's socket as one subscription sees it:
+// the redial loop's states (connecting, open, reconnecting, closed). The
+// server's word on a key's upstream watch is a muxwire.State, carried apart
+// in Status.Server.
+type State = redial.State
 
 // Socket states.
 const (
-	StateConnecting   State = "connecting"
-	StateOpen         State = "open"
-	StateReconnecting State = "reconnecting"
-	StateClosed       State = "closed"
+	StateConnecting   = redial.Connecting
+	StateOpen         = redial.Open
+	StateReconnecting = redial.Reconnecting
+	StateClosed       = redial.Closed
 )
 
 // Status is one state change seen by a subscription: either the socket's
 // (Server empty, State set) or the server's STATUS about this key's upstream
-// watch (Server set, State empty). After a server's muxwire.StateClosed the
+// watch (Server set; State is then meaningless and left zero). After a server's muxwire.StateClosed the
 // watch is over: the owner resumes it with Restart.
 type Status struct {
 	State  State

@@ -10,29 +10,17 @@ import (
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
-// State is the life stage of a shared socket as its listeners see it.
-type State int
+// State is the life stage of a shared socket as its listeners see it: the
+// redial loop's states, named here for the registry's callers.
+type State = redial.State
 
 // The states, in the order a socket usually goes through them.
 const (
-	Connecting   State = iota // first dial in flight (the entry is pending)
-	Open                      // frames flow
-	Reconnecting              // dropped; waiting out the backoff or redialing
-	Closed                    // ended for good: last listener left or a permanent error
+	Connecting   = redial.Connecting   // first dial in flight (the entry is pending)
+	Open         = redial.Open         // frames flow
+	Reconnecting = redial.Reconnecting // dropped; waiting out the backoff or redialing
+	Closed       = redial.Closed       // ended for good: last listener left or a permanent error
 )
-
-func (s State) String() string {
-	switch s {
-	case Connecting:
-		return "connecting"
-	case Open:
-		return "open"
-	case Reconnecting:
-		return "reconnecting"
-	default:
-		return "closed"
-	}
-}
 
 // Status is a state change of a socket, with the error that caused it if any.
 type Status struct {

@@ -15,7 +15,7 @@ import (
 // usable /wsMultiplexer.
 var ErrNoMultiplexer = errors.New("mux: backend has no multiplexer endpoint")
 
-// Detect tells whether the backend of ep serves /wsMultiplexer (SPEC M6,
+// Detect tells whether the backend of ep serves /wsMultiplexer (the
 // multiplexer 'auto'): it dials the endpoint within timeout and closes the
 // socket at once. It returns the subprotocol the server selected ("" means
 // Headlamp's JSON) and nil, or an error wrapping ErrNoMultiplexer when the

@@ -58,10 +58,12 @@ type Loop struct {
 	// reporting true ends the loop.
 	Wake <-chan struct{}
 	Idle func() bool
-	// Track, when set, is told of every timer a wait arms (and of nil when
-	// the wait ends), so that the owner can stop it synchronously; Track
-	// returning false ends the wait and the loop (the owner is cancelled).
-	Track func(clock.Timer) bool
+	// Track, when set, arms every timer of a wait: it calls arm under the
+	// owner's lock and keeps the timer, so that the owner can stop it
+	// synchronously, or returns nil without calling arm when the owner is
+	// cancelled (the wait and the loop then end). It is called with a nil
+	// arm when the wait ends, to forget the timer.
+	Track func(arm func() clock.Timer) clock.Timer
 }
 
 // Run calls attempt until it returns Stop, ctx ends, or a wait is ended by
@@ -94,7 +96,7 @@ func (l Loop) Run(ctx context.Context, attempt func(retry bool) Result) {
 }
 
 // Wait sleeps d on the clock; false if ctx ended, Idle reported true or
-// Track refused the timer. A kick of ReachKey on Reach cuts the wait to a
+// Track refused to arm a timer. A kick of ReachKey on Reach cuts the wait to a
 // delay drawn from [0, backoff.KickWindow), never later than d would have
 // ended.
 func (l Loop) Wait(ctx context.Context, d time.Duration) bool {
@@ -103,16 +105,16 @@ func (l Loop) Wait(ctx context.Context, d time.Duration) bool {
 		kicked = l.Reach.Wait(l.ReachKey, l.Clock.Now())
 	}
 	end := l.Clock.Now().Add(d)
-	t := l.Clock.NewTimer(d)
+	t := l.timer(d)
+	if t == nil {
+		return false
+	}
 	defer func() {
 		t.Stop()
 		if l.Track != nil {
 			l.Track(nil)
 		}
 	}()
-	if l.Track != nil && !l.Track(t) {
-		return false
-	}
 	for {
 		select {
 		case <-t.C():
@@ -130,10 +132,19 @@ func (l Loop) Wait(ctx context.Context, d time.Duration) bool {
 				continue
 			}
 			t.Stop()
-			t = l.Clock.NewTimer(j)
-			if l.Track != nil && !l.Track(t) {
+			nt := l.timer(j)
+			if nt == nil {
 				return false
 			}
+			t = nt
 		}
 	}
+}
+
+// timer arms a timer of d, through Track when set; nil if Track refused.
+func (l Loop) timer(d time.Duration) clock.Timer {
+	if l.Track == nil {
+		return l.Clock.NewTimer(d)
+	}
+	return l.Track(func() clock.Timer { return l.Clock.NewTimer(d) })
 }

@@ -119,7 +119,7 @@ func TestRunEndsDuringAWait(t *testing.T) {
 			return func() { wake <- struct{}{} }
 		}},
 		{"track refuses", func(l *Loop, _ context.CancelFunc) func() {
-			l.Track = func(t clock.Timer) bool { return t == nil }
+			l.Track = func(func() clock.Timer) clock.Timer { return nil }
 			return nil
 		}},
 	}

@@ -325,21 +325,21 @@ func (s *Stream) release(conn transport.Conn) {
 	_ = conn.Close(transport.CloseNormal, "")
 }
 
-// track publishes the retry timer of a wait, so that Cancel stops it at
-// once; false if the Stream is cancelled (the wait then ends). nil
-// unpublishes it.
-func (s *Stream) track(t clock.Timer) bool {
+// track arms and publishes the retry timer of a wait under the lock, so
+// that Cancel stops it at once; nil (nothing armed) if the Stream is
+// cancelled. A nil arm unpublishes it.
+func (s *Stream) track(arm func() clock.Timer) clock.Timer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t == nil {
+	if arm == nil {
 		s.timer = nil
-		return true
+		return nil
 	}
 	if s.cancelled {
-		return false
+		return nil
 	}
-	s.timer = t
-	return true
+	s.timer = arm()
+	return s.timer
 }
 
 // notFound reports a refusal with 404: the stream's pod or resource does

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kubelive/kubelive/internal/endpoint"
 	"github.com/kubelive/kubelive/internal/mux"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 	"github.com/kubelive/kubelive/server"
 	"github.com/kubelive/kubelive/server/embedded"
@@ -48,7 +49,7 @@ func TestMultiplexerOverEmbeddedCluster(t *testing.T) {
 
 	var mu sync.Mutex
 	var got []string
-	key, err := mux.NewKey("demo", "/api/v1/namespaces/q/pods", "watch=1&resourceVersion="+store.ResourceVersion())
+	key, err := muxwire.NewKey("demo", "/api/v1/namespaces/q/pods", "watch=1&resourceVersion="+store.ResourceVersion())
 	require.NoError(t, err)
 	_, err = c.Subscribe(key, mux.Listener{OnData: func(f transport.Frame) error {
 		mu.Lock()

@@ -1,7 +1,6 @@
 package backoff
 
 import (
-	"context"
 	"sync"
 	"time"
 
@@ -116,34 +115,6 @@ func (r *Reach) Wait(key string, now time.Time) <-chan struct{} {
 		return c
 	}
 	return r.C(key)
-}
-
-// Sleep waits d on clk, or until ctx ends (then it returns ctx.Err()). A kick
-// of key on reach (nil: none) cuts the wait to a delay drawn from
-// [0, KickWindow) with rnd (nil: math/rand/v2), never later than d would
-// have ended. It leaves no timer armed when it returns.
-func Sleep(ctx context.Context, clk clock.Clock, d time.Duration, reach *Reach, key string, rnd func() float64) error {
-	var kicked <-chan struct{}
-	if reach != nil {
-		kicked = reach.Wait(key, clk.Now())
-	}
-	t := clk.NewTimer(d)
-	end := clk.Now().Add(d)
-	for {
-		select {
-		case <-t.C():
-			return nil
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-kicked:
-			kicked = nil
-			if j := KickDelay(rnd); clk.Now().Add(j).Before(end) {
-				t.Stop()
-				t = clk.NewTimer(j)
-			}
-		}
-	}
 }
 
 // KickDelay draws the delay of a retry released by a kick from

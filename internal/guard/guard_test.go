@@ -66,3 +66,23 @@ func TestWasmFilesAreTagged(t *testing.T) {
 		assert.True(t, tagged, "%s lacks //go:build js && wasm", path)
 	}
 }
+
+// The multiplexer's wire format lives in internal/muxwire: the server and
+// the wire package itself never import the client (internal/mux), so
+// neither depends on the client's sockets, redials or routing.
+func TestMuxWireStandsAlone(t *testing.T) {
+	t.Parallel()
+	const client = "github.com/kubelive/kubelive/internal/mux"
+	files := append(goFiles(t, filepath.Join("..", "muxwire")), goFiles(t, filepath.Join("..", "..", "server"))...)
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue // tests of the server drive it with the real client
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		require.NoError(t, err)
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			assert.NotEqual(t, client, p, "%s imports the multiplexer client; the wire format is in internal/muxwire", path)
+		}
+	}
+}

@@ -2,7 +2,7 @@
 // WebSocket to a backend's /wsMultiplexer (SPEC M1-M6). It speaks Headlamp's
 // JSON protocol, wire-compatible with Headlamp's backend, and kubelive's
 // msgpack protocol (kubelive.mux.v1.msgpack), chosen when the server selects
-// it. A Key names one watch; its first listener sends one REQUEST, later
+// it. A muxwire.Key names one watch; its first listener sends one REQUEST, later
 // listeners join it, and the last one leaving sends CLOSE after a debounce.
 // The socket is dialed on the first subscription, closed when none remains
 // (after Options.Linger when the last one's watch had failed, so that its
@@ -24,6 +24,7 @@ import (
 	"github.com/kubelive/kubelive/internal/backoff"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
@@ -84,7 +85,7 @@ type Options struct {
 	// left, when the server had ended that subscription's watch (0:
 	// DefaultLinger; negative: close it at once).
 	Linger   time.Duration
-	MaxFrame int // 0: DefaultMaxFrame
+	MaxFrame int // 0: muxwire.DefaultMaxFrame
 	// OnError gets errors that no subscription owns: undecodable frames.
 	OnError func(err error)
 	// Reach, when set, cuts the wait before a redial short when another
@@ -108,7 +109,7 @@ type Client struct {
 	// keys holds every live key. Invariant: a sub is in keys iff it has a
 	// listener or its debounced CLOSE is pending; len(keys) == 0 means the
 	// socket is closing or closed.
-	keys   map[Key]*sub
+	keys   map[muxwire.Key]*sub
 	byID   map[ID]*sub
 	nextID ID
 	// sock is the open socket; nil while dialing or waiting to redial.
@@ -128,7 +129,7 @@ type Client struct {
 
 // sub is one key's shared watch.
 type sub struct {
-	key Key
+	key muxwire.Key
 	seq uint64 // creation order: keys are requested in this order on a new socket
 	// resume is the canonical query the next REQUEST carries (key.Query
 	// until the owner calls SetResume or Restart).
@@ -210,7 +211,7 @@ func New(opts Options) (*Client, error) {
 		opts.Debounce = DefaultDebounce
 	}
 	if opts.MaxFrame <= 0 {
-		opts.MaxFrame = DefaultMaxFrame
+		opts.MaxFrame = muxwire.DefaultMaxFrame
 	}
 	if opts.Linger == 0 {
 		opts.Linger = DefaultLinger
@@ -221,7 +222,7 @@ func New(opts Options) (*Client, error) {
 		_, _ = rand.Read(b[:])
 		userID = "kl-" + hex.EncodeToString(b[:])
 	}
-	protos := []string{MsgpackProtocol, HeadlampProtocol}
+	protos := []string{muxwire.MsgpackProtocol, muxwire.HeadlampProtocol}
 	if opts.JSONOnly {
 		protos = protos[1:]
 	}
@@ -230,7 +231,7 @@ func New(opts Options) (*Client, error) {
 		opts: opts, userID: userID, url: opts.Endpoint.URL("", Endpoint),
 		protos: append(protos, opts.Endpoint.AuthProtocols()...),
 		ctx:    ctx, stop: stop, wake: make(chan struct{}, 1),
-		keys: map[Key]*sub{}, byID: map[ID]*sub{}, routes: newRoutes(), state: StateClosed,
+		keys: map[muxwire.Key]*sub{}, byID: map[ID]*sub{}, routes: newRoutes(), state: StateClosed,
 	}, nil
 }
 
@@ -242,8 +243,8 @@ func (c *Client) UserID() string { return c.userID }
 // Unsubscribe. The first listener of a key sends its one REQUEST (dialing the
 // socket if needed); a listener joining a key whose CLOSE is pending cancels
 // that CLOSE and sends nothing.
-func (c *Client) Subscribe(key Key, l Listener) (ID, error) {
-	key, err := NewKey(key.Cluster, key.Path, key.Query)
+func (c *Client) Subscribe(key muxwire.Key, l Listener) (ID, error) {
+	key, err := muxwire.NewKey(key.Cluster, key.Path, key.Query)
 	if err != nil {
 		return 0, err
 	}
@@ -286,7 +287,7 @@ func (c *Client) Subscribe(key Key, l Listener) (ID, error) {
 	c.mu.Unlock()
 	deliverStatus(member{id: id, l: l}, st, c.opts.OnError)
 	if confirmed { // joined a watch the server already confirmed
-		deliverStatus(member{id: id, l: l}, Status{State: StateConnected, Server: true}, c.opts.OnError)
+		deliverStatus(member{id: id, l: l}, Status{Server: muxwire.StateConnected}, c.opts.OnError)
 	}
 	return id, nil
 }
@@ -399,7 +400,7 @@ func (c *Client) Restart(id ID, query string) error {
 }
 
 func (c *Client) resume(id ID, query string, now bool) error {
-	q, err := CanonicalQuery(query)
+	q, err := muxwire.CanonicalQuery(query)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kubelive/kubelive/internal/endpoint"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
@@ -14,7 +15,7 @@ import (
 // usable /wsMultiplexer.
 var ErrNoMultiplexer = errors.New("mux: backend has no multiplexer endpoint")
 
-// Detect tells whether the backend of ep serves /wsMultiplexer (SPEC M6,
+// Detect tells whether the backend of ep serves /wsMultiplexer (the
 // multiplexer 'auto'): it dials the endpoint within timeout and closes the
 // socket at once. It returns the subprotocol the server selected ("" means
 // Headlamp's JSON) and nil, or an error wrapping ErrNoMultiplexer when the
@@ -24,7 +25,7 @@ func Detect(ctx context.Context, d transport.Dialer, ep endpoint.Endpoint, timeo
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	url := ep.URL("", Endpoint)
-	protos := append([]string{MsgpackProtocol, HeadlampProtocol}, ep.AuthProtocols()...)
+	protos := append([]string{muxwire.MsgpackProtocol, muxwire.HeadlampProtocol}, ep.AuthProtocols()...)
 	conn, err := d.Dial(ctx, url, transport.DialOptions{Protocols: protos, Payload: transport.PayloadBytes})
 	if err != nil {
 		return "", fmt.Errorf("%w: dial %s: %w", ErrNoMultiplexer, url, err)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kubelive/kubelive/internal/backoff"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
@@ -27,7 +28,7 @@ func TestKickCutsTheRedialWait(t *testing.T) {
 	waitArmed(t, h, 3200*time.Millisecond)
 	reach.Kick("some-cluster")
 	h.advanceTo(backoff.KickWindow / 2)
-	h.accept(MsgpackProtocol)
+	h.accept(muxwire.MsgpackProtocol)
 }
 
 // A socket that delivered frames before it dropped was served: the next
@@ -40,7 +41,7 @@ func TestServedSocketResetsTheBackoff(t *testing.T) {
 		h.dialer.Next(waitFor).Fail(errors.New("connection refused"))
 		h.advanceTo(d * time.Millisecond)
 	}
-	conn := h.accept(HeadlampProtocol)
+	conn := h.accept(muxwire.HeadlampProtocol)
 	sent(t, conn, 1)
 	conn.Push(transport.Frame{Data: []byte(`{"type":"COMPLETE","clusterId":"c1","path":"/api/v1/pods","query":"watch=1"}`)})
 	conn.Drop(transport.CloseAbnormal, "server gone")
@@ -70,7 +71,7 @@ func TestLateSubscriberLearnsWhy(t *testing.T) {
 	h.dialer.Next(waitFor).Fail(errors.New("handshake failed: code 1006"))
 	waitArmed(t, h, 400*time.Millisecond) // waiting to redial
 	got := make(chan Status, 4)
-	_, err := h.c.Subscribe(Key{Cluster: "c1", Path: "/api/v1/configmaps", Query: "watch=1"}, Listener{OnStatus: func(s Status) { got <- s }})
+	_, err := h.c.Subscribe(muxwire.Key{Cluster: "c1", Path: "/api/v1/configmaps", Query: "watch=1"}, Listener{OnStatus: func(s Status) { got <- s }})
 	require.NoError(t, err)
 	select {
 	case s := <-got:

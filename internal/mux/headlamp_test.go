@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kubelive/kubelive/internal/muxwire"
 )
 
 // The tests in this file drive the client as Headlamp's backend answers it
@@ -16,8 +18,8 @@ import (
 const podsPath = "/api/v1/namespaces/ns/pods"
 
 // pathStatus is a STATUS as Headlamp's backend sends it: no query, no userId.
-func pathStatus(path string, st State) Message {
-	return Message{Kind: uint8(KindStatus), Cluster: "c1", Path: path, State: string(st)}
+func pathStatus(path string, st muxwire.State) muxwire.Message {
+	return muxwire.Message{Kind: muxwire.KindStatus, Cluster: "c1", Path: path, State: st}
 }
 
 // The reflector resumes at once with a new key when the server reports its
@@ -29,9 +31,9 @@ func TestNoCloseForAWatchTheServerEnded(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.JSONOnly = true })
 	old := &recorder{}
 	oldID := h.subscribe("c1", podsPath, "watch=1&resourceVersion=813", old)
-	conn := h.accept(HeadlampProtocol)
+	conn := h.accept(muxwire.HeadlampProtocol)
 	req := sent(t, conn, 1)[0]
-	push(t, conn, pathStatus(podsPath, StateConnected), reply(req, KindData, `{"type":"ADDED"}`), pathStatus(podsPath, StateClosed))
+	push(t, conn, pathStatus(podsPath, muxwire.StateConnected), reply(req, muxwire.KindData, `{"type":"ADDED"}`), pathStatus(podsPath, muxwire.StateClosed))
 	old.waitLen(t, "status closed", 1)
 	require.Equal(t, []string{"status connected", `data {"type":"ADDED"}`, "status closed"}, old.server())
 
@@ -41,14 +43,14 @@ func TestNoCloseForAWatchTheServerEnded(t *testing.T) {
 	h.c.Unsubscribe(oldID)
 	h.advanceTo(DefaultDebounce)
 	ms := sent(t, conn, 2)
-	push(t, conn, pathStatus(podsPath, StateConnected))
+	push(t, conn, pathStatus(podsPath, muxwire.StateConnected))
 	fresh.waitLen(t, "status connected", 1)
 	require.Equal(t, "REQUEST "+podsPath+" resourceVersion=813&watch=1;REQUEST "+podsPath+" resourceVersion=874&watch=1;", kinds(decodeSent(t, conn)),
 		"no CLOSE for the watch the server ended")
 	assert.NotEqual(t, ms[0].UserID, ms[1].UserID)
 
 	// The new watch's own end is news to it, never swallowed.
-	push(t, conn, reply(ms[1], KindData, `{"type":"MODIFIED"}`), pathStatus(podsPath, StateClosed))
+	push(t, conn, reply(ms[1], muxwire.KindData, `{"type":"MODIFIED"}`), pathStatus(podsPath, muxwire.StateClosed))
 	fresh.waitLen(t, "status closed", 1)
 	assert.Equal(t, []string{"status connected", `data {"type":"MODIFIED"}`, "status closed"}, fresh.server())
 }
@@ -61,9 +63,9 @@ func TestCloseReplyNeverSwallowsANewerStatus(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.JSONOnly = true })
 	a := &recorder{}
 	idA := h.subscribe("c1", podsPath, "watch=1&resourceVersion=5", a)
-	conn := h.accept(HeadlampProtocol)
+	conn := h.accept(muxwire.HeadlampProtocol)
 	reqA := sent(t, conn, 1)[0]
-	push(t, conn, pathStatus(podsPath, StateConnected))
+	push(t, conn, pathStatus(podsPath, muxwire.StateConnected))
 	a.waitLen(t, "status connected", 1)
 
 	b := &recorder{}
@@ -76,10 +78,10 @@ func TestCloseReplyNeverSwallowsANewerStatus(t *testing.T) {
 	assert.NotEqual(t, ms[1].UserID, ms[2].UserID, "so it cannot end B on a backend that ignores the query")
 
 	// Headlamp answers in order: B's dial, then the CLOSE.
-	push(t, conn, pathStatus(podsPath, StateConnected), pathStatus(podsPath, StateClosed), reply(ms[1], KindData, `"b1"`))
+	push(t, conn, pathStatus(podsPath, muxwire.StateConnected), pathStatus(podsPath, muxwire.StateClosed), reply(ms[1], muxwire.KindData, `"b1"`))
 	b.waitLen(t, "data", 1)
 	assert.Equal(t, []string{"status connected", `data "b1"`}, b.server(), "the CLOSE reply is A's")
-	push(t, conn, pathStatus(podsPath, StateClosed))
+	push(t, conn, pathStatus(podsPath, muxwire.StateClosed))
 	b.waitLen(t, "status closed", 1)
 	assert.Equal(t, []string{"status connected", `data "b1"`, "status closed"}, b.server(), "B's own end reaches B")
 	assert.Equal(t, []string{"status connected"}, a.server())
@@ -92,7 +94,7 @@ func TestCloseBeforeTheFirstStatus(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.JSONOnly = true })
 	first := &recorder{}
 	id := h.subscribe("c1", podsPath, "watch=1&labelSelector=a%3D1", first)
-	conn := h.accept(HeadlampProtocol)
+	conn := h.accept(muxwire.HeadlampProtocol)
 	sent(t, conn, 1)
 	h.c.Unsubscribe(id)
 	next := &recorder{}
@@ -100,11 +102,11 @@ func TestCloseBeforeTheFirstStatus(t *testing.T) {
 	h.advanceTo(DefaultDebounce)
 	ms := sent(t, conn, 3)
 	require.Equal(t, "REQUEST "+podsPath+" labelSelector=a%3D1&watch=1;REQUEST "+podsPath+" labelSelector=a%3D2&watch=1;CLOSE "+podsPath+" labelSelector=a%3D1&watch=1;", kinds(ms))
-	push(t, conn, pathStatus(podsPath, StateConnected)) // the first REQUEST's answer
-	push(t, conn, reply(ms[0], KindData, `"late"`))     // what the first watch sent before the CLOSE
-	push(t, conn, pathStatus(podsPath, StateConnected)) // the second's
-	push(t, conn, pathStatus(podsPath, StateClosed))    // the CLOSE's reply
-	push(t, conn, reply(ms[1], KindData, `"mine"`))
+	push(t, conn, pathStatus(podsPath, muxwire.StateConnected)) // the first REQUEST's answer
+	push(t, conn, reply(ms[0], muxwire.KindData, `"late"`))     // what the first watch sent before the CLOSE
+	push(t, conn, pathStatus(podsPath, muxwire.StateConnected)) // the second's
+	push(t, conn, pathStatus(podsPath, muxwire.StateClosed))    // the CLOSE's reply
+	push(t, conn, reply(ms[1], muxwire.KindData, `"mine"`))
 	next.waitLen(t, "data", 1)
 	assert.Equal(t, []string{"status connected", `data "mine"`}, next.server())
 }
@@ -118,30 +120,30 @@ func TestTwoQueriesOnOnePath(t *testing.T) {
 	a, b := &recorder{}, &recorder{}
 	h.subscribe("c1", podsPath, "watch=1&labelSelector=a%3D1", a)
 	h.subscribe("c1", podsPath, "watch=1&labelSelector=a%3D2", b)
-	conn := h.accept(HeadlampProtocol)
+	conn := h.accept(muxwire.HeadlampProtocol)
 	ms := sent(t, conn, 2)
 	require.NotEqual(t, ms[0].UserID, ms[1].UserID, "one userId per concurrent query on a path")
-	push(t, conn, pathStatus(podsPath, StateConnected), reply(ms[0], KindData, `"a1"`))
+	push(t, conn, pathStatus(podsPath, muxwire.StateConnected), reply(ms[0], muxwire.KindData, `"a1"`))
 	a.waitLen(t, "data", 1)
 	assert.Empty(t, b.server(), "B is not confirmed by A's answer")
-	push(t, conn, pathStatus(podsPath, StateConnected), reply(ms[1], KindData, `"b1"`))
+	push(t, conn, pathStatus(podsPath, muxwire.StateConnected), reply(ms[1], muxwire.KindData, `"b1"`))
 	b.waitLen(t, "data", 1)
 	assert.Equal(t, []string{"status connected", `data "a1"`}, a.server())
 	assert.Equal(t, []string{"status connected", `data "b1"`}, b.server())
 
 	// One of them ends; the frame does not say which: both end, and the one
 	// still running is closed by its userId. Exactly one reply comes.
-	push(t, conn, pathStatus(podsPath, StateClosed))
+	push(t, conn, pathStatus(podsPath, muxwire.StateClosed))
 	a.waitLen(t, "status closed", 1)
 	b.waitLen(t, "status closed", 1)
 	ms = sent(t, conn, 4)
 	assert.ElementsMatch(t, []string{ms[0].UserID, ms[1].UserID}, []string{ms[2].UserID, ms[3].UserID})
-	assert.Equal(t, KindClose, Kind(ms[2].Kind))
-	assert.Equal(t, KindClose, Kind(ms[3].Kind))
+	assert.Equal(t, muxwire.KindClose, muxwire.Kind(ms[2].Kind))
+	assert.Equal(t, muxwire.KindClose, muxwire.Kind(ms[3].Kind))
 	c := &recorder{}
 	h.subscribe("c1", podsPath, "watch=1&labelSelector=a%3D3", c)
 	ms = sent(t, conn, 5)
-	push(t, conn, pathStatus(podsPath, StateClosed), pathStatus(podsPath, StateConnected), reply(ms[4], KindData, `"c1"`))
+	push(t, conn, pathStatus(podsPath, muxwire.StateClosed), pathStatus(podsPath, muxwire.StateConnected), reply(ms[4], muxwire.KindData, `"c1"`))
 	c.waitLen(t, "data", 1)
 	assert.Equal(t, []string{"status connected", `data "c1"`}, c.server())
 }
@@ -153,10 +155,10 @@ func TestSocketLingersAcrossRetries(t *testing.T) {
 	h := newHarness(t, func(o *Options) { o.JSONOnly = true })
 	r := &recorder{}
 	id := h.subscribe("c1", podsPath, "watch=1", r)
-	conn := h.accept(HeadlampProtocol)
+	conn := h.accept(muxwire.HeadlampProtocol)
 	for i := range 3 {
 		req := sent(t, conn, i+1)[i]
-		push(t, conn, pathStatus(podsPath, StateError), reply(req, KindError, "dialing WebSocket: websocket: bad handshake"))
+		push(t, conn, pathStatus(podsPath, muxwire.StateError), reply(req, muxwire.KindError, "dialing WebSocket: websocket: bad handshake"))
 		r.waitLen(t, "error", i+1)
 		h.c.Unsubscribe(id)
 		h.advanceTo(DefaultDebounce)
@@ -169,7 +171,7 @@ func TestSocketLingersAcrossRetries(t *testing.T) {
 	assert.Zero(t, h.dialer.Queued())
 
 	// Once nothing retries, the socket closes after the linger.
-	push(t, conn, pathStatus(podsPath, StateError), reply(last, KindError, "forbidden"))
+	push(t, conn, pathStatus(podsPath, muxwire.StateError), reply(last, muxwire.KindError, "forbidden"))
 	r.waitLen(t, "error", 4)
 	h.c.Unsubscribe(id)
 	h.advanceTo(DefaultDebounce)

@@ -15,6 +15,7 @@ import (
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/conntest"
 	"github.com/kubelive/kubelive/internal/endpoint"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
@@ -59,7 +60,7 @@ func (h *harness) accept(protocol string) *conntest.Conn {
 
 func (h *harness) subscribe(cluster, path, query string, r *recorder) ID {
 	h.t.Helper()
-	id, err := h.c.Subscribe(Key{Cluster: cluster, Path: path, Query: query}, r.listener())
+	id, err := h.c.Subscribe(muxwire.Key{Cluster: cluster, Path: path, Query: query}, r.listener())
 	require.NoError(h.t, err)
 	return id
 }
@@ -80,33 +81,33 @@ func (h *harness) advanceTo(d time.Duration) {
 }
 
 // sent waits until conn has sent at least n frames and returns its messages.
-func sent(t *testing.T, conn *conntest.Conn, n int) []Message {
+func sent(t *testing.T, conn *conntest.Conn, n int) []muxwire.Message {
 	t.Helper()
 	require.Eventually(t, func() bool { return len(decodeSent(t, conn)) >= n }, waitFor, time.Millisecond,
 		"want %d sent messages", n)
 	return decodeSent(t, conn)
 }
 
-func decodeSent(t *testing.T, conn *conntest.Conn) []Message {
-	var out []Message
+func decodeSent(t *testing.T, conn *conntest.Conn) []muxwire.Message {
+	var out []muxwire.Message
 	for _, f := range conn.Sent() {
-		if conn.Protocol() == MsgpackProtocol {
-			b, err := DecodeMsgp(f.Data, 0)
+		if conn.Protocol() == muxwire.MsgpackProtocol {
+			b, err := muxwire.DecodeMsgp(f.Data, 0)
 			require.NoError(t, err)
 			out = append(out, b...)
 			continue
 		}
-		m, err := DecodeJSON(f.Data, 0)
+		m, err := muxwire.DecodeJSON(f.Data, 0)
 		require.NoError(t, err)
 		out = append(out, m)
 	}
 	return out
 }
 
-func kinds(ms []Message) string {
+func kinds(ms []muxwire.Message) string {
 	var b strings.Builder
 	for _, m := range ms {
-		fmt.Fprintf(&b, "%s %s %s;", Kind(m.Kind), m.Path, m.Query)
+		fmt.Fprintf(&b, "%s %s %s;", m.Kind, m.Path, m.Query)
 	}
 	return b.String()
 }
@@ -143,11 +144,11 @@ func (r *recorder) listener() Listener {
 			r.add("fail " + err.Error())
 		},
 		OnStatus: func(s Status) {
-			if !s.Server {
-				r.add("socket " + string(s.State))
+			if s.Server == "" {
+				r.add("socket " + s.State.String())
 				return
 			}
-			r.add(strings.TrimSpace("status " + string(s.State) + " " + s.Err))
+			r.add(strings.TrimSpace("status " + string(s.Server) + " " + s.Err))
 		},
 	}
 }

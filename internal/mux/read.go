@@ -4,14 +4,15 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
 // delivery is one decoded message and the listeners it goes to, copied out
 // of the lock.
 type delivery struct {
-	m       Message
-	key     Key
+	m       muxwire.Message
+	key     muxwire.Key
 	members []member
 }
 
@@ -48,7 +49,7 @@ func (c *Client) read(ctx context.Context, s *socket) error {
 					}
 					ms := append([]member(nil), sb.members...)
 					if confirm {
-						ds = append(ds, delivery{m: Message{Kind: uint8(KindStatus), State: string(StateConnected)}, key: sb.key, members: ms})
+						ds = append(ds, delivery{m: muxwire.Message{Kind: muxwire.KindStatus, State: muxwire.StateConnected}, key: sb.key, members: ms})
 					}
 					ds = append(ds, delivery{m: msgs[i], key: sb.key, members: ms})
 				}
@@ -67,34 +68,34 @@ func (c *Client) read(ctx context.Context, s *socket) error {
 }
 
 // decode turns one frame into messages; server-bound kinds are dropped.
-func (c *Client) decode(s *socket, f transport.Frame) ([]Message, error) {
+func (c *Client) decode(s *socket, f transport.Frame) ([]muxwire.Message, error) {
 	if s.msgpack && f.Binary {
-		return DecodeMsgp(f.Data, c.opts.MaxFrame)
+		return muxwire.DecodeMsgp(f.Data, c.opts.MaxFrame)
 	}
-	m, err := DecodeJSON(f.Data, c.opts.MaxFrame)
+	m, err := muxwire.DecodeJSON(f.Data, c.opts.MaxFrame)
 	if err != nil {
 		return nil, err
 	}
-	if Kind(m.Kind) == KindComplete {
+	if m.Kind == muxwire.KindComplete {
 		return nil, nil // Headlamp sends one before every DATA; it means nothing
 	}
-	return []Message{m}, nil
+	return []muxwire.Message{m}, nil
 }
 
 func (c *Client) deliver(d *delivery) {
-	switch Kind(d.m.Kind) {
-	case KindData:
+	switch d.m.Kind {
+	case muxwire.KindData:
 		f := transport.Frame{Binary: d.m.Binary, Size: len(d.m.Data), Data: d.m.Data}
 		for _, m := range d.members {
 			deliverData(m, f, c.opts.OnError)
 		}
-	case KindError:
+	case muxwire.KindError:
 		err := &ServerError{Key: d.key, Message: d.m.Err}
 		for _, m := range d.members {
 			reportError(m, err, c.opts.OnError)
 		}
-	case KindStatus:
-		st := Status{State: State(d.m.State), Server: true, Err: d.m.Err}
+	case muxwire.KindStatus:
+		st := Status{Server: d.m.State, Err: d.m.Err}
 		for _, m := range d.members {
 			deliverStatus(m, st, c.opts.OnError)
 		}

@@ -1,6 +1,10 @@
 package mux
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/kubelive/kubelive/internal/muxwire"
+)
 
 // routes maps what the server sends back to the sub it belongs to, for the
 // current socket only.
@@ -27,6 +31,11 @@ type routes struct {
 	byWire map[uint64]*sub
 	byUser map[userKey]*sub
 	paths  map[pathKey]*pathState
+}
+
+// pathKey is the part of a key that Headlamp's STATUS frames carry.
+type pathKey struct {
+	Cluster, Path string
 }
 
 // userKey names one JSON request: what DATA, COMPLETE and ERROR carry.
@@ -98,7 +107,7 @@ func (c *Client) requestLocked(s *sub) {
 		ps := c.routes.path(s.key.Cluster, s.key.Path)
 		ps.pending = append(ps.pending, pendingReq{wire: s.req.id, sub: s})
 	}
-	m := Message{Kind: uint8(KindRequest), Cluster: s.key.Cluster, Path: s.key.Path, Query: s.req.query, UserID: s.req.user}
+	m := muxwire.Message{Kind: muxwire.KindRequest, Cluster: s.key.Cluster, Path: s.key.Path, Query: s.req.query, UserID: s.req.user}
 	if c.sock.msgpack {
 		m.ID = s.req.id
 	}
@@ -114,7 +123,7 @@ func (c *Client) closeRequestLocked(s *sub) {
 	if !req.live {
 		return
 	}
-	m := Message{Kind: uint8(KindClose), Cluster: s.key.Cluster, Path: s.key.Path, Query: req.query, UserID: req.user}
+	m := muxwire.Message{Kind: muxwire.KindClose, Cluster: s.key.Cluster, Path: s.key.Path, Query: req.query, UserID: req.user}
 	if c.sock.msgpack {
 		m.ID = req.id
 	} else {
@@ -157,12 +166,12 @@ func (c *Client) endLocked(s *sub) {
 // says to their requests. confirm reports that m's sub learns from m that
 // its watch is established (its first DATA), so the caller shows it as a
 // STATUS connected first. Caller holds c.mu.
-func (c *Client) routeLocked(msgpack bool, m *Message) (subs []*sub, confirm bool) {
+func (c *Client) routeLocked(msgpack bool, m *muxwire.Message) (subs []*sub, confirm bool) {
 	var s *sub
 	switch {
 	case msgpack:
 		s = c.routes.byWire[m.ID]
-	case Kind(m.Kind) == KindStatus && m.UserID == "":
+	case m.Kind == muxwire.KindStatus && m.UserID == "":
 		return c.routePathStatusLocked(m), false
 	default:
 		s = c.routes.byUser[userKey{m.Cluster, m.Path, m.UserID}]
@@ -170,18 +179,18 @@ func (c *Client) routeLocked(msgpack bool, m *Message) (subs []*sub, confirm boo
 	if s == nil {
 		return nil, false
 	}
-	switch Kind(m.Kind) {
-	case KindData:
+	switch m.Kind {
+	case muxwire.KindData:
 		if s.req.live && !s.req.confirmed {
 			s.req.confirmed, confirm = true, true
 		}
-	case KindError:
+	case muxwire.KindError:
 		c.endLocked(s)
-	case KindStatus:
+	case muxwire.KindStatus:
 		if !msgpack {
 			c.routes.path(s.key.Cluster, s.key.Path).unpend(s.req.id, true)
 		}
-		if !c.statusLocked(s, State(m.State)) {
+		if !c.statusLocked(s, m.State) {
 			return nil, false
 		}
 	}
@@ -190,14 +199,14 @@ func (c *Client) routeLocked(msgpack bool, m *Message) (subs []*sub, confirm boo
 
 // statusLocked applies a server STATUS to s's request; false if it is not
 // news to the listeners (a second "connected").
-func (c *Client) statusLocked(s *sub, st State) bool {
+func (c *Client) statusLocked(s *sub, st muxwire.State) bool {
 	switch st {
-	case StateConnected:
+	case muxwire.StateConnected:
 		if s.req.confirmed || !s.req.live {
 			return false
 		}
 		s.req.confirmed = true
-	case StateClosed, StateError:
+	case muxwire.StateClosed, muxwire.StateError:
 		c.endLocked(s)
 	}
 	return true
@@ -205,20 +214,20 @@ func (c *Client) statusLocked(s *sub, st State) bool {
 
 // routePathStatusLocked matches a STATUS that names only its (cluster,
 // path), as described on routes.
-func (c *Client) routePathStatusLocked(m *Message) []*sub {
+func (c *Client) routePathStatusLocked(m *muxwire.Message) []*sub {
 	ps := c.routes.paths[pathKey{m.Cluster, m.Path}]
 	if ps == nil {
 		return nil
 	}
-	st := State(m.State)
-	if st == StateConnected || (st == StateError && len(ps.pending) > 0) {
+	st := m.State
+	if st == muxwire.StateConnected || (st == muxwire.StateError && len(ps.pending) > 0) {
 		if len(ps.pending) == 0 {
 			return nil
 		}
 		p := ps.pending[0]
 		ps.pending = ps.pending[1:]
 		if p.sub == nil { // CLOSEd before this answer: its close reply is due now
-			if st == StateConnected {
+			if st == muxwire.StateConnected {
 				ps.owed++
 			}
 			return nil
@@ -228,7 +237,7 @@ func (c *Client) routePathStatusLocked(m *Message) []*sub {
 		}
 		return []*sub{p.sub}
 	}
-	if st != StateClosed && st != StateError {
+	if st != muxwire.StateClosed && st != muxwire.StateError {
 		return nil
 	}
 	if ps.owed > 0 {

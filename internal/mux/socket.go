@@ -7,15 +7,15 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"time"
 
-	"github.com/kubelive/kubelive/internal/backoff"
+	"github.com/kubelive/kubelive/internal/muxwire"
+	"github.com/kubelive/kubelive/internal/redial"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
 // socket is one open Conn and its writer. Messages queue without blocking
 // (callers hold Client.mu) and one writer goroutine sends them in order: on
-// msgpack everything queued goes out as one Batch frame, on JSON one frame
+// msgpack everything queued goes out as one muxwire.Batch frame, on JSON one frame
 // per message.
 type socket struct {
 	conn    transport.Conn
@@ -23,17 +23,17 @@ type socket struct {
 	done    chan struct{} // closed when the writer has exited
 
 	mu         sync.Mutex
-	queue      []Message
+	queue      []muxwire.Message
 	closeAfter bool // close the Conn once the queue is flushed
 	wake       chan struct{}
 }
 
 func newSocket(conn transport.Conn) *socket {
-	s := &socket{conn: conn, msgpack: conn.Protocol() == MsgpackProtocol, done: make(chan struct{}), wake: make(chan struct{}, 1)}
+	s := &socket{conn: conn, msgpack: conn.Protocol() == muxwire.MsgpackProtocol, done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	return s
 }
 
-func (s *socket) send(m Message) {
+func (s *socket) send(m muxwire.Message) {
 	s.mu.Lock()
 	s.queue = append(s.queue, m)
 	s.mu.Unlock()
@@ -81,12 +81,12 @@ func (s *socket) writeLoop(ctx context.Context) {
 	}
 }
 
-func (s *socket) write(ctx context.Context, q []Message, buf *[]byte) error {
+func (s *socket) write(ctx context.Context, q []muxwire.Message, buf *[]byte) error {
 	if len(q) == 0 {
 		return nil
 	}
 	if s.msgpack {
-		b, err := EncodeMsgp((*buf)[:0], q)
+		b, err := muxwire.EncodeMsgp((*buf)[:0], q)
 		if err != nil {
 			return err
 		}
@@ -95,12 +95,12 @@ func (s *socket) write(ctx context.Context, q []Message, buf *[]byte) error {
 		return s.conn.Send(ctx, transport.Frame{Binary: true, Size: len(b), Data: append([]byte(nil), b...)})
 	}
 	for _, m := range q {
-		b, err := EncodeJSON(m)
+		b, err := muxwire.EncodeJSON(m)
 		if err != nil {
 			return err
 		}
 		if err := s.conn.Send(ctx, transport.Frame{Size: len(b), Data: b}); err != nil {
-			return fmt.Errorf("send %s: %w", Kind(m.Kind), err)
+			return fmt.Errorf("send %s: %w", m.Kind, err)
 		}
 	}
 	return nil
@@ -110,56 +110,56 @@ func (s *socket) write(ctx context.Context, q []Message, buf *[]byte) error {
 // an unexpected close redial with backoff. It exits when no key remains or
 // the client is closed; Subscribe starts it again.
 func (c *Client) run() {
-	b := backoff.New(c.opts.Backoff, c.opts.Rand)
-	reconnect := false
-	for {
-		ctx, ok := c.beginDial(reconnect)
-		if !ok {
-			return
-		}
-		conn, err := c.dial(ctx)
-		if err != nil {
-			if c.exitIfIdle() {
-				return
-			}
-			permanent := transport.Permanent(err)
-			c.broadcast(Status{State: StateReconnecting, Err: err.Error()}, fmt.Errorf("dial %s: %w", c.url, err), permanent)
-			if permanent {
-				return
-			}
-			reconnect = true
-			if !c.wait(b.Next()) {
-				return
-			}
-			continue
-		}
-		s := c.open(conn)
-		if s == nil {
-			continue
-		}
-		up, before := c.opts.Clock.Now(), c.framesIn()
-		sctx, cancel := context.WithCancel(c.ctx)
-		go s.writeLoop(sctx)
-		err = c.read(sctx, s)
-		intentional := c.detach(s)
-		cancel()
-		<-s.done
-		_ = conn.Close(transport.CloseNormal, "")
-		if intentional {
-			reconnect = false
-			b.Reset()
-			continue
-		}
-		b.Healthy(c.opts.Clock.Now().Sub(up))
-		if c.framesIn() > before {
-			b.Reset() // the backend served this socket: the next failure is a first one
-		}
-		c.broadcast(Status{State: StateReconnecting, Err: err.Error()}, nil, false)
-		reconnect = true
-		if !c.wait(b.Next()) {
-			return
-		}
+	loop := redial.Loop{
+		Backoff: c.opts.Backoff, Rand: c.opts.Rand, Clock: c.opts.Clock,
+		Reach: c.opts.Reach, ReachKey: "", // the socket serves the whole backend
+		Wake: c.wake, Idle: c.exitIfIdle,
 	}
+	loop.Run(c.ctx, c.attempt)
+	c.mu.Lock()
+	if c.closed {
+		c.running = false
+	}
+	c.mu.Unlock()
+}
+
+// attempt dials once, serves the socket until it ends and tells the loop
+// what next: at once after a close on purpose, after a backoff otherwise.
+func (c *Client) attempt(reconnect bool) redial.Result {
+	ctx, ok := c.beginDial(reconnect)
+	if !ok {
+		return redial.Result{Verdict: redial.Stop}
+	}
+	conn, err := c.dial(ctx)
+	if err != nil {
+		if c.exitIfIdle() {
+			return redial.Result{Verdict: redial.Stop}
+		}
+		permanent := transport.Permanent(err)
+		c.broadcast(Status{State: StateReconnecting, Err: err.Error()}, fmt.Errorf("dial %s: %w", c.url, err), permanent)
+		if permanent {
+			return redial.Result{Verdict: redial.Stop}
+		}
+		return redial.Result{Verdict: redial.Retry}
+	}
+	s := c.open(conn)
+	if s == nil {
+		return c.attempt(reconnect) // went idle during the dial: beginDial ends the loop
+	}
+	up, before := c.opts.Clock.Now(), c.framesIn()
+	sctx, cancel := context.WithCancel(c.ctx)
+	go s.writeLoop(sctx)
+	err = c.read(sctx, s)
+	intentional := c.detach(s)
+	cancel()
+	<-s.done
+	_ = conn.Close(transport.CloseNormal, "")
+	if intentional {
+		return redial.Result{Verdict: redial.Again}
+	}
+	c.broadcast(Status{State: StateReconnecting, Err: err.Error()}, nil, false)
+	// A socket the backend served makes the next failure a first one.
+	return redial.Result{Verdict: redial.Retry, Opened: up, Served: c.framesIn() > before}
 }
 
 // beginDial marks every key connecting (or reconnecting) and returns the
@@ -281,34 +281,6 @@ func (c *Client) exitIfIdle() bool {
 		return true
 	}
 	return false
-}
-
-// wait sleeps d on the client's clock; false (run exits) if the client went
-// idle meanwhile.
-func (c *Client) wait(d time.Duration) bool {
-	t := c.opts.Clock.NewTimer(d)
-	defer func() { t.Stop() }()
-	var kicked <-chan struct{}
-	if c.opts.Reach != nil {
-		kicked = c.opts.Reach.Wait("", c.opts.Clock.Now()) // the socket serves the whole backend
-	}
-	end := c.opts.Clock.Now().Add(d)
-	for {
-		select {
-		case <-t.C():
-			return true
-		case <-c.wake:
-			if c.exitIfIdle() {
-				return false
-			}
-		case <-kicked: // the backend answers again: redial soon, jittered
-			kicked = nil
-			if j := backoff.KickDelay(c.opts.Rand); c.opts.Clock.Now().Add(j).Before(end) {
-				t.Stop()
-				t = c.opts.Clock.NewTimer(j)
-			}
-		}
-	}
 }
 
 // framesIn counts the frames every socket of the client received.

@@ -3,38 +3,38 @@ package mux
 import (
 	"fmt"
 
+	"github.com/kubelive/kubelive/internal/muxwire"
+	"github.com/kubelive/kubelive/internal/redial"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
-// State is a subscription's connection state: the socket's own (connecting,
-// open, reconnecting, closed) or, in a Status with Server set, the state the
-// server reports for the key's upstream watch (connecting, connected, error,
-// closed; Headlamp's names).
-type State string
+// State is the state of the client's socket as one subscription sees it:
+// the redial loop's states (connecting, open, reconnecting, closed). The
+// server's word on a key's upstream watch is a muxwire.State, carried apart
+// in Status.Server.
+type State = redial.State
 
-// States.
+// Socket states.
 const (
-	StateConnecting   State = "connecting"
-	StateOpen         State = "open"
-	StateReconnecting State = "reconnecting"
-	StateClosed       State = "closed"
-	StateConnected    State = "connected" // server: the upstream watch is established
-	StateError        State = "error"     // server: the upstream watch failed
+	StateConnecting   = redial.Connecting
+	StateOpen         = redial.Open
+	StateReconnecting = redial.Reconnecting
+	StateClosed       = redial.Closed
 )
 
-// Status is one state change seen by a subscription.
+// Status is one state change seen by a subscription: either the socket's
+// (Server empty, State set) or the server's STATUS about this key's upstream
+// watch (Server set; State is then meaningless and left zero). After a server's muxwire.StateClosed the
+// watch is over: the owner resumes it with Restart.
 type Status struct {
-	State State
-	// Server is set when the state comes from the server's STATUS about this
-	// key's upstream watch rather than from the socket. After a server's
-	// StateClosed the watch is over: the owner resumes it with Restart.
-	Server bool
+	State  State
+	Server muxwire.State
 	Err    string // why, when the state is an error, a close or a reconnect
 }
 
 // ServerError is an ERROR the server sent for a key; it wraps ErrServer.
 type ServerError struct {
-	Key     Key
+	Key     muxwire.Key
 	Message string
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kubelive/kubelive/internal/conntest"
+	"github.com/kubelive/kubelive/internal/muxwire"
 )
 
 // TestGoldenTranscripts replays frames recorded from Headlamp's backend
@@ -67,7 +68,7 @@ func replay(t *testing.T, file string) {
 			ids[n] = h.subscribe(p[1], p[2], p[3], recs[n])
 		case ">":
 			if conn == nil {
-				conn = h.accept(HeadlampProtocol)
+				conn = h.accept(muxwire.HeadlampProtocol)
 			}
 			nSent++
 			got := sent(t, conn, nSent)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubelive/kubelive/internal/backoff"
 	"github.com/kubelive/kubelive/internal/clock"
+	"github.com/kubelive/kubelive/internal/redial"
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
@@ -173,9 +174,13 @@ func (r *Reflector) Run(ctx context.Context) error {
 }
 
 // sleep waits d on the injected clock, or until ctx ends; a kick of the
-// list's backend cuts it short (backoff.Sleep).
+// list's backend cuts it short (redial.Loop.Wait).
 func (r *Reflector) sleep(ctx context.Context, d time.Duration) error {
-	return backoff.Sleep(ctx, r.cfg.Clock, d, r.cfg.Reach, r.cfg.ReachKey, r.rand)
+	l := redial.Loop{Clock: r.cfg.Clock, Reach: r.cfg.Reach, ReachKey: r.cfg.ReachKey, Rand: r.rand}
+	if !l.Wait(ctx, d) {
+		return ctx.Err()
+	}
+	return nil
 }
 
 // setStatus moves to phase with err and reports a change to OnStatus.

@@ -5,35 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"time"
 
-	"github.com/kubelive/kubelive/internal/backoff"
+	"github.com/kubelive/kubelive/internal/redial"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
-// State is the life stage of a shared socket as its listeners see it.
-type State int
+// State is the life stage of a shared socket as its listeners see it: the
+// redial loop's states, named here for the registry's callers.
+type State = redial.State
 
 // The states, in the order a socket usually goes through them.
 const (
-	Connecting   State = iota // first dial in flight (the entry is pending)
-	Open                      // frames flow
-	Reconnecting              // dropped; waiting out the backoff or redialing
-	Closed                    // ended for good: last listener left or a permanent error
+	Connecting   = redial.Connecting   // first dial in flight (the entry is pending)
+	Open         = redial.Open         // frames flow
+	Reconnecting = redial.Reconnecting // dropped; waiting out the backoff or redialing
+	Closed       = redial.Closed       // ended for good: last listener left or a permanent error
 )
-
-func (s State) String() string {
-	switch s {
-	case Connecting:
-		return "connecting"
-	case Open:
-		return "open"
-	case Reconnecting:
-		return "reconnecting"
-	default:
-		return "closed"
-	}
-}
 
 // Status is a state change of a socket, with the error that caused it if any.
 type Status struct {
@@ -137,60 +124,51 @@ func (e *entry) setState(s State, err error) {
 // run dials, reads and redials until the entry is cancelled or fails for good.
 // It is the only goroutine that calls listeners for messages.
 func (e *entry) run() {
-	b := backoff.New(e.r.opts.Backoff, e.r.opts.Rand)
-	clk := e.r.opts.Clock
-	for attempt := 0; ; attempt++ {
-		conn, err := e.r.dial(e.ctx, e.key)
-		if e.ctx.Err() != nil {
-			// Every listener left while dialing: close what the dial produced.
-			if conn != nil {
-				_ = conn.Close(transport.CloseNormal, "no listeners")
-			}
-			e.finish()
-			return
-		}
-		if err != nil {
-			e.report(err)
-			if transport.Permanent(err) {
-				e.setState(Closed, err)
-				e.r.dropEntry(e)
-				return
-			}
-			e.setState(Reconnecting, err)
-			if !e.wait(b.Next()) {
-				e.finish()
-				return
-			}
-			continue
-		}
-		e.setState(Open, nil)
-		opened := clk.Now()
-		err = e.read(conn)
-		_ = conn.Close(transport.CloseNormal, "")
-		if e.ctx.Err() != nil {
-			e.finish()
-			return
-		}
-		b.Healthy(clk.Now().Sub(opened))
-		e.setState(Reconnecting, fmt.Errorf("socket %s: %w", e.key, err))
-		if !e.wait(b.Next()) {
-			e.finish()
-			return
-		}
+	loop := redial.Loop{
+		Backoff: e.r.opts.Backoff, Rand: e.r.opts.Rand, Clock: e.r.opts.Clock,
+		Reach: e.r.opts.Reach, ReachKey: e.key.Cluster,
 	}
+	loop.Run(e.ctx, func(bool) redial.Result { return e.attempt() })
+	e.finish()
 }
 
-// finish marks the entry closed once its last listener has left.
+// attempt dials once and reads the socket until it ends.
+func (e *entry) attempt() redial.Result {
+	conn, err := e.r.dial(e.ctx, e.key)
+	if e.ctx.Err() != nil {
+		// Every listener left while dialing: close what the dial produced.
+		if conn != nil {
+			_ = conn.Close(transport.CloseNormal, "no listeners")
+		}
+		return redial.Result{Verdict: redial.Stop}
+	}
+	if err != nil {
+		e.report(err)
+		if transport.Permanent(err) {
+			e.setState(Closed, err)
+			e.r.dropEntry(e)
+			return redial.Result{Verdict: redial.Stop}
+		}
+		e.setState(Reconnecting, err)
+		return redial.Result{Verdict: redial.Retry}
+	}
+	e.setState(Open, nil)
+	opened := e.r.opts.Clock.Now()
+	err = e.read(conn)
+	_ = conn.Close(transport.CloseNormal, "")
+	if e.ctx.Err() != nil {
+		return redial.Result{Verdict: redial.Stop}
+	}
+	e.setState(Reconnecting, fmt.Errorf("socket %s: %w", e.key, err))
+	return redial.Result{Verdict: redial.Retry, Opened: opened}
+}
+
+// finish marks the entry closed once its last listener has left (after a
+// permanent failure it is closed already).
 func (e *entry) finish() {
 	e.r.mu.Lock()
 	e.state = Closed
 	e.r.mu.Unlock()
-}
-
-// wait sleeps d on the injected clock, cut short by a kick of the key's
-// cluster (Options.Reach); false if the entry was cancelled.
-func (e *entry) wait(d time.Duration) bool {
-	return backoff.Sleep(e.ctx, e.r.opts.Clock, d, e.r.opts.Reach, e.key.Cluster, e.r.opts.Rand) == nil
 }
 
 // read delivers frames until the socket ends, returning why it ended.

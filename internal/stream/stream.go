@@ -14,6 +14,7 @@ import (
 
 	"github.com/kubelive/kubelive/internal/backoff"
 	"github.com/kubelive/kubelive/internal/clock"
+	"github.com/kubelive/kubelive/internal/redial"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
@@ -132,7 +133,7 @@ func New(dialer transport.Dialer, clk clock.Clock, url string, opts Options, onF
 		dialer: dialer, clk: clk, url: url, opts: opts, onFrames: onFrames,
 		ctx: ctx, stop: stop, done: make(chan struct{}),
 	}
-	go s.run(backoff.New(backoff.Default, opts.Rand))
+	go s.run()
 	return s
 }
 
@@ -214,46 +215,54 @@ func (s *Stream) setState(st State) bool {
 	return true
 }
 
-func (s *Stream) run(b *backoff.Backoff) {
+// run is the Stream's goroutine: one redial loop over connect.
+func (s *Stream) run() {
 	defer close(s.done)
 	defer s.finish()
-	for s.ctx.Err() == nil {
-		if !s.setState(StateConnecting) {
-			return
-		}
-		if s.opts.ConnectCb != nil {
-			s.opts.ConnectCb()
-		}
-		url := s.url
-		if s.opts.NextURL != nil {
-			url = s.opts.NextURL()
-		}
-		if s.ctx.Err() != nil {
-			return // a hook cancelled the Stream
-		}
-		opened, err := s.attempt(url)
-		if s.ctx.Err() != nil {
-			return // cancelled: whatever ended the attempt is not a failure
-		}
-		if !opened.IsZero() {
-			b.Healthy(s.clk.Now().Sub(opened))
-		}
-		if notFound(err) {
-			s.fail(fmt.Errorf("%w: %s: %w", ErrRefused, url, err))
-			return
-		}
-		err = fmt.Errorf("stream %s: %w", url, err)
-		if !s.reconnect() {
-			s.fail(err)
-			return
-		}
-		if s.opts.FailCb != nil {
-			s.opts.FailCb(err)
-		}
-		if !s.wait(b.Next()) {
-			return
-		}
+	loop := redial.Loop{
+		Backoff: backoff.Default, Rand: s.opts.Rand, Clock: s.clk,
+		Reach: s.opts.Reach, ReachKey: s.opts.ReachKey, Track: s.track,
 	}
+	loop.Run(s.ctx, func(bool) redial.Result { return s.connect() })
+}
+
+// connect makes one attempt and decides what follows it: a final failure
+// (a 404, or any failure when the Stream does not reconnect), or a wait.
+func (s *Stream) connect() redial.Result {
+	stop := redial.Result{Verdict: redial.Stop}
+	if !s.setState(StateConnecting) {
+		return stop
+	}
+	if s.opts.ConnectCb != nil {
+		s.opts.ConnectCb()
+	}
+	url := s.url
+	if s.opts.NextURL != nil {
+		url = s.opts.NextURL()
+	}
+	if s.ctx.Err() != nil {
+		return stop // a hook cancelled the Stream
+	}
+	opened, err := s.attempt(url)
+	if s.ctx.Err() != nil {
+		return stop // cancelled: whatever ended the attempt is not a failure
+	}
+	if notFound(err) {
+		s.fail(fmt.Errorf("%w: %s: %w", ErrRefused, url, err))
+		return stop
+	}
+	err = fmt.Errorf("stream %s: %w", url, err)
+	if !s.reconnect() {
+		s.fail(err)
+		return stop
+	}
+	if s.opts.FailCb != nil {
+		s.opts.FailCb(err)
+	}
+	if !s.setState(StateWaiting) {
+		return stop
+	}
+	return redial.Result{Verdict: redial.Retry, Opened: opened}
 }
 
 // attempt dials url and pumps frames until the socket ends. It returns when
@@ -316,56 +325,21 @@ func (s *Stream) release(conn transport.Conn) {
 	_ = conn.Close(transport.CloseNormal, "")
 }
 
-// wait sleeps d on the clock; false if the Stream was cancelled meanwhile.
-func (s *Stream) wait(d time.Duration) bool {
-	if !s.setState(StateWaiting) {
-		return false
-	}
-	s.mu.Lock()
-	if s.cancelled {
-		s.mu.Unlock()
-		return false
-	}
-	t := s.clk.NewTimer(d)
-	s.timer = t
-	s.mu.Unlock()
-
-	var kicked <-chan struct{}
-	if s.opts.Reach != nil {
-		kicked = s.opts.Reach.Wait(s.opts.ReachKey, s.clk.Now())
-	}
-	end := s.clk.Now().Add(d)
-wait:
-	for {
-		select {
-		case <-t.C():
-			break wait
-		case <-s.ctx.Done():
-			break wait
-		case <-kicked: // the backend answers again: go soon, jittered
-			kicked = nil
-			j := backoff.KickDelay(s.opts.Rand)
-			if !s.clk.Now().Add(j).Before(end) {
-				continue
-			}
-			s.mu.Lock()
-			if s.cancelled {
-				s.mu.Unlock()
-				break wait
-			}
-			t.Stop()
-			t = s.clk.NewTimer(j)
-			s.timer = t
-			s.mu.Unlock()
-		}
-	}
+// track arms and publishes the retry timer of a wait under the lock, so
+// that Cancel stops it at once; nil (nothing armed) if the Stream is
+// cancelled. A nil arm unpublishes it.
+func (s *Stream) track(arm func() clock.Timer) clock.Timer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.timer == t {
+	if arm == nil {
 		s.timer = nil
+		return nil
 	}
-	t.Stop()
-	return !s.cancelled
+	if s.cancelled {
+		return nil
+	}
+	s.timer = arm()
+	return s.timer
 }
 
 // notFound reports a refusal with 404: the stream's pod or resource does

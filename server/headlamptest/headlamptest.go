@@ -46,7 +46,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/kubelive/kubelive/internal/mux"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
@@ -176,7 +176,7 @@ type session struct {
 }
 
 func (d *Double) serveMux(w http.ResponseWriter, r *http.Request) {
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{mux.HeadlampProtocol}})
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{muxwire.HeadlampProtocol}})
 	if err != nil {
 		return
 	}
@@ -203,7 +203,7 @@ func (d *Double) serveMux(w http.ResponseWriter, r *http.Request) {
 		}) != nil {
 			continue
 		}
-		m := mux.Message{Cluster: f["clusterId"], Path: f["path"], Query: f["query"], UserID: f["userId"]}
+		m := muxwire.Message{Cluster: f["clusterId"], Path: f["path"], Query: f["query"], UserID: f["userId"]}
 		typ := f["type"]
 		if m.Cluster == "" || m.Path == "" || m.UserID == "" || typ == "" {
 			continue // Headlamp logs and drops these
@@ -236,10 +236,10 @@ func (s *session) end() {
 	_ = s.conn.CloseNow()
 }
 
-// write sends m as Headlamp's backend writes it (mux.EncodeJSON writes its
+// write sends m as Headlamp's backend writes it (muxwire.EncodeJSON writes its
 // bytes; a STATUS with no query and userId carries no kubelive extension).
-func (s *session) write(m mux.Message) {
-	b, err := mux.EncodeJSON(m)
+func (s *session) write(m muxwire.Message) {
+	b, err := muxwire.EncodeJSON(m)
 	if err != nil {
 		return
 	}
@@ -251,17 +251,17 @@ func (s *session) write(m mux.Message) {
 }
 
 // status sends a STATUS as Headlamp does: with an empty query and userId.
-func (s *session) status(m mux.Message, state, why string) {
-	s.write(mux.Message{Kind: uint8(mux.KindStatus), Cluster: m.Cluster, Path: m.Path, State: state, Err: why})
+func (s *session) status(m muxwire.Message, state muxwire.State, why string) {
+	s.write(muxwire.Message{Kind: muxwire.KindStatus, Cluster: m.Cluster, Path: m.Path, State: state, Err: why})
 }
 
-func (s *session) errorReply(m mux.Message, text string) {
-	m.Kind, m.Err = uint8(mux.KindError), text
+func (s *session) errorReply(m muxwire.Message, text string) {
+	m.Kind, m.Err = muxwire.KindError, text
 	s.write(m)
 }
 
 // request dials the upstream watch before the next client message is read.
-func (s *session) request(m mux.Message) {
+func (s *session) request(m muxwire.Message) {
 	key := connKey{m.Cluster, m.Path, m.UserID}
 	d := s.d
 	d.mu.Lock()
@@ -279,7 +279,7 @@ func (s *session) request(m mux.Message) {
 	d.mu.Unlock()
 	if refused {
 		const why = "dialing WebSocket: websocket: bad handshake"
-		s.status(m, "error", why)
+		s.status(m, muxwire.StateError, why)
 		s.errorReply(m, why)
 		return
 	}
@@ -288,7 +288,7 @@ func (s *session) request(m mux.Message) {
 	if err != nil {
 		cancel()
 		why := "dialing WebSocket: " + err.Error()
-		s.status(m, "error", why)
+		s.status(m, muxwire.StateError, why)
 		s.errorReply(m, why)
 		return
 	}
@@ -296,11 +296,11 @@ func (s *session) request(m mux.Message) {
 	d.mu.Lock()
 	d.conns[key] = c
 	d.mu.Unlock()
-	s.status(m, "connected", "")
+	s.status(m, muxwire.StateConnected, "")
 	go s.pump(ctx, c, up, m)
 }
 
-func (d *Double) dial(ctx context.Context, m mux.Message) (*websocket.Conn, error) {
+func (d *Double) dial(ctx context.Context, m muxwire.Message) (*websocket.Conn, error) {
 	u := *d.upstream
 	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/clusters/" + url.PathEscape(m.Cluster) + m.Path
@@ -318,7 +318,7 @@ func (d *Double) dial(ctx context.Context, m mux.Message) (*websocket.Conn, erro
 // pump forwards the upstream's frames until it ends, then reports STATUS
 // closed and forgets the connection, unless a CLOSE or the session's end
 // took it first.
-func (s *session) pump(ctx context.Context, c *upConn, up *websocket.Conn, req mux.Message) {
+func (s *session) pump(ctx context.Context, c *upConn, up *websocket.Conn, req muxwire.Message) {
 	defer up.CloseNow()
 	if t := s.d.opts.WatchTimeout; t > 0 {
 		var cancel context.CancelFunc
@@ -338,18 +338,18 @@ func (s *session) pump(ctx context.Context, c *upConn, up *websocket.Conn, req m
 			}
 			d.mu.Unlock()
 			if mine {
-				s.status(req, "closed", "")
+				s.status(req, muxwire.StateClosed, "")
 			}
 			return
 		}
 		if typ != websocket.MessageText {
 			continue
 		}
-		out := mux.Message{Kind: uint8(mux.KindData), Cluster: req.Cluster, Path: req.Path, Query: c.query, UserID: req.UserID, Data: data}
+		out := muxwire.Message{Kind: muxwire.KindData, Cluster: req.Cluster, Path: req.Path, Query: c.query, UserID: req.UserID, Data: data}
 		if ev, err := wire.ScanEvent(data); err == nil && ev.ResourceVersion != "" && ev.ResourceVersion != lastRV {
 			lastRV = ev.ResourceVersion
 			complete := out
-			complete.Kind, complete.Data = uint8(mux.KindComplete), nil
+			complete.Kind, complete.Data = muxwire.KindComplete, nil
 			s.write(complete)
 		}
 		s.write(out)
@@ -357,7 +357,7 @@ func (s *session) pump(ctx context.Context, c *upConn, up *websocket.Conn, req m
 }
 
 // close ends the connection of (cluster, path, userId), whatever the query.
-func (s *session) close(m mux.Message) {
+func (s *session) close(m muxwire.Message) {
 	d := s.d
 	key := connKey{m.Cluster, m.Path, m.UserID}
 	d.mu.Lock()
@@ -373,5 +373,5 @@ func (s *session) close(m mux.Message) {
 		return
 	}
 	c.cancel()
-	s.status(m, "closed", "")
+	s.status(m, muxwire.StateClosed, "")
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kubelive/kubelive/internal/endpoint"
 	"github.com/kubelive/kubelive/internal/mux"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 	"github.com/kubelive/kubelive/server/muxserver"
 	"github.com/kubelive/kubelive/server/muxserver/muxtest"
@@ -106,17 +107,17 @@ func (s *sink) snapshot() ([]string, []error, []mux.Status) {
 	return append([]string(nil), s.data...), append([]error(nil), s.errs...), append([]mux.Status(nil), s.status...)
 }
 
-func (s *sink) hasServerStatus(state mux.State) bool {
+func (s *sink) hasServerStatus(state muxwire.State) bool {
 	_, _, sts := s.snapshot()
 	for _, st := range sts {
-		if st.Server && st.State == state {
+		if st.Server == state {
 			return true
 		}
 	}
 	return false
 }
 
-func (e *env) subscribe(t *testing.T, k mux.Key) (*sink, mux.ID) {
+func (e *env) subscribe(t *testing.T, k muxwire.Key) (*sink, mux.ID) {
 	t.Helper()
 	s := &sink{}
 	id, err := e.client.Subscribe(k, s.listener())
@@ -131,7 +132,7 @@ func (s *sink) waitErrs(t *testing.T, n int) []error {
 	return errs
 }
 
-func (s *sink) waitStatus(t *testing.T, state mux.State) {
+func (s *sink) waitStatus(t *testing.T, state muxwire.State) {
 	t.Helper()
 	require.Eventually(t, func() bool { return s.hasServerStatus(state) }, waitFor, time.Millisecond, "server status %s", state)
 }
@@ -162,14 +163,14 @@ func TestNinetyWatchesOneSocket(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, m.jsonOnly, nil)
 			type subscription struct {
-				key mux.Key
+				key muxwire.Key
 				s   *sink
 			}
 			var subs []subscription
 			for c := range 3 {
 				for ns := range 10 {
 					for _, res := range []string{"pods", "configmaps", "events"} {
-						k, err := mux.NewKey(fmt.Sprintf("cluster-%d", c), fmt.Sprintf("/api/v1/namespaces/ns-%d/%s", ns, res), "watch=1&allowWatchBookmarks=true")
+						k, err := muxwire.NewKey(fmt.Sprintf("cluster-%d", c), fmt.Sprintf("/api/v1/namespaces/ns-%d/%s", ns, res), "watch=1&allowWatchBookmarks=true")
 						require.NoError(t, err)
 						s, _ := e.subscribe(t, k)
 						subs = append(subs, subscription{k, s})
@@ -201,13 +202,13 @@ func TestSubscriptionCap(t *testing.T) {
 			e := newEnv(t, m.jsonOnly, func(o *muxserver.Options) { o.MaxSubscriptions = 2 })
 			sinks := make([]*sink, 3)
 			for i := range sinks {
-				sinks[i], _ = e.subscribe(t, mux.Key{Cluster: "c", Path: fmt.Sprintf("/api/v1/namespaces/n%d/pods", i), Query: "watch=1"})
+				sinks[i], _ = e.subscribe(t, muxwire.Key{Cluster: "c", Path: fmt.Sprintf("/api/v1/namespaces/n%d/pods", i), Query: "watch=1"})
 			}
 			errs := sinks[2].waitErrs(t, 1)
 			assert.ErrorIs(t, errs[0], mux.ErrServer)
 			assert.Contains(t, errs[0].Error(), "subscription limit reached (2 per socket)")
 			for _, s := range sinks[:2] {
-				s.waitStatus(t, mux.StateConnected)
+				s.waitStatus(t, muxwire.StateConnected)
 			}
 		})
 	}
@@ -219,13 +220,13 @@ func TestCloseOfOneQueryKeepsTheOther(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, m.jsonOnly, nil)
-			ka := mux.Key{Cluster: "c", Path: "/api/v1/pods", Query: "labelSelector=app%3Da&watch=1"}
-			kb := mux.Key{Cluster: "c", Path: "/api/v1/pods", Query: "labelSelector=app%3Db&watch=1"}
+			ka := muxwire.Key{Cluster: "c", Path: "/api/v1/pods", Query: "labelSelector=app%3Da&watch=1"}
+			kb := muxwire.Key{Cluster: "c", Path: "/api/v1/pods", Query: "labelSelector=app%3Db&watch=1"}
 			_, ida := e.subscribe(t, ka)
 			b, _ := e.subscribe(t, kb)
 			wa := wait(t, muxtest.WatchKey(ka), e, 0)
 			wb := wait(t, muxtest.WatchKey(kb), e, 0)
-			b.waitStatus(t, mux.StateConnected)
+			b.waitStatus(t, muxwire.StateConnected)
 			e.client.Unsubscribe(ida)
 			select {
 			case <-wa.Closed():
@@ -243,6 +244,7 @@ func TestCloseOfOneQueryKeepsTheOther(t *testing.T) {
 			assert.Empty(t, errs)
 			for _, st := range sts {
 				assert.NotEqual(t, mux.StateClosed, st.State, "B saw %v", st)
+				assert.NotEqual(t, muxwire.StateClosed, st.Server, "B saw %v", st)
 			}
 		})
 	}
@@ -254,13 +256,13 @@ func TestUpstreamEndIsReportedNotRetried(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, m.jsonOnly, nil)
-			k := mux.Key{Cluster: "c", Path: "/api/v1/pods", Query: "resourceVersion=5&watch=1"}
+			k := muxwire.Key{Cluster: "c", Path: "/api/v1/pods", Query: "resourceVersion=5&watch=1"}
 			s, _ := e.subscribe(t, k)
 			w := wait(t, muxtest.WatchKey(k), e, 0)
 			gone := `{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 5 (264)","reason":"Expired","code":410}}` + "\n"
 			require.NoError(t, w.Send([]byte(gone)))
 			w.End(nil)
-			s.waitStatus(t, mux.StateClosed)
+			s.waitStatus(t, muxwire.StateClosed)
 			d, _, _ := s.snapshot()
 			assert.Equal(t, []string{gone}, d)
 			assert.Equal(t, 1, e.up.Count(), "the server does not redial an ended watch")
@@ -275,11 +277,11 @@ func TestUpstreamDialFailure(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, m.jsonOnly, nil)
 			e.up.Fail = func(muxtest.WatchKey) error { return errors.New("getting context: key not found") }
-			s, _ := e.subscribe(t, mux.Key{Cluster: "nosuch", Path: "/api/v1/pods", Query: "watch=1"})
+			s, _ := e.subscribe(t, muxwire.Key{Cluster: "nosuch", Path: "/api/v1/pods", Query: "watch=1"})
 			errs := s.waitErrs(t, 1)
 			assert.ErrorIs(t, errs[0], mux.ErrServer)
 			assert.Contains(t, errs[0].Error(), "key not found")
-			assert.True(t, s.hasServerStatus(mux.StateError))
+			assert.True(t, s.hasServerStatus(muxwire.StateError))
 		})
 	}
 }
@@ -291,12 +293,12 @@ func TestBatchingPacksEventsUnderLoad(t *testing.T) {
 	sinks := make([]*sink, subs)
 	watches := make([]*muxtest.Watch, subs)
 	for i := range sinks {
-		k := mux.Key{Cluster: "c", Path: fmt.Sprintf("/api/v1/namespaces/n%d/pods", i), Query: "watch=1"}
+		k := muxwire.Key{Cluster: "c", Path: fmt.Sprintf("/api/v1/namespaces/n%d/pods", i), Query: "watch=1"}
 		sinks[i], _ = e.subscribe(t, k)
 		watches[i] = wait(t, muxtest.WatchKey(k), e, 0)
 	}
 	for _, s := range sinks {
-		s.waitStatus(t, mux.StateConnected)
+		s.waitStatus(t, muxwire.StateConnected)
 	}
 	before := e.client.Stats()
 	for j := range events {
@@ -389,7 +391,7 @@ func TestReconnectResumesEveryWatch(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, m.jsonOnly, nil)
-			k := mux.Key{Cluster: "c", Path: "/api/v1/pods", Query: "watch=1"}
+			k := muxwire.Key{Cluster: "c", Path: "/api/v1/pods", Query: "watch=1"}
 			s, id := e.subscribe(t, k)
 			w := wait(t, muxtest.WatchKey(k), e, 0)
 			require.NoError(t, w.Send([]byte(`{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"77"}}}`)))
@@ -424,12 +426,12 @@ func TestOversizedEventEndsOnlyItsSubscription(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, m.jsonOnly, func(o *muxserver.Options) { o.MaxEventBytes = 1 << 10 })
-			big, _ := e.subscribe(t, mux.Key{Cluster: "c", Path: "/api/v1/namespaces/big/pods", Query: "watch=1"})
-			small, _ := e.subscribe(t, mux.Key{Cluster: "c", Path: "/api/v1/namespaces/small/pods", Query: "watch=1"})
+			big, _ := e.subscribe(t, muxwire.Key{Cluster: "c", Path: "/api/v1/namespaces/big/pods", Query: "watch=1"})
+			small, _ := e.subscribe(t, muxwire.Key{Cluster: "c", Path: "/api/v1/namespaces/small/pods", Query: "watch=1"})
 			wb := wait(t, muxtest.WatchKey{Cluster: "c", Path: "/api/v1/namespaces/big/pods", Query: "watch=1"}, e, 0)
 			ws := wait(t, muxtest.WatchKey{Cluster: "c", Path: "/api/v1/namespaces/small/pods", Query: "watch=1"}, e, 0)
 			require.NoError(t, wb.Send([]byte(`{"type":"ADDED","object":{"metadata":{"name":"`+strings.Repeat("x", 2<<10)+`"}}}`+"\n")))
-			big.waitStatus(t, mux.StateClosed)
+			big.waitStatus(t, muxwire.StateClosed)
 			_, _, sts := big.snapshot()
 			assert.Contains(t, sts[len(sts)-1].Err, "exceeds the limit of 1024")
 			select {
@@ -449,7 +451,7 @@ func TestOversizedEventEndsOnlyItsSubscription(t *testing.T) {
 func TestBatchesStopAtBatchBytes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, false, func(o *muxserver.Options) { o.BatchBytes = 4 << 10; o.BatchWindow = 50 * time.Millisecond })
-	s, _ := e.subscribe(t, mux.Key{Cluster: "c", Path: "/api/v1/pods", Query: "watch=1"})
+	s, _ := e.subscribe(t, muxwire.Key{Cluster: "c", Path: "/api/v1/pods", Query: "watch=1"})
 	w := wait(t, muxtest.WatchKey{Cluster: "c", Path: "/api/v1/pods", Query: "watch=1"}, e, 0)
 	before := e.client.Stats().FramesIn
 	const n = 20 // 20 events of ~1 KiB: at least 5 frames at 4 KiB each

@@ -4,7 +4,7 @@
 // query) on JSON and by subscription id on msgpack, so no watch is shared
 // between sockets and two queries on one path never collide (Headlamp
 // #7717). It speaks Headlamp's JSON protocol (for our client and Headlamp's
-// own frontend) and kubelive.mux.v1.msgpack, on which DATA of many watches
+// own frontend) and kubelive.muxwire.v1.msgpack, on which DATA of many watches
 // is packed into one frame.
 package muxserver
 
@@ -19,7 +19,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/kubelive/kubelive/internal/mux"
+	"github.com/kubelive/kubelive/internal/muxwire"
 )
 
 // UpstreamDialer opens one watch of a cluster. header holds the headers of
@@ -131,7 +131,7 @@ func New(opts Options) (*Handler, error) {
 // ServeHTTP upgrades the request and serves the socket until it ends.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		Subprotocols:   []string{mux.MsgpackProtocol, mux.HeadlampProtocol},
+		Subprotocols:   []string{muxwire.MsgpackProtocol, muxwire.HeadlampProtocol},
 		OriginPatterns: h.opts.OriginPatterns,
 	})
 	if err != nil {
@@ -171,7 +171,7 @@ type subKey struct {
 	cluster, path, query string
 }
 
-func keyOf(msgpack bool, m *mux.Message) subKey {
+func keyOf(msgpack bool, m *muxwire.Message) subKey {
 	if msgpack {
 		return subKey{id: m.ID}
 	}

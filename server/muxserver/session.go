@@ -10,7 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/kubelive/kubelive/internal/mux"
+	"github.com/kubelive/kubelive/internal/muxwire"
 )
 
 // session is one client socket and its subscriptions.
@@ -19,7 +19,7 @@ type session struct {
 	conn    *websocket.Conn
 	header  http.Header
 	msgpack bool
-	out     chan mux.Message // to the writer; bounded, so a slow client slows its upstreams
+	out     chan muxwire.Message // to the writer; bounded, so a slow client slows its upstreams
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 	pumps   sync.WaitGroup
@@ -34,14 +34,14 @@ type session struct {
 // upstream is one subscription's watch.
 type upstream struct {
 	key    subKey
-	req    mux.Message // the REQUEST, for the routing fields of replies
+	req    muxwire.Message // the REQUEST, for the routing fields of replies
 	cancel context.CancelFunc
 }
 
 func newSession(h *Handler, conn *websocket.Conn, header http.Header) *session {
 	return &session{
-		h: h, conn: conn, header: header, msgpack: conn.Subprotocol() == mux.MsgpackProtocol,
-		out: make(chan mux.Message, 4*h.opts.BatchMax), subs: map[subKey]*upstream{},
+		h: h, conn: conn, header: header, msgpack: conn.Subprotocol() == muxwire.MsgpackProtocol,
+		out: make(chan muxwire.Message, 4*h.opts.BatchMax), subs: map[subKey]*upstream{},
 	}
 }
 
@@ -75,17 +75,17 @@ func (s *session) readLoop() error {
 		if err != nil {
 			return fmt.Errorf("read: %w", err)
 		}
-		var msgs []mux.Message
+		var msgs []muxwire.Message
 		if typ == websocket.MessageBinary {
-			msgs, err = mux.DecodeMsgp(data, int(s.h.opts.ReadLimit))
+			msgs, err = muxwire.DecodeMsgp(data, int(s.h.opts.ReadLimit))
 		} else {
-			var m mux.Message
-			m, err = mux.DecodeJSON(data, int(s.h.opts.ReadLimit))
-			if errors.Is(err, mux.ErrUnsupportedType) {
-				s.reply(s.ctx, m, mux.KindError, "unsupported message type")
+			var m muxwire.Message
+			m, err = muxwire.DecodeJSON(data, int(s.h.opts.ReadLimit))
+			if errors.Is(err, muxwire.ErrUnsupportedType) {
+				s.reply(s.ctx, m, muxwire.KindError, "unsupported message type")
 				continue
 			}
-			msgs = []mux.Message{m}
+			msgs = []muxwire.Message{m}
 		}
 		if err != nil {
 			// Headlamp logs and goes on; so do we (the error names only a length).
@@ -99,20 +99,20 @@ func (s *session) readLoop() error {
 }
 
 // handle acts on one client message; it never blocks on an upstream.
-func (s *session) handle(m *mux.Message) {
-	switch mux.Kind(m.Kind) {
-	case mux.KindRequest:
+func (s *session) handle(m *muxwire.Message) {
+	switch m.Kind {
+	case muxwire.KindRequest:
 		s.request(m)
-	case mux.KindClose:
+	case muxwire.KindClose:
 		s.close(m)
 	default:
-		s.reply(s.ctx, *m, mux.KindError, "unsupported message type: "+mux.Kind(m.Kind).String())
+		s.reply(s.ctx, *m, muxwire.KindError, "unsupported message type: "+m.Kind.String())
 	}
 }
 
-func (s *session) request(m *mux.Message) {
+func (s *session) request(m *muxwire.Message) {
 	if m.Cluster == "" || m.Path == "" || m.Path[0] != '/' || (s.msgpack && m.ID == 0) {
-		s.reply(s.ctx, *m, mux.KindError, "invalid REQUEST: clusterId, an absolute path and (msgpack) an id are required")
+		s.reply(s.ctx, *m, muxwire.KindError, "invalid REQUEST: clusterId, an absolute path and (msgpack) an id are required")
 		return
 	}
 	k := keyOf(s.msgpack, m)
@@ -123,7 +123,7 @@ func (s *session) request(m *mux.Message) {
 	}
 	if len(s.subs) >= s.h.opts.MaxSubscriptions {
 		s.mu.Unlock()
-		s.reply(s.ctx, *m, mux.KindError, fmt.Sprintf("subscription limit reached (%d per socket)", s.h.opts.MaxSubscriptions))
+		s.reply(s.ctx, *m, muxwire.KindError, fmt.Sprintf("subscription limit reached (%d per socket)", s.h.opts.MaxSubscriptions))
 		return
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
@@ -136,7 +136,7 @@ func (s *session) request(m *mux.Message) {
 }
 
 // close ends exactly the subscription m names and confirms with STATUS closed.
-func (s *session) close(m *mux.Message) {
+func (s *session) close(m *muxwire.Message) {
 	k := keyOf(s.msgpack, m)
 	s.mu.Lock()
 	up, ok := s.subs[k]
@@ -148,7 +148,7 @@ func (s *session) close(m *mux.Message) {
 		return
 	}
 	up.cancel()
-	s.status(s.ctx, up, string(mux.StateClosed), "")
+	s.status(s.ctx, up, muxwire.StateClosed, "")
 }
 
 // remove forgets up if it is still registered; false if someone else did.
@@ -174,15 +174,15 @@ func (s *session) pump(ctx context.Context, up *upstream) {
 	if err != nil {
 		if ctx.Err() == nil && s.remove(up) {
 			msg := fmt.Sprintf("dialing upstream: %v", err)
-			s.status(ctx, up, string(mux.StateError), msg)
-			s.reply(ctx, up.req, mux.KindError, msg)
+			s.status(ctx, up, muxwire.StateError, msg)
+			s.reply(ctx, up.req, muxwire.KindError, msg)
 		}
 		return
 	}
 	defer uc.Close()
 	stop := context.AfterFunc(ctx, func() { _ = uc.Close() })
 	defer stop()
-	s.status(ctx, up, string(mux.StateConnected), "")
+	s.status(ctx, up, muxwire.StateConnected, "")
 	for {
 		bin, data, err := uc.Read(ctx)
 		if err != nil {
@@ -191,19 +191,19 @@ func (s *session) pump(ctx context.Context, up *upstream) {
 				if !errors.Is(err, io.EOF) {
 					why = err.Error()
 				}
-				s.status(s.ctx, up, string(mux.StateClosed), why)
+				s.status(s.ctx, up, muxwire.StateClosed, why)
 			}
 			return
 		}
 		if len(data) > s.h.opts.MaxEventBytes {
 			if s.remove(up) {
-				s.status(s.ctx, up, string(mux.StateClosed),
+				s.status(s.ctx, up, muxwire.StateClosed,
 					fmt.Sprintf("an event of %d bytes exceeds the limit of %d", len(data), s.h.opts.MaxEventBytes))
 			}
 			return
 		}
 		m := up.req
-		m.Kind, m.Data, m.Binary = uint8(mux.KindData), data, bin
+		m.Kind, m.Data, m.Binary = muxwire.KindData, data, bin
 		if !s.enqueue(ctx, m) {
 			return
 		}
@@ -212,19 +212,19 @@ func (s *session) pump(ctx context.Context, up *upstream) {
 
 // status queues a STATUS for up (exact by id on msgpack; on JSON with
 // Headlamp's empty query, and the query in kubeliveQuery).
-func (s *session) status(ctx context.Context, up *upstream, state, why string) {
+func (s *session) status(ctx context.Context, up *upstream, state muxwire.State, why string) {
 	m := up.req
-	m.Kind, m.State, m.Err = uint8(mux.KindStatus), state, why
+	m.Kind, m.State, m.Err = muxwire.KindStatus, state, why
 	s.enqueue(ctx, m)
 }
 
-func (s *session) reply(ctx context.Context, req mux.Message, k mux.Kind, text string) {
-	req.Kind, req.Err, req.Data = uint8(k), text, nil
+func (s *session) reply(ctx context.Context, req muxwire.Message, k muxwire.Kind, text string) {
+	req.Kind, req.Err, req.Data = k, text, nil
 	s.enqueue(ctx, req)
 }
 
 // enqueue hands m to the writer; false if ctx or the session ended first.
-func (s *session) enqueue(ctx context.Context, m mux.Message) bool {
+func (s *session) enqueue(ctx context.Context, m muxwire.Message) bool {
 	select {
 	case s.out <- m:
 		return true

@@ -7,17 +7,17 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/kubelive/kubelive/internal/mux"
+	"github.com/kubelive/kubelive/internal/muxwire"
 )
 
 // writeLoop is the socket's only writer. On msgpack it packs the messages
 // that arrive within BatchWindow of the first (at most BatchMax) into one
 // Batch frame; on JSON it writes one frame per message, as Headlamp does.
 func (s *session) writeLoop() {
-	batch := make([]mux.Message, 0, s.h.opts.BatchMax)
+	batch := make([]muxwire.Message, 0, s.h.opts.BatchMax)
 	var buf []byte
 	for {
-		var m mux.Message
+		var m muxwire.Message
 		select {
 		case m = <-s.out:
 		case <-s.ctx.Done():
@@ -38,7 +38,7 @@ func (s *session) writeLoop() {
 
 // collect adds to batch what arrives within the window, then what is already
 // queued, up to BatchMax messages or BatchBytes of payload.
-func (s *session) collect(batch []mux.Message) []mux.Message {
+func (s *session) collect(batch []muxwire.Message) []muxwire.Message {
 	max := s.h.opts.BatchMax
 	size := len(batch[0].Data)
 	full := func() bool { return len(batch) >= max || size >= s.h.opts.BatchBytes }
@@ -69,11 +69,11 @@ func (s *session) collect(batch []mux.Message) []mux.Message {
 	return batch
 }
 
-func (s *session) write(batch []mux.Message, buf []byte) ([]byte, error) {
+func (s *session) write(batch []muxwire.Message, buf []byte) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.h.opts.WriteTimeout)
 	defer cancel()
 	if s.msgpack {
-		b, err := mux.EncodeMsgp(buf[:0], batch)
+		b, err := muxwire.EncodeMsgp(buf[:0], batch)
 		if err != nil {
 			return buf, err
 		}
@@ -83,12 +83,12 @@ func (s *session) write(batch []mux.Message, buf []byte) ([]byte, error) {
 		return b, nil
 	}
 	for _, m := range batch {
-		b, err := mux.EncodeJSON(m)
+		b, err := muxwire.EncodeJSON(m)
 		if err != nil {
 			return buf, err
 		}
 		if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
-			return buf, fmt.Errorf("write %s: %w", mux.Kind(m.Kind), err)
+			return buf, fmt.Errorf("write %s: %w", m.Kind, err)
 		}
 	}
 	return buf, nil

@@ -301,7 +301,7 @@ func (b *Bridge) stats([]safejs.Value) any {
 	st.Multiplexer.Mode, st.Multiplexer.Reason = b.deps.MuxMode, b.deps.MuxReason
 	if m := b.deps.Mux; m != nil {
 		ms := m.Stats()
-		st.Multiplexer = muxJSON{Mode: b.deps.MuxMode, Reason: b.deps.MuxReason, Protocol: ms.Protocol, State: string(ms.State), Keys: ms.Keys,
+		st.Multiplexer = muxJSON{Mode: b.deps.MuxMode, Reason: b.deps.MuxReason, Protocol: ms.Protocol, State: ms.State.String(), Keys: ms.Keys,
 			Listeners: ms.Listeners, Reconnects: ms.Reconnects, FramesIn: ms.FramesIn, MessagesIn: ms.MessagesIn, BytesIn: ms.BytesIn}
 		if per, why := b.deps.MuxChoice.perURL(); per {
 			st.Multiplexer.Mode, st.Multiplexer.Reason = "per-url", why
@@ -309,7 +309,7 @@ func (b *Bridge) stats([]safejs.Value) any {
 		if ms.Keys > 0 { // the mux socket is one of the module's sockets
 			st.Sockets = append(st.Sockets, socketJSON{
 				Key:   keyJSON{URL: "wsMultiplexer", Protocols: []string{ms.Protocol}, Type: "mux"},
-				State: string(ms.State), Listeners: ms.Listeners, MessagesIn: ms.MessagesIn, BytesIn: ms.BytesIn, Reconnects: ms.Reconnects,
+				State: ms.State.String(), Listeners: ms.Listeners, MessagesIn: ms.MessagesIn, BytesIn: ms.BytesIn, Reconnects: ms.Reconnects,
 			})
 		}
 	}

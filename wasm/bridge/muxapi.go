@@ -10,6 +10,7 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/kubelive/kubelive/internal/mux"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/registry"
 	"github.com/kubelive/kubelive/internal/transport"
 )
@@ -47,7 +48,7 @@ func (b *Bridge) muxSubscribe(args []safejs.Value) any {
 	var sub muxSub
 	per, _ := b.deps.MuxChoice.perURL()
 	if m := b.deps.Mux; m != nil && !per {
-		key, err := mux.NewKey(cluster, path, query)
+		key, err := muxwire.NewKey(cluster, path, query)
 		if err != nil {
 			b.report(onError, fmt.Errorf("mux.subscribe: %w", err))
 			return 0

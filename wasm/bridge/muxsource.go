@@ -15,6 +15,7 @@ import (
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/kubeurl"
 	"github.com/kubelive/kubelive/internal/mux"
+	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/transport"
 )
@@ -135,7 +136,7 @@ func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) 
 func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOptions) (reflector.Watch, error) {
 	full := kubeurl.Watch(l.res, l.t.Namespace, o, l.extra)
 	path, query, _ := strings.Cut(full, "?")
-	key, err := mux.NewKey(l.t.Cluster, "/"+path, query)
+	key, err := muxwire.NewKey(l.t.Cluster, "/"+path, query)
 	if err != nil {
 		return nil, fmt.Errorf("watch %s: %w", full, err)
 	}
@@ -147,28 +148,28 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 		},
 		OnError: func(err error) { w.end(fmt.Errorf("watch %s: %w", full, err)) },
 		OnStatus: func(s mux.Status) {
-			if !s.Server {
+			if s.Server == "" {
 				w.socket(s.State == mux.StateOpen)
-			} else if s.State == mux.StateConnected {
+			} else if s.Server == muxwire.StateConnected {
 				w.confirm()
 			}
-			if !s.Server && s.State == mux.StateReconnecting && s.Err != "" {
+			if s.Server == "" && s.State == mux.StateReconnecting && s.Err != "" {
 				w.dialFailed(s.Err)
 			}
 			if !w.started() {
 				return // the state at Subscribe, not a change
 			}
 			switch {
-			case s.Server && (s.State == mux.StateClosed || s.State == mux.StateError):
+			case s.Server == muxwire.StateClosed || s.Server == muxwire.StateError:
 				if s.Err == "" { // the server's timeout: a clean end
 					w.end(&transport.CloseError{Code: transport.CloseNormal, Reason: "upstream watch ended"})
 				} else {
 					w.end(fmt.Errorf("watch %s: upstream watch ended: %s", full, s.Err))
 				}
-			case !s.Server && s.State == mux.StateReconnecting:
+			case s.Server == "" && s.State == mux.StateReconnecting:
 				w.end(fmt.Errorf("watch %s: %w: %w", full, reflector.ErrTransportReconnects,
 					&transport.CloseError{Code: transport.CloseAbnormal, Reason: "multiplexer socket dropped"}))
-			case !s.Server && s.State == mux.StateClosed:
+			case s.Server == "" && s.State == mux.StateClosed:
 				// The client gave up (a permanent failure): a failure of this
 				// watch, retried with the list's backoff; a new Subscribe redials.
 				w.end(fmt.Errorf("watch %s: multiplexer socket closed: %s", full, s.Err))

@@ -1,4 +1,4 @@
-package mux
+package muxwire
 
 import (
 	"bytes"
@@ -12,8 +12,8 @@ import (
 // referenceJSON is what gorilla's WriteJSON writes for m: encoding/json with
 // HTML escaping, then "\n".
 func referenceJSON(t *testing.T, m Message) []byte {
-	j := jsonMessage{ClusterID: m.Cluster, Path: m.Path, Query: m.Query, UserID: m.UserID, Type: Kind(m.Kind).String()}
-	switch Kind(m.Kind) {
+	j := jsonMessage{ClusterID: m.Cluster, Path: m.Path, Query: m.Query, UserID: m.UserID, Type: m.Kind.String()}
+	switch m.Kind {
 	case KindData:
 		j.Data = string(m.Data)
 		if m.Binary {
@@ -40,7 +40,7 @@ func FuzzEncodeJSONMatchesEncodingJSON(f *testing.F) {
 	f.Add(uint8(KindError), "c\u2029", "/p", "q", "u", []byte(nil), false, "bad <handshake> & \"more\"")
 	f.Fuzz(func(t *testing.T, kind uint8, cluster, path, query, user string, data []byte, binary bool, text string) {
 		k := Kind(kind%6 + 1)
-		m := Message{Kind: uint8(k), Cluster: cluster, Path: path, Query: query, UserID: user, Data: data, Binary: binary, State: text, Err: text}
+		m := Message{Kind: k, Cluster: cluster, Path: path, Query: query, UserID: user, Data: data, Binary: binary, State: State(text), Err: text}
 		got, err := EncodeJSON(m)
 		require.NoError(t, err)
 		require.Equal(t, string(referenceJSON(t, m)), string(got))

@@ -1,4 +1,4 @@
-package mux
+package muxwire
 
 import (
 	"encoding/base64"
@@ -52,7 +52,7 @@ type jsonErrorData struct {
 }
 
 type jsonStatusData struct {
-	State string `json:"state"`
+	State State  `json:"state"`
 	Error string `json:"error"`
 }
 
@@ -63,7 +63,7 @@ type jsonStatusData struct {
 // and userId, as Headlamp sends it, and the query and userId in
 // kubeliveQuery and kubeliveUserId.
 func EncodeJSON(m Message) ([]byte, error) {
-	k := Kind(m.Kind)
+	k := m.Kind
 	j := jsonMessage{ClusterID: m.Cluster, Path: m.Path, Query: m.Query, UserID: m.UserID, Type: k.String()}
 	if j.Type == "" {
 		return nil, fmt.Errorf("encode JSON: kind %d: %w", m.Kind, ErrUnsupportedType)
@@ -238,9 +238,8 @@ func DecodeJSON(frame []byte, maxSize int) (Message, error) {
 		data = nil
 	}
 	m := Message{Cluster: j.ClusterID, Path: j.Path, Query: j.Query, UserID: j.UserID}
-	k := kindOf(j.Type)
-	m.Kind = uint8(k)
-	switch k {
+	m.Kind = kindOf(j.Type)
+	switch m.Kind {
 	case 0:
 		return m, fmt.Errorf("%w: type of %d bytes in a JSON frame of %d bytes", ErrUnsupportedType, len(j.Type), len(frame))
 	case KindData:
@@ -307,7 +306,7 @@ func DecodeMsgp(frame []byte, maxSize int) (Batch, error) {
 		return nil, fmt.Errorf("%w: msgpack frame of %d bytes has %d trailing bytes", ErrBadFrame, len(frame), len(rest))
 	}
 	for i := range b {
-		if Kind(b[i].Kind).String() == "" {
+		if !b[i].Kind.Valid() {
 			return nil, fmt.Errorf("%w: message %d of a msgpack frame of %d bytes has kind %d", ErrUnsupportedType, i, len(frame), b[i].Kind)
 		}
 	}

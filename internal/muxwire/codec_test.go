@@ -1,4 +1,4 @@
-package mux
+package muxwire
 
 import (
 	"bytes"
@@ -17,13 +17,13 @@ func TestMsgpRoundTrip(t *testing.T) {
 		name  string
 		batch Batch
 	}{
-		{"request", Batch{{Kind: uint8(KindRequest), ID: 1, Cluster: "c", Path: "/api/v1/pods", Query: "watch=1", UserID: "u"}}},
+		{"request", Batch{{Kind: KindRequest, ID: 1, Cluster: "c", Path: "/api/v1/pods", Query: "watch=1", UserID: "u"}}},
 		{"data batch", Batch{
-			{Kind: uint8(KindData), ID: 7, Data: []byte(`{"type":"ADDED","object":{}}` + "\n")},
-			{Kind: uint8(KindData), ID: 9, Data: []byte{0, 1, 2, 255}, Binary: true},
+			{Kind: KindData, ID: 7, Data: []byte(`{"type":"ADDED","object":{}}` + "\n")},
+			{Kind: KindData, ID: 9, Data: []byte{0, 1, 2, 255}, Binary: true},
 		}},
-		{"status and error", Batch{{Kind: uint8(KindStatus), ID: 3, State: "closed", Err: "EOF"}, {Kind: uint8(KindError), ID: 3, Err: "cap"}}},
-		{"large payload", Batch{{Kind: uint8(KindData), ID: 1, Data: bytes.Repeat([]byte("x"), 70000)}}},
+		{"status and error", Batch{{Kind: KindStatus, ID: 3, State: "closed", Err: "EOF"}, {Kind: KindError, ID: 3, Err: "cap"}}},
+		{"large payload", Batch{{Kind: KindData, ID: 1, Data: bytes.Repeat([]byte("x"), 70000)}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -43,15 +43,15 @@ func TestJSONMatchesHeadlampBytes(t *testing.T) {
 		m    Message
 		want string
 	}{
-		{"data", Message{Kind: uint8(KindData), Cluster: "c", Path: "/api/v1/namespaces", Query: "watch=1&resourceVersion=0", UserID: "u1", Data: []byte("{\"type\":\"ADDED\"}\n")},
+		{"data", Message{Kind: KindData, Cluster: "c", Path: "/api/v1/namespaces", Query: "watch=1&resourceVersion=0", UserID: "u1", Data: []byte("{\"type\":\"ADDED\"}\n")},
 			`{"clusterId":"c","path":"/api/v1/namespaces","query":"watch=1\u0026resourceVersion=0","userId":"u1","data":"{\"type\":\"ADDED\"}\n","type":"DATA"}` + "\n"},
-		{"binary data", Message{Kind: uint8(KindData), Cluster: "c", Path: "/p", UserID: "u1", Data: []byte{1, 2}, Binary: true},
+		{"binary data", Message{Kind: KindData, Cluster: "c", Path: "/p", UserID: "u1", Data: []byte{1, 2}, Binary: true},
 			`{"clusterId":"c","path":"/p","query":"","userId":"u1","data":"AQI=","binary":true,"type":"DATA"}` + "\n"},
-		{"status keeps Headlamp's empty query", Message{Kind: uint8(KindStatus), Cluster: "c", Path: "/p", Query: "watch=1", UserID: "u1", State: "connected"},
+		{"status keeps Headlamp's empty query", Message{Kind: KindStatus, Cluster: "c", Path: "/p", Query: "watch=1", UserID: "u1", State: "connected"},
 			`{"clusterId":"c","path":"/p","query":"","userId":"","data":"{\"state\":\"connected\",\"error\":\"\"}","type":"STATUS","kubeliveQuery":"watch=1","kubeliveUserId":"u1"}` + "\n"},
-		{"error", Message{Kind: uint8(KindError), Cluster: "nosuch", Path: "/p", Query: "watch=1", UserID: "u1", Err: "key not found"},
+		{"error", Message{Kind: KindError, Cluster: "nosuch", Path: "/p", Query: "watch=1", UserID: "u1", Err: "key not found"},
 			`{"clusterId":"nosuch","path":"/p","query":"watch=1","userId":"u1","data":"{\"error\":\"key not found\"}","type":"ERROR"}` + "\n"},
-		{"request", Message{Kind: uint8(KindRequest), Cluster: "c", Path: "/p", Query: "watch=1", UserID: "u1"},
+		{"request", Message{Kind: KindRequest, Cluster: "c", Path: "/p", Query: "watch=1", UserID: "u1"},
 			`{"clusterId":"c","path":"/p","query":"watch=1","userId":"u1","type":"REQUEST"}` + "\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,7 +134,7 @@ func FuzzDecodeJSONFrame(f *testing.F) {
 			}
 			return
 		}
-		if Kind(m.Kind) == KindComplete || Kind(m.Kind) == KindRequest || Kind(m.Kind) == KindClose {
+		if m.Kind == KindComplete || m.Kind == KindRequest || m.Kind == KindClose {
 			return
 		}
 		b, err := EncodeJSON(m)
@@ -153,9 +153,9 @@ func FuzzDecodeJSONFrame(f *testing.F) {
 
 func FuzzDecodeMsgpFrame(f *testing.F) {
 	for _, b := range []Batch{
-		{{Kind: uint8(KindData), ID: 1, Data: []byte(`{"type":"ADDED"}`)}, {Kind: uint8(KindStatus), ID: 2, State: "closed"}},
-		{{Kind: uint8(KindRequest), ID: 1, Cluster: "c", Path: "/p", Query: "watch=1"}},
-		{{Kind: uint8(KindError), ID: 5, Err: "x"}},
+		{{Kind: KindData, ID: 1, Data: []byte(`{"type":"ADDED"}`)}, {Kind: KindStatus, ID: 2, State: "closed"}},
+		{{Kind: KindRequest, ID: 1, Cluster: "c", Path: "/p", Query: "watch=1"}},
+		{{Kind: KindError, ID: 5, Err: "x"}},
 	} {
 		enc, err := EncodeMsgp(nil, b)
 		if err != nil {

@@ -1,4 +1,4 @@
-package mux
+package muxwire
 
 import (
 	"fmt"
@@ -23,8 +23,8 @@ func BenchmarkDecode(b *testing.B) {
 	for i := range n {
 		ev := benchEvent(i)
 		size += len(ev)
-		batch = append(batch, Message{Kind: uint8(KindData), ID: uint64(i%3 + 1), Data: ev})
-		f, err := EncodeJSON(Message{Kind: uint8(KindData), Cluster: "c", Path: "/api/v1/namespaces/ns/pods", Query: "watch=1", UserID: "u", Data: ev})
+		batch = append(batch, Message{Kind: KindData, ID: uint64(i%3 + 1), Data: ev})
+		f, err := EncodeJSON(Message{Kind: KindData, Cluster: "c", Path: "/api/v1/namespaces/ns/pods", Query: "watch=1", UserID: "u", Data: ev})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package mux
+package muxwire
 
 import (
 	"errors"
@@ -51,9 +51,4 @@ func CanonicalQuery(q string) (string, error) {
 // String is for logs and errors.
 func (k Key) String() string {
 	return fmt.Sprintf("cluster=%q path=%q query=%q", k.Cluster, k.Path, k.Query)
-}
-
-// pathKey is the part of a Key that Headlamp's STATUS frames carry.
-type pathKey struct {
-	Cluster, Path string
 }

@@ -1,9 +1,18 @@
-package mux
+// Package muxwire is the wire format of kubelive's WebSocket multiplexer,
+// shared by the client (internal/mux) and the server (server/muxserver): the
+// message envelope and its kinds, the subscription key, the upstream states a
+// server reports, and both framings (Headlamp's JSON objects and kubelive's
+// msgpack batches). It holds no connection and no goroutine.
+//
+// Invariants: the decoders never panic and their errors name a frame's
+// length, never its content; EncodeJSON writes the bytes Headlamp's backend
+// writes; every field of a Message is typed, so routing code never converts
+// a raw number or string.
+package muxwire
 
-//go:generate go run -C ../../tools github.com/tinylib/msgp -file ../internal/mux/message.go -o ../internal/mux/message_gen.go -tests=false
+//go:generate go run -C ../../tools github.com/tinylib/msgp -file ../internal/muxwire/message.go -o ../internal/muxwire/message_gen.go -tests=false
 
 //msgp:limit arrays:4096 maps:64
-//msgp:ignore Kind
 
 // Kind is the type of a multiplexer message. The numbers are the msgpack
 // wire values; Kind.String gives Headlamp's JSON type names.
@@ -31,6 +40,9 @@ func (k Kind) String() string {
 	return ""
 }
 
+// Valid reports whether k is one of the six kinds.
+func (k Kind) Valid() bool { return k.String() != "" }
+
 // kindOf maps a Headlamp type name to its Kind; 0 if unknown.
 func kindOf(s string) Kind {
 	for i, n := range kindNames {
@@ -41,6 +53,19 @@ func kindOf(s string) Kind {
 	return 0
 }
 
+// State is the state a server reports, in a STATUS, for the upstream watch
+// of one subscription (Headlamp's names). It is not the state of the socket
+// that carries it.
+type State string
+
+// Upstream states.
+const (
+	StateConnecting State = "connecting" // the upstream watch is being dialled
+	StateConnected  State = "connected"  // the upstream watch is established
+	StateError      State = "error"      // the upstream watch failed
+	StateClosed     State = "closed"     // the upstream watch is over
+)
+
 // Message is one multiplexer message, the same shape on both protocols. On
 // the msgpack protocol it is the msgp-generated envelope itself; on the JSON
 // protocol EncodeJSON/DecodeJSON translate it to Headlamp's object.
@@ -50,7 +75,7 @@ func kindOf(s string) Kind {
 // base64 and never JSON-quoted; Data may alias the frame it was decoded from
 // and must not be modified.
 type Message struct {
-	Kind    uint8  `msg:"k"`
+	Kind    Kind   `msg:"k"`
 	ID      uint64 `msg:"i,omitempty"`
 	Cluster string `msg:"c,omitempty"`
 	Path    string `msg:"p,omitempty"`
@@ -58,7 +83,7 @@ type Message struct {
 	UserID  string `msg:"u,omitempty"`
 	Data    []byte `msg:"d,omitempty,zerocopy,limit=1073741824"`
 	Binary  bool   `msg:"b,omitempty"`
-	State   string `msg:"s,omitempty"` // STATUS: connecting, connected, error, closed
+	State   State  `msg:"s,omitempty"` // STATUS only
 	Err     string `msg:"e,omitempty"` // ERROR and STATUS: the error text
 }
 

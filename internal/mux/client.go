@@ -1,5 +1,5 @@
 // Package mux multiplexes any number of watch subscriptions over one
-// WebSocket to a backend's /wsMultiplexer (SPEC M1-M6). It speaks Headlamp's
+// WebSocket to a backend's /wsMultiplexer. It speaks Headlamp's
 // JSON protocol, wire-compatible with Headlamp's backend, and kubelive's
 // msgpack protocol (kubelive.mux.v1.msgpack), chosen when the server selects
 // it. A muxwire.Key names one watch; its first listener sends one REQUEST, later

@@ -17,7 +17,7 @@ import (
 )
 
 // TestGoldenTranscripts replays frames recorded from Headlamp's backend
-// (research/headlamp.md, Appendix) into the client over the JSON protocol.
+// (testdata/mux) into the client over the JSON protocol.
 // A transcript is a list of steps: "sub N cluster path query", "> frame"
 // (the client must send it next), "< frame" (the server sends it, with
 // gorilla's trailing newline), "unsub N", "advance 100ms", and "! N event"

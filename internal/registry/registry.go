@@ -1,5 +1,5 @@
 // Package registry shares one WebSocket between every subscriber of the same
-// endpoint (SPEC R1-R7). A Key names an endpoint; the first subscriber of a
+// endpoint. A Key names an endpoint; the first subscriber of a
 // Key creates its entry and starts dialing, later ones join it, and the last
 // cleanup closes the socket and removes the entry. A dropped socket is dialed
 // again with backoff for as long as subscribers remain.

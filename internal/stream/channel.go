@@ -42,7 +42,7 @@ var (
 )
 
 // ExecProtocols returns the channel subprotocols an exec or attach offers, in
-// order of preference (SPEC S5). The kubelet picks the first it supports.
+// order of preference. The kubelet picks the first it supports.
 func ExecProtocols() []string {
 	return []string{ProtocolV5Channel, ProtocolV4Channel, ProtocolV4Base64Channel, ProtocolChannel}
 }

@@ -1,5 +1,5 @@
 // Package stream runs the long-lived Kubernetes streams of a UI: a generic
-// reconnecting Stream (seed 004's stream()), the channel protocols of exec and
+// reconnecting Stream (the shape of Headlamp's stream()), the channel protocols of exec and
 // attach, and log following with resume and dedupe. It is pure Go: sockets come
 // from a transport.Dialer and time from a clock.Clock, so every state is
 // reachable from a test.
@@ -65,7 +65,7 @@ type Options struct {
 	// Protocols are the subprotocols offered on every dial, in order.
 	Protocols []string
 	// Binary says the consumer wants each frame as bytes (a Uint8Array in
-	// JS); false means each frame is JSON text to parse (seed 004's isJson).
+	// JS); false means each frame is JSON text to parse (Headlamp's isJson).
 	// The Stream hands every frame through unchanged: decoding is the
 	// consumer's job, so it is recorded here for the adapter that does it.
 	Binary bool
@@ -77,7 +77,7 @@ type Options struct {
 	// the caller did not ask for (a normal close, code 1000, included).
 	FailCb func(error)
 	// ReconnectOnFailure says whether a failure is followed by another
-	// attempt after a backoff delay. nil means FailCb == nil (seed 004's
+	// attempt after a backoff delay. nil means FailCb == nil (Headlamp's
 	// default). A refused handshake (401/403/404) never retries.
 	ReconnectOnFailure *bool
 	// NextURL, when set, returns the URL of each attempt (the first one

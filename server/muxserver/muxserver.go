@@ -1,4 +1,4 @@
-// Package muxserver serves /wsMultiplexer (SPEC M2-M4): many watches of one
+// Package muxserver serves /wsMultiplexer: many watches of one
 // browser over one WebSocket. Each REQUEST opens its own upstream watch
 // through an UpstreamDialer, keyed by (client socket, cluster, path, full
 // query) on JSON and by subscription id on msgpack, so no watch is shared

@@ -1,6 +1,8 @@
 // The client facade: a thin, stable JS API over the object the wasm module
-// exports. No logic lives here beyond turning ids into cleanup functions and
-// refusing calls after close(); see wasm/bridge for the behaviour.
+// exports. No logic lives here beyond turning ids into cleanup functions,
+// refusing calls after close() and keeping the last snapshot delivered per
+// watched key (so getList reads it without a call into wasm); see
+// wasm/bridge for the behaviour.
 
 const noop = () => {};
 

@@ -27,9 +27,9 @@ const SETS = SMOKE ? ['smoke'] : SIZES.map((n) => `n${n}`);
 const CONTENDERS = opt('contenders', 't,a,b,kubelive,kubelive-mux,kubelive-mux-json').split(',');
 const WASM = encodeURIComponent(opt('wasm', '/dist/bench/kubelive.wasm'));
 const PAGES = {
-  t: { page: 't', query: '' },
-  a: { page: 'a', query: '' },
-  b: { page: 'b', query: '' },
+  t: { page: 'transport', query: '' },
+  a: { page: 'headlamp', query: '' },
+  b: { page: 'framebatch', query: '' },
   kubelive: { page: 'kubelive', query: `mux=off&wasm=${WASM}` },
   // the same page over the multiplexer (msgpack, events packed into frames)
   'kubelive-mux': { page: 'kubelive', query: `mux=on&wasm=${WASM}` },

@@ -1,6 +1,8 @@
 // The client facade: a thin, stable JS API over the object the wasm module
-// exports. No logic lives here beyond turning ids into cleanup functions and
-// refusing calls after close(); see wasm/bridge for the behaviour.
+// exports. No logic lives here beyond turning ids into cleanup functions,
+// refusing calls after close() and keeping the last snapshot delivered per
+// watched key (so getList reads it without a call into wasm); see
+// wasm/bridge for the behaviour.
 
 const noop = () => {};
 
@@ -15,6 +17,10 @@ export class KubeliveClient {
   #api;
   #closed = false;
   #pending = new Set(); // timers of delayed mux cleanups; cleared by close()
+  // #delivered holds, per key with a live watch, the last snapshot delivered
+  // and the watches that hold it: getList reads it without crossing into Go.
+  // A key leaves when its last watch ends (the data may then go stale).
+  #delivered = new Map();
 
   /** @param {object} api the object exported by the wasm module */
   constructor(api) {
@@ -145,12 +151,28 @@ export class KubeliveClient {
 
   #watch(kind, query, onChange) {
     if (this.#closed || typeof onChange !== 'function') return noop;
-    const id = this.#api[kind](query ?? {}, onChange);
-    if (!id) return noop;
+    const watch = {}; // this watch's identity in #delivered
+    let key = null;
     let done = false;
+    const id = this.#api[kind](query ?? {}, (snap) => {
+      if (!done && snap && typeof snap.key === 'string') {
+        key = snap.key;
+        let d = this.#delivered.get(key);
+        if (!d) this.#delivered.set(key, (d = { snap, watches: new Set() }));
+        d.snap = snap;
+        d.watches.add(watch);
+      }
+      onChange(snap);
+    });
+    if (!id) return noop;
     return () => {
       if (done) return;
       done = true;
+      const d = key === null ? null : this.#delivered.get(key);
+      if (d) {
+        d.watches.delete(watch);
+        if (d.watches.size === 0) this.#delivered.delete(key);
+      }
       if (!this.#closed) this.#api.unwatch(id);
     };
   }
@@ -158,10 +180,14 @@ export class KubeliveClient {
   /**
    * The current immutable snapshot of a query (or of its key), or null:
    * { items, resourceVersion, status, errors, lists, updatedAt }. The same
-   * object is returned until the data changes.
+   * object is returned until the data changes. For a key this client
+   * watches, it is the last snapshot delivered, read without calling into
+   * the wasm module (React's getSnapshot runs on every render).
    */
   getList(keyOrQuery) {
-    return this.#closed ? null : this.#api.getList(keyOrQuery) ?? null;
+    if (this.#closed) return null;
+    const d = typeof keyOrQuery === 'string' ? this.#delivered.get(keyOrQuery) : undefined;
+    return d ? d.snap : this.#api.getList(keyOrQuery) ?? null;
   }
 
   /** The canonical key of a query: equal for queries asking for the same data. */
@@ -189,6 +215,7 @@ export class KubeliveClient {
     this.#closed = true;
     for (const t of this.#pending) clearTimeout(t);
     this.#pending.clear();
+    this.#delivered.clear();
     this.#api.close();
   }
 

@@ -114,3 +114,47 @@ test('retry asks the module to retry now, and nothing after close', () => {
   kl.retry();
   assert.deepEqual(api.calls.filter(([c]) => c === 'retry'), [['retry']]);
 });
+
+// listApi is a fake bridge for lists: it keeps each watch's listener so the
+// test delivers snapshots itself, and counts getList crossings.
+function listApi() {
+  const listeners = new Map();
+  const api = { listeners, gets: 0, unwatched: [], next: 0 };
+  api.watchList = (query, onChange) => {
+    listeners.set(++api.next, onChange);
+    return api.next;
+  };
+  api.unwatch = (id) => {
+    listeners.delete(id);
+    api.unwatched.push(id);
+  };
+  api.getList = () => {
+    api.gets++;
+    return null;
+  };
+  return api;
+}
+
+test("getList (React's getSnapshot) of a watched key reads the last delivered snapshot without calling the api", () => {
+  const api = listApi();
+  const kl = new KubeliveClient(api);
+  const seen = [];
+  const unwatchA = kl.watchList({ lists: [] }, (s) => seen.push(s));
+  const unwatchB = kl.watchList({ lists: [] }, () => {});
+  const first = Object.freeze({ key: 'k', version: 1 });
+  for (const l of api.listeners.values()) l(first);
+  assert.equal(kl.getList('k'), first);
+  const second = Object.freeze({ key: 'k', version: 2 });
+  for (const l of api.listeners.values()) l(second);
+  assert.equal(kl.getList('k'), second);
+  assert.equal(kl.getList('k'), second);
+  assert.equal(api.gets, 0, 'getList crossed into the api for a snapshot the client already holds');
+  assert.deepEqual(seen, [first, second]);
+  unwatchA();
+  assert.equal(kl.getList('k'), second, 'another watch still holds the key');
+  assert.equal(api.gets, 0);
+  unwatchB();
+  assert.equal(kl.getList('k'), null, 'an unwatched key is asked of the api');
+  assert.equal(api.gets, 1);
+  assert.deepEqual(api.unwatched, [1, 2]);
+});

@@ -42,6 +42,7 @@ func (b *Bridge) watchList(args []safejs.Value, object bool) any {
 		b.report(fn(args[0], "onError"), fmt.Errorf("watch: %w", err))
 		return 0
 	}
+	onError := fn(args[0], "onError")
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -52,6 +53,7 @@ func (b *Bridge) watchList(args []safejs.Value, object bool) any {
 		js, err := b.shim.Call("listsView", string(key), object)
 		if err != nil {
 			b.mu.Unlock()
+			b.report(onError, fmt.Errorf("watch: %w", err))
 			return 0
 		}
 		v = &view{key: key, js: js, object: object}
@@ -64,18 +66,16 @@ func (b *Bridge) watchList(args []safejs.Value, object bool) any {
 	start := v.unsub == nil
 	b.mu.Unlock()
 	if _, err := b.shim.Call("listsListen", v.js, float64(id), args[1]); err != nil {
+		b.release(id)
+		b.report(onError, fmt.Errorf("watch: %w", err))
 		return 0
-	}
-	if !start { // the view is live: serve its snapshot at once (it is cached within gcTime)
-		if snap, err := v.js.Get("snap"); err == nil && !snap.IsNull() && !snap.IsUndefined() {
-			b.callJS(args[1], snap)
-		}
 	}
 	if start {
 		snap, unsub, err := b.cache.Subscribe(q, func(d *cache.Delta) { b.applyDelta(v, d) })
 		if err != nil {
-			b.report(fn(args[0], "onError"), fmt.Errorf("watch: %w", err))
-			return float64(id)
+			b.release(id)
+			b.report(onError, fmt.Errorf("watch: %w", err))
+			return 0
 		}
 		b.mu.Lock()
 		v.unsub = unsub
@@ -86,6 +86,10 @@ func (b *Bridge) watchList(args []safejs.Value, object bool) any {
 			b.applySnapshot(v, snap)
 		}
 	}
+	// The first snapshot (fresh, or the view's cached one) reaches the
+	// listener on the next frame like every later one, never inside this
+	// call; listsNotify skips listeners that already hold the current one.
+	b.deps.Frames.Schedule(func() { _, _ = b.shim.Call("listsNotify", v.js) })
 	return float64(id)
 }
 
@@ -100,12 +104,18 @@ func (b *Bridge) unwatch(args []safejs.Value) any {
 	if err != nil {
 		return nil
 	}
-	id := uint64(f)
+	b.release(uint64(f))
+	return nil
+}
+
+// release drops watcher id (nothing if it is unknown) and its JS listener;
+// the last watcher of a view ends its cache subscription.
+func (b *Bridge) release(id uint64) {
 	b.mu.Lock()
 	v := b.watchers[id]
 	if v == nil {
 		b.mu.Unlock()
-		return nil
+		return
 	}
 	delete(b.watchers, id)
 	v.watchers--
@@ -119,7 +129,6 @@ func (b *Bridge) unwatch(args []safejs.Value) any {
 	if unsub != nil {
 		unsub()
 	}
-	return nil
 }
 
 // sweepViewsLocked drops idle views whose data the cache no longer holds.
@@ -182,7 +191,8 @@ func (b *Bridge) keyArg(a safejs.Value) (cache.Key, bool) {
 // handed over: Go never holds a second copy of a big list.
 const snapshotChunk = 1 << 20
 
-// applySnapshot hands a whole snapshot to the JS view.
+// applySnapshot hands a whole snapshot to the JS view without notifying its
+// listeners (the caller schedules that).
 func (b *Bridge) applySnapshot(v *view, s *cache.Snapshot) {
 	order := make([]cache.SlotID, len(s.Items))
 	for i, it := range s.Items {
@@ -241,12 +251,15 @@ func (b *Bridge) applyDelta(v *view, d *cache.Delta) {
 	if !live {
 		return
 	}
-	b.applyJS(v, d.Changed, d.Removed, d.Order, d.Lists, d.Version, d.UpdatedAt, false)
+	if b.applyJS(v, d.Changed, d.Removed, d.Order, d.Lists, d.Version, d.UpdatedAt, false) {
+		_, _ = b.shim.Call("listsNotify", v.js)
+	}
 }
 
 // applyJS hands one change to the JS view in a few crossings: the changed
-// objects as one JSON array (one JSON.parse in JS), slots as bytes.
-func (b *Bridge) applyJS(v *view, items []*cache.Item, removed, order []cache.SlotID, lists []cache.ListStatus, version uint64, at time.Time, full bool) {
+// objects as one JSON array (one JSON.parse in JS), slots as bytes. It
+// notifies no listener; it reports whether the view took the change.
+func (b *Bridge) applyJS(v *view, items []*cache.Item, removed, order []cache.SlotID, lists []cache.ListStatus, version uint64, at time.Time, full bool) bool {
 	var buf []byte
 	var slots []cache.SlotID
 	clusters := []any{}
@@ -257,7 +270,7 @@ func (b *Bridge) applyJS(v *view, items []*cache.Item, removed, order []cache.Sl
 	switch {
 	case size > snapshotChunk:
 		if !b.sendChunks(v, items, full) {
-			return
+			return false
 		}
 		full = false
 	case len(items) > 0:
@@ -266,10 +279,7 @@ func (b *Bridge) applyJS(v *view, items []*cache.Item, removed, order []cache.Sl
 	meta := metaJSON(lists, version, at)
 	snap, err := b.shim.Call("listsApply", v.js, b.bytes(buf), b.bytes(slotBytes(slots)), clusters,
 		b.bytes(slotBytes(removed)), b.bytes(slotBytes(order)), meta, full)
-	if err != nil || snap.IsUndefined() {
-		return
-	}
-	_, _ = b.shim.Call("listsNotify", v.js)
+	return err == nil && !snap.IsUndefined()
 }
 
 // bytes copies p into a new Uint8Array (null for nil).

@@ -30,6 +30,7 @@ const listsJS = `return {
       const seen = [...s.errors.map((e) => e.message), ...s.lists.map((l) => l.lastError?.message).filter(Boolean)];
       for (const m of seen) if (!r.errors.includes(m)) r.errors.push(m);
     });
+    r.id = id;
     r.unwatch = () => api.unwatch(id);
     return r;
   },
@@ -370,7 +371,84 @@ func TestBigListCrossesInChunks(t *testing.T) {
 	require.Len(t, got.Items, n-1)
 	same := func(i int) bool { v, _ := l.js.Call("sameAt", r, i); b, _ := v.Bool(); return b }
 	assert.True(t, same(0), "cm-000 unchanged keeps its identity")
-	// A second watcher of the same query is served the cached snapshot at once.
+	// A second watcher of the same query is served the cached snapshot on
+	// the next frame.
 	r2 := l.watch(listQuery("demo", ns, "configmaps", ""), false)
-	assert.Len(t, l.summary(r2).Items, n-1)
+	l.waitFor("the second watcher is served the cached snapshot", func() bool { return len(l.summary(r2).Items) == n-1 })
+}
+
+// firstJS watches a query twice in one task and records how many snapshots
+// each listener had heard when its watchList call returned.
+const firstJS = `return {
+  watchTwice(api, query) {
+    const r = { a: 0, b: 0, duringA: -1, duringB: -1, errors: [] };
+    query.onError = (e) => r.errors.push(e.message);
+    r.idA = api.watchList(query, () => { r.a++; });
+    r.duringA = r.a;
+    r.idB = api.watchList(query, () => { r.b++; });
+    r.duringB = r.b;
+    return r;
+  },
+};`
+
+func jsonValue(t *testing.T, text string) safejs.Value {
+	t.Helper()
+	j, _ := safejs.Global().Get("JSON")
+	v, err := j.Call("parse", text)
+	require.NoError(t, err)
+	return v
+}
+
+func (l *listHarness) jsInt(r safejs.Value, field string) int {
+	l.t.Helper()
+	v, err := r.Get(field)
+	require.NoError(l.t, err)
+	n, err := v.Int()
+	require.NoError(l.t, err)
+	return n
+}
+
+// A listener never runs inside watchList, neither for a new view (its first
+// snapshot) nor for a live one (its cached snapshot): both arrive on a later
+// task, through the frame scheduler.
+func TestWatchListNeverCallsItsListenerInline(t *testing.T) {
+	l := newListHarness(t, "off")
+	ns := testNS(t)
+	l.k.namespace(ns)
+	ctor, _ := safejs.Global().Get("Function")
+	f, err := ctor.New(firstJS)
+	require.NoError(t, err)
+	js, err := f.Invoke()
+	require.NoError(t, err)
+	r, err := js.Call("watchTwice", l.api, jsonValue(t, podsQuery(ns)))
+	require.NoError(t, err)
+	assert.Equal(t, 0, l.jsInt(r, "duringA"), "the first watcher's listener ran inside watchList")
+	assert.Equal(t, 0, l.jsInt(r, "duringB"), "the second watcher's listener ran inside watchList")
+	assert.NotZero(t, l.jsInt(r, "idA"))
+	assert.NotZero(t, l.jsInt(r, "idB"))
+	l.waitFor("both listeners heard a snapshot", func() bool { return l.jsInt(r, "a") > 0 && l.jsInt(r, "b") > 0 })
+	assert.Zero(t, l.length(r, "errors"))
+}
+
+// When the JS half cannot add the listener, watchList returns 0, says why
+// through onError and keeps nothing: no watcher, no view, no js.Func.
+func TestWatchListUndoesItsBookkeepingWhenListenFails(t *testing.T) {
+	l := newListHarness(t, "off")
+	ns := testNS(t)
+	l.k.namespace(ns)
+	funcs := l.b.Funcs()
+	ctor, _ := safejs.Global().Get("Function")
+	boom, err := ctor.New("throw new Error('listen failed')")
+	require.NoError(t, err)
+	require.NoError(t, l.b.shim.Value().Set("listsListen", boom))
+	r := l.watch(podsQuery(ns), false)
+	assert.Zero(t, l.jsInt(r, "id"), "watchList returned an id for a watch that does not exist")
+	st := l.stats()
+	assert.Zero(t, st.Cache.Watchers, "a watcher JS can never release is left")
+	assert.Zero(t, st.Cache.Views, "a view nobody watches is left")
+	assert.Equal(t, funcs, l.b.Funcs(), "every js.Func released")
+	errs := l.strings(r, "errors")
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0], "listen failed")
+	assert.Zero(t, l.jsInt(r, "snaps"))
 }

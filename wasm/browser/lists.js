@@ -19,8 +19,10 @@ shim.lists = {
   view(key, isObject) {
     return { key, isObject, obj: [], pos: new Int32Array(1024), items: [], listeners: new Map(), snap: null };
   },
+  // listen adds a listener; it hears the view's snapshot on the next
+  // notify (each listener remembers the last snapshot it was given).
   listen(v, id, fn) {
-    v.listeners.set(id, fn);
+    v.listeners.set(id, { fn, last: null });
   },
   unlisten(v, id) {
     v.listeners.delete(id);
@@ -104,12 +106,16 @@ shim.lists = {
     v.snap = Object.freeze(snap);
     return v.snap;
   },
-  // notify calls every listener of the view with its snapshot; a listener
-  // that throws is reported (reportError) and the others still run.
+  // notify calls every listener of the view that does not hold its current
+  // snapshot yet; a listener that throws is reported (reportError) and the
+  // others still run.
   notify(v) {
-    for (const fn of [...v.listeners.values()]) {
+    if (!v.snap) return;
+    for (const l of [...v.listeners.values()]) {
+      if (l.last === v.snap) continue;
+      l.last = v.snap;
       try {
-        fn(v.snap);
+        l.fn(v.snap);
       } catch (e) {
         if (typeof reportError === 'function') reportError(e);
         else console.error(e);

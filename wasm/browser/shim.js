@@ -4,7 +4,7 @@
 const enc = new TextEncoder();
 const BAD = Object.freeze({ kubeliveBadFrame: true });
 const CLOSE_OK = (c) => c === 1000 || (c >= 3000 && c <= 4999);
-// Wake-ups go through a MessageChannel task instead of running inside the
+// Wake-ups go through a setTimeout(0) task instead of running inside the
 // message event: frames that arrive before that task runs join the burst.
 const pending = new Set();
 const flush = () => {

@@ -79,6 +79,9 @@ func TestTenThousandCyclesOverListsAndStreamsLeaveNothing(t *testing.T) {
 	before, sysBefore := heapAfterGC()
 	ms := cycle(7500, 2500)
 	after, sysAfter := heapAfterGC()
+	// A first snapshot scheduled for the next frame holds its callback until the frame runs:
+	// wait for the frames, then every js.Func must be back (a leak never comes back).
+	l.waitForWithin(10*time.Second, "every js.Func released", func() bool { return l.b.Funcs() == funcs })
 	assert.Equal(t, funcs, l.b.Funcs(), "every js.Func released")
 	st := l.stats()
 	sweep := 0

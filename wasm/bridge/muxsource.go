@@ -189,7 +189,6 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 			timer.Stop()
 		}
 	}()
-	probed := false
 	for {
 		w.mu.Lock()
 		if errors.Is(w.err, reflector.ErrTransportReconnects) {
@@ -215,21 +214,19 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 			return w, nil
 		case why != "" && o.Waiting != nil:
 			// The socket failed to dial: say so now, and why (one probe per
-			// wait: the socket keeps redialing on its own backoff).
+			// failed dial: the socket redials on its own backoff, so a probe
+			// that got no answer is tried again at the next failure).
 			err := fmt.Errorf("watch %s: %w: multiplexer socket: %s", full, reflector.ErrWatchRefused, why)
 			o.Waiting(err) // at once; the probe may take a moment
-			if !probed {
-				probed = true
-				if perr := l.probeList(ctx, o); perr != nil {
-					err = fmt.Errorf("%w; the server answered: %w", err, perr)
-					if reflector.TooLargeResourceVersion(perr) {
-						// The server is behind the resume point: the Reflector
-						// relists now, rather than wait to be told so.
-						w.Close()
-						return nil, err
-					}
-					o.Waiting(err)
+			if perr := l.probeList(ctx, o); perr != nil {
+				err = fmt.Errorf("%w; the server answered: %w", err, perr)
+				if reflector.TooLargeResourceVersion(perr) {
+					// The server is behind the resume point: the Reflector
+					// relists now, rather than wait to be told so.
+					w.Close()
+					return nil, err
 				}
+				o.Waiting(err)
 			}
 			continue
 		}

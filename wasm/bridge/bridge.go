@@ -19,6 +19,7 @@ import (
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
+	"github.com/kubelive/kubelive/internal/live"
 	"github.com/kubelive/kubelive/internal/mux"
 	"github.com/kubelive/kubelive/internal/registry"
 	"github.com/kubelive/kubelive/internal/transport"
@@ -40,16 +41,16 @@ type Deps struct {
 	// MuxReason says why MuxMode was chosen; MuxChoice, if set, tells
 	// whether (and why) 'auto' left the multiplexer since.
 	MuxReason string
-	MuxChoice *muxMode
+	MuxChoice *live.Mode
 	// Tracked dialers of list watches and streams, whose sockets stats() lists.
-	Tracked []*trackedDialer
+	Tracked []*live.TrackedDialer
 	// Timers, if set, counts the armed timers of the clock every part uses.
 	Timers interface{ Armed() int }
 	// Reach is the backend's reachability signal: retry() and the
 	// browser's online/visibility events kick it (nil: none).
 	Reach *backoff.Reach
 	// Fetch makes the probes of failed stream dials (nil: no probe).
-	Fetch *browser.Fetcher
+	Fetch live.Fetcher
 }
 
 // Bridge is the JS-facing API of one client.
@@ -66,11 +67,9 @@ type Bridge struct {
 	// the map when its stream is cancelled, by JS or by Close.
 	streams    map[uint64]streamHandle
 	nextStream uint64
-	// views and watchers of live lists; see view.
-	views       map[cache.Key]*view
-	watchers    map[uint64]*view
-	nextWatcher uint64
-	cache       *cache.Cache
+	// views and watchers of live lists, with their own lock.
+	views *live.Views[safejs.Value]
+	cache *cache.Cache
 	// muxSubs are kl.mux.subscribe subscriptions by id.
 	muxSubs map[uint64]muxSub
 	nextMux uint64
@@ -82,9 +81,13 @@ type Bridge struct {
 
 // New returns a Bridge over d.
 func New(d Deps) *Bridge {
-	return &Bridge{shim: d.Shim, funcs: d.Funcs, reg: d.Registry, deps: d, cache: d.Cache,
-		streams: map[uint64]streamHandle{}, views: map[cache.Key]*view{}, watchers: map[uint64]*view{},
-		muxSubs: map[uint64]muxSub{}}
+	b := &Bridge{shim: d.Shim, funcs: d.Funcs, reg: d.Registry, deps: d, cache: d.Cache,
+		streams: map[uint64]streamHandle{}, muxSubs: map[uint64]muxSub{}}
+	b.views = live.NewViews[safejs.Value](func(k cache.Key) bool {
+		_, ok := d.Cache.Get(k)
+		return ok
+	})
+	return b
 }
 
 // Decoder returns the registry decoder for browser frames: JSON keys get
@@ -172,6 +175,7 @@ func (b *Bridge) Close() {
 	streams := b.streams
 	b.streams = map[uint64]streamHandle{}
 	b.mu.Unlock()
+	b.views.Close()
 	b.stopReach()
 	for _, st := range streams {
 		st.Cancel()
@@ -293,17 +297,22 @@ func (b *Bridge) stats([]safejs.Value) any {
 	}
 	b.mu.Lock()
 	st.Streams = len(b.streams)
-	st.Cache.Views, st.Cache.Watchers = len(b.views), len(b.watchers)
 	b.mu.Unlock()
+	st.Cache.Views, st.Cache.Watchers = b.views.Counts()
 	for _, t := range b.deps.Tracked {
-		st.Sockets = append(st.Sockets, t.sockets()...)
+		for _, s := range t.Sockets() {
+			st.Sockets = append(st.Sockets, socketJSON{
+				Key:   keyJSON{Cluster: s.Cluster, URL: s.Path, Protocols: []string{s.Protocol}, Type: s.Kind},
+				State: "open", Listeners: 1, MessagesIn: s.MessagesIn, BytesIn: s.BytesIn,
+			})
+		}
 	}
 	st.Multiplexer.Mode, st.Multiplexer.Reason = b.deps.MuxMode, b.deps.MuxReason
 	if m := b.deps.Mux; m != nil {
 		ms := m.Stats()
 		st.Multiplexer = muxJSON{Mode: b.deps.MuxMode, Reason: b.deps.MuxReason, Protocol: ms.Protocol, State: ms.State.String(), Keys: ms.Keys,
 			Listeners: ms.Listeners, Reconnects: ms.Reconnects, FramesIn: ms.FramesIn, MessagesIn: ms.MessagesIn, BytesIn: ms.BytesIn}
-		if per, why := b.deps.MuxChoice.perURL(); per {
+		if per, why := b.deps.MuxChoice.PerURL(); per {
 			st.Multiplexer.Mode, st.Multiplexer.Reason = "per-url", why
 		}
 		if ms.Keys > 0 { // the mux socket is one of the module's sockets

@@ -46,7 +46,7 @@ func (b *Bridge) muxSubscribe(args []safejs.Value) any {
 		return 0
 	}
 	var sub muxSub
-	per, _ := b.deps.MuxChoice.perURL()
+	per, _ := b.deps.MuxChoice.PerURL()
 	if m := b.deps.Mux; m != nil && !per {
 		key, err := muxwire.NewKey(cluster, path, query)
 		if err != nil {
@@ -55,7 +55,7 @@ func (b *Bridge) muxSubscribe(args []safejs.Value) any {
 		}
 		id, err := m.Subscribe(key, mux.Listener{
 			OnData: func(f transport.Frame) error {
-				b.deps.MuxChoice.confirmed()
+				b.deps.MuxChoice.Confirmed()
 				v, err := b.shim.Call("parseBytes", b.bytes(f.Data), f.Binary)
 				if err != nil || b.shim.IsBad(v) {
 					return fmt.Errorf("%w: %d bytes are not valid JSON", registry.ErrBadFrame, len(f.Data))
@@ -71,7 +71,7 @@ func (b *Bridge) muxSubscribe(args []safejs.Value) any {
 				// gave no onError.
 				var se *mux.ServerError
 				if errors.As(err, &se) {
-					b.deps.MuxChoice.failed(err) // in 'auto', later subscriptions may go per-URL
+					b.deps.MuxChoice.Failed(err) // in 'auto', later subscriptions may go per-URL
 					b.callJS(onError, b.jsError(err), se.Message)
 					return
 				}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/kubelive/kubelive/internal/live"
 	"github.com/kubelive/kubelive/internal/probe"
 	"github.com/kubelive/kubelive/internal/stream"
 	"github.com/kubelive/kubelive/internal/transport"
@@ -90,7 +91,11 @@ func (b *Bridge) socket(args []safejs.Value) any {
 	if h == nil {
 		return nil
 	}
-	c, ok := h.Conn().(interface{ WebSocket() safejs.Value })
+	conn := h.Conn()
+	if t, ok := conn.(*live.TrackedConn); ok {
+		conn = t.Unwrap()
+	}
+	c, ok := conn.(interface{ WebSocket() safejs.Value })
 	if !ok {
 		return nil
 	}
@@ -203,7 +208,7 @@ func (b *Bridge) logs(args []safejs.Value) any {
 			}
 			b.callJS(onStatus, s.String(), e)
 		},
-		Probe:    b.podProbe(cluster, pod),
+		Probe:    live.PodProbe(b.deps.Fetch, b.deps.Endpoint, cluster, pod),
 		Reach:    b.deps.Reach,
 		ReachKey: cluster,
 	}, func(lines []stream.Line, dropped int) {
@@ -250,7 +255,7 @@ func (b *Bridge) exec(args []safejs.Value, attach bool) any {
 			onStatus := fn(o, "onStatus")
 			return b.add(session{stream.NewExec(b.deps.Dialer, b.deps.Clock, url, stream.ExecOptions{
 				Protocols: b.deps.Endpoint.AuthProtocols(),
-				Probe:     b.podProbe(cluster, pod),
+				Probe:     live.PodProbe(b.deps.Fetch, b.deps.Endpoint, cluster, pod),
 				OnState:   func(s stream.State) { b.callJS(onStatus, s.String()) },
 				OnOutput:  func(ch int, data []byte) { b.callJS(onOutput, ch, string(data)) },
 				OnExit: func(code int, err error) {

@@ -1,0 +1,123 @@
+package live
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"time"
+
+	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/probe"
+)
+
+// SnapshotChunk bounds the JSON of one crossing into the page when a whole
+// snapshot is handed over: Go never holds a second copy of a big list.
+const SnapshotChunk = 1 << 20
+
+// EncodeItems appends the JSON array of the items' objects to buf and
+// returns their slots and clusters, index for index.
+func EncodeItems(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, []any) {
+	slots := make([]cache.SlotID, len(items))
+	clusters := make([]any, len(items))
+	buf = append(buf, '[')
+	for i, it := range items {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, it.Raw...)
+		slots[i] = it.Slot
+		clusters[i] = it.Cluster
+	}
+	return append(buf, ']'), slots, clusters
+}
+
+// Chunks splits items into runs whose JSON is about SnapshotChunk bytes
+// each (an item bigger than that is a run of its own) and returns the end
+// index of each run.
+func Chunks(items []*cache.Item) []int {
+	var ends []int
+	for start := 0; start < len(items); {
+		end, size := start, 0
+		for end < len(items) && (end == start || size+len(items[end].Raw) <= SnapshotChunk) {
+			size += len(items[end].Raw) + 1
+			end++
+		}
+		ends = append(ends, end)
+		start = end
+	}
+	return ends
+}
+
+// SlotBytes is slots as little-endian uint32s (a Uint32Array's bytes); nil
+// for nil.
+func SlotBytes(s []cache.SlotID) []byte {
+	if s == nil {
+		return nil
+	}
+	out := make([]byte, 4*len(s))
+	for i, x := range s {
+		binary.LittleEndian.PutUint32(out[4*i:], uint32(x))
+	}
+	return out
+}
+
+type listMeta struct {
+	Cluster         string     `json:"cluster"`
+	Namespace       string     `json:"namespace"`
+	Status          string     `json:"status"`
+	Since           int64      `json:"since,omitempty"`     // ms since the epoch
+	LastEvent       int64      `json:"lastEvent,omitempty"` // ms since the epoch
+	ResourceVersion string     `json:"resourceVersion"`
+	Error           *ErrorJSON `json:"error,omitempty"`
+	LastError       *ErrorJSON `json:"lastError,omitempty"`
+	LastErrorAt     int64      `json:"lastErrorAt,omitempty"` // ms since the epoch
+	Deleted         bool       `json:"deleted,omitempty"`
+}
+
+// ErrorJSON is an error as a snapshot carries it: a sentence, and the raw
+// HTTP code and reason when there are any (probe.Describe).
+type ErrorJSON struct {
+	Message string `json:"message"`
+	Code    int    `json:"code,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// Describe is err as a snapshot carries it; nil for nil.
+func Describe(err error) *ErrorJSON {
+	if err == nil {
+		return nil
+	}
+	p := probe.Describe(err)
+	return &ErrorJSON{Message: p.Message, Code: p.Code, Reason: p.Reason}
+}
+
+// MetaJSON is the lists' part of a snapshot as JSON: its version, when it
+// changed and each list's status (the cache's, staleness included: the
+// cache's timer decides it), error and resume point.
+func MetaJSON(lists []cache.ListStatus, version uint64, at time.Time) string {
+	out := struct {
+		Version   uint64     `json:"version"`
+		UpdatedAt int64      `json:"updatedAt"`
+		Lists     []listMeta `json:"lists"`
+	}{Version: version, UpdatedAt: ms(at), Lists: make([]listMeta, len(lists))}
+	for i, l := range lists {
+		m := listMeta{Cluster: l.Cluster, Namespace: l.Namespace, Status: l.Phase.String(), Since: ms(l.Since),
+			LastEvent: ms(l.LastEvent), ResourceVersion: l.ResourceVersion, Deleted: l.Deleted,
+			Error: Describe(l.Err), LastError: Describe(l.LastErr)}
+		if l.LastErr != nil {
+			m.LastErrorAt = ms(l.LastErrAt)
+		}
+		out.Lists[i] = m
+	}
+	text, err := json.Marshal(out)
+	if err != nil {
+		return `{"version":0,"updatedAt":0,"lists":[]}`
+	}
+	return string(text)
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}

@@ -17,62 +17,90 @@ import (
 // object), shared by every watcher of the query; live.Views refcounts them.
 type view = live.View[safejs.Value]
 
+// listJob is watchList and watchObject: views of cache queries, which
+// live.Views refcounts under its own lock (watcher ids are its own).
+type listJob struct {
+	caller
+	deps  Deps
+	views *live.Views[safejs.Value]
+}
+
+func newListJob(c caller, d Deps) *listJob {
+	return &listJob{caller: c, deps: d, views: live.NewViews[safejs.Value](func(k cache.Key) bool {
+		_, ok := d.Cache.Get(k)
+		return ok
+	})}
+}
+
+func (j *listJob) methods() map[string]method {
+	return map[string]method{
+		"watchList":   func(args []safejs.Value) any { return j.watchList(args, false) },
+		"watchObject": func(args []safejs.Value) any { return j.watchList(args, true) },
+		"unwatch":     j.unwatch,
+		"getList":     j.getList,
+		"listKey":     j.listKey,
+	}
+}
+
+// close makes later watches return 0 and drops later deltas.
+func (j *listJob) close() { j.views.Close() }
+
 // watchList(query, onChange) -> id; watchObject(query, onChange) -> id.
-func (b *Bridge) watchList(args []safejs.Value, object bool) any {
+func (j *listJob) watchList(args []safejs.Value, object bool) any {
 	if len(args) < 2 || args[1].Type() != safejs.TypeFunction {
 		return 0
 	}
-	q, err := b.queryOf(args[0], object)
+	q, err := j.queryOf(args[0], object)
 	if err != nil {
-		b.report(fn(args[0], "onError"), fmt.Errorf("watch: %w", err))
+		j.report(fn(args[0], "onError"), fmt.Errorf("watch: %w", err))
 		return 0
 	}
 	key, err := q.Key()
 	if err != nil {
-		b.report(fn(args[0], "onError"), fmt.Errorf("watch: %w", err))
+		j.report(fn(args[0], "onError"), fmt.Errorf("watch: %w", err))
 		return 0
 	}
 	onError := fn(args[0], "onError")
-	id, v, start, err := b.views.Watch(key, object, func() (safejs.Value, error) {
-		return b.shim.Call("listsView", string(key), object)
+	id, v, start, err := j.views.Watch(key, object, func() (safejs.Value, error) {
+		return j.shim.Call("listsView", string(key), object)
 	})
 	if errors.Is(err, live.ErrClosed) {
 		return 0
 	}
 	if err != nil {
-		b.report(onError, fmt.Errorf("watch: %w", err))
+		j.report(onError, fmt.Errorf("watch: %w", err))
 		return 0
 	}
-	if _, err := b.shim.Call("listsListen", v.Data, float64(id), args[1]); err != nil {
-		b.release(id)
-		b.report(onError, fmt.Errorf("watch: %w", err))
+	if _, err := j.shim.Call("listsListen", v.Data, float64(id), args[1]); err != nil {
+		j.release(id)
+		j.report(onError, fmt.Errorf("watch: %w", err))
 		return 0
 	}
 	if start {
-		snap, unsub, err := b.cache.Subscribe(q, func(d *cache.Delta) { b.applyDelta(v, d) })
+		snap, unsub, err := j.deps.Cache.Subscribe(q, func(d *cache.Delta) { j.applyDelta(v, d) })
 		if err != nil {
-			b.release(id)
-			b.report(onError, fmt.Errorf("watch: %w", err))
+			j.release(id)
+			j.report(onError, fmt.Errorf("watch: %w", err))
 			return 0
 		}
-		fresh, ok := b.views.Started(v, unsub, snap.Version)
+		fresh, ok := j.views.Started(v, unsub, snap.Version)
 		if !ok {
 			unsub() // the view has its subscription, or the client closed
 		} else if fresh {
-			b.applySnapshot(v, snap)
+			j.applySnapshot(v, snap)
 		}
 	}
 	// The first snapshot (fresh, or the view's cached one) reaches the
 	// listener on the next frame like every later one, never inside this
 	// call; listsNotify skips listeners that already hold the current one.
-	b.deps.Frames.Schedule(func() { _, _ = b.shim.Call("listsNotify", v.Data) })
+	j.deps.Frames.Schedule(func() { _, _ = j.shim.Call("listsNotify", v.Data) })
 	return float64(id)
 }
 
 // unwatch(id): idempotent. The last watcher of a view ends its cache
 // subscription (the cache stops the watches after its debounce and keeps
 // the data for gcTime).
-func (b *Bridge) unwatch(args []safejs.Value) any {
+func (j *listJob) unwatch(args []safejs.Value) any {
 	if len(args) == 0 {
 		return nil
 	}
@@ -80,33 +108,33 @@ func (b *Bridge) unwatch(args []safejs.Value) any {
 	if err != nil {
 		return nil
 	}
-	b.release(uint64(f))
+	j.release(uint64(f))
 	return nil
 }
 
 // release drops watcher id (nothing if it is unknown) and its JS listener;
 // the last watcher of a view ends its cache subscription.
-func (b *Bridge) release(id uint64) {
-	v, unsub := b.views.Release(id)
+func (j *listJob) release(id uint64) {
+	v, unsub := j.views.Release(id)
 	if v == nil {
 		return
 	}
-	_, _ = b.shim.Call("listsUnlisten", v.Data, float64(id))
+	_, _ = j.shim.Call("listsUnlisten", v.Data, float64(id))
 	if unsub != nil {
 		unsub()
 	}
 }
 
 // getList(keyOrQuery) -> the current snapshot, or null.
-func (b *Bridge) getList(args []safejs.Value) any {
+func (j *listJob) getList(args []safejs.Value) any {
 	if len(args) == 0 {
 		return nil
 	}
-	key, ok := b.keyArg(args[0])
+	key, ok := j.keyArg(args[0])
 	if !ok {
 		return nil
 	}
-	v := b.views.Get(key)
+	v := j.views.Get(key)
 	if v == nil {
 		return nil
 	}
@@ -118,21 +146,21 @@ func (b *Bridge) getList(args []safejs.Value) any {
 }
 
 // listKey(query) -> the canonical key string ("" if the query is invalid).
-func (b *Bridge) listKey(args []safejs.Value) any {
+func (j *listJob) listKey(args []safejs.Value) any {
 	if len(args) == 0 {
 		return ""
 	}
-	k, _ := b.keyArg(args[0])
+	k, _ := j.keyArg(args[0])
 	return string(k)
 }
 
-func (b *Bridge) keyArg(a safejs.Value) (cache.Key, bool) {
+func (j *listJob) keyArg(a safejs.Value) (cache.Key, bool) {
 	if a.Type() == safejs.TypeString {
 		s, _ := a.String()
 		return cache.Key(s), true
 	}
 	name, _ := optString(a, "name")
-	q, err := b.queryOf(a, name != "")
+	q, err := j.queryOf(a, name != "")
 	if err != nil {
 		return "", false
 	}
@@ -142,25 +170,25 @@ func (b *Bridge) keyArg(a safejs.Value) (cache.Key, bool) {
 
 // applySnapshot hands a whole snapshot to the JS view without notifying its
 // listeners (the caller schedules that).
-func (b *Bridge) applySnapshot(v *view, s *cache.Snapshot) {
+func (j *listJob) applySnapshot(v *view, s *cache.Snapshot) {
 	order := make([]cache.SlotID, len(s.Items))
 	for i, it := range s.Items {
 		order[i] = it.Slot
 	}
-	b.applyJS(v, s.Items, nil, order, s.Lists, s.Version, s.UpdatedAt, true)
+	j.applyJS(v, s.Items, nil, order, s.Lists, s.Version, s.UpdatedAt, true)
 }
 
 // sendChunks hands items to the JS view in crossings of about
 // live.SnapshotChunk bytes of JSON each, reusing one buffer, so that a big
 // list (a first LIST, a relist) never exists twice in Go.
-func (b *Bridge) sendChunks(v *view, items []*cache.Item, reset bool) bool {
+func (j *listJob) sendChunks(v *view, items []*cache.Item, reset bool) bool {
 	var buf []byte
 	start := 0
 	for _, end := range live.Chunks(items) {
 		var slots []cache.SlotID
 		var clusters []any
 		buf, slots, clusters = live.EncodeItems(buf[:0], items[start:end])
-		if _, err := b.shim.Call("listsAdd", v.Data, b.bytes(buf), b.bytes(live.SlotBytes(slots)), clusters, reset); err != nil {
+		if _, err := j.shim.Call("listsAdd", v.Data, j.bytes(buf), j.bytes(live.SlotBytes(slots)), clusters, reset); err != nil {
 			return false
 		}
 		reset = false
@@ -169,19 +197,19 @@ func (b *Bridge) sendChunks(v *view, items []*cache.Item, reset bool) bool {
 	return true
 }
 
-func (b *Bridge) applyDelta(v *view, d *cache.Delta) {
-	if !b.views.Delta(v, d.Version) {
+func (j *listJob) applyDelta(v *view, d *cache.Delta) {
+	if !j.views.Delta(v, d.Version) {
 		return
 	}
-	if b.applyJS(v, d.Changed, d.Removed, d.Order, d.Lists, d.Version, d.UpdatedAt, false) {
-		_, _ = b.shim.Call("listsNotify", v.Data)
+	if j.applyJS(v, d.Changed, d.Removed, d.Order, d.Lists, d.Version, d.UpdatedAt, false) {
+		_, _ = j.shim.Call("listsNotify", v.Data)
 	}
 }
 
 // applyJS hands one change to the JS view in a few crossings: the changed
 // objects as one JSON array (one JSON.parse in JS), slots as bytes. It
 // notifies no listener; it reports whether the view took the change.
-func (b *Bridge) applyJS(v *view, items []*cache.Item, removed, order []cache.SlotID, lists []cache.ListStatus, version uint64, at time.Time, full bool) bool {
+func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.SlotID, lists []cache.ListStatus, version uint64, at time.Time, full bool) bool {
 	var buf []byte
 	var slots []cache.SlotID
 	clusters := []any{}
@@ -191,7 +219,7 @@ func (b *Bridge) applyJS(v *view, items []*cache.Item, removed, order []cache.Sl
 	}
 	switch {
 	case size > live.SnapshotChunk:
-		if !b.sendChunks(v, items, full) {
+		if !j.sendChunks(v, items, full) {
 			return false
 		}
 		full = false
@@ -199,22 +227,7 @@ func (b *Bridge) applyJS(v *view, items []*cache.Item, removed, order []cache.Sl
 		buf, slots, clusters = live.EncodeItems(make([]byte, 0, size), items)
 	}
 	meta := live.MetaJSON(lists, version, at)
-	snap, err := b.shim.Call("listsApply", v.Data, b.bytes(buf), b.bytes(live.SlotBytes(slots)), clusters,
-		b.bytes(live.SlotBytes(removed)), b.bytes(live.SlotBytes(order)), meta, full)
+	snap, err := j.shim.Call("listsApply", v.Data, j.bytes(buf), j.bytes(live.SlotBytes(slots)), clusters,
+		j.bytes(live.SlotBytes(removed)), j.bytes(live.SlotBytes(order)), meta, full)
 	return err == nil && !snap.IsUndefined()
-}
-
-// bytes copies p into a new Uint8Array (null for nil).
-func (b *Bridge) bytes(p []byte) any {
-	if p == nil {
-		return nil
-	}
-	u8, err := b.shim.Call("u8new", len(p))
-	if err != nil {
-		return nil
-	}
-	if _, err := safejs.CopyBytesToJS(u8, p); err != nil {
-		return nil
-	}
-	return u8
 }

@@ -208,7 +208,8 @@ func (j *streamJob) stream(args []safejs.Value) any {
 
 // logs({cluster, namespace, pod, container, tailLines, previous, maxLines,
 // onError, onStatus}, onLines) -> id. onLines(lines, dropped) gets the lines
-// just added ({text, time}) and the count dropped from the bounded buffer.
+// just added ({text, time}) and how many lines are beyond the newest
+// maxLines so far; the lines are kept only on the JS side.
 func (j *streamJob) logs(args []safejs.Value) any {
 	o := options(args, 0)
 	onErr := fn(o, "onError")
@@ -235,6 +236,9 @@ func (j *streamJob) logs(args []safejs.Value) any {
 		Base:      strings.TrimRight(j.deps.Endpoint.URL(cluster, ""), "/"),
 		Protocols: j.deps.Endpoint.AuthProtocols(),
 		MaxLines:  maxLines,
+		// The page keeps the lines (useLogs, or the caller of kl.logs):
+		// the wasm heap keeps none, only the count beyond maxLines.
+		Unbuffered: true,
 		OnError: func(err error) {
 			last = err
 			j.report(onErr, err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/probe"
+	"github.com/kubelive/kubelive/internal/reflector"
 )
 
 // SnapshotChunk bounds the JSON of one crossing into the page when a whole
@@ -90,15 +91,52 @@ func Describe(err error) *ErrorJSON {
 	return &ErrorJSON{Message: p.Message, Code: p.Code, Reason: p.Reason}
 }
 
+// rank orders the phases for Overall: the higher, the worse; a phase it
+// does not know ranks as an error (no good news).
+func rank(p reflector.Phase) int {
+	switch p {
+	case reflector.PhaseLive:
+		return 0
+	case reflector.PhaseStale:
+		return 1
+	case reflector.PhaseLoading:
+		return 2
+	case reflector.PhaseReconnecting:
+		return 3
+	}
+	return 4
+}
+
+// Overall is the one status of a query made of several lists: the worst of
+// theirs, error > reconnecting > loading > stale > live; loading for a query
+// of no list. It never claims more than its worst list: live only when
+// every list is live.
+func Overall(lists []cache.ListStatus) reflector.Phase {
+	if len(lists) == 0 {
+		return reflector.PhaseLoading
+	}
+	worst := reflector.PhaseLive
+	for _, l := range lists {
+		if r := rank(l.Phase); r > rank(worst) {
+			worst = l.Phase
+			if r == 4 {
+				return reflector.PhaseError
+			}
+		}
+	}
+	return worst
+}
+
 // MetaJSON is the lists' part of a snapshot as JSON: its version, when it
-// changed and each list's status (the cache's, staleness included: the
-// cache's timer decides it), error and resume point.
+// changed, the query's Overall status and each list's status (the cache's,
+// staleness included: the cache's timer decides it), error and resume point.
 func MetaJSON(lists []cache.ListStatus, version uint64, at time.Time) string {
 	out := struct {
 		Version   uint64     `json:"version"`
 		UpdatedAt int64      `json:"updatedAt"`
+		Status    string     `json:"status"`
 		Lists     []listMeta `json:"lists"`
-	}{Version: version, UpdatedAt: ms(at), Lists: make([]listMeta, len(lists))}
+	}{Version: version, UpdatedAt: ms(at), Status: Overall(lists).String(), Lists: make([]listMeta, len(lists))}
 	for i, l := range lists {
 		m := listMeta{Cluster: l.Cluster, Namespace: l.Namespace, Status: l.Phase.String(), Since: ms(l.Since),
 			LastEvent: ms(l.LastEvent), ResourceVersion: l.ResourceVersion, Deleted: l.Deleted,
@@ -110,7 +148,7 @@ func MetaJSON(lists []cache.ListStatus, version uint64, at time.Time) string {
 	}
 	text, err := json.Marshal(out)
 	if err != nil {
-		return `{"version":0,"updatedAt":0,"lists":[]}`
+		return `{"version":0,"updatedAt":0,"status":"error","lists":[]}`
 	}
 	return string(text)
 }

@@ -55,10 +55,41 @@ func TestMetaJSONSaysEachListsStatus(t *testing.T) {
 		{ListRef: cache.ListRef{Cluster: "c1", Namespace: "a"}, Phase: reflector.PhaseLive, Since: at, LastEvent: at, ResourceVersion: "9"},
 		{ListRef: cache.ListRef{Cluster: "c2"}, Phase: reflector.PhaseReconnecting, Err: errors.New("dial failed"), LastErr: errors.New("dial failed"), LastErrAt: at},
 	}
-	assert.JSONEq(t, `{"version":3,"updatedAt":1700000000000,"lists":[
+	assert.JSONEq(t, `{"version":3,"updatedAt":1700000000000,"status":"reconnecting","lists":[
 		{"cluster":"c1","namespace":"a","status":"live","since":1700000000000,"lastEvent":1700000000000,"resourceVersion":"9"},
 		{"cluster":"c2","namespace":"","status":"reconnecting","resourceVersion":"",
 		 "error":{"message":"dial failed"},"lastError":{"message":"dial failed"},"lastErrorAt":1700000000000}]}`,
 		MetaJSON(lists, 3, at))
-	assert.JSONEq(t, `{"version":0,"updatedAt":0,"lists":[]}`, MetaJSON(nil, 0, time.Time{}))
+	assert.JSONEq(t, `{"version":0,"updatedAt":0,"status":"loading","lists":[]}`, MetaJSON(nil, 0, time.Time{}))
+}
+
+func TestOverallIsTheWorstList(t *testing.T) {
+	t.Parallel()
+	const (
+		loading = reflector.PhaseLoading
+		live    = reflector.PhaseLive
+		recon   = reflector.PhaseReconnecting
+		stale   = reflector.PhaseStale
+		failed  = reflector.PhaseError
+	)
+	for _, tc := range []struct {
+		phases []reflector.Phase
+		want   reflector.Phase
+	}{
+		{nil, loading},
+		{[]reflector.Phase{live}, live},
+		{[]reflector.Phase{live, live, live}, live},
+		{[]reflector.Phase{live, stale}, stale},
+		{[]reflector.Phase{stale, loading, live}, loading},
+		{[]reflector.Phase{loading, recon, stale}, recon},
+		{[]reflector.Phase{recon, failed, live}, failed},
+		{[]reflector.Phase{failed, recon}, failed},
+		{[]reflector.Phase{live, reflector.Phase(42)}, failed},
+	} {
+		lists := make([]cache.ListStatus, len(tc.phases))
+		for i, p := range tc.phases {
+			lists[i].Phase = p
+		}
+		assert.Equal(t, tc.want, Overall(lists), "%v", tc.phases)
+	}
 }

@@ -94,7 +94,7 @@ shim.lists = {
       items: v.items,
       resourceVersion: lists.length === 1 ? lists[0].resourceVersion : '',
       resourceVersions: Object.fromEntries(lists.map((l) => [`${l.cluster}/${l.namespace}`, l.resourceVersion])),
-      status: overall(lists),
+      status: m.status, // the worst of the lists' (live.Overall, in Go)
       errors: Object.freeze(lists.filter((l) => l.error).map((l) => Object.freeze({ cluster: l.cluster, namespace: l.namespace, ...l.error }))),
       lists: Object.freeze(lists),
       updatedAt: m.updatedAt,
@@ -123,10 +123,3 @@ shim.lists = {
     }
   },
 };
-// overall is the worst status of the lists: error > reconnecting > loading > stale > live.
-function overall(lists) {
-  const rank = { error: 4, reconnecting: 3, loading: 2, stale: 1, live: 0 };
-  let worst = 'live';
-  for (const l of lists) if (rank[l.status] > rank[worst]) worst = l.status;
-  return lists.length ? worst : 'loading';
-}

@@ -3,6 +3,7 @@
 package bridge
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
 	"time"
@@ -12,6 +13,12 @@ import (
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/live"
 )
+
+// listsJS is the JS half of the lists (views, snapshots, listeners),
+// evaluated with the shim.
+//
+//go:embed lists.js
+var listsJS string
 
 // view is the JS mirror of one cache query (its Data: the lists.js view
 // object), shared by every watcher of the query; live.Views refcounts them.

@@ -57,7 +57,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	if err != nil {
 		return nil, safejs.Value{}, err
 	}
-	shim, err := browser.NewShim()
+	shim, err := browser.NewShim(listsJS)
 	if err != nil {
 		return nil, safejs.Value{}, err
 	}

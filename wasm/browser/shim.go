@@ -16,22 +16,25 @@ import (
 //go:embed shim.js
 var shimSource string
 
-//go:embed lists.js
-var listsSource string
-
 // Shim is the JS half of the adapter (shim.js), evaluated once per client.
 type Shim struct {
 	v   safejs.Value
 	bad safejs.Value
 }
 
-// NewShim evaluates shim.js.
-func NewShim() (*Shim, error) {
+// NewShim evaluates shim.js, then each of parts (the JS halves of the jobs
+// built on the shim, e.g. the bridge's lists.js), in one function scope in
+// which shim is the object they add their methods to.
+func NewShim(parts ...string) (*Shim, error) {
 	fnCtor, err := safejs.Global().Get("Function")
 	if err != nil {
 		return nil, fmt.Errorf("shim: %w", err)
 	}
-	factory, err := fnCtor.New(shimSource + listsSource + "\nreturn shim;\n")
+	src := shimSource
+	for _, p := range parts {
+		src += "\n" + p
+	}
+	factory, err := fnCtor.New(src + "\nreturn shim;\n")
 	if err != nil {
 		return nil, fmt.Errorf("shim: compile: %w", err)
 	}

@@ -2,7 +2,9 @@
 // sends, once per flush, the JSON of the changed objects only (one
 // JSON.parse for all of them), their slots, the removed slots and, when
 // membership changed, the new order. Objects of untouched slots keep their
-// identity across snapshots; every snapshot is frozen.
+// identity across snapshots; every snapshot is frozen. The query's status
+// comes from Go (live.Overall) with the meta of each flush. Evaluated with
+// the shim (browser.NewShim), whose object it extends.
 const listDecoder = new TextDecoder();
 const u32 = (bytes) => (bytes ? new Uint32Array(bytes.slice().buffer) : null);
 shim.listsView = (key, isObject) => shim.lists.view(key, isObject);

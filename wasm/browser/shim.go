@@ -1,8 +1,11 @@
 //go:build js && wasm
 
-// Package browser adapts the browser to kubelive's transport interfaces: a
-// Dialer over the browser WebSocket, through safejs, with frames batched in
-// JS so that a burst costs one JS->Go call.
+// Package browser adapts the browser to kubelive's interfaces, through
+// safejs: a transport.Dialer over the browser WebSocket (frames batched in
+// JS, so that a burst costs one JS->Go call), a live.Fetcher over fetch, a
+// cache.Scheduler over animation frames, and the JS shim every call into
+// the page goes through, which never throws into Go. Every js.Func it makes
+// is counted (Funcs) and released by its one owner.
 package browser
 
 import (

@@ -8,6 +8,7 @@ import (
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/probe"
 	"github.com/kubelive/kubelive/internal/reflector"
+	"github.com/kubelive/kubelive/internal/stream"
 )
 
 // SnapshotChunk bounds the JSON of one crossing into the page when a whole
@@ -158,4 +159,23 @@ func ms(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixMilli()
+}
+
+type lineJSON struct {
+	Text string `json:"text"`
+	Time string `json:"time,omitempty"`
+}
+
+// LinesJSON is log lines as the page gets them: [{text, time}], time in
+// RFC 3339 with nanoseconds, absent for a line without a timestamp.
+func LinesJSON(lines []stream.Line) string {
+	out := make([]lineJSON, len(lines))
+	for i, l := range lines {
+		out[i].Text = l.Text
+		if !l.Time.IsZero() {
+			out[i].Time = l.Time.Format(time.RFC3339Nano)
+		}
+	}
+	text, _ := json.Marshal(out)
+	return string(text)
 }

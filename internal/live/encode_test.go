@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/reflector"
+	"github.com/kubelive/kubelive/internal/stream"
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
@@ -92,4 +93,12 @@ func TestOverallIsTheWorstList(t *testing.T) {
 		}
 		assert.Equal(t, tc.want, Overall(lists), "%v", tc.phases)
 	}
+}
+
+func TestLinesJSON(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC)
+	assert.JSONEq(t, `[{"text":"a \"quoted\" line","time":"2026-01-02T03:04:05.0000006Z"},{"text":"no time"}]`,
+		LinesJSON([]stream.Line{{Time: at, Text: `a "quoted" line`}, {Text: "no time"}}))
+	assert.Equal(t, "[]", LinesJSON(nil))
 }

@@ -89,8 +89,8 @@ func New(d Deps) *Bridge {
 	return &Bridge{caller: c, funcs: d.Funcs, deps: d,
 		sockets: &socketJob{caller: c, reg: d.Registry},
 		lists:   newListJob(c, d),
-		streams: &streamJob{caller: c, deps: d, byID: map[uint64]streamHandle{}},
-		mux:     &muxJob{caller: c, deps: d, subs: map[uint64]muxSub{}},
+		streams: &streamJob{caller: c, deps: d, handles: live.NewHandles[streamHandle]()},
+		mux:     &muxJob{caller: c, deps: d, subs: live.NewHandles[muxSub]()},
 	}
 }
 

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/kubelive/kubelive/internal/live"
 	"github.com/kubelive/kubelive/internal/mux"
 	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/registry"
@@ -23,14 +23,12 @@ type muxSub struct {
 	reg uint64
 }
 
-// muxJob is kl.mux.subscribe: its subscriptions by id, under its own lock.
+// muxJob is kl.mux.subscribe: its subscriptions by id (live.Handles,
+// under its own lock).
 type muxJob struct {
 	caller
 	deps Deps
-
-	mu   sync.Mutex
-	subs map[uint64]muxSub
-	next uint64
+	subs *live.Handles[muxSub]
 }
 
 func (j *muxJob) methods() map[string]method {
@@ -111,11 +109,21 @@ func (j *muxJob) muxSubscribe(args []safejs.Value) any {
 		cb := callbacks{shim: j.shim, onMessage: onMessage, onError: onError, onStatus: safejs.Undefined()}
 		sub.reg = j.deps.Registry.Subscribe(k, cb.listener())
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.next++
-	j.subs[j.next] = sub
-	return float64(j.next)
+	id, ok := j.subs.Add(sub)
+	if !ok {
+		j.end(sub)
+		return 0
+	}
+	return float64(id)
+}
+
+// end ends one subscription, on whichever side it lives.
+func (j *muxJob) end(sub muxSub) {
+	if sub.reg != 0 {
+		j.deps.Registry.Unsubscribe(sub.reg)
+	} else if j.deps.Mux != nil {
+		j.deps.Mux.Unsubscribe(sub.mux)
+	}
 }
 
 // muxUnsubscribe(id): idempotent.
@@ -127,17 +135,8 @@ func (j *muxJob) muxUnsubscribe(args []safejs.Value) any {
 	if err != nil {
 		return nil
 	}
-	j.mu.Lock()
-	sub, ok := j.subs[uint64(f)]
-	delete(j.subs, uint64(f))
-	j.mu.Unlock()
-	if !ok {
-		return nil
-	}
-	if sub.reg != 0 {
-		j.deps.Registry.Unsubscribe(sub.reg)
-	} else if j.deps.Mux != nil {
-		j.deps.Mux.Unsubscribe(sub.mux)
+	if sub, ok := j.subs.Remove(uint64(f)); ok {
+		j.end(sub)
 	}
 	return nil
 }

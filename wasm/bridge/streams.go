@@ -3,12 +3,9 @@
 package bridge
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/hack-pad/safejs"
 
@@ -36,17 +33,13 @@ func (s session) Cancel()               { s.Close() }
 func (s session) Conn() transport.Conn  { return s.Stream().Conn() }
 func (s session) Done() <-chan struct{} { return s.Stream().Done() }
 
-// streamJob is kl.stream, logs, exec and attach: the live streams by id.
-// Invariant (guarded by mu): an id leaves byID when its stream ends, is
-// cancelled by JS, or the job closes.
+// streamJob is kl.stream, logs, exec and attach: the live streams by id
+// (live.Handles, under its own lock). An id leaves when its stream ends,
+// is cancelled by JS, or the job closes.
 type streamJob struct {
 	caller
-	deps Deps
-
-	mu     sync.Mutex
-	closed bool
-	byID   map[uint64]streamHandle
-	next   uint64
+	deps    Deps
+	handles *live.Handles[streamHandle]
 }
 
 func (j *streamJob) methods() map[string]method {
@@ -64,43 +57,26 @@ func (j *streamJob) methods() map[string]method {
 }
 
 // count returns the number of live streams.
-func (j *streamJob) count() int {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return len(j.byID)
-}
+func (j *streamJob) count() int { return j.handles.Len() }
 
 // close cancels every stream; later ones are cancelled at once.
 func (j *streamJob) close() {
-	j.mu.Lock()
-	j.closed = true
-	all := j.byID
-	j.byID = map[uint64]streamHandle{}
-	j.mu.Unlock()
-	for _, h := range all {
+	for _, h := range j.handles.Close() {
 		h.Cancel()
 	}
 }
 
-// add registers a stream and returns its id for JS. The stream leaves the
-// map when it ends, whether JS cancelled it or it ended by itself.
+// add registers a stream and returns its id for JS (0 once closed). The
+// stream leaves when it ends, whether JS cancelled it or it ended by itself.
 func (j *streamJob) add(h streamHandle) float64 {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.closed {
+	id, ok := j.handles.Add(h)
+	if !ok {
 		h.Cancel()
 		return 0
 	}
-	j.next++
-	id := j.next
-	j.byID[id] = h
 	go func() {
 		<-h.Done()
-		j.mu.Lock()
-		if j.byID[id] == h {
-			delete(j.byID, id)
-		}
-		j.mu.Unlock()
+		j.handles.Remove(id)
 	}()
 	return float64(id)
 }
@@ -113,9 +89,8 @@ func (j *streamJob) handle(args []safejs.Value) (uint64, streamHandle) {
 	if err != nil || f <= 0 {
 		return 0, nil
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return uint64(f), j.byID[uint64(f)]
+	h, _ := j.handles.Get(uint64(f))
+	return uint64(f), h
 }
 
 // cancel(id): ends any stream; idempotent.
@@ -124,9 +99,7 @@ func (j *streamJob) cancel(args []safejs.Value) any {
 	if h == nil {
 		return nil
 	}
-	j.mu.Lock()
-	delete(j.byID, id)
-	j.mu.Unlock()
+	j.handles.Remove(id)
 	h.Cancel()
 	return nil
 }
@@ -262,26 +235,9 @@ func (j *streamJob) logs(args []safejs.Value) any {
 		Reach:    j.deps.Reach,
 		ReachKey: cluster,
 	}, func(lines []stream.Line, dropped int) {
-		j.callJS(onLines, parseJSON(linesJSON(lines)), dropped)
+		j.callJS(onLines, parseJSON(live.LinesJSON(lines)), dropped)
 	})
 	return j.add(follower{f})
-}
-
-type lineJSON struct {
-	Text string `json:"text"`
-	Time string `json:"time,omitempty"`
-}
-
-func linesJSON(lines []stream.Line) string {
-	out := make([]lineJSON, len(lines))
-	for i, l := range lines {
-		out[i].Text = l.Text
-		if !l.Time.IsZero() {
-			out[i].Time = l.Time.Format(time.RFC3339Nano)
-		}
-	}
-	text, _ := json.Marshal(out)
-	return string(text)
 }
 
 // exec({cluster, namespace, pod, container, command, tty, stdin, stdout,

@@ -16,6 +16,7 @@ import (
 	"github.com/kubelive/kubelive/internal/mux"
 	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/reflector"
+	"github.com/kubelive/kubelive/internal/transport"
 )
 
 const (
@@ -251,5 +252,58 @@ func waitTimer(t *testing.T, clk *clock.Fake, d time.Duration) {
 		if got == d {
 			return
 		}
+	}
+}
+
+// How the server's and the socket's statuses end a confirmed watch: the
+// server's timeout is a clean close (the Reflector resumes), an upstream
+// failure an error that says it, a socket drop ErrTransportReconnects.
+func TestMuxWatchEndsAsTheStatusSays(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		state  muxwire.State
+		err    string
+		drop   bool
+		want   string
+		target error
+	}{
+		{name: "server timeout", state: muxwire.StateClosed, want: "upstream watch ended"},
+		{name: "upstream failure", state: muxwire.StateError, err: "etcd is down", want: "upstream watch ended: etcd is down"},
+		{name: "upstream closed with a reason", state: muxwire.StateClosed, err: "410 gone", want: "upstream watch ended: 410 gone"},
+		{name: "socket drop", drop: true, want: "multiplexer socket dropped", target: reflector.ErrTransportReconnects},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newMuxHarness(t, false, nil)
+			res := h.watch(reflector.WatchOptions{})
+			conn := nextDial(t, h.d, muxURL).Accept(muxwire.MsgpackProtocol)
+			req := requests(t, conn, 1)[0]
+			ok := replyTo(req, muxwire.KindStatus)
+			ok.State = muxwire.StateConnected
+			serve(t, conn, ok)
+			r := result(t, res)
+			require.NoError(t, r.err)
+			defer r.w.Close()
+			if tc.drop {
+				conn.Drop(1006, "gone")
+			} else {
+				st := replyTo(req, muxwire.KindStatus)
+				st.State, st.Err = tc.state, tc.err
+				serve(t, conn, st)
+			}
+			_, err := r.w.Next(context.Background())
+			require.ErrorContains(t, err, tc.want)
+			if tc.target != nil {
+				require.ErrorIs(t, err, tc.target)
+			} else {
+				assert.NotErrorIs(t, err, reflector.ErrTransportReconnects)
+			}
+			if tc.err == "" && !tc.drop {
+				var ce *transport.CloseError
+				require.ErrorAs(t, err, &ce)
+				assert.Equal(t, transport.CloseNormal, ce.Code)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 // Package guard holds the layout rules of the repository as tests: pure Go in
-// internal/ never reaches the browser, and every Go file in wasm/ is built
-// for js/wasm only.
+// internal/ never reaches the browser, every Go file in wasm/ is built for
+// js/wasm only and touches the browser (plain logic lives in internal/), and
+// the multiplexer's wire format stands apart from its client.
 package guard
 
 import (
@@ -84,5 +85,28 @@ func TestMuxWireStandsAlone(t *testing.T) {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			assert.NotEqual(t, client, p, "%s imports the multiplexer client; the wire format is in internal/muxwire", path)
 		}
+	}
+}
+
+// wasm/ holds only what touches the browser: every non-test Go file there
+// imports syscall/js, safejs or wasm/browser (marshalling, the adapters,
+// wiring). Plain logic belongs in internal/, where it runs natively under
+// -race.
+func TestWasmFilesTouchTheBrowser(t *testing.T) {
+	t.Parallel()
+	for _, path := range goFiles(t, filepath.Join("..", "..", "wasm")) {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		require.NoError(t, err)
+		touches := false
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if p == "syscall/js" || p == "github.com/hack-pad/safejs" || p == "github.com/kubelive/kubelive/wasm/browser" {
+				touches = true
+			}
+		}
+		assert.True(t, touches, "%s touches no browser API (syscall/js, safejs, wasm/browser): move its logic to internal/", path)
 	}
 }

@@ -181,3 +181,19 @@ func TestLogBufferBounded(t *testing.T) {
 	}
 	assert.Equal(t, 105, b.Dropped())
 }
+
+// A counter returns and counts what a buffer of the same bound does, and
+// keeps nothing.
+func TestLogCounterCountsAsTheBufferDoes(t *testing.T) {
+	t.Parallel()
+	batches := [][]Line{{{Text: "a"}, {Text: "b"}}, {{Text: "c"}, {Text: "d"}}, {{Text: "e"}, {Text: "f"}, {Text: "g"}, {Text: "h"}}, {}, {{Text: "i"}}}
+	for _, limit := range []int{1, 3, 4, 20} {
+		b, c := NewLogBuffer(limit), NewLogCounter(limit)
+		for i, batch := range batches {
+			assert.Equal(t, b.Append(batch), c.Append(batch), "limit %d, batch %d", limit, i)
+			assert.Equal(t, b.Dropped(), c.Dropped(), "limit %d, batch %d", limit, i)
+			assert.Empty(t, c.Lines())
+			assert.Zero(t, c.Len())
+		}
+	}
+}

@@ -22,6 +22,11 @@ type FollowOptions struct {
 	Protocols []string
 	// MaxLines bounds the buffer; 0 means DefaultMaxLines.
 	MaxLines int
+	// Unbuffered keeps no line in the follower (Lines is always empty):
+	// for a caller that keeps its own copy of the last MaxLines. onLines
+	// gets the same lines and dropped counts as with the buffer; resuming
+	// and dedupe keep only the last timestamp and a count.
+	Unbuffered bool
 	// OnError receives every failure; the follower keeps retrying with
 	// backoff except after a refused handshake (ErrRefused), which ends it.
 	OnError func(error)
@@ -38,7 +43,8 @@ type FollowOptions struct {
 // LogFollower follows a container's log across dropped sockets: every
 // attempt after the first resumes with sinceTime = the last delivered
 // timestamp, and the overlap the server resends is dropped, so no line is
-// lost or delivered twice. Lines go to onLines and into a bounded buffer.
+// lost or delivered twice. Lines go to onLines and, unless Unbuffered, into
+// a bounded buffer.
 //
 // The assembler and resume state are touched only on the Stream's goroutine
 // (ConnectCb, NextURL and frame delivery run there, in that order); mu
@@ -64,7 +70,11 @@ func FollowLogs(dialer transport.Dialer, clk clock.Clock, o LogOptions, opts Fol
 	if limit <= 0 {
 		limit = DefaultMaxLines
 	}
-	f := &LogFollower{log: o, opts: opts, onLines: onLines, buf: NewLogBuffer(limit)}
+	buf := NewLogBuffer(limit)
+	if opts.Unbuffered {
+		buf = NewLogCounter(limit)
+	}
+	f := &LogFollower{log: o, opts: opts, onLines: onLines, buf: buf}
 	f.asm.Timestamps = true
 	yes := true
 	f.stream = New(dialer, clk, LogURL(opts.Base, o), Options{

@@ -32,9 +32,14 @@ type followHarness struct {
 
 func newFollowHarness(t *testing.T, o LogOptions, maxLines int) *followHarness {
 	t.Helper()
+	return newFollowHarnessWith(t, o, maxLines, false)
+}
+
+func newFollowHarnessWith(t *testing.T, o LogOptions, maxLines int, unbuffered bool) *followHarness {
+	t.Helper()
 	h := &followHarness{d: conntest.NewDialer(), clk: clock.NewFake(), events: make(chan linesEvent, 1024), errs: make(chan error, 64)}
 	h.f = FollowLogs(h.d, h.clk, o, FollowOptions{
-		Base: "/clusters/demo", Protocols: []string{"auth"}, MaxLines: maxLines,
+		Base: "/clusters/demo", Protocols: []string{"auth"}, MaxLines: maxLines, Unbuffered: unbuffered,
 		OnError: func(err error) { h.errs <- err },
 		Rand:    func() float64 { return 0.5 },
 	}, func(lines []Line, dropped int) { h.events <- linesEvent{lines, dropped} })
@@ -196,19 +201,31 @@ func TestLogFollowerSurvivesRandomDrops(t *testing.T) {
 	}
 }
 
+// The bound gives onLines the same lines and dropped counts whether the
+// follower keeps the lines or (Unbuffered) leaves that to its caller.
 func TestLogFollowerBoundedBuffer(t *testing.T) {
 	t.Parallel()
-	h := newFollowHarness(t, LogOptions{Pod: Pod{Namespace: "ns", Name: "p"}}, 2)
-	c := nextAttempt(t, h.d).Accept(ProtocolBase64Binary)
-	c.Push(logFrame([]byte("2026-01-01T00:00:01Z a\n2026-01-01T00:00:02Z b\n2026-01-01T00:00:03Z c\n"), false))
-	ev := recv(t, h.events, "lines")
-	assert.Equal(t, []Line{{ts("2026-01-01T00:00:02Z"), "b"}, {ts("2026-01-01T00:00:03Z"), "c"}}, ev.lines)
-	assert.Equal(t, 1, ev.dropped)
-	c.Push(logFrame([]byte("2026-01-01T00:00:04Z d\n"), true))
-	ev = recv(t, h.events, "lines")
-	assert.Equal(t, 2, ev.dropped)
-	assert.Equal(t, []Line{{ts("2026-01-01T00:00:03Z"), "c"}, {ts("2026-01-01T00:00:04Z"), "d"}}, h.f.Lines())
-	assert.Equal(t, 2, h.f.Dropped())
+	for _, unbuffered := range []bool{false, true} {
+		t.Run(fmt.Sprintf("unbuffered=%v", unbuffered), func(t *testing.T) {
+			t.Parallel()
+			h := newFollowHarnessWith(t, LogOptions{Pod: Pod{Namespace: "ns", Name: "p"}}, 2, unbuffered)
+			c := nextAttempt(t, h.d).Accept(ProtocolBase64Binary)
+			c.Push(logFrame([]byte("2026-01-01T00:00:01Z a\n2026-01-01T00:00:02Z b\n2026-01-01T00:00:03Z c\n"), false))
+			ev := recv(t, h.events, "lines")
+			assert.Equal(t, []Line{{ts("2026-01-01T00:00:02Z"), "b"}, {ts("2026-01-01T00:00:03Z"), "c"}}, ev.lines)
+			assert.Equal(t, 1, ev.dropped)
+			c.Push(logFrame([]byte("2026-01-01T00:00:04Z d\n"), true))
+			ev = recv(t, h.events, "lines")
+			assert.Equal(t, []Line{{ts("2026-01-01T00:00:04Z"), "d"}}, ev.lines)
+			assert.Equal(t, 2, ev.dropped)
+			assert.Equal(t, 2, h.f.Dropped())
+			if unbuffered {
+				assert.Empty(t, h.f.Lines(), "an unbuffered follower keeps no line")
+			} else {
+				assert.Equal(t, []Line{{ts("2026-01-01T00:00:03Z"), "c"}, {ts("2026-01-01T00:00:04Z"), "d"}}, h.f.Lines())
+			}
+		})
+	}
 }
 
 func TestLogFollowerBadFrameReportedAndSkipped(t *testing.T) {

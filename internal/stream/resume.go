@@ -55,20 +55,32 @@ func (r *Resume) Admit(l Line) bool {
 	return true
 }
 
-// LogBuffer keeps the newest lines, at most Max, dropping the oldest.
+// LogBuffer keeps the newest lines, at most Max, dropping the oldest; a
+// counting LogBuffer keeps none and only counts, for a caller that keeps
+// the lines itself (the same bound gives the same Append results and the
+// same Dropped).
 //
-// Invariant: the kept lines are buf[start:], len(buf)-start <= max, and
-// dropped counts every line ever evicted or never kept.
+// Invariant: the kept lines are buf[start:], len(buf)-start <= max (none
+// when counting), and dropped counts every line ever evicted or never kept
+// (when counting: every line beyond the newest max).
 type LogBuffer struct {
-	max     int
-	buf     []Line
-	start   int
-	dropped int
+	max      int
+	counting bool
+	total    int // lines appended, when counting
+	buf      []Line
+	start    int
+	dropped  int
 }
 
 // NewLogBuffer returns a buffer of at most limit lines (at least 1).
 func NewLogBuffer(limit int) *LogBuffer {
 	return &LogBuffer{max: max(1, limit)}
+}
+
+// NewLogCounter returns a LogBuffer that keeps no line: Append returns and
+// Dropped counts what a NewLogBuffer(limit) would, Lines is always empty.
+func NewLogCounter(limit int) *LogBuffer {
+	return &LogBuffer{max: max(1, limit), counting: true}
 }
 
 // Append adds lines, evicting the oldest beyond the bound, and returns the
@@ -77,6 +89,12 @@ func (b *LogBuffer) Append(lines []Line) []Line {
 	if over := len(lines) - b.max; over > 0 {
 		b.dropped += over
 		lines = lines[over:]
+	}
+	if b.counting {
+		b.total += len(lines)
+		b.dropped += max(0, b.total-b.max)
+		b.total = min(b.total, b.max)
+		return lines
 	}
 	b.buf = append(b.buf, lines...)
 	if n := len(b.buf) - b.start - b.max; n > 0 {

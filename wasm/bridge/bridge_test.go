@@ -239,7 +239,7 @@ func TestTenThousandCyclesLeaveNothing(t *testing.T) {
 		return len(st.Sockets) == 0 && st.BrowserSockets.Live == 0 && h.conns("/clusters/demo/"+path).Open == 0
 	})
 	assert.Equal(t, funcs, h.b.Funcs(), "every js.Func released")
-	assert.Equal(t, 0, h.b.reg.Len())
+	assert.Equal(t, 0, h.b.deps.Registry.Len())
 	assert.Zero(t, h.stats().Timers, "no backoff or dial timer left")
 	ms, _ := out.Get("ms")
 	f, _ := ms.Float()

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// W1-W6 under load: 2 namespaces x 2 resources while the cluster churns at
+// Lists under load: 2 namespaces x 2 resources while the cluster churns at
 // 500 writes/s for 20 s, the sockets are dropped 10 times and two resumes
 // get 410; afterwards every snapshot equals the server's LIST.
 func TestListsStayExactUnderChurnDropsAnd410(t *testing.T) {

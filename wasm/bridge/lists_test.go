@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// listsJS watches a query the way a page does and keeps what it saw.
-const listsJS = `return {
+// listsTestJS watches a query the way a page does and keeps what it saw.
+const listsTestJS = `return {
   watch(api, query, object) {
     const r = { snaps: 0, last: null, errors: [] };
     query.onError = (e) => r.errors.push(e.message);
@@ -143,7 +143,7 @@ func newListHarness(t *testing.T, mode string) *listHarness {
 	t.Cleanup(b.Close)
 	h.b, h.api = b, api
 	ctor, _ := safejs.Global().Get("Function")
-	f, err := ctor.New(listsJS)
+	f, err := ctor.New(listsTestJS)
 	require.NoError(t, err)
 	js, err := f.Invoke()
 	require.NoError(t, err)

@@ -13,7 +13,7 @@ import (
 
 // queryOf reads {lists: [{cluster, namespace}], endpoint: {group, version,
 // resource}, queryParams: {name: value}} (and name, for watchObject).
-func (b *Bridge) queryOf(o safejs.Value, object bool) (cache.Query, error) {
+func (j *listJob) queryOf(o safejs.Value, object bool) (cache.Query, error) {
 	var q cache.Query
 	if o.Type() != safejs.TypeObject {
 		return q, errors.New("query must be an object")
@@ -67,7 +67,7 @@ func (b *Bridge) queryOf(o safejs.Value, object bool) (cache.Query, error) {
 	}
 	params, err := o.Get("queryParams")
 	if err == nil && params.Type() == safejs.TypeObject {
-		es, err := b.shim.Call("entries", params)
+		es, err := j.shim.Call("entries", params)
 		if err != nil {
 			return q, fmt.Errorf("queryParams: %w", err)
 		}

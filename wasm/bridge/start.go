@@ -3,9 +3,6 @@
 package bridge
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/hack-pad/safejs"
@@ -14,7 +11,7 @@ import (
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
-	"github.com/kubelive/kubelive/internal/mux"
+	"github.com/kubelive/kubelive/internal/live"
 	"github.com/kubelive/kubelive/internal/registry"
 	"github.com/kubelive/kubelive/internal/transport"
 	"github.com/kubelive/kubelive/internal/wire"
@@ -48,9 +45,6 @@ type Config struct {
 // memory keeps its high-water mark for good.
 const listPageSize = 500
 
-// detectTimeout bounds the probe of /wsMultiplexer in "auto" mode.
-const detectTimeout = 3 * time.Second
-
 // maxHandshakes bounds the page's WebSocket handshakes in flight at once (see
 // transport.LimitDialer): with four pending, Chromium delays the next by at
 // most ~1 ms (before failures weigh in) instead of seconds.
@@ -63,7 +57,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	if err != nil {
 		return nil, safejs.Value{}, err
 	}
-	shim, err := browser.NewShim()
+	shim, err := browser.NewShim(listsJS)
 	if err != nil {
 		return nil, safejs.Value{}, err
 	}
@@ -72,7 +66,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	reach := &backoff.Reach{Clock: clk}
 	// Every WebSocket of the page shares one handshake limit: the browser delays
 	// each new socket exponentially in the handshakes pending at once.
-	dialer := &reachDialer{d: transport.LimitDialer(&browser.Dialer{Shim: shim, Funcs: funcs, MaxFrame: cfg.MaxFrame}, maxHandshakes), reach: reach, base: ep.Base}
+	dialer := live.NewReachDialer(transport.LimitDialer(&browser.Dialer{Shim: shim, Funcs: funcs, MaxFrame: cfg.MaxFrame}, maxHandshakes), reach, ep.Base)
 	reg := registry.New(registry.Options{
 		Clock:    clk,
 		Dialer:   dialer,
@@ -86,19 +80,21 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		reg.Close()
 		return nil, safejs.Value{}, err
 	}
-	watches := newTrackedDialer(dialer, ep.Base, "watch")
-	streams := newTrackedDialer(dialer, ep.Base, "stream")
-	src := &source{ep: ep, fetch: &browser.Fetcher{Shim: shim, Funcs: funcs}, dialer: watches}
+	watches := live.NewTrackedDialer(dialer, ep.Base, "watch")
+	streams := live.NewTrackedDialer(dialer, ep.Base, "stream")
+	fetch := &browser.Fetcher{Shim: shim, Funcs: funcs}
+	src := live.NewSource(ep, fetch, watches)
 	var lists cache.Source = src
-	muxc, mode, why, err := multiplexer(cfg, dialer, src.fetch, ep, clk, reach)
+	choice, err := live.Choose(live.ChooseOptions{Setting: cfg.Multiplexer, Dialer: dialer, Fetch: fetch,
+		Endpoint: ep, UserID: cfg.UserID, Clock: clk, Reach: reach})
 	if err != nil {
 		reg.Close()
 		frames.Close()
 		return nil, safejs.Value{}, err
 	}
-	lm := &muxMode{auto: cfg.Multiplexer == "" || cfg.Multiplexer == "auto"}
-	if muxc != nil {
-		lists = &muxSource{source: src, client: muxc, clock: clk, mode: lm}
+	lm := live.NewMode(live.Auto(cfg.Multiplexer))
+	if choice.Client != nil {
+		lists = live.NewMuxSource(src, choice.Client, clk, lm)
 	}
 	c := cache.New(cache.Config{
 		Source:     lists,
@@ -110,8 +106,8 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		Reach:      reach,
 	})
 	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: streams, Clock: clk,
-		Cache: c, Frames: frames, Mux: muxc, MuxMode: mode, MuxReason: why, MuxChoice: lm, Tracked: []*trackedDialer{watches, streams}, Timers: clk,
-		Reach: reach, Fetch: src.fetch})
+		Cache: c, Frames: frames, Mux: choice.Client, MuxMode: choice.Mode, MuxReason: choice.Reason, MuxChoice: lm, Tracked: []*live.TrackedDialer{watches, streams}, Timers: clk,
+		Reach: reach, Fetch: fetch})
 	api, err := b.Export()
 	if err != nil {
 		return nil, safejs.Value{}, err
@@ -125,54 +121,3 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 
 // Funcs returns the number of live js.Funcs of this client.
 func (b *Bridge) Funcs() int64 { return b.funcs.Live() }
-
-// multiplexer returns the mux client the lists use, or nil for per-URL
-// sockets, the mode in force ("mux" or "per-url") and why.
-func multiplexer(cfg Config, dialer transport.Dialer, fetch *browser.Fetcher, ep endpoint.Endpoint, clk clock.Clock, reach *backoff.Reach) (*mux.Client, string, string, error) {
-	why := "multiplexer: '" + cfg.Multiplexer + "'"
-	switch cfg.Multiplexer {
-	case "off":
-		return nil, "per-url", why, nil
-	case "", "auto":
-		ctx, cancel := context.WithTimeout(context.Background(), detectTimeout)
-		defer cancel()
-		switch advertised(ctx, fetch, ep) {
-		case "no":
-			return nil, "per-url", "auto: the backend's /config says it has no multiplexer", nil
-		case "yes":
-			why = "auto: the backend's /config advertises the multiplexer"
-		default: // not our backend (Headlamp's has no such field): probe
-			if _, err := mux.Detect(ctx, dialer, ep, detectTimeout); err != nil {
-				return nil, "per-url", "auto: " + err.Error(), nil
-			}
-			why = "auto: /wsMultiplexer upgraded"
-		}
-	case "on", "json":
-	default:
-		return nil, "", "", fmt.Errorf("multiplexer must be 'auto', 'on', 'json' or 'off', not %q", cfg.Multiplexer)
-	}
-	c, err := mux.New(mux.Options{Dialer: dialer, Endpoint: ep, UserID: cfg.UserID, JSONOnly: cfg.Multiplexer == "json", Clock: clk, Reach: reach})
-	if err != nil {
-		return nil, "", "", fmt.Errorf("multiplexer: %w", err)
-	}
-	return c, "mux", why, nil
-}
-
-// advertised reads the backend's /config: "yes" or "no" when it says whether
-// it serves /wsMultiplexer, "unknown" when it does not say.
-func advertised(ctx context.Context, fetch *browser.Fetcher, ep endpoint.Endpoint) string {
-	status, body, err := fetch.Get(ctx, ep.HTTPURL("", "config"), "")
-	if err != nil || status != 200 {
-		return "unknown"
-	}
-	var cfg struct {
-		Multiplexer *bool `json:"multiplexer"`
-	}
-	if json.Unmarshal(body, &cfg) != nil || cfg.Multiplexer == nil {
-		return "unknown"
-	}
-	if *cfg.Multiplexer {
-		return "yes"
-	}
-	return "no"
-}

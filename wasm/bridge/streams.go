@@ -3,15 +3,13 @@
 package bridge
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/hack-pad/safejs"
 
-	"github.com/kubelive/kubelive/internal/probe"
+	"github.com/kubelive/kubelive/internal/live"
 	"github.com/kubelive/kubelive/internal/stream"
 	"github.com/kubelive/kubelive/internal/transport"
 )
@@ -35,30 +33,55 @@ func (s session) Cancel()               { s.Close() }
 func (s session) Conn() transport.Conn  { return s.Stream().Conn() }
 func (s session) Done() <-chan struct{} { return s.Stream().Done() }
 
-// add registers a stream and returns its id for JS. The stream leaves the
-// map when it ends, whether JS cancelled it or it ended by itself.
-func (b *Bridge) add(h streamHandle) float64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
+// streamJob is kl.stream, logs, exec and attach: the live streams by id
+// (live.Handles, under its own lock). An id leaves when its stream ends,
+// is cancelled by JS, or the job closes.
+type streamJob struct {
+	caller
+	deps    Deps
+	handles *live.Handles[streamHandle]
+}
+
+func (j *streamJob) methods() map[string]method {
+	return map[string]method{
+		"stream":     j.stream,
+		"logs":       j.logs,
+		"exec":       func(args []safejs.Value) any { return j.exec(args, false) },
+		"attach":     func(args []safejs.Value) any { return j.exec(args, true) },
+		"cancel":     j.cancel,
+		"socket":     j.socket,
+		"write":      j.write,
+		"resize":     j.resize,
+		"closeStdin": j.closeStdin,
+	}
+}
+
+// count returns the number of live streams.
+func (j *streamJob) count() int { return j.handles.Len() }
+
+// close cancels every stream; later ones are cancelled at once.
+func (j *streamJob) close() {
+	for _, h := range j.handles.Close() {
+		h.Cancel()
+	}
+}
+
+// add registers a stream and returns its id for JS (0 once closed). The
+// stream leaves when it ends, whether JS cancelled it or it ended by itself.
+func (j *streamJob) add(h streamHandle) float64 {
+	id, ok := j.handles.Add(h)
+	if !ok {
 		h.Cancel()
 		return 0
 	}
-	b.nextStream++
-	id := b.nextStream
-	b.streams[id] = h
 	go func() {
 		<-h.Done()
-		b.mu.Lock()
-		if b.streams[id] == h {
-			delete(b.streams, id)
-		}
-		b.mu.Unlock()
+		j.handles.Remove(id)
 	}()
 	return float64(id)
 }
 
-func (b *Bridge) handle(args []safejs.Value) (uint64, streamHandle) {
+func (j *streamJob) handle(args []safejs.Value) (uint64, streamHandle) {
 	if len(args) == 0 {
 		return 0, nil
 	}
@@ -66,31 +89,32 @@ func (b *Bridge) handle(args []safejs.Value) (uint64, streamHandle) {
 	if err != nil || f <= 0 {
 		return 0, nil
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return uint64(f), b.streams[uint64(f)]
+	h, _ := j.handles.Get(uint64(f))
+	return uint64(f), h
 }
 
 // cancel(id): ends any stream; idempotent.
-func (b *Bridge) cancel(args []safejs.Value) any {
-	id, h := b.handle(args)
+func (j *streamJob) cancel(args []safejs.Value) any {
+	id, h := j.handle(args)
 	if h == nil {
 		return nil
 	}
-	b.mu.Lock()
-	delete(b.streams, id)
-	b.mu.Unlock()
+	j.handles.Remove(id)
 	h.Cancel()
 	return nil
 }
 
 // socket(id): the open browser WebSocket of a stream, or null.
-func (b *Bridge) socket(args []safejs.Value) any {
-	_, h := b.handle(args)
+func (j *streamJob) socket(args []safejs.Value) any {
+	_, h := j.handle(args)
 	if h == nil {
 		return nil
 	}
-	c, ok := h.Conn().(interface{ WebSocket() safejs.Value })
+	conn := h.Conn()
+	if t, ok := conn.(*live.TrackedConn); ok {
+		conn = t.Unwrap()
+	}
+	c, ok := conn.(interface{ WebSocket() safejs.Value })
 	if !ok {
 		return nil
 	}
@@ -101,7 +125,7 @@ func (b *Bridge) socket(args []safejs.Value) any {
 // reconnectOnFailure, cluster, onError}) -> id. Headlamp's stream(): frames
 // go to cb parsed (isJson) or raw (string or ArrayBuffer); bad JSON goes to
 // onError with its length.
-func (b *Bridge) stream(args []safejs.Value) any {
+func (j *streamJob) stream(args []safejs.Value) any {
 	if len(args) < 2 {
 		return 0
 	}
@@ -110,24 +134,24 @@ func (b *Bridge) stream(args []safejs.Value) any {
 	onErr := fn(o, "onError")
 	cb := args[1]
 	if err != nil || cb.Type() != safejs.TypeFunction {
-		b.report(onErr, errors.New("stream: url must be a string and cb a function"))
+		j.report(onErr, errors.New("stream: url must be a string and cb a function"))
 		return 0
 	}
 	cluster, err1 := optString(o, "cluster")
 	extra, err2 := optStrings(o, "additionalProtocols")
 	if err := errors.Join(err1, err2); err != nil {
-		b.report(onErr, fmt.Errorf("stream: %w", err))
+		j.report(onErr, fmt.Errorf("stream: %w", err))
 		return 0
 	}
 	isJSON := optBool(o, "isJson")
 	connectCb, failCb := fn(o, "connectCb"), fn(o, "failCb")
 	opts := stream.Options{
-		Protocols: b.deps.Endpoint.Protocols(extra),
+		Protocols: j.deps.Endpoint.Protocols(extra),
 		Binary:    !isJSON,
 		Payload:   transport.PayloadOpaque,
-		ConnectCb: func() { b.callJS(connectCb) },
-		FailCb:    func(err error) { b.callJS(failCb, b.jsError(err)) },
-		Reach:     b.deps.Reach,
+		ConnectCb: func() { j.callJS(connectCb) },
+		FailCb:    func(err error) { j.callJS(failCb, j.jsError(err)) },
+		Reach:     j.deps.Reach,
 		ReachKey:  cluster,
 	}
 	if failCb.IsUndefined() {
@@ -136,20 +160,20 @@ func (b *Bridge) stream(args []safejs.Value) any {
 	if v, ok := optBoolSet(o, "reconnectOnFailure"); ok {
 		opts.ReconnectOnFailure = &v
 	}
-	url := b.deps.Endpoint.URL(cluster, path)
-	return b.add(stream.New(b.deps.Dialer, b.deps.Clock, url, opts, func(frames []transport.Frame) {
+	url := j.deps.Endpoint.URL(cluster, path)
+	return j.add(stream.New(j.deps.Dialer, j.deps.Clock, url, opts, func(frames []transport.Frame) {
 		for _, f := range frames {
 			v, _ := f.Value.(safejs.Value)
 			if isJSON {
-				p, err := b.shim.Call("parse", v)
-				if err != nil || b.shim.IsBad(p) {
-					b.report(onErr, fmt.Errorf("stream %s: frame of %d bytes is not valid JSON", path, f.Size))
+				p, err := j.shim.Call("parse", v)
+				if err != nil || j.shim.IsBad(p) {
+					j.report(onErr, fmt.Errorf("stream %s: frame of %d bytes is not valid JSON", path, f.Size))
 					continue
 				}
 				v = p
 			}
-			if msg := b.callJS(cb, v); msg != "" {
-				b.report(onErr, fmt.Errorf("stream %s: callback threw: %s", path, msg))
+			if msg := j.callJS(cb, v); msg != "" {
+				j.report(onErr, fmt.Errorf("stream %s: callback threw: %s", path, msg))
 			}
 		}
 	}))
@@ -157,18 +181,19 @@ func (b *Bridge) stream(args []safejs.Value) any {
 
 // logs({cluster, namespace, pod, container, tailLines, previous, maxLines,
 // onError, onStatus}, onLines) -> id. onLines(lines, dropped) gets the lines
-// just added ({text, time}) and the count dropped from the bounded buffer.
-func (b *Bridge) logs(args []safejs.Value) any {
+// just added ({text, time}) and how many lines are beyond the newest
+// maxLines so far; the lines are kept only on the JS side.
+func (j *streamJob) logs(args []safejs.Value) any {
 	o := options(args, 0)
 	onErr := fn(o, "onError")
 	if len(args) < 2 || args[1].Type() != safejs.TypeFunction {
-		b.report(onErr, errors.New("logs: onLines must be a function"))
+		j.report(onErr, errors.New("logs: onLines must be a function"))
 		return 0
 	}
 	onLines := args[1]
 	pod, cluster, err := podOf(o)
 	if err != nil {
-		b.report(onErr, fmt.Errorf("logs: %w", err))
+		j.report(onErr, fmt.Errorf("logs: %w", err))
 		return 0
 	}
 	lo := stream.LogOptions{Pod: pod, Previous: optBool(o, "previous")}
@@ -180,15 +205,18 @@ func (b *Bridge) logs(args []safejs.Value) any {
 	// last is the failure that ended the last attempt, shown with the state
 	// until a socket opens; both callbacks run on the stream's goroutine.
 	var last error
-	f := stream.FollowLogs(b.deps.Dialer, b.deps.Clock, lo, stream.FollowOptions{
-		Base:      strings.TrimRight(b.deps.Endpoint.URL(cluster, ""), "/"),
-		Protocols: b.deps.Endpoint.AuthProtocols(),
+	f := stream.FollowLogs(j.deps.Dialer, j.deps.Clock, lo, stream.FollowOptions{
+		Base:      strings.TrimRight(j.deps.Endpoint.URL(cluster, ""), "/"),
+		Protocols: j.deps.Endpoint.AuthProtocols(),
 		MaxLines:  maxLines,
+		// The page keeps the lines (useLogs, or the caller of kl.logs):
+		// the wasm heap keeps none, only the count beyond maxLines.
+		Unbuffered: true,
 		OnError: func(err error) {
 			last = err
-			b.report(onErr, err)
+			j.report(onErr, err)
 			if errors.Is(err, stream.ErrRefused) { // final: the failed state with its reason
-				b.callJS(onStatus, stream.StateFailed.String(), b.jsError(err))
+				j.callJS(onStatus, stream.StateFailed.String(), j.jsError(err))
 			}
 		},
 		OnState: func(s stream.State) {
@@ -199,40 +227,23 @@ func (b *Bridge) logs(args []safejs.Value) any {
 			case s == stream.StateOpen:
 				last = nil
 			case last != nil:
-				e = b.jsError(last)
+				e = j.jsError(last)
 			}
-			b.callJS(onStatus, s.String(), e)
+			j.callJS(onStatus, s.String(), e)
 		},
-		Probe:    b.podProbe(cluster, pod),
-		Reach:    b.deps.Reach,
+		Probe:    live.PodProbe(j.deps.Fetch, j.deps.Endpoint, cluster, pod),
+		Reach:    j.deps.Reach,
 		ReachKey: cluster,
 	}, func(lines []stream.Line, dropped int) {
-		b.callJS(onLines, parseJSON(linesJSON(lines)), dropped)
+		j.callJS(onLines, parseJSON(live.LinesJSON(lines)), dropped)
 	})
-	return b.add(follower{f})
-}
-
-type lineJSON struct {
-	Text string `json:"text"`
-	Time string `json:"time,omitempty"`
-}
-
-func linesJSON(lines []stream.Line) string {
-	out := make([]lineJSON, len(lines))
-	for i, l := range lines {
-		out[i].Text = l.Text
-		if !l.Time.IsZero() {
-			out[i].Time = l.Time.Format(time.RFC3339Nano)
-		}
-	}
-	text, _ := json.Marshal(out)
-	return string(text)
+	return j.add(follower{f})
 }
 
 // exec({cluster, namespace, pod, container, command, tty, stdin, stdout,
 // stderr, onOutput, onExit}) -> id. onOutput(channel, text) gets stdout (1)
 // and stderr (2) as whole UTF-8 characters; onExit(code, error) runs once.
-func (b *Bridge) exec(args []safejs.Value, attach bool) any {
+func (j *streamJob) exec(args []safejs.Value, attach bool) any {
 	o := options(args, 0)
 	onOutput, onExit := fn(o, "onOutput"), fn(o, "onExit")
 	pod, cluster, err := podOf(o)
@@ -242,33 +253,33 @@ func (b *Bridge) exec(args []safejs.Value, attach bool) any {
 		po := stream.ProcessOptions{Pod: pod, Command: cmd, TTY: optBool(o, "tty"),
 			Stdin: optBoolDefault(o, "stdin", true), Stdout: optBoolDefault(o, "stdout", true), Stderr: optBoolDefault(o, "stderr", true)}
 		if err == nil {
-			base := strings.TrimRight(b.deps.Endpoint.URL(cluster, ""), "/")
+			base := strings.TrimRight(j.deps.Endpoint.URL(cluster, ""), "/")
 			url := stream.ExecURL(base, po)
 			if attach {
 				url = stream.AttachURL(base, po)
 			}
 			onStatus := fn(o, "onStatus")
-			return b.add(session{stream.NewExec(b.deps.Dialer, b.deps.Clock, url, stream.ExecOptions{
-				Protocols: b.deps.Endpoint.AuthProtocols(),
-				Probe:     b.podProbe(cluster, pod),
-				OnState:   func(s stream.State) { b.callJS(onStatus, s.String()) },
-				OnOutput:  func(ch int, data []byte) { b.callJS(onOutput, ch, string(data)) },
+			return j.add(session{stream.NewExec(j.deps.Dialer, j.deps.Clock, url, stream.ExecOptions{
+				Protocols: j.deps.Endpoint.AuthProtocols(),
+				Probe:     live.PodProbe(j.deps.Fetch, j.deps.Endpoint, cluster, pod),
+				OnState:   func(s stream.State) { j.callJS(onStatus, s.String()) },
+				OnOutput:  func(ch int, data []byte) { j.callJS(onOutput, ch, string(data)) },
 				OnExit: func(code int, err error) {
 					var e any
 					if err != nil {
-						e = b.jsError(err)
+						e = j.jsError(err)
 					}
-					b.callJS(onExit, code, e)
+					j.callJS(onExit, code, e)
 				},
 			})})
 		}
 	}
-	b.callJS(onExit, -1, b.jsError(fmt.Errorf("exec: %w", err)))
+	j.callJS(onExit, -1, j.jsError(fmt.Errorf("exec: %w", err)))
 	return 0
 }
 
-func (b *Bridge) session(args []safejs.Value) *stream.Exec {
-	_, h := b.handle(args)
+func (j *streamJob) session(args []safejs.Value) *stream.Exec {
+	_, h := j.handle(args)
 	s, ok := h.(session)
 	if !ok {
 		return nil
@@ -278,8 +289,8 @@ func (b *Bridge) session(args []safejs.Value) *stream.Exec {
 
 // write(id, data): data is a string (UTF-8) or a Uint8Array. Returns an
 // error message, or "" when sent.
-func (b *Bridge) write(args []safejs.Value) any {
-	s := b.session(args)
+func (j *streamJob) write(args []safejs.Value) any {
+	s := j.session(args)
 	if s == nil || len(args) < 2 {
 		return "no such session"
 	}
@@ -304,8 +315,8 @@ func (b *Bridge) write(args []safejs.Value) any {
 }
 
 // resize(id, cols, rows)
-func (b *Bridge) resize(args []safejs.Value) any {
-	s := b.session(args)
+func (j *streamJob) resize(args []safejs.Value) any {
+	s := j.session(args)
 	if s == nil || len(args) < 3 {
 		return "no such session"
 	}
@@ -321,8 +332,8 @@ func (b *Bridge) resize(args []safejs.Value) any {
 }
 
 // closeStdin(id)
-func (b *Bridge) closeStdin(args []safejs.Value) any {
-	s := b.session(args)
+func (j *streamJob) closeStdin(args []safejs.Value) any {
+	s := j.session(args)
 	if s == nil {
 		return "no such session"
 	}
@@ -344,38 +355,4 @@ func podOf(o safejs.Value) (stream.Pod, string, error) {
 		return stream.Pod{}, "", errors.New("namespace and pod are required")
 	}
 	return stream.Pod{Namespace: ns, Name: name, Container: container}, cluster, nil
-}
-
-// callJS calls a JS function (if it is one) with args, returning what it
-// threw ("" if nothing). It never throws into Go.
-func (b *Bridge) callJS(f safejs.Value, args ...any) string {
-	if f.Type() != safejs.TypeFunction {
-		return ""
-	}
-	callArgs := append([]any{f}, args...)
-	r, err := b.shim.Call("call", callArgs...)
-	if err != nil {
-		return err.Error()
-	}
-	if r.IsNull() {
-		return ""
-	}
-	msg, _ := r.String()
-	return msg
-}
-
-// jsError makes the Error a JS callback gets: a sentence a person
-// understands as its message, with the raw HTTP code and reason in fields
-// (probe.Describe).
-func (b *Bridge) jsError(err error) any {
-	p := probe.Describe(err)
-	e, cerr := b.shim.Call("error", p.Message, p.Code, p.Reason)
-	if cerr != nil {
-		return nil
-	}
-	return e
-}
-
-func (b *Bridge) report(onErr safejs.Value, err error) {
-	b.callJS(onErr, b.jsError(err))
 }

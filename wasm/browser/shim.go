@@ -1,8 +1,11 @@
 //go:build js && wasm
 
-// Package browser adapts the browser to kubelive's transport interfaces: a
-// Dialer over the browser WebSocket, through safejs, with frames batched in
-// JS so that a burst costs one JS->Go call.
+// Package browser adapts the browser to kubelive's interfaces, through
+// safejs: a transport.Dialer over the browser WebSocket (frames batched in
+// JS, so that a burst costs one JS->Go call), a live.Fetcher over fetch, a
+// cache.Scheduler over animation frames, and the JS shim every call into
+// the page goes through, which never throws into Go. Every js.Func it makes
+// is counted (Funcs) and released by its one owner.
 package browser
 
 import (
@@ -16,22 +19,25 @@ import (
 //go:embed shim.js
 var shimSource string
 
-//go:embed lists.js
-var listsSource string
-
 // Shim is the JS half of the adapter (shim.js), evaluated once per client.
 type Shim struct {
 	v   safejs.Value
 	bad safejs.Value
 }
 
-// NewShim evaluates shim.js.
-func NewShim() (*Shim, error) {
+// NewShim evaluates shim.js, then each of parts (the JS halves of the jobs
+// built on the shim, e.g. the bridge's lists.js), in one function scope in
+// which shim is the object they add their methods to.
+func NewShim(parts ...string) (*Shim, error) {
 	fnCtor, err := safejs.Global().Get("Function")
 	if err != nil {
 		return nil, fmt.Errorf("shim: %w", err)
 	}
-	factory, err := fnCtor.New(shimSource + listsSource + "\nreturn shim;\n")
+	src := shimSource
+	for _, p := range parts {
+		src += "\n" + p
+	}
+	factory, err := fnCtor.New(src + "\nreturn shim;\n")
 	if err != nil {
 		return nil, fmt.Errorf("shim: compile: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/kubelive/kubelive/internal/live"
 	"github.com/kubelive/kubelive/internal/mux"
 	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/registry"
@@ -22,10 +23,22 @@ type muxSub struct {
 	reg uint64
 }
 
+// muxJob is kl.mux.subscribe: its subscriptions by id (live.Handles,
+// under its own lock).
+type muxJob struct {
+	caller
+	deps Deps
+	subs *live.Handles[muxSub]
+}
+
+func (j *muxJob) methods() map[string]method {
+	return map[string]method{"muxSubscribe": j.muxSubscribe, "muxUnsubscribe": j.muxUnsubscribe}
+}
+
 // muxSubscribe(cluster, path, query, onMessage, onError) -> id. Headlamp's
 // WebSocketManager.subscribe: each watch event arrives parsed (JSON.parse in
 // JS); server ERRORs, bad frames and throwing listeners go to onError.
-func (b *Bridge) muxSubscribe(args []safejs.Value) any {
+func (j *muxJob) muxSubscribe(args []safejs.Value) any {
 	str := func(i int) string {
 		if len(args) > i && args[i].Type() == safejs.TypeString {
 			s, _ := args[i].String()
@@ -42,25 +55,25 @@ func (b *Bridge) muxSubscribe(args []safejs.Value) any {
 	}
 	cluster, path, query := str(0), str(1), str(2)
 	if onMessage.IsUndefined() {
-		b.report(onError, errors.New("mux.subscribe: onMessage must be a function"))
+		j.report(onError, errors.New("mux.subscribe: onMessage must be a function"))
 		return 0
 	}
 	var sub muxSub
-	per, _ := b.deps.MuxChoice.perURL()
-	if m := b.deps.Mux; m != nil && !per {
+	per, _ := j.deps.MuxChoice.PerURL()
+	if m := j.deps.Mux; m != nil && !per {
 		key, err := muxwire.NewKey(cluster, path, query)
 		if err != nil {
-			b.report(onError, fmt.Errorf("mux.subscribe: %w", err))
+			j.report(onError, fmt.Errorf("mux.subscribe: %w", err))
 			return 0
 		}
 		id, err := m.Subscribe(key, mux.Listener{
 			OnData: func(f transport.Frame) error {
-				b.deps.MuxChoice.confirmed()
-				v, err := b.shim.Call("parseBytes", b.bytes(f.Data), f.Binary)
-				if err != nil || b.shim.IsBad(v) {
+				j.deps.MuxChoice.Confirmed()
+				v, err := j.shim.Call("parseBytes", j.bytes(f.Data), f.Binary)
+				if err != nil || j.shim.IsBad(v) {
 					return fmt.Errorf("%w: %d bytes are not valid JSON", registry.ErrBadFrame, len(f.Data))
 				}
-				if msg := b.callJS(onMessage, v); msg != "" {
+				if msg := j.callJS(onMessage, v); msg != "" {
 					return errors.New(msg)
 				}
 				return nil
@@ -71,15 +84,15 @@ func (b *Bridge) muxSubscribe(args []safejs.Value) any {
 				// gave no onError.
 				var se *mux.ServerError
 				if errors.As(err, &se) {
-					b.deps.MuxChoice.failed(err) // in 'auto', later subscriptions may go per-URL
-					b.callJS(onError, b.jsError(err), se.Message)
+					j.deps.MuxChoice.Failed(err) // in 'auto', later subscriptions may go per-URL
+					j.callJS(onError, j.jsError(err), se.Message)
 					return
 				}
-				b.report(onError, err)
+				j.report(onError, err)
 			},
 		})
 		if err != nil {
-			b.report(onError, fmt.Errorf("mux.subscribe: %w", err))
+			j.report(onError, fmt.Errorf("mux.subscribe: %w", err))
 			return 0
 		}
 		sub.mux = id
@@ -90,21 +103,31 @@ func (b *Bridge) muxSubscribe(args []safejs.Value) any {
 		}
 		k, err := registry.NewKey(cluster, url, nil, false)
 		if err != nil {
-			b.report(onError, fmt.Errorf("mux.subscribe: %w", err))
+			j.report(onError, fmt.Errorf("mux.subscribe: %w", err))
 			return 0
 		}
-		cb := callbacks{shim: b.shim, onMessage: onMessage, onError: onError, onStatus: safejs.Undefined()}
-		sub.reg = b.reg.Subscribe(k, cb.listener())
+		cb := callbacks{shim: j.shim, onMessage: onMessage, onError: onError, onStatus: safejs.Undefined()}
+		sub.reg = j.deps.Registry.Subscribe(k, cb.listener())
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.nextMux++
-	b.muxSubs[b.nextMux] = sub
-	return float64(b.nextMux)
+	id, ok := j.subs.Add(sub)
+	if !ok {
+		j.end(sub)
+		return 0
+	}
+	return float64(id)
+}
+
+// end ends one subscription, on whichever side it lives.
+func (j *muxJob) end(sub muxSub) {
+	if sub.reg != 0 {
+		j.deps.Registry.Unsubscribe(sub.reg)
+	} else if j.deps.Mux != nil {
+		j.deps.Mux.Unsubscribe(sub.mux)
+	}
 }
 
 // muxUnsubscribe(id): idempotent.
-func (b *Bridge) muxUnsubscribe(args []safejs.Value) any {
+func (j *muxJob) muxUnsubscribe(args []safejs.Value) any {
 	if len(args) == 0 {
 		return nil
 	}
@@ -112,17 +135,8 @@ func (b *Bridge) muxUnsubscribe(args []safejs.Value) any {
 	if err != nil {
 		return nil
 	}
-	b.mu.Lock()
-	sub, ok := b.muxSubs[uint64(f)]
-	delete(b.muxSubs, uint64(f))
-	b.mu.Unlock()
-	if !ok {
-		return nil
-	}
-	if sub.reg != 0 {
-		b.reg.Unsubscribe(sub.reg)
-	} else if b.deps.Mux != nil {
-		b.deps.Mux.Unsubscribe(sub.mux)
+	if sub, ok := j.subs.Remove(uint64(f)); ok {
+		j.end(sub)
 	}
 	return nil
 }

@@ -1,6 +1,4 @@
-//go:build js && wasm
-
-package bridge
+package live
 
 import (
 	"context"
@@ -12,18 +10,30 @@ import (
 	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/transport"
 	"github.com/kubelive/kubelive/internal/wire"
-	"github.com/kubelive/kubelive/wasm/browser"
 )
 
-// source serves the cache's lists over the backend: LIST and GET with
-// fetch, WATCH over a browser WebSocket per list (the per-URL strategy).
-type source struct {
+// Source serves the cache's lists over the backend of an endpoint: LIST and
+// GET with the Fetcher, WATCH over one socket of the Dialer per list (the
+// per-URL strategy). A watch whose socket fails to open is explained by one
+// probe LIST of the same list, whose answer (401/403, the origin check, 504
+// too large, 5xx) joins the dial's error.
+type Source struct {
 	ep     endpoint.Endpoint
-	fetch  *browser.Fetcher
+	fetch  Fetcher
 	dialer transport.Dialer
 }
 
-func (s *source) ListerWatcher(t cache.Target) reflector.ListerWatcher {
+// NewSource returns the per-URL Source of ep.
+func NewSource(ep endpoint.Endpoint, fetch Fetcher, dialer transport.Dialer) *Source {
+	return &Source{ep: ep, fetch: fetch, dialer: dialer}
+}
+
+// ListerWatcher implements cache.Source.
+func (s *Source) ListerWatcher(t cache.Target) reflector.ListerWatcher {
+	return s.listerWatcher(t)
+}
+
+func (s *Source) listerWatcher(t cache.Target) *listerWatcher {
 	extra := make(kubeurl.Extra, len(t.Params))
 	for i, p := range t.Params {
 		extra[i].Name, extra[i].Value = p.Name, p.Value
@@ -33,7 +43,7 @@ func (s *source) ListerWatcher(t cache.Target) reflector.ListerWatcher {
 }
 
 type listerWatcher struct {
-	s     *source
+	s     *Source
 	t     cache.Target
 	res   kubeurl.Resource
 	extra kubeurl.Extra
@@ -52,15 +62,12 @@ func (l *listerWatcher) List(ctx context.Context, o reflector.ListOptions) ([]by
 		return body, nil
 	}
 	if lst, err := wire.ScanList(body); err == nil && lst.Status != nil {
-		if lst.Status.Code == 0 {
-			lst.Status.Code = status
-		}
 		return body, nil
 	}
 	return nil, fmt.Errorf("GET %s: %w", path, &reflector.APIError{Code: status})
 }
 
-// Watch opens the watch WebSocket of the list.
+// Watch opens the watch socket of the list.
 func (l *listerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) (reflector.Watch, error) {
 	path := kubeurl.Watch(l.res, l.t.Namespace, o, l.extra)
 	conn, err := l.s.dialer.Dial(ctx, l.s.ep.URL(l.t.Cluster, path), transport.DialOptions{
@@ -78,10 +85,24 @@ func (l *listerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) (re
 	return &watch{conn: conn}, nil
 }
 
+// probeList asks for the list a watch failed to open: the LIST with
+// limit=1 from the watch's resourceVersion (so a server behind the resume
+// point answers its 504 "Too large resource version").
+func (l *listerWatcher) probeList(ctx context.Context, o reflector.WatchOptions) error {
+	lo := reflector.ListOptions{LabelSelector: o.LabelSelector, FieldSelector: o.FieldSelector, Limit: 1,
+		ResourceVersion: o.ResourceVersion}
+	if lo.ResourceVersion != "" {
+		lo.ResourceVersionMatch = "NotOlderThan"
+	}
+	path := kubeurl.List(l.res, l.t.Namespace, lo, l.extra)
+	return probeGet(ctx, l.s.fetch, l.s.ep, l.t.Cluster, path,
+		fmt.Sprintf("%s in %s/%s not found", l.res.Resource, l.t.Cluster, l.t.Namespace))
+}
+
 type watch struct{ conn transport.Conn }
 
 // Next returns the frames of one burst; each Data is its own allocation
-// (the browser adapter copies every burst afresh).
+// (the dialers of this module copy every burst afresh).
 func (w *watch) Next(ctx context.Context) ([][]byte, error) {
 	frames, err := w.conn.Recv(ctx)
 	if err != nil {

@@ -2,7 +2,9 @@
 // sends, once per flush, the JSON of the changed objects only (one
 // JSON.parse for all of them), their slots, the removed slots and, when
 // membership changed, the new order. Objects of untouched slots keep their
-// identity across snapshots; every snapshot is frozen.
+// identity across snapshots; every snapshot is frozen. The query's status
+// comes from Go (live.Overall) with the meta of each flush. Evaluated with
+// the shim (browser.NewShim), whose object it extends.
 const listDecoder = new TextDecoder();
 const u32 = (bytes) => (bytes ? new Uint32Array(bytes.slice().buffer) : null);
 shim.listsView = (key, isObject) => shim.lists.view(key, isObject);
@@ -94,7 +96,7 @@ shim.lists = {
       items: v.items,
       resourceVersion: lists.length === 1 ? lists[0].resourceVersion : '',
       resourceVersions: Object.fromEntries(lists.map((l) => [`${l.cluster}/${l.namespace}`, l.resourceVersion])),
-      status: overall(lists),
+      status: m.status, // the worst of the lists' (live.Overall, in Go)
       errors: Object.freeze(lists.filter((l) => l.error).map((l) => Object.freeze({ cluster: l.cluster, namespace: l.namespace, ...l.error }))),
       lists: Object.freeze(lists),
       updatedAt: m.updatedAt,
@@ -123,10 +125,3 @@ shim.lists = {
     }
   },
 };
-// overall is the worst status of the lists: error > reconnecting > loading > stale > live.
-function overall(lists) {
-  const rank = { error: 4, reconnecting: 3, loading: 2, stale: 1, live: 0 };
-  let worst = 'live';
-  for (const l of lists) if (rank[l.status] > rank[worst]) worst = l.status;
-  return lists.length ? worst : 'loading';
-}

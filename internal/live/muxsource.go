@@ -1,6 +1,4 @@
-//go:build js && wasm
-
-package bridge
+package live
 
 import (
 	"context"
@@ -20,44 +18,54 @@ import (
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
-// confirmTimeout bounds the wait for the server to confirm a multiplexed
+// ConfirmTimeout bounds the wait for the server to confirm a multiplexed
 // watch (STATUS connected or its first event) once the socket is open.
-const confirmTimeout = 10 * time.Second
+const ConfirmTimeout = 10 * time.Second
 
-// errNotConfirmed ends a multiplexed watch the server never confirmed.
-var errNotConfirmed = errors.New("the multiplexer did not confirm the watch")
+// ErrNotConfirmed ends a multiplexed watch the server never confirmed.
+var ErrNotConfirmed = errors.New("the multiplexer did not confirm the watch")
 
-// muxSource serves the cache's lists with LIST over fetch and every WATCH as
-// a subscription of one multiplexed socket, or, once 'auto' gave
-// up on the multiplexer, as a per-URL socket.
-type muxSource struct {
-	*source
+// MuxSource serves the cache's lists with LIST over the Fetcher and every
+// WATCH as a subscription of one multiplexed socket (a mux.Client), or, once
+// the Mode gave up on the multiplexer, as a per-URL socket of its Source.
+type MuxSource struct {
+	src    *Source
 	client *mux.Client
 	clock  clock.Clock
-	mode   *muxMode
+	mode   *Mode
 }
 
-func (s *muxSource) ListerWatcher(t cache.Target) reflector.ListerWatcher {
-	lw := s.source.ListerWatcher(t).(*listerWatcher)
-	return &muxListerWatcher{listerWatcher: lw, client: s.client, clock: s.clock, mode: s.mode}
+// NewMuxSource returns the MuxSource over client that falls back to src's
+// per-URL sockets as mode decides (a nil mode never falls back).
+func NewMuxSource(src *Source, client *mux.Client, clk clock.Clock, mode *Mode) *MuxSource {
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	return &MuxSource{src: src, client: client, clock: clk, mode: mode}
+}
+
+// ListerWatcher implements cache.Source.
+func (s *MuxSource) ListerWatcher(t cache.Target) reflector.ListerWatcher {
+	return &muxListerWatcher{listerWatcher: s.src.listerWatcher(t), client: s.client, clock: s.clock, mode: s.mode}
 }
 
 type muxListerWatcher struct {
 	*listerWatcher
 	client *mux.Client
 	clock  clock.Clock
-	mode   *muxMode
+	mode   *Mode
 }
 
-// muxMode is the multiplexer choice of the lists. In 'auto' the multiplexer
+// Mode is the multiplexer choice of the lists. In 'auto' the multiplexer
 // serves until it proves it cannot: before any watch was confirmed over it,
 // a watch refused for authentication (Headlamp's multiplexer authenticates
 // only with its cookie or a client certificate, never the token) or one
-// not confirmed within confirmTimeout. From then on every list watch uses a
-// per-URL socket, for good; why is kept for stats().
-// kl.mux.subscribe follows the same choice. Its methods accept a nil
-// receiver: no choice to make, the multiplexer always serves.
-type muxMode struct {
+// not confirmed within ConfirmTimeout. From then on every list watch uses a
+// per-URL socket, for good; why is kept for stats. Other multiplexed
+// subscriptions (kl.mux.subscribe) follow the same choice. Its methods
+// accept a nil receiver: no choice to make, the multiplexer always serves.
+// Safe for concurrent use.
+type Mode struct {
 	auto   bool
 	served atomic.Bool // a watch was confirmed over the multiplexer
 
@@ -65,8 +73,12 @@ type muxMode struct {
 	fallback string // why the lists left the multiplexer; "" while on it
 }
 
-// perURL reports whether the lists left the multiplexer, and why.
-func (m *muxMode) perURL() (bool, string) {
+// NewMode returns the choice of a client: auto is the 'auto' setting (the
+// only one that ever falls back).
+func NewMode(auto bool) *Mode { return &Mode{auto: auto} }
+
+// PerURL reports whether the lists left the multiplexer, and why.
+func (m *Mode) PerURL() (bool, string) {
 	if m == nil {
 		return false, ""
 	}
@@ -75,15 +87,17 @@ func (m *muxMode) perURL() (bool, string) {
 	return m.fallback != "", m.fallback
 }
 
-func (m *muxMode) confirmed() {
+// Confirmed records a watch the multiplexer served: from now on 'auto'
+// keeps it whatever fails.
+func (m *Mode) Confirmed() {
 	if m != nil && !m.served.Load() {
 		m.served.Store(true)
 	}
 }
 
-// failed records a watch that the multiplexer could not serve and reports
+// Failed records a watch that the multiplexer could not serve and reports
 // whether the lists now use per-URL sockets.
-func (m *muxMode) failed(err error) bool {
+func (m *Mode) Failed(err error) bool {
 	if m == nil {
 		return false
 	}
@@ -92,7 +106,7 @@ func (m *muxMode) failed(err error) bool {
 	if m.fallback != "" {
 		return true
 	}
-	if !m.auto || m.served.Load() || !(refused(err) || errors.Is(err, errNotConfirmed)) {
+	if !m.auto || m.served.Load() || !(refused(err) || errors.Is(err, ErrNotConfirmed)) {
 		return false
 	}
 	m.fallback = "auto: the multiplexer could not serve a watch (" + err.Error() + ")"
@@ -114,11 +128,11 @@ func refused(err error) bool {
 // Watch watches over the multiplexer, or over a per-URL socket once the
 // mode fell back (the failure that made it fall back is retried at once).
 func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) (reflector.Watch, error) {
-	if per, _ := l.mode.perURL(); per {
+	if per, _ := l.mode.PerURL(); per {
 		return l.listerWatcher.Watch(ctx, o)
 	}
 	w, err := l.muxWatch(ctx, o)
-	if err != nil && l.mode.failed(err) {
+	if err != nil && l.mode.Failed(err) {
 		return l.listerWatcher.Watch(ctx, o)
 	}
 	return w, err
@@ -127,7 +141,7 @@ func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) 
 // muxWatch subscribes to the watch on the multiplexer and returns once the
 // socket is open and the server confirmed the watch (until then the list
 // stays "reconnecting", as it would while a per-URL socket dials; a watch
-// not confirmed within confirmTimeout fails with errNotConfirmed). The socket's own reconnects end the watch
+// not confirmed within ConfirmTimeout fails with ErrNotConfirmed). The socket's own reconnects end the watch
 // (the Reflector then resumes from its last resourceVersion with a new
 // subscription), so a resume never relies on a query that the multiplexer
 // replays from memory. Such an end is marked reflector.ErrTransportReconnects:
@@ -199,7 +213,7 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 		w.mu.Unlock()
 		switch { // the confirmation deadline runs while the socket is open
 		case open && timer == nil:
-			timer = l.clock.NewTimer(confirmTimeout)
+			timer = l.clock.NewTimer(ConfirmTimeout)
 			deadline = timer.C()
 		case !open && timer != nil:
 			timer.Stop()
@@ -210,7 +224,7 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 			w.Close()
 			return nil, werr
 		case open && confirmed:
-			l.mode.confirmed()
+			l.mode.Confirmed()
 			return w, nil
 		case why != "" && o.Waiting != nil:
 			// The socket failed to dial: say so now, and why (one probe per
@@ -234,7 +248,7 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 		case <-w.wake:
 		case <-deadline:
 			w.Close()
-			return nil, fmt.Errorf("watch %s: %w within %s", full, errNotConfirmed, confirmTimeout)
+			return nil, fmt.Errorf("watch %s: %w within %s", full, ErrNotConfirmed, ConfirmTimeout)
 		case <-ctx.Done():
 			w.Close()
 			return nil, ctx.Err()

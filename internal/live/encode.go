@@ -1,0 +1,181 @@
+package live
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"time"
+
+	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/probe"
+	"github.com/kubelive/kubelive/internal/reflector"
+	"github.com/kubelive/kubelive/internal/stream"
+)
+
+// SnapshotChunk bounds the JSON of one crossing into the page when a whole
+// snapshot is handed over: Go never holds a second copy of a big list.
+const SnapshotChunk = 1 << 20
+
+// EncodeItems appends the JSON array of the items' objects to buf and
+// returns their slots and clusters, index for index.
+func EncodeItems(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, []any) {
+	slots := make([]cache.SlotID, len(items))
+	clusters := make([]any, len(items))
+	buf = append(buf, '[')
+	for i, it := range items {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, it.Raw...)
+		slots[i] = it.Slot
+		clusters[i] = it.Cluster
+	}
+	return append(buf, ']'), slots, clusters
+}
+
+// Chunks splits items into runs whose JSON is about SnapshotChunk bytes
+// each (an item bigger than that is a run of its own) and returns the end
+// index of each run.
+func Chunks(items []*cache.Item) []int {
+	var ends []int
+	for start := 0; start < len(items); {
+		end, size := start, 0
+		for end < len(items) && (end == start || size+len(items[end].Raw) <= SnapshotChunk) {
+			size += len(items[end].Raw) + 1
+			end++
+		}
+		ends = append(ends, end)
+		start = end
+	}
+	return ends
+}
+
+// SlotBytes is slots as little-endian uint32s (a Uint32Array's bytes); nil
+// for nil.
+func SlotBytes(s []cache.SlotID) []byte {
+	if s == nil {
+		return nil
+	}
+	out := make([]byte, 4*len(s))
+	for i, x := range s {
+		binary.LittleEndian.PutUint32(out[4*i:], uint32(x))
+	}
+	return out
+}
+
+type listMeta struct {
+	Cluster         string     `json:"cluster"`
+	Namespace       string     `json:"namespace"`
+	Status          string     `json:"status"`
+	Since           int64      `json:"since,omitempty"`     // ms since the epoch
+	LastEvent       int64      `json:"lastEvent,omitempty"` // ms since the epoch
+	ResourceVersion string     `json:"resourceVersion"`
+	Error           *ErrorJSON `json:"error,omitempty"`
+	LastError       *ErrorJSON `json:"lastError,omitempty"`
+	LastErrorAt     int64      `json:"lastErrorAt,omitempty"` // ms since the epoch
+	Deleted         bool       `json:"deleted,omitempty"`
+}
+
+// ErrorJSON is an error as a snapshot carries it: a sentence, and the raw
+// HTTP code and reason when there are any (probe.Describe).
+type ErrorJSON struct {
+	Message string `json:"message"`
+	Code    int    `json:"code,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// Describe is err as a snapshot carries it; nil for nil.
+func Describe(err error) *ErrorJSON {
+	if err == nil {
+		return nil
+	}
+	p := probe.Describe(err)
+	return &ErrorJSON{Message: p.Message, Code: p.Code, Reason: p.Reason}
+}
+
+// rank orders the phases for Overall: the higher, the worse; a phase it
+// does not know ranks as an error (no good news).
+func rank(p reflector.Phase) int {
+	switch p {
+	case reflector.PhaseLive:
+		return 0
+	case reflector.PhaseStale:
+		return 1
+	case reflector.PhaseLoading:
+		return 2
+	case reflector.PhaseReconnecting:
+		return 3
+	}
+	return 4
+}
+
+// Overall is the one status of a query made of several lists: the worst of
+// theirs, error > reconnecting > loading > stale > live; loading for a query
+// of no list. It never claims more than its worst list: live only when
+// every list is live.
+func Overall(lists []cache.ListStatus) reflector.Phase {
+	if len(lists) == 0 {
+		return reflector.PhaseLoading
+	}
+	worst := reflector.PhaseLive
+	for _, l := range lists {
+		if r := rank(l.Phase); r > rank(worst) {
+			worst = l.Phase
+			if r == 4 {
+				return reflector.PhaseError
+			}
+		}
+	}
+	return worst
+}
+
+// MetaJSON is the lists' part of a snapshot as JSON: its version, when it
+// changed, the query's Overall status and each list's status (the cache's,
+// staleness included: the cache's timer decides it), error and resume point.
+func MetaJSON(lists []cache.ListStatus, version uint64, at time.Time) string {
+	out := struct {
+		Version   uint64     `json:"version"`
+		UpdatedAt int64      `json:"updatedAt"`
+		Status    string     `json:"status"`
+		Lists     []listMeta `json:"lists"`
+	}{Version: version, UpdatedAt: ms(at), Status: Overall(lists).String(), Lists: make([]listMeta, len(lists))}
+	for i, l := range lists {
+		m := listMeta{Cluster: l.Cluster, Namespace: l.Namespace, Status: l.Phase.String(), Since: ms(l.Since),
+			LastEvent: ms(l.LastEvent), ResourceVersion: l.ResourceVersion, Deleted: l.Deleted,
+			Error: Describe(l.Err), LastError: Describe(l.LastErr)}
+		if l.LastErr != nil {
+			m.LastErrorAt = ms(l.LastErrAt)
+		}
+		out.Lists[i] = m
+	}
+	text, err := json.Marshal(out)
+	if err != nil {
+		return `{"version":0,"updatedAt":0,"status":"error","lists":[]}`
+	}
+	return string(text)
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+type lineJSON struct {
+	Text string `json:"text"`
+	Time string `json:"time,omitempty"`
+}
+
+// LinesJSON is log lines as the page gets them: [{text, time}], time in
+// RFC 3339 with nanoseconds, absent for a line without a timestamp.
+func LinesJSON(lines []stream.Line) string {
+	out := make([]lineJSON, len(lines))
+	for i, l := range lines {
+		out[i].Text = l.Text
+		if !l.Time.IsZero() {
+			out[i].Time = l.Time.Format(time.RFC3339Nano)
+		}
+	}
+	text, _ := json.Marshal(out)
+	return string(text)
+}

@@ -1,0 +1,104 @@
+package live
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/reflector"
+	"github.com/kubelive/kubelive/internal/stream"
+	"github.com/kubelive/kubelive/internal/wire"
+)
+
+func item(slot cache.SlotID, cluster, raw string) *cache.Item {
+	return &cache.Item{Slot: slot, Cluster: cluster, Item: wire.Item{Raw: []byte(raw)}}
+}
+
+func TestEncodeItems(t *testing.T) {
+	t.Parallel()
+	buf, slots, clusters := EncodeItems([]byte("old"), []*cache.Item{item(7, "c1", `{"a":1}`), item(2, "c2", `{"b":2}`)})
+	assert.Equal(t, `old[{"a":1},{"b":2}]`, string(buf))
+	assert.Equal(t, []cache.SlotID{7, 2}, slots)
+	assert.Equal(t, []any{"c1", "c2"}, clusters)
+	buf, slots, _ = EncodeItems(nil, nil)
+	assert.Equal(t, "[]", string(buf))
+	assert.Empty(t, slots)
+	assert.Equal(t, []byte{7, 0, 0, 0, 0x00, 0x01, 0, 0}, SlotBytes([]cache.SlotID{7, 256}))
+	assert.Nil(t, SlotBytes(nil))
+}
+
+func TestChunksBoundEachCrossing(t *testing.T) {
+	t.Parallel()
+	half := strings.Repeat("x", SnapshotChunk/2-8)
+	big := strings.Repeat("y", SnapshotChunk+1)
+	for _, tc := range []struct {
+		name  string
+		items []*cache.Item
+		ends  []int
+	}{
+		{"none", nil, nil},
+		{"small ones in one", []*cache.Item{item(1, "", "a"), item(2, "", "b")}, []int{2}},
+		{"two halves fit, a third does not", []*cache.Item{item(1, "", half), item(2, "", half), item(3, "", half)}, []int{2, 3}},
+		{"a big one alone", []*cache.Item{item(1, "", "a"), item(2, "", big), item(3, "", "c")}, []int{1, 2, 3}},
+	} {
+		assert.Equal(t, tc.ends, Chunks(tc.items), tc.name)
+	}
+}
+
+func TestMetaJSONSaysEachListsStatus(t *testing.T) {
+	t.Parallel()
+	at := time.UnixMilli(1_700_000_000_000).UTC()
+	lists := []cache.ListStatus{
+		{ListRef: cache.ListRef{Cluster: "c1", Namespace: "a"}, Phase: reflector.PhaseLive, Since: at, LastEvent: at, ResourceVersion: "9"},
+		{ListRef: cache.ListRef{Cluster: "c2"}, Phase: reflector.PhaseReconnecting, Err: errors.New("dial failed"), LastErr: errors.New("dial failed"), LastErrAt: at},
+	}
+	assert.JSONEq(t, `{"version":3,"updatedAt":1700000000000,"status":"reconnecting","lists":[
+		{"cluster":"c1","namespace":"a","status":"live","since":1700000000000,"lastEvent":1700000000000,"resourceVersion":"9"},
+		{"cluster":"c2","namespace":"","status":"reconnecting","resourceVersion":"",
+		 "error":{"message":"dial failed"},"lastError":{"message":"dial failed"},"lastErrorAt":1700000000000}]}`,
+		MetaJSON(lists, 3, at))
+	assert.JSONEq(t, `{"version":0,"updatedAt":0,"status":"loading","lists":[]}`, MetaJSON(nil, 0, time.Time{}))
+}
+
+func TestOverallIsTheWorstList(t *testing.T) {
+	t.Parallel()
+	const (
+		loading = reflector.PhaseLoading
+		live    = reflector.PhaseLive
+		recon   = reflector.PhaseReconnecting
+		stale   = reflector.PhaseStale
+		failed  = reflector.PhaseError
+	)
+	for _, tc := range []struct {
+		phases []reflector.Phase
+		want   reflector.Phase
+	}{
+		{nil, loading},
+		{[]reflector.Phase{live}, live},
+		{[]reflector.Phase{live, live, live}, live},
+		{[]reflector.Phase{live, stale}, stale},
+		{[]reflector.Phase{stale, loading, live}, loading},
+		{[]reflector.Phase{loading, recon, stale}, recon},
+		{[]reflector.Phase{recon, failed, live}, failed},
+		{[]reflector.Phase{failed, recon}, failed},
+		{[]reflector.Phase{live, reflector.Phase(42)}, failed},
+	} {
+		lists := make([]cache.ListStatus, len(tc.phases))
+		for i, p := range tc.phases {
+			lists[i].Phase = p
+		}
+		assert.Equal(t, tc.want, Overall(lists), "%v", tc.phases)
+	}
+}
+
+func TestLinesJSON(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC)
+	assert.JSONEq(t, `[{"text":"a \"quoted\" line","time":"2026-01-02T03:04:05.0000006Z"},{"text":"no time"}]`,
+		LinesJSON([]stream.Line{{Time: at, Text: `a "quoted" line`}, {Text: "no time"}}))
+	assert.Equal(t, "[]", LinesJSON(nil))
+}

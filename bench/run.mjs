@@ -4,6 +4,7 @@
 //
 //   node bench/run.mjs [--smoke] [--runs N] [--sizes 1000,10000,50000]
 //                      [--contenders t,a,b,kubelive] [--profile] [--only p1,p2,p3,p4,p5]
+//                      [--profile-contenders kubelive,b] [--profile-set n10000]
 //                      [--wasm /dist/bench/kubelive.wasm] [--latency-n 10000] [--latency-events 3000]
 //
 // The data sets must exist in dist/bench/n<N> (scripts/bench.sh makes them)
@@ -40,6 +41,9 @@ const ONLY = opt('only', SMOKE ? 'p1' : 'p1,p2,p3,p4,p5').split(',');
 const PROFILE = flag('profile');
 // A kubelive.wasm with its name section (not built with -s -w), so that the profile names Go functions.
 const PROFILE_WASM = opt('profile-wasm', '');
+// Which contenders --profile records, and on which data set.
+const PROFILE_CONTENDERS = opt('profile-contenders', 'kubelive,b').split(',');
+const PROFILE_SET = opt('profile-set', 'n10000');
 const LAT_N = Number(opt('latency-n', 10000));
 const LAT_EVENTS = Number(opt('latency-events', 3000));
 const LAT_RATE = Number(opt('latency-rate', 1000));
@@ -216,11 +220,11 @@ if (ONLY.includes('p5')) {
 // ------------------------------------------------------------------ profiles
 if (PROFILE) {
   mkdirSync(path.join(OUT, 'profiles'), { recursive: true });
-  for (const c of ['kubelive', 'b']) {
-    await ctl(`/ctl/use?set=n10000&hold=1`);
+  for (const c of PROFILE_CONTENDERS) {
+    await ctl(`/ctl/use?set=${PROFILE_SET}&hold=1`);
     let profile;
     const ctxRes = await visitProfiled(c, (p) => (profile = p));
-    const file = path.join(OUT, 'profiles', `${c}-n10000.cpuprofile`);
+    const file = path.join(OUT, 'profiles', `${c}-${PROFILE_SET}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     results.profiles[c] = { file: path.relative(ROOT, file), top: summarize(profile), eventsPerSec: ctxRes };
   }
@@ -233,7 +237,7 @@ async function visitProfiled(name, keep) {
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
   // The page holds its list and waits; the profile covers the stream only.
-  const query = name === 'kubelive' && PROFILE_WASM ? `mux=off&wasm=${encodeURIComponent(PROFILE_WASM)}` : PAGES[name].query;
+  const query = PAGES[name].page === 'kubelive' && PROFILE_WASM ? PAGES[name].query.replace(/wasm=[^&]*/, `wasm=${encodeURIComponent(PROFILE_WASM)}`) : PAGES[name].query;
   await page.goto(`${base}/bench/${PAGES[name].page}.html?mode=throughput&profile=1&${query}`);
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: TIMEOUT, polling: 20 });
   await cdp.send('Profiler.start');
@@ -293,13 +297,14 @@ if (Object.keys(results.p1).length) {
   p(`### P1: events/s until the final state (median of ${RUNS}; higher is better)`);
   p();
   const mx = CONTENDERS.includes('kubelive-mux');
-  p(`| N | events | ${CONTENDERS.join(' | ')} | kubelive/T | kubelive/A | kubelive/B |${mx ? ' mux/T | mux/A | mux/B |' : ''}`);
-  p(`| ---: | ---: | ${CONTENDERS.map(() => '---:').join(' | ')} | ---: | ---: | ---: |${mx ? ' ---: | ---: | ---: |' : ''}`);
+  const js = CONTENDERS.includes('kubelive-mux-json');
+  p(`| N | events | ${CONTENDERS.join(' | ')} | kubelive/T | kubelive/A | kubelive/B |${mx ? ' mux/T | mux/A | mux/B |' : ''}${js ? ' mux-json/B |' : ''}`);
+  p(`| ---: | ---: | ${CONTENDERS.map(() => '---:').join(' | ')} | ---: | ---: | ---: |${mx ? ' ---: | ---: | ---: |' : ''}${js ? ' ---: |' : ''}`);
   for (const r of Object.values(results.p1)) {
     const n = r.meta.n;
     const m = r.median;
     const k = m['kubelive-mux'];
-    p(`| ${fmt(Number(n))} | ${fmt(r.meta.events)} | ${CONTENDERS.map((c) => fmt(m[c])).join(' | ')} | ${ratio(m.kubelive, m.t)} | ${ratio(m.kubelive, m.a)} | ${ratio(m.kubelive, m.b)} |${mx ? ` ${ratio(k, m.t)} | ${ratio(k, m.a)} | ${ratio(k, m.b)} |` : ''}`);
+    p(`| ${fmt(Number(n))} | ${fmt(r.meta.events)} | ${CONTENDERS.map((c) => fmt(m[c])).join(' | ')} | ${ratio(m.kubelive, m.t)} | ${ratio(m.kubelive, m.a)} | ${ratio(m.kubelive, m.b)} |${mx ? ` ${ratio(k, m.t)} | ${ratio(k, m.a)} | ${ratio(k, m.b)} |` : ''}${js ? ` ${ratio(m['kubelive-mux-json'], m.b)} |` : ''}`);
   }
   p();
 }
@@ -343,7 +348,7 @@ if (results.p5.raw) {
   p();
 }
 for (const [c, prof] of Object.entries(results.profiles)) {
-  p(`### Profile: ${c} at 10,000 pods (${fmt(prof.eventsPerSec)} events/s under the profiler), top self time`);
+  p(`### Profile: ${c} on ${PROFILE_SET} (${fmt(prof.eventsPerSec)} events/s under the profiler), top self time`);
   p();
   p('| function | ms | share |');
   p('| --- | ---: | ---: |');

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -90,44 +91,69 @@ func TestJSONBatchWithABadFrame(t *testing.T) {
 	}
 }
 
+// splitSeeds are frames whose split and whole forms must decode alike.
+var splitSeeds = []string{
+	`{"clusterId":"c","path":"/p","query":"watch=1","userId":"u","data":"{\"a\":\"\\u00e9\\ud83d\\ude00\"}","type":"DATA"}`,
+	`{"clusterId":"c","path":"/p","data":"aGVsbG8=","binary":true,"type":"DATA"}`,
+	`{"clusterId":"c","path":"/p","data":"not base64!","binary":true,"type":"DATA"}`,
+	`{"clusterId":"c","path":"/p","data":"{\"error\":\"forbidden\"}","type":"ERROR"}`,
+	`{"clusterId":"c","path":"/p","data":"plain words","type":"ERROR"}`,
+	`{"clusterId":"c","path":"/p","query":"","userId":"","data":"{\"state\":\"closed\",\"error\":\"\"}","type":"STATUS","kubeliveQuery":"watch=1","kubeliveUserId":"u"}`,
+	`{"clusterId":"c","path":"/p","data":"{}","type":"STATUS"}`,
+	`{"clusterId":"c","path":"/p","data":"x","type":"NOPE"}`,
+	`{"clusterId":"","path":"/p","data":"x","type":"DATA"}`,
+	`{"clusterId":"c","path":5,"data":"x","type":"DATA"}`,
+	`{"clusterId":"c","path":"/p","data":"","type":"DATA"}`,
+	// duplicates: the last occurrence counts
+	`{"clusterId":"c","path":7,"path":"/p","data":"x","type":"DATA"}`,
+	`{"clusterId":"c","path":"/p","path":7,"data":"x","type":"DATA"}`,
+	`{"clusterId":"c","path":"/p","data":"x","data":"y","type":"DATA"}`,
+	`{"clusterId":"c","path":"/p","data":{},"data":"y","type":"DATA"}`,
+	`{"clusterId":"c","path":"/p","query":"q","query":null,"data":"x","type":"DATA"}`,
+	`{"clusterId":"c","path":"/p","binary":"yes","data":"x","type":"DATA"}`,
+	`{"clusterId":"c","path":"/p","extra":[1,{"deep":[true,null]}],"data":"x","type":"DATA"}`,
+}
+
+// sameAsWhole checks that the split form of frame decodes as the frame
+// does: one message, or errors of one kind. It reports false for a frame
+// the browser would leave whole.
+func sameAsWhole(t *testing.T, frame []byte) bool {
+	t.Helper()
+	f, ok := splitFrame(t, frame)
+	if !ok {
+		return false
+	}
+	whole, werr := muxwire.DecodeJSON(frame, 0)
+	got, serr := muxwire.DecodeJSONSplit(f.Envelope, f.Data, 0)
+	if werr != nil {
+		require.Error(t, serr, "%s: whole: %v", frame, werr)
+		require.ErrorIs(t, serr, errorKind(werr), "%s", frame)
+		return true
+	}
+	require.NoError(t, serr, "%s", frame)
+	require.Equal(t, whole, got, "%s", frame)
+	return true
+}
+
 // TestSplitFrameDecodesAsTheWholeFrame: a frame split by the browser and the
 // same frame whole give one message, or both an error.
 func TestSplitFrameDecodesAsTheWholeFrame(t *testing.T) {
 	t.Parallel()
-	frames := []string{
-		`{"clusterId":"c","path":"/p","query":"watch=1","userId":"u","data":"{\"a\":\"\\u00e9\\ud83d\\ude00\"}","type":"DATA"}`,
-		`{"clusterId":"c","path":"/p","data":"aGVsbG8=","binary":true,"type":"DATA"}`,
-		`{"clusterId":"c","path":"/p","data":"not base64!","binary":true,"type":"DATA"}`,
-		`{"clusterId":"c","path":"/p","data":"{\"error\":\"forbidden\"}","type":"ERROR"}`,
-		`{"clusterId":"c","path":"/p","data":"plain words","type":"ERROR"}`,
-		`{"clusterId":"c","path":"/p","query":"","userId":"","data":"{\"state\":\"closed\",\"error\":\"\"}","type":"STATUS","kubeliveQuery":"watch=1","kubeliveUserId":"u"}`,
-		`{"clusterId":"c","path":"/p","data":"{}","type":"STATUS"}`,
-		`{"clusterId":"c","path":"/p","data":"x","type":"NOPE"}`,
-		`{"clusterId":"","path":"/p","data":"x","type":"DATA"}`,
-		`{"clusterId":"c","path":5,"data":"x","type":"DATA"}`,
-		`{"clusterId":"c","path":"/p","data":"","type":"DATA"}`,
-		// duplicates: the last occurrence counts
-		`{"clusterId":"c","path":7,"path":"/p","data":"x","type":"DATA"}`,
-		`{"clusterId":"c","path":"/p","path":7,"data":"x","type":"DATA"}`,
-		`{"clusterId":"c","path":"/p","data":"x","data":"y","type":"DATA"}`,
-		`{"clusterId":"c","path":"/p","data":{},"data":"y","type":"DATA"}`,
-		`{"clusterId":"c","path":"/p","query":"q","query":null,"data":"x","type":"DATA"}`,
-		`{"clusterId":"c","path":"/p","binary":"yes","data":"x","type":"DATA"}`,
-		`{"clusterId":"c","path":"/p","extra":[1,{"deep":[true,null]}],"data":"x","type":"DATA"}`,
+	for _, frame := range splitSeeds {
+		assert.True(t, sameAsWhole(t, []byte(frame)), "the browser splits %s", frame)
 	}
-	for _, frame := range frames {
-		whole, werr := muxwire.DecodeJSON([]byte(frame), 0)
-		f, ok := splitFrame(t, []byte(frame))
-		require.True(t, ok, "the browser splits %s", frame)
-		got, serr := muxwire.DecodeJSONSplit(f.Envelope, f.Data, 0)
-		if werr != nil {
-			assert.Error(t, serr, "%s: whole: %v", frame, werr)
-			assert.ErrorIs(t, serr, errorKind(werr), frame)
-			continue
+}
+
+func FuzzSplitFrameDecodesAsTheWholeFrame(f *testing.F) {
+	for _, s := range splitSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		if !utf8.Valid(frame) {
+			return // a browser never hands over a text frame that is not UTF-8
 		}
-		require.NoError(t, serr, frame)
-		assert.Equal(t, whole, got, frame)
-	}
+		sameAsWhole(t, frame)
+	})
 }
 
 // errorKind returns the sentinel werr wraps.

@@ -4,6 +4,8 @@
 //
 //   node bench/run.mjs [--smoke] [--runs N] [--sizes 1000,10000,50000]
 //                      [--contenders t,a,b,kubelive] [--profile] [--only p1,p2,p3,p4,p5]
+//                      [--profile-contenders kubelive,b] [--profile-set n10000]
+//                      [--other-wasm /dist/bench/kubelive-base.wasm] (contenders <name>@other)
 //                      [--wasm /dist/bench/kubelive.wasm] [--latency-n 10000] [--latency-events 3000]
 //
 // The data sets must exist in dist/bench/n<N> (scripts/bench.sh makes them)
@@ -36,10 +38,25 @@ const PAGES = {
   // the multiplexer with Headlamp's JSON framing (one event per frame, JSON in a JSON string)
   'kubelive-mux-json': { page: 'kubelive', query: `mux=json&wasm=${WASM}` },
 };
+// A contender named "<name>@other" is <name> with the module of --other-wasm
+// (e.g. a build of an earlier commit), so that a change is measured against
+// its parent in one run.
+const OTHER_WASM = encodeURIComponent(opt('other-wasm', ''));
+const pageOf = (name) => {
+  const [base, tag] = name.split('@');
+  const p = PAGES[base];
+  if (!p) throw new Error(`unknown contender ${name}`);
+  if (!tag) return p;
+  if (tag !== 'other' || !OTHER_WASM || p.page !== 'kubelive') throw new Error(`${name}: only kubelive contenders take @other, with --other-wasm`);
+  return { ...p, query: p.query.replace(/wasm=[^&]*/, `wasm=${OTHER_WASM}`) };
+};
 const ONLY = opt('only', SMOKE ? 'p1' : 'p1,p2,p3,p4,p5').split(',');
 const PROFILE = flag('profile');
 // A kubelive.wasm with its name section (not built with -s -w), so that the profile names Go functions.
 const PROFILE_WASM = opt('profile-wasm', '');
+// Which contenders --profile records, and on which data set.
+const PROFILE_CONTENDERS = opt('profile-contenders', 'kubelive,b').split(',');
+const PROFILE_SET = opt('profile-set', 'n10000');
 const LAT_N = Number(opt('latency-n', 10000));
 const LAT_EVENTS = Number(opt('latency-events', 3000));
 const LAT_RATE = Number(opt('latency-rate', 1000));
@@ -73,7 +90,7 @@ const results = { machine: {}, p1: {}, p2: {}, p3: {}, p4: {}, p5: {}, profiles:
  * returns its result; inspect(page, cdp, res) runs before the page closes.
  */
 async function visit(name, mode, extra = '', inspect) {
-  const { page: file, query } = PAGES[name];
+  const { page: file, query } = pageOf(name);
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await ctx.newPage();
   const errors = [];
@@ -216,11 +233,11 @@ if (ONLY.includes('p5')) {
 // ------------------------------------------------------------------ profiles
 if (PROFILE) {
   mkdirSync(path.join(OUT, 'profiles'), { recursive: true });
-  for (const c of ['kubelive', 'b']) {
-    await ctl(`/ctl/use?set=n10000&hold=1`);
+  for (const c of PROFILE_CONTENDERS) {
+    await ctl(`/ctl/use?set=${PROFILE_SET}&hold=1`);
     let profile;
     const ctxRes = await visitProfiled(c, (p) => (profile = p));
-    const file = path.join(OUT, 'profiles', `${c}-n10000.cpuprofile`);
+    const file = path.join(OUT, 'profiles', `${c}-${PROFILE_SET}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     results.profiles[c] = { file: path.relative(ROOT, file), top: summarize(profile), eventsPerSec: ctxRes };
   }
@@ -233,8 +250,9 @@ async function visitProfiled(name, keep) {
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
   // The page holds its list and waits; the profile covers the stream only.
-  const query = name === 'kubelive' && PROFILE_WASM ? `mux=off&wasm=${encodeURIComponent(PROFILE_WASM)}` : PAGES[name].query;
-  await page.goto(`${base}/bench/${PAGES[name].page}.html?mode=throughput&profile=1&${query}`);
+  const pg = pageOf(name);
+  const query = pg.page === 'kubelive' && PROFILE_WASM ? pg.query.replace(/wasm=[^&]*/, `wasm=${encodeURIComponent(PROFILE_WASM)}`) : pg.query;
+  await page.goto(`${base}/bench/${pg.page}.html?mode=throughput&profile=1&${query}`);
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: TIMEOUT, polling: 20 });
   await cdp.send('Profiler.start');
   await page.evaluate(() => window.benchProceed());
@@ -293,13 +311,15 @@ if (Object.keys(results.p1).length) {
   p(`### P1: events/s until the final state (median of ${RUNS}; higher is better)`);
   p();
   const mx = CONTENDERS.includes('kubelive-mux');
-  p(`| N | events | ${CONTENDERS.join(' | ')} | kubelive/T | kubelive/A | kubelive/B |${mx ? ' mux/T | mux/A | mux/B |' : ''}`);
-  p(`| ---: | ---: | ${CONTENDERS.map(() => '---:').join(' | ')} | ---: | ---: | ---: |${mx ? ' ---: | ---: | ---: |' : ''}`);
+  const js = CONTENDERS.filter((c) => c.startsWith('kubelive-mux-json')); // mux-json/B, and @other/B
+  const jsHead = js.map((c) => ` ${c.replace('kubelive-', '')}/B |`).join('');
+  p(`| N | events | ${CONTENDERS.join(' | ')} | kubelive/T | kubelive/A | kubelive/B |${mx ? ' mux/T | mux/A | mux/B |' : ''}${jsHead}`);
+  p(`| ---: | ---: | ${CONTENDERS.map(() => '---:').join(' | ')} | ---: | ---: | ---: |${mx ? ' ---: | ---: | ---: |' : ''}${js.map(() => ' ---: |').join('')}`);
   for (const r of Object.values(results.p1)) {
     const n = r.meta.n;
     const m = r.median;
     const k = m['kubelive-mux'];
-    p(`| ${fmt(Number(n))} | ${fmt(r.meta.events)} | ${CONTENDERS.map((c) => fmt(m[c])).join(' | ')} | ${ratio(m.kubelive, m.t)} | ${ratio(m.kubelive, m.a)} | ${ratio(m.kubelive, m.b)} |${mx ? ` ${ratio(k, m.t)} | ${ratio(k, m.a)} | ${ratio(k, m.b)} |` : ''}`);
+    p(`| ${fmt(Number(n))} | ${fmt(r.meta.events)} | ${CONTENDERS.map((c) => fmt(m[c])).join(' | ')} | ${ratio(m.kubelive, m.t)} | ${ratio(m.kubelive, m.a)} | ${ratio(m.kubelive, m.b)} |${mx ? ` ${ratio(k, m.t)} | ${ratio(k, m.a)} | ${ratio(k, m.b)} |` : ''}${js.map((c) => ` ${ratio(m[c], m.b)} |`).join('')}`);
   }
   p();
 }
@@ -343,7 +363,7 @@ if (results.p5.raw) {
   p();
 }
 for (const [c, prof] of Object.entries(results.profiles)) {
-  p(`### Profile: ${c} at 10,000 pods (${fmt(prof.eventsPerSec)} events/s under the profiler), top self time`);
+  p(`### Profile: ${c} on ${PROFILE_SET} (${fmt(prof.eventsPerSec)} events/s under the profiler), top self time`);
   p();
   p('| function | ms | share |');
   p('| --- | ---: | ---: |');

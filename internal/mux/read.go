@@ -31,7 +31,7 @@ func (c *Client) read(ctx context.Context, s *socket) error {
 		current := c.sock == s
 		for _, f := range frames {
 			c.stats.FramesIn++
-			c.stats.BytesIn += uint64(len(f.Data))
+			c.stats.BytesIn += uint64(len(f.Envelope) + len(f.Data))
 			if !current {
 				continue
 			}
@@ -67,12 +67,20 @@ func (c *Client) read(ctx context.Context, s *socket) error {
 	}
 }
 
-// decode turns one frame into messages; server-bound kinds are dropped.
+// decode turns one frame into messages; server-bound kinds are dropped. A
+// JSON frame may arrive whole or split by the Conn (PayloadSplitData): both
+// give the same message.
 func (c *Client) decode(s *socket, f transport.Frame) ([]muxwire.Message, error) {
 	if s.msgpack && f.Binary {
 		return muxwire.DecodeMsgp(f.Data, c.opts.MaxFrame)
 	}
-	m, err := muxwire.DecodeJSON(f.Data, c.opts.MaxFrame)
+	var m muxwire.Message
+	var err error
+	if f.Envelope != nil {
+		m, err = muxwire.DecodeJSONSplit(f.Envelope, f.Data, c.opts.MaxFrame)
+	} else {
+		m, err = muxwire.DecodeJSON(f.Data, c.opts.MaxFrame)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -204,7 +204,7 @@ func (c *Client) dial(parent context.Context) (transport.Conn, error) {
 		case <-ctx.Done():
 		}
 	}()
-	conn, err := c.opts.Dialer.Dial(ctx, c.url, transport.DialOptions{Protocols: c.protos, Payload: transport.PayloadBytes})
+	conn, err := c.opts.Dialer.Dial(ctx, c.url, transport.DialOptions{Protocols: c.protos, Payload: transport.PayloadSplitData})
 	if cause := context.Cause(ctx); errors.Is(cause, ErrDialTimeout) {
 		if conn != nil {
 			_ = conn.Close(transport.CloseNormal, "dial timed out")

@@ -53,7 +53,9 @@ type Stats struct {
 	Reconnects int
 	FramesIn   uint64
 	MessagesIn uint64
-	BytesIn    uint64
+	// BytesIn counts payload bytes; a JSON frame the browser split counts
+	// its envelope and its unescaped data.
+	BytesIn uint64
 }
 
 // Stats returns a snapshot of the client's counters.

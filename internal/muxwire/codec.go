@@ -183,65 +183,91 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 // the frame's length only. With ErrUnsupportedType the returned Message still
 // carries the routing fields, so that a server can answer with an ERROR.
 // STATUS's Query and UserID are its kubeliveQuery and kubeliveUserId (""
-// from Headlamp's backend, which names only the cluster and path). maxSize <= 0 means DefaultMaxFrame.
+// from Headlamp's backend, which names only the cluster and path). A member
+// that occurs twice counts once, by its last occurrence, as in JSON.parse
+// (so DecodeJSONSplit of the browser's split gives the same message).
+// maxSize <= 0 means DefaultMaxFrame.
 func DecodeJSON(frame []byte, maxSize int) (Message, error) {
+	return decodeJSON(frame, nil, false, maxSize)
+}
+
+// DecodeJSONSplit reads a JSON frame that arrived split
+// (transport.PayloadSplitData): envelope is the frame's object without its
+// "data" member, data that member's string, unescaped. It returns what
+// DecodeJSON returns for the whole frame; sizes in its errors are
+// len(envelope) + len(data). A "data" member left in envelope is ignored.
+func DecodeJSONSplit(envelope, data []byte, maxSize int) (Message, error) {
+	return decodeJSON(envelope, data, true, maxSize)
+}
+
+// decodeJSON is DecodeJSON (split false) and DecodeJSONSplit (split true,
+// data given).
+func decodeJSON(frame, data []byte, split bool, maxSize int) (Message, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFrame
 	}
-	if len(frame) > maxSize {
-		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes, cap %d", ErrFrameTooLarge, len(frame), maxSize)
+	size := len(frame) + len(data)
+	if size > maxSize {
+		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes, cap %d", ErrFrameTooLarge, size, maxSize)
 	}
 	// One pass over the envelope, no generic decoder: the "data" string (a
 	// watch event quoted in JSON) is unescaped once into its own buffer.
+	// bad has a bit per member (by its last occurrence) of the wrong type.
+	const dataBit, binaryBit = 1 << 14, 1 << 15
 	var j jsonMessage
-	var data []byte
-	typeOK := true
+	var bad uint16
+	dataNull := false
 	err := wire.ScanMembers(frame, func(key, v []byte, str bool) {
 		var f *string
+		var bit uint16
 		switch string(key) {
 		case "data":
-			data, typeOK = v, typeOK && (str || string(v) == "null")
+			if !split {
+				data, dataNull = v, !str && string(v) == "null"
+				bad = setBit(bad, dataBit, !str && !dataNull)
+			}
 			return
 		case "binary":
-			j.Binary, typeOK = string(v) == "true", typeOK && !str
+			j.Binary = string(v) == "true"
+			bad = setBit(bad, binaryBit, str)
 			return
 		case "clusterId":
-			f = &j.ClusterID
+			f, bit = &j.ClusterID, 1
 		case "path":
-			f = &j.Path
+			f, bit = &j.Path, 2
 		case "query":
-			f = &j.Query
+			f, bit = &j.Query, 4
 		case "userId":
-			f = &j.UserID
+			f, bit = &j.UserID, 8
 		case "type":
-			f = &j.Type
+			f, bit = &j.Type, 16
 		case "kubeliveQuery":
-			f = &j.KubeliveQuery
+			f, bit = &j.KubeliveQuery, 32
 		case "kubeliveUserId":
-			f = &j.KubeliveUser
+			f, bit = &j.KubeliveUser, 64
 		default:
 			return
 		}
+		*f = "" // null leaves "", as encoding/json leaves it
 		if str {
-			*f = string(v) // "" for null, as encoding/json leaves it
-		} else {
-			typeOK = typeOK && string(v) == "null"
+			*f = string(v)
 		}
+		bad = setBit(bad, bit, !str && string(v) != "null")
 	})
-	if err != nil || !typeOK {
-		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes is not a message object", ErrBadFrame, len(frame))
+	if err != nil || bad != 0 {
+		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes is not a message object", ErrBadFrame, size)
 	}
 	if j.ClusterID == "" || j.Path == "" {
-		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes has no clusterId or path", ErrBadFrame, len(frame))
+		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes has no clusterId or path", ErrBadFrame, size)
 	}
-	if string(data) == "null" {
+	if dataNull {
 		data = nil
 	}
 	m := Message{Cluster: j.ClusterID, Path: j.Path, Query: j.Query, UserID: j.UserID}
 	m.Kind = kindOf(j.Type)
 	switch m.Kind {
 	case 0:
-		return m, fmt.Errorf("%w: type of %d bytes in a JSON frame of %d bytes", ErrUnsupportedType, len(j.Type), len(frame))
+		return m, fmt.Errorf("%w: type of %d bytes in a JSON frame of %d bytes", ErrUnsupportedType, len(j.Type), size)
 	case KindData:
 		if !j.Binary {
 			m.Data = data
@@ -250,7 +276,7 @@ func DecodeJSON(frame []byte, maxSize int) (Message, error) {
 		b := make([]byte, base64.StdEncoding.DecodedLen(len(data)))
 		n, err := base64.StdEncoding.Decode(b, data)
 		if err != nil {
-			return Message{}, fmt.Errorf("%w: binary data of %d bytes in a JSON frame of %d bytes is not base64", ErrBadFrame, len(data), len(frame))
+			return Message{}, fmt.Errorf("%w: binary data of %d bytes in a JSON frame of %d bytes is not base64", ErrBadFrame, len(data), size)
 		}
 		m.Data, m.Binary = b[:n], true
 	case KindError:
@@ -258,11 +284,19 @@ func DecodeJSON(frame []byte, maxSize int) (Message, error) {
 	case KindStatus:
 		var s jsonStatusData
 		if err := json.Unmarshal(data, &s); err != nil || s.State == "" {
-			return Message{}, fmt.Errorf("%w: STATUS data of %d bytes in a JSON frame of %d bytes has no state", ErrBadFrame, len(data), len(frame))
+			return Message{}, fmt.Errorf("%w: STATUS data of %d bytes in a JSON frame of %d bytes has no state", ErrBadFrame, len(data), size)
 		}
 		m.State, m.Err, m.Query, m.UserID = s.State, s.Error, j.KubeliveQuery, j.KubeliveUser
 	}
 	return m, nil
+}
+
+// setBit returns bits with bit set if on, cleared otherwise.
+func setBit(bits, bit uint16, on bool) uint16 {
+	if on {
+		return bits | bit
+	}
+	return bits &^ bit
 }
 
 // errorText extracts an ERROR's message as Headlamp's client does: the

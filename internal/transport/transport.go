@@ -14,13 +14,18 @@ import (
 type Frame struct {
 	Binary bool // a binary frame; otherwise text
 	Size   int  // payload length in bytes
-	// Data holds the payload when the Conn was dialed with PayloadBytes (and
-	// always for native conns).
+	// Data holds the payload when the Conn was dialed with PayloadBytes or
+	// PayloadSplitData (and always for native conns).
 	Data []byte
 	// Value is an opaque handle to a payload that stayed outside Go (the
 	// browser's string or ArrayBuffer) when the Conn was dialed with
 	// PayloadOpaque; nil otherwise.
 	Value any
+	// Envelope is non-nil only for a text frame that a Conn dialed with
+	// PayloadSplitData split: the frame's JSON object without its "data"
+	// member, re-encoded as JSON; Data then holds that member's string,
+	// unescaped (UTF-8), and Size is len(Envelope) + len(Data).
+	Envelope []byte
 }
 
 // PayloadMode says whether frames must be copied into Go.
@@ -33,6 +38,16 @@ const (
 	// consumer that only routes them (copying a frame into Go costs ~15 µs in
 	// the browser).
 	PayloadOpaque
+	// PayloadSplitData is PayloadBytes, except that a Conn may split a text
+	// frame that is a JSON object whose "data" member is a string (an
+	// envelope around a JSON event quoted as a string, Headlamp's
+	// multiplexer framing) into Frame.Envelope and Frame.Data, parsing it
+	// where the frame already is (the browser's JSON.parse is far faster than
+	// any decoder in wasm). Any other frame, one that does not parse among
+	// them, arrives whole, as with PayloadBytes; a Conn may also deliver
+	// every frame whole (the native and fake ones do). A consumer must take
+	// both forms and get the same message from either.
+	PayloadSplitData
 )
 
 // DialOptions are the parameters of one dial.

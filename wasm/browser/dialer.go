@@ -173,8 +173,8 @@ func (c *conn) Recv(ctx context.Context) ([]transport.Frame, error) {
 }
 
 func (c *conn) drain() ([]transport.Frame, error) {
-	if c.payload == transport.PayloadBytes {
-		return c.drainBytes()
+	if c.payload == transport.PayloadBytes || c.payload == transport.PayloadSplitData {
+		return c.drainBytes(c.payload == transport.PayloadSplitData)
 	}
 	r, err := c.shim.Call("drain", c.s)
 	if err != nil {
@@ -204,8 +204,11 @@ func (c *conn) drain() ([]transport.Frame, error) {
 	return frames, nil
 }
 
-func (c *conn) drainBytes() ([]transport.Frame, error) {
-	r, err := c.shim.Call("drainBytes", c.s)
+// drainBytes copies a burst into Go in one call; with split (for
+// PayloadSplitData), frames of kind 2 arrive as Envelope and Data (see the
+// shim's drainBytes).
+func (c *conn) drainBytes(split bool) ([]transport.Frame, error) {
+	r, err := c.shim.Call("drainBytes", c.s, split)
 	if err != nil {
 		return nil, fmt.Errorf("drain socket: %w", err)
 	}
@@ -222,6 +225,13 @@ func (c *conn) drainBytes() ([]transport.Frame, error) {
 	if err := copyField(r, "kinds", kinds); err != nil {
 		return nil, err
 	}
+	var envs []byte
+	if split {
+		envs = make([]byte, 4*n)
+		if err := copyField(r, "envs", envs); err != nil {
+			return nil, err
+		}
+	}
 	dv, _ := r.Get("data")
 	total, _ := dv.Length()
 	data := make([]byte, total)
@@ -232,7 +242,18 @@ func (c *conn) drainBytes() ([]transport.Frame, error) {
 	off := 0
 	for i := range frames {
 		l := int(binary.LittleEndian.Uint32(lens[4*i:]))
-		frames[i] = transport.Frame{Binary: kinds[i] == 1, Size: l, Data: data[off : off+l : off+l]}
+		if off+l > len(data) {
+			return nil, fmt.Errorf("drain socket: frame %d of %d bytes runs past the burst's %d bytes", i, l, len(data))
+		}
+		f := transport.Frame{Binary: kinds[i] == 1, Size: l, Data: data[off : off+l : off+l]}
+		if kinds[i] == 2 {
+			e := int(binary.LittleEndian.Uint32(envs[4*i:]))
+			if e > l {
+				return nil, fmt.Errorf("drain socket: envelope of %d bytes in a frame of %d", e, l)
+			}
+			f.Envelope, f.Data = data[off:off+e:off+e], data[off+e:off+l:off+l]
+		}
+		frames[i] = f
 		off += l
 	}
 	return frames, nil

@@ -1,0 +1,102 @@
+//go:build js && wasm
+
+package browser
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubelive/kubelive/internal/muxwire"
+	"github.com/kubelive/kubelive/internal/transport"
+)
+
+// TestSplitDataBurst: a burst of Headlamp-framed text frames on a real
+// browser WebSocket, a malformed one and non-message ones among them, comes
+// out of one Recv in order; every frame whose data is a string arrives split
+// (by the browser's JSON.parse) and decodes as the whole frame does; the
+// others arrive whole, byte for byte.
+func TestSplitDataBurst(t *testing.T) {
+	addr := os.Getenv("WSTEST_ADDR")
+	require.NotEmpty(t, addr, "WSTEST_ADDR is not set: run through scripts/go_js_wasm_exec")
+	shim, err := NewShim()
+	require.NoError(t, err)
+	funcs := &Funcs{}
+	d := &Dialer{Shim: shim, Funcs: funcs}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	path := "/split-burst"
+	c, err := d.Dial(ctx, "ws://"+addr+path, transport.DialOptions{Payload: transport.PayloadSplitData})
+	require.NoError(t, err)
+	defer func() {
+		require.NoError(t, c.Close(transport.CloseNormal, ""))
+		assert.Zero(t, funcs.Live(), "the wake-up func is released")
+	}()
+
+	frames := []struct {
+		text  string
+		split bool
+	}{
+		{`{"clusterId":"c","path":"/p","query":"watch=1","userId":"u","data":"{\"type\":\"ADDED\",\"n\":\"\\u00e9 é \\ud83d\\ude00 \\\"q\\\" \\n\"}","type":"DATA"}`, true},
+		{`{"clusterId":"c","path":"/p","data":"lone \ud800 surrogate","type":"DATA"}`, true},
+		{`{"clusterId":"c","path":"/p","data":"{\"unterminated`, false},
+		{`{"clusterId":"c","path":"/p","data":null,"type":"DATA"}`, false},
+		{`["not","an","object"]`, false},
+		{`{"clusterId":"c","path":7,"path":"/p","data":"x","data":"y","type":"DATA"}`, true},
+		{`{"clusterId":"c","path":"/p","data":"{\"state\":\"connected\"}","type":"STATUS","kubeliveQuery":"watch=1"}`, true},
+		{`{"clusterId":"c","path":"/p","data":"{\"type\":\"DELETED\"}","type":"DATA"}`, true},
+	}
+	var body strings.Builder
+	for _, f := range frames {
+		body.WriteString(f.text + "\n")
+	}
+	resp, err := http.Post("http://"+addr+"/ctl/send?path="+path, "text/plain", strings.NewReader(body.String()))
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	// Wait (with a deadline) until the whole burst is queued in JS, so that
+	// one Recv takes it.
+	rec := c.(*conn).s
+	require.Eventually(t, func() bool {
+		q, err := rec.Get("q")
+		if err != nil {
+			return false
+		}
+		n, _ := q.Length()
+		return n == len(frames)
+	}, 10*time.Second, 5*time.Millisecond, "the burst never arrived")
+	got, err := c.Recv(ctx)
+	require.NoError(t, err)
+	require.Len(t, got, len(frames), "one Recv, every frame")
+	for i, f := range frames {
+		g := got[i]
+		whole, werr := muxwire.DecodeJSON([]byte(f.text), 0)
+		if !f.split {
+			assert.Nil(t, g.Envelope, "frame %d stays whole", i)
+			assert.Equal(t, f.text, string(g.Data), "frame %d is delivered byte for byte", i)
+			continue
+		}
+		require.NotNil(t, g.Envelope, "frame %d is split", i)
+		assert.NotContains(t, string(g.Envelope), `"data"`, "frame %d", i)
+		assert.Equal(t, len(g.Envelope)+len(g.Data), g.Size, "frame %d", i)
+		m, serr := muxwire.DecodeJSONSplit(g.Envelope, g.Data, 0)
+		if werr != nil {
+			assert.ErrorIs(t, serr, muxwire.ErrBadFrame, "frame %d fails as the whole frame does (%v)", i, werr)
+			continue
+		}
+		require.NoError(t, serr, "frame %d", i)
+		assert.Equal(t, whole, m, "frame %d decodes as the whole frame does", i)
+	}
+	m, err := muxwire.DecodeJSONSplit(got[0].Envelope, got[0].Data, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "{\"type\":\"ADDED\",\"n\":\"\\u00e9 é \\ud83d\\ude00 \\\"q\\\" \\n\"}", string(m.Data))
+}

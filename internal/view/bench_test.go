@@ -120,6 +120,35 @@ func BenchmarkTextFilter(b *testing.B) {
 	}
 }
 
+// BenchmarkDeriveText is the same through a Group: a new where.text opens
+// a view derived from the live one (what the bridge does for a new query).
+func BenchmarkDeriveText(b *testing.B) {
+	for _, n := range []int{50_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			v, _ := loaded(b, n, benchQuery)
+			texts := []string{"web-01", "web-012", "ns-3", "web-0"}
+			specs := make([]Spec, len(texts))
+			for i, t := range texts {
+				specs[i] = spec(b, benchQuery)
+				specs[i].Where.Text = t
+			}
+			var times []time.Duration
+			i := 0
+			for b.Loop() {
+				start := time.Now()
+				d, err := v.Derive(specs[i%len(specs)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = d.Snapshot()
+				times = append(times, time.Since(start))
+				i++
+			}
+			reportPercentiles(b, times)
+		})
+	}
+}
+
 func reportPercentiles(b *testing.B, times []time.Duration) {
 	if len(times) == 0 {
 		return

@@ -64,6 +64,13 @@ const (
 	MaxLimit     = 10_000
 )
 
+// queryMembers are the members a view query may have: the view's and the
+// watchList query's. whereMembers are those of where.
+var (
+	queryMembers = []string{"where", "sort", "window", "columns", "countBy", "lists", "endpoint", "queryParams", "onError"}
+	whereMembers = []string{"labelSelector", "fields", "text"}
+)
+
 // reserved are the row fields every row has; no column may take their name.
 var reserved = []string{"uid", "cluster", "namespace", "name"}
 
@@ -82,8 +89,26 @@ func ParseSpec(text string) (Spec, error) {
 		Columns map[string]string                 `json:"columns"`
 		CountBy string                            `json:"countBy"`
 	}
-	d := json.NewDecoder(strings.NewReader(text))
-	if err := d.Decode(&raw); err != nil {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(text), &members); err != nil {
+		return Spec{}, fmt.Errorf("%w: not a JSON object (%v)", ErrQuery, err)
+	}
+	for k := range members {
+		if !slices.Contains(queryMembers, k) {
+			return Spec{}, fmt.Errorf("%w: unknown member %q (a view query has %s)", ErrQuery, k, strings.Join(queryMembers, ", "))
+		}
+	}
+	if w := members["where"]; w != nil && string(w) != "null" {
+		var where map[string]json.RawMessage
+		if json.Unmarshal(w, &where) == nil {
+			for k := range where {
+				if !slices.Contains(whereMembers, k) {
+					return Spec{}, fmt.Errorf("%w: unknown member where.%s (where has %s)", ErrQuery, k, strings.Join(whereMembers, ", "))
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(text), &raw); err != nil {
 		return Spec{}, fmt.Errorf("%w: not a JSON object of the expected shape (%v)", ErrQuery, err)
 	}
 	s := Spec{Columns: raw.Columns, CountBy: raw.CountBy}

@@ -143,6 +143,27 @@ func TestRandomized(t *testing.T) {
 					wantBy = map[string]int{}
 				}
 				require.Equal(t, wantBy, s.CountBy, "step %d", step)
+
+				if step%7 == 0 { // a view derived from the live one equals one computed from scratch
+					dsel, dtext, dphases := selectors[r.IntN(len(selectors))], texts[r.IntN(len(texts))], phaseSets[r.IntN(len(phaseSets))]
+					d, err := v.Derive(spec(t, query(dsel, dtext, dphases, 0, 50)))
+					require.NoError(t, err)
+					checkTree(t, d)
+					parsed, err := labels.Parse(dsel)
+					require.NoError(t, err)
+					phaseSet := map[string]bool{}
+					for _, p := range dphases {
+						phaseSet[p] = true
+					}
+					want, wantTotal, _ := expected(f, parsed, phaseSet, strings.ToLower(dtext), 0, 50)
+					var got []string
+					ds := d.Snapshot()
+					for _, row := range ds.Rows {
+						got = append(got, fmt.Sprintf("%s/%s/%s=%s", row.Item.Cluster, row.Item.Namespace, row.Item.Name, row.Columns[0].Text()))
+					}
+					require.Equal(t, want, got, "derived, step %d", step)
+					require.Equal(t, wantTotal, ds.Total)
+				}
 			}
 		})
 	}

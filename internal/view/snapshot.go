@@ -24,6 +24,7 @@ type Snapshot struct {
 	Status  string // the lists' worst status: error, reconnecting, loading, stale, live
 	// LastError is the most recent error of any list, kept after recovery.
 	LastError error
+	same      bool
 }
 
 // Row is one row of a window.
@@ -36,35 +37,69 @@ type Row struct {
 	Fresh bool
 }
 
-// Snapshot returns the view's current state and remembers its window, so
-// that the next Snapshot marks only the rows that differ as Fresh.
-func (v *View) Snapshot() *Snapshot {
+// Cursor is one reader's window over a view: the rows it was last given,
+// so that its next snapshot marks only the rows that differ as Fresh. A
+// view may have many cursors (one per table showing it).
+type Cursor struct {
+	Window Window
+	sent   map[cache.SlotID]*cache.Item // slot -> the item the last snapshot showed
+	gen    uint64                       // the view's column generation then
+	last   *Snapshot
+}
+
+// Snapshot returns the view's current state in the window of its spec.
+func (v *View) Snapshot() *Snapshot { return v.SnapshotOf(&v.cursor) }
+
+// SnapshotOf returns the view's current state in c's window and moves c
+// on: O(log n + the window's length).
+func (v *View) SnapshotOf(c *Cursor) *Snapshot {
 	total := hits(v.tree.root)
-	w := v.c.spec.Window
-	limit := w.Limit
+	limit := c.Window.Limit
 	if limit == 0 {
 		limit = DefaultLimit
 	}
-	off := min(w.Offset, total)
+	off := min(c.Window.Offset, total)
 	nodes := window(v.tree.root, off, off+limit, make([]*node, 0, min(limit, total-off)))
 	s := &Snapshot{Version: v.version, Total: total, Count: size(v.tree.root), Offset: off,
 		Rows: make([]Row, len(nodes)), Columns: v.c.columns}
 	sent := make(map[cache.SlotID]*cache.Item, len(nodes))
 	for i, n := range nodes {
 		slot := n.item.Slot
-		s.Rows[i] = Row{Item: n.item, Columns: n.vals[:len(v.c.columns)],
-			Fresh: v.sentGen != v.gen || v.sent[slot] != n.item}
+		s.Rows[i] = Row{Item: n.item, Columns: n.vals[:len(v.c.columns)], Fresh: c.gen != v.gen || c.sent[slot] != n.item}
 		sent[slot] = n.item
 	}
-	v.sent, v.sentGen = sent, v.gen
+	c.sent, c.gen = sent, v.gen
 	if v.c.countBy >= 0 {
 		s.CountBy = make(map[string]int, len(v.countBy))
-		for k, c := range v.countBy {
-			s.CountBy[k] = c
+		for k, n := range v.countBy {
+			s.CountBy[k] = n
 		}
 	}
 	s.Status, s.LastError = status(v.lists)
+	c.last, s.same = s, c.last != nil && s.sameAs(c.last)
 	return s
+}
+
+// Same reports whether the snapshot shows what the previous one of its
+// cursor showed (same rows, counts and status): nothing to hand on.
+func (s *Snapshot) Same() bool { return s.same }
+
+func (s *Snapshot) sameAs(p *Snapshot) bool {
+	if s.Total != p.Total || s.Count != p.Count || s.Offset != p.Offset || s.Status != p.Status ||
+		s.LastError != p.LastError || len(s.Rows) != len(p.Rows) || len(s.CountBy) != len(p.CountBy) {
+		return false
+	}
+	for i, r := range s.Rows {
+		if r.Fresh || r.Item != p.Rows[i].Item {
+			return false
+		}
+	}
+	for k, n := range s.CountBy {
+		if p.CountBy[k] != n {
+			return false
+		}
+	}
+	return true
 }
 
 // status is the worst phase of the lists (error > reconnecting > loading >

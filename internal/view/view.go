@@ -35,11 +35,7 @@ type View struct {
 	lists   []cache.ListStatus
 	version uint64
 	scratch wire.Extracted
-	// sent is the window of the last Snapshot: slot -> the item and
-	// column generation it showed, so the next Snapshot marks only the rows
-	// that differ as Fresh.
-	sent    map[cache.SlotID]*cache.Item
-	sentGen uint64
+	cursor  Cursor // the window of the spec, for Snapshot
 	gen     uint64 // bumped when the columns change: every row is fresh
 }
 
@@ -49,7 +45,7 @@ func New(spec Spec) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &View{c: c, nodes: map[cache.SlotID]*node{}, countBy: map[string]int{}, sent: map[cache.SlotID]*cache.Item{}}
+	v := &View{c: c, nodes: map[cache.SlotID]*node{}, countBy: map[string]int{}, cursor: Cursor{Window: spec.Window}}
 	v.tree.cmp = v.compare
 	return v, nil
 }
@@ -103,7 +99,7 @@ func (v *View) SetSpec(spec Spec) error {
 		return err
 	}
 	old := v.c
-	v.c = c
+	v.c, v.cursor.Window = c, spec.Window
 	switch {
 	case !c.sameExprs(old):
 		for slot, n := range v.nodes {
@@ -324,4 +320,38 @@ func builtin(it *cache.Item, name string) string {
 		return it.Namespace
 	}
 	return it.Name
+}
+
+// Derive returns a new view of the objects v holds, for spec (v is
+// unchanged): what a changed filter, sort or set of columns of a live table
+// costs without a new LIST. When both compute the same expressions the
+// records are shared (no raw JSON is read again) and, with the same sort,
+// v's order is reused: O(n) then, O(n log n) with a new sort.
+func (v *View) Derive(spec Spec) (*View, error) {
+	c, err := compile(spec)
+	if err != nil {
+		return nil, err
+	}
+	d := &View{c: c, nodes: make(map[cache.SlotID]*node, len(v.nodes)), countBy: map[string]int{},
+		cursor: Cursor{Window: spec.Window}, lists: v.lists}
+	d.tree.cmp = d.compare
+	reuse := c.sameExprs(v.c)
+	ordered := make([]*node, 0, len(v.nodes))
+	walk(v.tree.root, func(n *node) {
+		var m *node
+		if reuse {
+			m = &node{rec: n.rec, prio: n.prio} // vals are never mutated: shared
+			m.match = d.matches(&m.rec)
+		} else {
+			m = d.newNode(n.item)
+		}
+		d.nodes[n.item.Slot] = m
+		ordered = append(ordered, m)
+	})
+	if !reuse || !slices.Equal(c.sort, v.c.sort) {
+		slices.SortFunc(ordered, d.compare)
+	}
+	d.tree.build(ordered)
+	d.recountBy()
+	return d, nil
 }

@@ -31,7 +31,9 @@ func TestParseSpecErrors(t *testing.T) {
 		{"unknown reducer", `{"columns":{"r":"a[*].b|avg"}}`, `unknown reducer "avg"`},
 		{"[*] without reducer", `{"columns":{"r":"a[*].b"}}`, "give a reducer"},
 		{"two reducers", `{"columns":{"r":"a[*].b|sum|count"}}`, "more than one reducer"},
-		{"bad countBy", `{"countBy":"a["}}`, "countBy"},
+		{"bad countBy", `{"countBy":"a["}`, "countBy"},
+		{"unknown member", `{"fields":{"a":"b"}}`, `unknown member "fields"`},
+		{"unknown member of where", `{"where":{"field":{"a":"b"}}}`, `unknown member where.field`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -71,6 +71,7 @@ type Bridge struct {
 	watchers    map[uint64]*view
 	nextWatcher uint64
 	cache       *cache.Cache
+	live  *liveViews // watchView's views, made on first use (views.go)
 	// muxSubs are kl.mux.subscribe subscriptions by id.
 	muxSubs map[uint64]muxSub
 	nextMux uint64
@@ -140,6 +141,12 @@ func (b *Bridge) Export() (safejs.Value, error) {
 		"muxSubscribe":   b.muxSubscribe,
 		"muxUnsubscribe": b.muxUnsubscribe,
 		"retry":          b.retry,
+		"watchView":      b.watchView,
+		"updateView":     b.updateView,
+		"unwatchView":    b.unwatchView,
+		"getView":        b.getView,
+		"viewKey":        b.viewKeyOf,
+		"getObject":      b.getObject,
 	}
 	for name, m := range methods {
 		m := m

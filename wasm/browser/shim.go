@@ -19,6 +19,9 @@ var shimSource string
 //go:embed lists.js
 var listsSource string
 
+//go:embed views.js
+var viewsSource string
+
 // Shim is the JS half of the adapter (shim.js), evaluated once per client.
 type Shim struct {
 	v   safejs.Value
@@ -31,7 +34,7 @@ func NewShim() (*Shim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shim: %w", err)
 	}
-	factory, err := fnCtor.New(shimSource + listsSource + "\nreturn shim;\n")
+	factory, err := fnCtor.New(shimSource + listsSource + viewsSource + "\nreturn shim;\n")
 	if err != nil {
 		return nil, fmt.Errorf("shim: compile: %w", err)
 	}

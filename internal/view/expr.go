@@ -156,7 +156,7 @@ func compareValues(a, b wire.Value) int {
 	case wire.Number:
 		return cmp.Compare(a.Num, b.Num)
 	case wire.String:
-		return strings.Compare(a.Str, b.Str)
+		return natural(a.Str, b.Str)
 	case wire.Bool:
 		switch {
 		case a.Bool == b.Bool:
@@ -167,4 +167,42 @@ func compareValues(a, b wire.Value) int {
 		return 1
 	}
 	return 0
+}
+
+// natural orders text as people read it: runs of digits by their value
+// (pod-9 before pod-10), letters without regard to ASCII case; texts equal
+// that way fall back to plain byte order, so the order is total.
+func natural(a, b string) int {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		ca, cb := a[i], b[j]
+		if isDigit(ca) && isDigit(cb) {
+			si, sj := i, j
+			for i < len(a) && isDigit(a[i]) {
+				i++
+			}
+			for j < len(b) && isDigit(b[j]) {
+				j++
+			}
+			na, nb := strings.TrimLeft(a[si:i], "0"), strings.TrimLeft(b[sj:j], "0")
+			if c := cmp.Or(cmp.Compare(len(na), len(nb)), strings.Compare(na, nb)); c != 0 {
+				return c
+			}
+			continue
+		}
+		if c := cmp.Compare(lower(ca), lower(cb)); c != 0 {
+			return c
+		}
+		i, j = i+1, j+1
+	}
+	return cmp.Or(cmp.Compare(len(a)-i, len(b)-j), strings.Compare(a, b))
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

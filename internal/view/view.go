@@ -269,12 +269,13 @@ func (v *View) matches(r *rec) bool {
 }
 
 // compare is the view's total order: the sort keys (missing values last,
-// whatever the direction), then namespace, name, cluster, uid and slot.
+// whatever the direction; text in natural order), then namespace, name,
+// cluster, uid and slot (in byte order, as the cache orders them).
 func (v *View) compare(a, b *node) int {
 	for _, k := range v.c.sort {
 		var c int
 		if k.expr < 0 {
-			c = strings.Compare(builtin(a.item, k.builtin), builtin(b.item, k.builtin))
+			c = natural(builtin(a.item, k.builtin), builtin(b.item, k.builtin))
 		} else {
 			x, y := a.vals[k.expr], b.vals[k.expr]
 			switch mx, my := missing(x), missing(y); {

@@ -194,6 +194,23 @@ func TestSort(t *testing.T) {
 	}
 }
 
+func TestNatural(t *testing.T) {
+	t.Parallel()
+	ordered := []string{"", "0", "1", "01a", "2", "9", "10", "100", "a", "A1", "a2", "a10", "B", "pod-9", "pod-10", "pod-10a", "pod-10b"}
+	for i := range ordered {
+		for j := range ordered {
+			want := 0
+			switch {
+			case i < j:
+				want = -1
+			case i > j:
+				want = 1
+			}
+			assert.Equal(t, want, natural(ordered[i], ordered[j]), "%q vs %q", ordered[i], ordered[j])
+		}
+	}
+}
+
 func TestWindowEdges(t *testing.T) {
 	t.Parallel()
 	f := newFeed(t)

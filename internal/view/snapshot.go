@@ -24,7 +24,9 @@ type Snapshot struct {
 	Status  string // the lists' worst status: error, reconnecting, loading, stale, live
 	// LastError is the most recent error of any list, kept after recovery.
 	LastError error
-	same      bool
+	// Lists are the cache's list statuses the snapshot was made from.
+	Lists []cache.ListStatus
+	same  bool
 }
 
 // Row is one row of a window.
@@ -76,6 +78,7 @@ func (v *View) SnapshotOf(c *Cursor) *Snapshot {
 		}
 	}
 	s.Status, s.LastError = status(v.lists)
+	s.Lists = v.lists
 	c.last, s.same = s, c.last != nil && s.sameAs(c.last)
 	return s
 }

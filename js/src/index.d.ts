@@ -189,6 +189,8 @@ export interface ViewSnapshot {
   readonly status: ListPhase;
   readonly lastError: KubeliveError | null;
   readonly countBy: Readonly<Record<string, number>> | null;
+  /** each list's state, as in ListSnapshot */
+  readonly lists: readonly ListState[];
 }
 
 export interface ViewWatch {

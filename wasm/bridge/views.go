@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/hack-pad/safejs"
 
@@ -165,7 +166,7 @@ func (b *Bridge) sendView(w *viewWatcher) bool {
 		return false
 	}
 	text := s.AppendJSON(nil, func(err error) any { return describe(err) })
-	_, err := b.shim.Call("viewsApply", w.js, string(text))
+	_, err := b.shim.Call("viewsApply", w.js, string(text), metaJSON(s.Lists, s.Version, time.Time{}))
 	return err == nil
 }
 

@@ -1,5 +1,6 @@
 // The JS half of live views. A mirror is one watchView: Go hands it, once
-// per change, one JSON string holding the window's rows in order, where a
+// per change, one JSON string holding the window's rows in order (and the
+// lists' statuses as watchList snapshots carry them), where a
 // row the mirror showed before and that did not change is null (found
 // again by its slot), so unchanged rows keep their identity. Every
 // snapshot and row is frozen.
@@ -7,8 +8,13 @@ shim.viewsMirror = (key, fn) => ({ key, fn, rows: new Map(), snap: null, last: n
 shim.viewsRekey = (m, key) => {
   m.key = key;
 };
-shim.viewsApply = (m, text) => {
+shim.viewsApply = (m, text, meta) => {
   const s = JSON.parse(text);
+  const lists = JSON.parse(meta).lists.map((l) => {
+    if (l.error) Object.freeze(l.error);
+    if (l.lastError) Object.freeze(l.lastError);
+    return Object.freeze(l);
+  });
   const rows = new Array(s.slots.length);
   const next = new Map();
   for (let i = 0; i < rows.length; i++) {
@@ -27,6 +33,7 @@ shim.viewsApply = (m, text) => {
     status: s.status,
     lastError: s.lastError ? Object.freeze(s.lastError) : null,
     countBy: s.countBy ? Object.freeze(s.countBy) : null,
+    lists: Object.freeze(lists),
   });
 };
 // viewsNotify calls the mirror's listener once per new snapshot; a throw

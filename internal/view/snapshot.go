@@ -3,6 +3,7 @@ package view
 import (
 	"encoding/json"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/reflector"
@@ -108,15 +109,26 @@ func (s *Snapshot) sameAs(p *Snapshot) bool {
 // status is the worst phase of the lists (error > reconnecting > loading >
 // stale > live; loading when there are none) and the most recent error.
 func status(lists []cache.ListStatus) (string, error) {
-	rank := map[reflector.Phase]int{reflector.PhaseError: 4, reflector.PhaseReconnecting: 3,
-		reflector.PhaseLoading: 2, reflector.PhaseStale: 1, reflector.PhaseLive: 0}
+	rank := func(p reflector.Phase) int {
+		switch p {
+		case reflector.PhaseError:
+			return 4
+		case reflector.PhaseReconnecting:
+			return 3
+		case reflector.PhaseLoading:
+			return 2
+		case reflector.PhaseStale:
+			return 1
+		}
+		return 0
+	}
 	if len(lists) == 0 {
 		return reflector.PhaseLoading.String(), nil
 	}
 	worst := reflector.PhaseLive
 	var last cache.ListStatus
 	for _, l := range lists {
-		if rank[l.Phase] > rank[worst] {
+		if rank(l.Phase) > rank(worst) {
 			worst = l.Phase
 		}
 		if l.LastErr != nil && (last.LastErr == nil || l.LastErrAt.After(last.LastErrAt)) {
@@ -205,9 +217,35 @@ func appendValue(buf []byte, v wire.Value) []byte {
 	return append(buf, "null"...)
 }
 
-// appendString appends s as a JSON string (encoding/json's escaping).
+// appendString appends s as a JSON string: quotes, backslashes and
+// control characters escaped, invalid UTF-8 as U+FFFD (what encoding/json
+// writes, without its HTML escaping, which JSON.parse does not need).
 func appendString(buf []byte, s string) []byte {
-	return appendAny(buf, s)
+	const hex = "0123456789abcdef"
+	buf = append(buf, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				buf = append(buf, `\ufffd`...)
+			} else {
+				buf = append(buf, s[i:i+size]...)
+			}
+			i += size
+			continue
+		}
+		switch {
+		case c == '"' || c == '\\':
+			buf = append(buf, '\\', c)
+		case c < 0x20:
+			buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			buf = append(buf, c)
+		}
+		i++
+	}
+	return append(buf, '"')
 }
 
 func appendAny(buf []byte, x any) []byte {

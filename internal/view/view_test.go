@@ -409,3 +409,19 @@ func TestAppendJSON(t *testing.T) {
 	}, got)
 	assert.NotZero(t, got["version"])
 }
+
+// TestAppendString: every string decodes back to itself through
+// encoding/json (invalid UTF-8 to U+FFFD, as encoding/json does).
+func TestAppendString(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"", "plain", `q"uote`, `back\slash`, "tab\tnl\ncr\r\x00\x1f", "é☃😀", "<&>", "bad\xffutf8", "\u2028"} {
+		out := appendString(nil, s)
+		var back string
+		require.NoError(t, json.Unmarshal(out, &back), string(out))
+		want := s
+		if s == "bad\xffutf8" {
+			want = "bad\uFFFDutf8"
+		}
+		assert.Equal(t, want, back)
+	}
+}

@@ -20,6 +20,7 @@ type rec struct {
 	hay    string       // name, namespace and label values, lowercased, NUL-separated
 	vals   []wire.Value // one per compiled expression
 	match  bool
+	rest   bool // passes the filter's label selector and fields (the text aside)
 }
 
 // View is one live view over the objects of a cache entry. It is not safe
@@ -114,7 +115,8 @@ func (v *View) SetSpec(spec Spec) error {
 		v.rebuild()
 	case !sameWhere(c, old):
 		clear(v.countBy)
-		v.refilterTree(v.tree.root, narrows(c, old))
+		textOnly := c.spec.Where.LabelSelector == old.spec.Where.LabelSelector && sameFields(c.fields, old.fields)
+		v.refilterTree(v.tree.root, narrows(c, old), textOnly)
 	}
 	v.version++
 	return nil
@@ -163,13 +165,19 @@ func narrows(c, old *compiled) bool {
 // counts and countBy on the way up, in one pass in tree order. With narrow
 // (the new filter keeps a subset of the old one) a subtree with no hits is
 // skipped: none of it can match now.
-func (v *View) refilterTree(n *node, narrow bool) {
+// With textOnly (only the text changed) the rest of the filter is not
+// evaluated again.
+func (v *View) refilterTree(n *node, narrow, textOnly bool) {
 	if n == nil || narrow && n.hits == 0 {
 		return
 	}
-	v.refilterTree(n.left, narrow)
-	v.refilterTree(n.right, narrow)
-	n.match = v.matches(&n.rec)
+	v.refilterTree(n.left, narrow, textOnly)
+	v.refilterTree(n.right, narrow, textOnly)
+	if textOnly {
+		n.match = n.rest && v.matchesText(&n.rec)
+	} else {
+		v.match(&n.rec)
+	}
 	n.fix()
 	v.counted(n, 1)
 }
@@ -177,7 +185,7 @@ func (v *View) refilterTree(n *node, narrow bool) {
 // refilter evaluates the filter on every object (the tree's counts are then stale).
 func (v *View) refilter() {
 	for _, n := range v.nodes {
-		n.match = v.matches(&n.rec)
+		v.match(&n.rec)
 	}
 }
 
@@ -237,7 +245,7 @@ func (v *View) newNode(it *cache.Item) *node {
 		n.vals[i] = v.c.exprs[i].eval(x)
 	}
 	n.hay = haystack(it, x.Labels)
-	n.match = v.matches(&n.rec)
+	v.match(&n.rec)
 	return n
 }
 
@@ -254,12 +262,19 @@ func haystack(it *cache.Item, lbls map[string]string) string {
 	return b.String()
 }
 
-// matches evaluates the filter on one object.
-func (v *View) matches(r *rec) bool {
+// match evaluates the filter on one object, setting r.rest and r.match.
+func (v *View) match(r *rec) {
+	r.rest = v.matchesRest(r)
+	r.match = r.rest && v.matchesText(r)
+}
+
+func (v *View) matchesText(r *rec) bool {
+	return v.c.text == "" || strings.Contains(r.hay, v.c.text)
+}
+
+// matchesRest evaluates the filter's fields and label selector.
+func (v *View) matchesRest(r *rec) bool {
 	c := v.c
-	if c.text != "" && !strings.Contains(r.hay, c.text) {
-		return false
-	}
 	for _, f := range c.fields {
 		if !f.values[r.vals[f.expr].Text()] {
 			return false
@@ -342,7 +357,7 @@ func (v *View) Derive(spec Spec) (*View, error) {
 		var m *node
 		if reuse {
 			m = &node{rec: n.rec, prio: n.prio} // vals are never mutated: shared
-			m.match = d.matches(&m.rec)
+			d.match(&m.rec)
 		} else {
 			m = d.newNode(n.item)
 		}

@@ -73,10 +73,7 @@ func (v *View) SnapshotOf(c *Cursor) *Snapshot {
 	}
 	c.sent, c.gen = sent, v.gen
 	if v.c.countBy >= 0 {
-		s.CountBy = make(map[string]int, len(v.countBy))
-		for k, n := range v.countBy {
-			s.CountBy[k] = n
-		}
+		s.CountBy = v.countBy.counts()
 	}
 	s.Status, s.LastError = status(v.lists)
 	s.Lists = v.lists

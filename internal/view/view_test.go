@@ -354,6 +354,24 @@ func TestCountBy(t *testing.T) {
 	require.NoError(t, v.SetSpec(spec(t, `{"countBy":"status.phase"}`)))
 	assert.Equal(t, map[string]int{"Running": 1, "Pending": 2, "Failed": 1}, v.Snapshot().CountBy)
 	assert.Nil(t, newView(t, `{}`).Snapshot().CountBy)
+
+	// The same expressions counted by another one: in place, and derived.
+	byPhase, byNS := `{"columns":{"a":"status.phase","b":"metadata.namespace"},"countBy":"a"}`, `{"columns":{"a":"status.phase","b":"metadata.namespace"},"countBy":"b"}`
+	require.NoError(t, v.SetSpec(spec(t, byPhase)))
+	assert.Equal(t, map[string]int{"Running": 1, "Pending": 2, "Failed": 1}, v.Snapshot().CountBy)
+	d, err := v.Derive(spec(t, byNS))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"ns": 3, "other": 1}, d.Snapshot().CountBy)
+	require.NoError(t, v.SetSpec(spec(t, byNS)))
+	assert.Equal(t, map[string]int{"ns": 3, "other": 1}, v.Snapshot().CountBy)
+	f.set(a, pod{ns: "ns", name: "a", phase: "Running"})
+	dl := f.delta()
+	v.Apply(dl)
+	d.Apply(dl)
+	assert.Equal(t, map[string]int{"ns": 3, "other": 1}, v.Snapshot().CountBy)
+	back, err := d.Derive(spec(t, byPhase))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"Running": 2, "Pending": 1, "Failed": 1}, back.Snapshot().CountBy)
 }
 
 func TestStatus(t *testing.T) {

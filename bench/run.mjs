@@ -4,7 +4,7 @@
 //
 //   node bench/run.mjs [--smoke] [--runs N] [--sizes 1000,10000,50000]
 //                      [--contenders t,a,b,kubelive] [--profile] [--only p1,p2,p3,p4,p5,p7]
-//                      [--p7-sizes 50000,100000] [--p7-events 2000] [--p7-rate 200]
+//                      [--p7-sizes 50000,100000] [--p7-events 2000] [--p7-rate 200] [--p7-parts update,filter]
 //                      [--wasm /dist/bench/kubelive.wasm] [--latency-n 10000] [--latency-events 3000]
 //
 // The data sets must exist in dist/bench/n<N> (scripts/bench.sh makes them)
@@ -223,6 +223,7 @@ if (ONLY.includes('p7')) {
   const UPDATE_N = Number(opt('p7-update-n', P7_SIZES.at(-1)));
   const EVENTS = Number(opt('p7-events', 2000));
   const RATE = Number(opt('p7-rate', 200));
+  const PARTS = opt('p7-parts', 'update,filter').split(',');
   results.p7 = { update: {}, filter: {}, mainThread: {}, runs: { update: {}, mainThread: {} } };
   const viewPage = async (c, mode, extra, inspect) => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -243,7 +244,7 @@ if (ONLY.includes('p7')) {
   const taskMs = async (cdp) => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
   // P7a and P7c: the same paced stream; main-thread time measured from the
   // page holding its list (benchReady) to the end of the run.
-  for (const c of ['kubelive', 'b', 'list']) {
+  for (const c of PARTS.includes('update') ? ['kubelive', 'b', 'list'] : []) {
     const lat = [];
     const busy = [];
     for (let r = 0; r < RUNS; r++) {
@@ -279,7 +280,7 @@ if (ONLY.includes('p7')) {
     results.p7.mainThread[c === 'list' ? 'watchList' : c] = median(busy);
   }
   // P7b: type-to-filter, the median over every new text of several rounds.
-  for (const n of P7_SIZES) {
+  for (const n of PARTS.includes('filter') ? P7_SIZES : []) {
     const row = {};
     for (const c of ['kubelive', 'b']) {
       await ctl(`/ctl/use?set=n${n}&hold=1`);
@@ -425,9 +426,9 @@ if (results.p7) {
   const r = results.p7;
   p(`### P7: live views (filter, sort by resourceVersion, 50-row window; median of ${RUNS})`);
   p();
-  p(`P7a one-row update, server send -> view callback at ${fmt(r.update.n)} pods: kubelive p50 ${fmt(r.update.p50, 1)} ms, p99 ${fmt(r.update.p99, 1)} ms; baseline (B + filter and sort of the whole array per frame) p50 ${fmt(r.updateBaseline?.p50, 1)} ms, p99 ${fmt(r.updateBaseline?.p99, 1)} ms.`);
+  if (r.update.n) p(`P7a one-row update, server send -> view callback at ${fmt(r.update.n)} pods: kubelive p50 ${fmt(r.update.p50, 1)} ms, p99 ${fmt(r.update.p99, 1)} ms; baseline (B + filter and sort of the whole array per frame) p50 ${fmt(r.updateBaseline?.p50, 1)} ms, p99 ${fmt(r.updateBaseline?.p99, 1)} ms.`);
   p();
-  p(`P7c main-thread busy time per 1,000 events: kubelive ${fmt(r.mainThread.kubelive, 1)} ms, baseline ${fmt(r.mainThread.b, 1)} ms (${ratio(r.mainThread.kubelive, r.mainThread.b)}); kubelive watchList without a view, for reference, ${fmt(r.mainThread.watchList, 1)} ms.`);
+  if (r.update.n) p(`P7c main-thread busy time per 1,000 events: kubelive ${fmt(r.mainThread.kubelive, 1)} ms, baseline ${fmt(r.mainThread.b, 1)} ms (${ratio(r.mainThread.kubelive, r.mainThread.b)}); kubelive watchList without a view, for reference, ${fmt(r.mainThread.watchList, 1)} ms.`);
   p();
   p('| N | P7b kubelive: new where.text -> new window (ms) | ... -> callback (next frame) | baseline: filter + sort + slice (ms) | baseline / kubelive |');
   p('| ---: | ---: | ---: | ---: | ---: |');

@@ -71,7 +71,7 @@ type Bridge struct {
 	watchers    map[uint64]*view
 	nextWatcher uint64
 	cache       *cache.Cache
-	live  *liveViews // watchView's views, made on first use (views.go)
+	live        *liveViews // watchView's views, made on first use (views.go)
 	// muxSubs are kl.mux.subscribe subscriptions by id.
 	muxSubs map[uint64]muxSub
 	nextMux uint64

@@ -57,10 +57,7 @@ function ObjectListPage({ resource, route }) {
         {!snap || (snap.status === 'loading' && !items.length) ? (
           <Skeleton />
         ) : !items.length && snap.status !== 'live' ? (
-          // Not confirmed by the server: never claim that there is nothing.
-          <div className="empty" data-testid="not-loaded">
-            {snap.status === 'stale' ? 'No data confirmed recently.' : `Could not load ${lower} yet.`}
-          </div>
+          <NotLoaded status={snap.status} what={lower} />
         ) : (
           <ResourceTable
             resource={resource}
@@ -74,6 +71,15 @@ function ObjectListPage({ resource, route }) {
         )}
       </div>
     </section>
+  );
+}
+
+/** NotLoaded stands for a list the server has not confirmed: never claim that there is nothing. */
+export function NotLoaded({ status, what }) {
+  return (
+    <div className="empty" data-testid="not-loaded">
+      {status === 'stale' ? 'No data confirmed recently.' : `Could not load ${what} yet.`}
+    </div>
   );
 }
 

@@ -9,7 +9,7 @@ import { listQuery } from '../resources.jsx';
 import { Empty, Icon } from './bits.jsx';
 import { ConnectionBadge } from './ConnectionBadge.jsx';
 import { ErrorBanner } from './ErrorBanner.jsx';
-import { Skeleton, useSort } from './ListPage.jsx';
+import { NotLoaded, Skeleton, useSort } from './ListPage.jsx';
 import { cellClass, moveFocus, SortHeader } from './ResourceTable.jsx';
 
 /** ROW_HEIGHT is every row's height in px (styles.css .vtable); OVERSCAN rows are kept beyond each edge. */
@@ -105,9 +105,7 @@ export function ViewPage({ resource, route }) {
         {!snap || (snap.status === 'loading' && !snap.count) ? (
           <Skeleton />
         ) : !snap.count && snap.status !== 'live' ? (
-          <div className="empty" data-testid="not-loaded">
-            {snap.status === 'stale' ? 'No data confirmed recently.' : `Could not load ${lower} yet.`}
-          </div>
+          <NotLoaded status={snap.status} what={lower} />
         ) : !snap.total ? (
           <Empty>{filtered ? `No ${lower} match the filter.` : `No ${lower} in ${ns ? `namespace ${ns}` : 'this cluster'}.`}</Empty>
         ) : (

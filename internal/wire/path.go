@@ -233,7 +233,7 @@ func (x *Extractor) Extract(raw []byte, out *Extracted) error {
 		e.What, e.Len = "object", len(raw)
 		return e
 	}
-	if err := s.walk(1, x.root, out); err != nil {
+	if s.walk(1, x.root, out) != nil || s.end() != nil {
 		s.err.What, s.err.Len = "object", len(raw)
 		return s.err
 	}

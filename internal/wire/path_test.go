@@ -201,3 +201,62 @@ func BenchmarkExtractPodJSON(b *testing.B) {
 		}
 	}
 }
+
+// FuzzExtract checks the extractor against encoding/json: it accepts
+// exactly the JSON objects json.Valid accepts, and a path to a top-level
+// member or one below it yields what encoding/json decodes there, every
+// occurrence of a duplicated key in order (encoding/json keeps the last).
+func FuzzExtract(f *testing.F) {
+	for _, seed := range []string{
+		`{"a":1,"b":{"c":"x"}}`, `{"a":[{"c":1},{"c":true}],"b":null}`, `{"a":"\u00e9\n","a":2}`,
+		`{"metadata":{"labels":{"k":"v","n":1}}}`, `{"a":{}}`, `{}`, `[]`, `{"a":1}x`, `{"a":}`, `{"a":1e400}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	var ps []Path
+	for _, text := range []string{"a", "b.c", "a[*].c", "metadata.labels.k"} {
+		p, err := ParsePath(text)
+		if err != nil {
+			f.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	x := NewExtractor(ps, true)
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var out Extracted
+		err := x.Extract(doc, &out)
+		var top map[string]json.RawMessage
+		isObject := json.Valid(doc) && json.Unmarshal(doc, &top) == nil
+		require.Equal(t, isObject, err == nil, "accepted iff a JSON object: %v", err)
+		if err != nil {
+			return
+		}
+		vals := out.Values[0]
+		a, ok := top["a"]
+		if !ok {
+			require.Empty(t, vals)
+			return
+		}
+		require.NotEmpty(t, vals)
+		last := vals[len(vals)-1]
+		var want any
+		if json.Unmarshal(a, &want) != nil { // a number out of float64's range
+			require.Equal(t, Null, last.Kind)
+			return
+		}
+		switch w := want.(type) {
+		case string:
+			require.Equal(t, Value{Kind: String, Str: w}, last)
+		case float64:
+			require.Equal(t, Value{Kind: Number, Num: w}, last)
+		case bool:
+			require.Equal(t, Value{Kind: Bool, Bool: w}, last)
+		case nil:
+			require.Equal(t, Null, last.Kind)
+		case map[string]any:
+			require.Equal(t, Object, last.Kind)
+		case []any:
+			require.Equal(t, Array, last.Kind)
+		}
+	})
+}

@@ -81,6 +81,7 @@ export function useKubeView(query, client) {
       st.applied = st.latest;
       const unwatch = kl.watchView(st.latest, (snap) => {
         st.snap = snap;
+        st.snapLists = lists;
         cb();
       });
       st.unwatch = unwatch;
@@ -91,7 +92,8 @@ export function useKubeView(query, client) {
     },
     [kl, lists, st],
   );
-  const get = useCallback(() => (lists ? st.snap : null), [lists, st]);
+  // Never the snapshot of other lists (the one before a namespace change).
+  const get = useCallback(() => (lists && st.snapLists === lists ? st.snap : null), [lists, st]);
   return useSyncExternalStore(subscribe, get, get);
 }
 

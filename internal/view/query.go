@@ -14,8 +14,6 @@ import (
 	"slices"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/labels"
-
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
@@ -212,7 +210,7 @@ type compiled struct {
 	sort     []sortRef
 	fields   []fieldRef
 	countBy  int // index into exprs; -1 for none
-	selector labels.Selector
+	selector selector
 	text     string // lowercased Where.Text
 }
 
@@ -288,7 +286,7 @@ func compile(s Spec) (*compiled, error) {
 			c.countBy = e
 		}
 	}
-	sel, err := labels.Parse(s.Where.LabelSelector)
+	sel, err := parseSelector(s.Where.LabelSelector)
 	if err != nil {
 		return nil, fmt.Errorf("%w: where.labelSelector %q is not a label selector: %v", ErrQuery, s.Where.LabelSelector, err)
 	}

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/labels"
-
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/wire"
 )
@@ -339,7 +337,7 @@ func (v *View) matchesRest(r *rec) bool {
 			return false
 		}
 	}
-	return c.selector.Empty() || c.selector.Matches(labels.Set(r.labels))
+	return c.selector.empty() || c.selector.matches(r.labels)
 }
 
 // compare is the view's total order: the sort keys (missing values last,

@@ -225,7 +225,7 @@ if (ONLY.includes('p7')) {
   const RATE = Number(opt('p7-rate', 200));
   const PARTS = opt('p7-parts', 'update,filter').split(',');
   results.p7 = { update: {}, filter: {}, mainThread: {}, runs: { update: {}, mainThread: {} } };
-  const viewPage = async (c, mode, extra, inspect) => {
+  const viewPage = async (c, mode, extra, inspect, after) => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     try {
@@ -236,6 +236,7 @@ if (ONLY.includes('p7')) {
       await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
       const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
       if (res.error) throw new Error(`P7 ${c} ${mode}: ${res.error}`);
+      if (after) res.after = await after(page, cdp);
       return res;
     } finally {
       await ctx.close();
@@ -283,8 +284,13 @@ if (ONLY.includes('p7')) {
   for (const n of PARTS.includes('filter') ? P7_SIZES : []) {
     const row = {};
     for (const c of ['kubelive', 'b']) {
-      await ctl(`/ctl/use?set=n${n}&hold=1`);
-      const res = await viewPage(c, 'filter', '');
+      const use = await ctl(`/ctl/use?set=n${n}&hold=1`);
+      // P4 with a view: page + wasm memory after the filter runs, against the raw LIST JSON.
+      const res = await viewPage(c, 'filter', '', null, (page, cdp) => memory(page, cdp));
+      const mem = res.after;
+      results.p7.memory = results.p7.memory ?? {};
+      (results.p7.memory[String(n)] ??= { rawJSON: use.meta.listBytes })[c === 'b' ? 'baseline' : c] = { ...mem, ratio: (mem.jsHeap + mem.wasm) / use.meta.listBytes };
+      log(`P4 with a view, n=${n} ${c}: JS heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB, ${((mem.jsHeap + mem.wasm) / use.meta.listBytes).toFixed(2)}x the raw LIST`);
       row[c] = median(res.times.map((t) => t.ms[0]));
       if (c === 'kubelive') row.kubeliveCallback = median(res.times.map((t) => t.ms[1]));
       log(`P7b n=${n} ${c}: ${fmt(row[c], 1)} ms to the new window${c === 'kubelive' ? ` (${fmt(row.kubeliveCallback, 1)} ms to the callback, on the next frame)` : ''}`);
@@ -434,6 +440,14 @@ if (results.p7) {
   p('| ---: | ---: | ---: | ---: | ---: |');
   for (const [n, f] of Object.entries(r.filter)) p(`| ${fmt(Number(n))} | ${fmt(f.kubelive, 1)} | ${fmt(f.kubeliveCallback, 1)} | ${fmt(f.baseline, 1)} | ${ratio(f.baseline, f.kubelive)} |`);
   p();
+  if (r.memory) {
+    p('| N | raw LIST MB | kubelive JS heap + wasm MB (x raw) | baseline JS heap MB (x raw) |');
+    p('| ---: | ---: | ---: | ---: |');
+    for (const [n, m] of Object.entries(r.memory)) {
+      p(`| ${fmt(Number(n))} | ${fmt(m.rawJSON / 1e6, 1)} | ${fmt((m.kubelive.jsHeap + m.kubelive.wasm) / 1e6, 1)} (${m.kubelive.ratio.toFixed(2)}x) | ${fmt((m.baseline.jsHeap + m.baseline.wasm) / 1e6, 1)} (${m.baseline.ratio.toFixed(2)}x) |`);
+    }
+    p();
+  }
 }
 for (const [c, prof] of Object.entries(results.profiles)) {
   p(`### Profile: ${c} at 10,000 pods (${fmt(prof.eventsPerSec)} events/s under the profiler), top self time`);

@@ -11,7 +11,9 @@
 //             with ?profile=1 the driver measures main-thread time (P7c)
 //   filter    no events: time from a new where.text to the new window (P7b)
 import { load } from '/js/src/index.js';
-import { LIST_PATH, ctl, main, mode, now, params, release } from './common.js';
+import { LIST_PATH, captureWasm, ctl, main, mode, now, params, release } from './common.js';
+
+captureWasm();
 
 const QUERY = { lists: [{ cluster: 'bench', namespace: 'bench' }], endpoint: { version: 'v1', resource: 'pods' } };
 const LIMIT = 50;

@@ -3,9 +3,10 @@
 // same recorded stream for every contender, medians of several runs.
 //
 //   node bench/run.mjs [--smoke] [--runs N] [--sizes 1000,10000,50000]
-//                      [--contenders t,a,b,kubelive] [--profile] [--only p1,p2,p3,p4,p5]
+//                      [--contenders t,a,b,kubelive] [--profile] [--only p1,p2,p3,p4,p5,p7]
 //                      [--profile-contenders kubelive,b] [--profile-set n10000]
 //                      [--other-wasm /dist/bench/kubelive-base.wasm] (contenders <name>@other)
+//                      [--p7-sizes 50000,100000] [--p7-events 2000] [--p7-rate 200] [--p7-parts update,filter]
 //                      [--wasm /dist/bench/kubelive.wasm] [--latency-n 10000] [--latency-events 3000]
 //
 // The data sets must exist in dist/bench/n<N> (scripts/bench.sh makes them)
@@ -230,6 +231,91 @@ if (ONLY.includes('p5')) {
   log(`P5 first list (${SETS[0]}): ${JSON.stringify(results.p5.first)}; load() ${fmt(results.p5.wasmLoad)} ms`);
 }
 
+// ------------------------------------------------------------------ P7
+// Live views (bench/view.js): P7a one-row update latency (server send ->
+// the view's callback, with a filter, a sort and a 50-row window), P7b
+// type-to-filter, P7c main-thread busy time per 1,000 events.
+if (ONLY.includes('p7')) {
+  const P7_SIZES = opt('p7-sizes', '50000,100000').split(',').map(Number);
+  const UPDATE_N = Number(opt('p7-update-n', P7_SIZES.at(-1)));
+  const EVENTS = Number(opt('p7-events', 2000));
+  const RATE = Number(opt('p7-rate', 200));
+  const PARTS = opt('p7-parts', 'update,filter').split(',');
+  results.p7 = { update: {}, filter: {}, mainThread: {}, runs: { update: {}, mainThread: {} } };
+  const viewPage = async (c, mode, extra, inspect, after) => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    try {
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('Performance.enable');
+      await page.goto(`${base}/bench/view.html?c=${c}&mode=${mode}&wasm=${WASM}${extra}`);
+      if (inspect) await inspect(page, cdp);
+      await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
+      const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
+      if (res.error) throw new Error(`P7 ${c} ${mode}: ${res.error}`);
+      if (after) res.after = await after(page, cdp);
+      return res;
+    } finally {
+      await ctx.close();
+    }
+  };
+  const taskMs = async (cdp) => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
+  // P7a and P7c: the same paced stream; main-thread time measured from the
+  // page holding its list (benchReady) to the end of the run.
+  for (const c of PARTS.includes('update') ? ['kubelive', 'b', 'list'] : []) {
+    const lat = [];
+    const busy = [];
+    for (let r = 0; r < RUNS; r++) {
+      await ctl(`/ctl/use?set=n${UPDATE_N}&hold=1&rate=${RATE}&limit=${EVENTS}`);
+      let t0 = 0;
+      let cdpRef;
+      const res = await viewPage(c, 'update', '&profile=1', async (page, cdp) => {
+        cdpRef = cdp;
+        await page.waitForFunction(() => window.benchReady === true || document.title === 'error', null, { timeout: TIMEOUT, polling: 20 });
+        t0 = await taskMs(cdp);
+        await page.evaluate(() => window.benchProceed?.());
+        await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
+        busy.push(((await taskMs(cdpRef)) - t0) / (EVENTS / 1000));
+      });
+      const { sends, rvs } = await ctl('/ctl/sends');
+      const calls = res.calls;
+      const l = [];
+      let j = 0;
+      for (let i = 0; i < sends.length; i++) {
+        const rv = Number(rvs[i]);
+        while (j < calls.length && calls[j + 1] < rv) j += 2;
+        if (j < calls.length) l.push(calls[j] - sends[i]);
+      }
+      l.sort((x, y) => x - y);
+      lat.push({ p50: pct(l, 50), p99: pct(l, 99), n: l.length });
+      log(`P7a n=${UPDATE_N} run ${r + 1}/${RUNS} ${c}: p50 ${fmt(lat.at(-1).p50, 1)} ms, p99 ${fmt(lat.at(-1).p99, 1)} ms; P7c main thread ${fmt(busy.at(-1), 1)} ms per 1,000 events`);
+    }
+    results.p7.runs.update[c] = lat;
+    results.p7.runs.mainThread[c] = busy;
+    const summary = { p50: median(lat.map((x) => x.p50)), p99: median(lat.map((x) => x.p99)) };
+    if (c === 'kubelive') results.p7.update = { ...summary, n: UPDATE_N };
+    else if (c === 'b') results.p7.updateBaseline = summary;
+    results.p7.mainThread[c === 'list' ? 'watchList' : c] = median(busy);
+  }
+  // P7b: type-to-filter, the median over every new text of several rounds.
+  for (const n of PARTS.includes('filter') ? P7_SIZES : []) {
+    const row = {};
+    for (const c of ['kubelive', 'b']) {
+      const use = await ctl(`/ctl/use?set=n${n}&hold=1`);
+      // P4 with a view: page + wasm memory after the filter runs, against the raw LIST JSON.
+      const res = await viewPage(c, 'filter', '', null, (page, cdp) => memory(page, cdp));
+      const mem = res.after;
+      results.p7.memory = results.p7.memory ?? {};
+      (results.p7.memory[String(n)] ??= { rawJSON: use.meta.listBytes })[c === 'b' ? 'baseline' : c] = { ...mem, ratio: (mem.jsHeap + mem.wasm) / use.meta.listBytes };
+      log(`P4 with a view, n=${n} ${c}: JS heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB, ${((mem.jsHeap + mem.wasm) / use.meta.listBytes).toFixed(2)}x the raw LIST`);
+      row[c] = median(res.times.map((t) => t.ms[0]));
+      if (c === 'kubelive') row.kubeliveCallback = median(res.times.map((t) => t.ms[1]));
+      log(`P7b n=${n} ${c}: ${fmt(row[c], 1)} ms to the new window${c === 'kubelive' ? ` (${fmt(row.kubeliveCallback, 1)} ms to the callback, on the next frame)` : ''}`);
+    }
+    results.p7.filter[String(n)] = { kubelive: row.kubelive, baseline: row.b, kubeliveCallback: row.kubeliveCallback };
+  }
+}
+
 // ------------------------------------------------------------------ profiles
 if (PROFILE) {
   mkdirSync(path.join(OUT, 'profiles'), { recursive: true });
@@ -361,6 +447,27 @@ if (results.p5.raw) {
   p('| --- | ---: |');
   for (const [c, v] of Object.entries(r.first)) p(`| ${c} | ${fmt(v)} |`);
   p();
+}
+if (results.p7) {
+  const r = results.p7;
+  p(`### P7: live views (filter, sort by resourceVersion, 50-row window; median of ${RUNS})`);
+  p();
+  if (r.update.n) p(`P7a one-row update, server send -> view callback at ${fmt(r.update.n)} pods: kubelive p50 ${fmt(r.update.p50, 1)} ms, p99 ${fmt(r.update.p99, 1)} ms; baseline (B + filter and sort of the whole array per frame) p50 ${fmt(r.updateBaseline?.p50, 1)} ms, p99 ${fmt(r.updateBaseline?.p99, 1)} ms.`);
+  p();
+  if (r.update.n) p(`P7c main-thread busy time per 1,000 events: kubelive ${fmt(r.mainThread.kubelive, 1)} ms, baseline ${fmt(r.mainThread.b, 1)} ms (${ratio(r.mainThread.kubelive, r.mainThread.b)}); kubelive watchList without a view, for reference, ${fmt(r.mainThread.watchList, 1)} ms.`);
+  p();
+  p('| N | P7b kubelive: new where.text -> new window (ms) | ... -> callback (next frame) | baseline: filter + sort + slice (ms) | baseline / kubelive |');
+  p('| ---: | ---: | ---: | ---: | ---: |');
+  for (const [n, f] of Object.entries(r.filter)) p(`| ${fmt(Number(n))} | ${fmt(f.kubelive, 1)} | ${fmt(f.kubeliveCallback, 1)} | ${fmt(f.baseline, 1)} | ${ratio(f.baseline, f.kubelive)} |`);
+  p();
+  if (r.memory) {
+    p('| N | raw LIST MB | kubelive JS heap + wasm MB (x raw) | baseline JS heap MB (x raw) |');
+    p('| ---: | ---: | ---: | ---: |');
+    for (const [n, m] of Object.entries(r.memory)) {
+      p(`| ${fmt(Number(n))} | ${fmt(m.rawJSON / 1e6, 1)} | ${fmt((m.kubelive.jsHeap + m.kubelive.wasm) / 1e6, 1)} (${m.kubelive.ratio.toFixed(2)}x) | ${fmt((m.baseline.jsHeap + m.baseline.wasm) / 1e6, 1)} (${m.baseline.ratio.toFixed(2)}x) |`);
+    }
+    p();
+  }
 }
 for (const [c, prof] of Object.entries(results.profiles)) {
   p(`### Profile: ${c} on ${PROFILE_SET} (${fmt(prof.eventsPerSec)} events/s under the profiler), top self time`);

@@ -43,6 +43,9 @@ fi
 gen 1000 20000
 gen 10000 20000
 gen 50000 10000
+case " $* " in
+  *p7*) gen 100000 5000 ;; # P7's 100,000 pods (about 400 MB)
+esac
 
 report=$OUT/report.md
 {
@@ -65,6 +68,8 @@ log "native Go benchmarks"
   echo
   echo '```'
   go test -run '^$' -bench . -benchmem -count 3 ./internal/wire ./internal/cache | grep -E '^(Benchmark|goos|goarch|cpu|pkg)'
+  # P7's native figures: a one-row update and a new text at 100,000 pods (p50/p99 per operation)
+  go test -run '^$' -bench 'Update|TextFilter|DeriveText' -benchtime 200x ./internal/view | grep -E '^(Benchmark|pkg)'
   echo '```'
 } | tee -a "$report"
 

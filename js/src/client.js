@@ -21,6 +21,8 @@ export class KubeliveClient {
   // and the watches that hold it: getList reads it without crossing into Go.
   // A key leaves when its last watch ends (the data may then go stale).
   #delivered = new Map();
+  // #deliveredViews is the same for watchView, by view key.
+  #deliveredViews = new Map();
 
   /** @param {object} api the object exported by the wasm module */
   constructor(api) {
@@ -178,6 +180,65 @@ export class KubeliveClient {
   }
 
   /**
+   * Keep a live view: a watchList query plus where ({ labelSelector, fields,
+   * text }), sort ([{ by, desc }]), window ({ offset, limit }), columns
+   * ({ name: path }) and countBy, maintained in Go per event; only the
+   * window's rows cross. onChange({ rows, total, count, offset, version,
+   * status, lastError, countBy }) runs at most once per frame. Returns an
+   * idempotent unwatch function with update(query) (a new where, sort,
+   * window or columns for the same lists: no new LIST or watch; returns ''
+   * or why it was refused) and getObject(cluster, uid) (the whole object,
+   * parsed only then, or null).
+   */
+  watchView(query, onChange) {
+    const closed = () => 'kubelive: client is closed';
+    if (this.#closed || typeof onChange !== 'function') return Object.assign(noop, { update: closed, getObject: () => null });
+    const watch = {};
+    let key = null;
+    let done = false;
+    const id = this.#api.watchView(query ?? {}, (snap) => {
+      if (done || !snap) return;
+      if (snap.key !== key) {
+        this.#forget(this.#deliveredViews, key, watch);
+        key = snap.key;
+      }
+      let d = this.#deliveredViews.get(key);
+      if (!d) this.#deliveredViews.set(key, (d = { snap, watches: new Set() }));
+      d.snap = snap;
+      d.watches.add(watch);
+      onChange(snap);
+    });
+    const unwatch = () => {
+      if (done) return;
+      done = true;
+      this.#forget(this.#deliveredViews, key, watch);
+      if (id && !this.#closed) this.#api.unwatchView(id);
+    };
+    unwatch.update = (next) => (id && !done && !this.#closed ? this.#api.updateView(id, next ?? {}) : 'kubelive: the view is not watched');
+    unwatch.getObject = (cluster, uid) => (id && !done && !this.#closed ? this.#api.getObject(id, cluster ?? '', uid ?? '') ?? null : null);
+    return unwatch;
+  }
+
+  #forget(map, key, watch) {
+    const d = key === null ? null : map.get(key);
+    if (!d) return;
+    d.watches.delete(watch);
+    if (d.watches.size === 0) map.delete(key);
+  }
+
+  /** The last snapshot of a watched view of that key (see viewKey), or null. */
+  getView(key) {
+    if (this.#closed) return null;
+    const d = this.#deliveredViews.get(key);
+    return d ? d.snap : this.#api.getView(key) ?? null;
+  }
+
+  /** The canonical key of a view query ('' if the query is refused). */
+  viewKey(query) {
+    return this.#closed ? '' : this.#api.viewKey(query ?? {});
+  }
+
+  /**
    * The current immutable snapshot of a query (or of its key), or null:
    * { items, resourceVersion, status, errors, lists, updatedAt }. The same
    * object is returned until the data changes. For a key this client
@@ -216,6 +277,7 @@ export class KubeliveClient {
     for (const t of this.#pending) clearTimeout(t);
     this.#pending.clear();
     this.#delivered.clear();
+    this.#deliveredViews.clear();
     this.#api.close();
   }
 

@@ -155,6 +155,52 @@ export interface ListSnapshot<T = KubeObject> {
   deleted?: boolean;
 }
 
+/** The view part of a ViewQuery; paths are like status.phase, spec.containers[*].name or metadata.labels["app.kubernetes.io/name"]. */
+export interface ViewQuery extends ListQuery {
+  where?: {
+    /** Kubernetes syntax: app=web,tier!=db,env in (a,b) */
+    labelSelector?: string;
+    /** path -> the value or values it may have */
+    fields?: Record<string, string | string[]>;
+    /** case-insensitive substring of the name, the namespace or a label value */
+    text?: string;
+  };
+  /** ties are broken by namespace, then name, then cluster */
+  sort?: { by: string; desc?: boolean } | { by: string; desc?: boolean }[];
+  /** limit defaults to 100, at most 10,000 */
+  window?: { offset?: number; limit?: number };
+  /** name -> expression: a path, optionally "|sum", "|count", "|join" or "|first" (required after [*]), alternatives joined by "??" */
+  columns?: Record<string, string>;
+  /** an expression or a column: snapshot.countBy counts the rows that pass the filter per value */
+  countBy?: string;
+}
+
+export type ViewRow = { readonly uid: string; readonly cluster: string; readonly namespace: string; readonly name: string; readonly [column: string]: string | number | boolean | null };
+
+export interface ViewSnapshot {
+  readonly key: string;
+  readonly rows: readonly ViewRow[];
+  /** rows after the filter */
+  readonly total: number;
+  /** rows before the filter */
+  readonly count: number;
+  readonly offset: number;
+  readonly version: number;
+  readonly status: ListPhase;
+  readonly lastError: KubeliveError | null;
+  readonly countBy: Readonly<Record<string, number>> | null;
+  /** each list's state, as in ListSnapshot */
+  readonly lists: readonly ListState[];
+}
+
+export interface ViewWatch {
+  (): void;
+  /** a new where, sort, window, columns or countBy for the same lists; '' or why it was refused */
+  update(query: ViewQuery): string;
+  /** the whole object of a row, parsed now, or null */
+  getObject<T = KubeObject>(cluster: string, uid: string): T | null;
+}
+
 export interface StreamOptions {
   isJson?: boolean;
   additionalProtocols?: string[];
@@ -233,6 +279,9 @@ export declare class KubeliveClient {
   watchObject<T = KubeObject>(query: ObjectQuery, onChange: (snapshot: ListSnapshot<T>) => void): () => void;
   getList<T = KubeObject>(keyOrQuery: string | ListQuery | ObjectQuery): ListSnapshot<T> | null;
   listKey(query: ListQuery | ObjectQuery): string;
+  watchView(query: ViewQuery, onChange: (snapshot: ViewSnapshot) => void): ViewWatch;
+  getView(key: string): ViewSnapshot | null;
+  viewKey(query: ViewQuery): string;
   stats(): Stats;
   /** Every list, stream and socket waiting out a backoff tries again now (spread over half a second). */
   retry(): void;

@@ -1,9 +1,10 @@
 import type { Context } from 'react';
-import type { ExecOptions, ExecSession, KubeliveClient, KubeliveError, KubeObject, ListQuery, ListPhase, ListSnapshot, LogLine, LogOptions, ObjectQuery, SocketStatus, StreamState } from './index.js';
+import type { ExecOptions, ExecSession, KubeliveClient, KubeliveError, KubeObject, ListQuery, ListPhase, ListSnapshot, LogLine, LogOptions, ObjectQuery, SocketStatus, StreamState, ViewQuery, ViewSnapshot } from './index.js';
 
 export declare const KubeliveContext: Context<KubeliveClient | null>;
 export declare function stableKey(value: unknown): string;
 export declare function useKubeList<T = KubeObject>(query: ListQuery | null, client?: KubeliveClient): ListSnapshot<T> | null;
+export declare function useKubeView(query: ViewQuery | null, client?: KubeliveClient): ViewSnapshot | null;
 export declare function useKubeObject<T = KubeObject>(query: ObjectQuery | null, client?: KubeliveClient): ListSnapshot<T> | null;
 export declare function useWebSocket<T = unknown>(options: { cluster?: string; url: string; type?: 'json' | 'binary'; protocols?: string | string[]; enabled?: boolean; onMessage: (m: T) => void; onError?: (e: Error) => void }, client?: KubeliveClient): SocketStatus | null;
 export declare function useWebSockets<T = unknown>(options: { connections: { cluster?: string; url: string; onMessage: (m: T) => void }[]; type?: 'json' | 'binary'; protocols?: string | string[]; enabled?: boolean; onError?: (e: Error) => void }, client?: KubeliveClient): (SocketStatus | null)[];

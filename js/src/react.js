@@ -1,7 +1,7 @@
 // React hooks over the client. Each is useSyncExternalStore plus a key made
 // from its inputs' values (never their identity); the logic lives in the
 // client, not here.
-import { createContext, useCallback, useContext, useMemo, useRef, useSyncExternalStore } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 
 /** Provides the loaded client to the hooks below. */
 export const KubeliveContext = createContext(null);
@@ -55,6 +55,46 @@ export function useKubeObject(query, client) {
   const subscribe = useCallback((cb) => (key ? kl.watchObject(q, cb) : () => {}), [kl, q, key]);
   const get = useCallback(() => (key ? kl.getList(key) : null), [kl, key]);
   return useSyncExternalStore(key ? subscribe : nothing, key ? get : nullSnapshot, key ? get : nullSnapshot);
+}
+
+/**
+ * A live view (see KubeliveClient.watchView): the snapshot of its window,
+ * null until the first one. One view per set of lists: a new where, sort,
+ * window or columns updates the live view (no new LIST or watch), so a
+ * table's filter box and scrolling cost no request.
+ */
+export function useKubeView(query, client) {
+  const kl = useClient(client);
+  const q = useByValue(query);
+  const lists = useMemo(() => (kl && q ? kl.listKey(q) : ''), [kl, q]);
+  const st = useRef({ snap: null, unwatch: null, applied: null }).current;
+  st.latest = q;
+  useEffect(() => {
+    if (st.unwatch && st.applied !== q) {
+      st.applied = q;
+      st.unwatch.update(q);
+    }
+  }, [st, q]);
+  const subscribe = useCallback(
+    (cb) => {
+      if (!lists) return () => {};
+      st.applied = st.latest;
+      const unwatch = kl.watchView(st.latest, (snap) => {
+        st.snap = snap;
+        st.snapLists = lists;
+        cb();
+      });
+      st.unwatch = unwatch;
+      return () => {
+        unwatch();
+        if (st.unwatch === unwatch) st.unwatch = null;
+      };
+    },
+    [kl, lists, st],
+  );
+  // Never the snapshot of other lists (the one before a namespace change).
+  const get = useCallback(() => (lists && st.snapLists === lists ? st.snap : null), [lists, st]);
+  return useSyncExternalStore(subscribe, get, get);
 }
 
 // store is a tiny external store for hooks whose state is callback-driven.

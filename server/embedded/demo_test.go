@@ -350,6 +350,18 @@ func TestNewKindsAcceptWrites(t *testing.T) {
 	assert.Contains(t, string(raw), "must be of type Widget")
 }
 
+// TestSeedScaleNamesNeverCollide: thousands of random pod names collide
+// (seed 1 at 5,000 did); each is drawn again until it is new.
+func TestSeedScaleNamesNeverCollide(t *testing.T) {
+	t.Parallel()
+	s := NewStore(Options{Now: fixedNow, Seed: 1})
+	require.NoError(t, Seed(s, nil, 1))
+	require.NoError(t, SeedScale(s, 5000, 1))
+	l, err := s.List(Pods, ListOptions{Namespace: ScaleNamespace})
+	require.NoError(t, err)
+	assert.Len(t, l.Items, 5000)
+}
+
 func TestSeedScale(t *testing.T) {
 	t.Parallel()
 	now := fixedNow()

@@ -327,8 +327,16 @@ func seedWorkload(s *Store, g *gen, ns string, w workload) error {
 	case kindJob:
 		pods = append(pods, g.pod(tmpl, ns, w.name+"-"+g.suffix(5), owner, g.pickNode()))
 	default:
+		// Names are drawn again on a collision (likely past a few thousand
+		// replicas, as with --scale); smaller workloads draw what they always did.
+		used := make(map[string]bool, w.replicas)
 		for range w.replicas {
-			pods = append(pods, g.pod(tmpl, ns, owner.Name+"-"+g.suffix(5), owner, g.pickNode()))
+			name := owner.Name + "-" + g.suffix(5)
+			for used[name] {
+				name = owner.Name + "-" + g.suffix(5)
+			}
+			used[name] = true
+			pods = append(pods, g.pod(tmpl, ns, name, owner, g.pickNode()))
 		}
 	}
 	for i, p := range pods {

@@ -73,6 +73,7 @@ type Bridge struct {
 	lists   *listJob
 	streams *streamJob
 	mux     *muxJob
+	views   *viewJob
 
 	mu      sync.Mutex
 	exports []safejs.Func // released by Close
@@ -86,16 +87,18 @@ type Bridge struct {
 // New returns a Bridge over d.
 func New(d Deps) *Bridge {
 	c := caller{shim: d.Shim}
-	return &Bridge{caller: c, funcs: d.Funcs, deps: d,
+	b := &Bridge{caller: c, funcs: d.Funcs, deps: d,
 		sockets: &socketJob{caller: c, reg: d.Registry},
 		lists:   newListJob(c, d),
 		streams: &streamJob{caller: c, deps: d, handles: live.NewHandles[streamHandle]()},
 		mux:     &muxJob{caller: c, deps: d, subs: live.NewHandles[muxSub]()},
 	}
+	b.views = newViewJob(c, d, b.lists)
+	return b
 }
 
 // jobs are the groups of methods Export registers: a new job adds itself here.
-func (b *Bridge) jobs() []job { return []job{b.sockets, b.lists, b.streams, b.mux, b} }
+func (b *Bridge) jobs() []job { return []job{b.sockets, b.lists, b.streams, b.mux, b.views, b} }
 
 func (b *Bridge) methods() map[string]method {
 	return map[string]method{"stats": b.stats, "retry": b.retry}

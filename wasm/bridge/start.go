@@ -57,7 +57,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	if err != nil {
 		return nil, safejs.Value{}, err
 	}
-	shim, err := browser.NewShim(listsJS)
+	shim, err := browser.NewShim(listsJS, viewsJS)
 	if err != nil {
 		return nil, safejs.Value{}, err
 	}

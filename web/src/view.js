@@ -1,6 +1,6 @@
-// How a table's rows are chosen and ordered. Sorting and filtering happen
-// here, in the browser, until a view computed by the wasm module (sort,
-// filter, window) replaces this one function's body.
+// How the rows of a table without a live view are chosen and ordered, in
+// the browser. A kind that defines a view (resources.jsx: the pods) is
+// filtered, sorted and windowed in Go instead (components/ViewPage.jsx).
 
 /** compare orders two cell keys: numbers numerically, the rest as text (numeric-aware). */
 function compare(a, b) {

@@ -9,6 +9,7 @@ import { Icon } from './bits.jsx';
 import { ConnectionBadge } from './ConnectionBadge.jsx';
 import { ErrorBanner } from './ErrorBanner.jsx';
 import { ResourceTable } from './ResourceTable.jsx';
+import { ViewPage } from './ViewPage.jsx';
 
 /** useSort is the table's { id, dir } and a header click: ascending first (descending for times), then the other way. */
 export function useSort(resource) {
@@ -19,7 +20,12 @@ export function useSort(resource) {
   return [sort, onSort];
 }
 
-export function ListPage({ resource, route }) {
+/** ListPage is one kind's table: a live view computed in Go when the kind defines one, else the whole list. */
+export function ListPage(props) {
+  return props.resource.view ? <ViewPage {...props} /> : <ObjectListPage {...props} />;
+}
+
+function ObjectListPage({ resource, route }) {
   const ns = route.namespace === ALL ? '' : route.namespace;
   const snap = useKubeList(listQuery(resource, route.cluster, ns));
   const [filter, setFilter] = useState('');
@@ -51,10 +57,7 @@ export function ListPage({ resource, route }) {
         {!snap || (snap.status === 'loading' && !items.length) ? (
           <Skeleton />
         ) : !items.length && snap.status !== 'live' ? (
-          // Not confirmed by the server: never claim that there is nothing.
-          <div className="empty" data-testid="not-loaded">
-            {snap.status === 'stale' ? 'No data confirmed recently.' : `Could not load ${lower} yet.`}
-          </div>
+          <NotLoaded status={snap.status} what={lower} />
         ) : (
           <ResourceTable
             resource={resource}
@@ -71,7 +74,16 @@ export function ListPage({ resource, route }) {
   );
 }
 
-function Skeleton() {
+/** NotLoaded stands for a list the server has not confirmed: never claim that there is nothing. */
+export function NotLoaded({ status, what }) {
+  return (
+    <div className="empty" data-testid="not-loaded">
+      {status === 'stale' ? 'No data confirmed recently.' : `Could not load ${what} yet.`}
+    </div>
+  );
+}
+
+export function Skeleton() {
   return (
     <div className="skeleton" aria-busy="true">
       {Array.from({ length: 6 }, (_, i) => (

@@ -5,7 +5,7 @@ import { memo } from 'react';
 import { Empty } from './bits.jsx';
 
 /** cellClass adds the column's priority: priority 2 hides below 700 px, 3 below 1000 px, 4 below 1400 px. */
-const cellClass = (c) => `${c.className ?? ''} ${c.priority ? `prio-${c.priority}` : ''}`;
+export const cellClass = (c) => `${c.className ?? ''} ${c.priority ? `prio-${c.priority}` : ''}`;
 
 export function ResourceTable({ resource, items, showNamespace, onOpen, emptyText, sort, onSort }) {
   const columns = resource.columns.filter((c) => showNamespace || !c.allNamespacesOnly);
@@ -13,27 +13,7 @@ export function ResourceTable({ resource, items, showNamespace, onOpen, emptyTex
   return (
     <div className="table-wrap">
       <table className="table" data-testid={`table-${resource.id}`}>
-        <thead>
-          <tr>
-            {columns.map((c) => {
-              const dir = sort?.id === c.id ? sort.dir : '';
-              return (
-                <th key={c.id} className={cellClass(c)} aria-sort={dir ? (dir === 'asc' ? 'ascending' : 'descending') : undefined} data-col={c.id}>
-                  {onSort && c.sort ? (
-                    <button type="button" className="th-sort" onClick={() => onSort(c)}>
-                      {c.title}
-                      <span className={`sort-mark ${dir ? '' : 'sort-idle'}`} aria-hidden="true">
-                        {dir === 'desc' ? '↓' : '↑'}
-                      </span>
-                    </button>
-                  ) : (
-                    c.title
-                  )}
-                </th>
-              );
-            })}
-          </tr>
-        </thead>
+        <SortHeader columns={columns} sort={sort} onSort={onSort} sortable={(c) => !!c.sort} />
         <tbody onKeyDown={onOpen && moveFocus}>
           {items.map((o) => (
             <Row key={o.metadata.uid} object={o} columns={columns} onOpen={onOpen} />
@@ -44,8 +24,35 @@ export function ResourceTable({ resource, items, showNamespace, onOpen, emptyTex
   );
 }
 
+/** SortHeader is a table's head: a click on a sortable column's title sorts by it. */
+export function SortHeader({ columns, sort, onSort, sortable }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => {
+          const dir = sort?.id === c.id ? sort.dir : '';
+          return (
+            <th key={c.id} className={cellClass(c)} aria-sort={dir ? (dir === 'asc' ? 'ascending' : 'descending') : undefined} data-col={c.id}>
+              {onSort && sortable(c) ? (
+                <button type="button" className="th-sort" onClick={() => onSort(c)}>
+                  {c.title}
+                  <span className={`sort-mark ${dir ? '' : 'sort-idle'}`} aria-hidden="true">
+                    {dir === 'desc' ? '↓' : '↑'}
+                  </span>
+                </button>
+              ) : (
+                c.title
+              )}
+            </th>
+          );
+        })}
+      </tr>
+    </thead>
+  );
+}
+
 /** moveFocus moves the focus between rows with the arrow keys (Home and End to the ends). */
-function moveFocus(e) {
+export function moveFocus(e) {
   const row = e.target.closest('tr');
   if (!row) return;
   const next = { ArrowDown: row.nextElementSibling, ArrowUp: row.previousElementSibling, Home: row.parentElement.firstElementChild, End: row.parentElement.lastElementChild }[e.key];

@@ -1,6 +1,6 @@
 // Sidebar: brand, cluster and namespace pickers, every kind the cluster
 // serves by section, with live counts. Below 760 px it is a drawer.
-import { useKubeList } from '../../../js/src/react.js';
+import { useKubeList, useKubeView } from '../../../js/src/react.js';
 import { ALL, href, navigate } from '../route.js';
 import { NAMESPACES, listQuery } from '../resources.jsx';
 import { Icon } from './bits.jsx';
@@ -61,15 +61,29 @@ export function Sidebar({ route, clusters, kinds, discoveryError, inspectorOpen,
   );
 }
 
-function NavItem({ resource, route }) {
-  const ns = route.namespace === ALL ? '' : route.namespace;
-  const snap = useKubeList(listQuery(resource, route.cluster, ns));
+/** NavItem is one kind with its live count: from a one-row view for a kind with a view (its objects stay in Go), else from the list. */
+function NavItem(props) {
+  return props.resource.view ? <ViewNavItem {...props} /> : <ListNavItem {...props} />;
+}
+
+function ListNavItem({ resource, route }) {
+  const snap = useKubeList(listQuery(resource, route.cluster, route.namespace === ALL ? '' : route.namespace));
+  return <NavLink resource={resource} route={route} count={snap ? snap.items.length : null} />;
+}
+
+function ViewNavItem({ resource, route }) {
+  const q = listQuery(resource, route.cluster, route.namespace === ALL ? '' : route.namespace);
+  const snap = useKubeView(q && { ...q, window: { limit: 1 } });
+  return <NavLink resource={resource} route={route} count={snap ? snap.count : null} />;
+}
+
+function NavLink({ resource, route, count }) {
   const active = route.resource === resource.id;
   return (
     <a className={`nav-item ${active ? 'active' : ''}`} href={href({ resource: resource.id, name: '' }, route)} data-testid={`nav-${resource.id}`}>
       <Icon name={resource.icon} />
       <span className="nav-title">{resource.short ?? resource.title}</span>
-      <span className="nav-count">{snap ? snap.items.length : '…'}</span>
+      <span className="nav-count">{count === null ? '…' : count.toLocaleString('en')}</span>
     </a>
   );
 }

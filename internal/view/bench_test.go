@@ -1,0 +1,145 @@
+package view
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/wire"
+)
+
+// realPods returns n copies of the 3.7 KB fixture pod, each with its own
+// name, uid, namespace, phase, restart count and node.
+func realPods(b *testing.B, n int) []*cache.Item {
+	b.Helper()
+	tmpl, err := os.ReadFile("../wire/testdata/pod.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tmpl = bytes.TrimSpace(tmpl)
+	r := rand.New(rand.NewPCG(1, 2))
+	items := make([]*cache.Item, n)
+	for i := range items {
+		items[i] = realPod(b, tmpl, r, cache.SlotID(i+1), i)
+	}
+	return items
+}
+
+func realPod(b *testing.B, tmpl []byte, r *rand.Rand, slot cache.SlotID, i int) *cache.Item {
+	phases := []string{"Running", "Running", "Running", "Pending", "Failed"}
+	raw := bytes.Replace(tmpl, []byte(`"web-7d9c5b8f6d-x2kqp"`), fmt.Appendf(nil, `"web-%06d"`, i), 1)
+	raw = bytes.Replace(raw, []byte(`"5f0c3a5e-8a53-4f4e-9a1b-2c7e3d9f0a11"`), fmt.Appendf(nil, `"uid-%08d-%d"`, i, r.IntN(1000)), 1)
+	raw = bytes.Replace(raw, []byte(`"namespace":"shop"`), fmt.Appendf(nil, `"namespace":"ns-%02d"`, i%50), 1)
+	raw = bytes.Replace(raw, []byte(`"phase":"Running"`), fmt.Appendf(nil, `"phase":%q`, phases[r.IntN(len(phases))]), 1)
+	raw = bytes.Replace(raw, []byte(`"restartCount":0`), fmt.Appendf(nil, `"restartCount":%d`, r.IntN(20)), 1)
+	raw = bytes.Replace(raw, []byte(`"node-3.example.internal"`), fmt.Appendf(nil, `"node-%d"`, r.IntN(200)), 1)
+	it, _, err := wire.ScanObject(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &cache.Item{Slot: slot, Cluster: "demo", Item: it}
+}
+
+const benchQuery = `{"where":{"fields":{"status.phase":["Running","Pending"]}},"sort":[{"by":"restarts","desc":true}],"window":{"offset":0,"limit":50},
+	"columns":{"ready":"status.containerStatuses[*].ready|count","containers":"spec.containers[*]|count","status":"status.phase","restarts":"status.containerStatuses[*].restartCount|sum","age":"metadata.creationTimestamp","node":"spec.nodeName"},
+	"countBy":"status.phase"}`
+
+func loaded(b *testing.B, n int, query string) (*View, []*cache.Item) {
+	items := realPods(b, n)
+	v, err := New(spec(b, query))
+	if err != nil {
+		b.Fatal(err)
+	}
+	v.Reset(&cache.Snapshot{Items: items})
+	return v, items
+}
+
+// BenchmarkUpdate is one MODIFIED pod applied to a view of 100,000 pods
+// with a filter and a sort, and the new window's snapshot: what a view
+// costs per event. It reports the p50 and p99 of the runs.
+func BenchmarkUpdate(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			v, items := loaded(b, n, benchQuery)
+			tmpl, _ := os.ReadFile("../wire/testdata/pod.json")
+			tmpl = bytes.TrimSpace(tmpl)
+			r := rand.New(rand.NewPCG(3, 4))
+			// The changed objects are made before the clock runs (in the
+			// browser the cache has scanned them already).
+			changes := make([]*cache.Item, 4096)
+			for i := range changes {
+				k := r.IntN(n)
+				changes[i] = realPod(b, tmpl, r, items[k].Slot, k)
+			}
+			var times []time.Duration
+			i := 0
+			for b.Loop() {
+				start := time.Now()
+				v.Apply(&cache.Delta{Changed: changes[i%len(changes) : i%len(changes)+1]})
+				if s := v.Snapshot(); len(s.Rows) != 50 {
+					b.Fatal("window", len(s.Rows))
+				}
+				times = append(times, time.Since(start))
+				i++
+			}
+			reportPercentiles(b, times)
+		})
+	}
+}
+
+// BenchmarkTextFilter is a new where.text on a live view (type-to-filter)
+// and the new snapshot, at 50,000 and 100,000 pods.
+func BenchmarkTextFilter(b *testing.B) {
+	benchTextChange(b, func(v *View, s Spec) (*View, error) { return v, v.SetSpec(s) })
+}
+
+// BenchmarkDeriveText is the same through Derive: a new view for the new
+// text, made from the live one (what a Group does when the old view is
+// shared).
+func BenchmarkDeriveText(b *testing.B) {
+	benchTextChange(b, (*View).Derive)
+}
+
+// benchTextChange times change(view, spec with a new text) and the new
+// snapshot, cycling through texts that narrow and widen the filter.
+func benchTextChange(b *testing.B, change func(*View, Spec) (*View, error)) {
+	for _, n := range []int{50_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			v, _ := loaded(b, n, benchQuery)
+			texts := []string{"web-01", "web-012", "ns-3", "web-0"}
+			specs := make([]Spec, len(texts))
+			for i, t := range texts {
+				specs[i] = spec(b, benchQuery)
+				specs[i].Where.Text = t
+			}
+			var times []time.Duration
+			i := 0
+			for b.Loop() {
+				start := time.Now()
+				d, err := change(v, specs[i%len(specs)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = d.Snapshot()
+				times = append(times, time.Since(start))
+				i++
+			}
+			reportPercentiles(b, times)
+		})
+	}
+}
+
+func reportPercentiles(b *testing.B, times []time.Duration) {
+	if len(times) == 0 {
+		return
+	}
+	slices.Sort(times)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(ms(times[len(times)/2]), "p50-ms")
+	b.ReportMetric(ms(times[len(times)*99/100]), "p99-ms")
+}

@@ -1,0 +1,394 @@
+package view
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/wire"
+)
+
+// rec is what a view keeps of one object: the cache's item (its raw JSON
+// stays in the cache's memory, not copied), its labels, the values of the
+// view's expressions, and whether it passes the filter.
+type rec struct {
+	item   *cache.Item
+	labels map[string]string
+	hay    string       // name, namespace and label values, lowercased, NUL-separated
+	vals   []wire.Value // one per compiled expression
+	match  bool
+	rest   bool  // passes the filter's label selector and fields (the text aside)
+	by     int32 // the index of its countBy value in the view's tally
+}
+
+// View is one live view over the objects of a cache entry. It is not safe
+// for concurrent use: its owner serialises Reset, Apply, SetSpec and
+// Snapshot (the bridge calls them from the cache's flush, one at a time).
+type View struct {
+	c     *compiled
+	tree  tree
+	nodes map[cache.SlotID]*node // every object held. Invariant: exactly the nodes of tree
+	// countBy counts the matching objects per value of the countBy
+	// expression. Invariant: equal to a count over the matching nodes.
+	countBy *tally
+	lists   []cache.ListStatus
+	version uint64
+	scratch wire.Extracted
+	cursor  Cursor // the window of the spec, for Snapshot
+	gen     uint64 // bumped when the columns change: every row is fresh
+}
+
+// New returns an empty view for spec (as ParseSpec returns it).
+func New(spec Spec) (*View, error) {
+	c, err := compile(spec)
+	if err != nil {
+		return nil, err
+	}
+	v := &View{c: c, nodes: map[cache.SlotID]*node{}, countBy: newTally(), cursor: Cursor{Window: spec.Window}}
+	v.tree.cmp = v.compare
+	return v, nil
+}
+
+// Spec returns the view's current spec.
+func (v *View) Spec() Spec { return v.c.spec }
+
+// Reset replaces every object with the items of a snapshot: O(n log n).
+func (v *View) Reset(s *cache.Snapshot) {
+	v.nodes = make(map[cache.SlotID]*node, len(s.Items))
+	for _, it := range s.Items {
+		v.nodes[it.Slot] = v.newNode(it)
+	}
+	v.lists = s.Lists
+	v.rebuild()
+}
+
+// Apply moves the view by one cache Delta: O(log n) per changed or removed
+// object, the filter evaluated on the changed objects only.
+func (v *View) Apply(d *cache.Delta) {
+	for _, it := range d.Changed {
+		old := v.nodes[it.Slot]
+		if old != nil {
+			if old.item == it {
+				continue
+			}
+			v.drop(old)
+		}
+		n := v.newNode(it)
+		v.nodes[it.Slot] = n
+		v.tree.insert(n)
+		v.counted(n, 1)
+	}
+	for _, slot := range d.Removed { // after Changed: a removed slot stays removed
+		if n := v.nodes[slot]; n != nil {
+			v.drop(n)
+			delete(v.nodes, slot)
+		}
+	}
+	v.lists = d.Lists
+	v.version++
+}
+
+// SetSpec changes the view's filter, sort, window, columns or countBy,
+// re-evaluating from the objects it holds (no new LIST or watch): a new
+// window is O(log n), a new filter O(n), a new sort O(n log n), new
+// expressions re-read each object's raw JSON once.
+func (v *View) SetSpec(spec Spec) error {
+	c, err := compile(spec)
+	if err != nil {
+		return err
+	}
+	old := v.c
+	v.c, v.cursor.Window = c, spec.Window
+	switch {
+	case !c.sameExprs(old):
+		v.countBy = newTally()
+		for slot, n := range v.nodes {
+			v.nodes[slot] = v.newNode(n.item)
+		}
+		if !slices.Equal(c.columns, old.columns) || !sameColumns(c, old) {
+			v.gen++
+		}
+		v.rebuild()
+	case c.countBy != old.countBy:
+		v.reintern()
+		v.refilter()
+		v.rebuild()
+	case !slices.Equal(c.sort, old.sort):
+		v.refilter()
+		v.rebuild()
+	case !sameWhere(c, old):
+		v.countBy.reset()
+		textOnly := c.spec.Where.LabelSelector == old.spec.Where.LabelSelector && sameFields(c.fields, old.fields)
+		v.refilterTree(v.tree.root, narrows(c, old), textOnly)
+	}
+	v.version++
+	return nil
+}
+
+// sameColumns reports whether both compute the same column expressions.
+func sameColumns(a, b *compiled) bool {
+	for i := range a.columns {
+		if a.exprs[i].text != b.exprs[i].text {
+			return false
+		}
+	}
+	return true
+}
+
+func sameWhere(a, b *compiled) bool {
+	return a.spec.Where.LabelSelector == b.spec.Where.LabelSelector && a.text == b.text && sameFields(a.fields, b.fields)
+}
+
+func sameFields(a, b []fieldRef) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i, f := range a {
+		g := b[i]
+		if f.expr != g.expr || len(f.values) != len(g.values) {
+			return false
+		}
+		for val := range f.values {
+			if !g.values[val] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// narrows reports whether c keeps a subset of what old keeps: the same
+// filter but a text that holds the old one (the user typed on).
+func narrows(c, old *compiled) bool {
+	return c.spec.Where.LabelSelector == old.spec.Where.LabelSelector && strings.Contains(c.text, old.text) &&
+		sameFields(c.fields, old.fields)
+}
+
+// refilterTree evaluates the filter on the nodes below n, fixing the tree's
+// counts and countBy on the way up, in one pass in tree order. With narrow
+// (the new filter keeps a subset of the old one) a subtree with no hits is
+// skipped: none of it can match now.
+// With textOnly (only the text changed) the rest of the filter is not
+// evaluated again.
+func (v *View) refilterTree(n *node, narrow, textOnly bool) {
+	if n == nil || narrow && n.hits == 0 {
+		return
+	}
+	v.refilterTree(n.left, narrow, textOnly)
+	v.refilterTree(n.right, narrow, textOnly)
+	if textOnly {
+		n.match = n.rest && v.matchesText(&n.rec)
+	} else {
+		v.match(&n.rec)
+	}
+	n.fix()
+	v.counted(n, 1)
+}
+
+// refilter evaluates the filter on every object (the tree's counts are then stale).
+func (v *View) refilter() {
+	for _, n := range v.nodes {
+		v.match(&n.rec)
+	}
+}
+
+// rebuild sorts every object and rebuilds the tree and the counts.
+func (v *View) rebuild() {
+	all := make([]*node, 0, len(v.nodes))
+	for _, n := range v.nodes {
+		all = append(all, n)
+	}
+	slices.SortFunc(all, v.compare)
+	v.tree.build(all)
+	v.recountBy()
+	v.version++
+}
+
+func (v *View) recountBy() {
+	v.countBy.reset()
+	if v.c.countBy < 0 {
+		return
+	}
+	for _, n := range v.nodes {
+		if n.match {
+			v.countBy.n[n.by]++
+		}
+	}
+}
+
+// reintern gives every object its countBy value's index in a new tally.
+func (v *View) reintern() {
+	v.countBy = newTally()
+	if v.c.countBy < 0 {
+		return
+	}
+	for _, n := range v.nodes {
+		n.by = v.countBy.intern(n.vals[v.c.countBy].Text())
+	}
+}
+
+// drop removes n from the tree and the counts.
+func (v *View) drop(n *node) {
+	v.tree.remove(n)
+	v.counted(n, -1)
+}
+
+func (v *View) counted(n *node, by int) {
+	if v.c.countBy < 0 || !n.match {
+		return
+	}
+	v.countBy.n[n.by] += by
+}
+
+// newNode reads what the view needs of it in one pass over its raw JSON.
+// An object the extractor cannot read (the cache holds only validated
+// JSON, so this does not happen) has absent values and no labels.
+func (v *View) newNode(it *cache.Item) *node {
+	x := &v.scratch
+	if err := v.c.x.Extract(it.Raw, x); err != nil {
+		for i := range x.Values {
+			x.Values[i] = x.Values[i][:0]
+		}
+		x.Labels = nil
+	}
+	n := &node{prio: splitmix64(uint64(it.Slot)), rec: rec{item: it, labels: x.Labels, vals: make([]wire.Value, len(v.c.exprs))}}
+	for i := range v.c.exprs {
+		n.vals[i] = v.c.exprs[i].eval(x)
+	}
+	n.hay = haystack(it, x.Labels)
+	if v.c.countBy >= 0 {
+		n.by = v.countBy.intern(n.vals[v.c.countBy].Text())
+	}
+	v.match(&n.rec)
+	return n
+}
+
+// haystack is what a text filter searches.
+func haystack(it *cache.Item, lbls map[string]string) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(it.Name))
+	b.WriteByte(0)
+	b.WriteString(strings.ToLower(it.Namespace))
+	for _, val := range lbls {
+		b.WriteByte(0)
+		b.WriteString(strings.ToLower(val))
+	}
+	return b.String()
+}
+
+// match evaluates the filter on one object, setting r.rest and r.match.
+func (v *View) match(r *rec) {
+	r.rest = v.matchesRest(r)
+	r.match = r.rest && v.matchesText(r)
+}
+
+func (v *View) matchesText(r *rec) bool {
+	return v.c.text == "" || strings.Contains(r.hay, v.c.text)
+}
+
+// matchesRest evaluates the filter's fields and label selector.
+func (v *View) matchesRest(r *rec) bool {
+	c := v.c
+	for _, f := range c.fields {
+		if !f.values[r.vals[f.expr].Text()] {
+			return false
+		}
+	}
+	return c.selector.empty() || c.selector.matches(r.labels)
+}
+
+// compare is the view's total order: the sort keys (missing values last,
+// whatever the direction; text in natural order), then namespace, name,
+// cluster, uid and slot (in byte order, as the cache orders them).
+func (v *View) compare(a, b *node) int {
+	for _, k := range v.c.sort {
+		var c int
+		if k.expr < 0 {
+			c = natural(builtin(a.item, k.builtin), builtin(b.item, k.builtin))
+		} else {
+			x, y := a.vals[k.expr], b.vals[k.expr]
+			switch mx, my := missing(x), missing(y); {
+			case mx && my:
+				continue
+			case mx:
+				return 1
+			case my:
+				return -1
+			}
+			c = compareValues(x, y)
+		}
+		if c != 0 {
+			if k.desc {
+				return -c
+			}
+			return c
+		}
+	}
+	ai, bi := a.item, b.item
+	if c := strings.Compare(ai.Namespace, bi.Namespace); c != 0 {
+		return c
+	}
+	if c := strings.Compare(ai.Name, bi.Name); c != 0 {
+		return c
+	}
+	if c := strings.Compare(ai.Cluster, bi.Cluster); c != 0 {
+		return c
+	}
+	if c := strings.Compare(ai.UID, bi.UID); c != 0 {
+		return c
+	}
+	return cmp.Compare(ai.Slot, bi.Slot)
+}
+
+func builtin(it *cache.Item, name string) string {
+	switch name {
+	case "uid":
+		return it.UID
+	case "cluster":
+		return it.Cluster
+	case "namespace":
+		return it.Namespace
+	}
+	return it.Name
+}
+
+// Derive returns a new view of the objects v holds, for spec (v is
+// unchanged): what a changed filter, sort or set of columns of a live table
+// costs without a new LIST. When both compute the same expressions the
+// records are shared (no raw JSON is read again) and, with the same sort,
+// v's order is reused: O(n) then, O(n log n) with a new sort.
+func (v *View) Derive(spec Spec) (*View, error) {
+	c, err := compile(spec)
+	if err != nil {
+		return nil, err
+	}
+	d := &View{c: c, nodes: make(map[cache.SlotID]*node, len(v.nodes)), countBy: newTally(),
+		cursor: Cursor{Window: spec.Window}, lists: v.lists}
+	d.tree.cmp = d.compare
+	reuse := c.sameExprs(v.c)
+	if reuse && c.countBy == v.c.countBy {
+		d.countBy = v.countBy.clone() // the records' indexes stay valid
+	}
+	ordered := make([]*node, 0, len(v.nodes))
+	walk(v.tree.root, func(n *node) {
+		var m *node
+		if reuse {
+			m = &node{rec: n.rec, prio: n.prio} // vals are never mutated: shared
+			d.match(&m.rec)
+		} else {
+			m = d.newNode(n.item)
+		}
+		d.nodes[n.item.Slot] = m
+		ordered = append(ordered, m)
+	})
+	if reuse && c.countBy != v.c.countBy {
+		d.reintern()
+	}
+	if !reuse || !slices.Equal(c.sort, v.c.sort) {
+		slices.SortFunc(ordered, d.compare)
+	}
+	d.tree.build(ordered)
+	d.recountBy()
+	return d, nil
+}

@@ -15,6 +15,7 @@ export const MUX_UNSUBSCRIBE_DELAY_MS = 100;
 
 export class KubeliveClient {
   #api;
+  #host;
   #closed = false;
   #pending = new Set(); // timers of delayed mux cleanups; cleared by close()
   // #delivered holds, per key with a live watch, the last snapshot delivered
@@ -22,9 +23,13 @@ export class KubeliveClient {
   // A key leaves when its last watch ends (the data may then go stale).
   #delivered = new Map();
 
-  /** @param {object} api the object exported by the wasm module */
-  constructor(api) {
+  /**
+   * @param {object} api the object exported by the wasm module
+   * @param {string} host where the module runs, as stats().host reports it
+   */
+  constructor(api, host = 'page') {
     this.#api = api;
+    this.#host = host;
     /**
      * The shape of Headlamp's WebSocketManager: mux.subscribe(cluster, path, query,
      * onMessage, onError) resolves to a cleanup. One socket for every watch
@@ -205,8 +210,8 @@ export class KubeliveClient {
 
   /** Every socket, subscription and counter the module holds. */
   stats() {
-    if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true };
-    return this.#api.stats();
+    if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true, host: this.#host };
+    return { ...this.#api.stats(), host: this.#host };
   }
 
   /** Ends every subscription, closes every socket and stops the module. */

@@ -194,6 +194,7 @@ describe('shared worker', () => {
         Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (window.hiddenNow ? 'hidden' : 'visible') });
         document.dispatchEvent(new Event('visibilitychange'));
         window.rec.atHide = window.rec.snaps.slice();
+        window.rec.before = window.rec.cleanups.map(({ key }) => window.kubelive.getList(key).items);
       });
       for (let i = 0; i < 5; i++) {
         for (const q of qs) {
@@ -220,6 +221,17 @@ describe('shared worker', () => {
       await until('exact after visible', () => exact(p, qs), 15000);
       const shown = await p.evaluate(() => window.rec.snaps.map((n, i) => n - window.rec.atShow[i]));
       assert.deepEqual(shown, [1, 1], 'one catch-up snapshot per list');
+      // Only the created pods crossed: every object the tab had keeps its identity.
+      const kept = await p.evaluate(() =>
+        window.rec.cleanups.map(({ key }, i) => {
+          const now = new Set(window.kubelive.getList(key).items);
+          return [window.rec.before[i].filter((o) => now.has(o)).length, window.rec.before[i].length, now.size];
+        }),
+      );
+      for (const [same, before, now] of kept) {
+        assert.equal(same, before, 'unchanged objects keep their identity');
+        assert.equal(now, before + 5);
+      }
     } finally {
       await ctx.close();
     }

@@ -255,3 +255,53 @@ describe('dedicated worker', () => {
     }
   });
 });
+
+describe('the same API in the worker host', () => {
+  test('subscribe, mux.subscribe, stream (getSocket), logs, exec and retry work in a shared worker', { timeout: 60000 }, async () => {
+    const ctx = await browser.newContext();
+    try {
+      const pod = (await server.list('api/v1/namespaces/default/pods')).items[0].metadata.name;
+      const p = await open(ctx, 'shared-worker', { multiplexer: 'on' });
+      const got = await p.evaluate(async (pod) => {
+        const kl = window.kubelive;
+        const r = { sub: [], subStatus: [], mux: [], stream: [], lines: 0, logStatus: [], out: '', exit: null };
+        const wait = async (what, ok) => {
+          const deadline = Date.now() + 20000;
+          while (!ok()) {
+            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(r)}`);
+            await new Promise((res) => setTimeout(res, 50));
+          }
+        };
+        const stopSub = kl.subscribe({ cluster: 'demo', url: 'api/v1/namespaces/default/configmaps?watch=1', onMessage: (m) => r.sub.push(m.type), onStatus: (s) => r.subStatus.push(s.state) });
+        const stopMux = await kl.mux.subscribe('demo', '/api/v1/namespaces/default/pods', 'watch=1', (m) => r.mux.push(m.type));
+        const st = kl.stream('api/v1/namespaces/default/secrets?watch=1', (m) => r.stream.push(m.type), { isJson: true, cluster: 'demo' });
+        const logs = kl.logs({ cluster: 'demo', namespace: 'default', pod, onStatus: (s) => r.logStatus.push(s) }, (lines) => (r.lines += lines.length));
+        kl.exec({ cluster: 'demo', namespace: 'default', pod, command: ['sh', '-c', 'echo kubelive-worker'], stdout: true, onOutput: (ch, text) => (r.out += text), onExit: (code) => (r.exit = code) });
+        await wait('subscribe', () => r.sub.length > 0 && r.subStatus.includes('open'));
+        await wait('mux.subscribe', () => r.mux.length > 0);
+        await wait('stream', () => r.stream.length > 0 && st.getSocket()?.readyState === 1);
+        const sock = st.getSocket();
+        r.socket = { readyState: sock.readyState, protocol: sock.protocol, send: typeof sock.send, close: typeof sock.close };
+        await wait('logs', () => r.lines > 0 && r.logStatus.includes('open'));
+        await wait('exec', () => r.exit !== null);
+        kl.retry();
+        stopSub();
+        stopMux();
+        st.cancel();
+        logs.cancel();
+        r.afterCancel = st.getSocket();
+        await wait('everything to end in the worker', () => kl.stats().streams === 0 && kl.stats().sockets.length === 0);
+        return r;
+      }, pod);
+      assert.ok(got.sub.includes('ADDED'));
+      assert.ok(got.mux.includes('ADDED'));
+      assert.deepEqual(got.socket, { readyState: 1, protocol: got.socket.protocol, send: 'function', close: 'function' });
+      assert.equal(got.afterCancel, null);
+      assert.equal(got.exit, 0);
+      assert.match(got.out, /kubelive-worker/);
+      assert.deepEqual(p.errors, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+});

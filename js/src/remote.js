@@ -180,6 +180,7 @@ export class RemoteClient {
     this.#restarts++;
     // Nothing is confirmed any more: every list and socket says so.
     for (const rec of this.#lists.values()) {
+      rec.byId = []; // the next worker numbers its objects anew
       if (!rec.snap) continue;
       const lists = Object.freeze(rec.snap.lists.map((l) => Object.freeze({ ...l, status: 'reconnecting', since: Date.now() })));
       rec.snap = Object.freeze({ ...rec.snap, status: 'reconnecting', lists });
@@ -287,25 +288,22 @@ export class RemoteClient {
       for (const l of b.lists) {
         const rec = this.#byId.get(l.id);
         if (!rec) continue;
-        const objs = new Map();
-        for (let i = l.fresh[0]; i < l.fresh[1]; i += 2) objs.set(fresh[i + 1], fresh[i]);
-        const items = new Array(l.order.length);
-        for (let i = 0; i < l.order.length; i++) {
-          const n = l.order[i];
-          let o = objs.get(n) ?? rec.objs.get(n);
-          items[i] = o;
-          objs.set(n, o);
+        const byId = rec.byId;
+        // Freed ids first: the worker may have given them to this batch's new objects.
+        if (l.freed) for (const n of l.freed) byId[n] = undefined;
+        for (let i = l.fresh[0]; i < l.fresh[1]; i += 2) byId[fresh[i + 1]] = fresh[i];
+        let items;
+        if (l.patch) {
+          items = rec.snap ? rec.snap.items.slice() : [];
+          for (let k = 0; k < l.patch.length; k += 2) items[l.patch[k]] = byId[l.patch[k + 1]];
+        } else {
+          items = new Array(l.order.length);
+          for (let i = 0; i < l.order.length; i++) items[i] = byId[l.order[i]];
         }
-        let object;
-        if (l.objectId === 0) object = null;
-        else if (l.objectId > 0) object = objs.get(l.objectId) ?? rec.objs.get(l.objectId) ?? null;
-        if (l.objectId > 0) objs.set(l.objectId, object);
-        rec.objs = objs;
-        const meta = l.meta;
-        const snap = { ...meta, items: Object.freeze(items) };
-        if (object !== undefined) snap.object = object;
+        const snap = { ...l.meta, items: Object.freeze(items) };
+        if (l.objectId >= 0) snap.object = l.objectId === 0 ? null : (byId[l.objectId] ?? null);
         rec.snap = Object.freeze(snap);
-        if (typeof meta.key === 'string') this.#byKey.set(meta.key, rec);
+        if (typeof l.meta.key === 'string') this.#byKey.set(l.meta.key, rec);
         touched.add(rec);
       }
     }
@@ -412,7 +410,7 @@ export class RemoteClient {
     const key = localKey(kind, q);
     let rec = this.#lists.get(key);
     if (!rec) {
-      rec = { key, id: 0, snap: null, objs: new Map(), listeners: new Set(), errorHandlers: new Set() };
+      rec = { key, id: 0, snap: null, byId: [], listeners: new Set(), errorHandlers: new Set() };
       const r = rec;
       rec.id = this.#open(kind, [q, true], { onError: (e) => r.errorHandlers.forEach((f) => safeCall(f, e)) });
       this.#lists.set(key, rec);

@@ -23,6 +23,7 @@
 //   - Batches are applied on this page's animation frame; a hidden page
 //     applies nothing until visible, then gives one snapshot per list.
 import { stableKey } from './key.js';
+import { applyList } from './listwire.js';
 
 const noop = () => {};
 const dec = new TextDecoder();
@@ -73,7 +74,7 @@ export class RemoteClient {
   #seq = 0;
   #ops = new Map(); // id -> { kind, args, h } (h: the page's handlers)
   #lists = new Map(); // local key -> list record
-  #byId = new Map(); // watch id -> list record
+  #byWatch = new Map(); // watch id -> list record
   #byKey = new Map(); // the worker's key -> list record
   #pendingBatches = [];
   #frameArmed = false;
@@ -286,22 +287,11 @@ export class RemoteClient {
     for (const b of batches) {
       const fresh = JSON.parse(dec.decode(b.json));
       for (const l of b.lists) {
-        const rec = this.#byId.get(l.id);
+        const rec = this.#byWatch.get(l.id);
         if (!rec) continue;
-        const byId = rec.byId;
-        // Freed ids first: the worker may have given them to this batch's new objects.
-        if (l.freed) for (const n of l.freed) byId[n] = undefined;
-        for (let i = l.fresh[0]; i < l.fresh[1]; i += 2) byId[fresh[i + 1]] = fresh[i];
-        let items;
-        if (l.patch) {
-          items = rec.snap ? rec.snap.items.slice() : [];
-          for (let k = 0; k < l.patch.length; k += 2) items[l.patch[k]] = byId[l.patch[k + 1]];
-        } else {
-          items = new Array(l.order.length);
-          for (let i = 0; i < l.order.length; i++) items[i] = byId[l.order[i]];
-        }
+        const items = applyList(rec.byId, l, fresh, rec.snap ? rec.snap.items : []);
         const snap = { ...l.meta, items: Object.freeze(items) };
-        if (l.objectId >= 0) snap.object = l.objectId === 0 ? null : (byId[l.objectId] ?? null);
+        if (l.objectId >= 0) snap.object = l.objectId === 0 ? null : (rec.byId[l.objectId] ?? null);
         rec.snap = Object.freeze(snap);
         if (typeof l.meta.key === 'string') this.#byKey.set(l.meta.key, rec);
         touched.add(rec);
@@ -414,7 +404,7 @@ export class RemoteClient {
       const r = rec;
       rec.id = this.#open(kind, [q, true], { onError: (e) => r.errorHandlers.forEach((f) => safeCall(f, e)) });
       this.#lists.set(key, rec);
-      this.#byId.set(rec.id, rec);
+      this.#byWatch.set(rec.id, rec);
     } else if (rec.snap) {
       // A second watcher of a list this page holds hears its snapshot on the next frame, as in Go.
       const snap = rec.snap;
@@ -435,7 +425,7 @@ export class RemoteClient {
       rec.errorHandlers.delete(onError);
       if (rec.listeners.size === 0) {
         this.#lists.delete(key);
-        this.#byId.delete(rec.id);
+        this.#byWatch.delete(rec.id);
         if (rec.snap && this.#byKey.get(rec.snap.key) === rec) this.#byKey.delete(rec.snap.key);
         this.#end(rec.id);
       }
@@ -492,7 +482,7 @@ export class RemoteClient {
     this.#timers.clear();
     this.#ops.clear();
     this.#lists.clear();
-    this.#byId.clear();
+    this.#byWatch.clear();
     this.#byKey.clear();
     this.#pendingBatches = [];
     if (this.#onVisibility) document.removeEventListener('visibilitychange', this.#onVisibility);

@@ -16,6 +16,7 @@
 //     visible, and carries per list only the objects the page does not hold
 //     yet (their JSON in one transferred buffer) plus the order of ids.
 import { startModule } from './load.js';
+import { encodeList, newListState } from './listwire.js';
 
 const enc = new TextEncoder();
 
@@ -277,7 +278,7 @@ function open(conn, kl, { id, kind, args }) {
     case 'watchList':
     case 'watchObject': {
       const [query, hasOnError] = args;
-      const w = { id, snap: null, ids: new Map(), free: [], next: 1, sent: null };
+      const w = { ...newListState(id), snap: null };
       const q = { ...query };
       if (hasOnError) q.onError = cb('onError');
       conn.watches.set(id, w);
@@ -313,74 +314,4 @@ function sendLists(conn) {
   const buffers = [json.buffer];
   for (const l of lists) for (const b of [l.order, l.patch, l.freed]) if (b) buffers.push(b.buffer);
   conn.port.postMessage({ t: 'lists', lists, json }, buffers);
-}
-
-// encodeList describes w's snapshot against what the page holds. Objects get
-// small ids, reused once freed (the page indexes an array by them); objects
-// the page already has go by id, new ones are appended to fresh with their
-// id. When only some objects changed in place (same length, nothing moved),
-// the list goes as a patch of [position, id] pairs; otherwise as the whole
-// order of ids, with the ids it freed.
-function encodeList(w, fresh) {
-  const { items, object, ...meta } = w.snap;
-  const first = fresh.length;
-  const alloc = (obj) => {
-    const n = w.free.length ? w.free.pop() : w.next++;
-    w.ids.set(obj, n);
-    fresh.push(obj, n);
-    return n;
-  };
-  const out = { id: w.id, meta, order: null, patch: null, freed: null, objectId: -1, fresh: [first, first] };
-  const patch = patchOf(w, items);
-  if (patch) {
-    const pairs = new Uint32Array(patch.length * 2);
-    for (let k = 0; k < patch.length; k++) {
-      const i = patch[k];
-      const old = w.sent[i];
-      w.free.push(w.ids.get(old));
-      w.ids.delete(old);
-      pairs[2 * k] = i;
-      pairs[2 * k + 1] = alloc(items[i]);
-    }
-    out.patch = pairs;
-  } else {
-    const before = w.ids;
-    w.ids = new Map();
-    const order = new Uint32Array(items.length);
-    for (let i = 0; i < items.length; i++) {
-      const o = items[i];
-      const n = before.get(o);
-      if (n === undefined) order[i] = -1 >>> 0; // allocated below, once the freed ids are known
-      else {
-        order[i] = n;
-        w.ids.set(o, n);
-        before.delete(o);
-      }
-    }
-    const freed = [...before.values()];
-    w.free.push(...freed);
-    for (let i = 0; i < items.length; i++) if (order[i] === -1 >>> 0) order[i] = alloc(items[i]);
-    out.order = order;
-    out.freed = new Uint32Array(freed);
-  }
-  if (object !== undefined) out.objectId = object === null ? 0 : (w.ids.get(object) ?? alloc(object));
-  w.sent = items;
-  out.fresh[1] = fresh.length;
-  return out;
-}
-
-// patchOf returns the positions whose object changed in place, or null when
-// the list must go whole (first time, length changed, an object moved, or
-// more than an eighth changed).
-function patchOf(w, items) {
-  const prev = w.sent;
-  if (!prev || prev.length !== items.length) return null;
-  const at = [];
-  for (let i = 0; i < items.length; i++) {
-    const o = items[i];
-    if (o === prev[i]) continue;
-    if (w.ids.has(o) || (at.length + 1) * 8 > items.length) return null;
-    at.push(i);
-  }
-  return at;
 }

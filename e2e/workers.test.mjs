@@ -291,7 +291,11 @@ describe('the same API in the worker host', () => {
         st.cancel();
         logs.cancel();
         r.afterCancel = st.getSocket();
-        await wait('everything to end in the worker', () => kl.stats().streams === 0 && kl.stats().sockets.length === 0);
+        const t = Date.now(); // a report made after the cancels
+        await wait('everything to end in the worker', () => {
+          const s = kl.stats();
+          return s.reportedAt > t && s.streams === 0 && s.sockets.length === 0;
+        });
         return r;
       }, pod);
       assert.ok(got.sub.includes('ADDED'));
@@ -300,6 +304,41 @@ describe('the same API in the worker host', () => {
       assert.equal(got.afterCancel, null);
       assert.equal(got.exit, 0);
       assert.match(got.out, /kubelive-worker/);
+      assert.deepEqual(p.errors, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+describe('leaks', () => {
+  test('10,000 subscribe/cleanup cycles leave nothing behind in the worker or the page', { timeout: 120000 }, async () => {
+    const ctx = await browser.newContext();
+    try {
+      const p = await open(ctx, 'shared-worker', { multiplexer: 'on' });
+      const stat = () => p.evaluate(() => window.kubelive.stats());
+      // The worker's baseline: its stats once answered (the first stats() asks, the next reads).
+      await until('the first stats', async () => (await stat()).funcs > 0, 10000);
+      const base = await stat();
+      const q = SHARED[0];
+      await p.evaluate(async (q) => {
+        const kl = window.kubelive;
+        // Bursts of 100 held for 20 ms, so that the worker opens their sockets and watch before they end.
+        for (let i = 0; i < 10000; i += 100) {
+          const stops = [];
+          for (let j = i; j < i + 100; j++)
+            stops.push(j % 2 ? kl.subscribe({ cluster: 'demo', url: `api/v1/namespaces/default/configmaps?watch=1&i=${j % 50}`, onMessage: () => {} }) : kl.watchList(q, () => {}));
+          await new Promise((r) => setTimeout(r, 20));
+          stops.forEach((stop) => stop());
+        }
+      }, q);
+      const t = await p.evaluate(() => Date.now());
+      const end = await until('the worker back to its baseline', async () => {
+        const s = await stat();
+        return s.reportedAt > t && s.funcs === base.funcs && s.sockets.length === 0 && s.streams === 0 && s.cache.watchers === 0 && s.pageOps === 0 && s.pageTimers === 0 ? s : null;
+      }, 60000).catch(async (e) => assert.fail(`${e.message}: ${JSON.stringify({ base, now: await stat() })}`));
+      console.log(`# workers: after 10,000 cycles: ${end.funcs} js.Funcs (baseline ${base.funcs}), ${end.browserSockets.created} sockets created`);
+      assert.ok(end.browserSockets.created > 0, 'the cycles opened sockets in the worker');
       assert.deepEqual(p.errors, []);
     } finally {
       await ctx.close();

@@ -95,6 +95,8 @@ export interface Stats {
   timers: number;
   /** Where the module runs. */
   host: 'shared-worker' | 'worker' | 'page';
+  /** Worker hosts: when the worker made this report (ms since the epoch); stats() returns the last one and asks for the next. */
+  reportedAt?: number;
   /** Worker hosts: workers that died and were replaced. */
   restarts?: number;
   /** Worker hosts: operations (subscriptions, streams, watches) this page holds open. */

@@ -461,8 +461,9 @@ export class RemoteClient {
 
   /**
    * The worker client's stats as last reported (each call asks for newer
-   * ones), with host and the page's own counts: restarts (workers replaced)
-   * and pageOps (operations this page holds open).
+   * ones; reportedAt says when, in ms since the epoch), with host and the
+   * page's own counts: restarts (workers replaced) and pageOps (operations
+   * this page holds open).
    */
   stats() {
     if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true, host: this.#host };

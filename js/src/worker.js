@@ -105,7 +105,7 @@ async function init(conn, m) {
       // Granted when the page's lock is released: the page is gone.
       navigator.locks.request(m.lock, () => leave(conn));
     }
-    conn.port.postMessage({ t: 'ready', lock: globalThis.navigator?.locks ? workerLock : '', stats: client.stats() });
+    conn.port.postMessage({ t: 'ready', lock: globalThis.navigator?.locks ? workerLock : '', stats: { ...client.stats(), reportedAt: Date.now() } });
     for (const x of conn.early ?? []) handle(conn, x);
     conn.early = null;
   } catch (err) {
@@ -183,7 +183,7 @@ function handle(conn, m) {
       kl.retry();
       break;
     case 'stats':
-      conn.port.postMessage({ t: 'stats', stats: kl.stats() });
+      conn.port.postMessage({ t: 'stats', stats: { ...kl.stats(), reportedAt: Date.now() } });
       break;
     case 'close':
       leave(conn);

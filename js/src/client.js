@@ -116,22 +116,13 @@ export class KubeliveClient {
 
   #session(kind, options = {}) {
     let id = 0;
-    const s = {
-      onOutput: options.onOutput ?? null,
-      onExit: options.onExit ?? null,
-      write: (data) => (id && !this.#closed ? this.#api.write(id, data) : 'session is closed'),
-      resize: (cols, rows) => (id && !this.#closed ? this.#api.resize(id, cols, rows) : 'session is closed'),
-      closeStdin: () => (id && !this.#closed ? this.#api.closeStdin(id) : 'session is closed'),
-      close: () => this.#cancel(id),
-    };
+    const s = sessionHandle(
+      options,
+      (m, args) => (id && !this.#closed ? this.#api[m](id, ...args) : 'session is closed'),
+      () => this.#cancel(id),
+    );
     if (this.#closed) return s;
-    // The callbacks read s.onOutput / s.onExit at call time, so they may be
-    // set after exec() returns.
-    id = this.#api[kind]({
-      ...options,
-      onOutput: (ch, text) => s.onOutput?.(ch, text),
-      onExit: (code, err) => s.onExit?.(code, err),
-    });
+    id = this.#api[kind]({ ...options, ...sessionCallbacks(s) });
     return s;
   }
 
@@ -227,6 +218,30 @@ export class KubeliveClient {
   get closed() {
     return this.#closed;
   }
+}
+
+/**
+ * sessionHandle is the object exec() and attach() return, in every host:
+ * write, resize and closeStdin go through call(method, args), which returns
+ * '' or why not; close ends the session.
+ */
+export function sessionHandle(options, call, close) {
+  return {
+    onOutput: options.onOutput ?? null,
+    onExit: options.onExit ?? null,
+    write: (data) => call('write', [data]),
+    resize: (cols, rows) => call('resize', [cols, rows]),
+    closeStdin: () => call('closeStdin', []),
+    close,
+  };
+}
+
+/**
+ * sessionCallbacks read s.onOutput / s.onExit at call time, so they may be
+ * set after exec() returns.
+ */
+export function sessionCallbacks(s) {
+  return { onOutput: (ch, text) => s.onOutput?.(ch, text), onExit: (code, err) => s.onExit?.(code, err) };
 }
 
 function reportClosed(options) {

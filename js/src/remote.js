@@ -22,6 +22,7 @@
 //     synchronous, and objects the worker did not resend keep their identity.
 //   - Batches are applied on this page's animation frame; a hidden page
 //     applies nothing until visible, then gives one snapshot per list.
+import { sessionCallbacks, sessionHandle } from './client.js';
 import { stableKey } from './key.js';
 import { applyList } from './listwire.js';
 
@@ -368,20 +369,9 @@ export class RemoteClient {
   #session(kind, options = {}) {
     const { onOutput, onExit, onStatus, ...rest } = options ?? {};
     let id = 0;
-    const s = {
-      onOutput: onOutput ?? null,
-      onExit: onExit ?? null,
-      write: (data) => (id ? this.#call(id, 'write', [data]) : 'session is closed'),
-      resize: (cols, rows) => (id ? this.#call(id, 'resize', [cols, rows]) : 'session is closed'),
-      closeStdin: () => (id ? this.#call(id, 'closeStdin', []) : 'session is closed'),
-      close: () => this.#end(id),
-    };
+    const s = sessionHandle({ onOutput, onExit }, (m, args) => (id ? this.#call(id, m, args) : 'session is closed'), () => this.#end(id));
     if (this.#closed) return s;
-    id = this.#open(kind, [{ options: rest, onStatus: typeof onStatus === 'function' }], {
-      onOutput: (ch, text) => s.onOutput?.(ch, text),
-      onExit: (code, err) => s.onExit?.(code, err),
-      onStatus,
-    });
+    id = this.#open(kind, [{ options: rest, onStatus: typeof onStatus === 'function' }], { ...sessionCallbacks(s), onStatus });
     return s;
   }
 

@@ -33,8 +33,10 @@ export async function load(options = {}) {
   if (chosen === 'page') return startModule(options, 'page');
   const ctor = chosen === 'shared-worker' ? globalThis.SharedWorker : globalThis.Worker;
   if (typeof ctor !== 'function') throw new Error(`kubelive: host '${chosen}' is not available here: this browser has no ${chosen === 'shared-worker' ? 'SharedWorker' : 'Worker'}`);
+  if (!secure()) throw new Error(`kubelive: host '${chosen}' needs a secure context (https, or http on localhost): a worker host releases a closed page's subscriptions through Web Locks`);
   const { config, workerURL } = workerConfig(options);
-  const client = new RemoteClient(chosen, () => connect(chosen, workerURL), config);
+  const name = await workerName(config);
+  const client = new RemoteClient(chosen, () => connect(chosen, workerURL, name), config);
   try {
     await client.start();
   } catch (err) {
@@ -45,9 +47,12 @@ export async function load(options = {}) {
   return client;
 }
 
+// secure says whether this context has Web Locks and crypto.subtle, which the worker host needs.
+const secure = () => !!(globalThis.isSecureContext && globalThis.navigator?.locks && globalThis.crypto?.subtle);
+
 // autoHost is the best host this context has; inside a worker, the worker itself.
 function autoHost() {
-  if (!globalThis.document) return 'page';
+  if (!globalThis.document || !secure()) return 'page';
   if (typeof globalThis.SharedWorker === 'function') return 'shared-worker';
   if (typeof globalThis.Worker === 'function') return 'worker';
   return 'page';
@@ -69,16 +74,40 @@ function workerConfig(options) {
   };
 }
 
+const SALT_KEY = 'kubelive-worker-salt';
+
+/**
+ * workerName names the worker of one configuration: pages with equal
+ * configurations share it, others get their own (their own thread and
+ * memory). It is a SHA-256 of the configuration and a random salt kept in
+ * this origin's localStorage, so the name (visible in the browser's task
+ * manager and devtools) reveals nothing about the token; without
+ * localStorage the salt is this page's own and its worker is not shared.
+ */
+async function workerName(config) {
+  const random = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (x) => x.toString(16).padStart(2, '0')).join('');
+  let salt;
+  try {
+    salt = localStorage.getItem(SALT_KEY);
+    if (!salt) localStorage.setItem(SALT_KEY, (salt = random()));
+  } catch {
+    salt = random();
+  }
+  const bytes = new TextEncoder().encode(JSON.stringify([salt, config]));
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return `kubelive-${Array.from(d.subarray(0, 12), (x) => x.toString(16).padStart(2, '0')).join('')}`;
+}
+
 // connect starts (or, for a SharedWorker, joins) the worker and returns its port.
-function connect(host, url) {
+function connect(host, url, name) {
   const deaths = [];
   const died = (e) => deaths.splice(0).forEach((f) => f(e?.message || 'the worker script failed to load'));
   if (host === 'shared-worker') {
-    const w = new SharedWorker(url, { type: 'module', name: 'kubelive' });
+    const w = new SharedWorker(url, { type: 'module', name });
     w.onerror = died;
     return { port: w.port, onDeath: (f) => deaths.push(f), stop: () => w.port.close() };
   }
-  const w = new Worker(url, { type: 'module', name: 'kubelive' });
+  const w = new Worker(url, { type: 'module', name });
   const ch = new MessageChannel();
   w.onerror = died;
   w.postMessage({ t: 'port' }, [ch.port2]);

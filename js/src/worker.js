@@ -6,8 +6,11 @@
 //   - Pages whose (wasmURL, baseURL, token, userId, options) are equal share
 //     one client (one socket set, one watch and one LIST per query, one
 //     cache); any difference gets a client of its own, in its own wasm
-//     instance, so different credentials share nothing. Clients are found by
-//     a SHA-256 of the configuration, never by the token itself.
+//     instance, so different credentials share nothing. The page names the
+//     worker after a salted hash of its configuration (load.js), so each
+//     configuration normally has a worker of its own; within a worker,
+//     clients are still found by a SHA-256 of the configuration, never by
+//     the token itself.
 //   - Everything a page opened ends when the page leaves: its close(), or the
 //     release of the Web Lock it holds (a page that closes, navigates or
 //     crashes releases it). A client with no page left is closed.

@@ -127,6 +127,13 @@ describe('shared worker', () => {
       assert.equal(m.watches - m1.watches, SHARED.length, 'a different token shares no watch');
       assert.equal(m.lists - m1.lists, SHARED.length, 'a different token shares no LIST');
       await until('the other token exact', () => exact(other, SHARED), 30000);
+      // The token reached its worker by postMessage only: no worker's URL or name holds it.
+      const cdp0 = await browser.newBrowserCDPSession();
+      const { targetInfos } = await cdp0.send('Target.getTargets');
+      const workers = targetInfos.filter((x) => x.type === 'shared_worker');
+      assert.equal(workers.length, 2, `a worker per configuration: ${JSON.stringify(workers.map((x) => [x.url, x.title]))}`);
+      for (const x of workers) assert.ok(!JSON.stringify(x).includes('another-user'), `no token in ${JSON.stringify(x)}`);
+      await cdp0.detach();
       await other.close();
       await watchesAt(m0.watches + SHARED.length + 3, "the other token's watches to end");
 

@@ -9,6 +9,7 @@
 //
 //   node e2e/chaos.mjs [--events N] [--drops N] [--expires N] [--restarts N]
 //                      [--pauses N] [--max-pause-ms N] [--rate N] [--seed N]
+// CHAOS_HOST=shared-worker|worker puts the pages' clients in a worker host (default: page).
 //
 // ./build.sh chaos runs it at full size; ./build.sh test runs a shorter one
 // (e2e/chaos.test.mjs).

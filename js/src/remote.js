@@ -5,9 +5,10 @@
 // Protocol (structured clone; the token travels only inside 'init'):
 //   page -> worker: { t: 'init', config, lock } once, then { t: 'batch', msgs }
 //     with, in order: { t: 'op', id, kind, args } (open a subscription,
-//     stream, session or watch), { t: 'end', id }, { t: 'call', id, m, args,
-//     reply }, { t: 'ack' } (the last list batch is applied), { t: 'vis',
-//     hidden }, { t: 'retry' }, { t: 'stats' }, { t: 'close' }.
+//     stream, session or watch), { t: 'end', id }, { t: 'call', id, m, args }
+//     (a session's write/resize/closeStdin, a stream socket's send/close),
+//     { t: 'ack' } (the last list batch is applied), { t: 'vis', hidden },
+//     { t: 'retry' }, { t: 'stats' }, { t: 'close' }.
 //   worker -> page: { t: 'ready', lock, stats } or { t: 'fail', message };
 //     { t: 'cb', msgs: [[id, name, args]] } (callbacks of one task);
 //     { t: 'lists', lists, json } (list snapshots, at most one batch per
@@ -254,12 +255,6 @@ export class RemoteClient {
     if (!op) return;
     if (name === 'socket') {
       op.h.socket = { readyState: args[0], protocol: args[1] };
-      return;
-    }
-    if (name === 'reply') {
-      const r = op.h.replies?.get(args[0]);
-      op.h.replies?.delete(args[0]);
-      r?.(args[1]);
       return;
     }
     if (name === 'onExit' || (op.kind === 'stream' && name === 'failCb' && !op.h.reconnect)) this.#ops.delete(id);

@@ -58,7 +58,7 @@ async function configHash(cfg) {
   return Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-// errorOf turns what a callback got into something structured clone keeps:
+// wire turns what a callback got into something structured clone keeps:
 // an Error loses its code and reason in a clone, a plain object does not.
 function wire(v) {
   if (v instanceof Error) return { __kubeliveError: true, message: v.message, code: v.code, reason: v.reason };
@@ -169,11 +169,10 @@ function handle(conn, m) {
       op?.end();
       break;
     }
-    case 'call': {
-      const r = conn.ops.get(m.id)?.call?.(m.m, m.args) ?? 'session is closed';
-      if (m.reply) emit(conn, m.id, 'reply', m.reply, r);
+    case 'call':
+      // What the call answers stays here: the page was told '' when it sent it.
+      conn.ops.get(m.id)?.call?.(m.m, m.args);
       break;
-    }
     case 'ack':
       conn.credit = true;
       sendLists(conn);

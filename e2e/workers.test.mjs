@@ -292,6 +292,13 @@ describe('the same API in the worker host', () => {
         r.socket = { readyState: sock.readyState, protocol: sock.protocol, send: typeof sock.send, close: typeof sock.close };
         await wait('logs', () => r.lines > 0 && r.logStatus.includes('open'));
         await wait('exec', () => r.exit !== null);
+        // A session's write crosses to the worker: the shell runs what it is sent.
+        r.shell = '';
+        const sh = kl.exec({ cluster: 'demo', namespace: 'default', pod, command: ['sh'], stdin: true, stdout: true, onOutput: (ch, text) => (r.shell += text), onStatus: (s) => (r.shellStatus = s) });
+        await wait('the shell to open', () => r.shellStatus === 'open');
+        r.wrote = sh.write('echo written-through\n');
+        await wait('the shell to answer', () => r.shell.includes('written-through'));
+        sh.close();
         kl.retry();
         stopSub();
         stopMux();
@@ -311,6 +318,7 @@ describe('the same API in the worker host', () => {
       assert.equal(got.afterCancel, null);
       assert.equal(got.exit, 0);
       assert.match(got.out, /kubelive-worker/);
+      assert.equal(got.wrote, '');
       assert.deepEqual(p.errors, []);
     } finally {
       await ctx.close();

@@ -58,8 +58,18 @@ build_web() {
   # the client alone (an ES module) and a bare page exposing it as window.kubelive
   node_modules/.bin/esbuild js/src/index.js --bundle --format=esm --minify --target=es2022 \
     --log-level=warning --outfile=web/dist/kubelive.js
+  # the worker host's entry, self-contained, next to kubelive.js (its default URL)
+  build_worker web/dist/kubelive-worker.js
   cp web/index.html web/bare.html web/dist/
   cp "$DIST/kubelive.wasm" "$DIST/kubelive.wasm.gz" web/dist/
+}
+
+# build_worker bundles the worker host (js/src/worker.js with the loader,
+# the client and wasm_exec.js) into one module file: kubelive-worker.js.
+build_worker() {
+  need_npm
+  node_modules/.bin/esbuild js/src/worker.js --bundle --format=esm --minify --target=es2022 \
+    --log-level=warning --outfile="$1"
 }
 
 build_server() {
@@ -87,6 +97,8 @@ pack_tarball() {
   cp README.md LICENSE CHANGELOG.md "$stage/"
   install -m 0644 "$DIST/kubelive.wasm" "$stage/src/kubelive.wasm"
   cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$stage/src/wasm_exec.js"
+  cp "$stage/src/wasm_exec.js" js/src/wasm_exec.js
+  build_worker "$stage/src/kubelive-worker.js"
   local tgz
   tgz=$(cd "$stage" && npm pack --pack-destination "$DIST" --loglevel=error)
   printf 'pack: dist/%s, %s bytes\n' "$tgz" "$(stat -c %s "$DIST/$tgz")" >&2

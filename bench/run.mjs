@@ -3,8 +3,8 @@
 // same recorded stream for every contender, medians of several runs.
 //
 //   node bench/run.mjs [--smoke] [--runs N] [--sizes 1000,10000,50000]
-//                      [--contenders t,a,b,kubelive] [--profile] [--only p1,p2,p3,p4,p5,p7]
-//                      [--profile-contenders kubelive,b] [--profile-set n10000]
+//                      [--contenders t,a,b,kubelive,kubelive-worker] [--profile] [--only p1,p2,p3,p4,p5,p6,p7]
+//                      [--profile-contenders kubelive,b] [--profile-set n10000] [--p6-contenders b,kubelive,kubelive-worker]
 //                      [--other-wasm /dist/bench/kubelive-base.wasm] (contenders <name>@other)
 //                      [--p7-sizes 50000,100000] [--p7-events 2000] [--p7-rate 200] [--p7-parts update,filter]
 //                      [--wasm /dist/bench/kubelive.wasm] [--latency-n 10000] [--latency-events 3000]
@@ -38,6 +38,8 @@ const PAGES = {
   'kubelive-mux': { page: 'kubelive', query: `mux=on&wasm=${WASM}` },
   // the multiplexer with Headlamp's JSON framing (one event per frame, JSON in a JSON string)
   'kubelive-mux-json': { page: 'kubelive', query: `mux=json&wasm=${WASM}` },
+  // the client in a SharedWorker: the page applies the changed objects once per frame
+  'kubelive-worker': { page: 'kubelive', query: `mux=off&host=shared-worker&wasm=${WASM}` },
 };
 // A contender named "<name>@other" is <name> with the module of --other-wasm
 // (e.g. a build of an earlier commit), so that a change is measured against
@@ -84,7 +86,7 @@ const ctl = async (p) => {
   return r.json();
 };
 const browser = await launch();
-const results = { machine: {}, p1: {}, p2: {}, p3: {}, p4: {}, p5: {}, profiles: {} };
+const results = { machine: {}, p1: {}, p2: {}, p3: {}, p4: {}, p5: {}, p6: {}, profiles: {} };
 
 /**
  * visit opens a fresh context and page, runs one contender in one mode and
@@ -316,6 +318,64 @@ if (ONLY.includes('p7')) {
   }
 }
 
+// ------------------------------------------------------------------ P6
+// The page's main-thread cost of the stream: CDP Performance.getMetrics
+// TaskDuration (the renderer main thread's task time; a worker's threads are
+// not in it) from the moment the page holds its list to the final state, per
+// 1,000 events, and the frames the page rendered per second meanwhile.
+const P6_CONTENDERS = opt('p6-contenders', 'b,kubelive,kubelive-worker').split(',');
+if (ONLY.includes('p6')) {
+  for (const set of SETS) {
+    const per = Object.fromEntries(P6_CONTENDERS.map((c) => [c, []]));
+    let meta;
+    for (let r = 0; r < RUNS; r++) {
+      for (const c of P6_CONTENDERS) {
+        const use = await ctl(`/ctl/use?set=${set}&hold=1`);
+        meta = use.meta;
+        const m = await visitMainThread(c);
+        const x = { msPer1000: (m.busyMs / use.events) * 1000, fps: m.fps, busyMs: m.busyMs, streamMs: m.streamMs };
+        per[c].push(x);
+        log(`P6 n=${meta.n} run ${r + 1}/${RUNS} ${c}: main thread ${fmt(x.msPer1000, 1)} ms per 1,000 events (${fmt(m.busyMs)} ms over ${fmt(m.streamMs)} ms), ${fmt(m.fps, 1)} frames/s`);
+      }
+    }
+    results.p6[meta.n] = Object.fromEntries(
+      P6_CONTENDERS.map((c) => [c, { msPer1000: median(per[c].map((x) => x.msPer1000)), fps: median(per[c].map((x) => x.fps)), runs: per[c] }]),
+    );
+  }
+}
+
+async function visitMainThread(name) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await ctx.newPage();
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+    await page.goto(`${base}/bench/${PAGES[name].page}.html?mode=throughput&profile=1&${PAGES[name].query}`);
+    await page.waitForFunction(() => window.benchReady === true, null, { timeout: TIMEOUT, polling: 20 });
+    const task = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
+    await page.evaluate(() => {
+      window.benchFrames = 0;
+      const tick = () => {
+        window.benchFrames++;
+        if (document.title !== 'done' && document.title !== 'error') requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const t0 = await task();
+    const start = await page.evaluate(() => ({ at: performance.now(), frames: window.benchFrames }));
+    await page.evaluate(() => window.benchProceed());
+    await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
+    const t1 = await task();
+    const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
+    if (res.error) throw new Error(`${name}: ${res.error}`);
+    const end = await page.evaluate(() => ({ at: performance.now(), frames: window.benchFrames }));
+    const streamMs = end.at - start.at;
+    return { busyMs: t1 - t0, streamMs, fps: ((end.frames - start.frames) * 1000) / streamMs };
+  } finally {
+    await ctx.close();
+  }
+}
+
 // ------------------------------------------------------------------ profiles
 if (PROFILE) {
   mkdirSync(path.join(OUT, 'profiles'), { recursive: true });
@@ -468,6 +528,16 @@ if (results.p7) {
     }
     p();
   }
+}
+if (Object.keys(results.p6).length) {
+  p(`### P6: the page's main thread during the stream (CDP TaskDuration per 1,000 events; frames/s; median of ${RUNS})`);
+  p();
+  p(`| N | ${P6_CONTENDERS.map((c) => `${c} ms/1,000 | ${c} fps`).join(' | ')} | worker/B |`);
+  p(`| ---: | ${P6_CONTENDERS.map(() => '---: | ---:').join(' | ')} | ---: |`);
+  for (const [n, r] of Object.entries(results.p6)) {
+    p(`| ${fmt(Number(n))} | ${P6_CONTENDERS.map((c) => `${fmt(r[c]?.msPer1000, 1)} | ${fmt(r[c]?.fps, 1)}`).join(' | ')} | ${ratio(r['kubelive-worker']?.msPer1000, r.b?.msPer1000)} |`);
+  }
+  p();
 }
 for (const [c, prof] of Object.entries(results.profiles)) {
   p(`### Profile: ${c} on ${PROFILE_SET} (${fmt(prof.eventsPerSec)} events/s under the profiler), top self time`);

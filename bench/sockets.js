@@ -10,7 +10,7 @@ const RESOURCES = [
 ];
 
 main(async () => {
-  const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: params.get('mux') || 'off' });
+  const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: params.get('mux') || 'off', host: 'page' });
   window.kl = kl;
   const lists = [];
   for (let c = 0; c < 3; c++) for (let n = 0; n < 10; n++) lists.push({ cluster: `c${c}`, namespace: `ns${n}` });

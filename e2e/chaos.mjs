@@ -9,6 +9,7 @@
 //
 //   node e2e/chaos.mjs [--events N] [--drops N] [--expires N] [--restarts N]
 //                      [--pauses N] [--max-pause-ms N] [--rate N] [--seed N]
+// CHAOS_HOST=shared-worker|worker puts the pages' clients in a worker host (default: page).
 //
 // ./build.sh chaos runs it at full size; ./build.sh test runs a shorter one
 // (e2e/chaos.test.mjs).
@@ -19,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT, launch, page, start, until } from './lib.mjs';
 
-export const FULL = { events: 100000, drops: 100, expires: 20, restarts: 5, pauses: 10, maxPauseMs: 5000, rate: 1200, seed: 1 };
+export const FULL = { events: 100000, drops: 100, expires: 20, restarts: 5, pauses: 10, maxPauseMs: 5000, rate: 1200, seed: 1, host: process.env.CHAOS_HOST ?? 'page' };
 
 const NAMESPACES = ['default', 'kube-system', 'team-a', 'team-b', 'monitoring'];
 const RESOURCES = [
@@ -240,7 +241,7 @@ export async function runChaos(opts = {}) {
     browser = await launch();
     const pages = {};
     for (const mode of MODES) {
-      const p = await page(browser, `${server.base}/bare.html?multiplexer=${mode}`);
+      const p = await page(browser, `${server.base}/bare.html?multiplexer=${mode}&host=${o.host}`);
       await p.waitForSelector('#out[data-ready="1"]', { timeout: 30000 });
       await p.evaluate(pageStart, qs);
       pages[mode] = p;

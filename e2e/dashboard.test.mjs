@@ -4,6 +4,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ROOT, launch, page, screenshot, start } from './lib.mjs';
 
+// DASHBOARD_HOST=shared-worker|worker runs the dashboard with the client in a worker (?host=).
+const HOST = process.env.DASHBOARD_HOST ?? '';
+const withHost = (q) => (HOST ? `${q}${q ? '&' : '?'}host=${HOST}` : q);
+
 const NS = 'default';
 const T = { timeout: 20000 };
 let server;
@@ -15,8 +19,9 @@ before(async () => {
   server = await start(ROOT + '/.bin/kubelive', ['--addr', '127.0.0.1:0', '--static', 'web/dist', '--admin', '--churn', '5'], 'KUBELIVE_ADDR');
   base = `http://${server.addr}`;
   browser = await launch();
-  p = await page(browser, `${base}/#/demo/${NS}/pods`);
+  p = await page(browser, `${base}/${withHost('')}#/demo/${NS}/pods`);
   await p.waitForSelector('[data-testid=page-pods] [data-testid=conn][data-state=live]', T);
+  assert.equal(await p.evaluate(() => window.kubelive.stats().host), HOST || 'page');
 });
 
 after(async () => {
@@ -111,7 +116,7 @@ test('a pod created and deleted through the API appears and disappears', async (
  * pods view's badge goes reconnecting, then live, and the table is right again.
  */
 async function droppedSocketsRecover(q, shot) {
-  await p.goto(`${base}/${q}#/demo/${NS}/pods`);
+  await p.goto(`${base}/${withHost(q)}#/demo/${NS}/pods`);
   const conn = '[data-testid=page-pods] [data-testid=conn]';
   await p.waitForSelector(`${conn}[data-state=live]`, T);
   await tableMatchesServer(NS);

@@ -14,6 +14,10 @@ import { Server, queries } from './chaos.mjs';
 import { launch, page, screenshot, until } from './lib.mjs';
 
 const MODES = ['on', 'off']; // multiplexer on, per-URL sockets
+// Where the client runs (load's host): FRESHNESS_HOST=shared-worker|worker runs every test with
+// the client in a worker (freshness-worker.test.mjs does, for the shared worker).
+const HOST = process.env.FRESHNESS_HOST ?? 'page';
+const IN = HOST === 'page' ? '' : ` (${HOST} host)`;
 const NON_LIVE_MS = 2000; // the promise: not live within 2 s of a failed dial or a close
 // The target: live and exact within 3 s of the server answering again. Over
 // the multiplexer that is one socket; per URL it is one socket per list, and
@@ -43,8 +47,9 @@ function newServer(extra = []) {
 }
 
 async function openBare(base, mode) {
-  const p = await page(browser, `${base}/bare.html?multiplexer=${mode}`);
+  const p = await page(browser, `${base}/bare.html?multiplexer=${mode}&host=${HOST}`);
   await p.waitForSelector('#out[data-ready="1"]', { timeout: 30000 });
+  assert.equal(await p.evaluate(() => window.kubelive.stats().host), HOST);
   return p;
 }
 
@@ -169,7 +174,7 @@ async function proxy(target) {
 
 describe('an app on another origin whose upgrades the server refuses', () => {
   for (const mode of MODES) {
-    test(`${mode === 'on' ? 'mux' : 'per-URL'}: lists and the log pane are non-live within 2 s with a message naming the origin; allowed, they converge`, { timeout: 120000 }, async () => {
+    test(`${mode === 'on' ? 'mux' : 'per-URL'}${IN}: lists and the log pane are non-live within 2 s with a message naming the origin; allowed, they converge`, { timeout: 120000 }, async () => {
       const server = newServer();
       await server.start();
       const px = await proxy(() => server.addr);
@@ -188,11 +193,12 @@ describe('an app on another origin whose upgrades the server refuses', () => {
         }, 15000).catch((e) => assert.fail(`${e.message}: ${JSON.stringify(seen)}`));
         // From each one's failed dial (its socket's close; the multiplexer's
         // for every list over it) to its status saying why.
-        const dialFailed = (path) => Math.min(...rec.ws.filter((x) => x.close && (x.url === path || x.url === 'mux')).map((x) => x.close));
+        // In a worker host the sockets are not this page's: from the start (a stricter bound).
+        const dialFailed = (path) => (HOST === 'page' ? Math.min(...rec.ws.filter((x) => x.close && (x.url === path || x.url === 'mux')).map((x) => x.close)) : t0);
         const times = rec.lists.map((l, i) => l.find((x) => x.error?.message?.includes(px.origin)).at - dialFailed(mode === 'on' ? 'mux' : apiPath(QUERIES[i]).replace(/^.*\/namespaces\//, '')));
         const logAt = rec.log.find((x) => x.error?.message?.includes(px.origin)).at - dialFailed(`default/pods/${pod}/log`);
         const fromStart = Math.max(...rec.lists.map((l) => l.find((x) => x.error).at - t0));
-        console.log(`# freshness: ${mode}: refused origin: lists non-live with the reason ${times.join(', ')} ms after their failed dial (all within ${fromStart} ms of the start); log pane ${logAt} ms after its failed dial`);
+        console.log(`# freshness: ${mode}${IN}: refused origin: lists non-live with the reason ${times.join(', ')} ms after their failed dial (all within ${fromStart} ms of the start); log pane ${logAt} ms after its failed dial`);
         for (const l of rec.lists) {
           assert.ok(!l.some((x) => x.status === 'live'), `never live: ${JSON.stringify(l)}`);
           const e = l.find((x) => x.error?.message?.includes(px.origin));
@@ -200,11 +206,14 @@ describe('an app on another origin whose upgrades the server refuses', () => {
           assert.equal(e.error.code, 403);
           assert.match(e.error.message, new RegExp(`--allow-origin ${host}`));
         }
-        assert.ok(Math.max(...times, logAt) <= NON_LIVE_MS, `non-live with the reason within ${NON_LIVE_MS} ms: lists ${times}, log ${logAt}`);
+        // In a worker host the per-URL dials cannot be timed from the page, and from the start is
+        // no bound for them (Chromium opens them one at a time): there only the log pane's is checked.
+        const timed = HOST === 'page' || mode === 'on' ? times : [];
+        assert.ok(Math.max(...timed, logAt) <= NON_LIVE_MS, `non-live with the reason within ${NON_LIVE_MS} ms: lists ${times}, log ${logAt}`);
         assert.ok(!rec.log.some((x) => x.state === 'open'), 'the log pane never streamed');
 
         // The dashboard on that origin: the reason in a banner with Retry, no "No pods" claim.
-        const d = await page(browser, `${px.origin}/?multiplexer=${mode}#/demo/default/pods`);
+        const d = await page(browser, `${px.origin}/?multiplexer=${mode}&host=${HOST}#/demo/default/pods`);
         const said = new RegExp(`origin ${px.origin}.*--allow-origin ${host}`);
         await d
           .waitForFunction((re) => new RegExp(re).test(document.querySelector('[data-testid=page-pods] [data-testid=error-banner]')?.textContent ?? ''), said.source, { timeout: 15000 })
@@ -219,12 +228,12 @@ describe('an app on another origin whose upgrades the server refuses', () => {
         const tBack = Date.now();
         await d.click('[data-testid=page-pods] [data-testid=retry]'); // the dashboard retries at once
         await d.waitForSelector('[data-testid=page-pods] [data-testid=conn][data-state=live]', { timeout: 15000 });
-        console.log(`# freshness: ${mode}: Retry clicked: the dashboard's list live ${Date.now() - tBack} ms after the restart`);
+        console.log(`# freshness: ${mode}${IN}: Retry clicked: the dashboard's list live ${Date.now() - tBack} ms after the restart`);
         assert.equal(await d.$('[data-testid=page-pods] [data-testid=error-banner]'), null, 'the banner is gone once live');
         await d.close();
         await until('the lists to equal the server', () => exactly(p, server), 45000, 100);
         const logOpen = await until('the log pane to stream', async () => (await p.evaluate(pageRecord)).log.find((x) => x.state === 'open'), 45000);
-        console.log(`# freshness: ${mode}: origin allowed: lists exact ${Date.now() - tBack} ms after the restart, log streaming after ${logOpen.at - tBack} ms`);
+        console.log(`# freshness: ${mode}${IN}: origin allowed: lists exact ${Date.now() - tBack} ms after the restart, log streaming after ${logOpen.at - tBack} ms`);
         assert.deepEqual(p.errors.filter((e) => !NETWORK_NOISE.test(e)), []);
         await p.close();
       } finally {
@@ -237,7 +246,7 @@ describe('an app on another origin whose upgrades the server refuses', () => {
 
 describe('the server is killed, then comes back', () => {
   for (const mode of MODES) {
-    test(`${mode === 'on' ? 'mux' : 'per-URL'}: lists, log pane and terminal leave live/open within 2 s; back, all live and exact`, { timeout: 120000 }, async () => {
+    test(`${mode === 'on' ? 'mux' : 'per-URL'}${IN}: lists, log pane and terminal leave live/open within 2 s; back, all live and exact`, { timeout: 120000 }, async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'kubelive-fresh-'));
       const server = newServer(['--state-dir', dir]);
       await server.start();
@@ -261,7 +270,7 @@ describe('the server is killed, then comes back', () => {
           return lists.every(Boolean) && log && exec ? { lists, log, exec } : null;
         }, 10000, 20).catch((e) => assert.fail(`${e.message}: ${JSON.stringify(seen)}`));
         const listMs = rec.lists.map((x) => x.at - tKill);
-        console.log(`# freshness: ${mode}: server killed: lists ${rec.lists.map((x) => x.status)} after ${listMs.join(', ')} ms; log pane ${rec.log.state} after ${rec.log.at - tKill} ms; terminal ${rec.exec.state} after ${rec.exec.at - tKill} ms`);
+        console.log(`# freshness: ${mode}${IN}: server killed: lists ${rec.lists.map((x) => x.status)} after ${listMs.join(', ')} ms; log pane ${rec.log.state} after ${rec.log.at - tKill} ms; terminal ${rec.exec.state} after ${rec.exec.at - tKill} ms`);
         for (const x of rec.lists) assert.ok(['reconnecting', 'error'].includes(x.status) && x.error, `reconnecting with a reason: ${JSON.stringify(x)}`);
         assert.equal(rec.log.state, 'waiting-to-retry');
         assert.ok(Math.max(...listMs, rec.log.at - tKill, rec.exec.at - tKill) <= NON_LIVE_MS, 'within 2 s');
@@ -271,7 +280,7 @@ describe('the server is killed, then comes back', () => {
         await until('the lists to equal the server', () => exactly(p, server), 30000, 50);
         const healed = Date.now() - tBack;
         const logOpen = await until('the log pane to stream again', async () => (await p.evaluate(pageRecord)).log.find((x) => x.at >= tBack && x.state === 'open'), 30000);
-        console.log(`# freshness: ${mode}: server back: lists live and exact after ${healed} ms, log streaming after ${logOpen.at - tBack} ms`);
+        console.log(`# freshness: ${mode}${IN}: server back: lists live and exact after ${healed} ms, log streaming after ${logOpen.at - tBack} ms`);
         if (process.env.FRESHNESS_DEBUG) {
           const r = await p.evaluate(pageRecord);
           console.log(`# ws: ${r.ws.filter((x) => x.t >= tBack - 3000).map((x) => `${x.url}@${x.t - tBack}${x.open ? `+${x.open - x.t}` : ''}${x.close ? `x${x.close - x.t}` : ''}`).join(' ')}`);
@@ -287,7 +296,7 @@ describe('the server is killed, then comes back', () => {
   }
 });
 
-test('logs of a missing pod: the stream ends with the 404 reason, and the server sees no more than 2 dials', { timeout: 60000 }, async () => {
+test(`logs of a missing pod${IN}: the stream ends with the 404 reason, and the server sees no more than 2 dials`, { timeout: 60000 }, async () => {
   const server = new Server(['--static', 'web/dist', '--churn', '0', '--log-level', 'debug']);
   await server.start();
   try {
@@ -321,7 +330,7 @@ test('logs of a missing pod: the stream ends with the 404 reason, and the server
 
 describe('a restart without --state-dir (the server behind the resume point)', () => {
   for (const mode of MODES) {
-    test(`${mode === 'on' ? 'mux' : 'per-URL'}: the lists relist at once and show no raw 504`, { timeout: 120000 }, async () => {
+    test(`${mode === 'on' ? 'mux' : 'per-URL'}${IN}: the lists relist at once and show no raw 504`, { timeout: 120000 }, async () => {
       const server = newServer();
       await server.start();
       try {
@@ -335,7 +344,7 @@ describe('a restart without --state-dir (the server behind the resume point)', (
         await until('the lists to equal the restarted server', () => exactly(p, server), 30000, 50);
         const healed = Date.now() - tBack;
         const rec = await p.evaluate(pageRecord);
-        console.log(`# freshness: ${mode}: restart without state: lists exact after ${healed} ms; errors shown: ${JSON.stringify([...new Set(rec.errors)])}`);
+        console.log(`# freshness: ${mode}${IN}: restart without state: lists exact after ${healed} ms; errors shown: ${JSON.stringify([...new Set(rec.errors)])}`);
         assert.deepEqual(rec.errors.filter((m) => /504|Too large/i.test(m)), [], 'no raw 504');
         assert.ok(healed <= HEAL_MS[mode], `relisted within ${HEAL_MS[mode]} ms: ${healed} ms`);
         await p.close();
@@ -348,7 +357,7 @@ describe('a restart without --state-dir (the server behind the resume point)', (
 
 describe('a page frozen with CDP, then resumed', () => {
   for (const mode of MODES) {
-    test(`${mode === 'on' ? 'mux' : 'per-URL'}: live and exact within 3 s of the resume`, { timeout: 180000 }, async () => {
+    test(`${mode === 'on' ? 'mux' : 'per-URL'}${IN}: live and exact within 3 s of the resume`, { timeout: 180000 }, async () => {
       const server = newServer();
       await server.start();
       try {
@@ -364,7 +373,7 @@ describe('a page frozen with CDP, then resumed', () => {
         const tResume = Date.now();
         await until('the lists to equal the server', () => exactly(p, server), 30000, 50);
         const healed = Date.now() - tResume;
-        console.log(`# freshness: ${mode}: frozen ${FREEZE_MS} ms: live and exact ${healed} ms after the resume`);
+        console.log(`# freshness: ${mode}${IN}: frozen ${FREEZE_MS} ms: live and exact ${healed} ms after the resume`);
         assert.ok(healed <= HEAL_MS[mode], `within ${HEAL_MS[mode]} ms: ${healed} ms`);
         await p.close();
       } finally {

@@ -54,7 +54,7 @@ test('a token is in no URL, log, error or stat of the page or the server', async
       const out = { errors: [], stats: [], snaps: [] };
       const clients = [];
       for (const multiplexer of ['on', 'off']) {
-        const kl = await load({ wasmURL: 'kubelive.wasm', token, multiplexer });
+        const kl = await load({ wasmURL: 'kubelive.wasm', token, multiplexer, host: 'page' }); // the page host: its sockets are this page's
         clients.push(kl);
         // lists (one of them refused: no such cluster), a log stream, an
         // exec, a raw socket, and calls with bad arguments
@@ -118,7 +118,7 @@ test(`a multiplexer socket holds at most ${MAX_SUBS} subscriptions; the next lis
   const r = await p.evaluate(
     async ({ n }) => {
       const { load } = await import('/kubelive.js');
-      const kl = await load({ wasmURL: 'kubelive.wasm', multiplexer: 'on' });
+      const kl = await load({ wasmURL: 'kubelive.wasm', multiplexer: 'on', host: 'page' });
       const ns = ['default', 'kube-system', 'team-a', 'team-b', 'monitoring'].slice(0, n);
       const qs = ns.map((namespace) => ({ lists: [{ cluster: 'demo', namespace }], endpoint: { version: 'v1', resource: 'configmaps' } }));
       const stops = qs.map((q) => kl.watchList(q, () => {}));

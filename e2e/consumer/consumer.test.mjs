@@ -62,7 +62,7 @@ async function exec(cmd, args, cwd) {
 test('the tarball holds the ES modules, kubelive.wasm, the matching wasm_exec.js, the types and the docs', async () => {
   const { stdout } = await run('tar', ['tzf', TARBALL]);
   const files = stdout.split('\n').filter(Boolean).sort();
-  for (const f of ['src/index.js', 'src/load.js', 'src/client.js', 'src/react.js', 'src/wasm_exec.js', 'src/kubelive.wasm',
+  for (const f of ['src/index.js', 'src/load.js', 'src/client.js', 'src/react.js', 'src/wasm_exec.js', 'src/kubelive.wasm', 'src/kubelive-worker.js',
     'src/index.d.ts', 'src/react.d.ts', 'package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
     assert.ok(files.includes(`package/${f}`), `package/${f} is not in the tarball: ${files.join(', ')}`);
   }
@@ -201,6 +201,7 @@ function served() {
     assert.deepEqual(inputs.filter((i) => /node_modules\/kubelive\/node_modules/.test(i)), [], "one copy of React, the app's");
     cpSync(path.join(app, 'index.html'), path.join(pub, 'index.html'));
     cpSync(path.join(app, 'node_modules/kubelive/src/kubelive.wasm'), path.join(pub, 'assets/kubelive.wasm'));
+    cpSync(path.join(app, 'node_modules/kubelive/src/kubelive-worker.js'), path.join(pub, 'assets/kubelive-worker.js'));
     mkdirSync(path.join(pub, 'elsewhere'));
     cpSync(path.join(app, 'node_modules/kubelive/src/kubelive.wasm'), path.join(pub, 'elsewhere/k.wasm'));
     statics = await serveStatic(pub);
@@ -220,6 +221,8 @@ test('the bundled app, served from a second origin, shows the pods the server li
   const p = await page(browser, `${statics.origin}/?backend=${encodeURIComponent(base)}`);
   await tableMatchesServer(p, base);
   assert.ok(statics.seen.includes('/assets/kubelive.wasm'), `the default wasm URL is next to the bundle: ${statics.seen}`);
+  assert.ok(statics.seen.includes('/assets/kubelive-worker.js'), `the default worker URL is next to the bundle: ${statics.seen}`);
+  assert.equal(await p.evaluate(() => window.kubelive?.stats().host), 'shared-worker', 'host auto: a SharedWorker');
   // useLogs over a cross-origin WebSocket: lines of a pod from the live list arrive.
   await p.waitForSelector('#log[data-status=open]:not([data-lines="0"])', T);
 
@@ -245,7 +248,8 @@ test('without --allow-origin for its origin, the app gets no data and its list s
   await served();
   const other = await start(path.join(ROOT, '.bin/kubelive'), ['--addr', '127.0.0.1:0', '--static', '', '--churn', '0'], 'KUBELIVE_ADDR');
   try {
-    const p = await page(browser, `${statics.origin}/?backend=${encodeURIComponent(`http://${other.addr}`)}`);
+    // The page host: the browser reports the blocked requests in the page's console.
+    const p = await page(browser, `${statics.origin}/?host=page&backend=${encodeURIComponent(`http://${other.addr}`)}`);
     await p.waitForSelector('#status[data-state=error]', T);
     const status = await p.evaluate(() => ({ errors: document.getElementById('status').dataset.errors, rows: document.querySelectorAll('#pods tr').length }));
     assert.equal(status.rows, 0);

@@ -15,6 +15,7 @@ export const MUX_UNSUBSCRIBE_DELAY_MS = 100;
 
 export class KubeliveClient {
   #api;
+  #host;
   #closed = false;
   #pending = new Set(); // timers of delayed mux cleanups; cleared by close()
   // #delivered holds, per key with a live watch, the last snapshot delivered
@@ -24,9 +25,13 @@ export class KubeliveClient {
   // #deliveredViews is the same for watchView, by view key.
   #deliveredViews = new Map();
 
-  /** @param {object} api the object exported by the wasm module */
-  constructor(api) {
+  /**
+   * @param {object} api the object exported by the wasm module
+   * @param {string} host where the module runs, as stats().host reports it
+   */
+  constructor(api, host = 'page') {
     this.#api = api;
+    this.#host = host;
     /**
      * The shape of Headlamp's WebSocketManager: mux.subscribe(cluster, path, query,
      * onMessage, onError) resolves to a cleanup. One socket for every watch
@@ -113,22 +118,13 @@ export class KubeliveClient {
 
   #session(kind, options = {}) {
     let id = 0;
-    const s = {
-      onOutput: options.onOutput ?? null,
-      onExit: options.onExit ?? null,
-      write: (data) => (id && !this.#closed ? this.#api.write(id, data) : 'session is closed'),
-      resize: (cols, rows) => (id && !this.#closed ? this.#api.resize(id, cols, rows) : 'session is closed'),
-      closeStdin: () => (id && !this.#closed ? this.#api.closeStdin(id) : 'session is closed'),
-      close: () => this.#cancel(id),
-    };
+    const s = sessionHandle(
+      options,
+      (m, args) => (id && !this.#closed ? this.#api[m](id, ...args) : 'session is closed'),
+      () => this.#cancel(id),
+    );
     if (this.#closed) return s;
-    // The callbacks read s.onOutput / s.onExit at call time, so they may be
-    // set after exec() returns.
-    id = this.#api[kind]({
-      ...options,
-      onOutput: (ch, text) => s.onOutput?.(ch, text),
-      onExit: (code, err) => s.onExit?.(code, err),
-    });
+    id = this.#api[kind]({ ...options, ...sessionCallbacks(s) });
     return s;
   }
 
@@ -266,8 +262,8 @@ export class KubeliveClient {
 
   /** Every socket, subscription and counter the module holds. */
   stats() {
-    if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true };
-    return this.#api.stats();
+    if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true, host: this.#host };
+    return { ...this.#api.stats(), host: this.#host };
   }
 
   /** Ends every subscription, closes every socket and stops the module. */
@@ -284,6 +280,30 @@ export class KubeliveClient {
   get closed() {
     return this.#closed;
   }
+}
+
+/**
+ * sessionHandle is the object exec() and attach() return, in every host:
+ * write, resize and closeStdin go through call(method, args), which returns
+ * '' or why not; close ends the session.
+ */
+export function sessionHandle(options, call, close) {
+  return {
+    onOutput: options.onOutput ?? null,
+    onExit: options.onExit ?? null,
+    write: (data) => call('write', [data]),
+    resize: (cols, rows) => call('resize', [cols, rows]),
+    closeStdin: () => call('closeStdin', []),
+    close,
+  };
+}
+
+/**
+ * sessionCallbacks read s.onOutput / s.onExit at call time, so they may be
+ * set after exec() returns.
+ */
+export function sessionCallbacks(s) {
+  return { onOutput: (ch, text) => s.onOutput?.(ch, text), onExit: (code, err) => s.onExit?.(code, err) };
 }
 
 function reportClosed(options) {

@@ -5,6 +5,17 @@ export interface LoadOptions {
    * (Vite, webpack 5).
    */
   wasmURL?: string | URL;
+  /**
+   * Where the wasm module runs: 'shared-worker' (one SharedWorker for every tab of the origin;
+   * tabs with equal configurations share one client), 'worker' (a dedicated Worker), 'page'
+   * (this thread), or 'auto' (default: a SharedWorker where the browser has one, else a Worker,
+   * else the page; a worker that cannot start falls back to the page). stats().host says which.
+   * The worker hosts need a secure context (https, or http on localhost): elsewhere 'auto' picks
+   * the page and the others reject.
+   */
+  host?: 'auto' | 'shared-worker' | 'worker' | 'page';
+  /** URL of the worker host's script. Default: new URL('./kubelive-worker.js', import.meta.url). */
+  workerURL?: string | URL;
   /** The backend, http(s) or ws(s). Default: the page's origin. */
   baseURL?: string;
   /** Bearer token, sent only inside a WebSocket subprotocol, never in a URL. */
@@ -84,6 +95,26 @@ export interface Stats {
   funcs: number;
   /** Armed timers of the module (backoffs, debounces, the cache's gcTime sweep); 0 when idle and nothing is cached. */
   timers: number;
+  /** Where the module runs. */
+  host: 'shared-worker' | 'worker' | 'page';
+  /** Worker hosts: when the worker made this report (ms since the epoch); stats() returns the last one and asks for the next. */
+  reportedAt?: number;
+  /** Worker hosts: workers that died and were replaced. */
+  restarts?: number;
+  /** Worker hosts: operations (subscriptions, streams, watches) this page holds open. */
+  pageOps?: number;
+}
+
+/**
+ * What stream().getSocket() returns in a worker host, where the WebSocket lives in the worker:
+ * send and close are forwarded (they return '' once sent, or why not), readyState and protocol
+ * are as the worker last reported them.
+ */
+export interface WorkerSocket {
+  send(data: string | ArrayBuffer | Uint8Array): string;
+  close(code?: number, reason?: string): string;
+  readonly readyState: number;
+  readonly protocol: string;
 }
 
 export interface ListRef {
@@ -271,13 +302,16 @@ export declare class KubeliveClient {
   readonly mux: Multiplexer;
   /** Subscribe to a shared WebSocket; returns an idempotent cleanup. */
   subscribe<T = unknown>(options: SubscribeOptions<T>): () => void;
-  stream(url: string, cb: (frame: unknown) => void, options?: StreamOptions): { cancel(): void; getSocket(): WebSocket | null };
+  /** getSocket(): the WebSocket in the page host, a WorkerSocket in a worker host. */
+  stream(url: string, cb: (frame: unknown) => void, options?: StreamOptions): { cancel(): void; getSocket(): WebSocket | WorkerSocket | null };
   logs(options: LogOptions, onLines: (lines: LogLine[], dropped: number) => void): { cancel(): void };
   exec(options: ExecOptions): ExecSession;
   attach(options: Omit<ExecOptions, 'command'>): ExecSession;
   watchList<T = KubeObject>(query: ListQuery, onChange: (snapshot: ListSnapshot<T>) => void): () => void;
   watchObject<T = KubeObject>(query: ObjectQuery, onChange: (snapshot: ListSnapshot<T>) => void): () => void;
+  /** Synchronous. In a worker host, only the lists this page watches (others: null). */
   getList<T = KubeObject>(keyOrQuery: string | ListQuery | ObjectQuery): ListSnapshot<T> | null;
+  /** In a worker host, this page's key of the query (snapshot.key is the worker's canonical key; both find the list). */
   listKey(query: ListQuery | ObjectQuery): string;
   watchView(query: ViewQuery, onChange: (snapshot: ViewSnapshot) => void): ViewWatch;
   getView(key: string): ViewSnapshot | null;

@@ -1,21 +1,132 @@
 // The loader: fetches and starts kubelive.wasm and resolves to a client.
 import './wasm_exec.js';
 import { KubeliveClient } from './client.js';
+import { RemoteClient } from './remote.js';
 
 let seq = 0;
+
+const HOSTS = ['auto', 'shared-worker', 'worker', 'page'];
 
 /**
  * Load the wasm module and start a client.
  *
+ * options.host says where the module runs: 'shared-worker' (one worker for
+ * every page of this origin; pages with equal configurations share one
+ * client), 'worker' (a dedicated Worker of this page), 'page' (this thread),
+ * or 'auto' (the default: a SharedWorker where the browser has one, else a
+ * Worker, else the page; a worker that fails to start falls back to the
+ * page). stats().host says which one is in use.
+ *
  * Without options.wasmURL the module is fetched from next to this file:
  * `new URL('./kubelive.wasm', import.meta.url)`, the pattern Vite and webpack 5
  * turn into an emitted asset and esbuild leaves as is (the .wasm then belongs
- * next to the bundle).
+ * next to the bundle). The worker script is likewise kubelive-worker.js next
+ * to this file (options.workerURL overrides it); the token reaches the worker
+ * only by postMessage, never in its URL or name.
  * @param {import('./index.js').LoadOptions} options
  * @returns {Promise<KubeliveClient>}
  */
 export async function load(options = {}) {
-  const { wasmURL = defaultWasmURL(), baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0, staleAfterMs = 0, keepManagedFields = false } = options;
+  const host = options.host ?? 'auto';
+  if (!HOSTS.includes(host)) throw new Error(`kubelive: host must be one of ${HOSTS.join(', ')}, not ${JSON.stringify(host)}`);
+  const chosen = host === 'auto' ? autoHost() : host;
+  if (chosen === 'page') return startModule(options, 'page');
+  const ctor = chosen === 'shared-worker' ? globalThis.SharedWorker : globalThis.Worker;
+  if (typeof ctor !== 'function') throw new Error(`kubelive: host '${chosen}' is not available here: this browser has no ${chosen === 'shared-worker' ? 'SharedWorker' : 'Worker'}`);
+  if (!secure()) throw new Error(`kubelive: host '${chosen}' needs a secure context (https, or http on localhost): a worker host releases a closed page's subscriptions through Web Locks`);
+  const { config, workerURL } = workerConfig(options);
+  const name = await workerName(config);
+  const client = new RemoteClient(chosen, () => connect(chosen, workerURL, name), config);
+  try {
+    await client.start();
+  } catch (err) {
+    client.close();
+    if (host !== 'auto') throw err;
+    return startModule(options, 'page');
+  }
+  return client;
+}
+
+// secure says whether this context has Web Locks and crypto.subtle, which the worker host needs.
+const secure = () => !!(globalThis.isSecureContext && globalThis.navigator?.locks && globalThis.crypto?.subtle);
+
+// autoHost is the best host this context has; inside a worker, the worker itself.
+function autoHost() {
+  if (!globalThis.document || !secure()) return 'page';
+  if (typeof globalThis.SharedWorker === 'function') return 'shared-worker';
+  if (typeof globalThis.Worker === 'function') return 'worker';
+  return 'page';
+}
+
+// workerConfig is what the worker needs, with every URL absolute (the
+// worker resolves relative URLs against its own script, not this page).
+function workerConfig(options) {
+  const base = globalThis.location?.href;
+  const wasmURL = options.wasmURL ?? defaultURL('./kubelive.wasm');
+  const workerURL = options.workerURL ?? defaultURL('./kubelive-worker.js');
+  if (!wasmURL) throw new Error('kubelive: cannot tell where kubelive.wasm is (import.meta.url is not set in this build): pass wasmURL');
+  if (!workerURL) throw new Error('kubelive: cannot tell where kubelive-worker.js is (import.meta.url is not set in this build): pass workerURL');
+  const { baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0, staleAfterMs = 0, keepManagedFields = false } = options;
+  if (!baseURL) throw new Error('kubelive: baseURL is required outside a page');
+  return {
+    workerURL: new URL(workerURL, base).href,
+    config: { wasmURL: new URL(wasmURL, base).href, baseURL: new URL(String(baseURL), base).href.replace(/\/$/, ''), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: !!keepManagedFields },
+  };
+}
+
+const SALT_KEY = 'kubelive-worker-salt';
+
+/**
+ * workerName names the worker of one configuration: pages with equal
+ * configurations share it, others get their own (their own thread and
+ * memory). It is a SHA-256 of the configuration and a random salt kept in
+ * this origin's localStorage, so the name (visible in the browser's task
+ * manager and devtools) reveals nothing about the token; without
+ * localStorage the salt is this page's own and its worker is not shared.
+ */
+async function workerName(config) {
+  const random = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (x) => x.toString(16).padStart(2, '0')).join('');
+  let salt;
+  try {
+    salt = localStorage.getItem(SALT_KEY);
+    if (!salt) localStorage.setItem(SALT_KEY, (salt = random()));
+  } catch {
+    salt = random();
+  }
+  const bytes = new TextEncoder().encode(JSON.stringify([salt, config]));
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return `kubelive-${Array.from(d.subarray(0, 12), (x) => x.toString(16).padStart(2, '0')).join('')}`;
+}
+
+// connect starts (or, for a SharedWorker, joins) the worker and returns its port.
+function connect(host, url, name) {
+  const deaths = [];
+  const died = (e) => deaths.splice(0).forEach((f) => f(e?.message || 'the worker script failed to load'));
+  if (host === 'shared-worker') {
+    const w = new SharedWorker(url, { type: 'module', name });
+    w.onerror = died;
+    return { port: w.port, onDeath: (f) => deaths.push(f), stop: () => w.port.close() };
+  }
+  const w = new Worker(url, { type: 'module', name });
+  const ch = new MessageChannel();
+  w.onerror = died;
+  w.postMessage({ t: 'port' }, [ch.port2]);
+  return {
+    port: ch.port1,
+    onDeath: (f) => deaths.push(f),
+    stop: () => {
+      ch.port1.close();
+      w.terminate();
+    },
+  };
+}
+
+/**
+ * startModule runs the wasm module on this thread (a page, or inside the
+ * worker host) and resolves to its client.
+ */
+export async function startModule(options = {}, host = 'page') {
+  const { wasmURL = defaultURL('./kubelive.wasm'), baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0, staleAfterMs = 0, keepManagedFields = false } = options;
   if (!wasmURL) throw new Error('kubelive: cannot tell where kubelive.wasm is (import.meta.url is not set in this build): pass wasmURL');
   if (!baseURL) throw new Error('kubelive: baseURL is required outside a page');
   const GoCtor = globalThis.Go;
@@ -37,7 +148,7 @@ export async function load(options = {}) {
   }).finally(() => {
     delete globalThis[name];
   });
-  return new KubeliveClient(api);
+  return new KubeliveClient(api, host);
 }
 
 async function instantiate(url, imports) {
@@ -49,11 +160,12 @@ async function instantiate(url, imports) {
   return (await WebAssembly.instantiate(await resp.arrayBuffer(), imports)).instance;
 }
 
-// defaultWasmURL is the kubelive.wasm shipped beside this module, or '' when
-// the bundle gives no import.meta.url (a classic-script or CommonJS build).
-function defaultWasmURL() {
+// defaultURL is a file shipped beside this module (kubelive.wasm,
+// kubelive-worker.js), or '' when the bundle gives no import.meta.url (a
+// classic-script or CommonJS build).
+function defaultURL(file) {
   try {
-    return new URL('./kubelive.wasm', import.meta.url);
+    return new URL(file, import.meta.url);
   } catch {
     return '';
   }

@@ -2,6 +2,9 @@
 // from its inputs' values (never their identity); the logic lives in the
 // client, not here.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { stableKey } from './key.js';
+
+export { stableKey };
 
 /** Provides the loaded client to the hooks below. */
 export const KubeliveContext = createContext(null);
@@ -9,15 +12,6 @@ export const KubeliveContext = createContext(null);
 function useClient(explicit) {
   const fromContext = useContext(KubeliveContext);
   return explicit ?? fromContext;
-}
-
-/** stableKey serialises a value with sorted object keys: equal values, equal keys. */
-export function stableKey(value) {
-  return JSON.stringify(value ?? null, (_, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
-      : v,
-  );
 }
 
 // useByValue returns a value that changes only when its serialisation does.

@@ -239,7 +239,9 @@ const shim = {
     ctl.abort();
   },
   // frame calls h.fn once on the next animation frame, or after 100 ms when
-  // the page is hidden and frames stop. Go clears h.fn before releasing it.
+  // the page is hidden and frames stop; in a worker without frames (a
+  // SharedWorker has no requestAnimationFrame), after 16 ms: the page it
+  // serves batches per its own frames. Go clears h.fn before releasing it.
   frame(h) {
     let done = false;
     const run = () => {
@@ -249,7 +251,7 @@ const shim = {
       }
     };
     if (typeof requestAnimationFrame === 'function') requestAnimationFrame(run);
-    setTimeout(run, 100);
+    setTimeout(run, globalThis.document ? 100 : 16);
   },
   // parse decodes a JSON frame, returning BAD instead of throwing.
   parse(d) {

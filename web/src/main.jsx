@@ -9,8 +9,10 @@ import { App } from './App.jsx';
 async function boot() {
   const started = performance.now();
   // ?multiplexer=on|off|auto picks the transport of list watches (default: auto).
-  const multiplexer = new URLSearchParams(location.search).get('multiplexer') ?? 'auto';
-  const kl = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer });
+  // ?host=page|auto|shared-worker|worker picks where the client runs (default: page).
+  const params = new URLSearchParams(location.search);
+  const multiplexer = params.get('multiplexer') ?? 'auto';
+  const kl = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer, host: params.get('host') ?? 'page' });
   window.kubelive = kl;
   window.kubeliveLoadMs = Math.round(performance.now() - started);
   createRoot(document.getElementById('root')).render(

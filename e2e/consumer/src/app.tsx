@@ -2,9 +2,10 @@
 // package, the hooks from kubelive/react, and the app's own Pod type (with no
 // cluster field). The page's query string names the backend (?backend=URL) and,
 // to exercise the override, where kubelive.wasm is (?wasm=URL); without ?wasm
-// load() fetches the kubelive.wasm copied next to the bundle.
+// load() fetches the kubelive.wasm copied next to the bundle; ?host= picks the
+// host (default: auto, a SharedWorker running kubelive-worker.js from next to the bundle).
 import { createRoot } from 'react-dom/client';
-import { load, type ListQuery } from 'kubelive';
+import { load, type ListQuery, type LoadOptions } from 'kubelive';
 import { KubeliveContext, useConnectionState, useKubeList, useLogs } from 'kubelive/react';
 
 interface Pod {
@@ -54,7 +55,9 @@ function Pods() {
 const params = new URLSearchParams(location.search);
 const root = createRoot(document.getElementById('root')!);
 try {
-  const kl = await load({ baseURL: params.get('backend') ?? location.origin, wasmURL: params.get('wasm') ?? undefined });
+  const host = (params.get('host') ?? undefined) as LoadOptions['host'];
+  const kl = await load({ baseURL: params.get('backend') ?? location.origin, wasmURL: params.get('wasm') ?? undefined, host });
+  Object.assign(window, { kubelive: kl }); // for the test to read stats().host
   root.render(
     <KubeliveContext.Provider value={kl}>
       <Pods />

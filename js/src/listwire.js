@@ -1,0 +1,101 @@
+// The wire format of list snapshots from the worker host to a page: per
+// list, only the objects the page does not hold yet. encodeList runs in the
+// worker, applyList on the page; both are pure (no I/O, no globals).
+//
+// Invariants: an id names one object of one list until the worker frees it;
+// a freed id may name a new object in the same batch (applyList clears freed
+// ids before it stores the batch's objects); objects the page holds and the
+// snapshot kept keep their identity on the page.
+
+/** newListState is the worker's record of what one page holds of list id. */
+export function newListState(id) {
+  return { id, ids: new Map(), free: [], next: 1, sent: null };
+}
+
+// encodeList describes w's snapshot against what the page holds. Objects get
+// small ids, reused once freed (the page indexes an array by them); objects
+// the page already has go by id, new ones are appended to fresh with their
+// id. When only some objects changed in place (same length, nothing moved),
+// the list goes as a patch of [position, id] pairs; otherwise as the whole
+// order of ids, with the ids it freed.
+export function encodeList(w, fresh) {
+  const { items, object, ...meta } = w.snap;
+  const first = fresh.length;
+  const alloc = (obj) => {
+    const n = w.free.length ? w.free.pop() : w.next++;
+    w.ids.set(obj, n);
+    fresh.push(obj, n);
+    return n;
+  };
+  const out = { id: w.id, meta, order: null, patch: null, freed: null, objectId: -1, fresh: [first, first] };
+  const patch = patchOf(w, items);
+  if (patch) {
+    const pairs = new Uint32Array(patch.length * 2);
+    for (let k = 0; k < patch.length; k++) {
+      const i = patch[k];
+      const old = w.sent[i];
+      w.free.push(w.ids.get(old));
+      w.ids.delete(old);
+      pairs[2 * k] = i;
+      pairs[2 * k + 1] = alloc(items[i]);
+    }
+    out.patch = pairs;
+  } else {
+    const before = w.ids;
+    w.ids = new Map();
+    const order = new Uint32Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const o = items[i];
+      const n = before.get(o);
+      if (n === undefined) order[i] = -1 >>> 0; // allocated below, once the freed ids are known
+      else {
+        order[i] = n;
+        w.ids.set(o, n);
+        before.delete(o);
+      }
+    }
+    const freed = [...before.values()];
+    w.free.push(...freed);
+    for (let i = 0; i < items.length; i++) if (order[i] === -1 >>> 0) order[i] = alloc(items[i]);
+    out.order = order;
+    out.freed = new Uint32Array(freed);
+  }
+  if (object !== undefined) out.objectId = object === null ? 0 : (w.ids.get(object) ?? alloc(object));
+  w.sent = items;
+  out.fresh[1] = fresh.length;
+  return out;
+}
+
+// patchOf returns the positions whose object changed in place, or null when
+// the list must go whole (first time, length changed, an object moved, or
+// more than an eighth changed).
+function patchOf(w, items) {
+  const prev = w.sent;
+  if (!prev || prev.length !== items.length) return null;
+  const at = [];
+  for (let i = 0; i < items.length; i++) {
+    const o = items[i];
+    if (o === prev[i]) continue;
+    if (w.ids.has(o) || (at.length + 1) * 8 > items.length) return null;
+    at.push(i);
+  }
+  return at;
+}
+
+/**
+ * applyList moves the page's objects (byId, an array indexed by id, updated
+ * in place) to the list l describes, with fresh the parsed [object, id, ...]
+ * of its batch, and returns the new items; prev is the items it had.
+ */
+export function applyList(byId, l, fresh, prev) {
+  if (l.freed) for (const n of l.freed) byId[n] = undefined;
+  for (let i = l.fresh[0]; i < l.fresh[1]; i += 2) byId[fresh[i + 1]] = fresh[i];
+  if (l.patch) {
+    const items = prev.slice();
+    for (let k = 0; k < l.patch.length; k += 2) items[l.patch[k]] = byId[l.patch[k + 1]];
+    return items;
+  }
+  const items = new Array(l.order.length);
+  for (let i = 0; i < l.order.length; i++) items[i] = byId[l.order[i]];
+  return items;
+}

@@ -1,0 +1,483 @@
+// The page half of the worker host: a client with KubeliveClient's JS API
+// whose wasm module runs in a SharedWorker (or a dedicated Worker) and is
+// reached over one MessagePort (worker.js is the other half).
+//
+// Protocol (structured clone; the token travels only inside 'init'):
+//   page -> worker: { t: 'init', config, lock } once, then { t: 'batch', msgs }
+//     with, in order: { t: 'op', id, kind, args } (open a subscription,
+//     stream, session or watch), { t: 'end', id }, { t: 'call', id, m, args }
+//     (a session's write/resize/closeStdin, a stream socket's send/close),
+//     { t: 'ack' } (the last list batch is applied), { t: 'vis', hidden },
+//     { t: 'retry' }, { t: 'stats' }, { t: 'close' }.
+//   worker -> page: { t: 'ready', lock, stats } or { t: 'fail', message };
+//     { t: 'cb', msgs: [[id, name, args]] } (callbacks of one task);
+//     { t: 'lists', lists, json } (list snapshots, at most one batch per
+//     frame of this page); { t: 'stats', stats }.
+//
+// Invariants:
+//   - Every open operation is kept here until it ends, so that a worker
+//     that dies (its Web Lock is released, or the Worker reports an error)
+//     is replaced and every operation opened again, without the app doing
+//     anything; until then lists say 'reconnecting' and sockets too.
+//   - Each watched list keeps its frozen snapshot here: getList(key) is
+//     synchronous, and objects the worker did not resend keep their identity.
+//   - Batches are applied on this page's animation frame; a hidden page
+//     applies nothing until visible, then gives one snapshot per list.
+import { sessionCallbacks, sessionHandle } from './client.js';
+import { stableKey } from './key.js';
+import { applyList } from './listwire.js';
+
+const noop = () => {};
+const dec = new TextDecoder();
+const WORKER_GONE = 'the kubelive worker stopped; starting it again';
+
+// unwire rebuilds an Error the worker sent as a plain object.
+function unwire(v) {
+  if (v && typeof v === 'object' && v.__kubeliveError) {
+    const e = new Error(v.message);
+    if (v.code) e.code = v.code;
+    if (v.reason) e.reason = v.reason;
+    return e;
+  }
+  return v;
+}
+
+function randomId() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+function reportError(e) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(e);
+  else console.error(e);
+}
+
+function safeCall(fn, ...args) {
+  try {
+    fn?.(...args);
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+/** localKey is the page's key of a query: equal serialisations, equal keys. */
+function localKey(kind, query) {
+  return `${kind === 'watchObject' ? 'o' : 'l'}:${stableKey(query)}`;
+}
+
+export class RemoteClient {
+  #host;
+  #connect; // () => MessagePort-like with a terminate-on-error hook
+  #config;
+  #port = null;
+  #out = [];
+  #closed = false;
+  #seq = 0;
+  #ops = new Map(); // id -> { kind, args, h } (h: the page's handlers)
+  #lists = new Map(); // local key -> list record
+  #byWatch = new Map(); // watch id -> list record
+  #byKey = new Map(); // the worker's key -> list record
+  #pendingBatches = [];
+  #frameArmed = false;
+  #stats = null;
+  #statsAsked = false;
+  #pageLock = '';
+  #releasePageLock = noop;
+  #generation = 0;
+  #restarts = 0;
+  #timers = new Set();
+
+  /**
+   * @param {string} host 'shared-worker' or 'worker'
+   * @param {() => { port: MessagePort, onDeath(fn): void, stop(): void }} connect opens a port to a fresh or shared worker
+   * @param {object} config the client's configuration (with the token)
+   */
+  constructor(host, connect, config) {
+    this.#host = host;
+    this.#connect = connect;
+    this.#config = config;
+    this.mux = {
+      subscribe: async (cluster, path, query, onMessage, onError) => {
+        if (this.#closed) return noop;
+        const hasOnError = typeof onError === 'function';
+        const id = this.#open('mux', [cluster, path, query ?? '', hasOnError], { onMessage, onError: hasOnError ? onError : null });
+        let done = false;
+        // The worker's client delays the cleanup (MUX_UNSUBSCRIBE_DELAY_MS) as the page host does.
+        return () => {
+          if (done) return;
+          done = true;
+          this.#end(id);
+        };
+      },
+    };
+    if (globalThis.document) {
+      this.#onVisibility = () => {
+        this.#send({ t: 'vis', hidden: this.#hidden() });
+        if (!this.#hidden()) this.#armFrame();
+      };
+      document.addEventListener('visibilitychange', this.#onVisibility);
+    }
+  }
+
+  #onVisibility = null;
+
+  #hidden() {
+    return globalThis.document?.visibilityState === 'hidden';
+  }
+
+  /** start connects to the worker and resolves once it is ready. */
+  async start() {
+    if (globalThis.navigator?.locks) {
+      // Held until this page goes: its release tells the worker to end everything this page opened.
+      this.#pageLock = `kubelive-page-${randomId()}`;
+      await new Promise((held) => {
+        navigator.locks.request(this.#pageLock, () => {
+          held();
+          return new Promise((release) => (this.#releasePageLock = release));
+        });
+      });
+    }
+    await this.#attach();
+  }
+
+  // attach opens a port, sends init and waits for ready; the operations
+  // already open are sent again after it (a replaced worker).
+  async #attach() {
+    const gen = ++this.#generation;
+    const conn = this.#connect();
+    const ready = await new Promise((resolve, reject) => {
+      conn.port.onmessage = (e) => {
+        const m = e.data;
+        if (m?.t === 'ready') resolve(m);
+        else if (m?.t === 'fail') reject(new Error(`kubelive: ${m.message}`));
+        else if (gen === this.#generation) this.#receive(m);
+      };
+      conn.onDeath((why) => reject(new Error(`kubelive: the worker failed to start: ${why}`)));
+      conn.port.start?.();
+      conn.port.postMessage({ t: 'init', config: this.#config, lock: this.#pageLock });
+    });
+    if (this.#closed) {
+      conn.port.postMessage({ t: 'batch', msgs: [{ t: 'close' }] });
+      return;
+    }
+    this.#stats = ready.stats;
+    this.#port = conn.port;
+    this.#conn = conn;
+    const died = () => {
+      if (gen === this.#generation && !this.#closed) this.#workerDied();
+    };
+    conn.onDeath(died);
+    if (ready.lock && globalThis.navigator?.locks) navigator.locks.request(ready.lock, { mode: 'shared' }, died);
+    if (this.#hidden()) this.#out.push({ t: 'vis', hidden: true });
+    for (const [id, op] of this.#ops) this.#out.push({ t: 'op', id, kind: op.kind, args: op.args });
+    this.#flush();
+  }
+
+  #conn = null;
+
+  #workerDied() {
+    this.#port = null;
+    this.#conn?.stop();
+    this.#conn = null;
+    this.#restarts++;
+    // Nothing is confirmed any more: every list and socket says so.
+    for (const rec of this.#lists.values()) {
+      rec.byId = []; // the next worker numbers its objects anew
+      if (!rec.snap) continue;
+      const lists = Object.freeze(rec.snap.lists.map((l) => Object.freeze({ ...l, status: 'reconnecting', since: Date.now() })));
+      rec.snap = Object.freeze({ ...rec.snap, status: 'reconnecting', lists });
+      for (const l of [...rec.listeners]) safeCall(l, rec.snap);
+    }
+    for (const [id, op] of this.#ops) {
+      if (op.kind === 'subscribe') safeCall(op.h.onStatus, { state: 'reconnecting', error: WORKER_GONE });
+      if (op.kind === 'logs') safeCall(op.h.onStatus, 'waiting-to-retry', new Error(`kubelive: ${WORKER_GONE}`));
+      if (op.kind === 'stream') op.h.socket = { readyState: 3, protocol: '' };
+      if (op.kind === 'exec' || op.kind === 'attach') {
+        // A process cannot move to another worker: the session ends.
+        this.#ops.delete(id);
+        safeCall(op.h.onExit, -1, new Error(`kubelive: ${WORKER_GONE}`));
+      }
+    }
+    this.#pendingBatches = [];
+    this.#frameArmed = false;
+    const retry = (delay) => {
+      const t = setTimeout(() => {
+        this.#timers.delete(t);
+        if (this.#closed) return;
+        this.#attach().catch(() => retry(Math.min(delay * 2, 5000)));
+      }, delay);
+      this.#timers.add(t);
+    };
+    retry(50);
+  }
+
+  #send(m) {
+    if (this.#closed && m.t !== 'close') return;
+    if (this.#out.length === 0) queueMicrotask(() => this.#flush());
+    this.#out.push(m);
+  }
+
+  #flush() {
+    if (!this.#port || this.#out.length === 0) return;
+    const msgs = this.#out;
+    this.#out = [];
+    this.#port.postMessage({ t: 'batch', msgs });
+  }
+
+  #open(kind, args, h) {
+    const id = ++this.#seq;
+    this.#ops.set(id, { kind, args, h });
+    if (this.#port) this.#send({ t: 'op', id, kind, args });
+    return id;
+  }
+
+  #end(id) {
+    if (!this.#ops.delete(id)) return;
+    if (this.#port) this.#send({ t: 'end', id });
+  }
+
+  #receive(m) {
+    if (!m || typeof m !== 'object') return;
+    if (m.t === 'cb') {
+      for (const [id, name, args] of m.msgs) this.#callback(id, name, args.map(unwire));
+    } else if (m.t === 'lists') {
+      this.#pendingBatches.push(m);
+      this.#armFrame();
+    } else if (m.t === 'stats') {
+      this.#stats = m.stats;
+      this.#statsAsked = false;
+    }
+  }
+
+  #callback(id, name, args) {
+    const op = this.#ops.get(id);
+    if (!op) return;
+    if (name === 'socket') {
+      op.h.socket = { readyState: args[0], protocol: args[1] };
+      return;
+    }
+    if (name === 'onExit' || (op.kind === 'stream' && name === 'failCb' && !op.h.reconnect)) this.#ops.delete(id);
+    const fn = op.h[name];
+    if (typeof fn === 'function') safeCall(fn, ...args);
+  }
+
+  #armFrame() {
+    if (this.#frameArmed || this.#pendingBatches.length === 0 || this.#hidden()) return;
+    this.#frameArmed = true;
+    const run = () => {
+      if (!this.#frameArmed) return;
+      this.#frameArmed = false;
+      this.#applyBatches();
+    };
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(run);
+    else setTimeout(run, 16);
+  }
+
+  // applyBatches applies every batch received, then notifies each list once.
+  #applyBatches() {
+    if (this.#hidden()) return;
+    const batches = this.#pendingBatches;
+    this.#pendingBatches = [];
+    const touched = new Set();
+    for (const b of batches) {
+      const fresh = JSON.parse(dec.decode(b.json));
+      for (const l of b.lists) {
+        const rec = this.#byWatch.get(l.id);
+        if (!rec) continue;
+        const items = applyList(rec.byId, l, fresh, rec.snap ? rec.snap.items : []);
+        const snap = { ...l.meta, items: Object.freeze(items) };
+        if (l.objectId >= 0) snap.object = l.objectId === 0 ? null : (rec.byId[l.objectId] ?? null);
+        rec.snap = Object.freeze(snap);
+        if (typeof l.meta.key === 'string') this.#byKey.set(l.meta.key, rec);
+        touched.add(rec);
+      }
+    }
+    for (const rec of touched) for (const l of [...rec.listeners]) safeCall(l, rec.snap);
+    if (batches.length) this.#send({ t: 'ack' });
+  }
+
+  subscribe(options) {
+    if (this.#closed) {
+      if (typeof options?.onError === 'function') queueMicrotask(() => safeCall(options.onError, new Error('kubelive: client is closed')));
+      return noop;
+    }
+    const { onMessage, onError, onStatus, ...rest } = options ?? {};
+    const id = this.#open('subscribe', [{ options: rest, onError: typeof onError === 'function', onStatus: typeof onStatus === 'function' }], { onMessage, onError, onStatus });
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#end(id);
+    };
+  }
+
+  /**
+   * stream(): getSocket() returns, while the worker's socket exists, an
+   * object with send(data), close(code, reason), and readyState and protocol
+   * as last reported by the worker (a WebSocket cannot cross to the page).
+   */
+  stream(url, cb, options = {}) {
+    if (this.#closed) return { cancel: noop, getSocket: () => null };
+    const { connectCb, failCb, onError, ...rest } = options ?? {};
+    const h = { cb, connectCb, failCb, onError, socket: null, reconnect: rest.reconnectOnFailure ?? !failCb };
+    const id = this.#open('stream', [url, { options: rest, connectCb: typeof connectCb === 'function', failCb: typeof failCb === 'function', onError: typeof onError === 'function' }], h);
+    const proxy = {
+      send: (data) => this.#call(id, 'send', [data]),
+      close: (code, reason) => this.#call(id, 'close', code === undefined ? [] : [code, reason]),
+      get readyState() {
+        return h.socket ? h.socket.readyState : 0;
+      },
+      get protocol() {
+        return h.socket ? h.socket.protocol : '';
+      },
+    };
+    return {
+      cancel: () => this.#end(id),
+      getSocket: () => (!this.#closed && this.#ops.has(id) ? proxy : null),
+    };
+  }
+
+  // call forwards a method call to the worker; the answer comes later, so it
+  // returns '' when the call was sent, or why it could not be.
+  #call(id, m, args) {
+    if (this.#closed || !this.#ops.has(id)) return 'session is closed';
+    this.#send({ t: 'call', id, m, args });
+    return '';
+  }
+
+  logs(options, onLines) {
+    if (this.#closed) return { cancel: noop };
+    const { onError, onStatus, ...rest } = options ?? {};
+    const id = this.#open('logs', [{ options: rest, onError: typeof onError === 'function', onStatus: typeof onStatus === 'function' }], { onLines, onError, onStatus });
+    return { cancel: () => this.#end(id) };
+  }
+
+  exec(options) {
+    return this.#session('exec', options);
+  }
+
+  attach(options) {
+    return this.#session('attach', options);
+  }
+
+  #session(kind, options = {}) {
+    const { onOutput, onExit, onStatus, ...rest } = options ?? {};
+    let id = 0;
+    const s = sessionHandle({ onOutput, onExit }, (m, args) => (id ? this.#call(id, m, args) : 'session is closed'), () => this.#end(id));
+    if (this.#closed) return s;
+    id = this.#open(kind, [{ options: rest, onStatus: typeof onStatus === 'function' }], { ...sessionCallbacks(s), onStatus });
+    return s;
+  }
+
+  watchList(query, onChange) {
+    return this.#watch('watchList', query, onChange);
+  }
+
+  watchObject(query, onChange) {
+    return this.#watch('watchObject', query, onChange);
+  }
+
+  // watch keeps one worker watch per query per page, however many watchers.
+  #watch(kind, query, onChange) {
+    if (this.#closed || typeof onChange !== 'function') return noop;
+    const { onError, ...q } = query ?? {};
+    const key = localKey(kind, q);
+    let rec = this.#lists.get(key);
+    if (!rec) {
+      rec = { key, id: 0, snap: null, byId: [], listeners: new Set(), errorHandlers: new Set() };
+      const r = rec;
+      rec.id = this.#open(kind, [q, true], { onError: (e) => r.errorHandlers.forEach((f) => safeCall(f, e)) });
+      this.#lists.set(key, rec);
+      this.#byWatch.set(rec.id, rec);
+    } else if (rec.snap) {
+      // A second watcher of a list this page holds hears its snapshot on the next frame, as in Go.
+      const snap = rec.snap;
+      const t = setTimeout(() => {
+        this.#timers.delete(t);
+        if (rec.listeners.has(listener) && rec.snap === snap) safeCall(onChange, snap);
+      }, 0);
+      this.#timers.add(t);
+    }
+    const listener = (s) => onChange(s);
+    rec.listeners.add(listener);
+    if (typeof onError === 'function') rec.errorHandlers.add(onError);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      rec.listeners.delete(listener);
+      rec.errorHandlers.delete(onError);
+      if (rec.listeners.size === 0) {
+        this.#lists.delete(key);
+        this.#byWatch.delete(rec.id);
+        if (rec.snap && this.#byKey.get(rec.snap.key) === rec) this.#byKey.delete(rec.snap.key);
+        this.#end(rec.id);
+      }
+    };
+  }
+
+  /**
+   * The snapshot of a list this page watches (by listKey(), the snapshot's
+   * key, or the query), or null: a worker host keeps on the page only what
+   * the page watches.
+   */
+  getList(keyOrQuery) {
+    if (this.#closed || keyOrQuery == null) return null;
+    if (typeof keyOrQuery === 'string') return (this.#lists.get(keyOrQuery) ?? this.#byKey.get(keyOrQuery))?.snap ?? null;
+    const { onError, ...q } = keyOrQuery;
+    const kind = typeof q.name === 'string' ? 'watchObject' : 'watchList';
+    return this.#lists.get(localKey(kind, q))?.snap ?? null;
+  }
+
+  /**
+   * The page's key of a query: equal for equal queries (the worker's
+   * canonical key, snapshot.key, also finds the list in getList).
+   */
+  listKey(query) {
+    if (this.#closed || !query || typeof query !== 'object') return '';
+    const { onError, ...q } = query;
+    return localKey(typeof q.name === 'string' ? 'watchObject' : 'watchList', q);
+  }
+
+  retry() {
+    this.#send({ t: 'retry' });
+  }
+
+  /**
+   * The worker client's stats as last reported (each call asks for newer
+   * ones; reportedAt says when, in ms since the epoch), with host and the
+   * page's own counts: restarts (workers replaced) and pageOps (operations
+   * this page holds open).
+   */
+  stats() {
+    if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true, host: this.#host };
+    if (!this.#statsAsked && this.#port) {
+      this.#statsAsked = true;
+      this.#send({ t: 'stats' });
+    }
+    return { ...this.#stats, host: this.#host, restarts: this.#restarts, pageOps: this.#ops.size, pageTimers: this.#timers.size };
+  }
+
+  close() {
+    if (this.#closed) return;
+    this.#send({ t: 'close' });
+    this.#flush();
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    this.#ops.clear();
+    this.#lists.clear();
+    this.#byWatch.clear();
+    this.#byKey.clear();
+    this.#pendingBatches = [];
+    if (this.#onVisibility) document.removeEventListener('visibilitychange', this.#onVisibility);
+    this.#conn?.stop();
+    this.#port = null;
+    this.#releasePageLock();
+  }
+
+  get closed() {
+    return this.#closed;
+  }
+}

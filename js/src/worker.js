@@ -1,0 +1,319 @@
+// The worker host: the entry of the SharedWorker (or dedicated Worker) that
+// runs kubelive's wasm module off the page's thread. Each page talks to it
+// over one MessagePort (see remote.js for the page half and the protocol).
+//
+// Invariants:
+//   - Pages whose (wasmURL, baseURL, token, userId, options) are equal share
+//     one client (one socket set, one watch and one LIST per query, one
+//     cache); any difference gets a client of its own, in its own wasm
+//     instance, so different credentials share nothing. The page names the
+//     worker after a salted hash of its configuration (load.js), so each
+//     configuration normally has a worker of its own; within a worker,
+//     clients are still found by a SHA-256 of the configuration, never by
+//     the token itself.
+//   - Everything a page opened ends when the page leaves: its close(), or the
+//     release of the Web Lock it holds (a page that closes, navigates or
+//     crashes releases it). A client with no page left is closed.
+//   - List snapshots reach a page at most once per frame of that page: a
+//     batch is sent only when the page acknowledged the previous one and is
+//     visible, and carries per list only the objects the page does not hold
+//     yet (their JSON in one transferred buffer) plus the order of ids.
+import { startModule } from './load.js';
+import { encodeList, newListState } from './listwire.js';
+
+const enc = new TextEncoder();
+
+/** clients: configuration hash -> { ready: Promise<KubeliveClient>, conns: Set } */
+const clients = new Map();
+
+// workerLock is held for this worker's whole life: a page waiting on it in
+// shared mode learns that the worker died the moment it is released.
+const workerLock = `kubelive-worker-${randomId()}`;
+const lockHeld = new Promise((resolve) => {
+  if (!globalThis.navigator?.locks) return resolve(false);
+  navigator.locks.request(workerLock, () => {
+    resolve(true);
+    return new Promise(() => {});
+  });
+});
+
+if (typeof globalThis.SharedWorkerGlobalScope === 'function' && globalThis instanceof globalThis.SharedWorkerGlobalScope) {
+  globalThis.onconnect = (e) => accept(e.ports[0]);
+} else {
+  // A dedicated worker gets its port from the page in a first message.
+  globalThis.onmessage = (e) => {
+    if (e.data?.t === 'port' && e.ports[0]) accept(e.ports[0]);
+  };
+}
+
+function randomId() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+async function configHash(cfg) {
+  const text = JSON.stringify([cfg.wasmURL, cfg.baseURL, cfg.token, cfg.userId, cfg.multiplexer, cfg.maxFrameBytes, cfg.staleAfterMs, !!cfg.keepManagedFields]);
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', enc.encode(text)));
+  return Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+// wire turns what a callback got into something structured clone keeps:
+// an Error loses its code and reason in a clone, a plain object does not.
+function wire(v) {
+  if (v instanceof Error) return { __kubeliveError: true, message: v.message, code: v.code, reason: v.reason };
+  return v;
+}
+
+/** accept serves one page on port. */
+function accept(port) {
+  const conn = {
+    port,
+    entry: null,
+    client: null,
+    ops: new Map(), // id -> { end(), call(m, args) }
+    watches: new Map(), // id -> watch record
+    dirty: new Set(), // watch records with a snapshot the page does not have
+    credit: true, // the page applied the last batch
+    hidden: false,
+    out: [], // callback messages of this task
+    closed: false,
+  };
+  port.onmessage = (e) => {
+    const m = e.data;
+    if (!m || typeof m !== 'object') return;
+    if (m.t === 'init') init(conn, m);
+    else if (m.t === 'batch') for (const x of m.msgs) handle(conn, x);
+  };
+  port.start?.();
+}
+
+async function init(conn, m) {
+  try {
+    const cfg = m.config ?? {};
+    const hash = await configHash(cfg);
+    let entry = clients.get(hash);
+    if (!entry) {
+      entry = { hash, conns: new Set(), ready: startModule(cfg) };
+      clients.set(hash, entry);
+      entry.ready.catch(() => clients.get(hash) === entry && clients.delete(hash));
+    }
+    entry.conns.add(conn);
+    conn.entry = entry;
+    const client = await entry.ready;
+    if (conn.closed) return;
+    conn.client = client;
+    await lockHeld;
+    if (typeof m.lock === 'string' && globalThis.navigator?.locks) {
+      // Granted when the page's lock is released: the page is gone.
+      navigator.locks.request(m.lock, () => leave(conn));
+    }
+    conn.port.postMessage({ t: 'ready', lock: globalThis.navigator?.locks ? workerLock : '', stats: { ...client.stats(), reportedAt: Date.now() } });
+    for (const x of conn.early ?? []) handle(conn, x);
+    conn.early = null;
+  } catch (err) {
+    conn.port.postMessage({ t: 'fail', message: String(err?.message ?? err) });
+    leave(conn);
+  }
+}
+
+/** leave ends everything conn opened and closes its client if no page is left. */
+function leave(conn) {
+  if (conn.closed) return;
+  conn.closed = true;
+  for (const op of conn.ops.values()) op.end();
+  conn.ops.clear();
+  conn.watches.clear();
+  conn.dirty.clear();
+  try {
+    conn.port.close();
+  } catch {
+    // already closed
+  }
+  const entry = conn.entry;
+  if (!entry) return;
+  entry.conns.delete(conn);
+  if (entry.conns.size === 0 && clients.get(entry.hash) === entry) {
+    clients.delete(entry.hash);
+    entry.ready.then((c) => c.close(), () => {});
+  }
+}
+
+// emit queues a callback for the page; one message per task carries them all.
+function emit(conn, id, name, ...args) {
+  if (conn.closed) return;
+  if (conn.out.length === 0) queueMicrotask(() => flushOut(conn));
+  conn.out.push([id, name, args.map(wire)]);
+}
+
+function flushOut(conn) {
+  const msgs = conn.out;
+  conn.out = [];
+  if (!conn.closed && msgs.length) conn.port.postMessage({ t: 'cb', msgs });
+}
+
+function handle(conn, m) {
+  if (conn.closed) return;
+  if (!conn.client) {
+    (conn.early ??= []).push(m);
+    return;
+  }
+  const kl = conn.client;
+  switch (m.t) {
+    case 'op':
+      open(conn, kl, m);
+      break;
+    case 'end': {
+      const op = conn.ops.get(m.id);
+      conn.ops.delete(m.id);
+      op?.end();
+      break;
+    }
+    case 'call':
+      // What the call answers stays here: the page was told '' when it sent it.
+      conn.ops.get(m.id)?.call?.(m.m, m.args);
+      break;
+    case 'ack':
+      conn.credit = true;
+      sendLists(conn);
+      break;
+    case 'vis':
+      conn.hidden = !!m.hidden;
+      sendLists(conn);
+      break;
+    case 'retry':
+      kl.retry();
+      break;
+    case 'stats':
+      conn.port.postMessage({ t: 'stats', stats: { ...kl.stats(), reportedAt: Date.now() } });
+      break;
+    case 'close':
+      leave(conn);
+      break;
+    default:
+  }
+}
+
+function open(conn, kl, { id, kind, args }) {
+  const cb = (name) => (...a) => emit(conn, id, name, ...a);
+  switch (kind) {
+    case 'subscribe': {
+      const o = args[0];
+      const end = kl.subscribe({
+        ...o.options,
+        onMessage: cb('onMessage'),
+        onError: o.onError ? cb('onError') : undefined,
+        onStatus: o.onStatus ? cb('onStatus') : undefined,
+      });
+      conn.ops.set(id, { end });
+      break;
+    }
+    case 'mux': {
+      const [cluster, path, query, hasOnError] = args;
+      let end = null;
+      let ended = false;
+      conn.ops.set(id, { end: () => (ended = true) && end?.() });
+      kl.mux.subscribe(cluster, path, query, cb('onMessage'), hasOnError ? cb('onError') : undefined).then((c) => {
+        end = c;
+        if (ended) c();
+      });
+      break;
+    }
+    case 'stream': {
+      const [url, o] = args;
+      let s = null;
+      let last = '';
+      const state = () => {
+        const ws = s?.getSocket();
+        const now = ws ? `${ws.readyState} ${ws.protocol}` : '';
+        if (now !== last) {
+          last = now;
+          emit(conn, id, 'socket', ws ? ws.readyState : 3, ws ? ws.protocol : '');
+        }
+      };
+      const on = (name) => (...a) => {
+        state();
+        emit(conn, id, name, ...a);
+      };
+      s = kl.stream(url, on('cb'), {
+        ...o.options,
+        connectCb: o.connectCb ? on('connectCb') : state,
+        failCb: o.failCb ? on('failCb') : undefined,
+        onError: o.onError ? on('onError') : undefined,
+      });
+      state();
+      conn.ops.set(id, {
+        end: () => s.cancel(),
+        call: (m, a) => {
+          const ws = s.getSocket();
+          if (!ws) return 'socket is not open';
+          try {
+            if (m === 'send') ws.send(a[0]);
+            else if (m === 'close') ws.close(...a);
+          } catch (e) {
+            return String(e?.message ?? e);
+          }
+          queueMicrotask(state);
+          return '';
+        },
+      });
+      break;
+    }
+    case 'logs': {
+      const o = args[0];
+      const { cancel } = kl.logs({ ...o.options, onError: o.onError ? cb('onError') : undefined, onStatus: o.onStatus ? cb('onStatus') : undefined }, cb('onLines'));
+      conn.ops.set(id, { end: cancel });
+      break;
+    }
+    case 'exec':
+    case 'attach': {
+      const o = args[0];
+      const s = kl[kind]({ ...o.options, onStatus: o.onStatus ? cb('onStatus') : undefined });
+      s.onOutput = cb('onOutput');
+      s.onExit = cb('onExit');
+      conn.ops.set(id, {
+        end: () => s.close(),
+        call: (m, a) => (m === 'write' || m === 'resize' || m === 'closeStdin' ? s[m](...a) : 'unknown call'),
+      });
+      break;
+    }
+    case 'watchList':
+    case 'watchObject': {
+      const [query, hasOnError] = args;
+      const w = { ...newListState(id), snap: null };
+      const q = { ...query };
+      if (hasOnError) q.onError = cb('onError');
+      conn.watches.set(id, w);
+      const unwatch = kl[kind](q, (snap) => {
+        w.snap = snap;
+        conn.dirty.add(w);
+        sendLists(conn);
+      });
+      conn.ops.set(id, {
+        end: () => {
+          conn.watches.delete(id);
+          conn.dirty.delete(w);
+          unwatch();
+        },
+      });
+      break;
+    }
+    default:
+      emit(conn, id, 'onError', new Error(`kubelive: unknown operation ${String(kind)}`));
+  }
+}
+
+// sendLists sends one batch with the latest snapshot of every list that
+// changed since the last batch, when the page can take it.
+function sendLists(conn) {
+  if (conn.closed || !conn.credit || conn.hidden || conn.dirty.size === 0) return;
+  conn.credit = false;
+  const lists = [];
+  const fresh = [];
+  for (const w of conn.dirty) lists.push(encodeList(w, fresh));
+  conn.dirty.clear();
+  const json = enc.encode(JSON.stringify(fresh));
+  const buffers = [json.buffer];
+  for (const l of lists) for (const b of [l.order, l.patch, l.freed]) if (b) buffers.push(b.buffer);
+  conn.port.postMessage({ t: 'lists', lists, json }, buffers);
+}

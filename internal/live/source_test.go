@@ -105,7 +105,9 @@ func TestOriginVerdictAnswersEveryPendingDial(t *testing.T) {
 	probeURL := func(ns string) string {
 		return "http://backend.test/clusters/c1/api/v1/namespaces/" + ns + "/pods?limit=1"
 	}
-	watchURL := func(ns string) string { return "ws://backend.test/clusters/c1/api/v1/namespaces/" + ns + "/pods?watch=1" }
+	watchURL := func(ns string) string {
+		return "ws://backend.test/clusters/c1/api/v1/namespaces/" + ns + "/pods?watch=1"
+	}
 	for _, tc := range []struct {
 		name       string
 		body       string

@@ -202,8 +202,8 @@ describe('an app on another origin whose upgrades the server refuses', () => {
         });
         const logErr = rec.log.find((x) => x.error?.message?.includes(px.origin)).at;
         const logAt = logErr - dialFailed(`default/pods/${pod}/log`, logErr);
-        const fromStart = Math.max(...rec.lists.map((l) => l.find((x) => x.error).at - t0));
-        console.log(`# freshness: ${mode}: refused origin: lists non-live with the reason ${times.join(', ')} ms after their failed dial (all within ${fromStart} ms of the start, ${rec.ws.length} sockets created); log pane ${logAt} ms after its failed dial`);
+        const fromStart = Math.max(...rec.lists.map((l) => l.find((x) => x.error?.message?.includes(px.origin)).at - t0));
+        console.log(`# freshness: ${mode}: refused origin: lists non-live with the reason ${times.join(', ')} ms after their failed dial (all said why within ${fromStart} ms of the start, ${rec.ws.length} sockets created); log pane ${logAt} ms after its failed dial`);
         for (const l of rec.lists) {
           assert.ok(!l.some((x) => x.status === 'live'), `never live: ${JSON.stringify(l)}`);
           const e = l.find((x) => x.error?.message?.includes(px.origin));

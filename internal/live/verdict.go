@@ -25,7 +25,7 @@ type pendingDials struct {
 type sharedVerdict struct{ err error }
 
 func (v *sharedVerdict) Error() string {
-	return "not dialed: another watch's failed dial to this server had the answer: " + v.err.Error()
+	return "dial given up: another watch's failed dial to this server got the answer: " + v.err.Error()
 }
 
 func (v *sharedVerdict) Unwrap() error { return v.err }

@@ -46,6 +46,8 @@ func TestProbeAnswersLikeTheUpgrade(t *testing.T) {
 			resp, body := get(t, tt.url+"/clusters/demo/"+tt.path, map[string]string{probe.Header: origin})
 			assert.Equal(t, tt.want, resp.StatusCode, body)
 			assert.Contains(t, body, tt.message)
+			assert.Equal(t, tt.want == 403, probe.OriginRefused(probe.FromResponse(resp.StatusCode, []byte(body), "")),
+				"only the origin's refusal is marked as the origin's verdict")
 			if tt.want == 403 {
 				assert.Contains(t, body, `"kind":"Status"`)
 				path, _, _ := strings.Cut(tt.path, "?")

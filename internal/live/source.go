@@ -7,6 +7,7 @@ import (
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/endpoint"
 	"github.com/kubelive/kubelive/internal/kubeurl"
+	"github.com/kubelive/kubelive/internal/probe"
 	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/transport"
 	"github.com/kubelive/kubelive/internal/wire"
@@ -17,10 +18,14 @@ import (
 // per-URL strategy). A watch whose socket fails to open is explained by one
 // probe LIST of the same list, whose answer (401/403, the origin check, 504
 // too large, 5xx) joins the dial's error.
+//
+// A probe's verdict on the page's origin (probe.OriginRefused) answers every
+// watch dial of the Source still pending at once (see pendingDials).
 type Source struct {
-	ep     endpoint.Endpoint
-	fetch  Fetcher
-	dialer transport.Dialer
+	ep      endpoint.Endpoint
+	fetch   Fetcher
+	dialer  transport.Dialer
+	pending pendingDials
 }
 
 // NewSource returns the per-URL Source of ep.
@@ -70,14 +75,22 @@ func (l *listerWatcher) List(ctx context.Context, o reflector.ListOptions) ([]by
 // Watch opens the watch socket of the list.
 func (l *listerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) (reflector.Watch, error) {
 	path := kubeurl.Watch(l.res, l.t.Namespace, o, l.extra)
-	conn, err := l.s.dialer.Dial(ctx, l.s.ep.URL(l.t.Cluster, path), transport.DialOptions{
+	dctx, leave := l.s.pending.enter(ctx)
+	conn, err := l.s.dialer.Dial(dctx, l.s.ep.URL(l.t.Cluster, path), transport.DialOptions{
 		Protocols: l.s.ep.Protocols(nil),
 		Payload:   transport.PayloadBytes,
 	})
+	leave()
 	if err != nil {
+		if v := verdict(dctx); v != nil && ctx.Err() == nil {
+			return nil, fmt.Errorf("watch %s: %w", path, v)
+		}
 		// The browser hides why (close 1006): one plain request for the same
 		// list says (401/403, the origin check, 504 too large, 5xx).
 		if perr := l.probeList(ctx, o); perr != nil && ctx.Err() == nil {
+			if probe.OriginRefused(perr) {
+				l.s.pending.answerAll(perr)
+			}
 			return nil, fmt.Errorf("watch %s: %w; the server answered: %w", path, err, perr)
 		}
 		return nil, fmt.Errorf("watch %s: %w", path, err)

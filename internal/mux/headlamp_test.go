@@ -178,3 +178,77 @@ func TestSocketLingersAcrossRetries(t *testing.T) {
 	h.advanceTo(DefaultLinger)
 	require.Eventually(t, conn.Closed, waitFor, time.Millisecond, "the socket closes once the linger ran out")
 }
+
+// A query-less STATUS closed on a path with two confirmed watches, A and B,
+// as Headlamp's backend sends it. With a CLOSE of A in flight it is A's (the
+// reply, or the server's own end of A, after which the CLOSE finds nothing):
+// B sees no status and gets no second REQUEST. With nothing in flight it
+// could be either, and both end (B restarts once: the documented cost).
+func TestPathClosedWithASibling(t *testing.T) {
+	t.Parallel()
+	const qa, qb = "labelSelector=a%3D1&watch=1", "labelSelector=a%3D2&watch=1"
+	cases := []struct {
+		name    string
+		closeA  bool // A's last listener leaves first: its CLOSE is in flight
+		closeds int  // query-less STATUS closed frames the server sends
+		// B's server events after the frames, and the CLOSEs sent for B.
+		wantB      []string
+		wantCloseB int
+	}{
+		{name: "the reply to A's CLOSE", closeA: true, closeds: 1,
+			wantB: []string{"status connected", `data "b2"`}},
+		{name: "B's end while A's CLOSE is in flight", closeA: true, closeds: 2,
+			wantB: []string{"status connected", "status closed"}},
+		{name: "nothing in flight: either one", closeds: 1,
+			wantB: []string{"status connected", "status closed"}, wantCloseB: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, func(o *Options) { o.JSONOnly = true })
+			a, b := &recorder{}, &recorder{}
+			idA := h.subscribe("c1", podsPath, qa, a)
+			h.subscribe("c1", podsPath, qb, b)
+			conn := h.accept(muxwire.HeadlampProtocol)
+			ms := sent(t, conn, 2)
+			reqB := ms[1]
+			push(t, conn, pathStatus(podsPath, muxwire.StateConnected), pathStatus(podsPath, muxwire.StateConnected))
+			b.waitLen(t, "status connected", 1)
+			a.waitLen(t, "status connected", 1)
+			n := 2
+			if tc.closeA {
+				h.c.Unsubscribe(idA)
+				h.advanceTo(DefaultDebounce)
+				n++
+				require.Equal(t, "CLOSE "+podsPath+" "+qa+";", kinds(sent(t, conn, n)[2:]))
+			}
+			for range tc.closeds {
+				push(t, conn, pathStatus(podsPath, muxwire.StateClosed))
+			}
+			if len(tc.wantB) > 0 && tc.wantB[len(tc.wantB)-1] == "status closed" {
+				b.waitLen(t, "status closed", 1)
+			} else {
+				push(t, conn, reply(reqB, muxwire.KindData, `"b2"`))
+				b.waitLen(t, "data", 1)
+			}
+			assert.Equal(t, tc.wantB, b.server())
+			if tc.wantCloseB > 0 {
+				sent(t, conn, n+2) // the CLOSEs of A and B
+			}
+			var requestsB, closesB int
+			for _, m := range decodeSent(t, conn) {
+				if m.UserID != reqB.UserID {
+					continue
+				}
+				switch muxwire.Kind(m.Kind) {
+				case muxwire.KindRequest:
+					requestsB++
+				case muxwire.KindClose:
+					closesB++
+				}
+			}
+			assert.Equal(t, 1, requestsB, "B is requested once")
+			assert.Equal(t, tc.wantCloseB, closesB, "CLOSEs of B")
+		})
+	}
+}

@@ -22,11 +22,20 @@ import (
 // REQUEST before it reads the next message, and answers a CLOSE at once):
 // "connected" and "error" answer the path's oldest REQUEST still waiting for
 // its first STATUS; "closed" pays off a CLOSE the path still owes a reply
-// for, and otherwise reports the end of one of the path's confirmed watches.
-// When that could be any of several, every one of them is ended (and the
-// ones still running are closed), so a status never claims more than is
-// known. kubelive's own server adds the userId to STATUS (kubeliveUserId),
-// which is exact.
+// for (a CLOSE in flight takes the path's next "closed", whether that is the
+// reply or the server's own end of the same watch, after which the CLOSE
+// finds nothing and gets no reply), and otherwise reports the end of one of
+// the path's confirmed watches. When that could be any of several, every one
+// of them is ended (and the ones still running are closed), so a status
+// never claims more than is known: the sibling that was not ended restarts
+// once from its owner's resume point, which loses nothing. Nothing narrows
+// it down further on Headlamp's protocol: its STATUS never carries the query
+// or userId, the frames that carry a userId (DATA, COMPLETE, ERROR) say
+// nothing about an end, and a probe would cost more than the restart (a
+// REQUEST with a candidate's userId re-dials the ended one from the only
+// resume point the client holds, its REQUEST's query, replaying its events
+// or failing with 410; a CLOSE ends the one still running). kubelive's own server adds the userId to
+// STATUS (kubeliveUserId), which is exact.
 type routes struct {
 	byWire map[uint64]*sub
 	byUser map[userKey]*sub
@@ -251,9 +260,9 @@ func (c *Client) routePathStatusLocked(m *muxwire.Message) []*sub {
 		}
 	}
 	if len(running) > 1 {
-		// One of them ended; which one, the frame does not say. End them
-		// all: close each (the ones still running answer), and pay off the
-		// one reply that will never come.
+		// One of them ended; which one, the frame does not say (see
+		// routes). End them all: close each (the ones still running
+		// answer), and pay off the one reply that will never come.
 		for _, s := range running {
 			c.closeRequestLocked(s)
 			s.ended = true

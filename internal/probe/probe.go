@@ -13,6 +13,7 @@ package probe
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/kubelive/kubelive/internal/transport"
@@ -25,12 +26,28 @@ import (
 // its proxy.
 const Header = "Kubelive-Probe-Origin"
 
+// CauseOriginRefused is the type of the Status cause with which kubelive's
+// server marks its answer to a probe whose origin it refuses: a verdict on
+// the page's origin, not on the resource, so it holds for every upgrade
+// from that origin to that server.
+const CauseOriginRefused = "OriginRefused"
+
 // StatusError is the server's answer to a probe: its HTTP status and, when
-// the body was a Kubernetes Status, its reason and message.
+// the body was a Kubernetes Status, its reason and message. OriginRefused
+// reports the CauseOriginRefused mark.
 type StatusError struct {
-	Code    int
-	Reason  string
-	Message string
+	Code          int
+	Reason        string
+	Message       string
+	OriginRefused bool
+}
+
+// OriginRefused reports whether err carries a probe's answer that refuses
+// the page's origin (CauseOriginRefused): every dial from the page to that
+// server fails alike.
+func OriginRefused(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && se.OriginRefused
 }
 
 func (e *StatusError) Error() string {
@@ -61,9 +78,17 @@ func FromResponse(status int, body []byte, notFound string) error {
 		Kind    string `json:"kind"`
 		Reason  string `json:"reason"`
 		Message string `json:"message"`
+		Details struct {
+			Causes []struct {
+				Type string `json:"reason"`
+			} `json:"causes"`
+		} `json:"details"`
 	}
 	if json.Unmarshal(body, &st) == nil && st.Kind == "Status" {
 		se.Reason, se.Message = st.Reason, st.Message
+		for _, c := range st.Details.Causes {
+			se.OriginRefused = se.OriginRefused || c.Type == CauseOriginRefused
+		}
 	}
 	if status == 404 && se.Message == "" {
 		se.Message = notFound

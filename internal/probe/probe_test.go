@@ -62,3 +62,25 @@ func TestFromResponse(t *testing.T) {
 	assert.Equal(t, 403, he.Status)
 	assert.Equal(t, "handshake refused: HTTP 403: HTTP 403: Forbidden: no", err.Error())
 }
+
+func TestOriginRefused(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		body string
+		want bool
+	}{
+		{"marked by the server", `{"kind":"Status","reason":"Forbidden","message":"origin","details":{"causes":[{"reason":"OriginRefused","field":"origin"}]}}`, true},
+		{"a cluster's own 403", `{"kind":"Status","reason":"Forbidden","message":"pods is forbidden"}`, false},
+		{"another cause", `{"kind":"Status","reason":"Forbidden","details":{"causes":[{"reason":"FieldValueInvalid"}]}}`, false},
+		{"not a Status", `{"details":{"causes":[{"reason":"OriginRefused"}]}}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := fmt.Errorf("watch: %w", FromResponse(403, []byte(tc.body), ""))
+			assert.Equal(t, tc.want, OriginRefused(err))
+		})
+	}
+	assert.False(t, OriginRefused(nil))
+}

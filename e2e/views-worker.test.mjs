@@ -4,11 +4,12 @@
 // the same filter, sort and window computed on the server's LIST; update()
 // sends no LIST; rows that did not change keep their identity on the page;
 // getObject answers with the whole object; a refused query gets the page
-// host's sentence; a killed worker is replaced and the view comes back.
-import { after, before, test } from 'node:test';
+// host's sentence; a hidden tab catches up with one snapshot; a killed
+// worker is replaced and the view comes back.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server } from './chaos.mjs';
-import { launch, until } from './lib.mjs';
+import { serverAndBrowser } from './chaos.mjs';
+import { openBare, setHidden, until } from './lib.mjs';
 
 const NS = 'default';
 const PODS = `api/v1/namespaces/${NS}/pods`;
@@ -20,39 +21,13 @@ const QUERY = {
   columns: { phase: 'status.phase' },
 };
 
-let browser;
-let server;
-before(async () => {
-  browser = await launch();
-  server = new Server(['--static', 'web/dist', '--admin', '--churn', '0', '--log-level', 'warn']);
-  await server.start();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** metrics reads the server's watches being served and LISTs so far (cluster demo). */
-async function metrics() {
-  const text = await (await fetch(`${server.base}/metrics`)).text();
-  const num = (re) => Number(re.exec(text)?.[1] ?? 0);
-  return {
-    watches: num(/^kubelive_watches\{cluster="demo"\} (\S+)$/m),
-    lists: num(/^kubelive_requests_total\{cluster="demo",verb="LIST"\} (\S+)$/m),
-  };
-}
+const env = serverAndBrowser();
+const metrics = () => env.server.metrics();
 
 /** open loads the bare page in ctx with a client in a SharedWorker, and watches QUERY as a view. */
 async function open(ctx) {
-  const p = await ctx.newPage();
-  p.errors = [];
-  p.on('pageerror', (e) => p.errors.push(`pageerror: ${e.message}`));
-  await p.goto(`${server.base}/bare.html?multiplexer=off&host=page`);
-  await p.waitForSelector('#out[data-ready="1"]', { timeout: 30000 });
-  await p.evaluate(async (query) => {
-    window.kubelive.close(); // bare.html's own client (a page host)
-    const { load } = await import('./kubelive.js');
-    window.kubelive = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer: 'off', host: 'shared-worker' });
+  const p = await openBare(ctx, env.server.base, { host: 'shared-worker' });
+  await p.evaluate((query) => {
     const v = (window.v = { snaps: 0, last: null, errors: [], statuses: [] });
     v.stop = window.kubelive.watchView({ ...query, onError: (e) => v.errors.push(e.message) }, (s) => {
       v.snaps++;
@@ -67,7 +42,7 @@ const cmp = (a, b) => a.localeCompare(b, 'en', { numeric: true, sensitivity: 'ba
 
 /** expected is the view computed on the server's LIST (one LIST, unless items are given): rows (uid, name, phase) passing text, sorted by name, in the window. */
 async function expected(text = '', win = QUERY.window, items = null) {
-  items ??= (await server.list(PODS)).items;
+  items ??= (await env.server.list(PODS)).items;
   const pass = items.filter((o) => !text || [o.metadata.name, o.metadata.namespace, ...Object.values(o.metadata.labels ?? {})].some((s) => s.toLowerCase().includes(text)));
   const rows = pass
     .map((o) => `${o.metadata.uid} ${o.metadata.name} ${o.status?.phase ?? null}`)
@@ -88,20 +63,18 @@ async function matches(p, want) {
   return got?.status === 'live' && JSON.stringify({ ...got, status: undefined }) === JSON.stringify(want);
 }
 
-const podNames = [];
 async function createPod(name) {
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { app: 'e2e-view' } }, spec: { containers: [{ name: 'app', image: 'busybox:1.37' }] } };
-  const r = await fetch(`${server.base}/clusters/demo/${PODS}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(pod) });
+  const r = await fetch(`${env.server.base}/clusters/demo/${PODS}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(pod) });
   assert.equal(r.status, 201, await r.text());
-  podNames.push(name);
 }
 async function deletePod(name) {
-  const r = await fetch(`${server.base}/clusters/demo/${PODS}/${name}`, { method: 'DELETE' });
+  const r = await fetch(`${env.server.base}/clusters/demo/${PODS}/${name}`, { method: 'DELETE' });
   assert.ok(r.ok, `DELETE ${name}: HTTP ${r.status}`);
 }
 
 test('a view in a SharedWorker: two tabs share one WATCH and LIST, equal the server after churn, update() sends no LIST, unchanged rows keep identity', { timeout: 180000 }, async () => {
-  const ctx = await browser.newContext();
+  const ctx = await env.browser.newContext();
   try {
     const m0 = await metrics();
     const tabs = [await open(ctx), await open(ctx)];
@@ -133,7 +106,7 @@ test('a view in a SharedWorker: two tabs share one WATCH and LIST, equal the ser
     for (const p of tabs) await until('the view equal to the server after churn', async () => matches(p, await expected()), 30000);
 
     // update(): a text filter and another window, for one tab only; no LIST at the server.
-    const items = (await server.list(PODS)).items; // nothing changes from here on
+    const items = (await env.server.list(PODS)).items; // nothing changes from here on
     const all = await expected('', QUERY.window, items);
     const win = { offset: 2, limit: 3 };
     const want = await expected(tag, win, items);
@@ -181,14 +154,41 @@ test('a view in a SharedWorker: two tabs share one WATCH and LIST, equal the ser
   }
 });
 
-test('a killed worker is replaced and the view comes back, saying reconnecting in between', { timeout: 120000 }, async () => {
-  const ctx = await browser.newContext();
+test('a hidden tab gets no view snapshot, then one catch-up snapshot equal to the server', { timeout: 120000 }, async () => {
+  const ctx = await env.browser.newContext();
   try {
     const p = await open(ctx);
     await until('the view live and equal to the server', async () => matches(p, await expected()), 30000);
-    const cdp = await browser.newBrowserCDPSession();
+    await setHidden(p, true);
+    await p.evaluate(() => (window.v.atHide = window.v.snaps));
+    const tag = `hidden-${Date.now().toString(36)}`;
+    for (let i = 0; i < 5; i++) await createPod(`${tag}-${i}`);
+    // The worker holds the changes: wait until its cache has them (its stats count events).
+    await until('the worker to take in the changes', async () => {
+      const st = await p.evaluate(() => window.kubelive.stats());
+      return st.sockets.reduce((n, s) => n + s.messagesIn, 0) >= 5 ? true : null;
+    }, 15000);
+    // Frames keep running in the hidden tab: give it several before reading.
+    await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 200)))));
+    assert.equal(await p.evaluate(() => window.v.snaps - window.v.atHide), 0, 'no view snapshot while hidden');
+    await p.evaluate(() => (window.v.atShow = window.v.snaps));
+    await setHidden(p, false);
+    await until('the view equal to the server once visible', async () => matches(p, await expected()), 30000);
+    assert.equal(await p.evaluate(() => window.v.snaps - window.v.atShow), 1, 'one catch-up snapshot');
+    assert.deepEqual(p.errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('a killed worker is replaced and the view comes back, saying reconnecting in between', { timeout: 120000 }, async () => {
+  const ctx = await env.browser.newContext();
+  try {
+    const p = await open(ctx);
+    await until('the view live and equal to the server', async () => matches(p, await expected()), 30000);
+    const cdp = await env.browser.newBrowserCDPSession();
     const { targetInfos } = await cdp.send('Target.getTargets');
-    const workers = targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(server.base));
+    const workers = targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(env.server.base));
     assert.equal(workers.length, 1);
     await cdp.send('Target.closeTarget', { targetId: workers[0].targetId });
     await until('the view to say it is not live', () => p.evaluate(() => window.v.statuses.includes('reconnecting')), 10000);

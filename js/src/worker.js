@@ -18,6 +18,10 @@
 //     batch is sent only when the page acknowledged the previous one and is
 //     visible, and carries per list only the objects the page does not hold
 //     yet (their JSON in one transferred buffer) plus the order of ids.
+//   - A live view is a list for this purpose: its window's rows are its
+//     items (rows Go did not change are the same objects, so they cross
+//     once); its update and getObject are calls on its op, and getObject's
+//     answer goes back as an 'answer' callback.
 import { startModule } from './load.js';
 import { encodeList, newListState } from './listwire.js';
 

@@ -14,6 +14,7 @@
 // ./build.sh chaos runs it at full size; ./build.sh test runs a shorter one
 // (e2e/chaos.test.mjs).
 import { mkdtempSync, rmSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -161,6 +162,16 @@ export class Server {
     return r.json();
   }
 
+  /** metrics reads the server's watches being served and LISTs so far (cluster demo) from /metrics. */
+  async metrics() {
+    const text = await (await fetch(`${this.base}/metrics`)).text();
+    const num = (re) => Number(re.exec(text)?.[1] ?? 0);
+    return {
+      watches: num(/^kubelive_watches\{cluster="demo"\} (\S+)$/m),
+      lists: num(/^kubelive_requests_total\{cluster="demo",verb="LIST"\} (\S+)$/m),
+    };
+  }
+
   async list(p) {
     const r = await fetch(`${this.base}/clusters/demo/${p}`);
     if (!r.ok) throw new Error(`chaos: LIST ${p}: HTTP ${r.status}`);
@@ -171,6 +182,25 @@ export class Server {
   async rv() {
     return Number((await this.list('api/v1/namespaces?limit=1')).metadata.resourceVersion);
   }
+}
+
+/**
+ * serverAndBrowser registers before/after hooks that start Chromium and a
+ * server of the dashboard (with /admin, no churn) and stop them; the
+ * returned object holds them (browser, server) once started.
+ */
+export function serverAndBrowser() {
+  const env = { browser: null, server: null };
+  before(async () => {
+    env.browser = await launch();
+    env.server = new Server(['--static', 'web/dist', '--admin', '--churn', '0', '--log-level', 'warn']);
+    await env.server.start();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
 
 // In the page: start the 20 lists and count what they go through.

@@ -72,3 +72,35 @@ export async function until(what, fn, timeoutMs = 30000, everyMs = 50) {
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * openBare loads base's bare page in browser context ctx and replaces its
+ * own client (a page host) with load({ host, token, multiplexer }): the token
+ * reaches the client by postMessage only. p.errors collects what the page throws.
+ */
+export async function openBare(ctx, base, { host, token = '', multiplexer = 'off' }) {
+  const p = await ctx.newPage();
+  p.errors = [];
+  p.on('pageerror', (e) => p.errors.push(`pageerror: ${e.message}`));
+  await p.goto(`${base}/bare.html?multiplexer=${multiplexer}&host=page`);
+  await p.waitForSelector('#out[data-ready="1"]', { timeout: 30000 });
+  await p.evaluate(async ({ host, token, multiplexer }) => {
+    window.kubelive.close();
+    const { load } = await import('./kubelive.js');
+    window.kubelive = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer, host, token });
+  }, { host, token, multiplexer });
+  return p;
+}
+
+/**
+ * setHidden tells page p it is hidden (or visible again) as a browser tells
+ * it: document.visibilityState and a visibilitychange event (headless tabs
+ * are always visible otherwise).
+ */
+export function setHidden(p, hidden) {
+  return p.evaluate((hidden) => {
+    window.hiddenNow = hidden;
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (window.hiddenNow ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}

@@ -4,10 +4,10 @@
 // different tokens share nothing, a tab that closes or crashes releases its
 // watches within 5 s, a killed worker is replaced and every tab comes back
 // live and exact, and a hidden tab gets one catch-up snapshot per list.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, queries } from './chaos.mjs';
-import { launch, page, until } from './lib.mjs';
+import { queries, serverAndBrowser } from './chaos.mjs';
+import { openBare, page, setHidden, until } from './lib.mjs';
 
 const RELEASE_MS = 5000; // the promise: a page that leaves releases its watches within 5 s
 const ALL = queries();
@@ -15,27 +15,8 @@ const ALL = queries();
 const SHARED = ALL.slice(0, 3);
 const own = (i) => ALL[4 + 4 * i];
 
-let browser;
-let server;
-before(async () => {
-  browser = await launch();
-  server = new Server(['--static', 'web/dist', '--admin', '--churn', '0', '--log-level', 'warn']);
-  await server.start();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** metrics reads the server's watches being served and LISTs so far (cluster demo). */
-async function metrics() {
-  const text = await (await fetch(`${server.base}/metrics`)).text();
-  const num = (re) => Number(re.exec(text)?.[1] ?? 0);
-  return {
-    watches: num(/^kubelive_watches\{cluster="demo"\} (\S+)$/m),
-    lists: num(/^kubelive_requests_total\{cluster="demo",verb="LIST"\} (\S+)$/m),
-  };
-}
+const env = serverAndBrowser();
+const metrics = () => env.server.metrics();
 
 function apiPath(q) {
   const { group, version, resource } = q.endpoint;
@@ -44,18 +25,8 @@ function apiPath(q) {
 
 /** open loads the bare page in ctx with the client in host, optionally with a token (given by postMessage only). */
 async function open(ctx, host, { token = '', multiplexer = 'off' } = {}) {
-  const p = await ctx.newPage();
-  p.errors = [];
-  p.on('pageerror', (e) => p.errors.push(`pageerror: ${e.message}`));
-  await p.goto(`${server.base}/bare.html?multiplexer=${multiplexer}&host=page`);
-  await p.waitForSelector('#out[data-ready="1"]', { timeout: 30000 });
-  // bare.html's own client (a page host) is closed; this page's client is the one under test.
-  await p.evaluate(async ({ host, token, multiplexer }) => {
-    window.kubelive.close();
-    const { load } = await import('./kubelive.js');
-    window.kubelive = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer, host, token });
-    window.rec = { snaps: [], statuses: [], cleanups: [] };
-  }, { host, token, multiplexer });
+  const p = await openBare(ctx, env.server.base, { host, token, multiplexer });
+  await p.evaluate(() => (window.rec = { snaps: [], statuses: [], cleanups: [] }));
   return p;
 }
 
@@ -91,7 +62,7 @@ async function exact(p, qs) {
   );
   for (let i = 0; i < qs.length; i++) {
     if (got[i].status !== 'live') return false;
-    const truth = (await server.list(apiPath(qs[i]))).items.map((it) => `${it.metadata.uid}@${it.metadata.resourceVersion}`);
+    const truth = (await env.server.list(apiPath(qs[i]))).items.map((it) => `${it.metadata.uid}@${it.metadata.resourceVersion}`);
     if (JSON.stringify(got[i].items.slice().sort()) !== JSON.stringify(truth.sort())) return false;
   }
   return true;
@@ -101,7 +72,7 @@ const watchesAt = (want, what) => until(what, async () => ((await metrics()).wat
 
 describe('shared worker', () => {
   test('tabs share one worker: one WATCH and one LIST per query; a second token shares nothing; closing and crashing tabs release within 5 s', { timeout: 120000 }, async () => {
-    const ctx = await browser.newContext();
+    const ctx = await env.browser.newContext();
     try {
       const m0 = await metrics();
       const tabs = [];
@@ -128,7 +99,7 @@ describe('shared worker', () => {
       assert.equal(m.lists - m1.lists, SHARED.length, 'a different token shares no LIST');
       await until('the other token exact', () => exact(other, SHARED), 30000);
       // The token reached its worker by postMessage only: no worker's URL or name holds it.
-      const cdp0 = await browser.newBrowserCDPSession();
+      const cdp0 = await env.browser.newBrowserCDPSession();
       const { targetInfos } = await cdp0.send('Target.getTargets');
       const workers = targetInfos.filter((x) => x.type === 'shared_worker');
       assert.equal(workers.length, 2, `a worker per configuration: ${JSON.stringify(workers.map((x) => [x.url, x.title]))}`);
@@ -161,15 +132,15 @@ describe('shared worker', () => {
   });
 
   test('a killed worker is replaced and every tab comes back live and exact', { timeout: 120000 }, async () => {
-    const ctx = await browser.newContext();
+    const ctx = await env.browser.newContext();
     try {
       const m0 = await metrics();
       const tabs = [await open(ctx, 'shared-worker'), await open(ctx, 'shared-worker')];
       for (const p of tabs) await watch(p, SHARED);
       for (const p of tabs) await until('tabs live and exact', () => exact(p, SHARED), 30000);
-      const cdp = await browser.newBrowserCDPSession();
+      const cdp = await env.browser.newBrowserCDPSession();
       const { targetInfos } = await cdp.send('Target.getTargets');
-      const workers = targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(server.base));
+      const workers = targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(env.server.base));
       assert.equal(workers.length, 1, `one shared worker for both tabs: ${JSON.stringify(targetInfos.map((x) => [x.type, x.url]))}`);
       const t = Date.now();
       await cdp.send('Target.closeTarget', { targetId: workers[0].targetId });
@@ -180,7 +151,7 @@ describe('shared worker', () => {
       console.log(`# workers: every tab live and exact ${Date.now() - t} ms after the worker was killed`);
       for (const p of tabs) assert.ok((await p.evaluate(() => window.kubelive.stats().restarts)) >= 1);
       const after = await cdp.send('Target.getTargets');
-      assert.equal(after.targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(server.base)).length, 1, 'one new worker');
+      assert.equal(after.targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(env.server.base)).length, 1, 'one new worker');
       await until('one watch per query after the restart', async () => (await metrics()).watches === m0.watches + SHARED.length, 15000);
       for (const p of tabs) assert.deepEqual(p.errors, []);
     } finally {
@@ -189,17 +160,14 @@ describe('shared worker', () => {
   });
 
   test('a hidden tab gets nothing, then one snapshot per list with everything that changed', { timeout: 120000 }, async () => {
-    const ctx = await browser.newContext();
+    const ctx = await env.browser.newContext();
     try {
       const p = await open(ctx, 'shared-worker');
       const qs = [ALL[0], ALL[4]]; // pods of default and kube-system
       await watch(p, qs);
       await until('live and exact', () => exact(p, qs), 30000);
-      // Headless tabs are always visible: the page is told it is hidden as a browser tells it.
+      await setHidden(p, true);
       await p.evaluate(() => {
-        window.hiddenNow = true;
-        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (window.hiddenNow ? 'hidden' : 'visible') });
-        document.dispatchEvent(new Event('visibilitychange'));
         window.rec.atHide = window.rec.snaps.slice();
         window.rec.before = window.rec.cleanups.map(({ key }) => window.kubelive.getList(key).items);
       });
@@ -207,7 +175,7 @@ describe('shared worker', () => {
         for (const q of qs) {
           const ns = q.lists[0].namespace;
           const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `hidden-${process.pid}-${i}`, namespace: ns }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
-          const r = await fetch(`${server.base}/clusters/demo/api/v1/namespaces/${ns}/pods`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(pod) });
+          const r = await fetch(`${env.server.base}/clusters/demo/api/v1/namespaces/${ns}/pods`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(pod) });
           assert.equal(r.status, 201);
         }
       }
@@ -220,11 +188,8 @@ describe('shared worker', () => {
       await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 200)))));
       const hidden = await p.evaluate(() => window.rec.snaps.map((n, i) => n - window.rec.atHide[i]));
       assert.deepEqual(hidden, [0, 0], 'no snapshot while hidden');
-      await p.evaluate(() => {
-        window.hiddenNow = false;
-        window.rec.atShow = window.rec.snaps.slice();
-        document.dispatchEvent(new Event('visibilitychange'));
-      });
+      await p.evaluate(() => (window.rec.atShow = window.rec.snaps.slice()));
+      await setHidden(p, false);
       await until('exact after visible', () => exact(p, qs), 15000);
       const shown = await p.evaluate(() => window.rec.snaps.map((n, i) => n - window.rec.atShow[i]));
       assert.deepEqual(shown, [1, 1], 'one catch-up snapshot per list');
@@ -247,7 +212,7 @@ describe('shared worker', () => {
 
 describe('dedicated worker', () => {
   test('host worker: live and exact, stats say worker, leaving ends its watches', { timeout: 60000 }, async () => {
-    const ctx = await browser.newContext();
+    const ctx = await env.browser.newContext();
     try {
       const m0 = await metrics();
       const p = await open(ctx, 'worker', { multiplexer: 'on' });
@@ -265,10 +230,10 @@ describe('dedicated worker', () => {
 
 describe('the same API in the worker host', () => {
   test('subscribe, mux.subscribe, stream (getSocket), logs, exec and retry work in a shared worker', { timeout: 60000 }, async () => {
-    const ctx = await browser.newContext();
+    const ctx = await env.browser.newContext();
     try {
       // A pod of the seed (the hidden-tab test's pods have written no log yet).
-      const pod = (await server.list('api/v1/namespaces/default/pods')).items.find((x) => !x.metadata.name.startsWith('hidden-')).metadata.name;
+      const pod = (await env.server.list('api/v1/namespaces/default/pods')).items.find((x) => !x.metadata.name.startsWith('hidden-')).metadata.name;
       const p = await open(ctx, 'shared-worker', { multiplexer: 'on' });
       const got = await p.evaluate(async (pod) => {
         const kl = window.kubelive;
@@ -328,7 +293,7 @@ describe('the same API in the worker host', () => {
 
 describe('leaks', () => {
   test('10,000 subscribe/cleanup cycles leave nothing behind in the worker or the page', { timeout: 120000 }, async () => {
-    const ctx = await browser.newContext();
+    const ctx = await env.browser.newContext();
     try {
       const p = await open(ctx, 'shared-worker', { multiplexer: 'on' });
       const stat = () => p.evaluate(() => window.kubelive.stats());

@@ -226,10 +226,13 @@ export interface ViewSnapshot {
 
 export interface ViewWatch {
   (): void;
-  /** a new where, sort, window, columns or countBy for the same lists; '' or why it was refused */
+  /**
+   * a new where, sort, window, columns or countBy for the same lists; '' or why it was refused.
+   * In a worker host, '' once sent (or why not, when the lists or the endpoint changed); other refusals reach the query's onError.
+   */
   update(query: ViewQuery): string;
-  /** the whole object of a row, parsed now, or null */
-  getObject<T = KubeObject>(cluster: string, uid: string): T | null;
+  /** the whole object of a row, parsed now, or null: the object in the page host, a Promise of it in a worker host */
+  getObject<T = KubeObject>(cluster: string, uid: string): T | null | Promise<T | null>;
 }
 
 export interface StreamOptions {
@@ -314,7 +317,9 @@ export declare class KubeliveClient {
   /** In a worker host, this page's key of the query (snapshot.key is the worker's canonical key; both find the list). */
   listKey(query: ListQuery | ObjectQuery): string;
   watchView(query: ViewQuery, onChange: (snapshot: ViewSnapshot) => void): ViewWatch;
+  /** Synchronous. In a worker host, only the views this page watches (by snapshot.key or viewKey()). */
   getView(key: string): ViewSnapshot | null;
+  /** '' if the query is refused; in a worker host, this page's key of the query, which cannot tell a refused query (watchView's onError does). */
   viewKey(query: ViewQuery): string;
   stats(): Stats;
   /** Every list, stream and socket waiting out a backoff tries again now (spread over half a second). */

@@ -5,22 +5,25 @@
 // Protocol (structured clone; the token travels only inside 'init'):
 //   page -> worker: { t: 'init', config, lock } once, then { t: 'batch', msgs }
 //     with, in order: { t: 'op', id, kind, args } (open a subscription,
-//     stream, session or watch), { t: 'end', id }, { t: 'call', id, m, args }
-//     (a session's write/resize/closeStdin, a stream socket's send/close),
+//     stream, session, watch or view), { t: 'end', id }, { t: 'call', id, m,
+//     args } (a session's write/resize/closeStdin, a stream socket's
+//     send/close, a view's update and getObject),
 //     { t: 'ack' } (the last list batch is applied), { t: 'vis', hidden },
 //     { t: 'retry' }, { t: 'stats' }, { t: 'close' }.
 //   worker -> page: { t: 'ready', lock, stats } or { t: 'fail', message };
-//     { t: 'cb', msgs: [[id, name, args]] } (callbacks of one task);
-//     { t: 'lists', lists, json } (list snapshots, at most one batch per
-//     frame of this page); { t: 'stats', stats }.
+//     { t: 'cb', msgs: [[id, name, args]] } (callbacks of one task; a view's
+//     getObject answers as 'answer' [ask, object]); { t: 'lists', lists,
+//     json } (list and view snapshots, a view's rows as its items, at most
+//     one batch per frame of this page); { t: 'stats', stats }.
 //
 // Invariants:
 //   - Every open operation is kept here until it ends, so that a worker
 //     that dies (its Web Lock is released, or the Worker reports an error)
 //     is replaced and every operation opened again, without the app doing
 //     anything; until then lists say 'reconnecting' and sockets too.
-//   - Each watched list keeps its frozen snapshot here: getList(key) is
-//     synchronous, and objects the worker did not resend keep their identity.
+//   - Each watched list and view keeps its frozen snapshot here: getList(key)
+//     and getView(key) are synchronous, and objects and rows the worker did
+//     not resend keep their identity.
 //   - Batches are applied on this page's animation frame; a hidden page
 //     applies nothing until visible, then gives one snapshot per list.
 import { sessionCallbacks, sessionHandle } from './client.js';
@@ -63,8 +66,16 @@ function safeCall(fn, ...args) {
 
 /** localKey is the page's key of a query: equal serialisations, equal keys. */
 function localKey(kind, query) {
-  return `${kind === 'watchObject' ? 'o' : 'l'}:${stableKey(query)}`;
+  return `${kind === 'watchObject' ? 'o' : kind === 'watchView' ? 'v' : 'l'}:${stableKey(query)}`;
 }
+
+/** listsOf is the part of a view query that names its lists (what update() may not change). */
+function listsOf(query) {
+  const { where, sort, window: win, columns, countBy, ...lists } = query;
+  return stableKey(lists);
+}
+
+const VIEW_NOT_WATCHED = 'kubelive: the view is not watched';
 
 export class RemoteClient {
   #host;
@@ -78,6 +89,7 @@ export class RemoteClient {
   #lists = new Map(); // local key -> list record
   #byWatch = new Map(); // watch id -> list record
   #byKey = new Map(); // the worker's key -> list record
+  #views = new Set(); // view records (each watchView its own)
   #pendingBatches = [];
   #frameArmed = false;
   #stats = null;
@@ -182,8 +194,10 @@ export class RemoteClient {
     this.#conn = null;
     this.#restarts++;
     // Nothing is confirmed any more: every list and socket says so.
-    for (const rec of this.#lists.values()) {
+    for (const rec of this.#byWatch.values()) {
       rec.byId = []; // the next worker numbers its objects anew
+      for (const answer of rec.asks?.values() ?? []) answer(null);
+      rec.asks?.clear();
       if (!rec.snap) continue;
       const lists = Object.freeze(rec.snap.lists.map((l) => Object.freeze({ ...l, status: 'reconnecting', since: Date.now() })));
       rec.snap = Object.freeze({ ...rec.snap, status: 'reconnecting', lists });
@@ -285,6 +299,11 @@ export class RemoteClient {
       for (const l of b.lists) {
         const rec = this.#byWatch.get(l.id);
         if (!rec) continue;
+        if (rec.view) {
+          rec.snap = viewSnapshot(l.meta, applyList(rec.byId, l, fresh, rec.snap ? rec.snap.rows : []));
+          touched.add(rec);
+          continue;
+        }
         const items = applyList(rec.byId, l, fresh, rec.snap ? rec.snap.items : []);
         const snap = { ...l.meta, items: Object.freeze(items) };
         if (l.objectId >= 0) snap.object = l.objectId === 0 ? null : (rec.byId[l.objectId] ?? null);
@@ -440,6 +459,76 @@ export class RemoteClient {
     return localKey(typeof q.name === 'string' ? 'watchObject' : 'watchList', q);
   }
 
+  /**
+   * watchView as in the page host (the same snapshots, rows frozen and
+   * unchanged rows keeping their identity, the same sentences to
+   * query.onError), with two differences, since the view lives in the
+   * worker: update(query) returns '' once sent, or why not at once when the
+   * lists or the endpoint changed, and a refusal of the rest reaches
+   * query.onError; getObject(cluster, uid) returns a Promise of the object
+   * or null.
+   */
+  watchView(query, onChange) {
+    if (this.#closed || typeof onChange !== 'function') {
+      return Object.assign(noop, { update: () => 'kubelive: client is closed', getObject: () => Promise.resolve(null) });
+    }
+    const { onError, ...q } = query ?? {};
+    const rec = { view: true, id: 0, local: localKey('watchView', q), lists: listsOf(q), snap: null, byId: [], listeners: new Set([onChange]), asks: new Map(), ask: 0 };
+    const op = {
+      onError: (e) => safeCall(onError, e),
+      answer: (n, obj) => {
+        rec.asks.get(n)?.(obj ?? null);
+        rec.asks.delete(n);
+      },
+    };
+    rec.id = this.#open('watchView', [q, true], op);
+    this.#byWatch.set(rec.id, rec);
+    this.#views.add(rec);
+    const live = () => !this.#closed && this.#views.has(rec);
+    const unwatch = () => {
+      if (!live()) return;
+      this.#views.delete(rec);
+      this.#byWatch.delete(rec.id);
+      for (const answer of rec.asks.values()) answer(null);
+      rec.asks.clear();
+      this.#end(rec.id);
+    };
+    unwatch.update = (next) => {
+      if (!live()) return VIEW_NOT_WATCHED;
+      const { onError: _, ...n } = next ?? {};
+      if (listsOf(n) !== rec.lists) return 'updateView: the lists or the endpoint changed: watch a new view for them';
+      rec.local = localKey('watchView', n);
+      this.#ops.get(rec.id).args = [n, true]; // a replaced worker opens the view as it is now
+      this.#send({ t: 'call', id: rec.id, m: 'update', args: [n] });
+      return '';
+    };
+    unwatch.getObject = (cluster, uid) => {
+      if (!live()) return Promise.resolve(null);
+      const n = ++rec.ask;
+      this.#send({ t: 'call', id: rec.id, m: 'getObject', args: [n, cluster ?? '', uid ?? ''] });
+      return new Promise((resolve) => rec.asks.set(n, resolve));
+    };
+    return unwatch;
+  }
+
+  /** The last snapshot of a view this page watches, by its snapshot.key or viewKey(), or null. */
+  getView(key) {
+    if (this.#closed) return null;
+    for (const rec of this.#views) if (rec.snap && (rec.snap.key === key || rec.local === key)) return rec.snap;
+    return null;
+  }
+
+  /**
+   * The page's key of a view query ('' if it is not an object): a worker
+   * host cannot check the query synchronously, so a refused query still
+   * gets a key, and its watchView's onError says why.
+   */
+  viewKey(query) {
+    if (this.#closed || !query || typeof query !== 'object') return '';
+    const { onError, ...q } = query;
+    return localKey('watchView', q);
+  }
+
   retry() {
     this.#send({ t: 'retry' });
   }
@@ -470,6 +559,8 @@ export class RemoteClient {
     this.#lists.clear();
     this.#byWatch.clear();
     this.#byKey.clear();
+    for (const rec of this.#views) for (const answer of rec.asks.values()) answer(null);
+    this.#views.clear();
     this.#pendingBatches = [];
     if (this.#onVisibility) document.removeEventListener('visibilitychange', this.#onVisibility);
     this.#conn?.stop();
@@ -480,4 +571,18 @@ export class RemoteClient {
   get closed() {
     return this.#closed;
   }
+}
+
+// viewSnapshot freezes a view snapshot the worker sent (rows are frozen as
+// they arrive; freezing a row the page held already changes nothing).
+function viewSnapshot(meta, rows) {
+  for (const r of rows) Object.freeze(r);
+  const lists = Object.freeze((meta.lists ?? []).map((l) => Object.freeze(l)));
+  return Object.freeze({
+    ...meta,
+    rows: Object.freeze(rows),
+    lastError: meta.lastError ? Object.freeze(meta.lastError) : null,
+    countBy: meta.countBy ? Object.freeze(meta.countBy) : null,
+    lists,
+  });
 }

@@ -18,6 +18,10 @@
 //     batch is sent only when the page acknowledged the previous one and is
 //     visible, and carries per list only the objects the page does not hold
 //     yet (their JSON in one transferred buffer) plus the order of ids.
+//   - A live view is a list for this purpose: its window's rows are its
+//     items (rows Go did not change are the same objects, so they cross
+//     once); its update and getObject are calls on its op, and getObject's
+//     answer goes back as an 'answer' callback.
 import { startModule } from './load.js';
 import { encodeList, newListState } from './listwire.js';
 
@@ -279,28 +283,47 @@ function open(conn, kl, { id, kind, args }) {
     }
     case 'watchList':
     case 'watchObject': {
-      const [query, hasOnError] = args;
-      const w = { ...newListState(id), snap: null };
-      const q = { ...query };
-      if (hasOnError) q.onError = cb('onError');
-      conn.watches.set(id, w);
-      const unwatch = kl[kind](q, (snap) => {
-        w.snap = snap;
-        conn.dirty.add(w);
-        sendLists(conn);
-      });
-      conn.ops.set(id, {
-        end: () => {
-          conn.watches.delete(id);
-          conn.dirty.delete(w);
-          unwatch();
-        },
-      });
+      watchInto(conn, id, args, cb, (q, onSnap) => kl[kind](q, onSnap), (snap) => snap);
+      break;
+    }
+    case 'watchView': {
+      // A view's rows go as a list's items: rows Go left unchanged are the same objects, so they cross once.
+      const unwatch = watchInto(conn, id, args, cb, (q, onSnap) => kl.watchView(q, onSnap), ({ rows, ...meta }) => ({ ...meta, items: rows }));
+      conn.ops.get(id).call = (m, a) => {
+        if (m === 'update') {
+          // The page was told '' (its lists are unchanged); any other refusal goes to onError.
+          const why = unwatch.update(a[0]);
+          if (why) emit(conn, id, 'onError', new Error(why));
+        } else if (m === 'getObject') emit(conn, id, 'answer', a[0], unwatch.getObject(a[1], a[2]));
+      };
       break;
     }
     default:
       emit(conn, id, 'onError', new Error(`kubelive: unknown operation ${String(kind)}`));
   }
+}
+
+// watchInto opens a watch (watchList, watchObject or watchView: start) whose
+// snapshots, as asItems makes them ({ items, ...meta }), go to the page in
+// the list batches; it returns the watch's unwatch.
+function watchInto(conn, id, [query, hasOnError], cb, start, asItems) {
+  const w = { ...newListState(id), snap: null };
+  const q = { ...query };
+  if (hasOnError) q.onError = cb('onError');
+  conn.watches.set(id, w);
+  const unwatch = start(q, (snap) => {
+    w.snap = asItems(snap);
+    conn.dirty.add(w);
+    sendLists(conn);
+  });
+  conn.ops.set(id, {
+    end: () => {
+      conn.watches.delete(id);
+      conn.dirty.delete(w);
+      unwatch();
+    },
+  });
+  return unwatch;
 }
 
 // sendLists sends one batch with the latest snapshot of every list that

@@ -1,0 +1,139 @@
+// Live views on the page half of the worker host (RemoteClient), against a
+// fake worker on a fake port that answers as worker.js does: rows arrive in
+// the list batches and keep their identity, update() refuses other lists at
+// once and forwards the rest, getObject() answers once as a Promise, getView
+// and viewKey are synchronous, and a replaced worker reopens the view as it
+// was last updated.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RemoteClient } from '../src/remote.js';
+import { encodeList, newListState } from '../src/listwire.js';
+
+const enc = new TextEncoder();
+const QUERY = { lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { group: '', version: 'v1', resource: 'pods' }, sort: [{ by: 'name' }] };
+
+/** fakeWorker is one connection's worker side: it records what the page sends and sends what the test asks. */
+function fakeWorker() {
+  const w = { sent: [], ports: [], deaths: [] };
+  w.connect = () => {
+    const port = {
+      onmessage: null,
+      postMessage: (m) => {
+        if (m.t === 'init') queueMicrotask(() => port.onmessage({ data: { t: 'ready', lock: '', stats: {} } }));
+        else if (m.t === 'batch') w.sent.push(...m.msgs);
+      },
+      start() {},
+    };
+    w.ports.push(port);
+    return { port, onDeath: (fn) => w.deaths.push(fn), stop() {} };
+  };
+  /** view sends one view snapshot of rows for op id, as worker.js's watchView does. */
+  w.view = (state, rows, meta = {}) => {
+    const fresh = [];
+    state.snap = { key: 'worker-key', total: rows.length, count: rows.length, offset: 0, version: 1, status: 'live', lastError: null, countBy: null, lists: [{ status: 'live' }], ...meta, items: rows };
+    const l = structuredClone(encodeList(state, fresh));
+    w.ports.at(-1).onmessage({ data: { t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) } });
+  };
+  w.answer = (id, ask, obj) => w.ports.at(-1).onmessage({ data: { t: 'cb', msgs: [[id, 'answer', [ask, obj]]] } });
+  return w;
+}
+
+/** until waits (bounded) for fn to hold: the page applies batches on a timer when there is no animation frame. */
+async function until(fn, what) {
+  const deadline = Date.now() + 2000;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const row = (name, phase = 'Running') => ({ uid: `u-${name}`, cluster: 'demo', namespace: 'default', name, phase });
+
+async function start() {
+  const w = fakeWorker();
+  const kl = new RemoteClient('shared-worker', w.connect, {});
+  await kl.start();
+  const snaps = [];
+  const errors = [];
+  const stop = kl.watchView({ ...QUERY, onError: (e) => errors.push(e.message) }, (s) => snaps.push(s));
+  await until(() => w.sent.some((m) => m.t === 'op'), 'the op');
+  const op = w.sent.find((m) => m.t === 'op');
+  return { w, kl, snaps, errors, stop, op, state: newListState(op.id) };
+}
+
+test('view rows arrive frozen; unchanged rows keep their identity; getView and viewKey answer synchronously', async () => {
+  const { w, kl, snaps, op, state } = await start();
+  assert.equal(op.kind, 'watchView');
+  assert.deepEqual(op.args, [QUERY, true], 'onError stays on the page; the worker is told there is one');
+  const a = [row('a'), row('b'), row('c')];
+  w.view(state, a);
+  await until(() => snaps.length === 1, 'the first snapshot');
+  const first = snaps[0];
+  assert.deepEqual(first.rows.map((r) => r.name), ['a', 'b', 'c']);
+  assert.ok(Object.isFrozen(first) && Object.isFrozen(first.rows) && first.rows.every(Object.isFrozen) && Object.isFrozen(first.lists));
+  // b changes, d is added: a and c are the same objects on the page.
+  w.view(state, [a[0], row('b', 'Failed'), a[2], row('d')]);
+  await until(() => snaps.length === 2, 'the second snapshot');
+  const second = snaps[1];
+  assert.equal(second.rows[0], first.rows[0]);
+  assert.equal(second.rows[2], first.rows[2]);
+  assert.notEqual(second.rows[1], first.rows[1]);
+  assert.equal(second.rows[1].phase, 'Failed');
+  assert.equal(kl.getView('worker-key'), second, 'by snapshot.key');
+  assert.equal(kl.getView(kl.viewKey(QUERY)), second, 'by viewKey');
+  assert.equal(kl.viewKey(null), '');
+  assert.equal(kl.getView('no such key'), null);
+  kl.close();
+});
+
+test('update: other lists are refused at once and nothing is sent; the rest is forwarded and kept for a replaced worker', async () => {
+  const { w, kl, errors, stop, op } = await start();
+  w.sent.length = 0;
+  const other = stop.update({ ...QUERY, lists: [{ cluster: 'demo', namespace: 'kube-system' }] });
+  assert.equal(other, 'updateView: the lists or the endpoint changed: watch a new view for them');
+  const next = { ...QUERY, where: { text: 'web' }, window: { offset: 10, limit: 5 } };
+  assert.equal(stop.update(next), '');
+  await until(() => w.sent.length > 0, 'the call');
+  assert.deepEqual(w.sent, [{ t: 'call', id: op.id, m: 'update', args: [next] }]);
+  // A refusal the worker finds reaches onError as its sentence.
+  w.ports.at(-1).onmessage({ data: { t: 'cb', msgs: [[op.id, 'onError', [{ __kubeliveError: true, message: 'updateView: bad' }]]] } });
+  assert.deepEqual(errors, ['updateView: bad']);
+  // The worker dies: the next one is asked for the view as it was last updated.
+  w.sent.length = 0;
+  w.deaths.at(-1)('killed');
+  await until(() => w.sent.some((m) => m.t === 'op'), 'the view opened again');
+  assert.deepEqual(w.sent.find((m) => m.t === 'op'), { t: 'op', id: op.id, kind: 'watchView', args: [next, true] });
+  stop();
+  assert.equal(stop.update(next), 'kubelive: the view is not watched');
+  kl.close();
+});
+
+test('getObject answers once, as a Promise; an unwatched view answers null', async () => {
+  const { w, kl, stop, op } = await start();
+  w.sent.length = 0;
+  const asked = stop.getObject('demo', 'u-a');
+  assert.ok(asked instanceof Promise);
+  await until(() => w.sent.length > 0, 'the call');
+  const [call] = w.sent;
+  assert.equal(call.m, 'getObject');
+  assert.deepEqual(call.args.slice(1), ['demo', 'u-a']);
+  w.answer(op.id, call.args[0], { metadata: { uid: 'u-a' } });
+  assert.deepEqual(await asked, { metadata: { uid: 'u-a' } });
+  const pending = stop.getObject('demo', 'u-b');
+  stop();
+  assert.equal(await pending, null, 'pending answers end with the view');
+  assert.equal(await stop.getObject('demo', 'u-a'), null);
+  kl.close();
+});
+
+test('a closed client refuses views with the page host sentences', async () => {
+  const w = fakeWorker();
+  const kl = new RemoteClient('shared-worker', w.connect, {});
+  await kl.start();
+  kl.close();
+  const stop = kl.watchView(QUERY, () => {});
+  assert.equal(stop.update(QUERY), 'kubelive: client is closed');
+  assert.equal(await stop.getObject('demo', 'u'), null);
+  assert.equal(kl.getView('k'), null);
+  assert.equal(kl.viewKey(QUERY), '');
+});

@@ -96,6 +96,17 @@ func (w *Writer) Flush() {
 	w.pass()
 }
 
+// Drop discards every pending write and runs fn while no write runs (e.g.
+// deleting what is stored), so that nothing written before fn survives it.
+func (w *Writer) Drop(fn func() error) error {
+	w.writeMu.Lock()
+	defer w.writeMu.Unlock()
+	w.mu.Lock()
+	w.dirty = map[string]Encoder{}
+	w.mu.Unlock()
+	return fn()
+}
+
 // Close stops the Writer without writing what is pending (Flush first to
 // keep it).
 func (w *Writer) Close() {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/hack-pad/safejs"
@@ -87,7 +88,17 @@ func config(boot safejs.Value) bridge.Config {
 		StaleAfter:  time.Duration(intProp(cfg, "staleAfterMs")) * time.Millisecond,
 		// keepManagedFields is passed as 1 or 0 (a number, like every option here)
 		KeepManagedFields: intProp(cfg, "keepManagedFields") == 1,
+		Persist:           intProp(cfg, "persist") == 1,
+		PersistExclude:    lines(stringProp(cfg, "persistExclude")),
 	}
+}
+
+// lines splits a newline-separated list ("" is none).
+func lines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
 }
 
 // intProp reads a whole number property (0 when absent or not a number).

@@ -15,7 +15,8 @@ let seq = 0;
  * @returns {Promise<KubeliveClient>}
  */
 export async function load(options = {}) {
-  const { wasmURL = defaultWasmURL(), baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0, staleAfterMs = 0, keepManagedFields = false } = options;
+  const { wasmURL = defaultWasmURL(), baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0, staleAfterMs = 0, keepManagedFields = false, persist = false } = options;
+  const exclude = persistExclude(persist);
   if (!wasmURL) throw new Error('kubelive: cannot tell where kubelive.wasm is (import.meta.url is not set in this build): pass wasmURL');
   if (!baseURL) throw new Error('kubelive: baseURL is required outside a page');
   const GoCtor = globalThis.Go;
@@ -26,7 +27,7 @@ export async function load(options = {}) {
   const instance = await instantiate(wasmURL, go.importObject);
   const api = await new Promise((resolve, reject) => {
     globalThis[name] = {
-      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0 },
+      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0, persist: persist ? 1 : 0, persistExclude: exclude.join('\n') },
       ready: resolve,
       fail: (msg) => reject(new Error(`kubelive: ${msg}`)),
     };
@@ -38,6 +39,16 @@ export async function load(options = {}) {
     delete globalThis[name];
   });
   return new KubeliveClient(api);
+}
+
+// persistExclude reads persist: true | false | { exclude: string[] }.
+function persistExclude(persist) {
+  if (!persist || persist === true) return [];
+  const exclude = persist.exclude ?? [];
+  if (typeof persist !== 'object' || !Array.isArray(exclude) || exclude.some((e) => typeof e !== 'string' || e.includes('\n'))) {
+    throw new Error('kubelive: persist must be true, false or { exclude: [resource names such as "configmaps" or "deployments.apps"] }');
+  }
+  return exclude;
 }
 
 async function instantiate(url, imports) {

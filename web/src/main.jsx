@@ -10,7 +10,8 @@ async function boot() {
   const started = performance.now();
   // ?multiplexer=on|off|auto picks the transport of list watches (default: auto).
   const multiplexer = new URLSearchParams(location.search).get('multiplexer') ?? 'auto';
-  const kl = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer });
+  // ?persist=1 keeps the lists in IndexedDB and starts the next load from them.
+  const kl = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer, persist: new URLSearchParams(location.search).get('persist') === '1' });
   window.kubelive = kl;
   window.kubeliveLoadMs = Math.round(performance.now() - started);
   createRoot(document.getElementById('root')).render(

@@ -28,15 +28,15 @@ main(async () => {
   kl.watchList({ ...QUERY, onError }, (s) => {
     snap = s;
     if (s.status === 'live') ready(s);
-    if (s.items.length > 0) rows(s);
+    if (s.items.length > 0) rows({ s, at: performance.now() });
     tracker.seen(s.resourceVersion, s.items.length, (uid) => s.items.find((o) => o.metadata.uid === uid)?.metadata.resourceVersion);
   });
   if (mode === 'warm') {
-    const warm = await withRows;
+    const { s: warm, at: rowsAt } = await withRows;
     await render(warm.items, (o) => o.metadata.name);
     const firstList = performance.now();
     const confirmed = await live;
-    return { firstList, status: warm.status, items: warm.items.length, liveAt: performance.now(), liveItems: confirmed.items.length, loadStart: t0, loaded: tLoaded };
+    return { firstList, rowsAt, watchAt: tLoaded, status: warm.status, items: warm.items.length, liveAt: performance.now(), liveItems: confirmed.items.length, loadStart: t0, loaded: tLoaded };
   }
   const first = await live;
   if (mode === 'first') {

@@ -229,6 +229,7 @@ if (ONLY.includes('p5')) {
         if (res.status !== 'stale') throw new Error(`P5 warm: the first snapshot was ${res.status}, not stale`);
         warm.push(res.firstList);
         afterLoad.push(res.firstList - res.loaded);
+        log(`P5 warm run ${r + 1}: load() ${fmt(res.loaded - res.loadStart)} ms, snapshot with rows ${fmt(res.rowsAt - res.loaded)} ms after load(), rendered ${fmt(res.firstList - res.rowsAt)} ms later`);
         warmLists.push((await ctl('/ctl/lists')).lists - before);
       } finally {
         await ctx.close();

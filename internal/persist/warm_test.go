@@ -188,9 +188,12 @@ func TestWarmAnotherTokenSeesNothingAndClearsTheOld(t *testing.T) {
 
 func TestWarmIgnoresABadRecordWithAWarning(t *testing.T) {
 	for name, corrupt := range map[string]func([]byte) []byte{
-		"garbage":    func([]byte) []byte { return []byte("garbage") },
-		"truncated":  func(b []byte) []byte { return b[:len(b)/2] },
-		"old format": func([]byte) []byte { b, _ := (&Record{Format: 0, Key: "x", ResourceVersion: "1"}).MarshalMsg(nil); return b },
+		"garbage":   func([]byte) []byte { return []byte("garbage") },
+		"truncated": func(b []byte) []byte { return b[:len(b)/2] },
+		"old format": func([]byte) []byte {
+			b, _ := (&Record{Format: 0, Key: "x", ResourceVersion: "1"}).MarshalMsg(nil)
+			return b
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := &warmEnv{t: t, b: newMemBackend(), clk: clock.NewFake()}

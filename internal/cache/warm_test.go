@@ -61,6 +61,12 @@ func warmHarness(t *testing.T, w *fakeWarm) *harness {
 	return newHarness(t, func(c *Config) { c.Warm = w })
 }
 
+// seeded is a harness whose list c1/ns has a seed of objs at rv, and its query.
+func seeded(t *testing.T, rv string, objs ...rt.Obj) (*harness, Query) {
+	w := &fakeWarm{seeds: map[ListRef]seedData{{"c1", "ns"}: {items(objs...), rv, time.Now()}}}
+	return warmHarness(t, w), query(ListRef{"c1", "ns"})
+}
+
 func TestWarmSeedIsTheFirstSnapshotStaleUntilConfirmed(t *testing.T) {
 	t.Parallel()
 	savedAt := time.Date(2025, 12, 31, 23, 0, 0, 0, time.UTC)
@@ -103,9 +109,7 @@ func TestWarmSeedIsTheFirstSnapshotStaleUntilConfirmed(t *testing.T) {
 
 func TestWarmSeedConfirmedByABookmark(t *testing.T) {
 	t.Parallel()
-	w := &fakeWarm{seeds: map[ListRef]seedData{{"c1", "ns"}: {items(pod("ns", "a", "1")), "10", time.Now()}}}
-	h := warmHarness(t, w)
-	q := query(ListRef{"c1", "ns"})
+	h, q := seeded(t, "10", pod("ns", "a", "1"))
 	h.subscribe(q)
 	wa := h.lw("c1", "ns").NextWatch(t).Accept()
 	wa.Bookmark("12")
@@ -116,9 +120,7 @@ func TestWarmSeedConfirmedByABookmark(t *testing.T) {
 
 func TestWarmSeedExpiredRelistsByDiff(t *testing.T) {
 	t.Parallel()
-	w := &fakeWarm{seeds: map[ListRef]seedData{{"c1", "ns"}: {items(pod("ns", "a", "1"), pod("ns", "b", "2"), pod("ns", "c", "3")), "10", time.Now()}}}
-	h := warmHarness(t, w)
-	q := query(ListRef{"c1", "ns"})
+	h, q := seeded(t, "10", pod("ns", "a", "1"), pod("ns", "b", "2"), pod("ns", "c", "3"))
 	before, rec, _ := h.subscribe(q)
 	lw := h.lw("c1", "ns")
 	lw.NextWatch(t).Accept().Error(410, "Expired")
@@ -140,9 +142,7 @@ func TestWarmSeedExpiredRelistsByDiff(t *testing.T) {
 
 func TestWarmErrorShowsAsError(t *testing.T) {
 	t.Parallel()
-	w := &fakeWarm{seeds: map[ListRef]seedData{{"c1", "ns"}: {items(pod("ns", "a", "1")), "10", time.Now()}}}
-	h := warmHarness(t, w)
-	q := query(ListRef{"c1", "ns"})
+	h, q := seeded(t, "10", pod("ns", "a", "1"))
 	h.subscribe(q)
 	h.lw("c1", "ns").NextWatch(t).Fail(rt.APIError(403, "Forbidden"))
 	h.phase(q, 0, reflector.PhaseError)

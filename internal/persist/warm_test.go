@@ -111,6 +111,25 @@ func (e *warmEnv) open(token string, exclude ...string) *Warm {
 	return w
 }
 
+func newWarmEnv(t *testing.T) *warmEnv {
+	return &warmEnv{t: t, b: newMemBackend(), clk: clock.NewFake()}
+}
+
+// saved opens a Warm for token and writes the pods at rv (n of them).
+func (e *warmEnv) saved(token, rv string, n int) *Warm {
+	e.t.Helper()
+	w := e.open(token)
+	w.Changed(keyOf(e.t, podsQ), podsQ, ref, exportOf(rv, pods(n)))
+	w.Flush()
+	require.Len(e.t, e.b.records(), 1)
+	return w
+}
+
+// seedPods is Seed of the pods' list.
+func seedPods(t *testing.T, w *Warm) (items []wire.Item, rv string, at time.Time, ok bool) {
+	return w.Seed(keyOf(t, podsQ), podsQ, ref)
+}
+
 func (e *warmEnv) warnings() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -134,10 +153,10 @@ func exportOf(rv string, items []wire.Item) func() ([]wire.Item, string) {
 }
 
 func TestWarmRoundTripAcrossLoads(t *testing.T) {
-	env := &warmEnv{t: t, b: newMemBackend(), clk: clock.NewFake()}
+	env := newWarmEnv(t)
 	const token = "tok-A-s3cret"
 	w := env.open(token)
-	_, _, _, ok := w.Seed(keyOf(t, podsQ), podsQ, ref)
+	_, _, _, ok := seedPods(t, w)
 	assert.False(t, ok, "nothing stored yet")
 	w.Changed(keyOf(t, podsQ), podsQ, ref, exportOf("42", pods(2)))
 	w.Changed(keyOf(t, secretsQ), secretsQ, ref, exportOf("43", pods(1)))
@@ -146,24 +165,21 @@ func TestWarmRoundTripAcrossLoads(t *testing.T) {
 	assert.NotContains(t, env.b.everything(), token, "the token is stored nowhere")
 
 	w2 := env.open(token)
-	items, rv, at, ok := w2.Seed(keyOf(t, podsQ), podsQ, ref)
+	items, rv, at, ok := seedPods(t, w2)
 	require.True(t, ok)
 	assert.Equal(t, "42", rv)
 	assert.True(t, at.Equal(env.clk.Now().Truncate(time.Millisecond)))
 	assert.Len(t, items, 2)
-	_, _, _, ok = w2.Seed(keyOf(t, podsQ), podsQ, ref)
+	_, _, _, ok = seedPods(t, w2)
 	assert.False(t, ok, "a seed is taken once")
 	assert.Empty(t, env.warnings())
 }
 
 func TestWarmExcludedResourcesAreNeverWrittenNorRead(t *testing.T) {
-	env := &warmEnv{t: t, b: newMemBackend(), clk: clock.NewFake()}
-	w := env.open("t")
-	w.Changed(keyOf(t, podsQ), podsQ, ref, exportOf("42", pods(2)))
-	w.Flush()
-	require.Len(t, env.b.records(), 1)
+	env := newWarmEnv(t)
+	env.saved("t", "42", 2)
 	w2 := env.open("t", "pods")
-	_, _, _, ok := w2.Seed(keyOf(t, podsQ), podsQ, ref)
+	_, _, _, ok := seedPods(t, w2)
 	assert.False(t, ok, "an excluded resource is not shown, even if stored before")
 	w2.Changed(keyOf(t, podsQ), podsQ, ref, exportOf("50", pods(3)))
 	w2.Flush()
@@ -171,18 +187,14 @@ func TestWarmExcludedResourcesAreNeverWrittenNorRead(t *testing.T) {
 }
 
 func TestWarmAnotherTokenSeesNothingAndClearsTheOld(t *testing.T) {
-	env := &warmEnv{t: t, b: newMemBackend(), clk: clock.NewFake()}
-	w := env.open("token-1")
-	w.Changed(keyOf(t, podsQ), podsQ, ref, exportOf("42", pods(2)))
-	w.Flush()
-	w.Close()
-	require.Len(t, env.b.records(), 1)
+	env := newWarmEnv(t)
+	env.saved("token-1", "42", 2).Close()
 	w2 := env.open("token-2")
 	assert.Empty(t, env.b.records(), "a new token clears the old one's data")
-	_, _, _, ok := w2.Seed(keyOf(t, podsQ), podsQ, ref)
+	_, _, _, ok := seedPods(t, w2)
 	assert.False(t, ok)
 	w3 := env.open("token-1")
-	_, _, _, ok = w3.Seed(keyOf(t, podsQ), podsQ, ref)
+	_, _, _, ok = seedPods(t, w3)
 	assert.False(t, ok, "and the old token's data is gone for good")
 }
 
@@ -196,16 +208,13 @@ func TestWarmIgnoresABadRecordWithAWarning(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			env := &warmEnv{t: t, b: newMemBackend(), clk: clock.NewFake()}
-			w := env.open("t")
-			w.Changed(keyOf(t, podsQ), podsQ, ref, exportOf("42", pods(2)))
-			w.Flush()
+			env := newWarmEnv(t)
+			env.saved("t", "42", 2)
 			keys := env.b.records()
-			require.Len(t, keys, 1)
 			v, _, _ := env.b.Get(keys[0])
 			require.NoError(t, env.b.Put(keys[0], corrupt(v)))
 			w2 := env.open("t")
-			_, _, _, ok := w2.Seed(keyOf(t, podsQ), podsQ, ref)
+			_, _, _, ok := seedPods(t, w2)
 			assert.False(t, ok, "never trusted")
 			warns := env.warnings()
 			require.Len(t, warns, 1)
@@ -217,11 +226,8 @@ func TestWarmIgnoresABadRecordWithAWarning(t *testing.T) {
 }
 
 func TestWarmClearEmptiesTheStore(t *testing.T) {
-	env := &warmEnv{t: t, b: newMemBackend(), clk: clock.NewFake()}
-	w := env.open("t")
-	w.Changed(keyOf(t, podsQ), podsQ, ref, exportOf("42", pods(2)))
-	w.Flush()
-	require.Len(t, env.b.records(), 1)
+	env := newWarmEnv(t)
+	w := env.saved("t", "42", 2)
 	w.Changed(keyOf(t, podsQ), podsQ, ref, exportOf("43", pods(2)))
 	require.NoError(t, w.Clear())
 	assert.Empty(t, env.b.records())
@@ -230,7 +236,7 @@ func TestWarmClearEmptiesTheStore(t *testing.T) {
 	w.Changed(keyOf(t, podsQ), podsQ, ref, exportOf("44", pods(2)))
 	w.Flush()
 	w2 := env.open("t")
-	_, rv, _, ok := w2.Seed(keyOf(t, podsQ), podsQ, ref)
+	_, rv, _, ok := seedPods(t, w2)
 	require.True(t, ok, "a list written after Clear is found by the next load")
 	assert.Equal(t, "44", rv)
 }

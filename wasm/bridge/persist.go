@@ -28,7 +28,6 @@ func (j *persistJob) methods() map[string]method {
 	return map[string]method{
 		"clearPersisted": func([]safejs.Value) any { return j.later(func() error { return j.warm.Clear() }) },
 		"flushPersisted": func([]safejs.Value) any { return j.later(func() error { j.warm.Flush(); return nil }) },
-		"persistStats":   j.stats,
 	}
 }
 
@@ -52,14 +51,6 @@ func (j *persistJob) later(f func() error) any {
 		_, _ = d.Call("resolve", true)
 	}()
 	return p
-}
-
-// stats() -> {enabled, writes}.
-func (j *persistJob) stats([]safejs.Value) any {
-	if j.warm == nil {
-		return map[string]any{"enabled": false, "writes": 0}
-	}
-	return map[string]any{"enabled": true, "writes": j.warm.Writes()}
 }
 
 // listenHide writes every pending list when the page hides.

@@ -126,6 +126,16 @@ function pageCorrupt(kind) {
   });
 }
 
+/** withPage runs fn with a new page of the shared profile and always closes it. */
+async function withPage(fn) {
+  const p = await context.newPage();
+  try {
+    await fn(p);
+  } finally {
+    await p.close();
+  }
+}
+
 async function warmUp(p) {
   await open(p);
   await until('the pods live and exact', () => exact(p, 'api/v1/namespaces/default/pods'));
@@ -134,116 +144,114 @@ async function warmUp(p) {
 }
 
 describe('persist', () => {
-  test('a reload shows the persisted rows at once, stale, then live with no LIST', async () => {
-    const p = await context.newPage();
-    await warmUp(p);
-    const recs = await records(p);
-    assert.equal(recs.length, 1, 'one list persisted: the pods (Secrets never are)');
+  test('a reload shows the persisted rows at once, stale, then live with no LIST', async () =>
+    withPage(async (p) => {
+      await warmUp(p);
+      const recs = await records(p);
+      assert.equal(recs.length, 1, 'one list persisted: the pods (Secrets never are)');
 
-    const listsBefore = await lists();
-    await server.admin('pause', { ms: 1500 }); // the server answers no watch for 1.5 s
-    const t0 = Date.now();
-    await open(p);
-    const first = await until('a first snapshot', async () => (await snaps(p))[0]);
-    const firstMs = Date.now() - t0;
-    const afterLoadMs = Math.round(first.at - (await p.evaluate(() => window.rec.loadedAt)));
-    assert.equal(first.status, 'stale', 'the persisted rows are stale until the server confirmed them');
-    assert.ok(first.n > 0, 'the persisted rows at once');
-    assert.ok(first.lastEvent > 0 && first.lastEvent <= Date.now(), 'lastEvent is when the rows were saved (their age)');
-    const secretsFirst = (await snaps(p, 1))[0];
-    assert.notEqual(secretsFirst?.status, 'stale', 'Secrets start cold: nothing of them was stored');
-    await until('the pods and secrets live', async () => (await last(p))?.status === 'live' && (await last(p, 1))?.status === 'live');
-    // Counted before this test asks the server anything: the pods resumed
-    // without a LIST; the cold secrets listed once.
-    assert.equal((await lists()) - listsBefore, 1, 'no LIST for the persisted pods, one for the secrets');
-    const truth = (await server.list('api/v1/namespaces/default/pods')).items.length;
-    assert.equal(first.n, truth, 'every row was there at once');
-    await until('the pods live and exact', () => exact(p, 'api/v1/namespaces/default/pods'));
-    const s = await snaps(p);
-    assert.ok(s.findIndex((x) => x.status === 'live') > 0, 'live only after stale');
-    console.log(`# persist: first snapshot ${firstMs} ms after navigation, ${afterLoadMs} ms after watchList (server paused), ${first.n} pods`);
-    assert.deepEqual(p.errors, []);
-    await p.close();
-  });
+      const listsBefore = await lists();
+      // The server delivers nothing on any watch for 5 s: the first snapshot
+      // cannot have been confirmed by it.
+      await server.admin('pause', { ms: 5000 });
+      const t0 = Date.now();
+      await open(p);
+      const first = await until('a first snapshot', async () => (await snaps(p))[0]);
+      const firstMs = Date.now() - t0;
+      const afterLoadMs = Math.round(first.at - (await p.evaluate(() => window.rec.loadedAt)));
+      assert.equal(first.status, 'stale', 'the persisted rows are stale until the server confirmed them');
+      assert.ok(first.n > 0, 'the persisted rows at once');
+      assert.ok(first.lastEvent > 0 && first.lastEvent <= Date.now(), 'lastEvent is when the rows were saved (their age)');
+      const secretsFirst = (await snaps(p, 1))[0];
+      assert.notEqual(secretsFirst?.status, 'stale', 'Secrets start cold: nothing of them was stored');
+      await until('the pods and secrets live', async () => (await last(p))?.status === 'live' && (await last(p, 1))?.status === 'live');
+      // Counted before this test asks the server anything: the pods resumed
+      // without a LIST; the cold secrets listed once.
+      assert.equal((await lists()) - listsBefore, 1, 'no LIST for the persisted pods, one for the secrets');
+      const truth = (await server.list('api/v1/namespaces/default/pods')).items.length;
+      assert.equal(first.n, truth, 'every row was there at once');
+      await until('the pods live and exact', () => exact(p, 'api/v1/namespaces/default/pods'));
+      const s = await snaps(p);
+      assert.ok(s.findIndex((x) => x.status === 'live') > 0, 'live only after stale');
+      console.log(`# persist: first snapshot ${firstMs} ms after navigation, ${afterLoadMs} ms after watchList (server paused), ${first.n} pods`);
+      assert.deepEqual(p.errors, []);
+    }));
 
-  test('after the history expired a reload relists', async () => {
-    const p = await context.newPage();
-    await warmUp(p);
-    // Leave the page and wait for the server to end its watches: the
-    // multiplexer shares an upstream watch between sockets, and the next
-    // page must open its own for the forced 410 to reach it.
-    await p.goto('about:blank');
-    await until('the old watches closed', async () => (await server.admin('state', {}, 'GET')).total === 0);
-    await server.admin('expire-next'); // the next watch from an old resourceVersion gets 410
-    const listsBefore = await lists();
-    // Over per-URL sockets: over the multiplexer the forced 410 is taken
-    // but never reaches the list (an open question of the test server).
-    await open(p, { qs: [PODS], mux: 'off' });
-    const first = await until('a first snapshot', async () => (await snaps(p))[0]);
-    assert.equal(first.status, 'stale');
-    await until('the pods live after a relist', async () => (await last(p))?.status === 'live');
-    assert.ok((await lists()) - listsBefore >= 1, 'the 410 made a LIST');
-    await until('the pods exact', () => exact(p, 'api/v1/namespaces/default/pods'));
-    // Nothing changed at the server (no churn): the relist's diff keeps
-    // every persisted object, the same JS object as in the first snapshot.
-    const kept = await p.evaluate(() => window.rec.items[0].filter((it) => window.rec.first[0].includes(it)).length);
-    assert.equal(kept, first.n, 'the relist kept the identity of every unchanged object');
-    await p.close();
-  });
+  test('after the history expired a reload relists', async () =>
+    withPage(async (p) => {
+      await warmUp(p);
+      // Leave the page and wait for the server to end its watches: the
+      // multiplexer shares an upstream watch between sockets, and the next
+      // page must open its own for the forced 410 to reach it.
+      await p.goto('about:blank');
+      await until('the old watches closed', async () => (await server.admin('state', {}, 'GET')).total === 0);
+      await server.admin('expire-next'); // the next watch from an old resourceVersion gets 410
+      const listsBefore = await lists();
+      // Over per-URL sockets: over the multiplexer the forced 410 is taken
+      // but never reaches the list (an open question of the test server).
+      await open(p, { qs: [PODS], mux: 'off' });
+      const first = await until('a first snapshot', async () => (await snaps(p))[0]);
+      assert.equal(first.status, 'stale');
+      await until('the pods live after a relist', async () => (await last(p))?.status === 'live');
+      assert.ok((await lists()) - listsBefore >= 1, 'the 410 made a LIST');
+      await until('the pods exact', () => exact(p, 'api/v1/namespaces/default/pods'));
+      // Nothing changed at the server (no churn): the relist's diff keeps
+      // every persisted object, the same JS object as in the first snapshot.
+      const kept = await p.evaluate(() => window.rec.items[0].filter((it) => window.rec.first[0].includes(it)).length);
+      assert.equal(kept, first.n, 'the relist kept the identity of every unchanged object');
+    }));
 
-  test('Secrets and the token never reach storage; another token sees nothing', async () => {
-    const p = await context.newPage();
-    await warmUp(p);
-    const secrets = (await server.list('api/v1/namespaces/default/secrets')).items;
-    assert.ok(secrets.length > 0, 'the demo has Secrets to leak');
-    const all = (await p.evaluate(pageStored)).map(([k, v]) => k + v).join('\n');
-    for (const s of secrets) {
-      assert.ok(!all.includes(s.metadata.uid), `secret ${s.metadata.name} is not stored`);
-      assert.ok(!all.includes(s.metadata.name), `secret ${s.metadata.name} is not stored`);
-    }
-    assert.ok(!all.includes(TOKEN_A), 'the token is stored nowhere');
-    const keysA = (await records(p)).map(([k]) => k);
-    assert.equal(keysA.length, 1);
+  test('Secrets and the token never reach storage; another token sees nothing', async () =>
+    withPage(async (p) => {
+      await warmUp(p);
+      const secrets = (await server.list('api/v1/namespaces/default/secrets')).items;
+      assert.ok(secrets.length > 0, 'the demo has Secrets to leak');
+      const all = (await p.evaluate(pageStored)).map(([k, v]) => k + v).join('\n');
+      for (const s of secrets) {
+        assert.ok(!all.includes(s.metadata.uid), `secret ${s.metadata.name} is not stored`);
+        assert.ok(!all.includes(s.metadata.name), `secret ${s.metadata.name} is not stored`);
+      }
+      assert.ok(!all.includes(TOKEN_A), 'the token is stored nowhere');
+      const keysA = (await records(p)).map(([k]) => k);
+      assert.equal(keysA.length, 1);
 
-    const listsBefore = await lists();
-    await open(p, { token: TOKEN_B, qs: [PODS] });
-    const first = await until('a first snapshot', async () => (await snaps(p))[0]);
-    // Its first rows, if any, came from its own LIST, never from storage.
-    assert.notEqual(first.status, 'stale', 'another identity gets nothing of the first');
-    await until('the pods live for B', async () => (await last(p))?.status === 'live');
-    assert.equal((await lists()) - listsBefore, 1, 'B listed for itself');
-    const after = (await p.evaluate(pageStored)).map(([k, v]) => k + v).join('\n');
-    assert.ok(!after.includes(TOKEN_B) && !after.includes(TOKEN_A), 'no token stored');
-    const keysNow = (await records(p)).map(([k]) => k);
-    for (const k of keysA) assert.ok(!keysNow.includes(k), "the new token cleared the old one's data");
-    await until('the pods live for B', () => exact(p, 'api/v1/namespaces/default/pods'));
-    await p.close();
-  });
+      const listsBefore = await lists();
+      await open(p, { token: TOKEN_B, qs: [PODS] });
+      const first = await until('a first snapshot', async () => (await snaps(p))[0]);
+      // Its first rows, if any, came from its own LIST, never from storage.
+      assert.notEqual(first.status, 'stale', 'another identity gets nothing of the first');
+      await until('the pods live for B', async () => (await last(p))?.status === 'live');
+      assert.equal((await lists()) - listsBefore, 1, 'B listed for itself');
+      const after = (await p.evaluate(pageStored)).map(([k, v]) => k + v).join('\n');
+      assert.ok(!after.includes(TOKEN_B) && !after.includes(TOKEN_A), 'no token stored');
+      const keysNow = (await records(p)).map(([k]) => k);
+      for (const k of keysA) assert.ok(!keysNow.includes(k), "the new token cleared the old one's data");
+      await until('the pods live for B', () => exact(p, 'api/v1/namespaces/default/pods'));
+    }));
 
   test('a corrupt or old-format record is ignored with a warning', async () => {
     for (const kind of ['garbage', 'old']) {
-      const p = await context.newPage();
-      await warmUp(p);
-      await p.evaluate(pageCorrupt, kind);
-      p.warnings = [];
-      const listsBefore = await lists();
-      await open(p, { qs: [PODS] });
-      const first = await until('a first snapshot', async () => (await snaps(p))[0]);
-      assert.notEqual(first.status, 'stale', `${kind}: never trusted`);
-      await until(`${kind}: live`, async () => (await last(p))?.status === 'live');
-      assert.equal((await lists()) - listsBefore, 1, `${kind}: the rows came from a LIST`);
-      await until(`${kind}: a warning`, () => p.warnings.some((w) => w.includes('ignored the persisted pods')));
-      await until(`${kind}: the pods live from a LIST`, () => exact(p, 'api/v1/namespaces/default/pods'));
-      await p.close();
+      await withPage(async (p) => {
+        await warmUp(p);
+        await p.evaluate(pageCorrupt, kind);
+        p.warnings = [];
+        const listsBefore = await lists();
+        await open(p, { qs: [PODS] });
+        const first = await until('a first snapshot', async () => (await snaps(p))[0]);
+        assert.notEqual(first.status, 'stale', `${kind}: never trusted`);
+        await until(`${kind}: live`, async () => (await last(p))?.status === 'live');
+        assert.equal((await lists()) - listsBefore, 1, `${kind}: the rows came from a LIST`);
+        await until(`${kind}: a warning`, () => p.warnings.some((w) => w.includes('ignored the persisted pods')));
+        await until(`${kind}: the pods live from a LIST`, () => exact(p, 'api/v1/namespaces/default/pods'));
+      });
     }
   });
 
-  test('clearPersisted() empties the store', async () => {
-    const p = await context.newPage();
-    await warmUp(p);
-    assert.ok((await records(p)).length > 0);
-    assert.equal(await p.evaluate(() => window.kubelive.clearPersisted()), true);
-    assert.deepEqual(await records(p), []);
-    await p.close();
-  });
+  test('clearPersisted() empties the store', async () =>
+    withPage(async (p) => {
+      await warmUp(p);
+      assert.ok((await records(p)).length > 0);
+      assert.equal(await p.evaluate(() => window.kubelive.clearPersisted()), true);
+      assert.deepEqual(await records(p), []);
+    }));
 });

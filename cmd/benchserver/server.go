@@ -32,6 +32,7 @@ type server struct {
 
 	accepted, live atomic.Int64 // WebSockets ever accepted, and open now
 	others         atomic.Int64 // open WebSockets on paths other than benchPath
+	lists          atomic.Int64 // LISTs of benchPath answered (a paged LIST counts once)
 
 	mux http.Handler // /wsMultiplexer over the same runs
 
@@ -121,6 +122,9 @@ func (s *server) list(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != benchPath || cur == nil {
 		_, _ = w.Write([]byte(emptyList))
 		return
+	}
+	if r.URL.Query().Get("continue") == "" {
+		s.lists.Add(1) // one LIST, however many pages
 	}
 	q := r.URL.Query()
 	if limit, err := strconv.Atoi(q.Get("limit")); err == nil && limit > 0 {
@@ -277,6 +281,8 @@ func (s *server) control(w http.ResponseWriter, r *http.Request) {
 			rvs[i] = strconv.FormatInt(ru.d.rvs[i], 10)
 		}
 		writeJSON(w, map[string]any{"sends": sends, "rvs": rvs})
+	case "/ctl/lists":
+		writeJSON(w, map[string]int64{"lists": s.lists.Load()})
 	case "/ctl/sockets":
 		writeJSON(w, map[string]int64{"accepted": s.accepted.Load(), "live": s.live.Load(), "others": s.others.Load()})
 	default:

@@ -135,6 +135,19 @@ func (c *Cache) newEntry(key Key, q Query) *entry {
 		e.lists = append(e.lists, &list{e: e, ref: ref, label: label, field: field, recs: map[string]*rec{},
 			target: Target{ListRef: ref, Endpoint: q.Endpoint, Params: rest}})
 	}
+	if w := c.cfg.Warm; w != nil {
+		seeded := false
+		for _, l := range e.lists {
+			if items, rv, at, ok := w.Seed(key, q, l.ref); ok && rv != "" {
+				l.seed(items, rv, at)
+				seeded = true
+			}
+		}
+		if seeded {
+			e.commit() // version 1 holds the seeds: the first snapshot
+			return e
+		}
+	}
 	e.statuses = e.listStatuses()
 	return e
 }

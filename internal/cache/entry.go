@@ -60,6 +60,12 @@ type list struct {
 	// will publish it; cleared when statuses are computed.
 	staleMarked bool
 	seen        uint64 // Replace generation, see rec.seen
+	// warmAt is the save time of the persisted seed the list shows until
+	// the server confirmed it (zero: not seeded, or confirmed since).
+	warmAt time.Time
+	// changed: the Store changed the list since the last flush (told to
+	// Config.Warm after it).
+	changed bool
 }
 
 // rec tracks one object across flushes. Invariant: slot, uid, namespace and
@@ -139,7 +145,7 @@ func (s store) Upsert(it wire.Item) {
 		return
 	}
 	l := s.l
-	l.rv = it.ResourceVersion
+	l.rv, l.changed = it.ResourceVersion, true
 	r := l.recs[it.UID]
 	switch {
 	case r == nil:
@@ -163,7 +169,7 @@ func (s store) Delete(it wire.Item) {
 		return
 	}
 	l := s.l
-	l.rv = it.ResourceVersion
+	l.rv, l.changed = it.ResourceVersion, true
 	if r := l.recs[it.UID]; r != nil && r.live != nil {
 		r.live, r.tomb = nil, true
 		l.e.markDirty(r)
@@ -180,7 +186,7 @@ func (s store) Bookmark(rv string) {
 	if !s.lock() {
 		return
 	}
-	s.l.rv, s.l.e.statusChg = rv, true
+	s.l.rv, s.l.e.statusChg, s.l.changed = rv, true, true
 	s.unlock()
 }
 
@@ -192,7 +198,7 @@ func (s store) Replace(items []wire.Item, rv string) {
 		return
 	}
 	l := s.l
-	l.rv = rv
+	l.rv, l.changed = rv, true
 	l.seen++
 	for _, it := range items {
 		r := l.recs[it.UID]
@@ -269,8 +275,29 @@ func (l *list) listStatus(now time.Time) ListStatus {
 		if at := staleAt(st, l.e.c.cfg.StaleAfter); !at.IsZero() && !now.Before(at) {
 			ls.Phase = reflector.PhaseStale
 		}
+		l.warmShown(&ls, st)
+	} else {
+		l.warmShown(&ls, reflector.Status{})
 	}
 	return ls
+}
+
+// warmShown shows a seeded list stale, aged from its save time, until the
+// server confirmed the seed: the watch is open and an event or bookmark
+// came after the seed (a resume the server has not answered yet proves
+// nothing: a 410 may still follow). An error is shown as it is. Caller
+// holds e.mu.
+func (l *list) warmShown(ls *ListStatus, st reflector.Status) {
+	if l.warmAt.IsZero() {
+		return
+	}
+	if st.Phase == reflector.PhaseLive && !st.LastEvent.IsZero() {
+		l.warmAt = time.Time{}
+		return
+	}
+	if st.Phase != reflector.PhaseError {
+		ls.Phase, ls.LastEvent = reflector.PhaseStale, l.warmAt
+	}
 }
 
 // staleDue returns when l next needs a flush to show it stale, or zero when
@@ -280,4 +307,36 @@ func (l *list) staleDue(shown ListStatus) time.Time {
 		return time.Time{}
 	}
 	return staleAt(l.refl.Status(), l.e.c.cfg.StaleAfter)
+}
+
+// seed fills a new list with a persisted copy: every object a rec, the
+// resume point, and the save time it is shown aged from. Caller holds e.mu
+// (or owns the entry, not yet shared).
+func (l *list) seed(items []wire.Item, rv string, savedAt time.Time) {
+	for _, it := range items {
+		if it.UID == "" || l.recs[it.UID] != nil {
+			continue // a duplicate uid: the first one stands
+		}
+		r := l.newRec(it)
+		if !it.Owned {
+			it.Raw = bytes.Clone(it.Raw)
+		}
+		r.live = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}
+		l.e.markDirty(r)
+	}
+	l.rv, l.warmAt = rv, savedAt
+}
+
+// export returns the list's current objects and resume point (for
+// Config.Warm). It locks e.mu.
+func (l *list) export() ([]wire.Item, string) {
+	l.e.mu.Lock()
+	defer l.e.mu.Unlock()
+	items := make([]wire.Item, 0, len(l.recs))
+	for _, r := range l.recs {
+		if r.live != nil {
+			items = append(items, r.live.Item)
+		}
+	}
+	return items, l.rv
 }

@@ -25,9 +25,21 @@ func (e *entry) flush() {
 	}
 	d := e.commit()
 	ls := slices.Clone(e.listeners)
+	var changed []*list
+	if e.c.cfg.Warm != nil {
+		for _, l := range e.lists {
+			if l.changed {
+				l.changed = false
+				changed = append(changed, l)
+			}
+		}
+	}
 	e.mu.Unlock()
 	for _, l := range ls {
 		e.notify(l, d)
+	}
+	for _, l := range changed {
+		e.c.cfg.Warm.Changed(e.key, e.query, l.ref, l.export)
 	}
 }
 

@@ -132,6 +132,27 @@ type Config struct {
 	Wire      wire.Options
 	// OnListenerPanic reports a subscriber that panicked; the others still run.
 	OnListenerPanic func(key Key, recovered any)
+	// Warm, when set, seeds each new entry's lists from a persisted copy and
+	// hears when a list's data or resume point changed (see Warm).
+	Warm Warm
+}
+
+// Warm is a persisted copy of the cache, as the Cache sees it.
+//
+// A seeded list holds the seed's objects at once (the entry's first
+// snapshot), resumes its watch from the seed's resourceVersion, and shows
+// PhaseStale with LastEvent at the seed's save time (its age) until the
+// server confirmed it: a watch open and an event or bookmark since.
+type Warm interface {
+	// Seed returns what was saved of one list of a query (q is normalized),
+	// or ok false. It is called once per list when an entry is created, with
+	// the Cache's lock held: it must not call the Cache.
+	Seed(key Key, q Query, ref ListRef) (items []wire.Item, rv string, savedAt time.Time, ok bool)
+	// Changed says that a flush committed a change of the list (objects or
+	// resume point); export returns the list as it is then, and rv "" when
+	// it holds nothing to resume from. It is called after the flush, with no
+	// lock held; export may be called later from any goroutine.
+	Changed(key Key, q Query, ref ListRef, export func() (items []wire.Item, rv string))
 }
 
 // Stats counts what a cache holds.

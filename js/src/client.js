@@ -260,6 +260,22 @@ export class KubeliveClient {
     if (!this.#closed) this.#api.retry();
   }
 
+  /**
+   * Delete every list persisted in this browser profile (load({ persist })),
+   * for every identity. Resolves to true (false when this client does not
+   * persist); lists that change afterwards are written again.
+   */
+  clearPersisted() {
+    if (this.#closed) return Promise.resolve(false);
+    return this.#api.clearPersisted();
+  }
+
+  /** Write every list waiting to be persisted now; resolves once written (false without persist). */
+  flushPersisted() {
+    if (this.#closed) return Promise.resolve(false);
+    return this.#api.flushPersisted();
+  }
+
   /** Every socket, subscription and counter the module holds. */
   stats() {
     if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true, host: this.#host };

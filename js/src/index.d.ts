@@ -38,6 +38,15 @@ export interface LoadOptions {
   staleAfterMs?: number;
   /** Keep metadata.managedFields in listed objects (default false: they are cut while reading, as Headlamp's list hook removes them). */
   keepManagedFields?: boolean;
+  /**
+   * Keep each watched list in IndexedDB (default false) and start later loads from it: a list
+   * with a persisted copy shows it at once as 'stale' (lists[i].lastEvent: when it was saved)
+   * and resumes its watch from the saved resourceVersion; 'live' once the server confirmed it.
+   * Stored per backend and credentials (a salted hash, never the token); a new token clears
+   * the old one's data. Secrets are never persisted, nor the resources of exclude
+   * ("configmaps", "deployments.apps").
+   */
+  persist?: boolean | { exclude?: string[] };
 }
 
 /** An error as kubelive reports it: a sentence, with the raw HTTP code and Status reason when there are any. */
@@ -324,6 +333,10 @@ export declare class KubeliveClient {
   stats(): Stats;
   /** Every list, stream and socket waiting out a backoff tries again now (spread over half a second). */
   retry(): void;
+  /** Delete every list persisted in this browser profile (every identity); false when this client does not persist. */
+  clearPersisted(): Promise<boolean>;
+  /** Write every list waiting to be persisted now; false when this client does not persist. */
+  flushPersisted(): Promise<boolean>;
   close(): void;
   readonly closed: boolean;
 }

@@ -66,11 +66,12 @@ function workerConfig(options) {
   const workerURL = options.workerURL ?? defaultURL('./kubelive-worker.js');
   if (!wasmURL) throw new Error('kubelive: cannot tell where kubelive.wasm is (import.meta.url is not set in this build): pass wasmURL');
   if (!workerURL) throw new Error('kubelive: cannot tell where kubelive-worker.js is (import.meta.url is not set in this build): pass workerURL');
-  const { baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0, staleAfterMs = 0, keepManagedFields = false } = options;
+  const { baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0, staleAfterMs = 0, keepManagedFields = false, persist = false } = options;
+  persistExclude(persist);
   if (!baseURL) throw new Error('kubelive: baseURL is required outside a page');
   return {
     workerURL: new URL(workerURL, base).href,
-    config: { wasmURL: new URL(wasmURL, base).href, baseURL: new URL(String(baseURL), base).href.replace(/\/$/, ''), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: !!keepManagedFields },
+    config: { wasmURL: new URL(wasmURL, base).href, baseURL: new URL(String(baseURL), base).href.replace(/\/$/, ''), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: !!keepManagedFields, persist: persist && persist !== true ? { exclude: [...persist.exclude ?? []] } : !!persist },
   };
 }
 
@@ -126,7 +127,8 @@ function connect(host, url, name) {
  * worker host) and resolves to its client.
  */
 export async function startModule(options = {}, host = 'page') {
-  const { wasmURL = defaultURL('./kubelive.wasm'), baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0, staleAfterMs = 0, keepManagedFields = false } = options;
+  const { wasmURL = defaultURL('./kubelive.wasm'), baseURL = globalThis.location?.origin, token = '', userId = '', multiplexer = 'auto', maxFrameBytes = 0, staleAfterMs = 0, keepManagedFields = false, persist = false } = options;
+  const exclude = persistExclude(persist);
   if (!wasmURL) throw new Error('kubelive: cannot tell where kubelive.wasm is (import.meta.url is not set in this build): pass wasmURL');
   if (!baseURL) throw new Error('kubelive: baseURL is required outside a page');
   const GoCtor = globalThis.Go;
@@ -137,7 +139,7 @@ export async function startModule(options = {}, host = 'page') {
   const instance = await instantiate(wasmURL, go.importObject);
   const api = await new Promise((resolve, reject) => {
     globalThis[name] = {
-      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0 },
+      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0, persist: persist ? 1 : 0, persistExclude: exclude.join('\n') },
       ready: resolve,
       fail: (msg) => reject(new Error(`kubelive: ${msg}`)),
     };
@@ -149,6 +151,16 @@ export async function startModule(options = {}, host = 'page') {
     delete globalThis[name];
   });
   return new KubeliveClient(api, host);
+}
+
+// persistExclude reads persist: true | false | { exclude: string[] }.
+function persistExclude(persist) {
+  if (!persist || persist === true) return [];
+  const exclude = persist.exclude ?? [];
+  if (typeof persist !== 'object' || !Array.isArray(exclude) || exclude.some((e) => typeof e !== 'string' || e.includes('\n'))) {
+    throw new Error('kubelive: persist must be true, false or { exclude: [resource names such as "configmaps" or "deployments.apps"] }');
+  }
+  return exclude;
 }
 
 async function instantiate(url, imports) {

@@ -9,12 +9,14 @@
 //     args } (a session's write/resize/closeStdin, a stream socket's
 //     send/close, a view's update and getObject),
 //     { t: 'ack' } (the last list batch is applied), { t: 'vis', hidden },
-//     { t: 'retry' }, { t: 'stats' }, { t: 'close' }.
+//     { t: 'retry' }, { t: 'stats' }, { t: 'persist', op: 'clear'|'flush', ask },
+//     { t: 'close' }.
 //   worker -> page: { t: 'ready', lock, stats } or { t: 'fail', message };
 //     { t: 'cb', msgs: [[id, name, args]] } (callbacks of one task; a view's
 //     getObject answers as 'answer' [ask, object]); { t: 'lists', lists,
 //     json } (list and view snapshots, a view's rows as its items, at most
-//     one batch per frame of this page); { t: 'stats', stats }.
+//     one batch per frame of this page); { t: 'stats', stats };
+//     { t: 'persisted', ask, ok } (the answer of a 'persist').
 //
 // Invariants:
 //   - Every open operation is kept here until it ends, so that a worker
@@ -94,6 +96,8 @@ export class RemoteClient {
   #frameArmed = false;
   #stats = null;
   #statsAsked = false;
+  #persistAsks = new Map(); // ask -> resolve of a clearPersisted/flushPersisted
+  #persistSeq = 0;
   #pageLock = '';
   #releasePageLock = noop;
   #generation = 0;
@@ -193,6 +197,8 @@ export class RemoteClient {
     this.#conn?.stop();
     this.#conn = null;
     this.#restarts++;
+    for (const done of this.#persistAsks.values()) done(false);
+    this.#persistAsks.clear();
     // Nothing is confirmed any more: every list and socket says so.
     for (const rec of this.#byWatch.values()) {
       rec.byId = []; // the next worker numbers its objects anew
@@ -261,7 +267,32 @@ export class RemoteClient {
     } else if (m.t === 'stats') {
       this.#stats = m.stats;
       this.#statsAsked = false;
+    } else if (m.t === 'persisted') {
+      const done = this.#persistAsks.get(m.ask);
+      this.#persistAsks.delete(m.ask);
+      done?.(!!m.ok);
     }
+  }
+
+  // persistCall asks the worker's client to clear or flush its persisted
+  // lists; resolves to its answer, or false when the worker is gone.
+  #persistCall(op) {
+    if (this.#closed) return Promise.resolve(false);
+    const ask = ++this.#persistSeq;
+    return new Promise((resolve) => {
+      this.#persistAsks.set(ask, resolve);
+      this.#send({ t: 'persist', op, ask });
+    });
+  }
+
+  /** As KubeliveClient.clearPersisted, done by the worker's client. */
+  clearPersisted() {
+    return this.#persistCall('clear');
+  }
+
+  /** As KubeliveClient.flushPersisted, done by the worker's client. */
+  flushPersisted() {
+    return this.#persistCall('flush');
   }
 
   #callback(id, name, args) {
@@ -550,6 +581,8 @@ export class RemoteClient {
 
   close() {
     if (this.#closed) return;
+    for (const done of this.#persistAsks.values()) done(false);
+    this.#persistAsks.clear();
     this.#send({ t: 'close' });
     this.#flush();
     this.#closed = true;

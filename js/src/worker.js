@@ -184,10 +184,19 @@ function handle(conn, m) {
     case 'vis':
       conn.hidden = !!m.hidden;
       sendLists(conn);
+      // The worker has no page of its own to hide: when the last page of a
+      // client hides, its persisted lists are written now (as a page host
+      // does on its own hide).
+      if (conn.hidden && [...(conn.entry?.conns ?? [])].every((c) => c.hidden || c.closed)) kl.flushPersisted?.().catch(() => {});
       break;
     case 'retry':
       kl.retry();
       break;
+    case 'persist': {
+      const done = (ok) => conn.port.postMessage({ t: 'persisted', ask: m.ask, ok });
+      (m.op === 'clear' ? kl.clearPersisted() : kl.flushPersisted()).then(done, () => done(false));
+      break;
+    }
     case 'stats':
       conn.port.postMessage({ t: 'stats', stats: { ...kl.stats(), reportedAt: Date.now() } });
       break;

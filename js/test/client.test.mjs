@@ -158,3 +158,23 @@ test("getList (React's getSnapshot) of a watched key reads the last delivered sn
   assert.equal(api.gets, 1);
   assert.deepEqual(api.unwatched, [1, 2]);
 });
+
+test('clearPersisted and flushPersisted go to the module, and resolve false once closed', async () => {
+  const api = fakeApi();
+  api.clearPersisted = () => (api.calls.push(['clearPersisted']), Promise.resolve(true));
+  api.flushPersisted = () => (api.calls.push(['flushPersisted']), Promise.resolve(true));
+  const kl = new KubeliveClient(api);
+  assert.equal(await kl.flushPersisted(), true);
+  assert.equal(await kl.clearPersisted(), true);
+  kl.close();
+  assert.equal(await kl.clearPersisted(), false);
+  assert.equal(await kl.flushPersisted(), false);
+  assert.deepEqual(api.calls, [['flushPersisted'], ['clearPersisted'], ['close']]);
+});
+
+test('load() refuses a persist option it cannot read, with a sentence', async () => {
+  const { load } = await import('../src/load.js');
+  for (const persist of [{ exclude: 'configmaps' }, { exclude: [1] }, { exclude: ['a\nb'] }, 'yes']) {
+    await assert.rejects(load({ wasmURL: 'http://127.0.0.1:9/kubelive.wasm', baseURL: 'http://127.0.0.1:9', persist }), /persist must be true, false or \{ exclude/);
+  }
+});

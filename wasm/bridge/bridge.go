@@ -23,6 +23,7 @@ import (
 	"github.com/kubelive/kubelive/internal/endpoint"
 	"github.com/kubelive/kubelive/internal/live"
 	"github.com/kubelive/kubelive/internal/mux"
+	"github.com/kubelive/kubelive/internal/persist"
 	"github.com/kubelive/kubelive/internal/registry"
 	"github.com/kubelive/kubelive/internal/transport"
 	"github.com/kubelive/kubelive/wasm/browser"
@@ -53,6 +54,8 @@ type Deps struct {
 	Reach *backoff.Reach
 	// Fetch makes the probes of failed stream dials (nil: no probe).
 	Fetch live.Fetcher
+	// Warm is the persisted cache (nil: load() did not ask for persist).
+	Warm *persist.Warm
 }
 
 // method is one exported method: the JS arguments in, the JS result out.
@@ -74,6 +77,7 @@ type Bridge struct {
 	streams *streamJob
 	mux     *muxJob
 	views   *viewJob
+	persist *persistJob
 
 	mu      sync.Mutex
 	exports []safejs.Func // released by Close
@@ -92,13 +96,16 @@ func New(d Deps) *Bridge {
 		lists:   newListJob(c, d),
 		streams: &streamJob{caller: c, deps: d, handles: live.NewHandles[streamHandle]()},
 		mux:     &muxJob{caller: c, deps: d, subs: live.NewHandles[muxSub]()},
+		persist: &persistJob{caller: c, deps: d, warm: d.Warm},
 	}
 	b.views = newViewJob(c, d, b.lists)
 	return b
 }
 
 // jobs are the groups of methods Export registers: a new job adds itself here.
-func (b *Bridge) jobs() []job { return []job{b.sockets, b.lists, b.streams, b.mux, b.views, b} }
+func (b *Bridge) jobs() []job {
+	return []job{b.sockets, b.lists, b.streams, b.mux, b.views, b.persist, b}
+}
 
 func (b *Bridge) methods() map[string]method {
 	return map[string]method{"stats": b.stats, "retry": b.retry}
@@ -148,6 +155,7 @@ func (b *Bridge) Close() {
 	b.mu.Unlock()
 	b.lists.close()
 	b.stopReach()
+	b.persist.close(b.funcs.Release)
 	b.streams.close()
 	b.deps.Registry.Close()
 	if b.deps.Cache != nil {

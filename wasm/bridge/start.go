@@ -12,6 +12,7 @@ import (
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
 	"github.com/kubelive/kubelive/internal/live"
+	"github.com/kubelive/kubelive/internal/persist"
 	"github.com/kubelive/kubelive/internal/registry"
 	"github.com/kubelive/kubelive/internal/transport"
 	"github.com/kubelive/kubelive/internal/wire"
@@ -38,6 +39,14 @@ type Config struct {
 	// KeepManagedFields keeps metadata.managedFields in listed objects
 	// (cut by default).
 	KeepManagedFields bool
+	// Persist keeps each list in IndexedDB (persist.Warm) and starts later
+	// loads from it; PersistExclude names resources never kept (Secrets
+	// never are).
+	Persist        bool
+	PersistExclude []string
+	// Warn hears what the page should know but is no error of a call (a
+	// persisted snapshot that was ignored); nil: console.warn.
+	Warn func(msg string)
 }
 
 // listPageSize pages LISTs (limit/continue, as client-go's pager does with
@@ -57,7 +66,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	if err != nil {
 		return nil, safejs.Value{}, err
 	}
-	shim, err := browser.NewShim(listsJS, viewsJS)
+	shim, err := browser.NewShim(listsJS, viewsJS, browser.IDBSource)
 	if err != nil {
 		return nil, safejs.Value{}, err
 	}
@@ -96,7 +105,20 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	if choice.Client != nil {
 		lists = live.NewMuxSource(src, choice.Client, clk, lm)
 	}
+	var warm *persist.Warm
+	if cfg.Persist {
+		if warm, err = openWarm(cfg, shim, funcs, clk); err != nil {
+			reg.Close()
+			frames.Close()
+			return nil, safejs.Value{}, err
+		}
+	}
+	var cw cache.Warm
+	if warm != nil {
+		cw = warm
+	}
 	c := cache.New(cache.Config{
+		Warm:       cw,
 		Source:     lists,
 		Clock:      clk,
 		Scheduler:  frames,
@@ -107,7 +129,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	})
 	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: streams, Clock: clk,
 		Cache: c, Frames: frames, Mux: choice.Client, MuxMode: choice.Mode, MuxReason: choice.Reason, MuxChoice: lm, Tracked: []*live.TrackedDialer{watches, streams}, Timers: clk,
-		Reach: reach, Fetch: fetch})
+		Reach: reach, Fetch: fetch, Warm: warm})
 	api, err := b.Export()
 	if err != nil {
 		return nil, safejs.Value{}, err
@@ -116,8 +138,41 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 		b.Close()
 		return nil, safejs.Value{}, err
 	}
+	if err := b.persist.listenHide(funcs); err != nil {
+		b.Close()
+		return nil, safejs.Value{}, err
+	}
 	return b, api, nil
 }
 
 // Funcs returns the number of live js.Funcs of this client.
 func (b *Bridge) Funcs() int64 { return b.funcs.Live() }
+
+// openWarm opens the persisted cache of cfg's identity. A context without
+// IndexedDB (or one that refuses it, e.g. a private window) only loses the
+// warm start: it is warned about, and the client runs without it.
+func openWarm(cfg Config, shim *browser.Shim, funcs *browser.Funcs, clk clock.Clock) (*persist.Warm, error) {
+	if _, err := persist.NewPolicy(cfg.PersistExclude); err != nil {
+		return nil, err // a mistake of the app's: load() says so
+	}
+	warn := cfg.Warn
+	if warn == nil {
+		warn = func(msg string) {
+			if c, err := safejs.Global().Get("console"); err == nil {
+				_, _ = c.Call("warn", msg)
+			}
+		}
+	}
+	idb, err := browser.OpenIDB(shim, funcs)
+	if err != nil {
+		warn("kubelive: persist is off: " + err.Error())
+		return nil, nil
+	}
+	w, err := persist.Open(idb, persist.Options{BaseURL: cfg.BaseURL, Token: string(cfg.Token), UserID: cfg.UserID,
+		Exclude: cfg.PersistExclude, Clock: clk, Warn: warn})
+	if err != nil {
+		warn("kubelive: persist is off: " + err.Error())
+		return nil, nil
+	}
+	return w, nil
+}

@@ -14,6 +14,8 @@ const PODS = { lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { v
 const SECRETS = { lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { version: 'v1', resource: 'secrets' } };
 // PERSIST_MUX=off runs the file over per-URL sockets.
 const MUX = process.env.PERSIST_MUX ?? 'on';
+// PERSIST_HOST=shared-worker|worker runs it with the client in a worker (persist-worker.test.mjs does).
+const HOST = process.env.PERSIST_HOST ?? 'page';
 const TOKEN_A = 'persist-token-A-s3cret';
 const TOKEN_B = 'persist-token-B-s3cret';
 
@@ -51,7 +53,12 @@ async function open(p, { token = TOKEN_A, qs = [PODS, SECRETS], mux = MUX } = {}
     });
     p.on('pageerror', (e) => p.errors.push(e.message));
   }
-  await p.goto(`${server.base}/bare.html?multiplexer=${mux}&persist=1&token=${encodeURIComponent(token)}`);
+  // The token reaches the page as a global set before its scripts run, never in the URL; the
+  // last init script added wins, so a later open() with another token takes effect.
+  await p.addInitScript((t) => {
+    window.kubeliveToken = t;
+  }, token);
+  await p.goto(`${server.base}/bare.html?multiplexer=${mux}&persist=1&host=${HOST}`);
   await p.waitForSelector('#out[data-ready="1"]', { timeout: 30000 });
   await p.evaluate((qs) => {
     const w = (window.rec = { snaps: qs.map(() => []), first: [], items: [], loadedAt: performance.now() });

@@ -16,7 +16,8 @@
 //     getObject answers as 'answer' [ask, object]); { t: 'lists', lists,
 //     json } (list and view snapshots, a view's rows as its items, at most
 //     one batch per frame of this page); { t: 'stats', stats };
-//     { t: 'persisted', ask, ok } (the answer of a 'persist').
+//     { t: 'persisted', ask, ok } (the answer of a 'persist'); { t: 'warn', text }
+//     (a warning of the module, shown in this page's console).
 //
 // Invariants:
 //   - Every open operation is kept here until it ends, so that a worker
@@ -267,6 +268,8 @@ export class RemoteClient {
     } else if (m.t === 'stats') {
       this.#stats = m.stats;
       this.#statsAsked = false;
+    } else if (m.t === 'warn') {
+      console.warn(`${m.text} (in the ${this.#host})`);
     } else if (m.t === 'persisted') {
       const done = this.#persistAsks.get(m.ask);
       this.#persistAsks.delete(m.ask);

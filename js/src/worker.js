@@ -30,6 +30,17 @@ const enc = new TextEncoder();
 /** clients: configuration hash -> { ready: Promise<KubeliveClient>, conns: Set } */
 const clients = new Map();
 
+// The module's own warnings (those starting "kubelive:", e.g. a persisted
+// record it ignored) are shown in every connected page's console too: a
+// worker's console is one an app's developer rarely opens.
+const workerWarn = console.warn.bind(console);
+console.warn = (...args) => {
+  workerWarn(...args);
+  const text = args.map(String).join(' ');
+  if (!text.startsWith('kubelive:')) return;
+  for (const e of clients.values()) for (const c of e.conns) if (!c.closed) c.port.postMessage({ t: 'warn', text });
+};
+
 // workerLock is held for this worker's whole life: a page waiting on it in
 // shared mode learns that the worker died the moment it is released.
 const workerLock = `kubelive-worker-${randomId()}`;

@@ -26,10 +26,10 @@ main(async () => {
   const live = new Promise((r) => (ready = r));
   const withRows = new Promise((r) => (rows = r));
   const onError = (e) => console.error('kubelive list error', e);
-  const statuses = []; // every snapshot's status, in order (mode=relists)
+  const statuses = []; // every snapshot's status and when it came, in order (mode=relists)
   kl.watchList({ ...QUERY, onError }, (s) => {
     snap = s;
-    statuses.push(s.status);
+    statuses.push({ status: s.status, at: now() });
     if (s.status === 'live') ready(s);
     if (s.items.length > 0) rows({ s, at: performance.now() });
     tracker.seen(s.resourceVersion, s.items.length, (uid) => s.items.find((o) => o.metadata.uid === uid)?.metadata.resourceVersion);
@@ -75,18 +75,20 @@ async function relists(first, statuses, current) {
       if (performance.now() > t + 10000) throw new Error(`relist ${i + 1}: no watch to drop within 10 s`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    // Relisted: a LIST answered since the drop, the list left live and is
-    // live again with every item.
+    // Relisted: a LIST answered since the drop, and the list live with
+    // every item in a snapshot taken after that LIST was written (the
+    // resume shows 'live' before its 410 arrives; that one is older).
     for (const deadline = t + 60000; ; ) {
       const left = statuses.slice(from);
-      const listed = (await ctl('/ctl/lists')).lists > before;
-      if (listed && left.some((x) => x !== 'live') && left.at(-1) === 'live' && current().items.length === first.items.length) break;
-      if (performance.now() > deadline) throw new Error(`relist ${i + 1}: not live again within 60 s (statuses ${left.join(',')}, listed ${listed})`);
+      const { lists, listedAt } = await ctl('/ctl/lists');
+      const listed = lists > before;
+      if (listed && left.at(-1)?.status === 'live' && left.at(-1).at > listedAt && current().items.length === first.items.length) break;
+      if (performance.now() > deadline) throw new Error(`relist ${i + 1}: not live again within 60 s (statuses ${left.map((x) => x.status).join(',')}, listed ${listed})`);
       await new Promise((r) => setTimeout(r, 20));
     }
     ms.push(performance.now() - t);
     wasm.push(window.benchWasmBytes());
   }
   const { lists } = await ctl('/ctl/lists');
-  return { relists: count, wasm, ms, lists, statuses, items: current().items.length };
+  return { relists: count, wasm, ms, lists, statuses: statuses.map((x) => x.status), items: current().items.length };
 }

@@ -180,7 +180,7 @@ if ((ONLY.includes('p4') || ONLY.includes('p4r')) && RELISTS > 0) {
       await ctl(`/ctl/use?set=n${RELISTS_N}&hold=1`);
       const res = await visit(c, 'relists', `relists=${RELISTS}`);
       if (res.items !== RELISTS_N) throw new Error(`${c} relists: ${res.items} items, want ${RELISTS_N}`);
-      per.push({ list: res.wasm[0], first: res.wasm[1], last: res.wasm.at(-1), ms: median(res.ms), ratio: res.wasm.at(-1) / res.wasm[1] });
+      per.push({ list: res.wasm[0], first: res.wasm[1], last: res.wasm.at(-1), ms: median(res.ms), ratio: res.wasm.at(-1) / res.wasm[1], wasm: res.wasm, each: res.ms });
       log(`P4 relists n=${RELISTS_N} run ${r + 1}/${RUNS} ${c}: wasm ${fmt(res.wasm[0] / 1e6, 1)} MB after the list, ${fmt(res.wasm[1] / 1e6, 1)} MB after the first relist, ${fmt(res.wasm.at(-1) / 1e6, 1)} MB after ${RELISTS} (${(res.wasm.at(-1) / res.wasm[1]).toFixed(2)}x), a relist ${fmt(median(res.ms))} ms`);
     }
     const m = (k) => median(per.map((x) => x[k]));

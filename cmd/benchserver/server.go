@@ -33,6 +33,7 @@ type server struct {
 	accepted, live atomic.Int64 // WebSockets ever accepted, and open now
 	others         atomic.Int64 // open WebSockets on paths other than benchPath
 	lists          atomic.Int64 // LISTs of benchPath answered (a paged LIST counts once)
+	listedAt       atomic.Int64 // when the last page of benchPath's LIST was written, µs since the epoch
 
 	mux http.Handler // /wsMultiplexer over the same runs
 
@@ -134,6 +135,7 @@ func (s *server) list(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("continue") == "" {
 		s.lists.Add(1) // one LIST, however many pages
 	}
+	defer func() { s.listedAt.Store(time.Now().UnixMicro()) }()
 	q := r.URL.Query()
 	if limit, err := strconv.Atoi(q.Get("limit")); err == nil && limit > 0 {
 		body, err := cur.d.page(limit, q.Get("continue"))
@@ -358,7 +360,7 @@ func (s *server) control(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, map[string]int{"dropped": n})
 	case "/ctl/lists":
-		writeJSON(w, map[string]int64{"lists": s.lists.Load()})
+		writeJSON(w, map[string]any{"lists": s.lists.Load(), "listedAt": float64(s.listedAt.Load()) / 1e3})
 	case "/ctl/sockets":
 		writeJSON(w, map[string]int64{"accepted": s.accepted.Load(), "live": s.live.Load(), "others": s.others.Load()})
 	default:

@@ -27,12 +27,13 @@ import (
 	"github.com/kubelive/kubelive/server/muxserver/muxtest"
 )
 
-// TestMultiplexerOverEmbeddedCluster mounts /wsMultiplexer over the embedded
-// cluster (in-process upstream) and follows a watch through quiet periods.
-func TestMultiplexerOverEmbeddedCluster(t *testing.T) {
-	t.Parallel()
-	inj := faults.New()
-	store := embedded.NewStore(embedded.Options{History: 100, Seed: 3})
+// muxOverEmbedded serves /wsMultiplexer over an embedded cluster "demo"
+// (in-process upstream, faults armed through inj) holding namespace q, and
+// returns a mux client of it.
+func muxOverEmbedded(t *testing.T) (inj *faults.Injector, store *embedded.Store, ep endpoint.Endpoint, c *mux.Client) {
+	t.Helper()
+	inj = faults.New()
+	store = embedded.NewStore(embedded.Options{History: 100, Seed: 3})
 	h := embedded.NewHandler(store, embedded.HandlerOptions{Faults: inj, BookmarkInterval: time.Hour, WatchTimeout: time.Hour})
 	clusters := []server.Cluster{{Name: "demo", Source: "embedded", Handler: h}}
 	mh, err := muxserver.New(muxserver.Options{Upstream: server.NewUpstream(clusters, server.UpstreamOptions{})})
@@ -41,14 +42,21 @@ func TestMultiplexerOverEmbeddedCluster(t *testing.T) {
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-
-	ep, err := endpoint.New(ts.URL, "", "")
+	ep, err = endpoint.New(ts.URL, "", "")
 	require.NoError(t, err)
-	c, err := mux.New(mux.Options{Dialer: muxtest.Dialer{}, Endpoint: ep})
+	c, err = mux.New(mux.Options{Dialer: muxtest.Dialer{}, Endpoint: ep})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	_, err = store.Create("namespaces", "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "q"}})
 	require.NoError(t, err)
+	return inj, store, ep, c
+}
+
+// TestMultiplexerOverEmbeddedCluster mounts /wsMultiplexer over the embedded
+// cluster (in-process upstream) and follows a watch through quiet periods.
+func TestMultiplexerOverEmbeddedCluster(t *testing.T) {
+	t.Parallel()
+	inj, store, _, c := muxOverEmbedded(t)
 
 	var mu sync.Mutex
 	var got []string
@@ -91,23 +99,7 @@ func TestMultiplexerOverEmbeddedCluster(t *testing.T) {
 // the ERROR event Expired, so that the Reflector relists, as per URL.
 func TestMultiplexedResumeFromAnExpiredVersionGetsThe410(t *testing.T) {
 	t.Parallel()
-	inj := faults.New()
-	store := embedded.NewStore(embedded.Options{History: 100, Seed: 3})
-	h := embedded.NewHandler(store, embedded.HandlerOptions{Faults: inj, BookmarkInterval: time.Hour, WatchTimeout: time.Hour})
-	clusters := []server.Cluster{{Name: "demo", Source: "embedded", Handler: h}}
-	mh, err := muxserver.New(muxserver.Options{Upstream: server.NewUpstream(clusters, server.UpstreamOptions{})})
-	require.NoError(t, err)
-	srv, err := server.New(server.Config{Clusters: clusters, Multiplexer: mh})
-	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	ep, err := endpoint.New(ts.URL, "", "")
-	require.NoError(t, err)
-	c, err := mux.New(mux.Options{Dialer: muxtest.Dialer{}, Endpoint: ep})
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-	_, err = store.Create("namespaces", "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "q"}})
-	require.NoError(t, err)
+	inj, store, ep, c := muxOverEmbedded(t)
 	rv := store.ResourceVersion()
 
 	lw := live.NewMuxSource(live.NewSource(ep, nil, nil), c, nil, nil).ListerWatcher(cache.Target{

@@ -26,8 +26,10 @@ main(async () => {
   const live = new Promise((r) => (ready = r));
   const withRows = new Promise((r) => (rows = r));
   const onError = (e) => console.error('kubelive list error', e);
+  const statuses = []; // every snapshot's status and when it came, in order (mode=relists)
   kl.watchList({ ...QUERY, onError }, (s) => {
     snap = s;
+    statuses.push({ status: s.status, at: now() });
     if (s.status === 'live') ready(s);
     if (s.items.length > 0) rows({ s, at: performance.now() });
     tracker.seen(s.resourceVersion, s.items.length, (uid) => s.items.find((o) => o.metadata.uid === uid)?.metadata.resourceVersion);
@@ -46,8 +48,53 @@ main(async () => {
     if (persist) await kl.flushPersisted(); // the next visit of this profile starts warm
     return { firstList, items: first.items.length, loadStart: t0, loaded: tLoaded };
   }
+  if (mode === 'relists') return relists(first, statuses, () => snap);
   await release();
   const end = await tracker.finished;
   const check = mode === 'throughput' ? await verify(snap.items, (o) => o.metadata.uid, (o) => o.metadata.resourceVersion) : { ok: true };
   return { done: end, calls: tracker.calls, notifications: tracker.notifications, ...check, stats: kl.stats(), finishedAt: now() };
 });
+
+/**
+ * relists forces ?relists= (default 10) relists of the held list (P4): each
+ * /ctl/expire drops the watch and makes its resume get 410 Expired, so the
+ * list relists (a LIST counted at the server) and goes live again. It
+ * returns the wasm memory after the first list and after each relist, and
+ * how long each relist took. Every wait has a deadline.
+ */
+async function relists(first, statuses, current) {
+  const count = Number(params.get('relists') || 10);
+  const wasm = [window.benchWasmBytes()];
+  const ms = [];
+  for (let i = 0; i < count; i++) {
+    // Let the watch run a second first: a watch that ends sooner with no
+    // event counts as too short for the client, which then backs off (a
+    // server that keeps closing at once), and the relist times would
+    // measure that backoff instead.
+    const up = statuses.at(-1).at + 1100 - now();
+    if (up > 0) await new Promise((r) => setTimeout(r, up));
+    const { lists: before } = await ctl('/ctl/lists');
+    const from = statuses.length;
+    const t = performance.now();
+    // The last relist's watch may not have reached the server yet.
+    while ((await ctl('/ctl/expire')).dropped < 1) {
+      if (performance.now() > t + 10000) throw new Error(`relist ${i + 1}: no watch to drop within 10 s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Relisted: a LIST answered since the drop, and the list live with
+    // every item in a snapshot taken after that LIST was written (the
+    // resume shows 'live' before its 410 arrives; that one is older).
+    for (const deadline = t + 60000; ; ) {
+      const left = statuses.slice(from);
+      const { lists, listedAt } = await ctl('/ctl/lists');
+      const listed = lists > before;
+      if (listed && left.at(-1)?.status === 'live' && left.at(-1).at > listedAt && current().items.length === first.items.length) break;
+      if (performance.now() > deadline) throw new Error(`relist ${i + 1}: not live again within 60 s (statuses ${left.map((x) => x.status).join(',')}, listed ${listed})`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    ms.push(performance.now() - t);
+    wasm.push(window.benchWasmBytes());
+  }
+  const { lists } = await ctl('/ctl/lists');
+  return { relists: count, wasm, ms, lists, statuses: statuses.map((x) => x.status), items: current().items.length };
+}

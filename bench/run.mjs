@@ -6,6 +6,7 @@
 //                      [--contenders t,a,b,kubelive,kubelive-worker] [--profile] [--only p1,p2,p3,p4,p5,p6,p7]
 //                      [--profile-contenders kubelive,b] [--profile-set n10000] [--p6-contenders b,kubelive,kubelive-worker]
 //                      [--other-wasm /dist/bench/kubelive-base.wasm] (contenders <name>@other)
+//                      [--relists 10] [--relists-n 10000] (P4's forced relists)
 //                      [--p7-sizes 50000,100000] [--p7-events 2000] [--p7-rate 200] [--p7-parts update,filter]
 //                      [--wasm /dist/bench/kubelive.wasm] [--latency-n 10000] [--latency-events 3000]
 //
@@ -161,6 +162,29 @@ if (ONLY.includes('p1') || ONLY.includes('p4')) {
         ),
       };
     }
+  }
+}
+
+// ------------------------------------------------------------------ P4 relists
+// Wasm memory across forced relists of the held 10,000 pods (the server's
+// /ctl/expire: the watch dropped, its resume answered 410 Expired): after
+// the first relist and after the last, and their ratio (p4.relists;
+// --only p4r runs this part of P4 alone).
+const RELISTS = Number(opt('relists', 10));
+const RELISTS_N = Number(opt('relists-n', 10000));
+if ((ONLY.includes('p4') || ONLY.includes('p4r')) && RELISTS > 0) {
+  results.p4.relists = { n: RELISTS_N, relists: RELISTS };
+  for (const c of CONTENDERS.filter((x) => pageOf(x).page === 'kubelive')) {
+    const per = [];
+    for (let r = 0; r < RUNS; r++) {
+      await ctl(`/ctl/use?set=n${RELISTS_N}&hold=1`);
+      const res = await visit(c, 'relists', `relists=${RELISTS}`);
+      if (res.items !== RELISTS_N) throw new Error(`${c} relists: ${res.items} items, want ${RELISTS_N}`);
+      per.push({ list: res.wasm[0], first: res.wasm[1], last: res.wasm.at(-1), ms: median(res.ms), ratio: res.wasm.at(-1) / res.wasm[1], wasm: res.wasm, each: res.ms });
+      log(`P4 relists n=${RELISTS_N} run ${r + 1}/${RUNS} ${c}: wasm ${fmt(res.wasm[0] / 1e6, 1)} MB after the list, ${fmt(res.wasm[1] / 1e6, 1)} MB after the first relist, ${fmt(res.wasm.at(-1) / 1e6, 1)} MB after ${RELISTS} (${(res.wasm.at(-1) / res.wasm[1]).toFixed(2)}x), a relist ${fmt(median(res.ms))} ms`);
+    }
+    const m = (k) => median(per.map((x) => x[k]));
+    results.p4.relists[c] = { list: m('list'), first: m('first'), last: m('last'), ratio: m('ratio'), relistMs: m('ms'), runs: per };
   }
 }
 
@@ -523,6 +547,18 @@ if (results.p4.rawJSON) {
     const m = results.p4[c];
     if (!m) continue;
     p(`| ${c} | ${fmt(m.jsHeap / 1e6, 1)} | ${fmt(m.wasm / 1e6, 1)} | ${((m.jsHeap + m.wasm) / results.p4.rawJSON).toFixed(2)}x |`);
+  }
+  p();
+}
+if (results.p4.relists) {
+  const rl = results.p4.relists;
+  p(`### P4: wasm memory across ${rl.relists} forced relists of ${fmt(rl.n)} pods (target: last <= 1.25x first)`);
+  p();
+  p('| contender | after the list MB | after the first relist MB | after the last MB | last / first | one relist ms |');
+  p('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [c, m] of Object.entries(rl)) {
+    if (typeof m !== 'object') continue;
+    p(`| ${c} | ${fmt(m.list / 1e6, 1)} | ${fmt(m.first / 1e6, 1)} | ${fmt(m.last / 1e6, 1)} | ${m.ratio.toFixed(2)}x | ${fmt(m.relistMs)} |`);
   }
   p();
 }

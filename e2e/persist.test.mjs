@@ -194,9 +194,9 @@ describe('persist', () => {
       await until('the old watches closed', async () => (await server.admin('state', {}, 'GET')).total === 0);
       await server.admin('expire-next'); // the next watch from an old resourceVersion gets 410
       const listsBefore = await lists();
-      // Over per-URL sockets: over the multiplexer the forced 410 is taken
-      // but never reaches the list (an open question of the test server).
-      await open(p, { qs: [PODS], mux: 'off' });
+      // In both modes: over the multiplexer the 410 (an ERROR event, then
+      // STATUS closed, in one batch) must reach the list as per URL.
+      await open(p, { qs: [PODS] });
       const first = await until('a first snapshot', async () => (await snaps(p))[0]);
       assert.equal(first.status, 'stale');
       await until('the pods live after a relist', async () => (await last(p))?.status === 'live');

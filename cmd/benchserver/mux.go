@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/kubelive/kubelive/server/muxserver"
@@ -28,8 +28,26 @@ func (u upstream) Dial(ctx context.Context, cluster, path, query string, _ http.
 	if err != nil {
 		return nil, err
 	}
-	return &replayConn{ru: cur, next: cur.d.after(v.Get("resourceVersion")), done: make(chan struct{})}, nil
+	if u.s.takeExpire(v.Get("resourceVersion")) {
+		return &expiredConn{}, nil
+	}
+	c := &replayConn{ru: cur, next: cur.d.after(v.Get("resourceVersion")), done: make(chan struct{})}
+	c.untrack = u.s.track(func() { _ = c.Close() })
+	return c, nil
 }
+
+// expiredConn is a forced 410: one ERROR event, then the end.
+type expiredConn struct{ sent bool }
+
+func (c *expiredConn) Read(context.Context) (bool, []byte, error) {
+	if c.sent {
+		return false, nil, io.EOF
+	}
+	c.sent = true
+	return false, expiredEvent, nil
+}
+
+func (c *expiredConn) Close() error { return nil }
 
 type silent struct{ done chan struct{} }
 
@@ -54,13 +72,13 @@ func (s silent) Close() error {
 // replayConn hands the run's frames to the multiplexer one Read at a time,
 // paced like the per-URL replay.
 type replayConn struct {
-	ru    *run
-	next  int
-	start time.Time
-	done  chan struct{}
+	ru      *run
+	next    int
+	start   time.Time
+	done    chan struct{}
+	once    sync.Once
+	untrack func() // forgets the watch for /ctl/expire
 }
-
-var errClosed = errors.New("replay closed")
 
 func (c *replayConn) Read(ctx context.Context) (bool, []byte, error) {
 	if c.start.IsZero() {
@@ -69,7 +87,7 @@ func (c *replayConn) Read(ctx context.Context) (bool, []byte, error) {
 		case <-ctx.Done():
 			return false, nil, ctx.Err()
 		case <-c.done:
-			return false, nil, errClosed
+			return false, nil, io.EOF
 		}
 		c.start = time.Now()
 	}
@@ -95,11 +113,12 @@ func (c *replayConn) Read(ctx context.Context) (bool, []byte, error) {
 	return false, c.ru.d.frames[i], nil
 }
 
+// Close ends the watch (a clean end, as the server's timeout: the client
+// resumes at once); safe from the pump and /ctl/expire at the same time.
 func (c *replayConn) Close() error {
-	select {
-	case <-c.done:
-	default:
+	c.once.Do(func() {
 		close(c.done)
-	}
+		c.untrack()
+	})
 	return nil
 }

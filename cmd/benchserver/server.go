@@ -33,8 +33,17 @@ type server struct {
 	accepted, live atomic.Int64 // WebSockets ever accepted, and open now
 	others         atomic.Int64 // open WebSockets on paths other than benchPath
 	lists          atomic.Int64 // LISTs of benchPath answered (a paged LIST counts once)
+	listedAt       atomic.Int64 // when the last page of benchPath's LIST was written, µs since the epoch
 
 	mux http.Handler // /wsMultiplexer over the same runs
+
+	// expire counts the forced 410s armed by /ctl/expire: each is taken by
+	// the next bench watch that resumes from a resourceVersion (per URL or
+	// over the multiplexer), which gets one ERROR event Expired and ends.
+	expire atomic.Int64
+	// watches cancels the open bench watches by id (/ctl/expire drops them).
+	watches map[int64]func()
+	nextID  int64
 
 	mu    sync.Mutex
 	sets  map[string]*dataset // loaded data sets by name
@@ -58,7 +67,7 @@ type run struct {
 }
 
 func newServer(root, data string, l *log.Logger) *server {
-	s := &server{root: root, data: data, logger: l, sets: map[string]*dataset{},
+	s := &server{root: root, data: data, logger: l, sets: map[string]*dataset{}, watches: map[int64]func(){},
 		files: http.FileServer(http.Dir(root))}
 	m, err := muxserver.New(muxserver.Options{Upstream: upstream{s}, OriginPatterns: []string{"127.0.0.1:*", "localhost:*"}})
 	if err != nil {
@@ -126,6 +135,7 @@ func (s *server) list(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("continue") == "" {
 		s.lists.Add(1) // one LIST, however many pages
 	}
+	defer func() { s.listedAt.Store(time.Now().UnixMicro()) }()
 	q := r.URL.Query()
 	if limit, err := strconv.Atoi(q.Get("limit")); err == nil && limit > 0 {
 		body, err := cur.d.page(limit, q.Get("continue"))
@@ -159,12 +169,70 @@ func (s *server) watch(w http.ResponseWriter, r *http.Request) {
 		defer s.others.Add(-1)
 	}
 	defer c.CloseNow()
-	ctx := c.CloseRead(r.Context())
+	ctx, cancel := context.WithCancel(c.CloseRead(r.Context()))
+	defer cancel()
 	cur := s.current()
 	if r.URL.Path == benchPath && cur != nil {
+		defer s.track(cancel)()
+		if s.takeExpire(r.URL.Query().Get("resourceVersion")) {
+			_ = c.Write(ctx, websocket.MessageText, expiredEvent)
+			_ = c.Close(websocket.StatusNormalClosure, "")
+			return
+		}
 		s.replay(ctx, c, cur, cur.d.after(r.URL.Query().Get("resourceVersion")))
 	}
 	<-ctx.Done()
+}
+
+// expiredEvent is the watch event of a resume from a resourceVersion older
+// than the server's history.
+var expiredEvent = []byte(`{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",` +
+	`"message":"too old resource version (forced by /ctl/expire)","reason":"Expired","code":410}}`)
+
+// takeExpire consumes one forced 410 if one is armed and the watch resumes
+// from resourceVersion rv (a watch from "" or "0" starts fresh: never).
+func (s *server) takeExpire(rv string) bool {
+	if rv == "" || rv == "0" {
+		return false
+	}
+	for {
+		n := s.expire.Load()
+		if n <= 0 {
+			return false
+		}
+		if s.expire.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}
+
+// track registers an open bench watch's cancel for /ctl/expire; the returned
+// func forgets it.
+func (s *server) track(cancel func()) (untrack func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	id := s.nextID
+	s.watches[id] = cancel
+	return func() {
+		s.mu.Lock()
+		delete(s.watches, id)
+		s.mu.Unlock()
+	}
+}
+
+// dropWatches cancels every open bench watch and returns how many.
+func (s *server) dropWatches() int {
+	s.mu.Lock()
+	cs := make([]func(), 0, len(s.watches))
+	for _, c := range s.watches {
+		cs = append(cs, c)
+	}
+	s.mu.Unlock()
+	for _, c := range cs {
+		c()
+	}
+	return len(cs)
 }
 
 func (s *server) replay(ctx context.Context, c *websocket.Conn, ru *run, from int) {
@@ -281,8 +349,18 @@ func (s *server) control(w http.ResponseWriter, r *http.Request) {
 			rvs[i] = strconv.FormatInt(ru.d.rvs[i], 10)
 		}
 		writeJSON(w, map[string]any{"sends": sends, "rvs": rvs})
+	case "/ctl/expire":
+		// Arm one forced 410 and drop the open bench watches: the client
+		// resumes, gets 410 Expired and relists. With no watch open nothing
+		// is armed ("dropped": 0): the caller asks again once it is.
+		s.expire.Add(1)
+		n := s.dropWatches()
+		if n == 0 {
+			s.expire.Add(-1)
+		}
+		writeJSON(w, map[string]int{"dropped": n})
 	case "/ctl/lists":
-		writeJSON(w, map[string]int64{"lists": s.lists.Load()})
+		writeJSON(w, map[string]any{"lists": s.lists.Load(), "listedAt": float64(s.listedAt.Load()) / 1e3})
 	case "/ctl/sockets":
 		writeJSON(w, map[string]int64{"accepted": s.accepted.Load(), "live": s.live.Load(), "others": s.others.Load()})
 	default:

@@ -141,7 +141,10 @@ func (l *muxListerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) 
 // muxWatch subscribes to the watch on the multiplexer and returns once the
 // socket is open and the server confirmed the watch (until then the list
 // stays "reconnecting", as it would while a per-URL socket dials; a watch
-// not confirmed within ConfirmTimeout fails with ErrNotConfirmed). The socket's own reconnects end the watch
+// not confirmed within ConfirmTimeout fails with ErrNotConfirmed). A watch
+// that delivered frames is returned even if it already ended, so that no
+// event is lost (a resume from an expired resourceVersion gets its 410 as an
+// ERROR event just before STATUS closed). The socket's own reconnects end the watch
 // (the Reflector then resumes from its last resourceVersion with a new
 // subscription), so a resume never relies on a query that the multiplexer
 // replays from memory. Such an end is marked reflector.ErrTransportReconnects:
@@ -205,7 +208,8 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 	}()
 	for {
 		w.mu.Lock()
-		if errors.Is(w.err, reflector.ErrTransportReconnects) {
+		queued := len(w.queue) > 0
+		if !queued && errors.Is(w.err, reflector.ErrTransportReconnects) {
 			w.err = nil // the socket dropped again before it opened: keep waiting
 		}
 		open, confirmed, werr, why := w.open, w.confirmed, w.err, w.why
@@ -220,6 +224,12 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 			timer, deadline = nil, nil
 		}
 		switch {
+		case queued:
+			// The server served the watch, and may have ended it already (an
+			// ERROR event such as 410 Expired, then STATUS closed, in one
+			// batch): its frames reach the Reflector before why it ended.
+			l.mode.Confirmed()
+			return w, nil
 		case werr != nil:
 			w.Close()
 			return nil, werr

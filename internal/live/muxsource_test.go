@@ -307,3 +307,45 @@ func TestMuxWatchEndsAsTheStatusSays(t *testing.T) {
 		})
 	}
 }
+
+// A watch the server answers and ends in one batch (a resume from an expired
+// resourceVersion: its 410 as an ERROR event, then STATUS closed) still
+// reaches the Reflector with its frames, then the end: the 410 is never
+// lost, so the list relists rather than resumes again. Without the STATUS
+// connected the first event confirms the watch.
+func TestMuxWatchAnsweredAndEndedAtOnceKeepsItsEvents(t *testing.T) {
+	t.Parallel()
+	const expired = `{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Expired","code":410}}`
+	for _, tc := range []struct {
+		name      string
+		connected bool
+	}{{"connected, event, closed", true}, {"event, closed", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newMuxHarness(t, false, nil)
+			res := h.watch(reflector.WatchOptions{ResourceVersion: "7"})
+			conn := nextDial(t, h.d, muxURL).Accept(muxwire.MsgpackProtocol)
+			req := requests(t, conn, 1)[0]
+			var batch []muxwire.Message
+			if tc.connected {
+				ok := replyTo(req, muxwire.KindStatus)
+				ok.State = muxwire.StateConnected
+				batch = append(batch, ok)
+			}
+			ev := replyTo(req, muxwire.KindData)
+			ev.Data = []byte(expired)
+			end := replyTo(req, muxwire.KindStatus)
+			end.State = muxwire.StateClosed
+			serve(t, conn, append(batch, ev, end)...)
+			r := result(t, res)
+			require.NoError(t, r.err, "the watch delivered an event: it is the Reflector's")
+			defer r.w.Close()
+			frames, err := r.w.Next(context.Background())
+			require.NoError(t, err)
+			require.Len(t, frames, 1)
+			assert.JSONEq(t, expired, string(frames[0]))
+			_, err = r.w.Next(context.Background())
+			require.ErrorContains(t, err, "upstream watch ended")
+		})
+	}
+}

@@ -143,3 +143,45 @@ func reportPercentiles(b *testing.B, times []time.Duration) {
 	b.ReportMetric(ms(times[len(times)/2]), "p50-ms")
 	b.ReportMetric(ms(times[len(times)*99/100]), "p99-ms")
 }
+
+// BenchmarkSortChange is a new sort on a live view (a click on a column
+// header) and the new snapshot, at 100,000 pods.
+func BenchmarkSortChange(b *testing.B) {
+	v, _ := loaded(b, 100_000, benchQuery)
+	sorts := [][]SortKey{{{By: "restarts"}}, {{By: "age", Desc: true}}, {{By: "node"}}, {{By: "restarts", Desc: true}}}
+	specs := make([]Spec, len(sorts))
+	for i, s := range sorts {
+		specs[i] = spec(b, benchQuery)
+		specs[i].Sort = s
+	}
+	var times []time.Duration
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		if err := v.SetSpec(specs[i%len(specs)]); err != nil {
+			b.Fatal(err)
+		}
+		_ = v.Snapshot()
+		times = append(times, time.Since(start))
+		i++
+	}
+	reportPercentiles(b, times)
+}
+
+// BenchmarkFirstList is a view filled by the pages of a first LIST of
+// 100,000 pods (500 objects per cache flush, a snapshot after each), as the
+// bridge does while the table loads.
+func BenchmarkFirstList(b *testing.B) {
+	items := realPods(b, 100_000)
+	for b.Loop() {
+		v, err := New(spec(b, benchQuery))
+		if err != nil {
+			b.Fatal(err)
+		}
+		v.Reset(&cache.Snapshot{})
+		for i := 0; i < len(items); i += 500 {
+			v.Apply(&cache.Delta{Changed: items[i:min(i+500, len(items))]})
+			_ = v.Snapshot()
+		}
+	}
+}

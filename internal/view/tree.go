@@ -19,6 +19,11 @@ type node struct {
 	left, right *node
 	prio        uint64
 	size, hits  int
+	// tie is the node's place in the view's tie order (namespace, name,
+	// cluster, uid, slot) as last ranked, or 0 when not ranked yet.
+	// Invariant: for two ranked nodes of a view, tie order equals the
+	// order of their ranks (the fields it orders by never change).
+	tie uint32
 }
 
 func size(n *node) int {

@@ -2,6 +2,7 @@ package view
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 
@@ -75,6 +76,9 @@ func (v *View) Apply(d *cache.Delta) {
 			v.drop(old)
 		}
 		n := v.newNode(it)
+		if old != nil && sameIdentity(old.item, it) {
+			n.tie = old.tie // the same place in the tie order
+		}
 		v.nodes[it.Slot] = n
 		v.tree.insert(n)
 		v.counted(n, 1)
@@ -199,10 +203,60 @@ func (v *View) rebuild() {
 	for _, n := range v.nodes {
 		all = append(all, n)
 	}
-	slices.SortFunc(all, v.compare)
+	v.sortNodes(all)
 	v.tree.build(all)
 	v.recountBy()
 	v.version++
+}
+
+// rankTies gives every node of all (the whole view) its rank in the tie
+// order, so that a sort whose keys tie for many objects (a restart count,
+// a phase) compares two integers where it would compare four strings.
+// Nodes ranked before keep their relative order, so when most are ranked
+// the ranking itself is cheap. all is reordered.
+func rankTies(all []*node) {
+	ranked := true
+	for _, n := range all {
+		if n.tie == 0 {
+			ranked = false
+			break
+		}
+	}
+	if ranked || len(all) >= math.MaxUint32 {
+		return
+	}
+	slices.SortFunc(all, compareTies)
+	for i, n := range all {
+		n.tie = uint32(i + 1)
+	}
+}
+
+// compareTies is the tie order: by rank when both are ranked, else by
+// namespace, name, cluster, uid and slot (in byte order, as the cache
+// orders them).
+func compareTies(a, b *node) int {
+	if a.tie != 0 && b.tie != 0 {
+		return cmp.Compare(a.tie, b.tie)
+	}
+	ai, bi := a.item, b.item
+	if c := strings.Compare(ai.Namespace, bi.Namespace); c != 0 {
+		return c
+	}
+	if c := strings.Compare(ai.Name, bi.Name); c != 0 {
+		return c
+	}
+	if c := strings.Compare(ai.Cluster, bi.Cluster); c != 0 {
+		return c
+	}
+	if c := strings.Compare(ai.UID, bi.UID); c != 0 {
+		return c
+	}
+	return cmp.Compare(ai.Slot, bi.Slot)
+}
+
+// sameIdentity reports whether a and b hold the same fields of the tie order.
+func sameIdentity(a, b *cache.Item) bool {
+	return a.Slot == b.Slot && a.Namespace == b.Namespace && a.Name == b.Name && a.Cluster == b.Cluster && a.UID == b.UID
 }
 
 func (v *View) recountBy() {
@@ -299,8 +353,8 @@ func (v *View) matchesRest(r *rec) bool {
 }
 
 // compare is the view's total order: the sort keys (missing values last,
-// whatever the direction; text in natural order), then namespace, name,
-// cluster, uid and slot (in byte order, as the cache orders them).
+// whatever the direction; text in natural order), then the tie order
+// (compareTies).
 func (v *View) compare(a, b *node) int {
 	for _, k := range v.c.sort {
 		var c int
@@ -325,20 +379,7 @@ func (v *View) compare(a, b *node) int {
 			return c
 		}
 	}
-	ai, bi := a.item, b.item
-	if c := strings.Compare(ai.Namespace, bi.Namespace); c != 0 {
-		return c
-	}
-	if c := strings.Compare(ai.Name, bi.Name); c != 0 {
-		return c
-	}
-	if c := strings.Compare(ai.Cluster, bi.Cluster); c != 0 {
-		return c
-	}
-	if c := strings.Compare(ai.UID, bi.UID); c != 0 {
-		return c
-	}
-	return cmp.Compare(ai.Slot, bi.Slot)
+	return compareTies(a, b)
 }
 
 func builtin(it *cache.Item, name string) string {
@@ -374,10 +415,11 @@ func (v *View) Derive(spec Spec) (*View, error) {
 	walk(v.tree.root, func(n *node) {
 		var m *node
 		if reuse {
-			m = &node{rec: n.rec, prio: n.prio} // vals are never mutated: shared
+			m = &node{rec: n.rec, prio: n.prio, tie: n.tie} // vals are never mutated: shared
 			d.match(&m.rec)
 		} else {
 			m = d.newNode(n.item)
+			m.tie = n.tie
 		}
 		d.nodes[n.item.Slot] = m
 		ordered = append(ordered, m)
@@ -386,7 +428,7 @@ func (v *View) Derive(spec Spec) (*View, error) {
 		d.reintern()
 	}
 	if !reuse || !slices.Equal(c.sort, v.c.sort) {
-		slices.SortFunc(ordered, d.compare)
+		d.sortNodes(ordered)
 	}
 	d.tree.build(ordered)
 	d.recountBy()

@@ -14,6 +14,15 @@ const created = { id: 'age', title: 'Age', className: 'col-age', desc: true, sor
 const num = (id, title, get, priority) => ({ id, title, className: 'col-num', priority, sort: get, cell: (o) => get(o) ?? 0 });
 const mono = (id, title, get, priority) => ({ id, title, className: 'col-mono', priority, sort: get, cell: (o) => <span className="mono muted nowrap">{get(o) || '—'}</span> });
 
+// The same columns for a kind shown as a live view (resource.view): each
+// reads its value from the view's row, the column of that name computed in Go.
+const vName = { ...name, view: { by: 'name', cell: (r) => <span className="obj-name" title={r.name}>{r.name}</span> } };
+const vNamespace = { ...namespace, view: { by: 'namespace', cell: (r) => <span className="muted">{r.namespace}</span> } };
+const vCreated = { ...created, view: { by: 'age', cell: (r) => <Age ts={r.age} /> } };
+const vNum = (id, title, get, priority) => ({ ...num(id, title, get, priority), view: { by: id, cell: (r) => r[id] ?? 0 } });
+const vMono = (id, title, get, priority) => ({ ...mono(id, title, get, priority), view: { by: id, cell: (r) => <span className="mono muted nowrap">{r[id] || '—'}</span> } });
+const vText = (id, title, get, priority, className = 'col-ns') => ({ id, title, className, priority, sort: get, cell: (o) => text(get(o)), view: { by: id, cell: (r) => text(r[id]) } });
+
 function Ready({ ready, total }) {
   const cls = total > 0 && ready === total ? 'ratio ratio-ok' : ready === 0 && total > 0 ? 'ratio ratio-bad' : 'ratio ratio-warn';
   return (
@@ -23,6 +32,8 @@ function Ready({ ready, total }) {
   );
 }
 const ready = (get, priority) => ({ id: 'ready', title: 'Ready', className: 'col-num', priority, sort: (o) => get(o).ready, cell: (o) => <Ready {...get(o)} /> });
+/** vReady reads ready and total from the view's columns of those names. */
+const vReady = (get, priority, total = 'total') => ({ ...ready(get, priority), view: { by: 'ready', cell: (r) => <Ready ready={r.ready ?? 0} total={r[total] ?? 0} /> } });
 
 function Keys({ keys }) {
   if (!keys.length) return <span className="muted">—</span>;
@@ -56,6 +67,24 @@ const images_ = {
   ),
 };
 const podsReady = (o) => ({ ready: o.status?.readyReplicas ?? 0, total: o.spec?.replicas ?? 0 });
+const vImages = {
+  ...images_,
+  view: {
+    by: 'images',
+    cell: (r) => {
+      const list = r.images ? r.images.split(',') : [];
+      return (
+        <span className="images mono muted" title={list.join('\n')}>
+          {list.map((img, i) => (
+            <span key={i}>{img}</span>
+          ))}
+        </span>
+      );
+    },
+  },
+};
+const IMAGES = 'spec.template.spec.containers[*].image|join';
+const AGE = 'metadata.creationTimestamp';
 
 export const eventTime = (o) => o.lastTimestamp || o.eventTime || o.series?.lastObservedTime || o.metadata.creationTimestamp;
 
@@ -73,9 +102,9 @@ export const BUILTINS = [
     endpoint: core('pods'),
     namespaced: true,
     columns: [
-      { ...name, view: { by: 'name', cell: (r) => <span className="obj-name" title={r.name}>{r.name}</span> } },
-      { ...namespace, view: { by: 'namespace', cell: (r) => <span className="muted">{r.namespace}</span> } },
-      { ...ready(readyCount, 2), view: { by: 'ready', cell: (r) => <Ready ready={r.ready} total={r.containers} /> } },
+      vName,
+      vNamespace,
+      vReady(readyCount, 2, 'containers'),
       {
         id: 'status',
         title: 'Status',
@@ -93,8 +122,8 @@ export const BUILTINS = [
         cell: (o) => <span className={restarts(o) ? 'restarts-hot' : 'muted'}>{restarts(o)}</span>,
         view: { by: 'restarts', cell: (r) => <span className={r.restarts ? 'restarts-hot' : 'muted'}>{r.restarts}</span> },
       },
-      { ...created, view: { by: 'age', cell: (r) => <Age ts={r.age} /> } },
-      { ...mono('ip', 'IP', (o) => o.status?.podIP, 3), view: { by: 'ip', cell: (r) => <span className="mono muted nowrap">{r.ip || '—'}</span> } },
+      vCreated,
+      vMono('ip', 'IP', (o) => o.status?.podIP, 3),
       {
         id: 'node',
         title: 'Node',
@@ -115,7 +144,7 @@ export const BUILTINS = [
         status: 'status.containerStatuses[*].state.waiting.reason|first ?? status.reason ?? status.phase',
         deleting: 'metadata.deletionTimestamp',
         restarts: 'status.containerStatuses[*].restartCount|sum',
-        age: 'metadata.creationTimestamp',
+        age: AGE,
         ip: 'status.podIP',
         node: 'spec.nodeName',
       },
@@ -130,7 +159,10 @@ export const BUILTINS = [
     icon: 'deployments',
     endpoint: apps('deployments'),
     namespaced: true,
-    columns: [name, namespace, ready(podsReady), num('uptodate', 'Up-to-date', (o) => o.status?.updatedReplicas, 2), num('available', 'Available', (o) => o.status?.availableReplicas, 2), images_, created],
+    columns: [vName, vNamespace, vReady(podsReady), vNum('uptodate', 'Up-to-date', (o) => o.status?.updatedReplicas, 2), vNum('available', 'Available', (o) => o.status?.availableReplicas, 2), vImages, vCreated],
+    view: {
+      columns: { ready: 'status.readyReplicas', total: 'spec.replicas', uptodate: 'status.updatedReplicas', available: 'status.availableReplicas', images: IMAGES, age: AGE },
+    },
   },
   {
     id: 'replicasets',
@@ -140,7 +172,10 @@ export const BUILTINS = [
     icon: 'deployments',
     endpoint: apps('replicasets'),
     namespaced: true,
-    columns: [name, namespace, num('desired', 'Desired', (o) => o.spec?.replicas, 2), num('current', 'Current', (o) => o.status?.replicas, 2), ready(podsReady), created],
+    columns: [vName, vNamespace, vNum('desired', 'Desired', (o) => o.spec?.replicas, 2), vNum('current', 'Current', (o) => o.status?.replicas, 2), vReady(podsReady), vCreated],
+    view: {
+      columns: { desired: 'spec.replicas', current: 'status.replicas', ready: 'status.readyReplicas', total: 'spec.replicas', age: AGE },
+    },
   },
   {
     id: 'statefulsets',
@@ -150,7 +185,8 @@ export const BUILTINS = [
     icon: 'deployments',
     endpoint: apps('statefulsets'),
     namespaced: true,
-    columns: [name, namespace, ready(podsReady), images_, created],
+    columns: [vName, vNamespace, vReady(podsReady), vImages, vCreated],
+    view: { columns: { ready: 'status.readyReplicas', total: 'spec.replicas', images: IMAGES, age: AGE } },
   },
   {
     id: 'daemonsets',
@@ -161,14 +197,23 @@ export const BUILTINS = [
     endpoint: apps('daemonsets'),
     namespaced: true,
     columns: [
-      name,
-      namespace,
-      num('desired', 'Desired', (o) => o.status?.desiredNumberScheduled, 2),
-      num('current', 'Current', (o) => o.status?.currentNumberScheduled, 3),
-      ready((o) => ({ ready: o.status?.numberReady ?? 0, total: o.status?.desiredNumberScheduled ?? 0 })),
-      num('available', 'Available', (o) => o.status?.numberAvailable, 3),
-      created,
+      vName,
+      vNamespace,
+      vNum('desired', 'Desired', (o) => o.status?.desiredNumberScheduled, 2),
+      vNum('current', 'Current', (o) => o.status?.currentNumberScheduled, 3),
+      vReady((o) => ({ ready: o.status?.numberReady ?? 0, total: o.status?.desiredNumberScheduled ?? 0 }), undefined, 'desired'),
+      vNum('available', 'Available', (o) => o.status?.numberAvailable, 3),
+      vCreated,
     ],
+    view: {
+      columns: {
+        desired: 'status.desiredNumberScheduled',
+        current: 'status.currentNumberScheduled',
+        ready: 'status.numberReady',
+        available: 'status.numberAvailable',
+        age: AGE,
+      },
+    },
   },
   {
     id: 'jobs',
@@ -287,12 +332,13 @@ export const BUILTINS = [
     endpoint: CRDS,
     namespaced: false,
     columns: [
-      name,
-      mono('group', 'Group', (o) => o.spec?.group, 3),
-      { id: 'kind', title: 'Kind', className: 'col-ns', priority: 2, sort: (o) => o.spec?.names?.kind, cell: (o) => text(o.spec?.names?.kind) },
-      { id: 'scope', title: 'Scope', className: 'col-ns', priority: 3, sort: (o) => o.spec?.scope, cell: (o) => text(o.spec?.scope) },
-      created,
+      vName,
+      vMono('group', 'Group', (o) => o.spec?.group, 3),
+      vText('kind', 'Kind', (o) => o.spec?.names?.kind, 2),
+      vText('scope', 'Scope', (o) => o.spec?.scope, 3),
+      vCreated,
     ],
+    view: { columns: { group: 'spec.group', kind: 'spec.names.kind', scope: 'spec.scope', age: AGE } },
   },
 ];
 

@@ -1,6 +1,7 @@
 // Sidebar: brand, cluster and namespace pickers, every kind the cluster
 // serves by section, with live counts. Below 760 px it is a drawer.
 import { useKubeList, useKubeView } from '../../../js/src/react.js';
+import { number } from '../format.js';
 import { ALL, href, navigate } from '../route.js';
 import { NAMESPACES, listQuery } from '../resources.jsx';
 import { Icon } from './bits.jsx';
@@ -83,7 +84,7 @@ function NavLink({ resource, route, count }) {
     <a className={`nav-item ${active ? 'active' : ''}`} href={href({ resource: resource.id, name: '' }, route)} data-testid={`nav-${resource.id}`}>
       <Icon name={resource.icon} />
       <span className="nav-title">{resource.short ?? resource.title}</span>
-      <span className="nav-count">{count === null ? '…' : count.toLocaleString('en')}</span>
+      <span className="nav-count">{count === null ? '…' : number(count)}</span>
     </a>
   );
 }

@@ -5,6 +5,7 @@
 import { memo, useContext, useDeferredValue, useRef, useState } from 'react';
 import { KubeliveContext, useKubeView } from '../../../js/src/react.js';
 import { ALL, navigate } from '../route.js';
+import { number } from '../format.js';
 import { listQuery } from '../resources.jsx';
 import { Empty, Icon } from './bits.jsx';
 import { ConnectionBadge } from './ConnectionBadge.jsx';
@@ -127,7 +128,7 @@ export function ViewPage({ resource, route }) {
   );
 }
 
-const fmt = (n) => n.toLocaleString('en');
+const fmt = number;
 
 const Row = memo(function Row({ row, columns, onOpen }) {
   const open = () => onOpen(row);

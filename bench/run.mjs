@@ -226,6 +226,7 @@ if (ONLY.includes('p5')) {
   const P5_CONTENDERS = CONTENDERS.filter((c) => ['a', 'b', 'kubelive', 'kubelive@other'].includes(c));
   const per = Object.fromEntries(P5_CONTENDERS.map((c) => [c, []]));
   const loads = Object.fromEntries(P5_CONTENDERS.filter((c) => c.startsWith('kubelive')).map((c) => [c, []]));
+  const wasmBytes = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // wasm memory at the first list
   for (let r = 0; r < Math.max(RUNS, 3); r++) {
     // the order rotates per run, as in P1
     for (const c of P5_CONTENDERS.map((_, i, a) => a[(i + r) % a.length])) {
@@ -233,10 +234,11 @@ if (ONLY.includes('p5')) {
       const res = await visit(c, 'first');
       per[c].push(res.firstList);
       if (loads[c]) loads[c].push(res.loaded - res.loadStart);
+      if (wasmBytes[c]) wasmBytes[c].push(res.wasmBytes);
     }
   }
-  results.p5 = { raw, gz, n: (await ctl('/ctl/meta')).n, first: Object.fromEntries(Object.entries(per).map(([c, xs]) => [c, median(xs)])), wasmLoad: median(loads.kubelive ?? []), wasmLoadBy: Object.fromEntries(Object.entries(loads).map(([c, xs]) => [c, median(xs)])) };
-  log(`P5 first list (${SETS[0]}): ${JSON.stringify(results.p5.first)}; load() ${JSON.stringify(results.p5.wasmLoadBy)} ms`);
+  results.p5 = { raw, gz, n: (await ctl('/ctl/meta')).n, first: Object.fromEntries(Object.entries(per).map(([c, xs]) => [c, median(xs)])), wasmLoad: median(loads.kubelive ?? []), wasmLoadBy: Object.fromEntries(Object.entries(loads).map(([c, xs]) => [c, median(xs)])), wasmBytesBy: Object.fromEntries(Object.entries(wasmBytes).map(([c, xs]) => [c, median(xs)])) };
+  log(`P5 first list (${SETS[0]}): ${JSON.stringify(results.p5.first)}; load() ${JSON.stringify(results.p5.wasmLoadBy)} ms; wasm memory at the first list ${JSON.stringify(results.p5.wasmBytesBy)} bytes`);
   const warmers = Object.keys(loads);
   if (warmers.length) {
     // Warm: one profile, a cold visit with persist (it writes the list), then

@@ -31,7 +31,7 @@ func TestNoCollectionBelowTheBudget(t *testing.T) {
 	restore(t)
 	runtime.GC()
 	before := numGC()
-	done := Start(1<<30, 25)
+	done := Start(256<<20, 25)
 	// 32 MB of garbage: at GOGC 25 that is several collections.
 	for i := 0; i < 32; i++ {
 		runtime.KeepAlive(make([]byte, 1<<20))
@@ -42,8 +42,8 @@ func TestNoCollectionBelowTheBudget(t *testing.T) {
 		t.Fatal("switched to the steady GOGC before any collection")
 	default:
 	}
-	require.Equal(t, -1, debug.SetGCPercent(-1), "collection is off during the start")
-	require.Equal(t, int64(1<<30), debug.SetMemoryLimit(-1))
+	require.Equal(t, StartPercent(256<<20), debug.SetGCPercent(-1), "the start's GOGC")
+	require.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1), "no memory limit")
 }
 
 func TestSwitchesAtTheFirstCollection(t *testing.T) {
@@ -67,10 +67,7 @@ func TestSwitchesAtTheFirstCollection(t *testing.T) {
 func TestReachingTheBudgetSwitches(t *testing.T) {
 	restore(t)
 	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	budget := int64(m.Sys) + 16<<20 // 16 MB above what the runtime holds now
-	done := Start(budget, 25)
+	done := Start(16<<20, 25)
 	deadline := time.After(10 * time.Second)
 	for {
 		runtime.KeepAlive(make([]byte, 1<<20)) // garbage, never a collection by hand
@@ -87,7 +84,7 @@ func TestReachingTheBudgetSwitches(t *testing.T) {
 
 func TestNoBudgetSetsThePercentAtOnce(t *testing.T) {
 	restore(t)
-	done := Start(0, 40)
+	done := Start(1<<20, 40) // GOGC 25's first goal is 1 MB, below 40's
 	select {
 	case <-done:
 	default:

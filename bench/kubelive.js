@@ -39,14 +39,14 @@ main(async () => {
     await render(warm.items, (o) => o.metadata.name);
     const firstList = performance.now();
     const confirmed = await live;
-    return { firstList, rowsAt, watchAt: tLoaded, status: warm.status, items: warm.items.length, liveAt: performance.now(), liveItems: confirmed.items.length, loadStart: t0, loaded: tLoaded };
+    return { firstList, rowsAt, watchAt: tLoaded, status: warm.status, items: warm.items.length, liveAt: performance.now(), liveItems: confirmed.items.length, loadStart: t0, loaded: tLoaded, wasmBytes: window.benchWasmBytes() };
   }
   const first = await live;
   if (mode === 'first') {
     await render(first.items, (o) => o.metadata.name);
     const firstList = performance.now();
     if (persist) await kl.flushPersisted(); // the next visit of this profile starts warm
-    return { firstList, items: first.items.length, loadStart: t0, loaded: tLoaded };
+    return { firstList, items: first.items.length, loadStart: t0, loaded: tLoaded, wasmBytes: window.benchWasmBytes() };
   }
   if (mode === 'relists') return relists(first, statuses, () => snap);
   await release();

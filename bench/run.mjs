@@ -245,45 +245,58 @@ if (ONLY.includes('p5')) {
   const wasmFile = path.join(ROOT, opt('wasm', '/dist/bench/kubelive.wasm').slice(1));
   const raw = statSync(wasmFile).size;
   const gz = statSync(`${wasmFile}.gz`).size;
-  const per = { kubelive: [], b: [], a: [] };
-  let loads = [];
+  // P5 takes a, b and the per-URL kubelive page, and kubelive@other (the
+  // module of --other-wasm) for a before and after in one run.
+  const P5_CONTENDERS = CONTENDERS.filter((c) => ['a', 'b', 'kubelive', 'kubelive@other'].includes(c));
+  const per = Object.fromEntries(P5_CONTENDERS.map((c) => [c, []]));
+  const loads = Object.fromEntries(P5_CONTENDERS.filter((c) => c.startsWith('kubelive')).map((c) => [c, []]));
+  const wasmBytes = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // wasm memory at the first list
   for (let r = 0; r < Math.max(RUNS, 3); r++) {
-    for (const c of Object.keys(per).filter((x) => CONTENDERS.includes(x))) {
+    // the order rotates per run, as in P1
+    for (const c of P5_CONTENDERS.map((_, i, a) => a[(i + r) % a.length])) {
       await ctl(`/ctl/use?set=${SETS[0]}`);
       const res = await visit(c, 'first');
       per[c].push(res.firstList);
-      if (c === 'kubelive') loads.push(res.loaded - res.loadStart);
+      if (loads[c]) loads[c].push(res.loaded - res.loadStart);
+      if (wasmBytes[c]) wasmBytes[c].push(res.wasmBytes);
     }
   }
-  results.p5 = { raw, gz, n: (await ctl('/ctl/meta')).n, first: Object.fromEntries(Object.entries(per).map(([c, xs]) => [c, median(xs)])), wasmLoad: median(loads) };
-  log(`P5 first list (${SETS[0]}): ${JSON.stringify(results.p5.first)}; load() ${fmt(results.p5.wasmLoad)} ms`);
-  if (CONTENDERS.includes('kubelive')) {
+  results.p5 = { raw, gz, n: (await ctl('/ctl/meta')).n, first: Object.fromEntries(Object.entries(per).map(([c, xs]) => [c, median(xs)])), wasmLoad: median(loads.kubelive ?? []), wasmLoadBy: Object.fromEntries(Object.entries(loads).map(([c, xs]) => [c, median(xs)])), wasmBytesBy: Object.fromEntries(Object.entries(wasmBytes).map(([c, xs]) => [c, median(xs)])) };
+  log(`P5 first list (${SETS[0]}): ${JSON.stringify(results.p5.first)}; load() ${JSON.stringify(results.p5.wasmLoadBy)} ms; wasm memory at the first list ${JSON.stringify(results.p5.wasmBytesBy)} bytes`);
+  const warmers = Object.keys(loads);
+  if (warmers.length) {
     // Warm: one profile, a cold visit with persist (it writes the list), then
     // a second visit that starts from IndexedDB; LISTs counted at the server.
-    const warm = [];
-    const afterLoad = [];
-    const warmLists = [];
+    const w = Object.fromEntries(warmers.map((c) => [c, { warm: [], afterLoad: [], load: [], lists: [] }]));
     for (let r = 0; r < Math.max(RUNS, 3); r++) {
-      await ctl(`/ctl/use?set=${SETS[0]}`);
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      try {
-        await visit('kubelive', 'first', 'persist=1', null, ctx);
-        const before = (await ctl('/ctl/lists')).lists;
-        const res = await visit('kubelive', 'warm', 'persist=1', null, ctx);
-        if (res.status !== 'stale') throw new Error(`P5 warm: the first snapshot was ${res.status}, not stale`);
-        warm.push(res.firstList);
-        afterLoad.push(res.firstList - res.loaded);
-        log(`P5 warm run ${r + 1}: load() ${fmt(res.loaded - res.loadStart)} ms, snapshot with rows ${fmt(res.rowsAt - res.loaded)} ms after load(), rendered ${fmt(res.firstList - res.rowsAt)} ms later`);
-        warmLists.push((await ctl('/ctl/lists')).lists - before);
-      } finally {
-        await ctx.close();
+      for (const c of warmers.map((_, i, a) => a[(i + r) % a.length])) {
+        await ctl(`/ctl/use?set=${SETS[0]}`);
+        const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+        try {
+          await visit(c, 'first', 'persist=1', null, ctx);
+          const before = (await ctl('/ctl/lists')).lists;
+          const res = await visit(c, 'warm', 'persist=1', null, ctx);
+          if (res.status !== 'stale') throw new Error(`P5 warm ${c}: the first snapshot was ${res.status}, not stale`);
+          w[c].warm.push(res.firstList);
+          w[c].afterLoad.push(res.firstList - res.loaded);
+          w[c].load.push(res.loaded - res.loadStart);
+          log(`P5 warm run ${r + 1} ${c}: load() ${fmt(res.loaded - res.loadStart)} ms, snapshot with rows ${fmt(res.rowsAt - res.loaded)} ms after load(), rendered ${fmt(res.firstList - res.rowsAt)} ms later`);
+          w[c].lists.push((await ctl('/ctl/lists')).lists - before);
+        } finally {
+          await ctx.close();
+        }
       }
     }
-    results.p5.warm = median(warm);
-    results.p5.warmAfterLoad = median(afterLoad);
-    results.p5.warmLists = Math.max(...warmLists);
-    log(`P5 warm (${SETS[0]}): first list ${fmt(results.p5.warm)} ms (${fmt(results.p5.warmAfterLoad)} ms after load()), LISTs ${results.p5.warmLists}`);
+    results.p5.warmBy = Object.fromEntries(warmers.map((c) => [c, { warm: median(w[c].warm), afterLoad: median(w[c].afterLoad), load: median(w[c].load), lists: Math.max(...w[c].lists) }]));
+    const k = results.p5.warmBy.kubelive;
+    if (k) {
+      results.p5.warm = k.warm;
+      results.p5.warmAfterLoad = k.afterLoad;
+      results.p5.warmLists = k.lists;
+    }
+    for (const [c, x] of Object.entries(results.p5.warmBy)) log(`P5 warm (${SETS[0]}) ${c}: first list ${fmt(x.warm)} ms (load() ${fmt(x.load)} ms, ${fmt(x.afterLoad)} ms after load()), LISTs ${x.lists}`);
   }
+
 }
 
 // ------------------------------------------------------------------ P7
@@ -571,7 +584,7 @@ if (results.p5.raw) {
   p(`| contender | navigation -> first rendered list of ${fmt(r.n)} pods (ms) |`);
   p('| --- | ---: |');
   for (const [c, v] of Object.entries(r.first)) p(`| ${c} | ${fmt(v)} |`);
-  if (Number.isFinite(r.warm)) p(`| kubelive warm (persist, from IndexedDB; ${fmt(r.warmAfterLoad)} ms after load(); ${r.warmLists} LISTs at the server) | ${fmt(r.warm)} |`);
+  for (const [c, x] of Object.entries(r.warmBy ?? {})) p(`| ${c} warm (persist, from IndexedDB; load() ${fmt(x.load)} ms, then ${fmt(x.afterLoad)} ms; ${x.lists} LISTs at the server) | ${fmt(x.warm)} |`);
   p();
 }
 if (results.p7) {

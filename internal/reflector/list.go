@@ -20,10 +20,30 @@ func (r *Reflector) list(ctx context.Context) error {
 	}
 	opts.Limit = r.cfg.PageSize
 	var items []wire.Item
+	var next *page // the next page, requested before this one's items were read
+	defer func() { next.drop() }()
 	for {
-		body, err := r.cfg.ListerWatcher.List(ctx, opts)
+		var body []byte
+		var err error
+		if next != nil && next.cont == opts.Continue {
+			body, err = next.wait()
+		} else {
+			next.drop()
+			body, err = r.cfg.ListerWatcher.List(ctx, opts)
+		}
+		next = nil
 		if err != nil {
 			return fmt.Errorf("list %s at %q: %w", r.cfg.Name, opts.ResourceVersion, err)
+		}
+		if opts.Limit != 0 {
+			// The continue token is in the metadata, ahead of the items: the
+			// next page is fetched while this one is read (two page bodies
+			// alive at most).
+			if c := wire.ListContinue(body); c != "" {
+				o := opts
+				o.Continue, o.ResourceVersion, o.ResourceVersionMatch = c, "", ""
+				next = r.fetch(ctx, o)
+			}
 		}
 		l, err := r.cfg.Wire.ScanList(body)
 		if err != nil {
@@ -34,8 +54,8 @@ func (r *Reflector) list(ctx context.Context) error {
 		}
 		if l.Continue != "" && opts.Limit != 0 {
 			// More pages follow: copy this page's objects now, so that only
-			// one page body is alive at a time (wasm memory keeps its
-			// high-water mark); the Store keeps the copies as they are.
+			// this page's and the next one's bodies are alive at a time (wasm
+			// memory keeps its high-water mark); the Store keeps the copies.
 			for i := range l.Items {
 				l.Items[i].Raw, l.Items[i].Owned = bytes.Clone(l.Items[i].Raw), true
 			}
@@ -55,6 +75,43 @@ func (r *Reflector) list(ctx context.Context) error {
 		// Later pages are read from the first page's snapshot: the token
 		// carries it, and the RV must be unset.
 		opts.Continue, opts.ResourceVersion, opts.ResourceVersionMatch = l.Continue, "", ""
+	}
+}
+
+// page is one LIST page being fetched on its own goroutine.
+type page struct {
+	cont   string // the continue token it was asked with
+	done   chan pageResult
+	cancel context.CancelFunc
+}
+
+type pageResult struct {
+	body []byte
+	err  error
+}
+
+// fetch starts the LIST of opts; wait or drop the page it returns.
+func (r *Reflector) fetch(ctx context.Context, opts ListOptions) *page {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &page{cont: opts.Continue, done: make(chan pageResult, 1), cancel: cancel}
+	go func() {
+		body, err := r.cfg.ListerWatcher.List(ctx, opts)
+		p.done <- pageResult{body, err} // buffered: never blocks
+	}()
+	return p
+}
+
+// wait returns the page's body.
+func (p *page) wait() ([]byte, error) {
+	res := <-p.done
+	p.cancel()
+	return res.body, res.err
+}
+
+// drop abandons the page (nil: nothing); its request is canceled.
+func (p *page) drop() {
+	if p != nil {
+		p.cancel()
 	}
 }
 

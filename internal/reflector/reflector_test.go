@@ -298,6 +298,39 @@ func TestPaging(t *testing.T) {
 	assert.JSONEq(t, obj("a", "1").JSON(), string(c.Items[0].Raw), "a copy, not the page body")
 }
 
+// The next page is requested from the page's metadata, before its items are
+// read: here they never scan, and the request was still made.
+func TestPagingFetchesAhead(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) { c.PageSize = 2 })
+	lc := h.lw.NextList(t)
+	lc.Reply([]byte(`{"metadata":{"resourceVersion":"9","continue":"tok"},"items":[{"not":`))
+	lc2 := h.lw.NextList(t)
+	assert.Equal(t, reflector.ListOptions{Limit: 2, Continue: "tok"}, lc2.Opts)
+	lc2.Reply(rt.ListBody("9", obj("c", "3")))
+}
+
+// A page fetched ahead under a token the whole scan does not confirm (two
+// metadata members: the last one counts) is dropped, never used.
+func TestPagingDropsAnUnconfirmedPage(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) { c.PageSize = 2 })
+	lc := h.lw.NextList(t)
+	lc.Reply([]byte(`{"metadata":{"continue":"early"},"metadata":{"resourceVersion":"9","continue":"tok"},"items":[` + obj("a", "1").JSON() + "]}"))
+	// the early fetch and the confirmed one race: either may come first
+	calls := map[string]*rt.ListCall{}
+	for i := 0; i < 2; i++ {
+		lc := h.lw.NextList(t)
+		calls[lc.Opts.Continue] = lc
+	}
+	require.Contains(t, calls, "early")
+	require.Contains(t, calls, "tok")
+	calls["early"].Reply(rt.ListBody("9", obj("x", "5")))
+	calls["tok"].Reply(rt.ListBody("9", obj("c", "3")))
+	h.call("replace", "9", "a", "c")
+	h.watching("9")
+}
+
 // resourceVersions are opaque: a bookmark may carry one the server later
 // refuses to resume from. After MaxFruitlessResumes refused resumes in a row
 // the list is fetched afresh instead of retrying the same point forever;

@@ -115,3 +115,36 @@ func (s *scanner) list() (List, *ScanError) {
 	l.ResourceVersion, l.Continue, l.Items = s.text(m.rv), s.text(m.cont), items
 	return l, nil
 }
+
+// ListContinue returns the metadata.continue of a LIST body without reading
+// its items, when the metadata comes before them (as the API server writes
+// it); "" when it comes after, when there is none, or when the body does
+// not scan that far (ScanList, which reads all of it, says why). A caller
+// that acts on it early checks it against the whole scan's List.Continue:
+// a body with two metadata members keeps the last, this returns the first.
+func ListContinue(body []byte) string {
+	s := scanner{b: body}
+	if s.begin() != nil || s.open(1) != nil {
+		return ""
+	}
+	for n := 0; ; n++ {
+		k, done, err := s.objectNext(n)
+		if err != nil || done {
+			return ""
+		}
+		switch string(s.key(k)) {
+		case "items":
+			return ""
+		case "metadata":
+			var m meta
+			if s.metadata(2, &m) != nil {
+				return ""
+			}
+			return s.text(m.cont)
+		default:
+			if _, err := s.value(2); err != nil {
+				return ""
+			}
+		}
+	}
+}

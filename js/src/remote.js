@@ -23,7 +23,10 @@
 //   - Every open operation is kept here until it ends, so that a worker
 //     that dies (its Web Lock is released, or the Worker reports an error)
 //     is replaced and every operation opened again, without the app doing
-//     anything; until then lists say 'reconnecting' and sockets too.
+//     anything; until then lists say 'reconnecting' and sockets too. The
+//     new worker is handed each list's objects and resourceVersion, so its
+//     lists resume (stale until the server confirms them) instead of
+//     listing again, and objects that did not change keep their identity here.
 //   - Each watched list and view keeps its frozen snapshot here: getList(key)
 //     and getView(key) are synchronous, and objects and rows the worker did
 //     not resend keep their identity.
@@ -172,13 +175,15 @@ export class RemoteClient {
       };
       conn.onDeath((why) => reject(new Error(`kubelive: the worker failed to start: ${why}`)));
       conn.port.start?.();
-      conn.port.postMessage({ t: 'init', config: this.#config, lock: this.#pageLock });
+      const config = this.#handoff ? { ...this.#config, handoff: this.#handoff.json, handoffAt: this.#handoff.at } : this.#config;
+      conn.port.postMessage({ t: 'init', config, lock: this.#pageLock });
     });
     if (this.#closed) {
       conn.port.postMessage({ t: 'batch', msgs: [{ t: 'close' }] });
       return;
     }
     this.#stats = ready.stats;
+    this.#handoff = null;
     this.#port = conn.port;
     this.#conn = conn;
     const died = () => {
@@ -192,6 +197,25 @@ export class RemoteClient {
   }
 
   #conn = null;
+  #handoff = null; // { json, at }: the lists handed to the next worker
+
+  // handOff describes every list this page holds, with each list's
+  // resourceVersion and objects, for the worker that replaces a dead one:
+  // its lists resume from there instead of listing again. Lists with no
+  // resourceVersion yet are left out (they list anyway).
+  #handOff() {
+    const out = [];
+    for (const rec of this.#lists.values()) {
+      const snap = rec.snap;
+      if (!snap || typeof snap.key !== 'string') continue;
+      for (const l of snap.lists) {
+        if (!l.resourceVersion) continue;
+        const items = snap.items.filter((o) => o.cluster === l.cluster && (!l.namespace || o.metadata?.namespace === l.namespace));
+        out.push({ key: snap.key, cluster: l.cluster, namespace: l.namespace, rv: l.resourceVersion, items });
+      }
+    }
+    return out.length ? { json: JSON.stringify(out), at: Date.now() } : null;
+  }
 
   #workerDied() {
     this.#port = null;
@@ -200,9 +224,12 @@ export class RemoteClient {
     this.#restarts++;
     for (const done of this.#persistAsks.values()) done(false);
     this.#persistAsks.clear();
+    this.#handoff = this.#handOff();
     // Nothing is confirmed any more: every list and socket says so.
     for (const rec of this.#byWatch.values()) {
       rec.byId = []; // the next worker numbers its objects anew
+      // The next worker sends every object again: those unchanged keep the identity they have here.
+      if (!rec.view && rec.snap) rec.reuse = new Map(rec.snap.items.map((o) => [sameKey(o), o]));
       for (const answer of rec.asks?.values() ?? []) answer(null);
       rec.asks?.clear();
       if (!rec.snap) continue;
@@ -337,6 +364,10 @@ export class RemoteClient {
           rec.snap = viewSnapshot(l.meta, applyList(rec.byId, l, fresh, rec.snap ? rec.snap.rows : []));
           touched.add(rec);
           continue;
+        }
+        if (rec.reuse) {
+          for (let i = l.fresh[0]; i < l.fresh[1]; i += 2) fresh[i] = rec.reuse.get(sameKey(fresh[i])) ?? fresh[i];
+          rec.reuse = null;
         }
         const items = applyList(rec.byId, l, fresh, rec.snap ? rec.snap.items : []);
         const snap = { ...l.meta, items: Object.freeze(items) };
@@ -607,6 +638,12 @@ export class RemoteClient {
   get closed() {
     return this.#closed;
   }
+}
+
+// sameKey names an object as it is (its cluster, uid and resourceVersion):
+// equal keys, the same object.
+function sameKey(o) {
+  return `${o?.cluster}/${o?.metadata?.uid}@${o?.metadata?.resourceVersion}`;
 }
 
 // viewSnapshot freezes a view snapshot the worker sent (rows are frozen as

@@ -8,14 +8,14 @@
 //     stream, session, watch or view), { t: 'end', id }, { t: 'call', id, m,
 //     args } (a session's write/resize/closeStdin, a stream socket's
 //     send/close, a view's update and getObject),
-//     { t: 'ack' } (the last list batch is applied), { t: 'vis', hidden },
+//     { t: 'ack' } (the last list batch arrived), { t: 'vis', hidden },
 //     { t: 'retry' }, { t: 'stats' }, { t: 'persist', op: 'clear'|'flush', ask },
 //     { t: 'close' }.
 //   worker -> page: { t: 'ready', lock, stats } or { t: 'fail', message };
 //     { t: 'cb', msgs: [[id, name, args]] } (callbacks of one task; a view's
 //     getObject answers as 'answer' [ask, object]); { t: 'lists', lists,
-//     json } (list and view snapshots, a view's rows as its items, at most
-//     one batch per frame of this page); { t: 'stats', stats };
+//     json } (list and view snapshots, a view's rows as its items, one
+//     batch at a time: the next once this one is acknowledged); { t: 'stats', stats };
 //     { t: 'persisted', ask, ok } (the answer of a 'persist'); { t: 'warn', text }
 //     (a warning of the module, shown in this page's console).
 //
@@ -30,14 +30,18 @@
 //   - Each watched list and view keeps its frozen snapshot here: getList(key)
 //     and getView(key) are synchronous, and objects and rows the worker did
 //     not resend keep their identity.
-//   - Batches are applied on this page's animation frame; a hidden page
-//     applies nothing until visible, then gives one snapshot per list.
+//   - Batches are applied on this page's animation frame, every batch
+//     received since the last frame at once, so a list's listeners hear one
+//     snapshot per frame at most; a hidden page applies nothing until
+//     visible, then gives one snapshot per list.
 import { sessionCallbacks, sessionHandle } from './client.js';
 import { stableKey } from './key.js';
 import { applyList } from './listwire.js';
 
 const noop = () => {};
 const dec = new TextDecoder();
+// MAX_PENDING_BATCHES bounds the list batches received and not yet applied.
+const MAX_PENDING_BATCHES = 8;
 const WORKER_GONE = 'the kubelive worker stopped; starting it again';
 
 // unwire rebuilds an Error the worker sent as a plain object.
@@ -97,6 +101,7 @@ export class RemoteClient {
   #byKey = new Map(); // the worker's key -> list record
   #views = new Set(); // view records (each watchView its own)
   #pendingBatches = [];
+  #ackOwed = false; // the last batch waits for the frame to be acknowledged
   #frameArmed = false;
   #stats = null;
   #statsAsked = false;
@@ -248,6 +253,7 @@ export class RemoteClient {
       }
     }
     this.#pendingBatches = [];
+    this.#ackOwed = false;
     this.#frameArmed = false;
     const retry = (delay) => {
       const t = setTimeout(() => {
@@ -290,7 +296,14 @@ export class RemoteClient {
     if (m.t === 'cb') {
       for (const [id, name, args] of m.msgs) this.#callback(id, name, args.map(unwire));
     } else if (m.t === 'lists') {
+      // Acknowledged on receipt, applied on the next frame with any batch
+      // that follows it: the worker need not wait for this page's frame to
+      // send the next changes, so they are not a frame late.
+      // A page whose frames stall (throttled, busy) holds at most
+      // MAX_PENDING_BATCHES: the ack of the last waits for the frame.
       this.#pendingBatches.push(m);
+      if (this.#pendingBatches.length < MAX_PENDING_BATCHES) this.#send({ t: 'ack' });
+      else this.#ackOwed = true;
       this.#armFrame();
     } else if (m.t === 'stats') {
       this.#stats = m.stats;
@@ -378,7 +391,10 @@ export class RemoteClient {
       }
     }
     for (const rec of touched) for (const l of [...rec.listeners]) safeCall(l, rec.snap);
-    if (batches.length) this.#send({ t: 'ack' });
+    if (this.#ackOwed) {
+      this.#ackOwed = false;
+      this.#send({ t: 'ack' });
+    }
   }
 
   subscribe(options) {

@@ -36,7 +36,7 @@
 //     visible, then gives one snapshot per list.
 import { sessionCallbacks, sessionHandle } from './client.js';
 import { stableKey } from './key.js';
-import { applyList } from './listwire.js';
+import { applyList, storeObjects } from './listwire.js';
 
 const noop = () => {};
 const dec = new TextDecoder();
@@ -363,34 +363,45 @@ export class RemoteClient {
   }
 
   // applyBatches applies every batch received, then notifies each list once.
+  // A list's items are built once per frame: the batches before its last
+  // whole order only store their objects.
   #applyBatches() {
     if (this.#hidden()) return;
     const batches = this.#pendingBatches;
     this.#pendingBatches = [];
-    const touched = new Set();
+    const steps = new Map(); // list record -> [[list, fresh], ...] in the order received
     for (const b of batches) {
       const fresh = JSON.parse(dec.decode(b.json));
       for (const l of b.lists) {
         const rec = this.#byWatch.get(l.id);
         if (!rec) continue;
-        if (rec.view) {
-          rec.snap = viewSnapshot(l.meta, applyList(rec.byId, l, fresh, rec.snap ? rec.snap.rows : []));
-          touched.add(rec);
-          continue;
-        }
         if (rec.reuse) {
           for (let i = l.fresh[0]; i < l.fresh[1]; i += 2) fresh[i] = rec.reuse.get(sameKey(fresh[i])) ?? fresh[i];
           rec.reuse = null;
         }
-        const items = applyList(rec.byId, l, fresh, rec.snap ? rec.snap.items : []);
-        const snap = { ...l.meta, items: Object.freeze(items) };
-        if (l.objectId >= 0) snap.object = l.objectId === 0 ? null : (rec.byId[l.objectId] ?? null);
-        rec.snap = Object.freeze(snap);
-        if (typeof l.meta.key === 'string') this.#byKey.set(l.meta.key, rec);
-        touched.add(rec);
+        const s = steps.get(rec);
+        if (s) s.push([l, fresh]);
+        else steps.set(rec, [[l, fresh]]);
       }
     }
-    for (const rec of touched) for (const l of [...rec.listeners]) safeCall(l, rec.snap);
+    for (const [rec, s] of steps) {
+      const whole = s.findLastIndex(([l]) => l.order);
+      let items = rec.snap ? (rec.view ? rec.snap.rows : rec.snap.items) : [];
+      for (let i = 0; i < s.length; i++) {
+        if (i < whole) storeObjects(rec.byId, s[i][0], s[i][1]);
+        else items = applyList(rec.byId, s[i][0], s[i][1], items);
+      }
+      const l = s.at(-1)[0];
+      if (rec.view) {
+        rec.snap = viewSnapshot(l.meta, items);
+        continue;
+      }
+      const snap = { ...l.meta, items: Object.freeze(items) };
+      if (l.objectId >= 0) snap.object = l.objectId === 0 ? null : (rec.byId[l.objectId] ?? null);
+      rec.snap = Object.freeze(snap);
+      if (typeof l.meta.key === 'string') this.#byKey.set(l.meta.key, rec);
+    }
+    for (const rec of steps.keys()) for (const l of [...rec.listeners]) safeCall(l, rec.snap);
     if (this.#ackOwed) {
       this.#ackOwed = false;
       this.#send({ t: 'ack' });

@@ -2,7 +2,8 @@
 // fake worker and a fake animation frame: a batch is acknowledged on receipt
 // (the worker sends the next without waiting for this page's frame), every
 // batch received before a frame is applied on it at once (one snapshot per
-// list), and a page whose frames stall holds a bounded number of batches.
+// list, patches and whole orders mixed), and a page whose frames stall holds
+// a bounded number of batches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RemoteClient } from '../src/remote.js';
@@ -95,6 +96,22 @@ test('batches are acknowledged on receipt, applied together on the next frame, a
   await tick();
   assert.equal(acks(), 16, 'acknowledged once applied');
   assert.equal(snaps.at(-1).items[1].metadata.resourceVersion, '16');
+
+  // In one frame: b changes (a patch), c is added (a whole order), c changes (a patch).
+  const before = snaps.length;
+  items = [items[0], pod('b', 17)];
+  send();
+  items = [items[0], items[1], pod('c', 18)];
+  send();
+  items = [items[0], items[1], pod('c', 19)];
+  send();
+  await tick();
+  f.run();
+  assert.equal(snaps.length, before + 1);
+  const last = snaps.at(-1);
+  assert.deepEqual(last.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`), ['a@1', 'b@17', 'c@19']);
+  assert.equal(last.items[0], first.items[0], 'a is still the object of the first snapshot');
+  assert.ok(Object.isFrozen(last) && Object.isFrozen(last.items));
   stop();
   kl.close();
 });

@@ -4,8 +4,10 @@
 const enc = new TextEncoder();
 const BAD = Object.freeze({ kubeliveBadFrame: true });
 // WORKER_FLUSH_MS is how long a worker host's cache gathers events before a
-// flush: short against a page's frame, long enough that a burst flushes once.
+// flush at least: short against a page's frame, long enough that a burst
+// flushes once; WORKER_FLUSH_MAX_MS at most (one frame).
 const WORKER_FLUSH_MS = 2;
+const WORKER_FLUSH_MAX_MS = 16;
 const CLOSE_OK = (c) => c === 1000 || (c >= 3000 && c <= 4999);
 // splitData returns [the object without data, as JSON; data] for a text
 // frame that is a JSON object whose data member is a string, else null.
@@ -243,7 +245,8 @@ const shim = {
   },
   // frame calls h.fn once on the next animation frame, or after 100 ms when
   // the page is hidden and frames stop. In a worker (no document), after
-  // WORKER_FLUSH_MS whether or not it has frames: the pages it serves batch
+  // WORKER_FLUSH_MS to WORKER_FLUSH_MAX_MS (by what the last flush cost),
+  // whether or not it has frames: the pages it serves batch
   // per their own frames, so a worker that waited for a frame of its own
   // would only add one to every update's latency. Go clears h.fn before
   // releasing it.
@@ -256,7 +259,14 @@ const shim = {
       }
     };
     if (!globalThis.document) {
-      setTimeout(run, WORKER_FLUSH_MS);
+      // As long as the last flush took, so that flushes of big lists take at
+      // most half of the worker's thread, within one frame.
+      const wait = Math.min(WORKER_FLUSH_MAX_MS, Math.max(WORKER_FLUSH_MS, h.cost || 0));
+      setTimeout(() => {
+        const t0 = performance.now();
+        run();
+        h.cost = performance.now() - t0;
+      }, wait);
       return;
     }
     if (typeof requestAnimationFrame === 'function') requestAnimationFrame(run);

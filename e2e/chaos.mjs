@@ -189,11 +189,11 @@ export class Server {
  * server of the dashboard (with /admin, no churn) and stop them; the
  * returned object holds them (browser, server) once started.
  */
-export function serverAndBrowser() {
+export function serverAndBrowser(extraArgs = []) {
   const env = { browser: null, server: null };
   before(async () => {
     env.browser = await launch();
-    env.server = new Server(['--static', 'web/dist', '--admin', '--churn', '0', '--log-level', 'warn']);
+    env.server = new Server(['--static', 'web/dist', '--admin', '--churn', '0', '--log-level', 'warn', ...extraArgs]);
     await env.server.start();
   });
   after(async () => {

@@ -16,7 +16,7 @@ const SHARED = ALL.slice(0, 3);
 const own = (i) => ALL[4 + 4 * i];
 
 const env = serverAndBrowser();
-const metrics = () => env.server.metrics();
+const metrics = (e = env) => e.server.metrics();
 
 function apiPath(q) {
   const { group, version, resource } = q.endpoint;
@@ -24,8 +24,8 @@ function apiPath(q) {
 }
 
 /** open loads the bare page in ctx with the client in host, optionally with a token (given by postMessage only). */
-async function open(ctx, host, { token = '', multiplexer = 'off' } = {}) {
-  const p = await openBare(ctx, env.server.base, { host, token, multiplexer });
+async function open(ctx, host, { token = '', multiplexer = 'off' } = {}, e = env) {
+  const p = await openBare(ctx, e.server.base, { host, token, multiplexer });
   await p.evaluate(() => (window.rec = { snaps: [], statuses: [], cleanups: [] }));
   return p;
 }
@@ -53,7 +53,7 @@ async function watch(p, qs) {
 const live = (p) => p.evaluate(() => window.rec.cleanups.every(({ key }) => window.kubelive.getList(key)?.status === 'live'));
 
 /** exact says whether every list p watches is live and holds exactly the server's objects. */
-async function exact(p, qs) {
+async function exact(p, qs, e = env) {
   const got = await p.evaluate(() =>
     window.rec.cleanups.map(({ key }) => {
       const s = window.kubelive.getList(key);
@@ -62,7 +62,7 @@ async function exact(p, qs) {
   );
   for (let i = 0; i < qs.length; i++) {
     if (got[i].status !== 'live') return false;
-    const truth = (await env.server.list(apiPath(qs[i]))).items.map((it) => `${it.metadata.uid}@${it.metadata.resourceVersion}`);
+    const truth = (await e.server.list(apiPath(qs[i]))).items.map((it) => `${it.metadata.uid}@${it.metadata.resourceVersion}`);
     if (JSON.stringify(got[i].items.slice().sort()) !== JSON.stringify(truth.sort())) return false;
   }
   return true;
@@ -131,34 +131,6 @@ describe('shared worker', () => {
     }
   });
 
-  test('a killed worker is replaced and every tab comes back live and exact', { timeout: 120000 }, async () => {
-    const ctx = await env.browser.newContext();
-    try {
-      const m0 = await metrics();
-      const tabs = [await open(ctx, 'shared-worker'), await open(ctx, 'shared-worker')];
-      for (const p of tabs) await watch(p, SHARED);
-      for (const p of tabs) await until('tabs live and exact', () => exact(p, SHARED), 30000);
-      const cdp = await env.browser.newBrowserCDPSession();
-      const { targetInfos } = await cdp.send('Target.getTargets');
-      const workers = targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(env.server.base));
-      assert.equal(workers.length, 1, `one shared worker for both tabs: ${JSON.stringify(targetInfos.map((x) => [x.type, x.url]))}`);
-      const t = Date.now();
-      await cdp.send('Target.closeTarget', { targetId: workers[0].targetId });
-      // Nothing claims live while no worker serves the tabs.
-      // Nothing claims live while no worker serves the tabs: each list said so.
-      for (const p of tabs) await until('every list to say it is not live', () => p.evaluate(() => window.rec.statuses.every((l) => l.includes('reconnecting'))), 10000);
-      for (const p of tabs) await until('tabs live and exact again', () => exact(p, SHARED), 30000);
-      console.log(`# workers: every tab live and exact ${Date.now() - t} ms after the worker was killed`);
-      for (const p of tabs) assert.ok((await p.evaluate(() => window.kubelive.stats().restarts)) >= 1);
-      const after = await cdp.send('Target.getTargets');
-      assert.equal(after.targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(env.server.base)).length, 1, 'one new worker');
-      await until('one watch per query after the restart', async () => (await metrics()).watches === m0.watches + SHARED.length, 15000);
-      for (const p of tabs) assert.deepEqual(p.errors, []);
-    } finally {
-      await ctx.close();
-    }
-  });
-
   test('a hidden tab gets nothing, then one snapshot per list with everything that changed', { timeout: 120000 }, async () => {
     const ctx = await env.browser.newContext();
     try {
@@ -204,6 +176,62 @@ describe('shared worker', () => {
         assert.equal(same, before, 'unchanged objects keep their identity');
         assert.equal(now, before + 5);
       }
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+describe('a replaced worker', () => {
+  // Its own server, whose bookmarks confirm on a quiet server the lists a
+  // replaced worker resumed (stale until then).
+  const renv = serverAndBrowser(['--bookmark-interval', '500ms']);
+
+  test('a killed worker is replaced and every tab comes back live and exact, its lists resumed (no LIST) and unchanged objects the same objects', { timeout: 120000 }, async () => {
+    const ctx = await renv.browser.newContext();
+    try {
+      const m0 = await metrics(renv);
+      const tabs = [await open(ctx, 'shared-worker', {}, renv), await open(ctx, 'shared-worker', {}, renv)];
+      for (const p of tabs) await watch(p, SHARED);
+      for (const p of tabs) await until('tabs live and exact', () => exact(p, SHARED, renv), 30000);
+      const cdp = await renv.browser.newBrowserCDPSession();
+      const { targetInfos } = await cdp.send('Target.getTargets');
+      const workers = targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(renv.server.base));
+      assert.equal(workers.length, 1, `one shared worker for both tabs: ${JSON.stringify(targetInfos.map((x) => [x.type, x.url]))}`);
+      // Every object each tab holds, to tell after the restart which are still the same objects.
+      for (const p of tabs) await p.evaluate(() => (window.rec.before = window.rec.cleanups.map(({ key }) => window.kubelive.getList(key).items)));
+      const lists0 = (await metrics(renv)).lists;
+      const t = Date.now();
+      await cdp.send('Target.closeTarget', { targetId: workers[0].targetId });
+      // Nothing claims live while no worker serves the tabs.
+      // Nothing claims live while no worker serves the tabs: each list said so.
+      for (const p of tabs) await until('every list to say it is not live', () => p.evaluate(() => window.rec.statuses.every((l) => l.includes('reconnecting'))), 10000);
+      // Live again, read in the pages only (exact() LISTs at the server itself).
+      for (const p of tabs) await until('tabs live again', () => live(p), 30000);
+      const relists = (await metrics(renv)).lists - lists0;
+      for (const p of tabs) await until('tabs live and exact again', () => exact(p, SHARED, renv), 30000);
+      console.log(`# workers: every tab live and exact ${Date.now() - t} ms after the worker was killed`);
+      assert.equal(relists, 0, 'the new worker resumed every list from its resourceVersion: no LIST at the server');
+      for (const p of tabs) {
+        const st = await p.evaluate(() => window.rec.statuses);
+        for (const l of st) assert.deepEqual(l.slice(-3), ['reconnecting', 'stale', 'live'], 'handed-over lists are stale until the server confirms them');
+      }
+      for (const p of tabs) {
+        const same = await p.evaluate(() =>
+          window.rec.cleanups.map(({ key }, i) => {
+            const was = new Map(window.rec.before[i].map((o) => [`${o.metadata.uid}@${o.metadata.resourceVersion}`, o]));
+            const unchanged = window.kubelive.getList(key).items.filter((o) => was.has(`${o.metadata.uid}@${o.metadata.resourceVersion}`));
+            return { unchanged: unchanged.length, same: unchanged.filter((o) => was.get(`${o.metadata.uid}@${o.metadata.resourceVersion}`) === o).length };
+          }),
+        );
+        assert.ok(same.reduce((n, x) => n + x.unchanged, 0) > 0, `some objects unchanged: ${JSON.stringify(same)}`);
+        for (const x of same) assert.equal(x.same, x.unchanged, `every unchanged object is the object the tab held: ${JSON.stringify(same)}`);
+      }
+      for (const p of tabs) assert.ok((await p.evaluate(() => window.kubelive.stats().restarts)) >= 1);
+      const after = await cdp.send('Target.getTargets');
+      assert.equal(after.targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(renv.server.base)).length, 1, 'one new worker');
+      await until('one watch per query after the restart', async () => (await metrics(renv)).watches === m0.watches + SHARED.length, 15000);
+      for (const p of tabs) assert.deepEqual(p.errors, []);
     } finally {
       await ctx.close();
     }

@@ -107,6 +107,8 @@ func config(boot safejs.Value) bridge.Config {
 		KeepManagedFields: intProp(cfg, "keepManagedFields") == 1,
 		Persist:           intProp(cfg, "persist") == 1,
 		PersistExclude:    lines(stringProp(cfg, "persistExclude")),
+		Handoff:           stringProp(cfg, "handoff"),
+		HandoffAt:         time.UnixMilli(int64(intProp(cfg, "handoffAt"))),
 	}
 }
 

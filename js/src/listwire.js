@@ -83,13 +83,22 @@ function patchOf(w, items) {
 }
 
 /**
+ * storeObjects updates byId for the list l describes (its freed ids cleared,
+ * its fresh objects stored) without building its items: what a batch needs
+ * when a later batch of the same list sends its whole order.
+ */
+export function storeObjects(byId, l, fresh) {
+  if (l.freed) for (const n of l.freed) byId[n] = undefined;
+  for (let i = l.fresh[0]; i < l.fresh[1]; i += 2) byId[fresh[i + 1]] = fresh[i];
+}
+
+/**
  * applyList moves the page's objects (byId, an array indexed by id, updated
  * in place) to the list l describes, with fresh the parsed [object, id, ...]
  * of its batch, and returns the new items; prev is the items it had.
  */
 export function applyList(byId, l, fresh, prev) {
-  if (l.freed) for (const n of l.freed) byId[n] = undefined;
-  for (let i = l.fresh[0]; i < l.fresh[1]; i += 2) byId[fresh[i + 1]] = fresh[i];
+  storeObjects(byId, l, fresh);
   if (l.patch) {
     const items = prev.slice();
     for (let k = 0; k < l.patch.length; k += 2) items[l.patch[k]] = byId[l.patch[k + 1]];

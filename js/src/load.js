@@ -139,7 +139,7 @@ export async function startModule(options = {}, host = 'page') {
   const instance = await instantiate(wasmURL, go.importObject);
   const api = await new Promise((resolve, reject) => {
     globalThis[name] = {
-      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0, persist: persist ? 1 : 0, persistExclude: exclude.join('\n') },
+      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0, persist: persist ? 1 : 0, persistExclude: exclude.join('\n'), ...handoffOf(options) },
       ready: resolve,
       fail: (msg) => reject(new Error(`kubelive: ${msg}`)),
     };
@@ -151,6 +151,12 @@ export async function startModule(options = {}, host = 'page') {
     delete globalThis[name];
   });
   return new KubeliveClient(api, host);
+}
+
+// handoffOf passes on the lists a worker host's page handed to the worker
+// that replaced a dead one (remote.js): internal, never an app's option.
+function handoffOf(options) {
+  return typeof options.handoff === 'string' ? { handoff: options.handoff, handoffAt: Number(options.handoffAt) || 0 } : {};
 }
 
 // persistExclude reads persist: true | false | { exclude: string[] }.

@@ -8,14 +8,14 @@
 //     stream, session, watch or view), { t: 'end', id }, { t: 'call', id, m,
 //     args } (a session's write/resize/closeStdin, a stream socket's
 //     send/close, a view's update and getObject),
-//     { t: 'ack' } (the last list batch is applied), { t: 'vis', hidden },
+//     { t: 'ack' } (the last list batch arrived), { t: 'vis', hidden },
 //     { t: 'retry' }, { t: 'stats' }, { t: 'persist', op: 'clear'|'flush', ask },
 //     { t: 'close' }.
 //   worker -> page: { t: 'ready', lock, stats } or { t: 'fail', message };
 //     { t: 'cb', msgs: [[id, name, args]] } (callbacks of one task; a view's
 //     getObject answers as 'answer' [ask, object]); { t: 'lists', lists,
-//     json } (list and view snapshots, a view's rows as its items, at most
-//     one batch per frame of this page); { t: 'stats', stats };
+//     json } (list and view snapshots, a view's rows as its items, one
+//     batch at a time: the next once this one is acknowledged); { t: 'stats', stats };
 //     { t: 'persisted', ask, ok } (the answer of a 'persist'); { t: 'warn', text }
 //     (a warning of the module, shown in this page's console).
 //
@@ -23,18 +23,25 @@
 //   - Every open operation is kept here until it ends, so that a worker
 //     that dies (its Web Lock is released, or the Worker reports an error)
 //     is replaced and every operation opened again, without the app doing
-//     anything; until then lists say 'reconnecting' and sockets too.
+//     anything; until then lists say 'reconnecting' and sockets too. The
+//     new worker is handed each list's objects and resourceVersion, so its
+//     lists resume (stale until the server confirms them) instead of
+//     listing again, and objects that did not change keep their identity here.
 //   - Each watched list and view keeps its frozen snapshot here: getList(key)
 //     and getView(key) are synchronous, and objects and rows the worker did
 //     not resend keep their identity.
-//   - Batches are applied on this page's animation frame; a hidden page
-//     applies nothing until visible, then gives one snapshot per list.
+//   - Batches are applied on this page's animation frame, every batch
+//     received since the last frame at once, so a list's listeners hear one
+//     snapshot per frame at most; a hidden page applies nothing until
+//     visible, then gives one snapshot per list.
 import { sessionCallbacks, sessionHandle } from './client.js';
 import { stableKey } from './key.js';
-import { applyList } from './listwire.js';
+import { applyList, storeObjects } from './listwire.js';
 
 const noop = () => {};
 const dec = new TextDecoder();
+// MAX_PENDING_BATCHES bounds the list batches received and not yet applied.
+const MAX_PENDING_BATCHES = 8;
 const WORKER_GONE = 'the kubelive worker stopped; starting it again';
 
 // unwire rebuilds an Error the worker sent as a plain object.
@@ -94,6 +101,7 @@ export class RemoteClient {
   #byKey = new Map(); // the worker's key -> list record
   #views = new Set(); // view records (each watchView its own)
   #pendingBatches = [];
+  #ackOwed = false; // the last batch waits for the frame to be acknowledged
   #frameArmed = false;
   #stats = null;
   #statsAsked = false;
@@ -172,13 +180,15 @@ export class RemoteClient {
       };
       conn.onDeath((why) => reject(new Error(`kubelive: the worker failed to start: ${why}`)));
       conn.port.start?.();
-      conn.port.postMessage({ t: 'init', config: this.#config, lock: this.#pageLock });
+      const config = this.#handoff ? { ...this.#config, handoff: this.#handoff.json, handoffAt: this.#handoff.at } : this.#config;
+      conn.port.postMessage({ t: 'init', config, lock: this.#pageLock });
     });
     if (this.#closed) {
       conn.port.postMessage({ t: 'batch', msgs: [{ t: 'close' }] });
       return;
     }
     this.#stats = ready.stats;
+    this.#handoff = null;
     this.#port = conn.port;
     this.#conn = conn;
     const died = () => {
@@ -192,6 +202,25 @@ export class RemoteClient {
   }
 
   #conn = null;
+  #handoff = null; // { json, at }: the lists handed to the next worker
+
+  // handOff describes every list this page holds, with each list's
+  // resourceVersion and objects, for the worker that replaces a dead one:
+  // its lists resume from there instead of listing again. Lists with no
+  // resourceVersion yet are left out (they list anyway).
+  #handOff() {
+    const out = [];
+    for (const rec of this.#lists.values()) {
+      const snap = rec.snap;
+      if (!snap || typeof snap.key !== 'string') continue;
+      for (const l of snap.lists) {
+        if (!l.resourceVersion) continue;
+        const items = snap.items.filter((o) => o.cluster === l.cluster && (!l.namespace || o.metadata?.namespace === l.namespace));
+        out.push({ key: snap.key, cluster: l.cluster, namespace: l.namespace, rv: l.resourceVersion, items });
+      }
+    }
+    return out.length ? { json: JSON.stringify(out), at: Date.now() } : null;
+  }
 
   #workerDied() {
     this.#port = null;
@@ -200,9 +229,12 @@ export class RemoteClient {
     this.#restarts++;
     for (const done of this.#persistAsks.values()) done(false);
     this.#persistAsks.clear();
+    this.#handoff = this.#handOff();
     // Nothing is confirmed any more: every list and socket says so.
     for (const rec of this.#byWatch.values()) {
       rec.byId = []; // the next worker numbers its objects anew
+      // The next worker sends every object again: those unchanged keep the identity they have here.
+      if (!rec.view && rec.snap) rec.reuse = new Map(rec.snap.items.map((o) => [sameKey(o), o]));
       for (const answer of rec.asks?.values() ?? []) answer(null);
       rec.asks?.clear();
       if (!rec.snap) continue;
@@ -221,6 +253,7 @@ export class RemoteClient {
       }
     }
     this.#pendingBatches = [];
+    this.#ackOwed = false;
     this.#frameArmed = false;
     const retry = (delay) => {
       const t = setTimeout(() => {
@@ -263,7 +296,14 @@ export class RemoteClient {
     if (m.t === 'cb') {
       for (const [id, name, args] of m.msgs) this.#callback(id, name, args.map(unwire));
     } else if (m.t === 'lists') {
+      // Acknowledged on receipt, applied on the next frame with any batch
+      // that follows it: the worker need not wait for this page's frame to
+      // send the next changes, so they are not a frame late.
+      // A page whose frames stall (throttled, busy) holds at most
+      // MAX_PENDING_BATCHES: the ack of the last waits for the frame.
       this.#pendingBatches.push(m);
+      if (this.#pendingBatches.length < MAX_PENDING_BATCHES) this.#send({ t: 'ack' });
+      else this.#ackOwed = true;
       this.#armFrame();
     } else if (m.t === 'stats') {
       this.#stats = m.stats;
@@ -323,31 +363,49 @@ export class RemoteClient {
   }
 
   // applyBatches applies every batch received, then notifies each list once.
+  // A list's items are built once per frame: the batches before its last
+  // whole order only store their objects.
   #applyBatches() {
     if (this.#hidden()) return;
     const batches = this.#pendingBatches;
     this.#pendingBatches = [];
-    const touched = new Set();
+    const steps = new Map(); // list record -> [[list, fresh], ...] in the order received
     for (const b of batches) {
       const fresh = JSON.parse(dec.decode(b.json));
       for (const l of b.lists) {
         const rec = this.#byWatch.get(l.id);
         if (!rec) continue;
-        if (rec.view) {
-          rec.snap = viewSnapshot(l.meta, applyList(rec.byId, l, fresh, rec.snap ? rec.snap.rows : []));
-          touched.add(rec);
-          continue;
+        if (rec.reuse) {
+          for (let i = l.fresh[0]; i < l.fresh[1]; i += 2) fresh[i] = rec.reuse.get(sameKey(fresh[i])) ?? fresh[i];
+          rec.reuse = null;
         }
-        const items = applyList(rec.byId, l, fresh, rec.snap ? rec.snap.items : []);
-        const snap = { ...l.meta, items: Object.freeze(items) };
-        if (l.objectId >= 0) snap.object = l.objectId === 0 ? null : (rec.byId[l.objectId] ?? null);
-        rec.snap = Object.freeze(snap);
-        if (typeof l.meta.key === 'string') this.#byKey.set(l.meta.key, rec);
-        touched.add(rec);
+        const s = steps.get(rec);
+        if (s) s.push([l, fresh]);
+        else steps.set(rec, [[l, fresh]]);
       }
     }
-    for (const rec of touched) for (const l of [...rec.listeners]) safeCall(l, rec.snap);
-    if (batches.length) this.#send({ t: 'ack' });
+    for (const [rec, s] of steps) {
+      const whole = s.findLastIndex(([l]) => l.order);
+      let items = rec.snap ? (rec.view ? rec.snap.rows : rec.snap.items) : [];
+      for (let i = 0; i < s.length; i++) {
+        if (i < whole) storeObjects(rec.byId, s[i][0], s[i][1]);
+        else items = applyList(rec.byId, s[i][0], s[i][1], items);
+      }
+      const l = s.at(-1)[0];
+      if (rec.view) {
+        rec.snap = viewSnapshot(l.meta, items);
+        continue;
+      }
+      const snap = { ...l.meta, items: Object.freeze(items) };
+      if (l.objectId >= 0) snap.object = l.objectId === 0 ? null : (rec.byId[l.objectId] ?? null);
+      rec.snap = Object.freeze(snap);
+      if (typeof l.meta.key === 'string') this.#byKey.set(l.meta.key, rec);
+    }
+    for (const rec of steps.keys()) for (const l of [...rec.listeners]) safeCall(l, rec.snap);
+    if (this.#ackOwed) {
+      this.#ackOwed = false;
+      this.#send({ t: 'ack' });
+    }
   }
 
   subscribe(options) {
@@ -607,6 +665,12 @@ export class RemoteClient {
   get closed() {
     return this.#closed;
   }
+}
+
+// sameKey names an object as it is (its cluster, uid and resourceVersion):
+// equal keys, the same object.
+function sameKey(o) {
+  return `${o?.cluster}/${o?.metadata?.uid}@${o?.metadata?.resourceVersion}`;
 }
 
 // viewSnapshot freezes a view snapshot the worker sent (rows are frozen as

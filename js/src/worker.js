@@ -14,10 +14,11 @@
 //   - Everything a page opened ends when the page leaves: its close(), or the
 //     release of the Web Lock it holds (a page that closes, navigates or
 //     crashes releases it). A client with no page left is closed.
-//   - List snapshots reach a page at most once per frame of that page: a
-//     batch is sent only when the page acknowledged the previous one and is
-//     visible, and carries per list only the objects the page does not hold
-//     yet (their JSON in one transferred buffer) plus the order of ids.
+//   - List snapshots reach a page one batch at a time: a batch is sent only
+//     when the page acknowledged the previous one (it does on receipt, and
+//     applies what it received on its next frame) and is visible, and
+//     carries per list only the objects the page does not hold yet (their
+//     JSON in one transferred buffer) plus the order of ids.
 //   - A live view is a list for this purpose: its window's rows are its
 //     items (rows Go did not change are the same objects, so they cross
 //     once); its update and getObject are calls on its op, and getObject's

@@ -44,6 +44,11 @@ type Config struct {
 	// never are).
 	Persist        bool
 	PersistExclude []string
+	// Handoff is the JSON of the lists a worker host's page held when the
+	// worker before this one died, as they were at HandoffAt (persist.NewHandoff):
+	// those lists resume from their resourceVersions instead of listing.
+	Handoff   string
+	HandoffAt time.Time
 	// Warn hears what the page should know but is no error of a call (a
 	// persisted snapshot that was ignored); nil: console.warn.
 	Warn func(msg string)
@@ -117,6 +122,16 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	if warm != nil {
 		cw = warm
 	}
+	if cfg.Handoff != "" {
+		h, err := persist.NewHandoff([]byte(cfg.Handoff), cfg.HandoffAt, wire.Options{KeepManagedFields: cfg.KeepManagedFields})
+		if err != nil {
+			// Only the resume is lost: the lists are listed again.
+			warnOf(cfg)("kubelive: the lists of the worker before were not taken over: " + err.Error())
+		} else {
+			h.Next = cw
+			cw = h
+		}
+	}
 	c := cache.New(cache.Config{
 		Warm:       cw,
 		Source:     lists,
@@ -155,14 +170,7 @@ func openWarm(cfg Config, shim *browser.Shim, funcs *browser.Funcs, clk clock.Cl
 	if _, err := persist.NewPolicy(cfg.PersistExclude); err != nil {
 		return nil, err // a mistake of the app's: load() says so
 	}
-	warn := cfg.Warn
-	if warn == nil {
-		warn = func(msg string) {
-			if c, err := safejs.Global().Get("console"); err == nil {
-				_, _ = c.Call("warn", msg)
-			}
-		}
-	}
+	warn := warnOf(cfg)
 	idb, err := browser.OpenIDB(shim, funcs)
 	if err != nil {
 		warn("kubelive: persist is off: " + err.Error())
@@ -175,4 +183,16 @@ func openWarm(cfg Config, shim *browser.Shim, funcs *browser.Funcs, clk clock.Cl
 		return nil, nil
 	}
 	return w, nil
+}
+
+// warnOf returns cfg.Warn, or console.warn when it is nil.
+func warnOf(cfg Config) func(string) {
+	if cfg.Warn != nil {
+		return cfg.Warn
+	}
+	return func(msg string) {
+		if c, err := safejs.Global().Get("console"); err == nil {
+			_, _ = c.Call("warn", msg)
+		}
+	}
 }

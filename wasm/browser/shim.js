@@ -3,6 +3,11 @@
 // ~20 us, a Go->JS call well under 1 us. Evaluated once by NewShim.
 const enc = new TextEncoder();
 const BAD = Object.freeze({ kubeliveBadFrame: true });
+// WORKER_FLUSH_MS is how long a worker host's cache gathers events before a
+// flush at least: short against a page's frame, long enough that a burst
+// flushes once; WORKER_FLUSH_MAX_MS at most (one frame).
+const WORKER_FLUSH_MS = 2;
+const WORKER_FLUSH_MAX_MS = 16;
 const CLOSE_OK = (c) => c === 1000 || (c >= 3000 && c <= 4999);
 // splitData returns [the object without data, as JSON; data] for a text
 // frame that is a JSON object whose data member is a string, else null.
@@ -239,9 +244,12 @@ const shim = {
     ctl.abort();
   },
   // frame calls h.fn once on the next animation frame, or after 100 ms when
-  // the page is hidden and frames stop; in a worker without frames (a
-  // SharedWorker has no requestAnimationFrame), after 16 ms: the page it
-  // serves batches per its own frames. Go clears h.fn before releasing it.
+  // the page is hidden and frames stop. In a worker (no document), after
+  // WORKER_FLUSH_MS to WORKER_FLUSH_MAX_MS (by what the last flush cost),
+  // whether or not it has frames: the pages it serves batch
+  // per their own frames, so a worker that waited for a frame of its own
+  // would only add one to every update's latency. Go clears h.fn before
+  // releasing it.
   frame(h) {
     let done = false;
     const run = () => {
@@ -250,8 +258,19 @@ const shim = {
         if (h.fn) h.fn();
       }
     };
+    if (!globalThis.document) {
+      // As long as the last flush took, so that flushes of big lists take at
+      // most half of the worker's thread, within one frame.
+      const wait = Math.min(WORKER_FLUSH_MAX_MS, Math.max(WORKER_FLUSH_MS, h.cost || 0));
+      setTimeout(() => {
+        const t0 = performance.now();
+        run();
+        h.cost = performance.now() - t0;
+      }, wait);
+      return;
+    }
     if (typeof requestAnimationFrame === 'function') requestAnimationFrame(run);
-    setTimeout(run, globalThis.document ? 100 : 16);
+    setTimeout(run, 100);
   },
   // parse decodes a JSON frame, returning BAD instead of throwing.
   parse(d) {

@@ -1,0 +1,113 @@
+package persist
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/wire"
+)
+
+// Handoff is a cache.Warm of lists handed over in memory: the lists the
+// pages of a worker host held when their worker died, given to the worker
+// that replaces it so that each list resumes from its resourceVersion
+// instead of listing again.
+//
+// Invariants: each handed-over list seeds at most one entry (it is taken
+// once); a list with no resourceVersion is never handed over; lists it does
+// not hold, and every Changed, go to Next (nil: none), so a handoff and a
+// persisted cache work together, the handoff first (it is the newer copy).
+type Handoff struct {
+	Next    cache.Warm
+	savedAt time.Time
+
+	mu    sync.Mutex
+	lists map[handoffKey]handoffList // guarded by mu: each taken once
+}
+
+type handoffKey struct{ key, cluster, namespace string }
+
+type handoffList struct {
+	rv    string
+	items []wire.Item
+}
+
+// handoffRecord is one list in the handoff's JSON: the cache key of its
+// query, the list, its resourceVersion and its objects as JSON.
+type handoffRecord struct {
+	Key       string          `json:"key"`
+	Cluster   string          `json:"cluster"`
+	Namespace string          `json:"namespace"`
+	RV        string          `json:"rv"`
+	Items     json.RawMessage `json:"items"`
+}
+
+// NewHandoff reads data, a JSON array of {key, cluster, namespace, rv,
+// items}, as the lists were at savedAt. Every object must have a uid and a
+// resourceVersion; a list that does not check is refused with the reason.
+func NewHandoff(data []byte, savedAt time.Time, opts wire.Options) (*Handoff, error) {
+	var recs []handoffRecord
+	if err := json.Unmarshal(data, &recs); err != nil {
+		return nil, fmt.Errorf("handoff: the lists are not a JSON array of lists: %w", err)
+	}
+	h := &Handoff{savedAt: savedAt, lists: make(map[handoffKey]handoffList, len(recs))}
+	for i, r := range recs {
+		if r.Key == "" || r.RV == "" {
+			return nil, fmt.Errorf("handoff: list %d has no key or no resourceVersion", i)
+		}
+		items := r.Items
+		if len(items) == 0 {
+			items = json.RawMessage("[]")
+		}
+		// The objects are scanned as the items of a LIST body, with the checks a LIST gets.
+		body := make([]byte, 0, len(items)+len(r.RV)+48)
+		body = append(body, `{"metadata":{"resourceVersion":`...)
+		body = strconv.AppendQuote(body, r.RV)
+		body = append(body, `},"items":`...)
+		body = append(body, items...)
+		body = append(body, '}')
+		l, err := opts.ScanList(body)
+		if err != nil {
+			return nil, fmt.Errorf("handoff: list %d (%s/%s): %w", i, r.Cluster, r.Namespace, err)
+		}
+		h.lists[handoffKey{r.Key, r.Cluster, r.Namespace}] = handoffList{rv: r.RV, items: l.Items}
+	}
+	return h, nil
+}
+
+// Len returns how many lists were handed over that no entry took yet.
+func (h *Handoff) Len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.lists)
+}
+
+// Seed implements cache.Warm: the handed-over list, taken once, else Next's.
+func (h *Handoff) Seed(key cache.Key, q cache.Query, ref cache.ListRef) ([]wire.Item, string, time.Time, bool) {
+	k := handoffKey{string(key), ref.Cluster, ref.Namespace}
+	h.mu.Lock()
+	l, ok := h.lists[k]
+	delete(h.lists, k)
+	h.mu.Unlock()
+	if ok {
+		if h.Next != nil {
+			// The older persisted copy of this list is not wanted any more; taking it drops it.
+			h.Next.Seed(key, q, ref)
+		}
+		return l.items, l.rv, h.savedAt, true
+	}
+	if h.Next == nil {
+		return nil, "", time.Time{}, false
+	}
+	return h.Next.Seed(key, q, ref)
+}
+
+// Changed implements cache.Warm: Next hears it.
+func (h *Handoff) Changed(key cache.Key, q cache.Query, ref cache.ListRef, export func() ([]wire.Item, string)) {
+	if h.Next != nil {
+		h.Next.Changed(key, q, ref, export)
+	}
+}

@@ -134,7 +134,7 @@ test_wasm() {
 
 test_js() {
   log "JS unit tests"
-  node --test js/test/
+  node --test js/test/*.test.mjs
 }
 
 test_e2e() {

@@ -4,32 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RemoteClient } from '../src/remote.js';
-
-function fakeWorker() {
-  const w = { sent: [], ports: [], deaths: [] };
-  w.connect = () => {
-    const port = {
-      onmessage: null,
-      postMessage: (m) => {
-        if (m.t === 'init') queueMicrotask(() => port.onmessage({ data: { t: 'ready', lock: '', stats: {} } }));
-        else if (m.t === 'batch') w.sent.push(...m.msgs);
-      },
-      start() {},
-    };
-    w.ports.push(port);
-    return { port, onDeath: (fn) => w.deaths.push(fn), stop() {} };
-  };
-  w.answer = (ask, ok) => w.ports.at(-1).onmessage({ data: { t: 'persisted', ask, ok } });
-  return w;
-}
-
-async function until(fn, what) {
-  const deadline = Date.now() + 2000;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { fakeWorker, until } from './fakeworker.mjs';
 
 test('clearPersisted and flushPersisted ask the worker and resolve to its answer', async () => {
   const w = fakeWorker();
@@ -42,8 +17,8 @@ test('clearPersisted and flushPersisted ask the worker and resolve to its answer
   assert.equal(c.op, 'clear');
   assert.equal(f.op, 'flush');
   assert.notEqual(c.ask, f.ask);
-  w.answer(f.ask, false);
-  w.answer(c.ask, true);
+  w.send({ t: 'persisted', ask: f.ask, ok: false });
+  w.send({ t: 'persisted', ask: c.ask, ok: true });
   assert.equal(await cleared, true);
   assert.equal(await flushed, false);
   kl.close();

@@ -8,49 +8,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RemoteClient } from '../src/remote.js';
 import { encodeList, newListState } from '../src/listwire.js';
+import { fakeWorker, until } from './fakeworker.mjs';
 
 const enc = new TextEncoder();
 const QUERY = { lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { group: '', version: 'v1', resource: 'pods' }, sort: [{ by: 'name' }] };
 
-/** fakeWorker is one connection's worker side: it records what the page sends and sends what the test asks. */
-function fakeWorker() {
-  const w = { sent: [], ports: [], deaths: [] };
-  w.connect = () => {
-    const port = {
-      onmessage: null,
-      postMessage: (m) => {
-        if (m.t === 'init') queueMicrotask(() => port.onmessage({ data: { t: 'ready', lock: '', stats: {} } }));
-        else if (m.t === 'batch') w.sent.push(...m.msgs);
-      },
-      start() {},
-    };
-    w.ports.push(port);
-    return { port, onDeath: (fn) => w.deaths.push(fn), stop() {} };
-  };
+/** viewWorker is a fakeWorker that also sends view snapshots and getObject answers as worker.js does. */
+function viewWorker() {
+  const w = fakeWorker();
   /** view sends one view snapshot of rows for op id, as worker.js's watchView does. */
   w.view = (state, rows, meta = {}) => {
     const fresh = [];
     state.snap = { key: 'worker-key', total: rows.length, count: rows.length, offset: 0, version: 1, status: 'live', lastError: null, countBy: null, lists: [{ status: 'live' }], ...meta, items: rows };
     const l = structuredClone(encodeList(state, fresh));
-    w.ports.at(-1).onmessage({ data: { t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) } });
+    w.send({ t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) });
   };
-  w.answer = (id, ask, obj) => w.ports.at(-1).onmessage({ data: { t: 'cb', msgs: [[id, 'answer', [ask, obj]]] } });
+  w.answer = (id, ask, obj) => w.send({ t: 'cb', msgs: [[id, 'answer', [ask, obj]]] });
   return w;
-}
-
-/** until waits (bounded) for fn to hold: the page applies batches on a timer when there is no animation frame. */
-async function until(fn, what) {
-  const deadline = Date.now() + 2000;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const row = (name, phase = 'Running') => ({ uid: `u-${name}`, cluster: 'demo', namespace: 'default', name, phase });
 
 async function start() {
-  const w = fakeWorker();
+  const w = viewWorker();
   const kl = new RemoteClient('shared-worker', w.connect, {});
   await kl.start();
   const snaps = [];
@@ -127,7 +107,7 @@ test('getObject answers once, as a Promise; an unwatched view answers null', asy
 });
 
 test('a closed client refuses views with the page host sentences', async () => {
-  const w = fakeWorker();
+  const w = viewWorker();
   const kl = new RemoteClient('shared-worker', w.connect, {});
   await kl.start();
   kl.close();

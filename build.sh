@@ -40,9 +40,12 @@ need_npm() {
 deps() { need_chromium; need_gotools; need_npm; }
 
 # ---------------------------------------------------------------- build
+# wasm_exec_js puts the Go toolchain's wasm_exec.js in js/src, where the loader imports it from.
+wasm_exec_js() { cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" js/src/wasm_exec.js; }
+
 build_wasm() {
   mkdir -p "$DIST"
-  cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" js/src/wasm_exec.js
+  wasm_exec_js
   GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w' -o "$DIST/kubelive.wasm" ./wasm
   gzip -9 -c "$DIST/kubelive.wasm" >"$DIST/kubelive.wasm.gz"
   printf 'wasm: %s bytes raw, %s bytes gzipped\n' "$(stat -c %s "$DIST/kubelive.wasm")" "$(stat -c %s "$DIST/kubelive.wasm.gz")" >&2
@@ -133,6 +136,7 @@ test_wasm() {
 }
 
 test_js() {
+  need_gotools; wasm_exec_js
   log "JS unit tests"
   node --test js/test/*.test.mjs
 }

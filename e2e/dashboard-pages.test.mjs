@@ -237,7 +237,8 @@ test('at 390 px: no sideways scroll, the sidebar is a drawer, names and IPs stay
 
 test('logs: a container picker with init containers, previous, wrap, local times with the date on hover', async () => {
   const pod = (await api('api/v1/namespaces/team-b/pods')).items.find((x) => x.spec.initContainers?.length);
-  const p = await open(`#/demo/team-b/pods/${pod.metadata.name}/logs`);
+  // host=page: the test reads the log requests off the page's own sockets, which a worker host would open instead.
+  const p = await open(`?host=page#/demo/team-b/pods/${pod.metadata.name}/logs`);
   const urls = [];
   p.on('websocket', (ws) => urls.push(ws.url()));
   p.on('request', (r) => urls.push(r.url()));
@@ -246,7 +247,7 @@ test('logs: a container picker with init containers, previous, wrap, local times
   assert.deepEqual(options, [...pod.spec.containers, ...pod.spec.initContainers].map((c) => c.name));
   // One container: the picker is there all the same.
   const single = (await api('api/v1/namespaces/default/pods')).items.find((x) => x.spec.containers.length === 1 && x.status.phase === 'Running' && !x.metadata.name.startsWith('report-'));
-  await p.goto(`${base}/#/demo/default/pods/${single.metadata.name}/logs`);
+  await p.goto(`${base}/?host=page#/demo/default/pods/${single.metadata.name}/logs`);
   await p.waitForSelector('[data-testid=log-status][data-status=open]', T);
   assert.equal(await p.$$eval('[data-testid=log-container] option', (os) => os.length), 1);
   await p.waitForSelector('[data-testid=log-lines] .log-ts', T);

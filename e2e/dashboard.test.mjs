@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ROOT, launch, page, screenshot, start } from './lib.mjs';
 
-// DASHBOARD_HOST=shared-worker|worker runs the dashboard with the client in a worker (?host=).
+// DASHBOARD_HOST=page|shared-worker|worker picks where the dashboard's client runs (?host=; default auto).
 const HOST = process.env.DASHBOARD_HOST ?? '';
 const withHost = (q) => (HOST ? `${q}${q ? '&' : '?'}host=${HOST}` : q);
 
@@ -21,7 +21,8 @@ before(async () => {
   browser = await launch();
   p = await page(browser, `${base}/${withHost('')}#/demo/${NS}/pods`);
   await p.waitForSelector('[data-testid=page-pods] [data-testid=conn][data-state=live]', T);
-  assert.equal(await p.evaluate(() => window.kubelive.stats().host), HOST || 'page');
+  // The dashboard's default host is auto: a SharedWorker in Chromium.
+  assert.equal(await p.evaluate(() => window.kubelive.stats().host), HOST || 'shared-worker');
 });
 
 after(async () => {

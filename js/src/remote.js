@@ -79,10 +79,15 @@ function localKey(kind, query) {
   return `${kind === 'watchObject' ? 'o' : kind === 'watchView' ? 'v' : 'l'}:${stableKey(query)}`;
 }
 
+/** listPart is a query without the fields of a view (where, sort, window, columns, countBy): what names its lists. */
+function listPart(query) {
+  const { where, sort, window: win, columns, countBy, ...lists } = query;
+  return lists;
+}
+
 /** listsOf is the part of a view query that names its lists (what update() may not change). */
 function listsOf(query) {
-  const { where, sort, window: win, columns, countBy, ...lists } = query;
-  return stableKey(lists);
+  return stableKey(listPart(query));
 }
 
 const VIEW_NOT_WATCHED = 'kubelive: the view is not watched';
@@ -547,7 +552,8 @@ export class RemoteClient {
    */
   listKey(query) {
     if (this.#closed || !query || typeof query !== 'object') return '';
-    const { onError, ...q } = query;
+    // As in the page host, a view's where, sort and window do not change the key of its lists.
+    const { onError, ...q } = listPart(query);
     return localKey(typeof q.name === 'string' ? 'watchObject' : 'watchList', q);
   }
 

@@ -117,3 +117,15 @@ test('a closed client refuses views with the page host sentences', async () => {
   assert.equal(kl.getView('k'), null);
   assert.equal(kl.viewKey(QUERY), '');
 });
+
+test("listKey of a view query ignores its where, sort, window, columns and countBy, as the page host's does", async () => {
+  const { kl, stop } = await start();
+  const key = kl.listKey(QUERY);
+  assert.ok(key);
+  const moved = { ...QUERY, where: { text: 'x', labelSelector: 'app=web' }, sort: [{ by: 'name', desc: true }], window: { offset: 2470, limit: 60 }, columns: ['name'], countBy: 'phase' };
+  // A scroll or a sort must not look like other lists (useKubeView would watch a new view and show nothing meanwhile).
+  assert.equal(kl.listKey(moved), key);
+  assert.notEqual(kl.listKey({ ...QUERY, lists: [{ cluster: 'demo', namespace: 'other' }] }), key, 'other lists, another key');
+  stop();
+  kl.close();
+});

@@ -9,11 +9,11 @@ import { App } from './App.jsx';
 async function boot() {
   const started = performance.now();
   // ?multiplexer=on|off|auto picks the transport of list watches (default: auto).
-  // ?host=page|auto|shared-worker|worker picks where the client runs (default: page).
+  // ?host=page|auto|shared-worker|worker picks where the client runs (default: auto, a SharedWorker where the browser has one).
   // ?persist=1 keeps the lists in IndexedDB and starts the next load from them.
   const params = new URLSearchParams(location.search);
   const multiplexer = params.get('multiplexer') ?? 'auto';
-  const kl = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer, host: params.get('host') ?? 'page', persist: params.get('persist') === '1' });
+  const kl = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer, host: params.get('host') ?? 'auto', persist: params.get('persist') === '1' });
   window.kubelive = kl;
   window.kubeliveLoadMs = Math.round(performance.now() - started);
   createRoot(document.getElementById('root')).render(

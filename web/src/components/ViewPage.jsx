@@ -2,7 +2,7 @@
 // selector), the sort and the window are the view's query, and only the
 // rows in sight cross to the page. The table scrolls virtually: spacers
 // stand for the rows above and below the window, which follows the scroll.
-import { memo, useContext, useDeferredValue, useRef, useState } from 'react';
+import { memo, useCallback, useContext, useDeferredValue, useRef, useState } from 'react';
 import { KubeliveContext, useKubeView } from '../../../js/src/react.js';
 import { ALL, navigate } from '../route.js';
 import { number } from '../format.js';
@@ -38,16 +38,30 @@ export function ViewPage({ resource, route }) {
   const labels = useDeferredValue(selector.trim());
   const column = resource.columns.find((c) => c.id === sort.id && c.view);
   const base = listQuery(resource, route.cluster, ns);
+  // A worker host cannot check a selector synchronously (its viewKey always answers): the view's
+  // onError names the selector it refused, and the page shows that one as refused too.
+  const [refused, setRefused] = useState(() => new Set());
+  const onError = useCallback((e) => {
+    const m = /where\.labelSelector ("(?:[^"\\]|\\.)*") is not a label selector/.exec(e?.message ?? '');
+    let sel;
+    try {
+      sel = m && JSON.parse(m[1]);
+    } catch {
+      return; // a quoting JSON does not read: the view still refused it, the box just is not marked
+    }
+    if (typeof sel === 'string') setRefused((r) => new Set(r).add(sel));
+  }, []);
   const make = (labelSelector) =>
     base && {
       ...base,
       ...resource.view,
+      onError,
       where: { text, labelSelector },
       sort: column ? [{ by: column.view.by, desc: sort.dir === 'desc' }] : [],
       window: win,
     };
   // A selector the view refuses is shown as such; the table keeps the rest of the filter.
-  const badSelector = !!(labels && kl && base && !kl.viewKey(make(labels)));
+  const badSelector = !!(labels && kl && base && (refused.has(labels) || !kl.viewKey(make(labels))));
   const snap = useKubeView(make(badSelector ? '' : labels));
   const onScroll = () => {
     const el = scroller.current;

@@ -160,13 +160,18 @@ func (l *listHarness) watch(query string, object bool) safejs.Value {
 	return r
 }
 
-func (l *listHarness) summary(r safejs.Value) summary {
+func (l *listHarness) summary(r safejs.Value) summary { return lastSummary[summary](l.t, l.js, r) }
+
+// lastSummary decodes what the test's JS helpers summarise of the last
+// snapshot a watch recorder r saw (their summary(last), as JSON).
+func lastSummary[T any](t *testing.T, js, r safejs.Value) T {
+	t.Helper()
 	last, _ := r.Get("last")
-	s, err := l.js.Call("summary", last)
-	require.NoError(l.t, err)
+	s, err := js.Call("summary", last)
+	require.NoError(t, err)
 	text, _ := s.String()
-	var out summary
-	require.NoError(l.t, json.Unmarshal([]byte(text), &out))
+	var out T
+	require.NoError(t, json.Unmarshal([]byte(text), &out))
 	return out
 }
 

@@ -87,13 +87,7 @@ func (v *viewHarness) update(r safejs.Value, query string) string {
 }
 
 func (v *viewHarness) view(r safejs.Value) viewSummary {
-	last, _ := r.Get("last")
-	s, err := v.vjs.Call("summary", last)
-	require.NoError(v.t, err)
-	text, _ := s.String()
-	var out viewSummary
-	require.NoError(v.t, json.Unmarshal([]byte(text), &out))
-	return out
+	return lastSummary[viewSummary](v.t, v.vjs, r)
 }
 
 type serverPod struct {

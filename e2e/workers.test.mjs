@@ -187,13 +187,16 @@ describe('a replaced worker', () => {
   // replaced worker resumed (stale until then).
   const renv = serverAndBrowser(['--bookmark-interval', '500ms']);
 
-  test('a killed worker is replaced and every tab comes back live and exact, its lists resumed (no LIST) and unchanged objects the same objects', { timeout: 120000 }, async () => {
+  test('a killed worker is replaced and every tab comes back live and exact, every tab\'s lists resumed (no LIST, also the lists only one tab watches) and unchanged objects the same objects', { timeout: 120000 }, async () => {
     const ctx = await renv.browser.newContext();
     try {
       const m0 = await metrics(renv);
       const tabs = [await open(ctx, 'shared-worker', {}, renv), await open(ctx, 'shared-worker', {}, renv)];
-      for (const p of tabs) await watch(p, SHARED);
-      for (const p of tabs) await until('tabs live and exact', () => exact(p, SHARED, renv), 30000);
+      // Each tab also watches a list of its own: whichever tab reaches the new worker first
+      // cannot hand over the other's, which the other tab must.
+      const qsOf = [[...SHARED, own(0)], [...SHARED, own(1)]];
+      for (const [i, p] of tabs.entries()) await watch(p, qsOf[i]);
+      for (const [i, p] of tabs.entries()) await until('tabs live and exact', () => exact(p, qsOf[i], renv), 30000);
       const cdp = await renv.browser.newBrowserCDPSession();
       const { targetInfos } = await cdp.send('Target.getTargets');
       const workers = targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(renv.server.base));
@@ -209,7 +212,7 @@ describe('a replaced worker', () => {
       // Live again, read in the pages only (exact() LISTs at the server itself).
       for (const p of tabs) await until('tabs live again', () => live(p), 30000);
       const relists = (await metrics(renv)).lists - lists0;
-      for (const p of tabs) await until('tabs live and exact again', () => exact(p, SHARED, renv), 30000);
+      for (const [i, p] of tabs.entries()) await until('tabs live and exact again', () => exact(p, qsOf[i], renv), 30000);
       console.log(`# workers: every tab live and exact ${Date.now() - t} ms after the worker was killed`);
       assert.equal(relists, 0, 'the new worker resumed every list from its resourceVersion: no LIST at the server');
       for (const p of tabs) {
@@ -230,7 +233,7 @@ describe('a replaced worker', () => {
       for (const p of tabs) assert.ok((await p.evaluate(() => window.kubelive.stats().restarts)) >= 1);
       const after = await cdp.send('Target.getTargets');
       assert.equal(after.targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(renv.server.base)).length, 1, 'one new worker');
-      await until('one watch per query after the restart', async () => (await metrics(renv)).watches === m0.watches + SHARED.length, 15000);
+      await until('one watch per query after the restart', async () => (await metrics(renv)).watches === m0.watches + SHARED.length + 2, 15000);
       for (const p of tabs) assert.deepEqual(p.errors, []);
     } finally {
       await ctx.close();

@@ -14,25 +14,31 @@ import (
 // Handoff is a cache.Warm of lists handed over in memory: the lists the
 // pages of a worker host held when their worker died, given to the worker
 // that replaces it so that each list resumes from its resourceVersion
-// instead of listing again.
+// instead of listing again. Every page hands over what it held (Add): the
+// first page to reach the new worker starts it, the others join it, and
+// each page's lists are taken from its own handoff.
 //
 // Invariants: each handed-over list seeds at most one entry (it is taken
-// once); a list with no resourceVersion is never handed over; lists it does
-// not hold, and every Changed, go to Next (nil: none), so a handoff and a
-// persisted cache work together, the handoff first (it is the newer copy).
+// once, and a list taken or already held is never added again, so a later
+// page's older copy never replaces the one an entry resumed from); a list
+// with no resourceVersion is never handed over; lists it does not hold, and
+// every Changed, go to Next (nil: none), so a handoff and a persisted cache
+// work together, the handoff first (it is the newer copy).
 type Handoff struct {
-	Next    cache.Warm
-	savedAt time.Time
+	Next cache.Warm
+	opts wire.Options // how handed-over objects are scanned
 
 	mu    sync.Mutex
 	lists map[handoffKey]handoffList // guarded by mu: each taken once
+	taken map[handoffKey]bool        // guarded by mu: lists seeded from here
 }
 
 type handoffKey struct{ key, cluster, namespace string }
 
 type handoffList struct {
-	rv    string
-	items []wire.Item
+	rv      string
+	savedAt time.Time
+	items   []wire.Item
 }
 
 // handoffRecord is one list in the handoff's JSON: the cache key of its
@@ -45,18 +51,25 @@ type handoffRecord struct {
 	Items     json.RawMessage `json:"items"`
 }
 
-// NewHandoff reads data, a JSON array of {key, cluster, namespace, rv,
-// items}, as the lists were at savedAt. Every object must have a uid and a
-// resourceVersion; a list that does not check is refused with the reason.
-func NewHandoff(data []byte, savedAt time.Time, opts wire.Options) (*Handoff, error) {
+// NewHandoff returns a Handoff holding no list yet, in front of next (nil:
+// none), that scans handed-over objects with opts (as a LIST's are).
+func NewHandoff(next cache.Warm, opts wire.Options) *Handoff {
+	return &Handoff{Next: next, opts: opts, lists: map[handoffKey]handoffList{}, taken: map[handoffKey]bool{}}
+}
+
+// Add reads data, a JSON array of {key, cluster, namespace, rv, items}, as
+// the lists were at savedAt, and holds each list that was neither taken nor
+// held already. Every object must have a uid and a resourceVersion; when a
+// list does not check, nothing of data is added and the reason is returned.
+func (h *Handoff) Add(data []byte, savedAt time.Time) error {
 	var recs []handoffRecord
 	if err := json.Unmarshal(data, &recs); err != nil {
-		return nil, fmt.Errorf("handoff: the lists are not a JSON array of lists: %w", err)
+		return fmt.Errorf("handoff: the lists are not a JSON array of lists: %w", err)
 	}
-	h := &Handoff{savedAt: savedAt, lists: make(map[handoffKey]handoffList, len(recs))}
+	lists := make(map[handoffKey]handoffList, len(recs))
 	for i, r := range recs {
 		if r.Key == "" || r.RV == "" {
-			return nil, fmt.Errorf("handoff: list %d has no key or no resourceVersion", i)
+			return fmt.Errorf("handoff: list %d has no key or no resourceVersion", i)
 		}
 		items := r.Items
 		if len(items) == 0 {
@@ -69,13 +82,20 @@ func NewHandoff(data []byte, savedAt time.Time, opts wire.Options) (*Handoff, er
 		body = append(body, `},"items":`...)
 		body = append(body, items...)
 		body = append(body, '}')
-		l, err := opts.ScanList(body)
+		l, err := h.opts.ScanList(body)
 		if err != nil {
-			return nil, fmt.Errorf("handoff: list %d (%s/%s): %w", i, r.Cluster, r.Namespace, err)
+			return fmt.Errorf("handoff: list %d (%s/%s): %w", i, r.Cluster, r.Namespace, err)
 		}
-		h.lists[handoffKey{r.Key, r.Cluster, r.Namespace}] = handoffList{rv: r.RV, items: l.Items}
+		lists[handoffKey{r.Key, r.Cluster, r.Namespace}] = handoffList{rv: r.RV, savedAt: savedAt, items: l.Items}
 	}
-	return h, nil
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k, l := range lists {
+		if _, held := h.lists[k]; !held && !h.taken[k] {
+			h.lists[k] = l
+		}
+	}
+	return nil
 }
 
 // Len returns how many lists were handed over that no entry took yet.
@@ -90,14 +110,17 @@ func (h *Handoff) Seed(key cache.Key, q cache.Query, ref cache.ListRef) ([]wire.
 	k := handoffKey{string(key), ref.Cluster, ref.Namespace}
 	h.mu.Lock()
 	l, ok := h.lists[k]
-	delete(h.lists, k)
+	if ok {
+		delete(h.lists, k)
+		h.taken[k] = true
+	}
 	h.mu.Unlock()
 	if ok {
 		if h.Next != nil {
 			// The older persisted copy of this list is not wanted any more; taking it drops it.
 			h.Next.Seed(key, q, ref)
 		}
-		return l.items, l.rv, h.savedAt, true
+		return l.items, l.rv, l.savedAt, true
 	}
 	if h.Next == nil {
 		return nil, "", time.Time{}, false

@@ -276,6 +276,18 @@ export class KubeliveClient {
     return this.#api.flushPersisted();
   }
 
+  /**
+   * Used by the worker host, not by apps: lists (the JSON of a page's
+   * handoff) that a page held in a worker that died, as they were at
+   * savedAtMs; lists this client lists later resume from them. Returns ''
+   * or why nothing was taken over.
+   */
+  _handOver(lists, savedAtMs) {
+    if (this.#closed) return 'kubelive: client is closed';
+    const err = this.#api.handOver(String(lists), Number(savedAtMs) || 0);
+    return err ? String(err.message ?? err) : '';
+  }
+
   /** Every socket, subscription and counter the module holds. */
   stats() {
     if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true, host: this.#host };

@@ -109,6 +109,7 @@ async function init(conn, m) {
     const cfg = m.config ?? {};
     const hash = await configHash(cfg);
     let entry = clients.get(hash);
+    const joined = !!entry;
     if (!entry) {
       entry = { hash, conns: new Set(), ready: startModule(cfg) };
       clients.set(hash, entry);
@@ -119,6 +120,11 @@ async function init(conn, m) {
     const client = await entry.ready;
     if (conn.closed) return;
     conn.client = client;
+    if (joined && typeof cfg.handoff === 'string') {
+      // This page held lists in the worker before too: they resume from its copy, not a LIST.
+      const why = client._handOver(cfg.handoff, cfg.handoffAt);
+      if (why) conn.port.postMessage({ t: 'warn', text: `kubelive: the lists of the worker before were not taken over: ${why}` });
+    }
     await lockHeld;
     if (typeof m.lock === 'string' && globalThis.navigator?.locks) {
       // Granted when the page's lock is released: the page is gone.

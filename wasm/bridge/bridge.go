@@ -56,6 +56,9 @@ type Deps struct {
 	Fetch live.Fetcher
 	// Warm is the persisted cache (nil: load() did not ask for persist).
 	Warm *persist.Warm
+	// Handoff takes the lists a worker host's pages held over from a worker
+	// that died (nil: handOver refuses).
+	Handoff *persist.Handoff
 }
 
 // method is one exported method: the JS arguments in, the JS result out.

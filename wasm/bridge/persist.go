@@ -3,7 +3,9 @@
 package bridge
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hack-pad/safejs"
 
@@ -11,8 +13,9 @@ import (
 	"github.com/kubelive/kubelive/wasm/browser"
 )
 
-// persistJob is kl.clearPersisted and kl.flushPersisted, and the write of
-// every pending list when the page hides. Both methods return a Promise and
+// persistJob is kl.clearPersisted and kl.flushPersisted, the write of
+// every pending list when the page hides, and kl.handOver, by which a worker
+// host gives a client the lists a joining page held in the worker before. Both methods return a Promise and
 // never block the event loop: IndexedDB answers on it.
 type persistJob struct {
 	caller
@@ -28,7 +31,26 @@ func (j *persistJob) methods() map[string]method {
 	return map[string]method{
 		"clearPersisted": func([]safejs.Value) any { return j.later(func() error { return j.warm.Clear() }) },
 		"flushPersisted": func([]safejs.Value) any { return j.later(func() error { j.warm.Flush(); return nil }) },
+		"handOver":       j.handOver,
 	}
+}
+
+// handOver(lists, savedAtMs) adds the lists a page held when its worker
+// died (the JSON persist.Handoff reads) to those this client resumes
+// from; it returns null, or an Error saying why nothing was taken over.
+func (j *persistJob) handOver(args []safejs.Value) any {
+	if len(args) < 2 || args[0].Type() != safejs.TypeString || args[1].Type() != safejs.TypeNumber {
+		return j.jsError(errors.New("handOver takes the lists as a JSON string and the time they were saved (ms since the epoch)"))
+	}
+	if j.deps.Handoff == nil {
+		return j.jsError(errors.New("handOver: this client takes no lists over"))
+	}
+	data, _ := args[0].String()
+	at, _ := args[1].Float()
+	if err := j.deps.Handoff.Add([]byte(data), time.UnixMilli(int64(at))); err != nil {
+		return j.jsError(err)
+	}
+	return nil
 }
 
 // later runs f on a goroutine and returns a Promise of its outcome; without

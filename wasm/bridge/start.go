@@ -45,7 +45,7 @@ type Config struct {
 	Persist        bool
 	PersistExclude []string
 	// Handoff is the JSON of the lists a worker host's page held when the
-	// worker before this one died, as they were at HandoffAt (persist.NewHandoff):
+	// worker before this one died, as they were at HandoffAt (persist.Handoff):
 	// those lists resume from their resourceVersions instead of listing.
 	Handoff   string
 	HandoffAt time.Time
@@ -122,16 +122,16 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	if warm != nil {
 		cw = warm
 	}
+	// Every client can take lists over: the first page of a replaced worker
+	// hands its lists over here, the pages that join later through handOver.
+	handoff := persist.NewHandoff(cw, wire.Options{KeepManagedFields: cfg.KeepManagedFields})
 	if cfg.Handoff != "" {
-		h, err := persist.NewHandoff([]byte(cfg.Handoff), cfg.HandoffAt, wire.Options{KeepManagedFields: cfg.KeepManagedFields})
-		if err != nil {
+		if err := handoff.Add([]byte(cfg.Handoff), cfg.HandoffAt); err != nil {
 			// Only the resume is lost: the lists are listed again.
 			warnOf(cfg)("kubelive: the lists of the worker before were not taken over: " + err.Error())
-		} else {
-			h.Next = cw
-			cw = h
 		}
 	}
+	cw = handoff
 	c := cache.New(cache.Config{
 		Warm:       cw,
 		Source:     lists,
@@ -144,7 +144,7 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	})
 	b := New(Deps{Shim: shim, Funcs: funcs, Registry: reg, Endpoint: ep, Dialer: streams, Clock: clk,
 		Cache: c, Frames: frames, Mux: choice.Client, MuxMode: choice.Mode, MuxReason: choice.Reason, MuxChoice: lm, Tracked: []*live.TrackedDialer{watches, streams}, Timers: clk,
-		Reach: reach, Fetch: fetch, Warm: warm})
+		Reach: reach, Fetch: fetch, Warm: warm, Handoff: handoff})
 	api, err := b.Export()
 	if err != nil {
 		return nil, safejs.Value{}, err

@@ -24,7 +24,23 @@ func TestParsePath(t *testing.T) {
 		{text: "a..b", err: "dot"},
 		{text: ".a", err: "dot"},
 		{text: "a.", err: "dot"},
-		{text: "a[0]", err: "only [*]"},
+		{text: "a[0]", err: "an index such as [0] is not supported"},
+		{text: "a[]", err: "only [*]"},
+		{text: "s.cs[type=Ready].status", steps: []step{{key: "s"}, {key: "cs"}, {where: []cond{{key: "type", value: "Ready", hasValue: true}}}, {key: "status"}}},
+		{text: `s.cs[type="a,b]", ok].x`, steps: []step{{key: "s"}, {key: "cs"}, {where: []cond{{key: "type", value: "a,b]", hasValue: true}, {key: "ok"}}}, {key: "x"}}},
+		{text: `a["k"=""]`, steps: []step{{key: "a"}, {where: []cond{{key: "k", hasValue: true}}}}},
+		{text: "a[type=Ready", err: "not closed"},
+		{text: "a[=x]", err: "needs a member"},
+		{text: "a[x=1,]", err: "needs a member"},
+		{text: `a[x="y]`, err: "not closed"},
+		{text: `a[x=y"z"]`, err: "member=value"},
+		{text: "metadata.labels.keys()", steps: []step{{key: "metadata"}, {key: "labels"}, {keys: true}}},
+		{text: `metadata.labels.keys("node-role.kubernetes.io/")`, steps: []step{{key: "metadata"}, {key: "labels"}, {keys: true, prefix: "node-role.kubernetes.io/"}}},
+		{text: "keys()", steps: []step{{keys: true}}},
+		{text: "data.keys().x", err: "last step"},
+		{text: "data.keys(x)", err: "one JSON string"},
+		{text: `data.keys("x"`, err: "one JSON string"},
+		{text: "data.mykeys()", steps: []step{{key: "data"}, {key: "mykeys()"}}},
 		{text: `a["b"`, err: "not closed"},
 		{text: "a[*]b", err: "follow a dot"},
 	}
@@ -92,6 +108,32 @@ func TestExtract(t *testing.T) {
 			labels: map[string]string{"app": "wéb", `t"x`: "y"},
 		},
 		{
+			name: "a filter keeps the elements whose members match, in any member order",
+			doc: `{"s":{"cs":[{"status":"False","type":"Ready"},{"type":"Complete","status":"True","n":1},` +
+				`{"type":"Failed","status":"True"},{"type":"Complete","status":"False","n":2},"x",{"type":{"o":1}}]}}`,
+			paths: []string{"s.cs[type=Ready].status", "s.cs[type=Complete,status=True].n", "s.cs[type=Complete].n", "s.cs[status=True].type", "s.cs[*].n", "s.cs[n].type", "s.cs[type=missing].n"},
+			want:  [][]Value{{str("False")}, {num(1)}, {num(1), num(2)}, {str("Complete"), str("Failed")}, {num(1), num(2)}, {str("Complete"), str("Complete")}, {}},
+		},
+		{
+			name:  "a filter on an object tests the object itself; numbers and bools match by their text",
+			doc:   `{"st":{"active":2,"ok":true,"zero":0},"e":{"active":0}}`,
+			paths: []string{"st[active].active", "e[active].active", "st[active=2,ok=true].zero", "st[zero].active", "st[active=3].active"},
+			want:  [][]Value{{num(2)}, {}, {num(0)}, {}, {}},
+		},
+		{
+			name:  "nested filters",
+			doc:   `{"a":[{"k":"x","b":[{"k":"y","v":1},{"k":"z","v":2}]},{"k":"w","b":[{"k":"y","v":3}]}]}`,
+			paths: []string{"a[k=x].b[k=y].v", "a[*].b[k=y].v", "a[k=w].b[*].v"},
+			want:  [][]Value{{num(1)}, {num(1), num(3)}, {num(3)}},
+		},
+		{
+			name:   "keys, all or by a prefix cut off, next to the labels",
+			doc:    `{"metadata":{"labels":{"node-role.kubernetes.io/control-plane":"","node-role.kubernetes.io/etcd":"true","zone":"a"}},"data":{"a.txt":"","b":"x"},"empty":{},"s":"x"}`,
+			paths:  []string{`metadata.labels.keys("node-role.kubernetes.io/")`, "data.keys()", "empty.keys()", "s.keys()", "missing.keys()", "metadata.labels.zone"},
+			want:   [][]Value{{str("control-plane"), str("etcd")}, {str("a.txt"), str("b")}, {}, {}, {}, {str("a")}},
+			labels: map[string]string{"node-role.kubernetes.io/control-plane": "", "node-role.kubernetes.io/etcd": "true", "zone": "a"},
+		},
+		{
 			name:  "the same path twice, and a duplicated key yields both",
 			doc:   `{"a":1,"a":2}`,
 			paths: []string{"a", "a"},
@@ -111,6 +153,26 @@ func TestExtract(t *testing.T) {
 			assert.Equal(t, c.labels, out.Labels)
 		})
 	}
+}
+
+// TestExtractRaw: a raw path's values carry their JSON text, of every
+// kind, through filters too.
+func TestExtractRaw(t *testing.T) {
+	t.Parallel()
+	ps := paths(t, "p[*]", "p[proto=UDP]", "o", "n")
+	for i := range ps {
+		ps[i] = ps[i].Raw()
+	}
+	ps = append(ps, paths(t, "p[*].port")...)
+	var out Extracted
+	require.NoError(t, NewExtractor(ps, false).Extract([]byte(`{"p":[{"port":80},{"port":53, "proto":"UDP"},"s",1,true,null,[2]],"o":{"a":1},"n":5}`), &out))
+	assert.Equal(t, []Value{{Kind: Object, Str: `{"port":80}`}, {Kind: Object, Str: `{"port":53, "proto":"UDP"}`}, {Kind: String, Str: `"s"`},
+		{Kind: Number, Str: "1"}, {Kind: Bool, Str: "true"}, {Kind: Null, Str: "null"}, {Kind: Array, Str: "[2]"}}, out.Values[0])
+	assert.Equal(t, []Value{{Kind: Object, Str: `{"port":53, "proto":"UDP"}`}}, out.Values[1])
+	assert.Equal(t, []Value{{Kind: Object, Str: `{"a":1}`}}, out.Values[2])
+	assert.Equal(t, []Value{{Kind: Number, Str: "5"}}, out.Values[3])
+	assert.Equal(t, []Value{{Kind: Number, Num: 80}, {Kind: Number, Num: 53}}, out.Values[4])
+	assert.Len(t, out.Values, 5, "the hidden slots of filters are not among the values")
 }
 
 func TestExtractErrors(t *testing.T) {

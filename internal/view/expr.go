@@ -220,11 +220,11 @@ loop:
 	for ; p.i < len(p.s); p.i++ {
 		switch c := p.s[p.i]; {
 		case c == '"':
-			end := closingQuote(p.s, p.i+1)
-			if end < 0 {
+			q, err := strconv.QuotedPrefix(p.s[p.i:])
+			if err != nil {
 				break loop
 			}
-			p.i = end
+			p.i += len(q) - 1
 		case c == '[' || c == '(':
 			depth++
 		case c == ']' || c == ')':
@@ -242,33 +242,13 @@ loop:
 
 // str reads a JSON string.
 func (p *exprParser) str() (string, error) {
-	end := -1
-	if p.i < len(p.s) && p.s[p.i] == '"' {
-		end = closingQuote(p.s, p.i+1)
+	q, err := strconv.QuotedPrefix(p.s[p.i:])
+	if err != nil || q[0] != '"' {
+		return "", fmt.Errorf("%q: a string is not closed or not a valid JSON string", p.s[p.i:])
 	}
-	if end < 0 {
-		return "", fmt.Errorf("%q: a string is not closed", p.s[p.i:])
-	}
-	text, err := strconv.Unquote(p.s[p.i : end+1])
-	if err != nil {
-		return "", fmt.Errorf("%q is not a valid JSON string", p.s[p.i:end+1])
-	}
-	p.i = end + 1
+	text, _ := strconv.Unquote(q) // a quoted prefix unquotes
+	p.i += len(q)
 	return text, nil
-}
-
-// closingQuote returns the index of the quote ending a string whose
-// contents start at i, or -1.
-func closingQuote(s string, i int) int {
-	for ; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '"':
-			return i
-		}
-	}
-	return -1
 }
 
 // parseTemplate splits a template's text into literal text and {expr} parts.

@@ -56,31 +56,26 @@ const rowKeys = (r) => [...(r.keys ? r.keys.split(',') : []), ...(r.binkeys ? r.
 // A ConfigMap's or Secret's keys as columns (the values never leave Go).
 const KEY_COLUMNS = { count: 'data.keys()|count', bincount: 'binaryData.keys()|count', keys: 'data.keys()|join', binkeys: 'binaryData.keys()|join' };
 const vDataCount = { ...num('count', 'Data', (o) => dataKeys(o).length), view: { by: 'count', cell: (r) => (r.count ?? 0) + (r.bincount ?? 0) } };
+/** wide is a column that takes the room left, shown above 1000 px. */
+const wide = (id, title, sort, cell) => ({ id, title, className: 'col-wide', priority: 3, sort, cell });
 const vKeys = {
-  id: 'keys',
-  title: 'Keys',
-  className: 'col-wide',
-  priority: 3,
-  sort: (o) => dataKeys(o).join(','),
-  cell: (o) => <Keys keys={dataKeys(o)} />,
+  ...wide('keys', 'Keys', (o) => dataKeys(o).join(','), (o) => <Keys keys={dataKeys(o)} />),
   view: { by: 'keys', cell: (r) => <Keys keys={rowKeys(r)} /> },
 };
 const imageList = (o) => (o.spec?.template?.spec?.containers ?? []).map((c) => c.image);
 // One image a line, whole or ellipsised (the full list on hover), never broken inside.
-const images_ = {
-  id: 'images',
-  title: 'Images',
-  className: 'col-wide',
-  priority: 3,
-  sort: (o) => imageList(o).join(','),
-  cell: (o) => (
+const images_ = wide(
+  'images',
+  'Images',
+  (o) => imageList(o).join(','),
+  (o) => (
     <span className="images mono muted" title={imageList(o).join('\n')}>
       {imageList(o).map((img, i) => (
         <span key={i}>{img}</span>
       ))}
     </span>
   ),
-};
+);
 const podsReady = (o) => ({ ready: o.status?.readyReplicas ?? 0, total: o.spec?.replicas ?? 0 });
 const vImages = {
   ...images_,
@@ -424,7 +419,7 @@ export const BUILTINS = [
       },
       vNamespace,
       vNum('count', 'Count', (o) => o.count ?? o.series?.count ?? 1, 4),
-      { id: 'message', title: 'Message', className: 'col-message', priority: 3, sort: (o) => o.message, cell: (o) => <span className="message">{o.message}</span>, view: { by: 'message', cell: (r) => <span className="message">{r.message}</span> } },
+      { id: 'message', title: 'Message', className: 'col-message', priority: 3, sort: (o) => o.message, cell: (o) => <span className="message">{o.message}</span>, view: { by: 'message', cell: (r) => <span className="message" title={r.message}>{r.message}</span> } },
     ],
     // eventTime and involved in Go: core/v1 events and events.k8s.io alike.
     view: {

@@ -129,3 +129,32 @@ func FuzzParseExpr(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkExprKinds is the cost per object of the kinds of term the
+// dashboard's tables use: a plain path, a filter, keys(), a template and
+// each() (the extraction included).
+func BenchmarkExprKinds(b *testing.B) {
+	for _, c := range []struct{ name, expr, doc string }{
+		{"path", "status.nodeInfo.kubeletVersion", nodeDoc},
+		{"filter", "status.conditions[type=Ready].status|first", nodeDoc},
+		{"keys", `metadata.labels.keys("node-role.kubernetes.io/")|join(", ")`, nodeDoc},
+		{"template", `"{involvedObject.kind|lower}/{involvedObject.name}"`, eventDoc},
+		{"each", `each(spec.ports[*], "{port}:{nodePort}/{protocol}" ?? "{port}/{protocol}")|join(", ")`, svcDoc},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var ps []wire.Path
+			e, err := parseExpr(c.expr, &ps)
+			require.NoError(b, err)
+			x := wire.NewExtractor(ps, true)
+			doc := []byte(c.doc)
+			var out wire.Extracted
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := x.Extract(doc, &out); err != nil {
+					b.Fatal(err)
+				}
+				e.eval(&out)
+			}
+		})
+	}
+}

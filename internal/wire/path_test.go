@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -226,6 +227,45 @@ func TestExtractPod(t *testing.T) {
 		assert.Equal(t, Value{Kind: String, Str: c.Name}, out.Values[5][i])
 	}
 	assert.Equal(t, obj.Metadata.Labels, out.Labels)
+}
+
+// TestExtractPodFilters checks filter steps and keys() against
+// encoding/json on the fixture pod: each condition's status by its type,
+// and the label keys by a prefix.
+func TestExtractPodFilters(t *testing.T) {
+	t.Parallel()
+	pod := readPod(t)
+	var obj struct {
+		Metadata struct{ Labels map[string]string }
+		Status   struct {
+			Conditions []struct{ Type, Status, LastTransitionTime string }
+		}
+	}
+	require.NoError(t, json.Unmarshal(pod, &obj))
+	require.NotEmpty(t, obj.Status.Conditions)
+	var texts []string
+	for _, c := range obj.Status.Conditions {
+		texts = append(texts, "status.conditions[type="+c.Type+"].status", `status.conditions[type="`+c.Type+`",status=`+c.Status+"].lastTransitionTime")
+	}
+	texts = append(texts, `metadata.labels.keys("app.kubernetes.io/")`)
+	var out Extracted
+	require.NoError(t, NewExtractor(paths(t, texts...), false).Extract(pod, &out))
+	for i, c := range obj.Status.Conditions {
+		assert.Equal(t, []Value{{Kind: String, Str: c.Status}}, out.Values[2*i], texts[2*i])
+		assert.Equal(t, []Value{{Kind: String, Str: c.LastTransitionTime}}, out.Values[2*i+1], texts[2*i+1])
+	}
+	var want []string
+	for k := range obj.Metadata.Labels {
+		if rest, ok := strings.CutPrefix(k, "app.kubernetes.io/"); ok {
+			want = append(want, rest)
+		}
+	}
+	var got []string
+	for _, v := range out.Values[len(texts)-1] {
+		got = append(got, v.Str)
+	}
+	assert.ElementsMatch(t, want, got)
+	assert.NotEmpty(t, got)
 }
 
 // BenchmarkExtractPod reads kubectl's pod columns and the labels from the

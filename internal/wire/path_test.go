@@ -362,3 +362,38 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExtractFilters: on any input, Extract with filters, keys() and raw
+// paths rejects what is not JSON, and every raw value it returns is the
+// JSON text of one value.
+func FuzzExtractFilters(f *testing.F) {
+	for _, s := range append(fuzzSeeds, `{"s":{"cs":[{"type":"Ready","status":"True","x":{"y":[1]}},{"type":"Ready"}]},"d":{"a":1,"b":"c"}}`) {
+		f.Add([]byte(s))
+	}
+	var ps []Path
+	for i, text := range []string{"s.cs[type=Ready].status", "s.cs[type=Ready,status=True].x", "s.cs[*]", "s[cs]", "d.keys()", `metadata.labels.keys("a")`, "items[*]", "s.cs[type=Ready][*]"} {
+		p, err := ParsePath(text)
+		require.NoError(f, err)
+		if i%2 == 1 {
+			p = p.Raw()
+		}
+		ps = append(ps, p)
+	}
+	x := NewExtractor(ps, true)
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var out Extracted
+		err := x.Extract(doc, &out)
+		if !json.Valid(doc) {
+			require.Error(t, err, "invalid JSON must be rejected")
+			return
+		}
+		if err != nil {
+			return // JSON, but not an object (or nested too deep)
+		}
+		for i := 1; i < len(ps); i += 2 {
+			for _, v := range out.Values[i] {
+				assert.True(t, json.Valid([]byte(v.Str)), "raw value %q of %s", v.Str, ps[i])
+			}
+		}
+	})
+}

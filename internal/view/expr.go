@@ -21,7 +21,7 @@ import (
 //	term     = path | number | string | "each(" path "," expr ")"
 //	reducer  = "first" | "sum" | "count" | "join" [ "(" string ")" ] | "lower"
 //
-// A string holding "{" is a template: each {expr} in it is replaced by the
+// A string holding a brace is a template: each {expr} in it is replaced by the
 // text of that expression ("{{" and "}}" stand for braces).
 type expr struct {
 	text string

@@ -314,9 +314,15 @@ const WINDOW = 100;
 const showing = async (p, id, want) => JSON.stringify(await keys(p, id)) === JSON.stringify(want.slice(0, WINDOW));
 const countText = (p, id) => p.$eval(`[data-testid="page-${id}"] [data-testid=count]`, (el) => el.textContent);
 
-test('every converted table is a live view: cells, header sort, filter box, label selector and counts as the LIST has them, without a LIST', async () => {
-  const p = await page(browser, `${base}/#/demo/_all/pods`);
+// In both hosts of the dashboard's client: the default (a SharedWorker in Chromium) and the page.
+for (const host of ['shared-worker', 'page']) {
+  test(`every converted table is a live view (${host} host): cells, header sort, filter box, label selector and counts as the LIST has them, without a LIST`, () => convertedPages(host));
+}
+
+async function convertedPages(host) {
+  const p = await page(browser, `${base}/?host=${host}#/demo/_all/pods`);
   await p.waitForSelector('[data-testid=page-pods] [data-testid=conn][data-state=live]', T);
+  assert.equal(await p.evaluate(() => window.kubelive.stats().host), host);
   // Every kind in the sidebar counted: their LISTs are done before the count starts.
   await p.waitForFunction(() => ![...document.querySelectorAll('.nav-count')].some((el) => el.textContent === '…'), null, T);
   await p.waitForSelector('[data-testid="nav-widgets.demo.kubelive.io"]', T);
@@ -389,4 +395,4 @@ test('every converted table is a live view: cells, header sort, filter box, labe
   assert.equal(await lists(), before, 'the pages sorted and filtered through views and sent no LIST');
   assert.deepEqual(p.errors, []);
   await p.close();
-});
+}

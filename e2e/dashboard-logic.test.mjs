@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nodeStatus, podStatus, tone } from '../web/src/format.js';
-import { viewRows } from '../web/src/view.js';
+import { viewPath, viewRows } from '../web/src/view.js';
 
 const obj = (name, extra = {}) => ({ metadata: { name, namespace: 'default', uid: name }, ...extra });
 
@@ -46,4 +46,22 @@ test('nodeStatus and tone: NotReady is bad, Init progress a warning, Warning eve
   assert.equal(nodeStatus({ status: {} }), 'Unknown');
   const tones = { Ready: 'ok', NotReady: 'bad', 'Init:1/2': 'warn', 'Init:CrashLoopBackOff': 'bad', 'event:Warning': 'warn', 'event:Normal': 'ok', CrashLoopBackOff: 'bad', Completed: 'ok' };
   for (const [word, want] of Object.entries(tones)) assert.equal(tone(word), want, word);
+});
+
+test('viewPath reads a printer column\'s JSONPath as a view expression, or null', () => {
+  const cases = [
+    ['.spec.size', 'spec.size'],
+    ['spec.size', 'spec.size'],
+    [".metadata.labels['app.kubernetes.io/name']", 'metadata.labels["app.kubernetes.io/name"]'],
+    [".metadata.labels['app']", 'metadata.labels.app'],
+    ['.status.conditions[0].type', 'status.conditions[*].type|first'],
+    ['.status.conditions[?(@.type=="Ready")].status', 'status.conditions[type="Ready"].status|first'],
+    [".status.conditions[?(@.type=='Ready')].status", 'status.conditions[type="Ready"].status|first'],
+    ['.status.conditions[1].type', null],
+    ['.spec.items[*].name', null],
+    ['.spec..name', null],
+    ['{.spec.size}', null],
+    ['', null],
+  ];
+  for (const [path, want] of cases) assert.equal(viewPath(path), want, path);
 });

@@ -4,22 +4,51 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
 // expr is one expression: alternatives separated by "??", the first that
-// yields a value (not absent, not null) wins. Each alternative is a path,
-// optionally followed by "|reducer".
+// yields a value (not absent, not null) wins. Each alternative is a path, a
+// literal ("text" or a number), a template ("{kind}/{name}", absent when
+// one of its parts is) or each(path, expr) (expr evaluated on every value
+// at path), optionally followed by "|reducer". The grammar:
+//
+//	expr     = alt { "??" alt }
+//	alt      = term [ "|" reducer ]
+//	term     = path | number | string | "each(" path "," expr ")"
+//	reducer  = "first" | "sum" | "count" | "join" [ "(" string ")" ] | "lower"
+//
+// A string holding a brace is a template: each {expr} in it is replaced by the
+// text of that expression ("{{" and "}}" stand for braces).
 type expr struct {
 	text string
 	alts []alt
 }
 
 type alt struct {
-	path   int // index into compiled.paths
+	path   int // index into compiled.paths; -1 when the term is not a path
 	reduce reducer
+	sep    string      // join's separator
+	lit    *wire.Value // a literal
+	tmpl   []piece     // a template
+	each   *each
+}
+
+// piece is one part of a template: literal text, or an expression.
+type piece struct {
+	text string
+	e    *expr
+}
+
+// each evaluates inner on every value its path (compiled.paths[path], in
+// Raw form) yields, each value being an object read by its own Extractor.
+type each struct {
+	path  int
+	inner expr
+	x     *wire.Extractor
 }
 
 type reducer byte
@@ -29,76 +58,282 @@ const (
 	reduceFirst         // the first value that is not null
 	reduceSum           // the sum of the numbers
 	reduceCount         // how many values are truthy (not false, null, 0, "")
-	reduceJoin          // the values' text, joined by ","
+	reduceJoin          // the values' text, joined by "," or the given separator
+	reduceLower         // the text of the first value, in lower case
 )
 
-var reducers = map[string]reducer{"first": reduceFirst, "sum": reduceSum, "count": reduceCount, "join": reduceJoin}
+var reducers = map[string]reducer{"first": reduceFirst, "sum": reduceSum, "count": reduceCount, "join": reduceJoin, "lower": reduceLower}
 
 // parseExpr parses text, appending its paths to paths.
 func parseExpr(text string, paths *[]wire.Path) (expr, error) {
-	e := expr{text: text}
-	for _, part := range splitOutside(text, "??") {
-		part = strings.TrimSpace(part)
-		red := reduceNone
-		if bar := splitOutside(part, "|"); len(bar) > 1 {
-			if len(bar) > 2 {
-				return expr{}, fmt.Errorf("%q has more than one reducer", part)
-			}
-			name := strings.TrimSpace(bar[1])
-			r, ok := reducers[name]
-			if !ok {
-				return expr{}, fmt.Errorf("%q: unknown reducer %q (sum, count, join, first)", part, name)
-			}
-			part, red = strings.TrimSpace(bar[0]), r
-		}
-		p, err := wire.ParsePath(part)
-		if err != nil {
-			return expr{}, err
-		}
-		if p.Many() && red == reduceNone {
-			return expr{}, fmt.Errorf("path %q has [*]: give a reducer (|sum, |count, |join or |first)", part)
-		}
-		*paths = append(*paths, p)
-		e.alts = append(e.alts, alt{path: len(*paths) - 1, reduce: red})
+	p := exprParser{s: text, paths: paths}
+	e, err := p.expr()
+	if err != nil {
+		return expr{}, err
 	}
-	if len(e.alts) == 0 {
-		return expr{}, errors.New("the expression is empty")
+	if p.ws(); p.i < len(p.s) {
+		return expr{}, fmt.Errorf("%q: unexpected %q at offset %d", text, p.s[p.i:], p.i)
 	}
 	return e, nil
 }
 
-// splitOutside splits s at sep, except inside a quoted ["key"].
-func splitOutside(s, sep string) []string {
-	var out []string
-	start, quoted := 0, false
-	for i := 0; i < len(s); i++ {
-		switch {
-		case quoted && s[i] == '\\':
-			i++
-		case s[i] == '"':
-			quoted = !quoted
-		case !quoted && strings.HasPrefix(s[i:], sep):
-			out = append(out, s[start:i])
-			i += len(sep) - 1
-			start = i + 1
+// exprParser reads one expression from s; paths receives the paths met.
+type exprParser struct {
+	s     string
+	i     int
+	paths *[]wire.Path
+}
+
+func (p *exprParser) ws() {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t' || p.s[p.i] == '\n') {
+		p.i++
+	}
+}
+
+func (p *exprParser) expr() (expr, error) {
+	start := p.i
+	var e expr
+	for {
+		a, err := p.alt()
+		if err != nil {
+			return expr{}, err
+		}
+		e.alts = append(e.alts, a)
+		if p.ws(); !strings.HasPrefix(p.s[p.i:], "??") {
+			break
+		}
+		p.i += 2
+	}
+	e.text = strings.TrimSpace(p.s[start:p.i])
+	return e, nil
+}
+
+func (p *exprParser) alt() (alt, error) {
+	p.ws()
+	start := p.i
+	a, err := p.term()
+	if err != nil {
+		return alt{}, err
+	}
+	many := a.each != nil || (a.path >= 0 && (*p.paths)[a.path].Many())
+	if p.ws(); p.i < len(p.s) && p.s[p.i] == '|' {
+		p.i++
+		p.ws()
+		n := p.i
+		for n < len(p.s) && 'a' <= p.s[n] && p.s[n] <= 'z' {
+			n++
+		}
+		name := p.s[p.i:n]
+		r, ok := reducers[name]
+		if !ok {
+			return alt{}, fmt.Errorf("%q: unknown reducer %q (sum, count, join, first, lower)", strings.TrimSpace(p.s[start:]), name)
+		}
+		p.i, a.reduce, a.sep = n, r, ","
+		if r == reduceJoin && strings.HasPrefix(p.s[p.i:], "(") {
+			p.i++
+			if a.sep, err = p.str(); err != nil {
+				return alt{}, fmt.Errorf("join(...) takes a JSON string, the separator: %w", err)
+			}
+			if !strings.HasPrefix(p.s[p.i:], ")") {
+				return alt{}, errors.New(`join(...) takes one JSON string, the separator: join(", ")`)
+			}
+			p.i++
+		}
+		if p.ws(); p.i < len(p.s) && p.s[p.i] == '|' {
+			return alt{}, fmt.Errorf("%q has more than one reducer", strings.TrimSpace(p.s[start:]))
+		}
+	} else if many {
+		return alt{}, fmt.Errorf("%q yields several values: give a reducer (|sum, |count, |join or |first)", strings.TrimSpace(p.s[start:p.i]))
+	}
+	return a, nil
+}
+
+func (p *exprParser) term() (alt, error) {
+	a := alt{path: -1}
+	switch {
+	case p.i >= len(p.s):
+		return alt{}, errors.New("the expression is empty")
+	case p.s[p.i] == '"':
+		text, err := p.str()
+		if err != nil {
+			return alt{}, err
+		}
+		if !strings.ContainsAny(text, "{}") {
+			a.lit = &wire.Value{Kind: wire.String, Str: text}
+			return a, nil
+		}
+		if a.tmpl, err = parseTemplate(text, p.paths); err != nil {
+			return alt{}, err
+		}
+		return a, nil
+	case p.s[p.i] == '-' || isDigit(p.s[p.i]):
+		n := p.i + 1
+		for n < len(p.s) && strings.IndexByte("0123456789.eE+-", p.s[n]) >= 0 {
+			n++
+		}
+		f, err := strconv.ParseFloat(p.s[p.i:n], 64)
+		if err != nil {
+			return alt{}, fmt.Errorf("%q is not a number", p.s[p.i:n])
+		}
+		p.i = n
+		a.lit = &wire.Value{Kind: wire.Number, Num: f}
+		return a, nil
+	case strings.HasPrefix(p.s[p.i:], "each("):
+		p.i += len("each(")
+		p.ws()
+		path, err := p.path()
+		if err != nil {
+			return alt{}, err
+		}
+		if p.ws(); !strings.HasPrefix(p.s[p.i:], ",") {
+			return alt{}, errors.New("each(path, expr) needs a comma after the path")
+		}
+		p.i++
+		var inner []wire.Path
+		sub := exprParser{s: p.s, i: p.i, paths: &inner}
+		e, err := sub.expr()
+		if err != nil {
+			return alt{}, fmt.Errorf("in each(): %w", err)
+		}
+		if p.i = sub.i; !strings.HasPrefix(p.s[p.i:], ")") {
+			return alt{}, errors.New("each(path, expr) is not closed by a )")
+		}
+		p.i++
+		*p.paths = append(*p.paths, path.Raw())
+		a.each = &each{path: len(*p.paths) - 1, inner: e, x: wire.NewExtractor(inner, false)}
+		return a, nil
+	}
+	path, err := p.path()
+	if err != nil {
+		return alt{}, err
+	}
+	*p.paths = append(*p.paths, path)
+	a.path = len(*p.paths) - 1
+	return a, nil
+}
+
+// path reads a path: up to a space, "|", "??", "," or an unmatched ")",
+// outside brackets and strings.
+func (p *exprParser) path() (wire.Path, error) {
+	start, depth := p.i, 0
+loop:
+	for ; p.i < len(p.s); p.i++ {
+		switch c := p.s[p.i]; {
+		case c == '"':
+			q, err := strconv.QuotedPrefix(p.s[p.i:])
+			if err != nil {
+				break loop
+			}
+			p.i += len(q) - 1
+		case c == '[' || c == '(':
+			depth++
+		case c == ']' || c == ')':
+			if depth == 0 {
+				break loop
+			}
+			depth--
+		case depth > 0:
+		case c == ' ' || c == '\t' || c == '\n' || c == '|' || c == ',' || strings.HasPrefix(p.s[p.i:], "??"):
+			break loop
 		}
 	}
-	return append(out, s[start:])
+	return wire.ParsePath(p.s[start:p.i])
+}
+
+// str reads a JSON string.
+func (p *exprParser) str() (string, error) {
+	q, err := strconv.QuotedPrefix(p.s[p.i:])
+	if err != nil || q[0] != '"' {
+		return "", fmt.Errorf("%q: a string is not closed or not a valid JSON string", p.s[p.i:])
+	}
+	text, _ := strconv.Unquote(q) // a quoted prefix unquotes
+	p.i += len(q)
+	return text, nil
+}
+
+// parseTemplate splits a template's text into literal text and {expr} parts.
+func parseTemplate(text string, paths *[]wire.Path) ([]piece, error) {
+	var out []piece
+	var lit strings.Builder
+	for i := 0; i < len(text); i++ {
+		switch {
+		case strings.HasPrefix(text[i:], "{{") || strings.HasPrefix(text[i:], "}}"):
+			lit.WriteByte(text[i])
+			i++
+		case text[i] == '}':
+			return nil, fmt.Errorf("template %q: a } without its {", text)
+		case text[i] == '{':
+			end := strings.IndexByte(text[i:], '}')
+			if end < 0 {
+				return nil, fmt.Errorf("template %q: a { is not closed", text)
+			}
+			e, err := parseExpr(text[i+1:i+end], paths)
+			if err != nil {
+				return nil, fmt.Errorf("template %q: %w", text, err)
+			}
+			if lit.Len() > 0 {
+				out = append(out, piece{text: lit.String()})
+				lit.Reset()
+			}
+			out = append(out, piece{e: &e})
+			i += end
+		default:
+			lit.WriteByte(text[i])
+		}
+	}
+	if lit.Len() > 0 {
+		out = append(out, piece{text: lit.String()})
+	}
+	return out, nil
 }
 
 // eval computes e from the values extracted from one object.
 func (e *expr) eval(x *wire.Extracted) wire.Value {
 	var v wire.Value
-	for _, a := range e.alts {
-		v = a.reduce.apply(x.Values[a.path])
-		if v.Kind != wire.Absent && v.Kind != wire.Null {
+	for i := range e.alts {
+		v = e.alts[i].eval(x)
+		if !missing(v) {
 			return v
 		}
 	}
 	return v
 }
 
-func (r reducer) apply(vals []wire.Value) wire.Value {
+func (a *alt) eval(x *wire.Extracted) wire.Value {
+	switch {
+	case a.lit != nil:
+		return a.reduce.apply([]wire.Value{*a.lit}, a.sep)
+	case a.tmpl != nil:
+		var b strings.Builder
+		for _, p := range a.tmpl {
+			if p.e == nil {
+				b.WriteString(p.text)
+				continue
+			}
+			v := p.e.eval(x)
+			if missing(v) {
+				return wire.Value{}
+			}
+			b.WriteString(v.Text())
+		}
+		return a.reduce.apply([]wire.Value{{Kind: wire.String, Str: b.String()}}, a.sep)
+	case a.each != nil:
+		var vals []wire.Value
+		var inner wire.Extracted
+		for _, raw := range x.Values[a.each.path] {
+			if raw.Kind != wire.Object || a.each.x.Extract([]byte(raw.Str), &inner) != nil {
+				continue
+			}
+			if v := a.each.inner.eval(&inner); !missing(v) {
+				vals = append(vals, v)
+			}
+		}
+		return a.reduce.apply(vals, a.sep)
+	}
+	return a.reduce.apply(x.Values[a.path], a.sep)
+}
+
+func (r reducer) apply(vals []wire.Value, sep string) wire.Value {
 	switch r {
 	case reduceFirst:
 		for _, v := range vals {
@@ -128,12 +363,19 @@ func (r reducer) apply(vals []wire.Value) wire.Value {
 		for _, v := range vals {
 			if t := v.Text(); t != "" {
 				if b.Len() > 0 {
-					b.WriteByte(',')
+					b.WriteString(sep)
 				}
 				b.WriteString(t)
 			}
 		}
 		return wire.Value{Kind: wire.String, Str: b.String()}
+	case reduceLower:
+		for _, v := range vals {
+			if !missing(v) {
+				return wire.Value{Kind: wire.String, Str: strings.ToLower(v.Text())}
+			}
+		}
+		return wire.Value{}
 	}
 	if len(vals) == 0 {
 		return wire.Value{}

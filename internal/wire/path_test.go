@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -24,7 +25,23 @@ func TestParsePath(t *testing.T) {
 		{text: "a..b", err: "dot"},
 		{text: ".a", err: "dot"},
 		{text: "a.", err: "dot"},
-		{text: "a[0]", err: "only [*]"},
+		{text: "a[0]", err: "an index such as [0] is not supported"},
+		{text: "a[]", err: "only [*]"},
+		{text: "s.cs[type=Ready].status", steps: []step{{key: "s"}, {key: "cs"}, {where: []cond{{key: "type", value: "Ready", hasValue: true}}}, {key: "status"}}},
+		{text: `s.cs[type="a,b]", ok].x`, steps: []step{{key: "s"}, {key: "cs"}, {where: []cond{{key: "type", value: "a,b]", hasValue: true}, {key: "ok"}}}, {key: "x"}}},
+		{text: `a["k"=""]`, steps: []step{{key: "a"}, {where: []cond{{key: "k", hasValue: true}}}}},
+		{text: "a[type=Ready", err: "not closed"},
+		{text: "a[=x]", err: "needs a member"},
+		{text: "a[x=1,]", err: "needs a member"},
+		{text: `a[x="y]`, err: "not closed"},
+		{text: `a[x=y"z"]`, err: "member=value"},
+		{text: "metadata.labels.keys()", steps: []step{{key: "metadata"}, {key: "labels"}, {keys: true}}},
+		{text: `metadata.labels.keys("node-role.kubernetes.io/")`, steps: []step{{key: "metadata"}, {key: "labels"}, {keys: true, prefix: "node-role.kubernetes.io/"}}},
+		{text: "keys()", steps: []step{{keys: true}}},
+		{text: "data.keys().x", err: "last step"},
+		{text: "data.keys(x)", err: "one JSON string"},
+		{text: `data.keys("x"`, err: "one JSON string"},
+		{text: "data.mykeys()", steps: []step{{key: "data"}, {key: "mykeys()"}}},
 		{text: `a["b"`, err: "not closed"},
 		{text: "a[*]b", err: "follow a dot"},
 	}
@@ -92,6 +109,32 @@ func TestExtract(t *testing.T) {
 			labels: map[string]string{"app": "wéb", `t"x`: "y"},
 		},
 		{
+			name: "a filter keeps the elements whose members match, in any member order",
+			doc: `{"s":{"cs":[{"status":"False","type":"Ready"},{"type":"Complete","status":"True","n":1},` +
+				`{"type":"Failed","status":"True"},{"type":"Complete","status":"False","n":2},"x",{"type":{"o":1}}]}}`,
+			paths: []string{"s.cs[type=Ready].status", "s.cs[type=Complete,status=True].n", "s.cs[type=Complete].n", "s.cs[status=True].type", "s.cs[*].n", "s.cs[n].type", "s.cs[type=missing].n"},
+			want:  [][]Value{{str("False")}, {num(1)}, {num(1), num(2)}, {str("Complete"), str("Failed")}, {num(1), num(2)}, {str("Complete"), str("Complete")}, {}},
+		},
+		{
+			name:  "a filter on an object tests the object itself; numbers and bools match by their text",
+			doc:   `{"st":{"active":2,"ok":true,"zero":0},"e":{"active":0}}`,
+			paths: []string{"st[active].active", "e[active].active", "st[active=2,ok=true].zero", "st[zero].active", "st[active=3].active"},
+			want:  [][]Value{{num(2)}, {}, {num(0)}, {}, {}},
+		},
+		{
+			name:  "nested filters",
+			doc:   `{"a":[{"k":"x","b":[{"k":"y","v":1},{"k":"z","v":2}]},{"k":"w","b":[{"k":"y","v":3}]}]}`,
+			paths: []string{"a[k=x].b[k=y].v", "a[*].b[k=y].v", "a[k=w].b[*].v"},
+			want:  [][]Value{{num(1)}, {num(1), num(3)}, {num(3)}},
+		},
+		{
+			name:   "keys, all or by a prefix cut off, next to the labels",
+			doc:    `{"metadata":{"labels":{"node-role.kubernetes.io/control-plane":"","node-role.kubernetes.io/etcd":"true","zone":"a"}},"data":{"a.txt":"","b":"x"},"empty":{},"s":"x"}`,
+			paths:  []string{`metadata.labels.keys("node-role.kubernetes.io/")`, "data.keys()", "empty.keys()", "s.keys()", "missing.keys()", "metadata.labels.zone"},
+			want:   [][]Value{{str("control-plane"), str("etcd")}, {str("a.txt"), str("b")}, {}, {}, {}, {str("a")}},
+			labels: map[string]string{"node-role.kubernetes.io/control-plane": "", "node-role.kubernetes.io/etcd": "true", "zone": "a"},
+		},
+		{
 			name:  "the same path twice, and a duplicated key yields both",
 			doc:   `{"a":1,"a":2}`,
 			paths: []string{"a", "a"},
@@ -111,6 +154,26 @@ func TestExtract(t *testing.T) {
 			assert.Equal(t, c.labels, out.Labels)
 		})
 	}
+}
+
+// TestExtractRaw: a raw path's values carry their JSON text, of every
+// kind, through filters too.
+func TestExtractRaw(t *testing.T) {
+	t.Parallel()
+	ps := paths(t, "p[*]", "p[proto=UDP]", "o", "n")
+	for i := range ps {
+		ps[i] = ps[i].Raw()
+	}
+	ps = append(ps, paths(t, "p[*].port")...)
+	var out Extracted
+	require.NoError(t, NewExtractor(ps, false).Extract([]byte(`{"p":[{"port":80},{"port":53, "proto":"UDP"},"s",1,true,null,[2]],"o":{"a":1},"n":5}`), &out))
+	assert.Equal(t, []Value{{Kind: Object, Str: `{"port":80}`}, {Kind: Object, Str: `{"port":53, "proto":"UDP"}`}, {Kind: String, Str: `"s"`},
+		{Kind: Number, Str: "1"}, {Kind: Bool, Str: "true"}, {Kind: Null, Str: "null"}, {Kind: Array, Str: "[2]"}}, out.Values[0])
+	assert.Equal(t, []Value{{Kind: Object, Str: `{"port":53, "proto":"UDP"}`}}, out.Values[1])
+	assert.Equal(t, []Value{{Kind: Object, Str: `{"a":1}`}}, out.Values[2])
+	assert.Equal(t, []Value{{Kind: Number, Str: "5"}}, out.Values[3])
+	assert.Equal(t, []Value{{Kind: Number, Num: 80}, {Kind: Number, Num: 53}}, out.Values[4])
+	assert.Len(t, out.Values, 5, "the hidden slots of filters are not among the values")
 }
 
 func TestExtractErrors(t *testing.T) {
@@ -164,6 +227,45 @@ func TestExtractPod(t *testing.T) {
 		assert.Equal(t, Value{Kind: String, Str: c.Name}, out.Values[5][i])
 	}
 	assert.Equal(t, obj.Metadata.Labels, out.Labels)
+}
+
+// TestExtractPodFilters checks filter steps and keys() against
+// encoding/json on the fixture pod: each condition's status by its type,
+// and the label keys by a prefix.
+func TestExtractPodFilters(t *testing.T) {
+	t.Parallel()
+	pod := readPod(t)
+	var obj struct {
+		Metadata struct{ Labels map[string]string }
+		Status   struct {
+			Conditions []struct{ Type, Status, LastTransitionTime string }
+		}
+	}
+	require.NoError(t, json.Unmarshal(pod, &obj))
+	require.NotEmpty(t, obj.Status.Conditions)
+	var texts []string
+	for _, c := range obj.Status.Conditions {
+		texts = append(texts, "status.conditions[type="+c.Type+"].status", `status.conditions[type="`+c.Type+`",status=`+c.Status+"].lastTransitionTime")
+	}
+	texts = append(texts, `metadata.labels.keys("app.kubernetes.io/")`)
+	var out Extracted
+	require.NoError(t, NewExtractor(paths(t, texts...), false).Extract(pod, &out))
+	for i, c := range obj.Status.Conditions {
+		assert.Equal(t, []Value{{Kind: String, Str: c.Status}}, out.Values[2*i], texts[2*i])
+		assert.Equal(t, []Value{{Kind: String, Str: c.LastTransitionTime}}, out.Values[2*i+1], texts[2*i+1])
+	}
+	var want []string
+	for k := range obj.Metadata.Labels {
+		if rest, ok := strings.CutPrefix(k, "app.kubernetes.io/"); ok {
+			want = append(want, rest)
+		}
+	}
+	var got []string
+	for _, v := range out.Values[len(texts)-1] {
+		got = append(got, v.Str)
+	}
+	assert.ElementsMatch(t, want, got)
+	assert.NotEmpty(t, got)
 }
 
 // BenchmarkExtractPod reads kubectl's pod columns and the labels from the
@@ -257,6 +359,41 @@ func FuzzExtract(f *testing.F) {
 			require.Equal(t, Object, last.Kind)
 		case []any:
 			require.Equal(t, Array, last.Kind)
+		}
+	})
+}
+
+// FuzzExtractFilters: on any input, Extract with filters, keys() and raw
+// paths rejects what is not JSON, and every raw value it returns is the
+// JSON text of one value.
+func FuzzExtractFilters(f *testing.F) {
+	for _, s := range append(fuzzSeeds, `{"s":{"cs":[{"type":"Ready","status":"True","x":{"y":[1]}},{"type":"Ready"}]},"d":{"a":1,"b":"c"}}`) {
+		f.Add([]byte(s))
+	}
+	var ps []Path
+	for i, text := range []string{"s.cs[type=Ready].status", "s.cs[type=Ready,status=True].x", "s.cs[*]", "s[cs]", "d.keys()", `metadata.labels.keys("a")`, "items[*]", "s.cs[type=Ready][*]"} {
+		p, err := ParsePath(text)
+		require.NoError(f, err)
+		if i%2 == 1 {
+			p = p.Raw()
+		}
+		ps = append(ps, p)
+	}
+	x := NewExtractor(ps, true)
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var out Extracted
+		err := x.Extract(doc, &out)
+		if !json.Valid(doc) {
+			require.Error(t, err, "invalid JSON must be rejected")
+			return
+		}
+		if err != nil {
+			return // JSON, but not an object (or nested too deep)
+		}
+		for i := 1; i < len(ps); i += 2 {
+			for _, v := range out.Values[i] {
+				assert.True(t, json.Valid([]byte(v.Str)), "raw value %q of %s", v.Str, ps[i])
+			}
 		}
 	})
 }

@@ -195,7 +195,12 @@ export interface ListSnapshot<T = KubeObject> {
   deleted?: boolean;
 }
 
-/** The view part of a ViewQuery; paths are like status.phase, spec.containers[*].name or metadata.labels["app.kubernetes.io/name"]. */
+/**
+ * The view part of a ViewQuery. Paths are like status.phase, spec.containers[*].name,
+ * metadata.labels["app.kubernetes.io/name"], status.conditions[type=Ready].status (a filter:
+ * the elements, or the object, whose members hold those texts; [m] for a truthy member) or
+ * metadata.labels.keys("node-role.kubernetes.io/") (the keys of an object, prefix cut off).
+ */
 export interface ViewQuery extends ListQuery {
   where?: {
     /** Kubernetes syntax: app=web,tier!=db,env in (a,b) */
@@ -209,7 +214,12 @@ export interface ViewQuery extends ListQuery {
   sort?: { by: string; desc?: boolean } | { by: string; desc?: boolean }[];
   /** limit defaults to 100, at most 10,000 */
   window?: { offset?: number; limit?: number };
-  /** name -> expression: a path, optionally "|sum", "|count", "|join" or "|first" (required after [*]), alternatives joined by "??" */
+  /**
+   * name -> expression. A term is a path, a literal ("Normal", 1), a template ("{kind|lower}/{name}",
+   * absent when a part is) or each(path, expr) (expr on every value at path); then optionally a
+   * reducer: |sum, |count, |join, |join(", "), |first or |lower (required after [*], a filter,
+   * keys() or each). Alternatives joined by "??": the first with a value wins.
+   */
   columns?: Record<string, string>;
   /** an expression or a column: snapshot.countBy counts the rows that pass the filter per value */
   countBy?: string;

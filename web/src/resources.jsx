@@ -3,6 +3,7 @@
 // discovery lists, custom resources with their CRD's printer columns.
 import { Age, Pill } from './components/bits.jsx';
 import { nodeStatus, podStatus, readyCount, restarts, time } from './format.js';
+import { viewPath } from './view.js';
 
 export const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 export const CRDS = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
@@ -50,22 +51,31 @@ function Keys({ keys }) {
   );
 }
 const dataKeys = (o) => [...Object.keys(o.data ?? {}), ...Object.keys(o.binaryData ?? {})];
+/** rowKeys reads the keys of data and binaryData from a view's row (columns keys, binkeys). */
+const rowKeys = (r) => [...(r.keys ? r.keys.split(',') : []), ...(r.binkeys ? r.binkeys.split(',') : [])];
+// A ConfigMap's or Secret's keys as columns (the values never leave Go).
+const KEY_COLUMNS = { count: 'data.keys()|count', bincount: 'binaryData.keys()|count', keys: 'data.keys()|join', binkeys: 'binaryData.keys()|join' };
+const vDataCount = { ...num('count', 'Data', (o) => dataKeys(o).length), view: { by: 'count', cell: (r) => (r.count ?? 0) + (r.bincount ?? 0) } };
+/** wide is a column that takes the room left, shown above 1000 px. */
+const wide = (id, title, sort, cell) => ({ id, title, className: 'col-wide', priority: 3, sort, cell });
+const vKeys = {
+  ...wide('keys', 'Keys', (o) => dataKeys(o).join(','), (o) => <Keys keys={dataKeys(o)} />),
+  view: { by: 'keys', cell: (r) => <Keys keys={rowKeys(r)} /> },
+};
 const imageList = (o) => (o.spec?.template?.spec?.containers ?? []).map((c) => c.image);
 // One image a line, whole or ellipsised (the full list on hover), never broken inside.
-const images_ = {
-  id: 'images',
-  title: 'Images',
-  className: 'col-wide',
-  priority: 3,
-  sort: (o) => imageList(o).join(','),
-  cell: (o) => (
+const images_ = wide(
+  'images',
+  'Images',
+  (o) => imageList(o).join(','),
+  (o) => (
     <span className="images mono muted" title={imageList(o).join('\n')}>
       {imageList(o).map((img, i) => (
         <span key={i}>{img}</span>
       ))}
     </span>
   ),
-};
+);
 const podsReady = (o) => ({ ready: o.status?.readyReplicas ?? 0, total: o.spec?.replicas ?? 0 });
 const vImages = {
   ...images_,
@@ -224,12 +234,23 @@ export const BUILTINS = [
     endpoint: { group: 'batch', version: 'v1', resource: 'jobs' },
     namespaced: true,
     columns: [
-      name,
-      namespace,
-      ready((o) => ({ ready: o.status?.succeeded ?? 0, total: o.spec?.completions ?? 1 }), 2),
-      { id: 'status', title: 'Status', className: 'col-status', sort: jobStatus, cell: (o) => <Pill value={jobStatus(o)} /> },
-      created,
+      vName,
+      vNamespace,
+      vReady((o) => ({ ready: o.status?.succeeded ?? 0, total: o.spec?.completions ?? 1 }), 2),
+      { id: 'status', title: 'Status', className: 'col-status', sort: jobStatus, cell: (o) => <Pill value={jobStatus(o)} />, view: { by: 'status', cell: (r) => <Pill value={r.status} /> } },
+      vCreated,
     ],
+    // jobStatus in Go: a Complete or Failed condition that is True, else Running while pods are active.
+    view: {
+      columns: {
+        ready: 'status.succeeded ?? 0',
+        total: 'spec.completions ?? 1',
+        status:
+          'each(status.conditions[type=Complete,status=True], "Completed")|first ?? each(status.conditions[type=Failed,status=True], "Failed")|first ?? each(status[active], "Running")|first ?? "Pending"',
+        age: AGE,
+      },
+      countBy: 'status',
+    },
   },
   {
     id: 'services',
@@ -240,13 +261,22 @@ export const BUILTINS = [
     endpoint: core('services'),
     namespaced: true,
     columns: [
-      name,
-      namespace,
-      { id: 'type', title: 'Type', className: 'col-status', priority: 2, sort: (o) => o.spec?.type, cell: (o) => text(o.spec?.type) },
-      mono('clusterip', 'Cluster IP', (o) => o.spec?.clusterIP, 2),
-      mono('ports', 'Ports', (o) => (o.spec?.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(', '), 3),
-      created,
+      vName,
+      vNamespace,
+      vText('type', 'Type', (o) => o.spec?.type, 2, 'col-status'),
+      vMono('clusterip', 'Cluster IP', (o) => o.spec?.clusterIP, 2),
+      vMono('ports', 'Ports', (o) => (o.spec?.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(', '), 3),
+      vCreated,
     ],
+    view: {
+      columns: {
+        type: 'spec.type',
+        clusterip: 'spec.clusterIP',
+        // port[:nodePort]/protocol per port, as kubectl prints them.
+        ports: String.raw`each(spec.ports[*], "{port}:{nodePort}/{protocol ?? \"TCP\"}" ?? "{port}/{protocol ?? \"TCP\"}")|join(", ")`,
+        age: AGE,
+      },
+    },
   },
   {
     id: 'configmaps',
@@ -256,7 +286,8 @@ export const BUILTINS = [
     icon: 'configmaps',
     endpoint: core('configmaps'),
     namespaced: true,
-    columns: [name, namespace, num('count', 'Data', (o) => dataKeys(o).length), { id: 'keys', title: 'Keys', className: 'col-wide', priority: 3, sort: (o) => dataKeys(o).join(','), cell: (o) => <Keys keys={dataKeys(o)} /> }, created],
+    columns: [vName, vNamespace, vDataCount, vKeys, vCreated],
+    view: { columns: { ...KEY_COLUMNS, age: AGE } },
   },
   {
     id: 'secrets',
@@ -268,13 +299,22 @@ export const BUILTINS = [
     namespaced: true,
     tabs: ['data', 'yaml', 'events'],
     columns: [
-      name,
-      namespace,
-      { id: 'type', title: 'Type', className: 'col-type', priority: 3, sort: (o) => o.type, cell: (o) => <span className="mono muted nowrap">{o.type}</span> },
-      num('count', 'Data', (o) => dataKeys(o).length),
-      { id: 'keys', title: 'Keys', className: 'col-wide', priority: 3, sort: (o) => dataKeys(o).join(','), cell: (o) => <Keys keys={dataKeys(o)} /> },
-      created,
+      vName,
+      vNamespace,
+      {
+        id: 'type',
+        title: 'Type',
+        className: 'col-type',
+        priority: 3,
+        sort: (o) => o.type,
+        cell: (o) => <span className="mono muted nowrap">{o.type}</span>,
+        view: { by: 'type', cell: (r) => <span className="mono muted nowrap">{r.type}</span> },
+      },
+      vDataCount,
+      vKeys,
+      vCreated,
     ],
+    view: { columns: { type: 'type', ...KEY_COLUMNS, age: AGE } },
   },
   {
     id: 'nodes',
@@ -285,12 +325,38 @@ export const BUILTINS = [
     endpoint: core('nodes'),
     namespaced: false,
     columns: [
-      name,
-      { id: 'status', title: 'Status', className: 'col-status', sort: nodeStatus, cell: (o) => <Pill value={nodeStatus(o)} /> },
-      { id: 'roles', title: 'Roles', className: 'col-ns', priority: 2, sort: roles, cell: (o) => <span className="muted">{roles(o)}</span> },
-      mono('version', 'Version', (o) => o.status?.nodeInfo?.kubeletVersion, 3),
-      created,
+      vName,
+      {
+        id: 'status',
+        title: 'Status',
+        className: 'col-status',
+        sort: nodeStatus,
+        cell: (o) => <Pill value={nodeStatus(o)} />,
+        view: { by: 'status', cell: (r) => <Pill value={r.unschedulable ? `${r.status},SchedulingDisabled` : r.status} /> },
+      },
+      {
+        id: 'roles',
+        title: 'Roles',
+        className: 'col-ns',
+        priority: 2,
+        sort: roles,
+        cell: (o) => <span className="muted">{roles(o)}</span>,
+        view: { by: 'roles', cell: (r) => <span className="muted">{r.roles || '<none>'}</span> },
+      },
+      vMono('version', 'Version', (o) => o.status?.nodeInfo?.kubeletVersion, 3),
+      vCreated,
     ],
+    // nodeStatus and roles in Go: the Ready condition, and the node-role.kubernetes.io/ label keys.
+    view: {
+      columns: {
+        status: 'each(status.conditions[type=Ready,status=True], "Ready")|first ?? each(status.conditions[type=Ready,status=False], "NotReady")|first ?? "Unknown"',
+        unschedulable: 'spec.unschedulable',
+        roles: 'metadata.labels.keys("node-role.kubernetes.io/")|join(", ")',
+        version: 'status.nodeInfo.kubeletVersion',
+        age: AGE,
+      },
+      countBy: 'status',
+    },
   },
   {
     id: 'namespaces',
@@ -300,7 +366,19 @@ export const BUILTINS = [
     icon: 'namespaces',
     endpoint: NAMESPACES,
     namespaced: false,
-    columns: [name, { id: 'status', title: 'Status', className: 'col-status', sort: (o) => o.status?.phase, cell: (o) => <Pill value={o.status?.phase ?? 'Unknown'} /> }, created],
+    columns: [
+      vName,
+      {
+        id: 'status',
+        title: 'Status',
+        className: 'col-status',
+        sort: (o) => o.status?.phase,
+        cell: (o) => <Pill value={o.status?.phase ?? 'Unknown'} />,
+        view: { by: 'status', cell: (r) => <Pill value={r.status ?? 'Unknown'} /> },
+      },
+      vCreated,
+    ],
+    view: { columns: { status: 'status.phase', age: AGE }, countBy: 'status' },
   },
   {
     id: 'events',
@@ -313,14 +391,48 @@ export const BUILTINS = [
     defaultSort: { id: 'lastseen', dir: 'desc' },
     // kubectl's order: last seen first, the message last, taking the room that is left.
     columns: [
-      { id: 'lastseen', title: 'Last seen', className: 'col-age', desc: true, sort: (o) => time(eventTime(o)), cell: (o) => <Age ts={eventTime(o)} /> },
-      { id: 'type', title: 'Type', className: 'col-status', sort: (o) => o.type ?? 'Normal', cell: (o) => <Pill value={o.type ?? 'Normal'} toneOf={`event:${o.type ?? 'Normal'}`} /> },
-      { id: 'reason', title: 'Reason', className: 'col-reason', sort: (o) => o.reason, cell: (o) => <strong className="reason" title={o.reason}>{o.reason}</strong> },
-      { id: 'object', title: 'Object', className: 'col-object', priority: 2, sort: involved, cell: (o) => <span className="mono nowrap obj-ref" title={involved(o)}>{involved(o)}</span> },
-      namespace,
-      num('count', 'Count', (o) => o.count ?? o.series?.count ?? 1, 4),
-      { id: 'message', title: 'Message', className: 'col-message', priority: 3, sort: (o) => o.message, cell: (o) => <span className="message">{o.message}</span> },
+      { id: 'lastseen', title: 'Last seen', className: 'col-age', desc: true, sort: (o) => time(eventTime(o)), cell: (o) => <Age ts={eventTime(o)} />, view: { by: 'lastseen', cell: (r) => <Age ts={r.lastseen} /> } },
+      {
+        id: 'type',
+        title: 'Type',
+        className: 'col-status',
+        sort: (o) => o.type ?? 'Normal',
+        cell: (o) => <Pill value={o.type ?? 'Normal'} toneOf={`event:${o.type ?? 'Normal'}`} />,
+        view: { by: 'type', cell: (r) => <Pill value={r.type} toneOf={`event:${r.type}`} /> },
+      },
+      {
+        id: 'reason',
+        title: 'Reason',
+        className: 'col-reason',
+        sort: (o) => o.reason,
+        cell: (o) => <strong className="reason" title={o.reason}>{o.reason}</strong>,
+        view: { by: 'reason', cell: (r) => <strong className="reason" title={r.reason}>{r.reason}</strong> },
+      },
+      {
+        id: 'object',
+        title: 'Object',
+        className: 'col-object',
+        priority: 2,
+        sort: involved,
+        cell: (o) => <span className="mono nowrap obj-ref" title={involved(o)}>{involved(o)}</span>,
+        view: { by: 'object', cell: (r) => <span className="mono nowrap obj-ref" title={r.object}>{r.object}</span> },
+      },
+      vNamespace,
+      vNum('count', 'Count', (o) => o.count ?? o.series?.count ?? 1, 4),
+      { id: 'message', title: 'Message', className: 'col-message', priority: 3, sort: (o) => o.message, cell: (o) => <span className="message">{o.message}</span>, view: { by: 'message', cell: (r) => <span className="message" title={r.message}>{r.message}</span> } },
     ],
+    // eventTime and involved in Go: core/v1 events and events.k8s.io alike.
+    view: {
+      columns: {
+        lastseen: 'lastTimestamp ?? eventTime ?? series.lastObservedTime ?? metadata.creationTimestamp',
+        type: 'type ?? "Normal"',
+        reason: 'reason',
+        object: '"{involvedObject.kind|lower}/{involvedObject.name}" ?? "{regarding.kind|lower}/{regarding.name}"',
+        count: 'count ?? series.count ?? 1',
+        message: 'message',
+      },
+      countBy: 'type',
+    },
   },
   {
     id: 'customresourcedefinitions',
@@ -375,20 +487,24 @@ export function jsonPath(o, path) {
 /**
  * customKind is the generic kind of a discovered resource the dashboard does
  * not know: name, namespace, age, and the CRD's additionalPrinterColumns
- * (for its served version) when a CRD defines it.
+ * (for its served version) when a CRD defines it. It is a live view when
+ * every printer column's path reads as a view expression (viewPath).
  */
 export function customKind(d, crd) {
   const version = crd?.spec?.versions?.find((v) => v.name === d.version);
   const printer = (version?.additionalPrinterColumns ?? crd?.spec?.additionalPrinterColumns ?? []).filter((c) => c.jsonPath !== '.metadata.creationTimestamp');
-  const columns = [name, ...(d.namespaced ? [namespace] : [])];
+  const exprs = printer.map((c) => viewPath(c.jsonPath));
+  const viewed = exprs.every((e) => e !== null);
+  const columns = viewed ? [vName, ...(d.namespaced ? [vNamespace] : [])] : [name, ...(d.namespaced ? [namespace] : [])];
   printer.forEach((c, i) => {
     const get = (o) => jsonPath(o, c.jsonPath);
     const id = `p${i}`;
-    if (c.type === 'date') columns.push({ id, title: c.name, className: 'col-age', sort: (o) => time(get(o)), cell: (o) => <Age ts={get(o)} /> });
-    else if (c.type === 'integer' || c.type === 'number') columns.push({ id, title: c.name, className: 'col-num', priority: prio(i), sort: get, cell: (o) => get(o) ?? '' });
-    else columns.push({ id, title: c.name, className: 'col-ns', priority: prio(i), sort: (o) => fmt(get(o)), cell: (o) => fmt(get(o)) });
+    const view = (cell) => (viewed ? { view: { by: id, cell: (r) => cell(r[id]) } } : {});
+    if (c.type === 'date') columns.push({ id, title: c.name, className: 'col-age', sort: (o) => time(get(o)), cell: (o) => <Age ts={get(o)} />, ...view((v) => <Age ts={v} />) });
+    else if (c.type === 'integer' || c.type === 'number') columns.push({ id, title: c.name, className: 'col-num', priority: prio(i), sort: get, cell: (o) => get(o) ?? '', ...view((v) => v ?? '') });
+    else columns.push({ id, title: c.name, className: 'col-ns', priority: prio(i), sort: (o) => fmt(get(o)), cell: (o) => fmt(get(o)), ...view(fmt) });
   });
-  columns.push(created);
+  columns.push(viewed ? vCreated : created);
   const plural = crd?.spec?.names?.plural ?? d.resource;
   return {
     id: d.group ? `${d.resource}.${d.group}` : d.resource,
@@ -400,6 +516,7 @@ export function customKind(d, crd) {
     namespaced: d.namespaced,
     custom: true,
     columns,
+    ...(viewed ? { view: { columns: { ...Object.fromEntries(exprs.map((e, i) => [`p${i}`, e])), age: AGE } } } : {}),
   };
 }
 

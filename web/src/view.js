@@ -1,6 +1,7 @@
 // How the rows of a table without a live view are chosen and ordered, in
-// the browser. A kind that defines a view (resources.jsx: the pods) is
-// filtered, sorted and windowed in Go instead (components/ViewPage.jsx).
+// the browser; a kind that defines a view (resources.jsx) is filtered,
+// sorted and windowed in Go instead (components/ViewPage.jsx). And how a
+// CRD's printer column becomes a view expression.
 
 /** compare orders two cell keys: numbers numerically, the rest as text (numeric-aware). */
 function compare(a, b) {
@@ -31,4 +32,34 @@ export function viewRows(items, { needle = '', column = null, dir = 'asc' } = {}
 
 function searchText(o) {
   return `${o.metadata?.name ?? ''} ${o.metadata?.namespace ?? ''} ${o.message ?? ''} ${o.reason ?? ''}`.toLowerCase();
+}
+
+/**
+ * viewPath turns a printer column's JSONPath into a view expression: keys
+ * (.spec.size, ['a.b']), [0] as the first value and [?(@.type=="Ready")] as
+ * a filter; null for anything else (the kind is then listed, not viewed).
+ */
+export function viewPath(path) {
+  const parts = [];
+  let many = false;
+  const word = /^[A-Za-z0-9_-]+$/;
+  const re = /\.([A-Za-z0-9_-]+)|\[(\d+)\]|\['([^'\\]*)'\]|\[\?\(@\.([A-Za-z0-9_-]+)\s*==\s*(?:"([^"\\]*)"|'([^'\\]*)')\)\]/y;
+  const text = path.startsWith('.') || path.startsWith('[') ? path : `.${path}`;
+  re.lastIndex = 0;
+  while (re.lastIndex < text.length) {
+    const m = re.exec(text);
+    if (!m) return null;
+    if (m[1] !== undefined) parts.push(`${parts.length ? '.' : ''}${m[1]}`);
+    else if (m[2] !== undefined) {
+      if (m[2] !== '0') return null;
+      parts.push('[*]');
+      many = true;
+    } else if (m[3] !== undefined) parts.push(word.test(m[3]) ? `${parts.length ? '.' : ''}${m[3]}` : `[${JSON.stringify(m[3])}]`);
+    else {
+      parts.push(`[${m[4]}=${JSON.stringify(m[5] ?? m[6])}]`);
+      many = true;
+    }
+  }
+  if (!parts.length) return null;
+  return many ? `${parts.join('')}|first` : parts.join('');
 }

@@ -111,6 +111,8 @@ export interface Stats {
   timers: number;
   /** Where the module runs. */
   host: 'shared-worker' | 'worker' | 'page';
+  /** Bytes of the module's linear memory (Go's heap and runtime), in the worker for a worker host; 0 once closed. */
+  wasmBytes?: number;
   /** Worker hosts: when the worker made this report (ms since the epoch); stats() returns the last one and asks for the next. */
   reportedAt?: number;
   /** Worker hosts: workers that died and were replaced. */

@@ -156,7 +156,7 @@ export async function startModule(options = {}, host = 'page') {
   }).finally(() => {
     delete globalThis[name];
   });
-  return new KubeliveClient(api, host);
+  return new KubeliveClient(api, host, () => instance.exports.mem?.buffer.byteLength ?? 0);
 }
 
 // handoffOf passes on the lists a worker host's page handed to the worker

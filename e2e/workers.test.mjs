@@ -401,6 +401,31 @@ describe('without Web Locks (heartbeats)', () => {
     }
   });
 
+  test("'auto' picks the shared worker in pages with no navigator.locks at all; a crashed tab is released within 5 s", { timeout: 120000 }, async () => {
+    const ctx = await env.browser.newContext();
+    try {
+      await ctx.addInitScript(() => delete Navigator.prototype.locks);
+      const m0 = await metrics();
+      const tabs = [await open(ctx, 'auto'), await open(ctx, 'auto')];
+      assert.equal(await tabs[0].evaluate(() => typeof navigator.locks), 'undefined');
+      for (const [i, p] of tabs.entries()) await watch(p, [own(i)]);
+      for (const [i, p] of tabs.entries()) await until(`tab ${i} live and exact`, () => exact(p, [own(i)]), 30000);
+      for (const p of tabs) assert.equal(await p.evaluate(() => window.kubelive.stats().host), 'shared-worker');
+      await watchesAt(m0.watches + 2, 'a watch per tab');
+      const cdp = await ctx.newCDPSession(tabs[1]);
+      const t = Date.now();
+      cdp.send('Page.crash').catch(() => {});
+      await watchesAt(m0.watches + 1, 'the crashed tab to release its watch');
+      const crashedMs = Date.now() - t;
+      console.log(`# workers without navigator.locks: released ${crashedMs} ms after a tab crashed`);
+      assert.ok(crashedMs <= RELEASE_MS, `released within ${RELEASE_MS} ms: ${crashedMs}`);
+      assert.ok(await exact(tabs[0], [own(0)]), 'the other tab is live and exact');
+      assert.deepEqual(tabs[0].errors, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('a hidden tab that stops beating is kept; a visible one that stops beating is let go, and comes back live and exact when it runs again', { timeout: 120000 }, async () => {
     const ctx = await env.browser.newContext();
     try {

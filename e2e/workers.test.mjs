@@ -75,31 +75,71 @@ async function exact(p, qs, e = env) {
 
 const watchesAt = (want, what) => until(what, async () => ((await metrics()).watches === want ? true : null), 15000);
 
+/**
+ * threeTabs opens 3 tabs in ctx (open's options o), each watching SHARED and
+ * a list of its own, and checks that they share one WATCH and one LIST per
+ * query at the server and are live and exact; it returns the tabs and the
+ * server's counts before them.
+ */
+async function threeTabs(ctx, o) {
+  const m0 = await metrics();
+  const tabs = [];
+  for (let i = 0; i < 3; i++) {
+    const p = await open(ctx, 'shared-worker', o);
+    await watch(p, [...SHARED, own(i)]);
+    tabs.push(p);
+  }
+  // The counts first (the test's own LISTs of the truth below are counted too), then exactness.
+  for (const [i, p] of tabs.entries()) await until(`tab ${i} live`, () => live(p), 30000);
+  const m = await metrics();
+  assert.equal(m.watches - m0.watches, SHARED.length + 3, 'one watch per query at the server, however many tabs');
+  assert.equal(m.lists - m0.lists, SHARED.length + 3, 'one LIST per query at the server');
+  for (const [i, p] of tabs.entries()) await until(`tab ${i} exact`, () => exact(p, [...SHARED, own(i)]), 30000);
+  assert.equal(await tabs[0].evaluate(() => window.kubelive.stats().host), 'shared-worker');
+  return { tabs, m0 };
+}
+
+/** crash crashes tab p (CDP Page.crash) and returns the ms until the server holds want watches. */
+async function crash(ctx, p, want) {
+  const cdp = await ctx.newCDPSession(p);
+  const t = Date.now();
+  cdp.send('Page.crash').catch(() => {}); // answered only when the target is gone: not awaited
+  await watchesAt(want, 'the crashed tab to release its watch');
+  return Date.now() - t;
+}
+
+/**
+ * closeAndCrash closes the third of threeTabs' tabs and crashes the second:
+ * each releases its own list's watch within 5 s, the shared ones stay, and
+ * the first tab stays live and exact; then it closes the first.
+ */
+async function closeAndCrash(ctx, { tabs, m0 }, what) {
+  const t = Date.now();
+  await tabs[2].close();
+  await watchesAt(m0.watches + SHARED.length + 2, 'the closed tab to release its watch');
+  const closedMs = Date.now() - t;
+  const crashedMs = await crash(ctx, tabs[1], m0.watches + SHARED.length + 1);
+  console.log(`# ${what}: released ${closedMs} ms after a tab closed, ${crashedMs} ms after a tab crashed`);
+  assert.ok(closedMs <= RELEASE_MS && crashedMs <= RELEASE_MS, `released within ${RELEASE_MS} ms: closed ${closedMs}, crashed ${crashedMs}`);
+  assert.ok(await exact(tabs[0], [...SHARED, own(0)]), 'the remaining tab is live and exact');
+  assert.deepEqual(tabs[0].errors, []);
+  await tabs[0].close();
+  await watchesAt(m0.watches, 'every watch to end once the last tab left');
+}
+
 describe('shared worker', () => {
   test('tabs share one worker: one WATCH and one LIST per query; a second token shares nothing; closing and crashing tabs release within 5 s', { timeout: 120000 }, async () => {
     const ctx = await env.browser.newContext();
     try {
-      const m0 = await metrics();
-      const tabs = [];
-      for (let i = 0; i < 3; i++) {
-        const p = await open(ctx, 'shared-worker');
-        await watch(p, [...SHARED, own(i)]);
-        tabs.push(p);
-      }
-      // The counts first (the test's own LISTs of the truth below are counted too), then exactness.
-      for (const [i, p] of tabs.entries()) await until(`tab ${i} live`, () => live(p), 30000);
-      let m = await metrics();
-      assert.equal(m.watches - m0.watches, SHARED.length + 3, 'one watch per query at the server, however many tabs');
-      assert.equal(m.lists - m0.lists, SHARED.length + 3, 'one LIST per query at the server');
-      for (const [i, p] of tabs.entries()) await until(`tab ${i} exact`, () => exact(p, [...SHARED, own(i)]), 30000);
-      assert.equal(await tabs[0].evaluate(() => window.kubelive.stats().host), 'shared-worker');
+      const three = await threeTabs(ctx, {});
+      const { m0 } = three;
 
       // Another token: a client of its own (its own watch and LIST of the same queries).
       const other = await open(ctx, 'shared-worker', { token: 'another-user' });
       const m1 = await metrics();
       await watch(other, SHARED);
       await until('the other token live', () => live(other), 30000);
-      m = await metrics();
+      const m = await metrics();
       assert.equal(m.watches - m1.watches, SHARED.length, 'a different token shares no watch');
       assert.equal(m.lists - m1.lists, SHARED.length, 'a different token shares no LIST');
       await until('the other token exact', () => exact(other, SHARED), 30000);
@@ -112,25 +152,7 @@ describe('shared worker', () => {
       await cdp0.detach();
       await other.close();
       await watchesAt(m0.watches + SHARED.length + 3, "the other token's watches to end");
-
-      // A tab that closes: its own list's watch ends, the shared ones stay.
-      let t = Date.now();
-      await tabs[2].close();
-      await watchesAt(m0.watches + SHARED.length + 2, 'the closed tab to release its watch');
-      const closedMs = Date.now() - t;
-      // A tab whose renderer crashes: the same.
-      const cdp = await ctx.newCDPSession(tabs[1]);
-      t = Date.now();
-      cdp.send('Page.crash').catch(() => {}); // answered only when the target is gone: not awaited
-      await watchesAt(m0.watches + SHARED.length + 1, 'the crashed tab to release its watch');
-      const crashedMs = Date.now() - t;
-      console.log(`# workers: released ${closedMs} ms after a tab closed, ${crashedMs} ms after a tab crashed`);
-      assert.ok(closedMs <= RELEASE_MS && crashedMs <= RELEASE_MS, `released within ${RELEASE_MS} ms: closed ${closedMs}, crashed ${crashedMs}`);
-      // The last tab is still live and exact.
-      assert.ok(await exact(tabs[0], [...SHARED, own(0)]), 'the remaining tab is live and exact');
-      assert.deepEqual(tabs[0].errors, []);
-      await tabs[0].close();
-      await watchesAt(m0.watches, 'every watch to end once the last tab left');
+      await closeAndCrash(ctx, three, 'workers');
     } finally {
       await ctx.close();
     }
@@ -366,36 +388,9 @@ describe('without Web Locks (heartbeats)', () => {
   test('tabs without Web Locks share one client; a tab that closes or crashes releases its watch within 5 s; the last stays live and exact', { timeout: 120000 }, async () => {
     const ctx = await env.browser.newContext();
     try {
-      const m0 = await metrics();
-      const tabs = [];
-      for (let i = 0; i < 3; i++) {
-        const p = await open(ctx, 'shared-worker', { noLocks: true });
-        await watch(p, [...SHARED, own(i)]);
-        tabs.push(p);
-      }
-      for (const [i, p] of tabs.entries()) await until(`tab ${i} live`, () => live(p), 30000);
-      const m = await metrics();
-      assert.equal(m.watches - m0.watches, SHARED.length + 3, 'one watch per query at the server, however many tabs');
-      assert.equal(m.lists - m0.lists, SHARED.length + 3, 'one LIST per query at the server');
-      assert.equal(await tabs[0].evaluate(() => window.kubelive.stats().host), 'shared-worker');
-      assert.equal(await pageLocks(tabs[0]), 0, 'no tab holds a lock: only heartbeats can tell the worker a tab left');
-      for (const [i, p] of tabs.entries()) await until(`tab ${i} exact`, () => exact(p, [...SHARED, own(i)]), 30000);
-
-      let t = Date.now();
-      await tabs[2].close();
-      await watchesAt(m0.watches + SHARED.length + 2, 'the closed tab to release its watch');
-      const closedMs = Date.now() - t;
-      const cdp = await ctx.newCDPSession(tabs[1]);
-      t = Date.now();
-      cdp.send('Page.crash').catch(() => {}); // answered only when the target is gone: not awaited
-      await watchesAt(m0.watches + SHARED.length + 1, 'the crashed tab to release its watch');
-      const crashedMs = Date.now() - t;
-      console.log(`# workers without Web Locks: released ${closedMs} ms after a tab closed, ${crashedMs} ms after a tab crashed`);
-      assert.ok(closedMs <= RELEASE_MS && crashedMs <= RELEASE_MS, `released within ${RELEASE_MS} ms: closed ${closedMs}, crashed ${crashedMs}`);
-      assert.ok(await exact(tabs[0], [...SHARED, own(0)]), 'the remaining tab is live and exact');
-      assert.deepEqual(tabs[0].errors, []);
-      await tabs[0].close();
-      await watchesAt(m0.watches, 'every watch to end once the last tab left');
+      const three = await threeTabs(ctx, { noLocks: true });
+      assert.equal(await pageLocks(three.tabs[0]), 0, 'no tab holds a lock: only heartbeats can tell the worker a tab left');
+      await closeAndCrash(ctx, three, 'workers without Web Locks');
     } finally {
       await ctx.close();
     }
@@ -412,11 +407,7 @@ describe('without Web Locks (heartbeats)', () => {
       for (const [i, p] of tabs.entries()) await until(`tab ${i} live and exact`, () => exact(p, [own(i)]), 30000);
       for (const p of tabs) assert.equal(await p.evaluate(() => window.kubelive.stats().host), 'shared-worker');
       await watchesAt(m0.watches + 2, 'a watch per tab');
-      const cdp = await ctx.newCDPSession(tabs[1]);
-      const t = Date.now();
-      cdp.send('Page.crash').catch(() => {});
-      await watchesAt(m0.watches + 1, 'the crashed tab to release its watch');
-      const crashedMs = Date.now() - t;
+      const crashedMs = await crash(ctx, tabs[1], m0.watches + 1);
       console.log(`# workers without navigator.locks: released ${crashedMs} ms after a tab crashed`);
       assert.ok(crashedMs <= RELEASE_MS, `released within ${RELEASE_MS} ms: ${crashedMs}`);
       assert.ok(await exact(tabs[0], [own(0)]), 'the other tab is live and exact');

@@ -7,7 +7,7 @@
 // tested without waiting):
 //   - A page sends a beat every BEAT_MS; the worker answers each one.
 //   - The worker lets a visible page go (ends everything it opened) when it
-//     has heard nothing from it for SILENT_MS (within the 5 s promise). A
+//     has heard nothing from it for SILENT_MS (well within the 5 s promise). A
 //     page says 'hidden' before it hides; a hidden page's timers are
 //     throttled by the browser (in Chrome, to about once a minute after 5
 //     minutes hidden) and stop while the page is frozen, so a hidden page is
@@ -21,7 +21,10 @@
 //     misreads its own lateness as the worker's silence.
 
 export const BEAT_MS = 1000;
-export const SILENT_MS = 3500;
+export const SILENT_MS = 3000;
+// SWEEP_MS is how often the worker looks for silent pages: a page is let go
+// at most SILENT_MS + SWEEP_MS after its last beat, so within 3.25 s of a crash.
+export const SWEEP_MS = 250;
 export const HIDDEN_SILENT_MS = 180_000;
 
 /**
@@ -52,7 +55,7 @@ export function pageWatcher(clock, onGone) {
   let lastSweep = 0;
   const sweep = () => {
     const now = clock.now();
-    const late = now - lastSweep > 2 * BEAT_MS;
+    const late = now - lastSweep > 4 * SWEEP_MS;
     lastSweep = now;
     for (const [page, p] of pages) {
       if (late) p.last = now;
@@ -73,7 +76,7 @@ export function pageWatcher(clock, onGone) {
       pages.set(page, p);
       if (!cancel) {
         lastSweep = clock.now();
-        cancel = clock.every(BEAT_MS, sweep);
+        cancel = clock.every(SWEEP_MS, sweep);
       }
       return {
         heard: () => (p.last = clock.now()),

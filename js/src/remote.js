@@ -25,7 +25,7 @@
 // Invariants:
 //   - Every open operation is kept here until it ends, so that a worker
 //     that dies (its Web Lock is released, the Worker reports an error, or
-//     its beats go unanswered for 3.5 s) is replaced and every operation opened again, without the app doing
+//     its beats go unanswered for 3 s) is replaced and every operation opened again, without the app doing
 //     anything; until then lists say 'reconnecting' and sockets too. The
 //     new worker is handed each list's objects and resourceVersion, so its
 //     lists resume (stale until the server confirms them) instead of

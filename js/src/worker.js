@@ -14,7 +14,7 @@
 //   - Everything a page opened ends when the page leaves: its close() (also
 //     sent on pagehide), the release of the Web Lock it holds (a page that
 //     closes, navigates or crashes releases it) or, where the page or this
-//     worker has no Web Locks, the end of its heartbeats (beat.js: 3.5 s of
+//     worker has no Web Locks, the end of its heartbeats (beat.js: 3 s of
 //     silence for a visible page, 3 minutes for a hidden one). A client
 //     with no page left is closed.
 //   - List snapshots reach a page one batch at a time: a batch is sent only

@@ -6,7 +6,7 @@
 // worker asks, and a silent worker is replaced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BEAT_MS, HIDDEN_SILENT_MS, SILENT_MS, pageBeats, pageWatcher } from '../src/beat.js';
+import { BEAT_MS, HIDDEN_SILENT_MS, SILENT_MS, SWEEP_MS, pageBeats, pageWatcher } from '../src/beat.js';
 import { RemoteClient } from '../src/remote.js';
 import { fakeClock, fakeWorker, until } from './fakeworker.mjs';
 
@@ -42,7 +42,7 @@ test('a page let go is let go within SILENT_MS plus one sweep, never before SILE
   w.watch('a');
   clock.advance(SILENT_MS - 1);
   assert.deepEqual(gone, []);
-  clock.advance(BEAT_MS + 1);
+  clock.advance(SWEEP_MS + 1);
   assert.deepEqual(gone, ['a']);
 });
 

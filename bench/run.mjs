@@ -414,7 +414,7 @@ if (ONLY.includes('p6')) {
 // ------------------------------------------------------------------ P8
 // Tabs sharing one client: P8_PAGES pages of one browser context (one
 // origin, the same configuration) each watch the same 3 lists in the
-// SharedWorker host, in each mode. Read at the server: the WebSockets open
+// SharedWorker host, in each mode (the first page alone, the others at once). Read at the server: the WebSockets open
 // once every page is live and settled, and the LISTs made (of any path);
 // in the worker (CDP on its target): its JS heap after a forced GC, plus the
 // module's linear memory (stats().wasmBytes). memoryRatio is that total for
@@ -459,8 +459,7 @@ async function visitTabs(mux, k) {
   const lists0 = (await ctl('/ctl/lists')).all;
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
-    const pages = [];
-    for (let i = 0; i < k; i++) {
+    const tab = async (i) => {
       const page = await ctx.newPage();
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
@@ -470,8 +469,11 @@ async function visitTabs(mux, k) {
       if (res.error || errors.length) throw new Error(`P8 page ${i + 1}: ${res.error ?? errors[0]}`);
       if (res.host !== 'shared-worker') throw new Error(`P8 page ${i + 1}: the client ran in ${res.host}, not a shared worker`);
       if (res.items.join() !== [n, 0, 0].join()) throw new Error(`P8 page ${i + 1}: the lists hold ${res.items.join(', ')} pods, not ${n}, 0, 0`);
-      pages.push(page);
-    }
+      return page;
+    };
+    // The first page starts the worker; the others join it at once, as restored tabs do.
+    const pages = [await tab(0)];
+    pages.push(...(await Promise.all(Array.from({ length: k - 1 }, (_, i) => tab(i + 1)))));
     // Sockets open after their LISTs: read once the count has held for 1 s.
     const sockets = await settle(() => ctl('/ctl/sockets').then((x) => x.live), null, 'the server sockets to settle');
     const lists = (await ctl('/ctl/lists')).all - lists0;

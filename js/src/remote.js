@@ -4,14 +4,14 @@
 //
 // Protocol (structured clone; the token travels only inside 'init'):
 //   page -> worker: { t: 'init', config, lock } once, then { t: 'batch', msgs }
-//     and, when the worker asked for them, { t: 'beat' } every second (beat.js)
 //     with, in order: { t: 'op', id, kind, args } (open a subscription,
 //     stream, session, watch or view), { t: 'end', id }, { t: 'call', id, m,
 //     args } (a session's write/resize/closeStdin, a stream socket's
 //     send/close, a view's update and getObject),
 //     { t: 'ack' } (the last list batch arrived), { t: 'vis', hidden },
 //     { t: 'retry' }, { t: 'stats' }, { t: 'persist', op: 'clear'|'flush', ask },
-//     { t: 'close' }.
+//     { t: 'close' } (also sent on pagehide); and, when the worker asked for
+//     them, { t: 'beat' } every second (beat.js), outside the batches.
 //   worker -> page: { t: 'ready', lock, beatMs, stats } or { t: 'fail', message }
 //     (beatMs > 0: this page holds no lock the worker can wait on, so it
 //     beats); { t: 'beat' } (the answer to each beat);
@@ -25,11 +25,12 @@
 // Invariants:
 //   - Every open operation is kept here until it ends, so that a worker
 //     that dies (its Web Lock is released, the Worker reports an error, or
-//     its beats go unanswered for 3 s) is replaced and every operation opened again, without the app doing
-//     anything; until then lists say 'reconnecting' and sockets too. The
-//     new worker is handed each list's objects and resourceVersion, so its
-//     lists resume (stale until the server confirms them) instead of
-//     listing again, and objects that did not change keep their identity here.
+//     this page's beats go unanswered for 3 s) is replaced and every
+//     operation opened again, without the app doing anything; until then
+//     lists say 'reconnecting' and sockets too. The new worker is handed
+//     each list's objects and resourceVersion, so its lists resume (stale
+//     until the server confirms them) instead of listing again, and objects
+//     that did not change keep their identity here.
 //   - Each watched list and view keeps its frozen snapshot here: getList(key)
 //     and getView(key) are synchronous, and objects and rows the worker did
 //     not resend keep their identity.

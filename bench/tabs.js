@@ -4,7 +4,7 @@
 import { load } from '/js/src/index.js';
 import { main, params } from './common.js';
 
-export const NAMESPACES = ['bench', 'p8-b', 'p8-c'];
+const NAMESPACES = ['bench', 'p8-b', 'p8-c'];
 
 main(async () => {
   const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: params.get('mux') || 'off', host: params.get('host') || 'shared-worker', workerURL: '/js/src/worker.js' });

@@ -108,12 +108,19 @@ async function crash(ctx, p, want) {
   return Date.now() - t;
 }
 
+// GOODBYE_MS: a tab without Web Locks that leaves says goodbye (pagehide) and
+// is released at once. Without the goodbye a closing tab would be kept 3
+// minutes (it turns hidden before it goes), a navigating one released by its
+// beats' silence, at least 2 s later (3 s, the last beat up to 1 s before).
+const GOODBYE_MS = 2000;
+
 /**
  * closeAndCrash closes the third of threeTabs' tabs and crashes the second:
- * each releases its own list's watch within 5 s, the shared ones stay, and
- * the first tab stays live and exact; then it closes the first.
+ * each releases its own list's watch within 5 s (the closed one within
+ * goodbyeMs when given), the shared ones stay, and the first tab stays live
+ * and exact; then it closes the first.
  */
-async function closeAndCrash(ctx, { tabs, m0 }, what) {
+async function closeAndCrash(ctx, { tabs, m0 }, what, goodbyeMs = RELEASE_MS) {
   const t = Date.now();
   await tabs[2].close();
   await watchesAt(m0.watches + SHARED.length + 2, 'the closed tab to release its watch');
@@ -121,6 +128,7 @@ async function closeAndCrash(ctx, { tabs, m0 }, what) {
   const crashedMs = await crash(ctx, tabs[1], m0.watches + SHARED.length + 1);
   console.log(`# ${what}: released ${closedMs} ms after a tab closed, ${crashedMs} ms after a tab crashed`);
   assert.ok(closedMs <= RELEASE_MS && crashedMs <= RELEASE_MS, `released within ${RELEASE_MS} ms: closed ${closedMs}, crashed ${crashedMs}`);
+  assert.ok(closedMs < goodbyeMs, `the closed tab said goodbye: released ${closedMs} ms after it closed`);
   assert.ok(await exact(tabs[0], [...SHARED, own(0)]), 'the remaining tab is live and exact');
   assert.deepEqual(tabs[0].errors, []);
   await tabs[0].close();
@@ -390,25 +398,31 @@ describe('without Web Locks (heartbeats)', () => {
     try {
       const three = await threeTabs(ctx, { noLocks: true });
       assert.equal(await pageLocks(three.tabs[0]), 0, 'no tab holds a lock: only heartbeats can tell the worker a tab left');
-      await closeAndCrash(ctx, three, 'workers without Web Locks');
+      await closeAndCrash(ctx, three, 'workers without Web Locks', GOODBYE_MS);
     } finally {
       await ctx.close();
     }
   });
 
-  test("'auto' picks the shared worker in pages with no navigator.locks at all; a crashed tab is released within 5 s", { timeout: 120000 }, async () => {
+  test("'auto' picks the shared worker in pages with no navigator.locks at all; a crashed tab is released within 5 s, one that navigates away at once", { timeout: 120000 }, async () => {
     const ctx = await env.browser.newContext();
     try {
       await ctx.addInitScript(() => delete Navigator.prototype.locks);
       const m0 = await metrics();
-      const tabs = [await open(ctx, 'auto'), await open(ctx, 'auto')];
+      const tabs = [await open(ctx, 'auto'), await open(ctx, 'auto'), await open(ctx, 'auto')];
       assert.equal(await tabs[0].evaluate(() => typeof navigator.locks), 'undefined');
       for (const [i, p] of tabs.entries()) await watch(p, [own(i)]);
       for (const [i, p] of tabs.entries()) await until(`tab ${i} live and exact`, () => exact(p, [own(i)]), 30000);
       for (const p of tabs) assert.equal(await p.evaluate(() => window.kubelive.stats().host), 'shared-worker');
-      await watchesAt(m0.watches + 2, 'a watch per tab');
+      await watchesAt(m0.watches + 3, 'a watch per tab');
+      // A tab that navigates away says goodbye (another tab keeps the worker running).
+      const t = Date.now();
+      await tabs[2].goto('about:blank');
+      await watchesAt(m0.watches + 2, 'the tab that navigated away to release its watch');
+      const navigatedMs = Date.now() - t;
       const crashedMs = await crash(ctx, tabs[1], m0.watches + 1);
-      console.log(`# workers without navigator.locks: released ${crashedMs} ms after a tab crashed`);
+      console.log(`# workers without navigator.locks: released ${navigatedMs} ms after a tab navigated away, ${crashedMs} ms after a tab crashed`);
+      assert.ok(navigatedMs < GOODBYE_MS, `the tab that navigated away said goodbye: released ${navigatedMs} ms after`);
       assert.ok(crashedMs <= RELEASE_MS, `released within ${RELEASE_MS} ms: ${crashedMs}`);
       assert.ok(await exact(tabs[0], [own(0)]), 'the other tab is live and exact');
       assert.deepEqual(tabs[0].errors, []);

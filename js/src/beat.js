@@ -12,7 +12,9 @@
 //     throttled by the browser (in Chrome, to about once a minute after 5
 //     minutes hidden) and stop while the page is frozen, so a hidden page is
 //     let go only after HIDDEN_SILENT_MS of silence. A page that leaves
-//     normally says goodbye (pagehide): it is let go at once.
+//     normally says goodbye (pagehide): it is let go at once (it turns
+//     hidden as it unloads, so without the goodbye it would be kept that
+//     long; a page that crashes while hidden is).
 //   - A page whose oldest unanswered beat is SILENT_MS old takes its worker
 //     for gone and connects again, handing over its lists: that covers a
 //     worker that died and a page the worker let go while it was frozen.

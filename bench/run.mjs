@@ -3,12 +3,13 @@
 // same recorded stream for every contender, medians of several runs.
 //
 //   node bench/run.mjs [--smoke] [--runs N] [--sizes 1000,10000,50000]
-//                      [--contenders t,a,b,kubelive,kubelive-worker] [--profile] [--only p1,p2,p3,p4,p5,p6,p7]
+//                      [--contenders t,a,b,kubelive,kubelive-worker] [--profile] [--only p1,p2,p3,p4,p5,p6,p7,p8]
 //                      [--profile-contenders kubelive,b] [--profile-set n10000] [--p6-contenders b,kubelive,kubelive-worker]
 //                      [--other-wasm /dist/bench/kubelive-base.wasm] (contenders <name>@other)
 //                      [--relists 10] [--relists-n 10000] (P4's forced relists)
 //                      [--p7-sizes 50000,100000] [--p7-events 2000] [--p7-rate 200] [--p7-parts update,filter]
 //                      [--wasm /dist/bench/kubelive.wasm] [--latency-n 10000] [--latency-events 3000]
+//                      [--p8-set n10000] [--p8-pages 10] (P8: tabs sharing one SharedWorker)
 //
 // The data sets must exist in dist/bench/n<N> (scripts/bench.sh makes them)
 // and .bin/benchserver must be built. Prints a Markdown report and writes
@@ -54,7 +55,7 @@ const pageOf = (name) => {
   if (tag !== 'other' || !OTHER_WASM || p.page !== 'kubelive') throw new Error(`${name}: only kubelive contenders take @other, with --other-wasm`);
   return { ...p, query: p.query.replace(/wasm=[^&]*/, `wasm=${OTHER_WASM}`) };
 };
-const ONLY = opt('only', SMOKE ? 'p1' : 'p1,p2,p3,p4,p5').split(',');
+const ONLY = opt('only', SMOKE ? 'p1,p8' : 'p1,p2,p3,p4,p5').split(',');
 const PROFILE = flag('profile');
 // A kubelive.wasm with its name section (not built with -s -w), so that the profile names Go functions.
 const PROFILE_WASM = opt('profile-wasm', '');
@@ -410,6 +411,138 @@ if (ONLY.includes('p6')) {
   }
 }
 
+// ------------------------------------------------------------------ P8
+// Tabs sharing one client: P8_PAGES pages of one browser context (one
+// origin, the same configuration) each watch the same 3 lists in the
+// SharedWorker host, in each mode (the first page alone, the others at once). Read at the server: the WebSockets open
+// once every page is live and settled, and the LISTs made (of any path);
+// in the worker (CDP on its target): its JS heap after a forced GC, plus the
+// module's linear memory (stats().wasmBytes). memoryRatio is that total for
+// P8_PAGES pages over the total for 1 page, each in a fresh context (a
+// fresh worker); the median over the runs.
+const P8_SET = opt('p8-set', SMOKE ? 'smoke' : 'n10000');
+const P8_PAGES = Number(opt('p8-pages', 10));
+const P8_MODES = { mux: 'on', perURL: 'off' };
+const P8_TARGET = { mux: 1, perURL: 3 }; // sockets; LISTs: 3 in both
+if (ONLY.includes('p8')) {
+  const per = Object.fromEntries(Object.keys(P8_MODES).map((m) => [m, []]));
+  for (let r = 0; r < RUNS; r++) {
+    for (const [m, mux] of Object.entries(P8_MODES)) {
+      const one = await visitTabs(mux, 1);
+      const many = await visitTabs(mux, P8_PAGES);
+      const x = { one, many, memoryRatio: many.total / one.total };
+      per[m].push(x);
+      log(`P8 run ${r + 1}/${RUNS} ${m}: ${P8_PAGES} pages: ${many.sockets} sockets, ${many.lists} LISTs at the server; worker ${fmt(many.total / 1e6, 1)} MB (JS ${fmt(many.jsHeap / 1e6, 1)} + wasm ${fmt(many.wasm / 1e6, 1)}) vs 1 page ${fmt(one.total / 1e6, 1)} MB (${one.sockets} sockets, ${one.lists} LISTs): ${x.memoryRatio.toFixed(2)}x`);
+      if (SMOKE && (many.sockets !== P8_TARGET[m] || many.lists !== 3)) throw new Error(`P8 ${m}: ${P8_PAGES} pages made ${many.sockets} sockets and ${many.lists} LISTs at the server, not ${P8_TARGET[m]} and 3`);
+    }
+  }
+  const pick = (m, f) => median(per[m].map(f));
+  const modes = Object.keys(P8_MODES);
+  results.p8 = {
+    set: P8_SET,
+    pages: P8_PAGES,
+    sockets: Object.fromEntries(modes.map((m) => [m, pick(m, (x) => x.many.sockets)])),
+    lists: Object.fromEntries(modes.map((m) => [m, pick(m, (x) => x.many.lists)])),
+    memoryRatio: Object.fromEntries(modes.map((m) => [m, pick(m, (x) => x.memoryRatio)])),
+    runs: per,
+  };
+}
+
+/**
+ * visitTabs opens k pages of bench/tabs.html in one fresh context, waits
+ * until every page's 3 lists are live, and reads the server's counts and the
+ * SharedWorker's memory.
+ */
+async function visitTabs(mux, k) {
+  const { n } = (await ctl(`/ctl/use?set=${P8_SET}&hold=1`)).meta;
+  await settle(() => ctl('/ctl/sockets').then((x) => x.live), (n) => n === 0, 'the sockets of the last visit to close');
+  const lists0 = (await ctl('/ctl/lists')).all;
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const tab = async (i) => {
+      const page = await ctx.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${base}/bench/tabs.html?mux=${mux}&wasm=${WASM}`);
+      await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
+      const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
+      if (res.error || errors.length) throw new Error(`P8 page ${i + 1}: ${res.error ?? errors[0]}`);
+      if (res.host !== 'shared-worker') throw new Error(`P8 page ${i + 1}: the client ran in ${res.host}, not a shared worker`);
+      if (res.items.join() !== [n, 0, 0].join()) throw new Error(`P8 page ${i + 1}: the lists hold ${res.items.join(', ')} pods, not ${n}, 0, 0`);
+      return page;
+    };
+    // The first page starts the worker; the others join it at once, as restored tabs do.
+    const pages = [await tab(0)];
+    pages.push(...(await Promise.all(Array.from({ length: k - 1 }, (_, i) => tab(i + 1)))));
+    // Sockets open after their LISTs: read once the count has held for 1 s.
+    const sockets = await settle(() => ctl('/ctl/sockets').then((x) => x.live), null, 'the server sockets to settle');
+    const lists = (await ctl('/ctl/lists')).all - lists0;
+    const wasm = await pages[0].evaluate(async () => {
+      const t = Date.now();
+      const deadline = t + 10000;
+      window.kl.stats(); // asks the worker for a report newer than t
+      while (!(window.kl.stats().reportedAt >= t)) {
+        if (Date.now() > deadline) throw new Error('the worker sent no stats');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return window.kl.stats().wasmBytes;
+    });
+    const jsHeap = await sharedWorkerHeap();
+    return { sockets, lists, jsHeap, wasm, total: jsHeap + wasm };
+  } finally {
+    await ctx.close();
+  }
+}
+
+/**
+ * settle polls read() every 200 ms until ok(value) (or, without ok, until
+ * the value held for 1 s), within 20 s, and returns the value.
+ */
+async function settle(read, ok, what) {
+  const deadline = Date.now() + 20000;
+  let last = await read();
+  let since = Date.now();
+  for (;;) {
+    if (ok ? ok(last) : Date.now() - since >= 1000) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last ${last})`);
+    await new Promise((r) => setTimeout(r, 200));
+    const v = await read();
+    if (v !== last) since = Date.now();
+    last = v;
+  }
+}
+
+/** sharedWorkerHeap is the used JS heap of this server's one SharedWorker after a forced GC (CDP on its target). */
+async function sharedWorkerHeap() {
+  const cdp = await browser.newBrowserCDPSession();
+  try {
+    const { targetInfos } = await cdp.send('Target.getTargets');
+    const workers = targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(base));
+    if (workers.length !== 1) throw new Error(`P8: ${workers.length} shared workers, not 1: ${JSON.stringify(workers.map((x) => x.url))}`);
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: workers[0].targetId, flatten: false });
+    const waiting = new Map();
+    let seq = 0;
+    cdp.on('Target.receivedMessageFromTarget', (e) => {
+      if (e.sessionId !== sessionId) return;
+      const m = JSON.parse(e.message);
+      waiting.get(m.id)?.(m);
+    });
+    const send = (method, params = {}) =>
+      new Promise((resolve, reject) => {
+        const id = ++seq;
+        waiting.set(id, (m) => (m.error ? reject(new Error(`${method}: ${m.error.message}`)) : resolve(m.result)));
+        cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+      });
+    await send('HeapProfiler.collectGarbage');
+    await send('HeapProfiler.collectGarbage');
+    const heap = await send('Runtime.getHeapUsage');
+    await cdp.send('Target.detachFromTarget', { sessionId });
+    return heap.usedSize;
+  } finally {
+    await cdp.detach();
+  }
+}
+
 async function visitMainThread(name) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
@@ -616,6 +749,15 @@ if (Object.keys(results.p6).length) {
   for (const [n, r] of Object.entries(results.p6)) {
     p(`| ${fmt(Number(n))} | ${P6_CONTENDERS.map((c) => `${fmt(r[c]?.msPer1000, 1)} | ${fmt(r[c]?.fps, 1)}`).join(' | ')} | ${ratio(r['kubelive-worker']?.msPer1000, r.b?.msPer1000)} |`);
   }
+  p();
+}
+if (results.p8) {
+  const r = results.p8;
+  p(`### P8: ${r.pages} tabs on the same 3 lists in one SharedWorker (${r.set}; median of ${RUNS})`);
+  p();
+  p('| mode | sockets at the server (target) | LISTs at the server (target 3) | worker memory, N tabs / 1 tab (target <= 1.2x) |');
+  p('| --- | ---: | ---: | ---: |');
+  for (const m of Object.keys(P8_MODES)) p(`| ${m === 'mux' ? 'multiplexer' : 'per-URL'} | ${r.sockets[m]} (${P8_TARGET[m]}) | ${r.lists[m]} | ${r.memoryRatio[m].toFixed(2)}x |`);
   p();
 }
 for (const [c, prof] of Object.entries(results.profiles)) {

@@ -75,20 +75,20 @@ export async function until(what, fn, timeoutMs = 30000, everyMs = 50) {
 
 /**
  * openBare loads base's bare page in browser context ctx and replaces its
- * own client (a page host) with load({ host, token, multiplexer }): the token
+ * own client (a page host) with load({ ...options, host, token, multiplexer }): the token
  * reaches the client by postMessage only. p.errors collects what the page throws.
  */
-export async function openBare(ctx, base, { host, token = '', multiplexer = 'off' }) {
+export async function openBare(ctx, base, { host, token = '', multiplexer = 'off', options = {} }) {
   const p = await ctx.newPage();
   p.errors = [];
   p.on('pageerror', (e) => p.errors.push(`pageerror: ${e.message}`));
   await p.goto(`${base}/bare.html?multiplexer=${multiplexer}&host=page`);
   await p.waitForSelector('#out[data-ready="1"]', { timeout: 30000 });
-  await p.evaluate(async ({ host, token, multiplexer }) => {
+  await p.evaluate(async ({ host, token, multiplexer, options }) => {
     window.kubelive.close();
     const { load } = await import('./kubelive.js');
-    window.kubelive = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer, host, token });
-  }, { host, token, multiplexer });
+    window.kubelive = await load({ ...options, wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer, host, token });
+  }, { host, token, multiplexer, options });
   return p;
 }
 

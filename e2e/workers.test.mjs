@@ -2,8 +2,9 @@
 // against the real server: tabs of one browser context share one client
 // (one WATCH and one LIST per query, counted at the server's /metrics),
 // different tokens share nothing, a tab that closes or crashes releases its
-// watches within 5 s, a killed worker is replaced and every tab comes back
-// live and exact, and a hidden tab gets one catch-up snapshot per list.
+// watches within 5 s (with Web Locks, and without them by heartbeats), a
+// killed worker is replaced and every tab comes back live and exact, and a
+// hidden tab gets one catch-up snapshot per list.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { queries, serverAndBrowser } from './chaos.mjs';
@@ -23,9 +24,13 @@ function apiPath(q) {
   return `${group ? `apis/${group}/${version}` : `api/${version}`}/namespaces/${q.lists[0].namespace}/${resource}`;
 }
 
-/** open loads the bare page in ctx with the client in host, optionally with a token (given by postMessage only). */
-async function open(ctx, host, { token = '', multiplexer = 'off' } = {}, e = env) {
-  const p = await openBare(ctx, e.server.base, { host, token, multiplexer });
+/**
+ * open loads the bare page in ctx with the client in host, optionally with a
+ * token (given by postMessage only); noLocks: the page acts as if it had no
+ * Web Locks (load's _noLocks test hook), so heartbeats tell its lifetime.
+ */
+async function open(ctx, host, { token = '', multiplexer = 'off', noLocks = false } = {}, e = env) {
+  const p = await openBare(ctx, e.server.base, { host, token, multiplexer, options: noLocks ? { _noLocks: true } : {} });
   await p.evaluate(() => (window.rec = { snaps: [], statuses: [], cleanups: [] }));
   return p;
 }
@@ -70,31 +75,79 @@ async function exact(p, qs, e = env) {
 
 const watchesAt = (want, what) => until(what, async () => ((await metrics()).watches === want ? true : null), 15000);
 
+/**
+ * threeTabs opens 3 tabs in ctx (open's options o), each watching SHARED and
+ * a list of its own, and checks that they share one WATCH and one LIST per
+ * query at the server and are live and exact; it returns the tabs and the
+ * server's counts before them.
+ */
+async function threeTabs(ctx, o) {
+  const m0 = await metrics();
+  const tabs = [];
+  for (let i = 0; i < 3; i++) {
+    const p = await open(ctx, 'shared-worker', o);
+    await watch(p, [...SHARED, own(i)]);
+    tabs.push(p);
+  }
+  // The counts first (the test's own LISTs of the truth below are counted too), then exactness.
+  for (const [i, p] of tabs.entries()) await until(`tab ${i} live`, () => live(p), 30000);
+  const m = await metrics();
+  assert.equal(m.watches - m0.watches, SHARED.length + 3, 'one watch per query at the server, however many tabs');
+  assert.equal(m.lists - m0.lists, SHARED.length + 3, 'one LIST per query at the server');
+  for (const [i, p] of tabs.entries()) await until(`tab ${i} exact`, () => exact(p, [...SHARED, own(i)]), 30000);
+  assert.equal(await tabs[0].evaluate(() => window.kubelive.stats().host), 'shared-worker');
+  return { tabs, m0 };
+}
+
+/** crash crashes tab p (CDP Page.crash) and returns the ms until the server holds want watches. */
+async function crash(ctx, p, want) {
+  const cdp = await ctx.newCDPSession(p);
+  const t = Date.now();
+  cdp.send('Page.crash').catch(() => {}); // answered only when the target is gone: not awaited
+  await watchesAt(want, 'the crashed tab to release its watch');
+  return Date.now() - t;
+}
+
+// GOODBYE_MS: a tab without Web Locks that leaves says goodbye (pagehide) and
+// is released at once. Without the goodbye a closing tab would be kept 3
+// minutes (it turns hidden before it goes), a navigating one released by its
+// beats' silence, at least 2 s later (3 s, the last beat up to 1 s before).
+const GOODBYE_MS = 2000;
+
+/**
+ * closeAndCrash closes the third of threeTabs' tabs and crashes the second:
+ * each releases its own list's watch within 5 s (the closed one within
+ * goodbyeMs when given), the shared ones stay, and the first tab stays live
+ * and exact; then it closes the first.
+ */
+async function closeAndCrash(ctx, { tabs, m0 }, what, goodbyeMs = RELEASE_MS) {
+  const t = Date.now();
+  await tabs[2].close();
+  await watchesAt(m0.watches + SHARED.length + 2, 'the closed tab to release its watch');
+  const closedMs = Date.now() - t;
+  const crashedMs = await crash(ctx, tabs[1], m0.watches + SHARED.length + 1);
+  console.log(`# ${what}: released ${closedMs} ms after a tab closed, ${crashedMs} ms after a tab crashed`);
+  assert.ok(closedMs <= RELEASE_MS && crashedMs <= RELEASE_MS, `released within ${RELEASE_MS} ms: closed ${closedMs}, crashed ${crashedMs}`);
+  assert.ok(closedMs < goodbyeMs, `the closed tab said goodbye: released ${closedMs} ms after it closed`);
+  assert.ok(await exact(tabs[0], [...SHARED, own(0)]), 'the remaining tab is live and exact');
+  assert.deepEqual(tabs[0].errors, []);
+  await tabs[0].close();
+  await watchesAt(m0.watches, 'every watch to end once the last tab left');
+}
+
 describe('shared worker', () => {
   test('tabs share one worker: one WATCH and one LIST per query; a second token shares nothing; closing and crashing tabs release within 5 s', { timeout: 120000 }, async () => {
     const ctx = await env.browser.newContext();
     try {
-      const m0 = await metrics();
-      const tabs = [];
-      for (let i = 0; i < 3; i++) {
-        const p = await open(ctx, 'shared-worker');
-        await watch(p, [...SHARED, own(i)]);
-        tabs.push(p);
-      }
-      // The counts first (the test's own LISTs of the truth below are counted too), then exactness.
-      for (const [i, p] of tabs.entries()) await until(`tab ${i} live`, () => live(p), 30000);
-      let m = await metrics();
-      assert.equal(m.watches - m0.watches, SHARED.length + 3, 'one watch per query at the server, however many tabs');
-      assert.equal(m.lists - m0.lists, SHARED.length + 3, 'one LIST per query at the server');
-      for (const [i, p] of tabs.entries()) await until(`tab ${i} exact`, () => exact(p, [...SHARED, own(i)]), 30000);
-      assert.equal(await tabs[0].evaluate(() => window.kubelive.stats().host), 'shared-worker');
+      const three = await threeTabs(ctx, {});
+      const { m0 } = three;
 
       // Another token: a client of its own (its own watch and LIST of the same queries).
       const other = await open(ctx, 'shared-worker', { token: 'another-user' });
       const m1 = await metrics();
       await watch(other, SHARED);
       await until('the other token live', () => live(other), 30000);
-      m = await metrics();
+      const m = await metrics();
       assert.equal(m.watches - m1.watches, SHARED.length, 'a different token shares no watch');
       assert.equal(m.lists - m1.lists, SHARED.length, 'a different token shares no LIST');
       await until('the other token exact', () => exact(other, SHARED), 30000);
@@ -107,25 +160,7 @@ describe('shared worker', () => {
       await cdp0.detach();
       await other.close();
       await watchesAt(m0.watches + SHARED.length + 3, "the other token's watches to end");
-
-      // A tab that closes: its own list's watch ends, the shared ones stay.
-      let t = Date.now();
-      await tabs[2].close();
-      await watchesAt(m0.watches + SHARED.length + 2, 'the closed tab to release its watch');
-      const closedMs = Date.now() - t;
-      // A tab whose renderer crashes: the same.
-      const cdp = await ctx.newCDPSession(tabs[1]);
-      t = Date.now();
-      cdp.send('Page.crash').catch(() => {}); // answered only when the target is gone: not awaited
-      await watchesAt(m0.watches + SHARED.length + 1, 'the crashed tab to release its watch');
-      const crashedMs = Date.now() - t;
-      console.log(`# workers: released ${closedMs} ms after a tab closed, ${crashedMs} ms after a tab crashed`);
-      assert.ok(closedMs <= RELEASE_MS && crashedMs <= RELEASE_MS, `released within ${RELEASE_MS} ms: closed ${closedMs}, crashed ${crashedMs}`);
-      // The last tab is still live and exact.
-      assert.ok(await exact(tabs[0], [...SHARED, own(0)]), 'the remaining tab is live and exact');
-      assert.deepEqual(tabs[0].errors, []);
-      await tabs[0].close();
-      await watchesAt(m0.watches, 'every watch to end once the last tab left');
+      await closeAndCrash(ctx, three, 'workers');
     } finally {
       await ctx.close();
     }
@@ -351,6 +386,101 @@ describe('leaks', () => {
       console.log(`# workers: after 10,000 cycles: ${end.funcs} js.Funcs (baseline ${base.funcs}), ${end.browserSockets.created} sockets created`);
       assert.ok(end.browserSockets.created > 0, 'the cycles opened sockets in the worker');
       assert.deepEqual(p.errors, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+describe('without Web Locks (heartbeats)', () => {
+  /** pageLocks counts the kubelive page locks held in p's origin. */
+  const pageLocks = (p) => p.evaluate(async () => (await navigator.locks.query()).held.filter((l) => l.name.startsWith('kubelive-page-')).length);
+
+  test('tabs without Web Locks share one client; a tab that closes or crashes releases its watch within 5 s; the last stays live and exact', { timeout: 120000 }, async () => {
+    const ctx = await env.browser.newContext();
+    try {
+      const three = await threeTabs(ctx, { noLocks: true });
+      assert.equal(await pageLocks(three.tabs[0]), 0, 'no tab holds a lock: only heartbeats can tell the worker a tab left');
+      await closeAndCrash(ctx, three, 'workers without Web Locks', GOODBYE_MS);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test("'auto' picks the shared worker in pages with no navigator.locks at all; a crashed tab is released within 5 s, one that navigates away at once", { timeout: 120000 }, async () => {
+    const ctx = await env.browser.newContext();
+    try {
+      await ctx.addInitScript(() => delete Navigator.prototype.locks);
+      const m0 = await metrics();
+      const tabs = [await open(ctx, 'auto'), await open(ctx, 'auto'), await open(ctx, 'auto')];
+      assert.equal(await tabs[0].evaluate(() => typeof navigator.locks), 'undefined');
+      for (const [i, p] of tabs.entries()) await watch(p, [own(i)]);
+      for (const [i, p] of tabs.entries()) await until(`tab ${i} live and exact`, () => exact(p, [own(i)]), 30000);
+      for (const p of tabs) assert.equal(await p.evaluate(() => window.kubelive.stats().host), 'shared-worker');
+      await watchesAt(m0.watches + 3, 'a watch per tab');
+      // A tab that navigates away says goodbye (another tab keeps the worker running).
+      const t = Date.now();
+      await tabs[2].goto('about:blank');
+      await watchesAt(m0.watches + 2, 'the tab that navigated away to release its watch');
+      const navigatedMs = Date.now() - t;
+      const crashedMs = await crash(ctx, tabs[1], m0.watches + 1);
+      console.log(`# workers without navigator.locks: released ${navigatedMs} ms after a tab navigated away, ${crashedMs} ms after a tab crashed`);
+      assert.ok(navigatedMs < GOODBYE_MS, `the tab that navigated away said goodbye: released ${navigatedMs} ms after`);
+      assert.ok(crashedMs <= RELEASE_MS, `released within ${RELEASE_MS} ms: ${crashedMs}`);
+      assert.ok(await exact(tabs[0], [own(0)]), 'the other tab is live and exact');
+      assert.deepEqual(tabs[0].errors, []);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('a hidden tab that stops beating is kept; a visible one that stops beating is let go, and comes back live and exact when it runs again', { timeout: 120000 }, async () => {
+    const ctx = await env.browser.newContext();
+    try {
+      const m0 = await metrics();
+      const hidden = await open(ctx, 'shared-worker', { noLocks: true });
+      const visible = await open(ctx, 'shared-worker', { noLocks: true });
+      // A third tab that keeps running: a worker whose every page is frozen may be frozen too.
+      await open(ctx, 'shared-worker', { noLocks: true });
+      await watch(hidden, [own(0)]);
+      await watch(visible, [own(1)]);
+      await until('both tabs live and exact', async () => (await exact(hidden, [own(0)])) && exact(visible, [own(1)]), 30000);
+      await watchesAt(m0.watches + 2, 'a watch per tab');
+      // Paused in the debugger, a page runs no timer and sends no beat, as a
+      // throttled or frozen hidden tab (CDP's frozen lifecycle state leaves
+      // this Chromium's timers running).
+      const pause = async (p) => {
+        const cdp = await ctx.newCDPSession(p);
+        await cdp.send('Debugger.enable');
+        await cdp.send('Debugger.pause');
+        return () => cdp.send('Debugger.resume');
+      };
+      await setHidden(hidden, true);
+      const resumeHidden = await pause(hidden);
+      const resumeVisible = await pause(visible);
+      const t = Date.now();
+      await watchesAt(m0.watches + 1, "the silent visible tab's watch to end");
+      const releasedMs = Date.now() - t;
+      // Twice the release window: the hidden tab, silent as long, is kept.
+      while (Date.now() - t < 2 * RELEASE_MS) {
+        assert.equal((await metrics()).watches, m0.watches + 1, "the hidden tab's watch is kept while it is silent");
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      console.log(`# workers without Web Locks: a silent visible tab released after ${releasedMs} ms; a silent hidden tab kept ${Date.now() - t} ms`);
+      assert.ok(releasedMs <= RELEASE_MS, `released within ${RELEASE_MS} ms: ${releasedMs}`);
+      await resumeHidden();
+      await setHidden(hidden, false);
+      await resumeVisible();
+      // The visible tab finds its beats unanswered and connects again, its lists handed over.
+      const tResume = Date.now();
+      await until('the let-go tab to connect again', () => visible.evaluate(() => window.kubelive.stats().restarts >= 1), 15000);
+      const reconnectMs = Date.now() - tResume;
+      await until('the let-go tab live and exact again', () => exact(visible, [own(1)]), 30000);
+      console.log(`# workers without Web Locks: the let-go tab connected again ${reconnectMs} ms after it resumed, live and exact ${Date.now() - tResume} ms after`);
+      assert.ok(await exact(hidden, [own(0)]), 'the kept tab is live and exact');
+      assert.equal(await hidden.evaluate(() => window.kubelive.stats().restarts), 0, 'the kept tab never lost its worker');
+      await watchesAt(m0.watches + 2, 'a watch per tab again');
+      assert.deepEqual([...hidden.errors, ...visible.errors], []);
     } finally {
       await ctx.close();
     }

@@ -16,7 +16,7 @@
 //	/ctl/meta, /ctl/final                           the data set's meta.json and final.json
 //	/ctl/sends                                      send times (ms since the epoch) and resourceVersions of the run
 //	/ctl/sockets                                    WebSockets accepted, live, and live off the bench path
-//	/ctl/lists                                      LISTs of the bench path answered so far
+//	/ctl/lists                                      LISTs of the bench path answered so far (lists), and of every path (all)
 package main
 
 import (

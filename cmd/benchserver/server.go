@@ -33,6 +33,7 @@ type server struct {
 	accepted, live atomic.Int64 // WebSockets ever accepted, and open now
 	others         atomic.Int64 // open WebSockets on paths other than benchPath
 	lists          atomic.Int64 // LISTs of benchPath answered (a paged LIST counts once)
+	allLists       atomic.Int64 // LISTs of any path answered (a paged LIST counts once)
 	listedAt       atomic.Int64 // when the last page of benchPath's LIST was written, µs since the epoch
 
 	mux http.Handler // /wsMultiplexer over the same runs
@@ -128,6 +129,9 @@ func (s *server) current() *run {
 func (s *server) list(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	cur := s.current()
+	if r.URL.Query().Get("continue") == "" {
+		s.allLists.Add(1)
+	}
 	if r.URL.Path != benchPath || cur == nil {
 		_, _ = w.Write([]byte(emptyList))
 		return
@@ -360,7 +364,7 @@ func (s *server) control(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, map[string]int{"dropped": n})
 	case "/ctl/lists":
-		writeJSON(w, map[string]any{"lists": s.lists.Load(), "listedAt": float64(s.listedAt.Load()) / 1e3})
+		writeJSON(w, map[string]any{"lists": s.lists.Load(), "all": s.allLists.Load(), "listedAt": float64(s.listedAt.Load()) / 1e3})
 	case "/ctl/sockets":
 		writeJSON(w, map[string]int64{"accepted": s.accepted.Load(), "live": s.live.Load(), "others": s.others.Load()})
 	default:

@@ -24,14 +24,17 @@ export class KubeliveClient {
   #delivered = new Map();
   // #deliveredViews is the same for watchView, by view key.
   #deliveredViews = new Map();
+  #wasmBytes;
 
   /**
    * @param {object} api the object exported by the wasm module
    * @param {string} host where the module runs, as stats().host reports it
+   * @param {() => number} [wasmBytes] the size of the module's linear memory now
    */
-  constructor(api, host = 'page') {
+  constructor(api, host = 'page', wasmBytes = () => 0) {
     this.#api = api;
     this.#host = host;
+    this.#wasmBytes = wasmBytes;
     /**
      * The shape of Headlamp's WebSocketManager: mux.subscribe(cluster, path, query,
      * onMessage, onError) resolves to a cleanup. One socket for every watch
@@ -291,7 +294,7 @@ export class KubeliveClient {
   /** Every socket, subscription and counter the module holds. */
   stats() {
     if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true, host: this.#host };
-    return { ...this.#api.stats(), host: this.#host };
+    return { ...this.#api.stats(), host: this.#host, wasmBytes: this.#wasmBytes() };
   }
 
   /** Ends every subscription, closes every socket and stops the module. */

@@ -14,6 +14,11 @@ export interface LoadOptions {
    * the page and the others reject.
    */
   host?: 'auto' | 'shared-worker' | 'worker' | 'page';
+  /**
+   * @internal A hook for tests: a worker host's page acts as if it had no Web Locks (its lifetime
+   * and its worker's are then told by heartbeats, as in a browser without Web Locks).
+   */
+  _noLocks?: boolean;
   /** URL of the worker host's script. Default: new URL('./kubelive-worker.js', import.meta.url). */
   workerURL?: string | URL;
   /** The backend, http(s) or ws(s). Default: the page's origin. */
@@ -106,6 +111,8 @@ export interface Stats {
   timers: number;
   /** Where the module runs. */
   host: 'shared-worker' | 'worker' | 'page';
+  /** Bytes of the module's linear memory (Go's heap and runtime), in the worker for a worker host; 0 once closed. */
+  wasmBytes?: number;
   /** Worker hosts: when the worker made this report (ms since the epoch); stats() returns the last one and asks for the next. */
   reportedAt?: number;
   /** Worker hosts: workers that died and were replaced. */

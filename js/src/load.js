@@ -23,6 +23,10 @@ const HOSTS = ['auto', 'shared-worker', 'worker', 'page'];
  * next to the bundle). The worker script is likewise kubelive-worker.js next
  * to this file (options.workerURL overrides it); the token reaches the worker
  * only by postMessage, never in its URL or name.
+ *
+ * options._noLocks (a hook for tests, not an app's option) makes a worker
+ * host's page act as if it had no Web Locks: its lifetime and its worker's
+ * are then told by heartbeats, as in a browser without Web Locks.
  * @param {import('./index.js').LoadOptions} options
  * @returns {Promise<KubeliveClient>}
  */
@@ -33,10 +37,11 @@ export async function load(options = {}) {
   if (chosen === 'page') return startModule(options, 'page');
   const ctor = chosen === 'shared-worker' ? globalThis.SharedWorker : globalThis.Worker;
   if (typeof ctor !== 'function') throw new Error(`kubelive: host '${chosen}' is not available here: this browser has no ${chosen === 'shared-worker' ? 'SharedWorker' : 'Worker'}`);
-  if (!secure()) throw new Error(`kubelive: host '${chosen}' needs a secure context (https, or http on localhost): a worker host releases a closed page's subscriptions through Web Locks`);
+  if (!secure()) throw new Error(`kubelive: host '${chosen}' needs a secure context (https, or http on localhost): a worker host names its workers with crypto.subtle, which exists only there`);
   const { config, workerURL } = workerConfig(options);
   const name = await workerName(config);
-  const client = new RemoteClient(chosen, () => connect(chosen, workerURL, name), config);
+  const locks = options._noLocks ? null : (globalThis.navigator?.locks ?? null);
+  const client = new RemoteClient(chosen, () => connect(chosen, workerURL, name), config, { locks });
   try {
     await client.start();
   } catch (err) {
@@ -47,8 +52,9 @@ export async function load(options = {}) {
   return client;
 }
 
-// secure says whether this context has Web Locks and crypto.subtle, which the worker host needs.
-const secure = () => !!(globalThis.isSecureContext && globalThis.navigator?.locks && globalThis.crypto?.subtle);
+// secure says whether this context has crypto.subtle, which the worker host
+// needs (Web Locks it uses where they exist; heartbeats stand in elsewhere).
+const secure = () => !!(globalThis.isSecureContext && globalThis.crypto?.subtle);
 
 // autoHost is the best host this context has; inside a worker, the worker itself.
 function autoHost() {
@@ -150,7 +156,7 @@ export async function startModule(options = {}, host = 'page') {
   }).finally(() => {
     delete globalThis[name];
   });
-  return new KubeliveClient(api, host);
+  return new KubeliveClient(api, host, () => instance.exports.mem?.buffer.byteLength ?? 0);
 }
 
 // handoffOf passes on the lists a worker host's page handed to the worker

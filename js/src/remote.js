@@ -10,8 +10,11 @@
 //     send/close, a view's update and getObject),
 //     { t: 'ack' } (the last list batch arrived), { t: 'vis', hidden },
 //     { t: 'retry' }, { t: 'stats' }, { t: 'persist', op: 'clear'|'flush', ask },
-//     { t: 'close' }.
-//   worker -> page: { t: 'ready', lock, stats } or { t: 'fail', message };
+//     { t: 'close' } (also sent on pagehide); and, when the worker asked for
+//     them, { t: 'beat' } every second (beat.js), outside the batches.
+//   worker -> page: { t: 'ready', lock, beatMs, stats } or { t: 'fail', message }
+//     (beatMs > 0: this page holds no lock the worker can wait on, so it
+//     beats); { t: 'beat' } (the answer to each beat);
 //     { t: 'cb', msgs: [[id, name, args]] } (callbacks of one task; a view's
 //     getObject answers as 'answer' [ask, object]); { t: 'lists', lists,
 //     json } (list and view snapshots, a view's rows as its items, one
@@ -21,12 +24,13 @@
 //
 // Invariants:
 //   - Every open operation is kept here until it ends, so that a worker
-//     that dies (its Web Lock is released, or the Worker reports an error)
-//     is replaced and every operation opened again, without the app doing
-//     anything; until then lists say 'reconnecting' and sockets too. The
-//     new worker is handed each list's objects and resourceVersion, so its
-//     lists resume (stale until the server confirms them) instead of
-//     listing again, and objects that did not change keep their identity here.
+//     that dies (its Web Lock is released, the Worker reports an error, or
+//     this page's beats go unanswered for 3 s) is replaced and every
+//     operation opened again, without the app doing anything; until then
+//     lists say 'reconnecting' and sockets too. The new worker is handed
+//     each list's objects and resourceVersion, so its lists resume (stale
+//     until the server confirms them) instead of listing again, and objects
+//     that did not change keep their identity here.
 //   - Each watched list and view keeps its frozen snapshot here: getList(key)
 //     and getView(key) are synchronous, and objects and rows the worker did
 //     not resend keep their identity.
@@ -37,6 +41,7 @@
 import { sessionCallbacks, sessionHandle } from './client.js';
 import { stableKey } from './key.js';
 import { applyList, storeObjects } from './listwire.js';
+import { pageBeats, systemClock } from './beat.js';
 
 const noop = () => {};
 const dec = new TextDecoder();
@@ -117,16 +122,25 @@ export class RemoteClient {
   #generation = 0;
   #restarts = 0;
   #timers = new Set();
+  #locks; // navigator.locks, or null: then this page's lifetime is told by heartbeats
+  #clock;
+  #beats = null; // the heartbeats of the current worker, when it asked for them
+  #onPageHide = null;
 
   /**
    * @param {string} host 'shared-worker' or 'worker'
    * @param {() => { port: MessagePort, onDeath(fn): void, stop(): void }} connect opens a port to a fresh or shared worker
    * @param {object} config the client's configuration (with the token)
+   * @param {{ locks?: LockManager | null, clock?: { now(): number, every(ms: number, fn: () => void): () => void } }} [opts]
+   *   locks: the Web Locks to hold (default navigator.locks; null: none, the page beats);
+   *   clock: what the heartbeats are timed by (default the system's)
    */
-  constructor(host, connect, config) {
+  constructor(host, connect, config, { locks = globalThis.navigator?.locks ?? null, clock = systemClock } = {}) {
     this.#host = host;
     this.#connect = connect;
     this.#config = config;
+    this.#locks = locks;
+    this.#clock = clock;
     this.mux = {
       subscribe: async (cluster, path, query, onMessage, onError) => {
         if (this.#closed) return noop;
@@ -148,6 +162,14 @@ export class RemoteClient {
       };
       document.addEventListener('visibilitychange', this.#onVisibility);
     }
+    if (typeof globalThis.addEventListener === 'function' && globalThis.document) {
+      // A page that leaves for good says so: the worker lets it go at once,
+      // lock or no lock (a page kept in the back/forward cache may come back).
+      this.#onPageHide = (e) => {
+        if (!e.persisted) this.#port?.postMessage({ t: 'batch', msgs: [{ t: 'close' }] });
+      };
+      globalThis.addEventListener('pagehide', this.#onPageHide);
+    }
   }
 
   #onVisibility = null;
@@ -158,11 +180,11 @@ export class RemoteClient {
 
   /** start connects to the worker and resolves once it is ready. */
   async start() {
-    if (globalThis.navigator?.locks) {
+    if (this.#locks) {
       // Held until this page goes: its release tells the worker to end everything this page opened.
       this.#pageLock = `kubelive-page-${randomId()}`;
       await new Promise((held) => {
-        navigator.locks.request(this.#pageLock, () => {
+        this.#locks.request(this.#pageLock, () => {
           held();
           return new Promise((release) => (this.#releasePageLock = release));
         });
@@ -179,6 +201,8 @@ export class RemoteClient {
     const ready = await new Promise((resolve, reject) => {
       conn.port.onmessage = (e) => {
         const m = e.data;
+        if (gen === this.#generation) this.#beats?.answered();
+        if (m?.t === 'beat') return;
         if (m?.t === 'ready') resolve(m);
         else if (m?.t === 'fail') reject(new Error(`kubelive: ${m.message}`));
         else if (gen === this.#generation) this.#receive(m);
@@ -200,7 +224,12 @@ export class RemoteClient {
       if (gen === this.#generation && !this.#closed) this.#workerDied();
     };
     conn.onDeath(died);
-    if (ready.lock && globalThis.navigator?.locks) navigator.locks.request(ready.lock, { mode: 'shared' }, died);
+    if (ready.lock && this.#locks) this.#locks.request(ready.lock, { mode: 'shared' }, died);
+    else if (ready.beatMs > 0) {
+      // No lock tells this page that the worker died: its silence does.
+      this.#beats?.stop();
+      this.#beats = pageBeats(this.#clock, () => conn.port.postMessage({ t: 'beat' }), died);
+    }
     if (this.#hidden()) this.#out.push({ t: 'vis', hidden: true });
     for (const [id, op] of this.#ops) this.#out.push({ t: 'op', id, kind: op.kind, args: op.args });
     this.#flush();
@@ -228,6 +257,8 @@ export class RemoteClient {
   }
 
   #workerDied() {
+    this.#beats?.stop();
+    this.#beats = null;
     this.#port = null;
     this.#conn?.stop();
     this.#conn = null;
@@ -663,6 +694,9 @@ export class RemoteClient {
     this.#views.clear();
     this.#pendingBatches = [];
     if (this.#onVisibility) document.removeEventListener('visibilitychange', this.#onVisibility);
+    if (this.#onPageHide) globalThis.removeEventListener('pagehide', this.#onPageHide);
+    this.#beats?.stop();
+    this.#beats = null;
     this.#conn?.stop();
     this.#port = null;
     this.#releasePageLock();

@@ -11,9 +11,12 @@
 //     configuration normally has a worker of its own; within a worker,
 //     clients are still found by a SHA-256 of the configuration, never by
 //     the token itself.
-//   - Everything a page opened ends when the page leaves: its close(), or the
-//     release of the Web Lock it holds (a page that closes, navigates or
-//     crashes releases it). A client with no page left is closed.
+//   - Everything a page opened ends when the page leaves: its close() (also
+//     sent on pagehide), the release of the Web Lock it holds (a page that
+//     closes, navigates or crashes releases it) or, where the page or this
+//     worker has no Web Locks, the end of its heartbeats (beat.js: 3 s of
+//     silence for a visible page, 3 minutes for a hidden one). A client
+//     with no page left is closed.
 //   - List snapshots reach a page one batch at a time: a batch is sent only
 //     when the page acknowledged the previous one (it does on receipt, and
 //     applies what it received on its next frame) and is visible, and
@@ -25,6 +28,7 @@
 //     answer goes back as an 'answer' callback.
 import { startModule } from './load.js';
 import { encodeList, newListState } from './listwire.js';
+import { BEAT_MS, pageWatcher, systemClock } from './beat.js';
 
 const enc = new TextEncoder();
 
@@ -52,6 +56,9 @@ const lockHeld = new Promise((resolve) => {
     return new Promise(() => {});
   });
 });
+
+// beats lets go of the pages that hold no Web Lock here once they fall silent.
+const beats = pageWatcher(systemClock, (conn) => leave(conn));
 
 if (typeof globalThis.SharedWorkerGlobalScope === 'function' && globalThis instanceof globalThis.SharedWorkerGlobalScope) {
   globalThis.onconnect = (e) => accept(e.ports[0]);
@@ -94,11 +101,15 @@ function accept(port) {
     hidden: false,
     out: [], // callback messages of this task
     closed: false,
+    beat: null, // this page's heartbeat timing, when it holds no lock here
   };
   port.onmessage = (e) => {
     const m = e.data;
     if (!m || typeof m !== 'object') return;
-    if (m.t === 'init') init(conn, m);
+    conn.beat?.heard();
+    if (m.t === 'beat') {
+      if (!conn.closed) conn.port.postMessage({ t: 'beat' });
+    } else if (m.t === 'init') init(conn, m);
     else if (m.t === 'batch') for (const x of m.msgs) handle(conn, x);
   };
   port.start?.();
@@ -125,12 +136,16 @@ async function init(conn, m) {
       const why = client._handOver(cfg.handoff, cfg.handoffAt);
       if (why) conn.port.postMessage({ t: 'warn', text: `kubelive: the lists of the worker before were not taken over: ${why}` });
     }
-    await lockHeld;
-    if (typeof m.lock === 'string' && globalThis.navigator?.locks) {
+    const locks = (await lockHeld) && globalThis.navigator?.locks;
+    if (typeof m.lock === 'string' && m.lock && locks) {
       // Granted when the page's lock is released: the page is gone.
-      navigator.locks.request(m.lock, () => leave(conn));
+      locks.request(m.lock, () => leave(conn));
+    } else {
+      // No lock to wait on: the page beats, and its silence lets it go.
+      conn.beat = beats.watch(conn);
+      conn.beat.hidden(conn.hidden);
     }
-    conn.port.postMessage({ t: 'ready', lock: globalThis.navigator?.locks ? workerLock : '', stats: { ...client.stats(), reportedAt: Date.now() } });
+    conn.port.postMessage({ t: 'ready', lock: locks ? workerLock : '', beatMs: conn.beat ? BEAT_MS : 0, stats: { ...client.stats(), reportedAt: Date.now() } });
     for (const x of conn.early ?? []) handle(conn, x);
     conn.early = null;
   } catch (err) {
@@ -143,6 +158,7 @@ async function init(conn, m) {
 function leave(conn) {
   if (conn.closed) return;
   conn.closed = true;
+  conn.beat?.stop();
   for (const op of conn.ops.values()) op.end();
   conn.ops.clear();
   conn.watches.clear();
@@ -201,6 +217,7 @@ function handle(conn, m) {
       break;
     case 'vis':
       conn.hidden = !!m.hidden;
+      conn.beat?.hidden(conn.hidden);
       sendLists(conn);
       // The worker has no page of its own to hide: when the last page of a
       // client hides, its persisted lists are written now (as a page host

@@ -65,9 +65,15 @@ test('after close, subscribe reports through onError and never throws', async ()
   assert.equal(kl.stats().closed, true);
 });
 
-test('stats passes through', () => {
-  const kl = new KubeliveClient(fakeApi());
+test('stats passes through, with host and the module memory as it is now', () => {
+  let bytes = 1 << 20;
+  const kl = new KubeliveClient(fakeApi(), 'shared-worker', () => bytes);
   assert.equal(kl.stats().sockets[0].key.url, 'x');
+  assert.equal(kl.stats().host, 'shared-worker');
+  assert.equal(kl.stats().wasmBytes, 1 << 20);
+  bytes = 2 << 20; // memory grows: the next stats say so
+  assert.equal(kl.stats().wasmBytes, 2 << 20);
+  assert.equal(new KubeliveClient(fakeApi()).stats().wasmBytes, 0, 'no memory given: 0');
 });
 
 test('stream, logs and sessions cancel by id and are inert after close', () => {

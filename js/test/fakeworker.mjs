@@ -2,15 +2,20 @@
 // worker host (RemoteClient): it answers init as worker.js does, records what
 // the page sends, and lets a test send what worker.js would.
 
-/** fakeWorker returns { connect, sent, ports, deaths, send(data) }. */
-export function fakeWorker() {
-  const w = { sent: [], ports: [], deaths: [] };
+/**
+ * fakeWorker returns { connect, sent, ports, deaths, send(data) }; ready is
+ * merged into each 'ready' it answers (e.g. { beatMs: 1000 }); what the page
+ * posts outside a batch (its beats) is counted in w.direct.
+ */
+export function fakeWorker(ready = {}) {
+  const w = { sent: [], ports: [], deaths: [], direct: [] };
   w.connect = () => {
     const port = {
       onmessage: null,
       postMessage: (m) => {
-        if (m.t === 'init') queueMicrotask(() => port.onmessage({ data: { t: 'ready', lock: '', stats: {} } }));
+        if (m.t === 'init') queueMicrotask(() => port.onmessage({ data: { t: 'ready', lock: '', stats: {}, ...ready } }));
         else if (m.t === 'batch') w.sent.push(...m.msgs);
+        else w.direct.push({ port: w.ports.indexOf(port), m });
       },
       start() {},
     };
@@ -29,4 +34,40 @@ export async function until(fn, what) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/**
+ * fakeClock is a clock for beat.js that a test moves by hand: advance(ms)
+ * runs every timer due on the way, in order, each on time; jump(ms) moves
+ * at once and runs each due timer once, late (a throttled or frozen page).
+ */
+export function fakeClock() {
+  const c = { t: 0, timers: new Set() };
+  c.now = () => c.t;
+  c.every = (ms, fn) => {
+    const x = { ms, fn, next: c.t + ms };
+    c.timers.add(x);
+    return () => c.timers.delete(x);
+  };
+  c.advance = (ms) => {
+    const end = c.t + ms;
+    for (;;) {
+      let due = null;
+      for (const x of c.timers) if (x.next <= end && (!due || x.next < due.next)) due = x;
+      if (!due) break;
+      c.t = due.next;
+      due.next += due.ms;
+      due.fn();
+    }
+    c.t = end;
+  };
+  c.jump = (ms) => {
+    c.t += ms;
+    for (const x of [...c.timers]) {
+      if (x.next > c.t || !c.timers.has(x)) continue;
+      x.next = c.t + x.ms;
+      x.fn();
+    }
+  };
+  return c;
 }

@@ -1,9 +1,10 @@
 // List batches on the page half of the worker host (RemoteClient), against a
 // fake worker and a fake animation frame: a batch is acknowledged on receipt
-// (the worker sends the next without waiting for this page's frame), every
-// batch received before a frame is applied on it at once (one snapshot per
-// list, patches and whole orders mixed), and a page whose frames stall holds
-// a bounded number of batches.
+// (the worker sends the next without waiting for this page's frame), the
+// first batch of a frame is applied on arrival and the batches after it in
+// that frame on the next frame at once (one snapshot per list, patches and
+// whole orders mixed), and a page whose frames stall holds a bounded number
+// of batches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RemoteClient } from '../src/remote.js';
@@ -32,7 +33,7 @@ function frames() {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-test('batches are acknowledged on receipt, applied together on the next frame, and at most 8 wait unacknowledged', async (t) => {
+test('batches are acknowledged on receipt, the first of a frame applied at once, the rest together on the next frame, and at most 8 wait unacknowledged', async (t) => {
   const f = frames();
   t.after(f.restore);
   const sent = [];
@@ -66,11 +67,9 @@ test('batches are acknowledged on receipt, applied together on the next frame, a
   };
 
   send();
+  assert.equal(snaps.length, 1, 'the first batch of a frame is applied on arrival');
   await tick();
   assert.equal(acks(), 1, 'acknowledged before any frame ran');
-  assert.equal(snaps.length, 0, 'nothing applied before the frame');
-  assert.equal(f.run(), 1, 'one frame was asked for');
-  assert.equal(snaps.length, 1);
   const first = snaps[0];
 
   // Seven more batches before the next frame: each acknowledged at once, all applied on one frame.
@@ -112,6 +111,79 @@ test('batches are acknowledged on receipt, applied together on the next frame, a
   assert.deepEqual(last.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`), ['a@1', 'b@17', 'c@19']);
   assert.equal(last.items[0], first.items[0], 'a is still the object of the first snapshot');
   assert.ok(Object.isFrozen(last) && Object.isFrozen(last.items));
+  stop();
+  kl.close();
+});
+
+test('at most one apply per frame; the first arrival in a frame is applied at once, later ones on the next frame', async (t) => {
+  const f = frames();
+  t.after(f.restore);
+  const sent = [];
+  let port = null;
+  const connect = () => {
+    port = {
+      onmessage: null,
+      postMessage: (m) => {
+        if (m.t === 'init') queueMicrotask(() => port.onmessage({ data: { t: 'ready', lock: '', stats: {} } }));
+        else if (m.t === 'batch') sent.push(...m.msgs);
+      },
+      start() {},
+    };
+    return { port, onDeath() {}, stop() {} };
+  };
+  const kl = new RemoteClient('shared-worker', connect, {});
+  await kl.start();
+  const snaps = [];
+  const stop = kl.watchList(QUERY, (s) => snaps.push(s));
+  await tick();
+  const state = newListState(sent.find((m) => m.t === 'op').id);
+  let rv = 1;
+  const a = pod('a', 1);
+  const send = () => {
+    const fresh = [];
+    rv++;
+    state.snap = { key: 'k', status: 'live', lists: [], resourceVersion: String(rv), items: [a, pod('b', rv)] };
+    const l = structuredClone(encodeList(state, fresh));
+    port.onmessage({ data: { t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) } });
+  };
+  // A fixed pseudo-random sequence of arrivals and frames (seeded LCG).
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  let appliesThisFrame = 0;
+  let pendingSinceApply = false;
+  let framesWithNothing = 0;
+  let atOnce = 0;
+  for (let step = 0; step < 400; step++) {
+    if (rnd() < 0.6) {
+      const before = snaps.length;
+      const fresh = appliesThisFrame === 0;
+      send();
+      appliesThisFrame += snaps.length - before;
+      if (fresh) {
+        assert.equal(snaps.length, before + 1, `step ${step}: an arrival in a frame with no apply yet is applied at once`);
+        assert.equal(snaps.at(-1).resourceVersion, String(rv));
+        atOnce++;
+      } else {
+        assert.equal(snaps.length, before, `step ${step}: a later arrival in the frame waits for the next frame`);
+        pendingSinceApply = true;
+      }
+    } else {
+      const before = snaps.length;
+      f.run();
+      appliesThisFrame = snaps.length - before;
+      if (pendingSinceApply) {
+        assert.equal(appliesThisFrame, 1, `step ${step}: the frame applies what waited`);
+        assert.equal(snaps.at(-1).resourceVersion, String(rv), 'the frame applies the last batch');
+      } else {
+        assert.equal(appliesThisFrame, 0, `step ${step}: nothing waited, nothing applied`);
+        framesWithNothing++;
+      }
+      pendingSinceApply = false;
+    }
+    assert.ok(appliesThisFrame <= 1, `step ${step}: at most one apply per frame`);
+  }
+  assert.ok(atOnce > 20 && framesWithNothing > 20, `the sequence covers both cases (${atOnce} at once, ${framesWithNothing} idle frames)`);
+  assert.equal(snaps.at(-1).items[0], snaps[0].items[0], 'an unchanged object keeps its identity');
   stop();
   kl.close();
 });

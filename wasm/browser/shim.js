@@ -8,6 +8,10 @@ const BAD = Object.freeze({ kubeliveBadFrame: true });
 // flushes once; WORKER_FLUSH_MAX_MS at most (one frame).
 const WORKER_FLUSH_MS = 2;
 const WORKER_FLUSH_MAX_MS = 16;
+// WORKER_FLUSH_CHEAP_MS: after a flush that took less, the next one runs on
+// the next task (a small change is not held back for a burst that a cheap
+// flush does not need).
+const WORKER_FLUSH_CHEAP_MS = 1;
 const CLOSE_OK = (c) => c === 1000 || (c >= 3000 && c <= 4999);
 // splitData returns [the object without data, as JSON; data] for a text
 // frame that is a JSON object whose data member is a string, else null.
@@ -260,8 +264,10 @@ const shim = {
     };
     if (!globalThis.document) {
       // As long as the last flush took, so that flushes of big lists take at
-      // most half of the worker's thread, within one frame.
-      const wait = Math.min(WORKER_FLUSH_MAX_MS, Math.max(WORKER_FLUSH_MS, h.cost || 0));
+      // most half of the worker's thread, within one frame; at once after a
+      // cheap one.
+      const cost = h.cost || 0;
+      const wait = cost < WORKER_FLUSH_CHEAP_MS ? 0 : Math.min(WORKER_FLUSH_MAX_MS, Math.max(WORKER_FLUSH_MS, cost));
       setTimeout(() => {
         const t0 = performance.now();
         run();

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RemoteClient } from '../src/remote.js';
 import { encodeList, newListState } from '../src/listwire.js';
+import { fakeWorker } from './fakeworker.mjs';
 
 const enc = new TextEncoder();
 const QUERY = { lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { group: '', version: 'v1', resource: 'pods' } };
@@ -33,27 +34,21 @@ function frames() {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-test('batches are acknowledged on receipt, the first of a frame applied at once, the rest together on the next frame, and at most 8 wait unacknowledged', async (t) => {
+/** watching starts a client on a fake worker and frames, and watches QUERY into snaps. */
+async function watching(t) {
   const f = frames();
   t.after(f.restore);
-  const sent = [];
-  let port = null;
-  const connect = () => {
-    port = {
-      onmessage: null,
-      postMessage: (m) => {
-        if (m.t === 'init') queueMicrotask(() => port.onmessage({ data: { t: 'ready', lock: '', stats: {} } }));
-        else if (m.t === 'batch') sent.push(...m.msgs);
-      },
-      start() {},
-    };
-    return { port, onDeath() {}, stop() {} };
-  };
-  const kl = new RemoteClient('shared-worker', connect, {});
+  const fw = fakeWorker();
+  const kl = new RemoteClient('shared-worker', fw.connect, {});
   await kl.start();
   const snaps = [];
   const stop = kl.watchList(QUERY, (s) => snaps.push(s));
   await tick();
+  return { f, fw, sent: fw.sent, kl, snaps, stop };
+}
+
+test('batches are acknowledged on receipt, the first of a frame applied at once, the rest together on the next frame, and at most 8 wait unacknowledged', async (t) => {
+  const { f, fw, sent, kl, snaps, stop } = await watching(t);
   const op = sent.find((m) => m.t === 'op');
   assert.ok(op, 'the watch is opened');
   const state = newListState(op.id);
@@ -63,7 +58,7 @@ test('batches are acknowledged on receipt, the first of a frame applied at once,
     const fresh = [];
     state.snap = { key: 'k', status: 'live', lists: [{ cluster: 'demo', namespace: 'default', status: 'live', resourceVersion: '1' }], items };
     const l = structuredClone(encodeList(state, fresh));
-    port.onmessage({ data: { t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) } });
+    fw.send({ t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) });
   };
 
   send();
@@ -116,26 +111,7 @@ test('batches are acknowledged on receipt, the first of a frame applied at once,
 });
 
 test('at most one apply per frame; the first arrival in a frame is applied at once, later ones on the next frame', async (t) => {
-  const f = frames();
-  t.after(f.restore);
-  const sent = [];
-  let port = null;
-  const connect = () => {
-    port = {
-      onmessage: null,
-      postMessage: (m) => {
-        if (m.t === 'init') queueMicrotask(() => port.onmessage({ data: { t: 'ready', lock: '', stats: {} } }));
-        else if (m.t === 'batch') sent.push(...m.msgs);
-      },
-      start() {},
-    };
-    return { port, onDeath() {}, stop() {} };
-  };
-  const kl = new RemoteClient('shared-worker', connect, {});
-  await kl.start();
-  const snaps = [];
-  const stop = kl.watchList(QUERY, (s) => snaps.push(s));
-  await tick();
+  const { f, fw, sent, kl, snaps, stop } = await watching(t);
   const state = newListState(sent.find((m) => m.t === 'op').id);
   let rv = 1;
   const a = pod('a', 1);
@@ -144,7 +120,7 @@ test('at most one apply per frame; the first arrival in a frame is applied at on
     rv++;
     state.snap = { key: 'k', status: 'live', lists: [], resourceVersion: String(rv), items: [a, pod('b', rv)] };
     const l = structuredClone(encodeList(state, fresh));
-    port.onmessage({ data: { t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) } });
+    fw.send({ t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) });
   };
   // A fixed pseudo-random sequence of arrivals and frames (seeded LCG).
   let seed = 7;

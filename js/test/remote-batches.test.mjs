@@ -163,3 +163,39 @@ test('at most one apply per frame; the first arrival in a frame is applied at on
   stop();
   kl.close();
 });
+
+test('a hidden page applies nothing on arrival, and gives one snapshot on the first frame once visible', async (t) => {
+  const doc = { visibilityState: 'visible', listeners: [], addEventListener: (_, fn) => doc.listeners.push(fn), removeEventListener() {} };
+  globalThis.document = doc;
+  t.after(() => delete globalThis.document);
+  const { f, fw, sent, kl, snaps, stop } = await watching(t);
+  const state = newListState(sent.find((m) => m.t === 'op').id);
+  const a = pod('a', 1);
+  const send = (rv) => {
+    const fresh = [];
+    state.snap = { key: 'k', status: 'live', lists: [], resourceVersion: String(rv), items: [a, pod('b', rv)] };
+    fw.send({ t: 'lists', lists: [structuredClone(encodeList(state, fresh))], json: enc.encode(JSON.stringify(fresh)) });
+  };
+  send(2);
+  assert.equal(snaps.length, 1, 'visible: applied on arrival');
+  f.run();
+  doc.visibilityState = 'hidden';
+  for (const fn of doc.listeners) fn();
+  f.run(); // a frame that a hidden page would not get: nothing waits, nothing applied
+  send(3);
+  send(4);
+  assert.equal(snaps.length, 1, 'hidden: nothing applied on arrival');
+  assert.equal(f.run(), 0, 'hidden: no frame asked for');
+  assert.equal(snaps.length, 1, 'hidden: nothing applied');
+  doc.visibilityState = 'visible';
+  for (const fn of doc.listeners) fn();
+  assert.equal(snaps.length, 1, 'visible again: applied on the next frame, not in the event');
+  assert.equal(f.run(), 1);
+  assert.equal(snaps.length, 2, 'one snapshot for everything that came while hidden');
+  assert.equal(snaps[1].resourceVersion, '4');
+  assert.equal(snaps[1].items[0], snaps[0].items[0], 'an unchanged object keeps its identity');
+  await tick();
+  assert.deepEqual(sent.filter((m) => m.t === 'vis').map((m) => m.hidden), [true, false], 'the worker is told');
+  stop();
+  kl.close();
+});

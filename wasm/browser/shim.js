@@ -250,8 +250,9 @@ const shim = {
   },
   // frame calls h.fn once on the next animation frame, or after 100 ms when
   // the page is hidden and frames stop. In a worker (no document), after
-  // WORKER_FLUSH_MS to WORKER_FLUSH_MAX_MS (by what the last flush cost),
-  // whether or not it has frames: the pages it serves batch
+  // WORKER_FLUSH_MS to WORKER_FLUSH_MAX_MS (by what the last flush cost; on
+  // the next task after a quiet spell and a cheap flush), whether or not it
+  // has frames: the pages it serves batch
   // per their own frames, so a worker that waited for a frame of its own
   // would only add one to every update's latency. Go clears h.fn before
   // releasing it.

@@ -1,7 +1,6 @@
 // kubelive: load() the wasm module and watch the list through kl.watchList.
 // ?mux=on|off|auto is passed to load({ multiplexer }) (the hook for the
 // multiplexer mode; per-URL today).
-import { load } from '/js/src/index.js';
 import { Tracker, captureWasm, ctl, main, mode, now, params, release, render, verify } from './common.js';
 
 captureWasm();
@@ -17,7 +16,10 @@ main(async () => {
   // ?persist=1: load({ persist: true }); mode=warm renders the first snapshot
   // with rows (the persisted copy, 'stale') and then waits for 'live'.
   const persist = params.get('persist') === '1';
-  const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: params.get('mux') || 'off', host: params.get('host') || 'page', workerURL: '/js/src/worker.js', persist });
+  // ?js= loads the JS package from another directory (a copy of an earlier commit's js/src).
+  const js = params.get('js') || '/js/src';
+  const { load } = await import(`${js}/index.js`);
+  const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: params.get('mux') || 'off', host: params.get('host') || 'page', workerURL: `${js}/worker.js`, persist });
   window.kl = kl;
   const tLoaded = performance.now();
   let snap = null;

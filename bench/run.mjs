@@ -47,13 +47,15 @@ const PAGES = {
 // (e.g. a build of an earlier commit), so that a change is measured against
 // its parent in one run.
 const OTHER_WASM = encodeURIComponent(opt('other-wasm', ''));
+// --other-js: the JS package of <name>@other too (a directory served by the bench server, e.g. /dist/bench/base-js/js/src).
+const OTHER_JS = encodeURIComponent(opt('other-js', ''));
 const pageOf = (name) => {
   const [base, tag] = name.split('@');
   const p = PAGES[base];
   if (!p) throw new Error(`unknown contender ${name}`);
   if (!tag) return p;
   if (tag !== 'other' || !OTHER_WASM || p.page !== 'kubelive') throw new Error(`${name}: only kubelive contenders take @other, with --other-wasm`);
-  return { ...p, query: p.query.replace(/wasm=[^&]*/, `wasm=${OTHER_WASM}`) };
+  return { ...p, query: p.query.replace(/wasm=[^&]*/, `wasm=${OTHER_WASM}`) + (OTHER_JS ? `&js=${OTHER_JS}` : '') };
 };
 const ONLY = opt('only', SMOKE ? 'p1,p8' : 'p1,p2,p3,p4,p5').split(',');
 const PROFILE = flag('profile');
@@ -549,7 +551,7 @@ async function visitMainThread(name) {
     const page = await ctx.newPage();
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-    await page.goto(`${base}/bench/${PAGES[name].page}.html?mode=throughput&profile=1&${PAGES[name].query}`);
+    await page.goto(`${base}/bench/${pageOf(name).page}.html?mode=throughput&profile=1&${pageOf(name).query}`);
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: TIMEOUT, polling: 20 });
     const task = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
     await page.evaluate(() => {

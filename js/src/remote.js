@@ -34,10 +34,11 @@
 //   - Each watched list and view keeps its frozen snapshot here: getList(key)
 //     and getView(key) are synchronous, and objects and rows the worker did
 //     not resend keep their identity.
-//   - Batches are applied on this page's animation frame, every batch
-//     received since the last frame at once, so a list's listeners hear one
-//     snapshot per frame at most; a hidden page applies nothing until
-//     visible, then gives one snapshot per list.
+//   - Batches are applied at most once per animation frame of this page: a
+//     batch that arrives in a frame with no apply yet is applied on arrival,
+//     those after it in that frame together on the next frame, so a list's
+//     listeners hear one snapshot per frame at most; a hidden page applies
+//     nothing until visible, then gives one snapshot per list.
 import { sessionCallbacks, sessionHandle } from './client.js';
 import { stableKey } from './key.js';
 import { applyList, storeObjects } from './listwire.js';
@@ -113,6 +114,7 @@ export class RemoteClient {
   #pendingBatches = [];
   #ackOwed = false; // the last batch waits for the frame to be acknowledged
   #frameArmed = false;
+  #appliedInFrame = false; // batches were applied since the last animation frame
   #stats = null;
   #statsAsked = false;
   #persistAsks = new Map(); // ask -> resolve of a clearPersisted/flushPersisted
@@ -291,6 +293,7 @@ export class RemoteClient {
     this.#pendingBatches = [];
     this.#ackOwed = false;
     this.#frameArmed = false;
+    this.#appliedInFrame = false;
     const retry = (delay) => {
       const t = setTimeout(() => {
         this.#timers.delete(t);
@@ -337,10 +340,14 @@ export class RemoteClient {
       // send the next changes, so they are not a frame late.
       // A page whose frames stall (throttled, busy) holds at most
       // MAX_PENDING_BATCHES: the ack of the last waits for the frame.
+      // A batch that arrives in a frame with no apply yet is applied at
+      // once (it is not a frame late); later ones in that frame wait for
+      // the next.
       this.#pendingBatches.push(m);
       if (this.#pendingBatches.length < MAX_PENDING_BATCHES) this.#send({ t: 'ack' });
       else this.#ackOwed = true;
-      this.#armFrame();
+      if (!this.#appliedInFrame) this.#applyBatches();
+      else this.#armFrame();
     } else if (m.t === 'stats') {
       this.#stats = m.stats;
       this.#statsAsked = false;
@@ -386,13 +393,18 @@ export class RemoteClient {
     if (typeof fn === 'function') safeCall(fn, ...args);
   }
 
+  // armFrame asks for the next animation frame while there is something to
+  // apply or an apply happened in this frame (the frame's end lets the next
+  // arrival be applied at once). The frame applies what waits; an apply
+  // there counts for the frame it starts.
   #armFrame() {
-    if (this.#frameArmed || this.#pendingBatches.length === 0 || this.#hidden()) return;
+    if (this.#frameArmed || (this.#pendingBatches.length === 0 && !this.#appliedInFrame) || this.#hidden()) return;
     this.#frameArmed = true;
     const run = () => {
       if (!this.#frameArmed) return;
       this.#frameArmed = false;
-      this.#applyBatches();
+      this.#appliedInFrame = false;
+      if (this.#pendingBatches.length > 0) this.#applyBatches();
     };
     if (typeof requestAnimationFrame === 'function') requestAnimationFrame(run);
     else setTimeout(run, 16);
@@ -405,6 +417,8 @@ export class RemoteClient {
     if (this.#hidden()) return;
     const batches = this.#pendingBatches;
     this.#pendingBatches = [];
+    this.#appliedInFrame = true;
+    this.#armFrame();
     const steps = new Map(); // list record -> [[list, fresh], ...] in the order received
     for (const b of batches) {
       const fresh = JSON.parse(dec.decode(b.json));

@@ -19,7 +19,7 @@
 //     with no page left is closed.
 //   - List snapshots reach a page one batch at a time: a batch is sent only
 //     when the page acknowledged the previous one (it does on receipt, and
-//     applies what it received on its next frame) and is visible, and
+//     applies at most once per frame of its own) and is visible, and
 //     carries per list only the objects the page does not hold yet (their
 //     JSON in one transferred buffer) plus the order of ids.
 //   - A live view is a list for this purpose: its window's rows are its

@@ -112,3 +112,46 @@ test('2,000 random changes: the page always equals the worker, identity kept for
   }
   assert.ok(w.next <= 2 * Math.max(40, cur.length) + 8, `ids are reused: the largest is ${w.next} after ${next} objects, ${cur.length} held`);
 });
+
+test('an add, a delete and a move in a long list: the page equals the worker, unchanged objects keep identity, and only the objects that changed place are looked up', () => {
+  class CountingMap extends Map {
+    gets = 0;
+    get(k) {
+      this.gets++;
+      return super.get(k);
+    }
+  }
+  const w = newListState(1);
+  const p = page();
+  let cur = Array.from({ length: 1000 }, (_, i) => pod(`p${i}`));
+  send(w, p, cur);
+  const counting = new CountingMap(w.ids);
+  w.ids = counting;
+  const cases = [
+    ['delete one', (a) => a.splice(100, 1)],
+    ['add one', (a) => a.splice(500, 0, pod('new-1'))],
+    ['delete one, add one, change three', (a) => {
+      a.splice(10, 1);
+      a.splice(700, 0, pod('new-2'));
+      for (const i of [3, 400, 900]) a[i] = pod(a[i].metadata.name, 2);
+    }],
+    ['move one', (a) => a.splice(800, 0, ...a.splice(200, 1))],
+    ['append one, delete the first', (a) => {
+      a.push(pod('new-3'));
+      a.shift();
+    }],
+  ];
+  for (const [what, change] of cases) {
+    const items = cur.slice();
+    change(items);
+    const held = new Map(p.items.map((o, i) => [cur[i], o]));
+    counting.gets = 0;
+    const { l } = send(w, p, items);
+    assert.ok(l.order, `${what}: goes as a whole order`);
+    assert.deepEqual(p.items, items, what);
+    for (const [i, o] of items.entries()) if (held.has(o)) assert.equal(p.items[i], held.get(o), `${what}: identity at ${i}`);
+    assert.ok(counting.gets <= 8, `${what}: ${counting.gets} lookups for a change of a few objects in 1,000`);
+    cur = items;
+  }
+  assert.equal(w.ids.size, cur.length, 'the worker holds an id for each object sent, and no other');
+});

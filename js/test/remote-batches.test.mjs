@@ -1,13 +1,15 @@
 // List batches on the page half of the worker host (RemoteClient), against a
 // fake worker and a fake animation frame: a batch is acknowledged on receipt
-// (the worker sends the next without waiting for this page's frame), every
-// batch received before a frame is applied on it at once (one snapshot per
-// list, patches and whole orders mixed), and a page whose frames stall holds
-// a bounded number of batches.
+// (the worker sends the next without waiting for this page's frame), the
+// first batch of a frame is applied on arrival and the batches after it in
+// that frame on the next frame at once (one snapshot per list, patches and
+// whole orders mixed), and a page whose frames stall holds a bounded number
+// of batches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RemoteClient } from '../src/remote.js';
 import { encodeList, newListState } from '../src/listwire.js';
+import { fakeWorker } from './fakeworker.mjs';
 
 const enc = new TextEncoder();
 const QUERY = { lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { group: '', version: 'v1', resource: 'pods' } };
@@ -32,27 +34,21 @@ function frames() {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-test('batches are acknowledged on receipt, applied together on the next frame, and at most 8 wait unacknowledged', async (t) => {
+/** watching starts a client on a fake worker and frames, and watches QUERY into snaps. */
+async function watching(t) {
   const f = frames();
   t.after(f.restore);
-  const sent = [];
-  let port = null;
-  const connect = () => {
-    port = {
-      onmessage: null,
-      postMessage: (m) => {
-        if (m.t === 'init') queueMicrotask(() => port.onmessage({ data: { t: 'ready', lock: '', stats: {} } }));
-        else if (m.t === 'batch') sent.push(...m.msgs);
-      },
-      start() {},
-    };
-    return { port, onDeath() {}, stop() {} };
-  };
-  const kl = new RemoteClient('shared-worker', connect, {});
+  const fw = fakeWorker();
+  const kl = new RemoteClient('shared-worker', fw.connect, {});
   await kl.start();
   const snaps = [];
   const stop = kl.watchList(QUERY, (s) => snaps.push(s));
   await tick();
+  return { f, fw, sent: fw.sent, kl, snaps, stop };
+}
+
+test('batches are acknowledged on receipt, the first of a frame applied at once, the rest together on the next frame, and at most 8 wait unacknowledged', async (t) => {
+  const { f, fw, sent, kl, snaps, stop } = await watching(t);
   const op = sent.find((m) => m.t === 'op');
   assert.ok(op, 'the watch is opened');
   const state = newListState(op.id);
@@ -62,15 +58,13 @@ test('batches are acknowledged on receipt, applied together on the next frame, a
     const fresh = [];
     state.snap = { key: 'k', status: 'live', lists: [{ cluster: 'demo', namespace: 'default', status: 'live', resourceVersion: '1' }], items };
     const l = structuredClone(encodeList(state, fresh));
-    port.onmessage({ data: { t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) } });
+    fw.send({ t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) });
   };
 
   send();
+  assert.equal(snaps.length, 1, 'the first batch of a frame is applied on arrival');
   await tick();
   assert.equal(acks(), 1, 'acknowledged before any frame ran');
-  assert.equal(snaps.length, 0, 'nothing applied before the frame');
-  assert.equal(f.run(), 1, 'one frame was asked for');
-  assert.equal(snaps.length, 1);
   const first = snaps[0];
 
   // Seven more batches before the next frame: each acknowledged at once, all applied on one frame.
@@ -112,6 +106,96 @@ test('batches are acknowledged on receipt, applied together on the next frame, a
   assert.deepEqual(last.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`), ['a@1', 'b@17', 'c@19']);
   assert.equal(last.items[0], first.items[0], 'a is still the object of the first snapshot');
   assert.ok(Object.isFrozen(last) && Object.isFrozen(last.items));
+  stop();
+  kl.close();
+});
+
+test('at most one apply per frame; the first arrival in a frame is applied at once, later ones on the next frame', async (t) => {
+  const { f, fw, sent, kl, snaps, stop } = await watching(t);
+  const state = newListState(sent.find((m) => m.t === 'op').id);
+  let rv = 1;
+  const a = pod('a', 1);
+  const send = () => {
+    const fresh = [];
+    rv++;
+    state.snap = { key: 'k', status: 'live', lists: [], resourceVersion: String(rv), items: [a, pod('b', rv)] };
+    const l = structuredClone(encodeList(state, fresh));
+    fw.send({ t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) });
+  };
+  // A fixed pseudo-random sequence of arrivals and frames (seeded LCG).
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  let appliesThisFrame = 0;
+  let pendingSinceApply = false;
+  let framesWithNothing = 0;
+  let atOnce = 0;
+  for (let step = 0; step < 400; step++) {
+    if (rnd() < 0.6) {
+      const before = snaps.length;
+      const fresh = appliesThisFrame === 0;
+      send();
+      appliesThisFrame += snaps.length - before;
+      if (fresh) {
+        assert.equal(snaps.length, before + 1, `step ${step}: an arrival in a frame with no apply yet is applied at once`);
+        assert.equal(snaps.at(-1).resourceVersion, String(rv));
+        atOnce++;
+      } else {
+        assert.equal(snaps.length, before, `step ${step}: a later arrival in the frame waits for the next frame`);
+        pendingSinceApply = true;
+      }
+    } else {
+      const before = snaps.length;
+      f.run();
+      appliesThisFrame = snaps.length - before;
+      if (pendingSinceApply) {
+        assert.equal(appliesThisFrame, 1, `step ${step}: the frame applies what waited`);
+        assert.equal(snaps.at(-1).resourceVersion, String(rv), 'the frame applies the last batch');
+      } else {
+        assert.equal(appliesThisFrame, 0, `step ${step}: nothing waited, nothing applied`);
+        framesWithNothing++;
+      }
+      pendingSinceApply = false;
+    }
+    assert.ok(appliesThisFrame <= 1, `step ${step}: at most one apply per frame`);
+  }
+  assert.ok(atOnce > 20 && framesWithNothing > 20, `the sequence covers both cases (${atOnce} at once, ${framesWithNothing} idle frames)`);
+  assert.equal(snaps.at(-1).items[0], snaps[0].items[0], 'an unchanged object keeps its identity');
+  stop();
+  kl.close();
+});
+
+test('a hidden page applies nothing on arrival, and gives one snapshot on the first frame once visible', async (t) => {
+  const doc = { visibilityState: 'visible', listeners: [], addEventListener: (_, fn) => doc.listeners.push(fn), removeEventListener() {} };
+  globalThis.document = doc;
+  t.after(() => delete globalThis.document);
+  const { f, fw, sent, kl, snaps, stop } = await watching(t);
+  const state = newListState(sent.find((m) => m.t === 'op').id);
+  const a = pod('a', 1);
+  const send = (rv) => {
+    const fresh = [];
+    state.snap = { key: 'k', status: 'live', lists: [], resourceVersion: String(rv), items: [a, pod('b', rv)] };
+    fw.send({ t: 'lists', lists: [structuredClone(encodeList(state, fresh))], json: enc.encode(JSON.stringify(fresh)) });
+  };
+  send(2);
+  assert.equal(snaps.length, 1, 'visible: applied on arrival');
+  f.run();
+  doc.visibilityState = 'hidden';
+  for (const fn of doc.listeners) fn();
+  f.run(); // a frame that a hidden page would not get: nothing waits, nothing applied
+  send(3);
+  send(4);
+  assert.equal(snaps.length, 1, 'hidden: nothing applied on arrival');
+  assert.equal(f.run(), 0, 'hidden: no frame asked for');
+  assert.equal(snaps.length, 1, 'hidden: nothing applied');
+  doc.visibilityState = 'visible';
+  for (const fn of doc.listeners) fn();
+  assert.equal(snaps.length, 1, 'visible again: applied on the next frame, not in the event');
+  assert.equal(f.run(), 1);
+  assert.equal(snaps.length, 2, 'one snapshot for everything that came while hidden');
+  assert.equal(snaps[1].resourceVersion, '4');
+  assert.equal(snaps[1].items[0], snaps[0].items[0], 'an unchanged object keeps its identity');
+  await tick();
+  assert.deepEqual(sent.filter((m) => m.t === 'vis').map((m) => m.hidden), [true, false], 'the worker is told');
   stop();
   kl.close();
 });

@@ -3,7 +3,7 @@
 // same recorded stream for every contender, medians of several runs.
 //
 //   node bench/run.mjs [--smoke] [--runs N] [--sizes 1000,10000,50000]
-//                      [--contenders t,a,b,kubelive,kubelive-worker] [--profile] [--only p1,p2,p3,p4,p5,p6,p7]
+//                      [--contenders t,a,b,kubelive,kubelive-mux,kubelive-mux-json,kubelive-worker,kubelive-worker-mux,kubelive-worker-mux-json] [--profile] [--only p1,p2,p3,p4,p5,p6,p7]
 //                      [--profile-contenders kubelive,b] [--profile-set n10000] [--p6-contenders b,kubelive,kubelive-worker]
 //                      [--other-wasm /dist/bench/kubelive-base.wasm] (contenders <name>@other)
 //                      [--relists 10] [--relists-n 10000] (P4's forced relists)
@@ -16,6 +16,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, launch, start } from '../e2e/lib.mjs';
+import { checkRun } from './check.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
@@ -41,7 +42,25 @@ const PAGES = {
   'kubelive-mux-json': { page: 'kubelive', query: `mux=json&wasm=${WASM}` },
   // the client in a SharedWorker: the page applies the changed objects once per frame
   'kubelive-worker': { page: 'kubelive', query: `mux=off&host=shared-worker&wasm=${WASM}` },
+  // the same over the multiplexer, msgpack and Headlamp's JSON framing (what load()'s default host gives a Headlamp user)
+  'kubelive-worker-mux': { page: 'kubelive', query: `mux=on&host=shared-worker&wasm=${WASM}` },
+  'kubelive-worker-mux-json': { page: 'kubelive', query: `mux=json&host=shared-worker&wasm=${WASM}` },
 };
+// freshStats is the page client's stats() as the worker reports them after
+// this call (a worker host's stats() returns the last report and asks for a
+// newer one); a page host answers at once.
+async function freshStats(page) {
+  return page.evaluate(async () => {
+    const kl = window.kl;
+    const asked = Date.now();
+    for (const deadline = performance.now() + 10000; ; ) {
+      const s = kl.stats();
+      if (s.host === 'page' || s.reportedAt >= asked) return s;
+      if (performance.now() > deadline) return { ...s, stale: true };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+}
 // A contender named "<name>@other" is <name> with the module of --other-wasm
 // (e.g. a build of an earlier commit), so that a change is measured against
 // its parent in one run.
@@ -111,6 +130,7 @@ async function visit(name, mode, extra = '', inspect, shared) {
     const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
     if (res.error) throw new Error(`${name}: ${res.error}`);
     if (errors.length) log(`${name} ${mode}: page errors:`, errors.slice(0, 3).join(' | '));
+    if (file === 'kubelive') checkRun(name, pageOf(name).query, await freshStats(page));
     if (inspect) await inspect(page, cdp, res);
     return res;
   } finally {
@@ -150,7 +170,10 @@ if (ONLY.includes('p1') || ONLY.includes('p4')) {
       }
     }
     const n = meta.n;
-    results.p1[set] = { meta, runs: per, median: Object.fromEntries(CONTENDERS.map((c) => [c, median(per[c].map((x) => x.eps))])) };
+    const med = Object.fromEntries(CONTENDERS.map((c) => [c, median(per[c].map((x) => x.eps))]));
+    // vsB: each contender's median over B's, under its name (when B ran)
+    const vsB = Number.isFinite(med.b) ? Object.fromEntries(CONTENDERS.filter((c) => c !== 'b').map((c) => [c, med[c] / med.b])) : {};
+    results.p1[set] = { meta, runs: per, median: med, vsB };
     if (n === 10000 && !SMOKE) {
       results.p4 = {
         rawJSON: meta.listBytes,
@@ -416,7 +439,8 @@ async function visitMainThread(name) {
     const page = await ctx.newPage();
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-    await page.goto(`${base}/bench/${PAGES[name].page}.html?mode=throughput&profile=1&${PAGES[name].query}`);
+    const pg = pageOf(name);
+    await page.goto(`${base}/bench/${pg.page}.html?mode=throughput&profile=1&${pg.query}`);
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: TIMEOUT, polling: 20 });
     const task = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
     await page.evaluate(() => {
@@ -435,6 +459,7 @@ async function visitMainThread(name) {
     const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
     if (res.error) throw new Error(`${name}: ${res.error}`);
     const end = await page.evaluate(() => ({ at: performance.now(), frames: window.benchFrames }));
+    if (pg.page === 'kubelive') checkRun(name, pageOf(name).query, await freshStats(page));
     const streamMs = end.at - start.at;
     return { busyMs: t1 - t0, streamMs, fps: ((end.frames - start.frames) * 1000) / streamMs };
   } finally {
@@ -523,7 +548,8 @@ if (Object.keys(results.p1).length) {
   p(`### P1: events/s until the final state (median of ${RUNS}; higher is better)`);
   p();
   const mx = CONTENDERS.includes('kubelive-mux');
-  const js = CONTENDERS.filter((c) => c.startsWith('kubelive-mux-json')); // mux-json/B, and @other/B
+  // <name>/B for every other kubelive contender: mux-json, the worker hosts, and each @other
+  const js = CONTENDERS.filter((c) => c.startsWith('kubelive') && !['kubelive', 'kubelive-mux'].includes(c));
   const jsHead = js.map((c) => ` ${c.replace('kubelive-', '')}/B |`).join('');
   p(`| N | events | ${CONTENDERS.join(' | ')} | kubelive/T | kubelive/A | kubelive/B |${mx ? ' mux/T | mux/A | mux/B |' : ''}${jsHead}`);
   p(`| ---: | ---: | ${CONTENDERS.map(() => '---:').join(' | ')} | ---: | ---: | ---: |${mx ? ' ---: | ---: | ---: |' : ''}${js.map(() => ' ---: |').join('')}`);

@@ -1,8 +1,12 @@
 // kubelive: load() the wasm module and watch the list through kl.watchList.
 // ?mux=on|off|auto is passed to load({ multiplexer }) (the hook for the
 // multiplexer mode; per-URL today).
-import { load } from '/js/src/index.js';
 import { Tracker, captureWasm, ctl, main, mode, now, params, release, render, verify } from './common.js';
+
+// ?js= loads the JS package (and the worker's entry) from another copy of
+// js/src under the server's root, e.g. an earlier commit's (bench/run.mjs --other-js).
+const JS = params.get('js') || '/js/src';
+const { load } = await import(`${JS}/index.js`);
 
 captureWasm();
 
@@ -17,7 +21,7 @@ main(async () => {
   // ?persist=1: load({ persist: true }); mode=warm renders the first snapshot
   // with rows (the persisted copy, 'stale') and then waits for 'live'.
   const persist = params.get('persist') === '1';
-  const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: params.get('mux') || 'off', host: params.get('host') || 'page', workerURL: '/js/src/worker.js', persist });
+  const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: params.get('mux') || 'off', host: params.get('host') || 'page', workerURL: `${JS}/worker.js`, persist });
   window.kl = kl;
   const tLoaded = performance.now();
   let snap = null;

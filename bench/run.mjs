@@ -5,7 +5,7 @@
 //   node bench/run.mjs [--smoke] [--runs N] [--sizes 1000,10000,50000]
 //                      [--contenders t,a,b,kubelive,kubelive-mux,kubelive-mux-json,kubelive-worker,kubelive-worker-mux,kubelive-worker-mux-json] [--profile] [--only p1,p2,p3,p4,p5,p6,p7]
 //                      [--profile-contenders kubelive,b] [--profile-set n10000] [--p6-contenders b,kubelive,kubelive-worker]
-//                      [--other-wasm /dist/bench/kubelive-base.wasm] (contenders <name>@other)
+//                      [--other-wasm /dist/bench/kubelive-base.wasm] [--other-js /dist/bench/js-base] (contenders <name>@other)
 //                      [--relists 10] [--relists-n 10000] (P4's forced relists)
 //                      [--p7-sizes 50000,100000] [--p7-events 2000] [--p7-rate 200] [--p7-parts update,filter]
 //                      [--wasm /dist/bench/kubelive.wasm] [--latency-n 10000] [--latency-events 3000]
@@ -65,13 +65,15 @@ async function freshStats(page) {
 // (e.g. a build of an earlier commit), so that a change is measured against
 // its parent in one run.
 const OTHER_WASM = encodeURIComponent(opt('other-wasm', ''));
+// --other-js: and the JS package from this copy of js/src (a path under the root, e.g. /dist/bench/js-base)
+const OTHER_JS = encodeURIComponent(opt('other-js', ''));
 const pageOf = (name) => {
   const [base, tag] = name.split('@');
   const p = PAGES[base];
   if (!p) throw new Error(`unknown contender ${name}`);
   if (!tag) return p;
   if (tag !== 'other' || !OTHER_WASM || p.page !== 'kubelive') throw new Error(`${name}: only kubelive contenders take @other, with --other-wasm`);
-  return { ...p, query: p.query.replace(/wasm=[^&]*/, `wasm=${OTHER_WASM}`) };
+  return { ...p, query: p.query.replace(/wasm=[^&]*/, `wasm=${OTHER_WASM}`) + (OTHER_JS ? `&js=${OTHER_JS}` : '') };
 };
 const ONLY = opt('only', SMOKE ? 'p1' : 'p1,p2,p3,p4,p5').split(',');
 const PROFILE = flag('profile');

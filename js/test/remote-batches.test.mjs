@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { RemoteClient } from '../src/remote.js';
 import { encodeList, newListState } from '../src/listwire.js';
 
-const enc = new TextEncoder();
 const QUERY = { lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { group: '', version: 'v1', resource: 'pods' } };
 const pod = (name, rv) => ({ cluster: 'demo', metadata: { uid: `u-${name}`, namespace: 'default', name, resourceVersion: String(rv) } });
 
@@ -62,7 +61,7 @@ test('batches are acknowledged on receipt, applied together on the next frame, a
     const fresh = [];
     state.snap = { key: 'k', status: 'live', lists: [{ cluster: 'demo', namespace: 'default', status: 'live', resourceVersion: '1' }], items };
     const l = structuredClone(encodeList(state, fresh));
-    port.onmessage({ data: { t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) } });
+    port.onmessage({ data: { t: 'lists', lists: [l], json: JSON.stringify(fresh) } });
   };
 
   send();

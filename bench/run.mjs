@@ -4,7 +4,7 @@
 //
 //   node bench/run.mjs [--smoke] [--runs N] [--sizes 1000,10000,50000]
 //                      [--contenders t,a,b,kubelive,kubelive-mux,kubelive-mux-json,kubelive-worker,kubelive-worker-mux,kubelive-worker-mux-json] [--profile] [--only p1,p2,p3,p4,p5,p6,p7]
-//                      [--profile-contenders kubelive,b] [--profile-set n10000] [--p6-contenders b,kubelive,kubelive-worker]
+//                      [--profile-contenders kubelive,b] (a worker contender: its SharedWorker too) [--profile-set n10000] [--p6-contenders b,kubelive,kubelive-worker]
 //                      [--other-wasm /dist/bench/kubelive-base.wasm] [--other-js /dist/bench/js-base] (contenders <name>@other)
 //                      [--relists 10] [--relists-n 10000] (P4's forced relists)
 //                      [--p7-sizes 50000,100000] [--p7-events 2000] [--p7-rate 200] [--p7-parts update,filter]
@@ -475,11 +475,63 @@ if (PROFILE) {
   for (const c of PROFILE_CONTENDERS) {
     await ctl(`/ctl/use?set=${PROFILE_SET}&hold=1`);
     let profile;
-    const ctxRes = await visitProfiled(c, (p) => (profile = p));
+    let worker;
+    const ctxRes = await visitProfiled(c, (p, w) => ((profile = p), (worker = w)));
     const file = path.join(OUT, 'profiles', `${c}-${PROFILE_SET}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     results.profiles[c] = { file: path.relative(ROOT, file), top: summarize(profile), eventsPerSec: ctxRes };
+    if (worker) {
+      // a worker host: the SharedWorker's own thread, where the client runs
+      const wf = path.join(OUT, 'profiles', `${c}-worker-${PROFILE_SET}.cpuprofile`);
+      writeFileSync(wf, JSON.stringify(worker));
+      results.profiles[`${c} (its SharedWorker)`] = { file: path.relative(ROOT, wf), top: summarize(worker), eventsPerSec: ctxRes };
+    }
   }
+}
+
+/**
+ * workerProfiler attaches to the SharedWorker a page started (a target not
+ * in before, the targets seen before the page loaded) over a browser CDP
+ * session and returns start() and stop() of its CPU profiler; null if the
+ * page started none.
+ */
+async function workerProfiler(before) {
+  const bs = await browser.newBrowserCDPSession();
+  const { targetInfos } = await bs.send('Target.getTargets');
+  const t = targetInfos.find((x) => x.type === 'shared_worker' && !before.has(x.targetId));
+  if (!t) {
+    await bs.detach();
+    return null;
+  }
+  // Not flattened: playwright's session carries the worker's messages as events.
+  const { sessionId } = await bs.send('Target.attachToTarget', { targetId: t.targetId, flatten: false });
+  const waiting = new Map();
+  let seq = 0;
+  bs.on('Target.receivedMessageFromTarget', (e) => {
+    const m = JSON.parse(e.message);
+    const done = waiting.get(m.id);
+    if (!done) return;
+    waiting.delete(m.id);
+    done(m);
+  });
+  const call = async (method, params = {}) => {
+    const id = ++seq;
+    const answer = new Promise((r) => waiting.set(id, r));
+    await bs.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+    const m = await answer;
+    if (m.error) throw new Error(`the worker's ${method}: ${m.error.message}`);
+    return m.result;
+  };
+  await call('Profiler.enable');
+  await call('Profiler.setSamplingInterval', { interval: 200 });
+  return {
+    start: () => call('Profiler.start'),
+    stop: async () => {
+      const { profile } = await call('Profiler.stop');
+      await bs.detach();
+      return profile;
+    },
+  };
 }
 
 async function visitProfiled(name, keep) {
@@ -491,16 +543,23 @@ async function visitProfiled(name, keep) {
   // The page holds its list and waits; the profile covers the stream only.
   const pg = pageOf(name);
   const query = pg.page === 'kubelive' && PROFILE_WASM ? pg.query.replace(/wasm=[^&]*/, `wasm=${encodeURIComponent(PROFILE_WASM)}`) : pg.query;
+  const bs = await browser.newBrowserCDPSession();
+  const before = new Set((await bs.send('Target.getTargets')).targetInfos.map((x) => x.targetId));
+  await bs.detach();
   await page.goto(`${base}/bench/${pg.page}.html?mode=throughput&profile=1&${query}`);
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: TIMEOUT, polling: 20 });
+  const worker = pg.query.includes('host=shared-worker') ? await workerProfiler(before) : null;
+  if (pg.query.includes('host=shared-worker') && !worker) throw new Error(`${name}: no SharedWorker to profile`);
+  await worker?.start();
   await cdp.send('Profiler.start');
   await page.evaluate(() => window.benchProceed());
   await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
   const { profile } = await cdp.send('Profiler.stop');
+  const workerProfile = await worker?.stop();
   const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
   await ctx.close();
   if (res.error) throw new Error(res.error);
-  keep(profile);
+  keep(profile, workerProfile);
   const { sends } = await ctl('/ctl/sends');
   return sends.length / ((res.done - sends[0]) / 1000);
 }

@@ -5,25 +5,27 @@ export const MSGPACK = 'kubelive.mux.v1.msgpack';
 export const HEADLAMP = 'headlamp.multiplexer.k8s.io';
 
 /**
- * expectedRun is what a kubelive page loaded with query (the contender's
- * query string: ?host= and ?mux=) must report: its host, and the
- * multiplexer's subprotocol ('' for per-URL sockets).
+ * expectedRun is what kubelive contender name (e.g. kubelive-worker-mux-json,
+ * or with @other) must report, read from its name alone, so that a query
+ * that asks for another host fails too: '-worker' runs in a SharedWorker,
+ * else on the page; '-mux-json' over Headlamp's JSON framing, '-mux' over
+ * msgpack, else per-URL sockets ('' protocol).
  */
-export function expectedRun(query) {
-  const q = new URLSearchParams(query);
-  const mux = q.get('mux');
-  return { host: q.get('host') || 'page', protocol: mux === 'on' ? MSGPACK : mux === 'json' ? HEADLAMP : '' };
+export function expectedRun(name) {
+  const parts = name.split('@')[0].split('-');
+  const mux = parts.indexOf('mux');
+  return { host: parts.includes('worker') ? 'shared-worker' : 'page', protocol: mux < 0 ? '' : parts[mux + 1] === 'json' ? HEADLAMP : MSGPACK };
 }
 
 /**
  * checkRun throws unless stats (the page client's stats(), fresh from the
- * worker in a worker host) show that contender name, loaded with query, ran
- * in the host it asked for and over the framing it asked for: a worker
- * contender that ran on the page, or a mux contender that fell back to
- * per-URL sockets, measured something else, and the run must not report it.
+ * worker in a worker host) show that contender name ran in the host and
+ * over the framing its name says: a worker contender that ran on the page,
+ * or a mux contender that fell back to per-URL sockets, measured something
+ * else, and the run must not report it.
  */
-export function checkRun(name, query, stats) {
-  const want = expectedRun(query);
+export function checkRun(name, stats) {
+  const want = expectedRun(name);
   const mx = stats?.multiplexer ?? {};
   const got = { host: stats?.host, protocol: mx.mode === 'mux' ? (mx.protocol ?? '') : '' };
   if (stats?.stale) throw new Error(`${name}: the worker did not report its stats within 10 s, so where it ran is unknown`);

@@ -132,7 +132,7 @@ async function visit(name, mode, extra = '', inspect, shared) {
     const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
     if (res.error) throw new Error(`${name}: ${res.error}`);
     if (errors.length) log(`${name} ${mode}: page errors:`, errors.slice(0, 3).join(' | '));
-    if (file === 'kubelive') checkRun(name, pageOf(name).query, await freshStats(page));
+    if (file === 'kubelive') checkRun(name, await freshStats(page));
     if (inspect) await inspect(page, cdp, res);
     return res;
   } finally {
@@ -461,7 +461,7 @@ async function visitMainThread(name) {
     const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
     if (res.error) throw new Error(`${name}: ${res.error}`);
     const end = await page.evaluate(() => ({ at: performance.now(), frames: window.benchFrames }));
-    if (pg.page === 'kubelive') checkRun(name, pageOf(name).query, await freshStats(page));
+    if (pg.page === 'kubelive') checkRun(name, await freshStats(page));
     const streamMs = end.at - start.at;
     return { busyMs: t1 - t0, streamMs, fps: ((end.frames - start.frames) * 1000) / streamMs };
   } finally {

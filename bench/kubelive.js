@@ -3,6 +3,11 @@
 // multiplexer mode; per-URL today).
 import { Tracker, captureWasm, ctl, main, mode, now, params, release, render, verify } from './common.js';
 
+// ?js= loads the JS package (and the worker's entry) from another copy of
+// js/src under the server's root, e.g. an earlier commit's (bench/run.mjs --other-js).
+const JS = params.get('js') || '/js/src';
+const { load } = await import(`${JS}/index.js`);
+
 captureWasm();
 
 export const QUERY = { lists: [{ cluster: 'bench', namespace: 'bench' }], endpoint: { version: 'v1', resource: 'pods' } };
@@ -16,10 +21,7 @@ main(async () => {
   // ?persist=1: load({ persist: true }); mode=warm renders the first snapshot
   // with rows (the persisted copy, 'stale') and then waits for 'live'.
   const persist = params.get('persist') === '1';
-  // ?js= loads the JS package from another directory (a copy of an earlier commit's js/src).
-  const js = params.get('js') || '/js/src';
-  const { load } = await import(`${js}/index.js`);
-  const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: params.get('mux') || 'off', host: params.get('host') || 'page', workerURL: `${js}/worker.js`, persist });
+  const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: params.get('mux') || 'off', host: params.get('host') || 'page', workerURL: `${JS}/worker.js`, persist });
   window.kl = kl;
   const tLoaded = performance.now();
   let snap = null;

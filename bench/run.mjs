@@ -3,9 +3,9 @@
 // same recorded stream for every contender, medians of several runs.
 //
 //   node bench/run.mjs [--smoke] [--runs N] [--sizes 1000,10000,50000]
-//                      [--contenders t,a,b,kubelive,kubelive-worker] [--profile] [--only p1,p2,p3,p4,p5,p6,p7,p8]
-//                      [--profile-contenders kubelive,b] [--profile-set n10000] [--p6-contenders b,kubelive,kubelive-worker]
-//                      [--other-wasm /dist/bench/kubelive-base.wasm] (contenders <name>@other)
+//                      [--contenders t,a,b,kubelive,kubelive-mux,kubelive-mux-json,kubelive-worker,kubelive-worker-mux,kubelive-worker-mux-json] [--profile] [--only p1,p2,p3,p4,p5,p6,p7,p8]
+//                      [--profile-contenders kubelive,b] (a worker contender: its SharedWorker too) [--profile-set n10000] [--p6-contenders b,kubelive,kubelive-worker]
+//                      [--other-wasm /dist/bench/kubelive-base.wasm] [--other-js /dist/bench/js-base] (contenders <name>@other)
 //                      [--relists 10] [--relists-n 10000] (P4's forced relists)
 //                      [--p7-sizes 50000,100000] [--p7-events 2000] [--p7-rate 200] [--p7-parts update,filter]
 //                      [--wasm /dist/bench/kubelive.wasm] [--latency-n 10000] [--latency-events 3000]
@@ -17,6 +17,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, launch, start } from '../e2e/lib.mjs';
+import { checkRun } from './check.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
@@ -42,12 +43,30 @@ const PAGES = {
   'kubelive-mux-json': { page: 'kubelive', query: `mux=json&wasm=${WASM}` },
   // the client in a SharedWorker: the page applies the changed objects once per frame
   'kubelive-worker': { page: 'kubelive', query: `mux=off&host=shared-worker&wasm=${WASM}` },
+  // the same over the multiplexer, msgpack and Headlamp's JSON framing (what load()'s default host gives a Headlamp user)
+  'kubelive-worker-mux': { page: 'kubelive', query: `mux=on&host=shared-worker&wasm=${WASM}` },
+  'kubelive-worker-mux-json': { page: 'kubelive', query: `mux=json&host=shared-worker&wasm=${WASM}` },
 };
+// freshStats is the page client's stats() as the worker reports them after
+// this call (a worker host's stats() returns the last report and asks for a
+// newer one); a page host answers at once.
+async function freshStats(page) {
+  return page.evaluate(async () => {
+    const kl = window.kl;
+    const asked = Date.now();
+    for (const deadline = performance.now() + 10000; ; ) {
+      const s = kl.stats();
+      if (s.host === 'page' || s.reportedAt >= asked) return s;
+      if (performance.now() > deadline) return { ...s, stale: true };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+}
 // A contender named "<name>@other" is <name> with the module of --other-wasm
 // (e.g. a build of an earlier commit), so that a change is measured against
 // its parent in one run.
 const OTHER_WASM = encodeURIComponent(opt('other-wasm', ''));
-// --other-js: the JS package of <name>@other too (a directory served by the bench server, e.g. /dist/bench/base-js/js/src).
+// --other-js: and the JS package from this copy of js/src (a path under the root, e.g. /dist/bench/js-base)
 const OTHER_JS = encodeURIComponent(opt('other-js', ''));
 const pageOf = (name) => {
   const [base, tag] = name.split('@');
@@ -114,6 +133,7 @@ async function visit(name, mode, extra = '', inspect, shared) {
     const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
     if (res.error) throw new Error(`${name}: ${res.error}`);
     if (errors.length) log(`${name} ${mode}: page errors:`, errors.slice(0, 3).join(' | '));
+    if (file === 'kubelive') checkRun(name, await freshStats(page));
     if (inspect) await inspect(page, cdp, res);
     return res;
   } finally {
@@ -153,7 +173,10 @@ if (ONLY.includes('p1') || ONLY.includes('p4')) {
       }
     }
     const n = meta.n;
-    results.p1[set] = { meta, runs: per, median: Object.fromEntries(CONTENDERS.map((c) => [c, median(per[c].map((x) => x.eps))])) };
+    const med = Object.fromEntries(CONTENDERS.map((c) => [c, median(per[c].map((x) => x.eps))]));
+    // vsB: each contender's median over B's, under its name (when B ran)
+    const vsB = Number.isFinite(med.b) ? Object.fromEntries(CONTENDERS.filter((c) => c !== 'b').map((c) => [c, med[c] / med.b])) : {};
+    results.p1[set] = { meta, runs: per, median: med, vsB };
     if (n === 10000 && !SMOKE) {
       results.p4 = {
         rawJSON: meta.listBytes,
@@ -551,7 +574,8 @@ async function visitMainThread(name) {
     const page = await ctx.newPage();
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-    await page.goto(`${base}/bench/${pageOf(name).page}.html?mode=throughput&profile=1&${pageOf(name).query}`);
+    const pg = pageOf(name);
+    await page.goto(`${base}/bench/${pg.page}.html?mode=throughput&profile=1&${pg.query}`);
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: TIMEOUT, polling: 20 });
     const task = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
     await page.evaluate(() => {
@@ -570,6 +594,7 @@ async function visitMainThread(name) {
     const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
     if (res.error) throw new Error(`${name}: ${res.error}`);
     const end = await page.evaluate(() => ({ at: performance.now(), frames: window.benchFrames }));
+    if (pg.page === 'kubelive') checkRun(name, await freshStats(page));
     const streamMs = end.at - start.at;
     return { busyMs: t1 - t0, streamMs, fps: ((end.frames - start.frames) * 1000) / streamMs };
   } finally {
@@ -583,11 +608,63 @@ if (PROFILE) {
   for (const c of PROFILE_CONTENDERS) {
     await ctl(`/ctl/use?set=${PROFILE_SET}&hold=1`);
     let profile;
-    const ctxRes = await visitProfiled(c, (p) => (profile = p));
+    let worker;
+    const ctxRes = await visitProfiled(c, (p, w) => ((profile = p), (worker = w)));
     const file = path.join(OUT, 'profiles', `${c}-${PROFILE_SET}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     results.profiles[c] = { file: path.relative(ROOT, file), top: summarize(profile), eventsPerSec: ctxRes };
+    if (worker) {
+      // a worker host: the SharedWorker's own thread, where the client runs
+      const wf = path.join(OUT, 'profiles', `${c}-worker-${PROFILE_SET}.cpuprofile`);
+      writeFileSync(wf, JSON.stringify(worker));
+      results.profiles[`${c} (its SharedWorker)`] = { file: path.relative(ROOT, wf), top: summarize(worker), eventsPerSec: ctxRes };
+    }
   }
+}
+
+/**
+ * workerProfiler attaches to the SharedWorker a page started (a target not
+ * in before, the targets seen before the page loaded) over a browser CDP
+ * session and returns start() and stop() of its CPU profiler; null if the
+ * page started none.
+ */
+async function workerProfiler(before) {
+  const bs = await browser.newBrowserCDPSession();
+  const { targetInfos } = await bs.send('Target.getTargets');
+  const t = targetInfos.find((x) => x.type === 'shared_worker' && !before.has(x.targetId));
+  if (!t) {
+    await bs.detach();
+    return null;
+  }
+  // Not flattened: playwright's session carries the worker's messages as events.
+  const { sessionId } = await bs.send('Target.attachToTarget', { targetId: t.targetId, flatten: false });
+  const waiting = new Map();
+  let seq = 0;
+  bs.on('Target.receivedMessageFromTarget', (e) => {
+    const m = JSON.parse(e.message);
+    const done = waiting.get(m.id);
+    if (!done) return;
+    waiting.delete(m.id);
+    done(m);
+  });
+  const call = async (method, params = {}) => {
+    const id = ++seq;
+    const answer = new Promise((r) => waiting.set(id, r));
+    await bs.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+    const m = await answer;
+    if (m.error) throw new Error(`the worker's ${method}: ${m.error.message}`);
+    return m.result;
+  };
+  await call('Profiler.enable');
+  await call('Profiler.setSamplingInterval', { interval: 200 });
+  return {
+    start: () => call('Profiler.start'),
+    stop: async () => {
+      const { profile } = await call('Profiler.stop');
+      await bs.detach();
+      return profile;
+    },
+  };
 }
 
 async function visitProfiled(name, keep) {
@@ -599,16 +676,23 @@ async function visitProfiled(name, keep) {
   // The page holds its list and waits; the profile covers the stream only.
   const pg = pageOf(name);
   const query = pg.page === 'kubelive' && PROFILE_WASM ? pg.query.replace(/wasm=[^&]*/, `wasm=${encodeURIComponent(PROFILE_WASM)}`) : pg.query;
+  const bs = await browser.newBrowserCDPSession();
+  const before = new Set((await bs.send('Target.getTargets')).targetInfos.map((x) => x.targetId));
+  await bs.detach();
   await page.goto(`${base}/bench/${pg.page}.html?mode=throughput&profile=1&${query}`);
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: TIMEOUT, polling: 20 });
+  const worker = pg.query.includes('host=shared-worker') ? await workerProfiler(before) : null;
+  if (pg.query.includes('host=shared-worker') && !worker) throw new Error(`${name}: no SharedWorker to profile`);
+  await worker?.start();
   await cdp.send('Profiler.start');
   await page.evaluate(() => window.benchProceed());
   await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
   const { profile } = await cdp.send('Profiler.stop');
+  const workerProfile = await worker?.stop();
   const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
   await ctx.close();
   if (res.error) throw new Error(res.error);
-  keep(profile);
+  keep(profile, workerProfile);
   const { sends } = await ctl('/ctl/sends');
   return sends.length / ((res.done - sends[0]) / 1000);
 }
@@ -658,7 +742,8 @@ if (Object.keys(results.p1).length) {
   p(`### P1: events/s until the final state (median of ${RUNS}; higher is better)`);
   p();
   const mx = CONTENDERS.includes('kubelive-mux');
-  const js = CONTENDERS.filter((c) => c.startsWith('kubelive-mux-json')); // mux-json/B, and @other/B
+  // <name>/B for every other kubelive contender: mux-json, the worker hosts, and each @other
+  const js = CONTENDERS.filter((c) => c.startsWith('kubelive') && !['kubelive', 'kubelive-mux'].includes(c));
   const jsHead = js.map((c) => ` ${c.replace('kubelive-', '')}/B |`).join('');
   p(`| N | events | ${CONTENDERS.join(' | ')} | kubelive/T | kubelive/A | kubelive/B |${mx ? ' mux/T | mux/A | mux/B |' : ''}${jsHead}`);
   p(`| ---: | ---: | ${CONTENDERS.map(() => '---:').join(' | ')} | ---: | ---: | ---: |${mx ? ' ---: | ---: | ---: |' : ''}${js.map(() => ' ---: |').join('')}`);

@@ -45,7 +45,6 @@ import { applyList, storeObjects } from './listwire.js';
 import { pageBeats, systemClock } from './beat.js';
 
 const noop = () => {};
-const dec = new TextDecoder();
 // MAX_PENDING_BATCHES bounds the list batches received and not yet applied.
 const MAX_PENDING_BATCHES = 8;
 const WORKER_GONE = 'the kubelive worker stopped; starting it again';
@@ -421,7 +420,7 @@ export class RemoteClient {
     this.#armFrame();
     const steps = new Map(); // list record -> [[list, fresh], ...] in the order received
     for (const b of batches) {
-      const fresh = JSON.parse(dec.decode(b.json));
+      const fresh = JSON.parse(b.json);
       for (const l of b.lists) {
         const rec = this.#byWatch.get(l.id);
         if (!rec) continue;

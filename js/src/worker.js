@@ -21,7 +21,8 @@
 //     when the page acknowledged the previous one (it does on receipt, and
 //     applies at most once per frame of its own) and is visible, and
 //     carries per list only the objects the page does not hold yet (their
-//     JSON in one transferred buffer) plus the order of ids.
+//     JSON as one string: a string's structured clone is a copy, cheaper than
+//     encoding it to UTF-8 here and decoding it on the page) plus the order of ids.
 //   - A live view is a list for this purpose: its window's rows are its
 //     items (rows Go did not change are the same objects, so they cross
 //     once); its update and getObject are calls on its op, and getObject's
@@ -379,8 +380,8 @@ function sendLists(conn) {
   const fresh = [];
   for (const w of conn.dirty) lists.push(encodeList(w, fresh));
   conn.dirty.clear();
-  const json = enc.encode(JSON.stringify(fresh));
-  const buffers = [json.buffer];
+  const json = JSON.stringify(fresh);
+  const buffers = [];
   for (const l of lists) for (const b of [l.order, l.patch, l.freed]) if (b) buffers.push(b.buffer);
   conn.port.postMessage({ t: 'lists', lists, json }, buffers);
 }

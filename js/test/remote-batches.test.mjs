@@ -11,7 +11,6 @@ import { RemoteClient } from '../src/remote.js';
 import { encodeList, newListState } from '../src/listwire.js';
 import { fakeWorker } from './fakeworker.mjs';
 
-const enc = new TextEncoder();
 const QUERY = { lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { group: '', version: 'v1', resource: 'pods' } };
 const pod = (name, rv) => ({ cluster: 'demo', metadata: { uid: `u-${name}`, namespace: 'default', name, resourceVersion: String(rv) } });
 
@@ -58,7 +57,7 @@ test('batches are acknowledged on receipt, the first of a frame applied at once,
     const fresh = [];
     state.snap = { key: 'k', status: 'live', lists: [{ cluster: 'demo', namespace: 'default', status: 'live', resourceVersion: '1' }], items };
     const l = structuredClone(encodeList(state, fresh));
-    fw.send({ t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) });
+    fw.send({ t: 'lists', lists: [l], json: JSON.stringify(fresh) });
   };
 
   send();
@@ -120,7 +119,7 @@ test('at most one apply per frame; the first arrival in a frame is applied at on
     rv++;
     state.snap = { key: 'k', status: 'live', lists: [], resourceVersion: String(rv), items: [a, pod('b', rv)] };
     const l = structuredClone(encodeList(state, fresh));
-    fw.send({ t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) });
+    fw.send({ t: 'lists', lists: [l], json: JSON.stringify(fresh) });
   };
   // A fixed pseudo-random sequence of arrivals and frames (seeded LCG).
   let seed = 7;
@@ -174,7 +173,7 @@ test('a hidden page applies nothing on arrival, and gives one snapshot on the fi
   const send = (rv) => {
     const fresh = [];
     state.snap = { key: 'k', status: 'live', lists: [], resourceVersion: String(rv), items: [a, pod('b', rv)] };
-    fw.send({ t: 'lists', lists: [structuredClone(encodeList(state, fresh))], json: enc.encode(JSON.stringify(fresh)) });
+    fw.send({ t: 'lists', lists: [structuredClone(encodeList(state, fresh))], json: JSON.stringify(fresh) });
   };
   send(2);
   assert.equal(snaps.length, 1, 'visible: applied on arrival');

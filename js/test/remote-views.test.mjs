@@ -10,7 +10,6 @@ import { RemoteClient } from '../src/remote.js';
 import { encodeList, newListState } from '../src/listwire.js';
 import { fakeWorker, until } from './fakeworker.mjs';
 
-const enc = new TextEncoder();
 const QUERY = { lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { group: '', version: 'v1', resource: 'pods' }, sort: [{ by: 'name' }] };
 
 /** viewWorker is a fakeWorker that also sends view snapshots and getObject answers as worker.js does. */
@@ -21,7 +20,7 @@ function viewWorker() {
     const fresh = [];
     state.snap = { key: 'worker-key', total: rows.length, count: rows.length, offset: 0, version: 1, status: 'live', lastError: null, countBy: null, lists: [{ status: 'live' }], ...meta, items: rows };
     const l = structuredClone(encodeList(state, fresh));
-    w.send({ t: 'lists', lists: [l], json: enc.encode(JSON.stringify(fresh)) });
+    w.send({ t: 'lists', lists: [l], json: JSON.stringify(fresh) });
   };
   w.answer = (id, ask, obj) => w.send({ t: 'cb', msgs: [[id, 'answer', [ask, obj]]] });
   return w;

@@ -50,11 +50,19 @@ func (c caller) report(onErr safejs.Value, err error) {
 }
 
 // bytes copies p into a new Uint8Array (null for nil).
-func (c caller) bytes(p []byte) any {
+func (c caller) bytes(p []byte) any { return c.copyOut("u8new", p) }
+
+// scratchBytes copies p into the shim's reused Uint8Array (null for nil):
+// what it returns is valid until the next scratchBytes, so only for an
+// argument the JS callee consumes before it returns, and at most one per call.
+func (c caller) scratchBytes(p []byte) any { return c.copyOut("u8scratch", p) }
+
+// copyOut copies p into the Uint8Array the shim's function alloc returns for its length.
+func (c caller) copyOut(alloc string, p []byte) any {
 	if p == nil {
 		return nil
 	}
-	u8, err := c.shim.Call("u8new", len(p))
+	u8, err := c.shim.Call(alloc, len(p))
 	if err != nil {
 		return nil
 	}

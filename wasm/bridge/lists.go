@@ -195,7 +195,7 @@ func (j *listJob) sendChunks(v *view, items []*cache.Item, reset bool) bool {
 		var slots []cache.SlotID
 		var clusters []any
 		buf, slots, clusters = live.EncodeItems(buf[:0], items[start:end])
-		if _, err := j.shim.Call("listsAdd", v.Data, j.bytes(buf), j.bytes(live.SlotBytes(slots)), clusters, reset); err != nil {
+		if _, err := j.shim.Call("listsAdd", v.Data, j.scratchBytes(buf), j.bytes(live.SlotBytes(slots)), clusters, reset); err != nil {
 			return false
 		}
 		reset = false
@@ -234,7 +234,7 @@ func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.S
 		buf, slots, clusters = live.EncodeItems(make([]byte, 0, size), items)
 	}
 	meta := live.MetaJSON(lists, version, at)
-	snap, err := j.shim.Call("listsApply", v.Data, j.bytes(buf), j.bytes(live.SlotBytes(slots)), clusters,
+	snap, err := j.shim.Call("listsApply", v.Data, j.scratchBytes(buf), j.bytes(live.SlotBytes(slots)), clusters,
 		j.bytes(live.SlotBytes(removed)), j.bytes(live.SlotBytes(order)), meta, full)
 	return err == nil && !snap.IsUndefined()
 }

@@ -14,6 +14,15 @@ shim.listsApply = (...a) => shim.lists.apply(...a);
 shim.listsAdd = (...a) => shim.lists.add(...a);
 shim.listsNotify = (v) => shim.lists.notify(v);
 shim.u8new = (n) => new Uint8Array(n);
+// u8scratch returns n bytes of one Uint8Array that every call reuses (grown
+// by doubling, so it is never more than twice the largest change): for the
+// JSON of a change, which listsAdd and listsApply decode before anything
+// else, so that a flush allocates no buffer of its size (in a worker that
+// allocation cost more than the copy into it).
+shim.u8scratch = (n) => {
+  if (!shim.scratch || shim.scratch.length < n) shim.scratch = new Uint8Array(Math.max(n, 2 * (shim.scratch?.length ?? 0)));
+  return shim.scratch.subarray(0, n);
+};
 shim.lists = {
   // A view indexes objects by slot in plain arrays (slots are small, dense
   // integers that are never reused): obj[slot] and, for the current order,

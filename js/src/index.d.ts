@@ -207,7 +207,7 @@ export interface ViewQuery extends ListQuery {
   };
   /** ties are broken by namespace, then name, then cluster */
   sort?: { by: string; desc?: boolean } | { by: string; desc?: boolean }[];
-  /** limit defaults to 100, at most 10,000 */
+  /** limit defaults to 100 when absent, at most 10,000; 0 gives no rows (the counts alone) */
   window?: { offset?: number; limit?: number };
   /** name -> expression: a path, optionally "|sum", "|count", "|join" or "|first" (required after [*]), alternatives joined by "??" */
   columns?: Record<string, string>;

@@ -38,6 +38,7 @@ type View struct {
 	scratch wire.Extracted
 	cursor  Cursor // the window of the spec, for Snapshot
 	gen     uint64 // bumped when the columns change: every row is fresh
+	loose   int    // nodes made since the last compact
 }
 
 // New returns an empty view for spec (as ParseSpec returns it).
@@ -79,18 +80,41 @@ func (v *View) Apply(d *cache.Delta) {
 		if old != nil && sameIdentity(old.item, it) {
 			n.tie = old.tie // the same place in the tie order
 		}
+		release(old)
 		v.nodes[it.Slot] = n
 		v.tree.insert(n)
 		v.counted(n, 1)
+		v.loose++
 	}
 	for _, slot := range d.Removed { // after Changed: a removed slot stays removed
 		if n := v.nodes[slot]; n != nil {
 			v.drop(n)
 			delete(v.nodes, slot)
+			release(n)
 		}
 	}
 	v.lists = d.Lists
 	v.version++
+	if v.loose > len(v.nodes)/looseShare {
+		all := make([]*node, 0, len(v.nodes))
+		walk(v.tree.root, func(n *node) { all = append(all, n) })
+		v.compact(all)
+	}
+}
+
+// looseShare bounds the nodes made since the last compact: at most one in
+// looseShare of the view. Compacting then copies every node, so the cost
+// per event is O(looseShare) amortised (a first LIST in pages compacts
+// about looseShare times the objects in all).
+const looseShare = 8
+
+// release empties n (nil or a node the view no longer holds): a node in a
+// compacted array lives as long as the array, and must not keep the
+// object it showed.
+func release(n *node) {
+	if n != nil {
+		*n = node{}
+	}
 }
 
 // SetSpec changes the view's filter, sort, window, columns or countBy,
@@ -204,7 +228,7 @@ func (v *View) rebuild() {
 		all = append(all, n)
 	}
 	v.sortNodes(all)
-	v.tree.build(all)
+	v.compact(all)
 	v.recountBy()
 	v.version++
 }
@@ -430,7 +454,7 @@ func (v *View) Derive(spec Spec) (*View, error) {
 	if !reuse || !slices.Equal(c.sort, v.c.sort) {
 		d.sortNodes(ordered)
 	}
-	d.tree.build(ordered)
+	d.compact(ordered)
 	d.recountBy()
 	return d, nil
 }

@@ -148,7 +148,12 @@ func (v *View) SetSpec(spec Spec) error {
 	case !sameWhere(c, old):
 		v.countBy.reset()
 		textOnly := c.spec.Where.LabelSelector == old.spec.Where.LabelSelector && sameFields(c.fields, old.fields)
-		v.refilterTree(v.tree.root, narrows(c, old), textOnly)
+		switch root := v.tree.root; {
+		case !textOnly:
+			v.refilterTree(root, narrows(c, old))
+		case root != nil && !(narrows(c, old) && root.hits == 0):
+			v.refilterText(root, narrows(c, old))
+		}
 	}
 	v.version++
 	return nil
@@ -197,21 +202,54 @@ func narrows(c, old *compiled) bool {
 // counts and countBy on the way up, in one pass in tree order. With narrow
 // (the new filter keeps a subset of the old one) a subtree with no hits is
 // skipped: none of it can match now.
-// With textOnly (only the text changed) the rest of the filter is not
-// evaluated again.
-func (v *View) refilterTree(n *node, narrow, textOnly bool) {
+func (v *View) refilterTree(n *node, narrow bool) {
 	if n == nil || narrow && n.hits == 0 {
 		return
 	}
-	v.refilterTree(n.left, narrow, textOnly)
-	v.refilterTree(n.right, narrow, textOnly)
-	if textOnly {
-		n.match = n.rest && v.matchesText(&n.rec)
-	} else {
-		v.match(&n.rec)
-	}
+	v.refilterTree(n.left, narrow)
+	v.refilterTree(n.right, narrow)
+	v.match(&n.rec)
 	n.fix()
 	v.counted(n, 1)
+}
+
+// refilterText is refilterTree when only the text changed (the rest of
+// the filter is not evaluated again), n not nil. A leaf is done in its
+// parent's call and an absent child costs no call: in wasm the calls were
+// most of the pass.
+func (v *View) refilterText(n *node, narrow bool) {
+	text, by := v.c.text, v.c.countBy >= 0
+	for _, c := range [2]*node{n.left, n.right} {
+		switch {
+		case c == nil || narrow && c.hits == 0:
+		case c.left == nil && c.right == nil:
+			c.match = textHit(c, text)
+			c.hits = b2i(c.match)
+			if by && c.match {
+				v.countBy.n[c.by]++
+			}
+		default:
+			v.refilterText(c, narrow)
+		}
+	}
+	n.match = textHit(n, text)
+	n.hits = hits(n.left) + hits(n.right) + b2i(n.match)
+	if by && n.match {
+		v.countBy.n[n.by]++
+	}
+}
+
+// textHit reports whether n passes the filter, given that only its text
+// may have changed.
+func textHit(n *node, text string) bool {
+	return n.rest && strings.Contains(n.hay, text)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // refilter evaluates the filter on every object (the tree's counts are then stale).

@@ -2,7 +2,8 @@
 // newest first, so every event moves a row into the 50-row window) and
 // windowed, by one of two contenders (?c=):
 //   kubelive  kl.watchView: the view is maintained in Go per event, only the
-//             window crosses to JS
+//             window crosses to JS (with &host=shared-worker: Go in a
+//             SharedWorker, the window posted to the page)
 //   b         B (a Map by uid, one snapshot per frame) plus what peers do per
 //             frame: filter and sort the whole array, then slice the window
 // Modes (?mode=):
@@ -31,7 +32,8 @@ const viewQuery = (text = '') => ({
 
 /** Contender kubelive: onTop(rv) per delivered window. */
 async function kubelive(onTop) {
-  const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: 'off' });
+  // ?host=shared-worker runs the client in a SharedWorker (its entry unbundled, from js/src): only the window reaches the page.
+  const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: 'off', host: params.get('host') || 'page', workerURL: '/js/src/worker.js' });
   let ready;
   const live = new Promise((r) => (ready = r));
   let last = null;

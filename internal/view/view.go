@@ -152,7 +152,7 @@ func (v *View) SetSpec(spec Spec) error {
 		case !textOnly:
 			v.refilterTree(root, narrows(c, old))
 		case root != nil && !(narrows(c, old) && root.hits == 0):
-			v.refilterText(root, narrows(c, old))
+			v.refilterText(root, narrows(c, old), strings.Contains(old.text, c.text))
 		}
 	}
 	v.version++
@@ -214,34 +214,39 @@ func (v *View) refilterTree(n *node, narrow bool) {
 }
 
 // refilterText is refilterTree when only the text changed (the rest of
-// the filter is not evaluated again), n not nil. A leaf is done in its
-// parent's call and an absent child costs no call: in wasm the calls were
-// most of the pass.
-func (v *View) refilterText(n *node, narrow bool) {
+// the filter is not evaluated again), n not nil. With narrow (the new text
+// holds the old one) a node that failed still fails; with widen (the old
+// text holds the new one) a node that passed still passes: neither is
+// searched again. A leaf is done in its parent's call and an absent child
+// costs no call: in wasm the calls were most of the pass.
+func (v *View) refilterText(n *node, narrow, widen bool) {
 	text, by := v.c.text, v.c.countBy >= 0
 	for _, c := range [2]*node{n.left, n.right} {
 		switch {
 		case c == nil || narrow && c.hits == 0:
 		case c.left == nil && c.right == nil:
-			c.match = textHit(c, text)
+			c.match = textHit(c, text, narrow, widen)
 			c.hits = b2i(c.match)
 			if by && c.match {
 				v.countBy.n[c.by]++
 			}
 		default:
-			v.refilterText(c, narrow)
+			v.refilterText(c, narrow, widen)
 		}
 	}
-	n.match = textHit(n, text)
+	n.match = textHit(n, text, narrow, widen)
 	n.hits = hits(n.left) + hits(n.right) + b2i(n.match)
 	if by && n.match {
 		v.countBy.n[n.by]++
 	}
 }
 
-// textHit reports whether n passes the filter, given that only its text
-// may have changed.
-func textHit(n *node, text string) bool {
+// textHit reports whether n passes the filter with the new text, given
+// that only the text changed and n.match is its result with the old one.
+func textHit(n *node, text string, narrow, widen bool) bool {
+	if (narrow || widen) && n.match == widen { // narrow: it failed; widen: it passed
+		return widen
+	}
 	return n.rest && strings.Contains(n.hay, text)
 }
 

@@ -7,6 +7,12 @@
 import { ROOT, launch, page, start } from '../e2e/lib.mjs';
 const N = Number(process.argv[2] ?? 20000);
 const server = await start(ROOT + '/.bin/kubelive', ['--addr', '127.0.0.1:0', '--static', ROOT + '/web/dist', '--scale', String(N)], 'KUBELIVE_ADDR');
+// The server prints its address before it has made the N pods: wait until it answers.
+for (const end = Date.now() + 900000; ; ) {
+  if (await fetch(`http://${server.addr}/`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false)) break;
+  if (Date.now() > end) throw new Error('the server never answered');
+  await new Promise((r) => setTimeout(r, 200));
+}
 const browser = await launch();
 try {
   const t0 = Date.now();

@@ -8,6 +8,7 @@
 //                      [--other-wasm /dist/bench/kubelive-base.wasm] [--other-js /dist/bench/js-base] (contenders <name>@other)
 //                      [--relists 10] [--relists-n 10000] (P4's forced relists)
 //                      [--p7-sizes 50000,100000] [--p7-events 2000] [--p7-rate 200] [--p7-parts update,filter]
+//                      [--p7-contenders kubelive,b,list,kubelive-worker] [--p7-filter-contenders kubelive,b,kubelive@other]
 //                      [--wasm /dist/bench/kubelive.wasm] [--latency-n 10000] [--latency-events 3000]
 //                      [--p8-set n10000] [--p8-pages 10] (P8: tabs sharing one SharedWorker)
 //
@@ -335,18 +336,30 @@ if (ONLY.includes('p7')) {
   const EVENTS = Number(opt('p7-events', 2000));
   const RATE = Number(opt('p7-rate', 200));
   const PARTS = opt('p7-parts', 'update,filter').split(',');
+  // kubelive-worker: the view page with the client in a SharedWorker (P7a/P7c only: its update() returns once posted);
+  // <name>@other: the module of --other-wasm.
+  const P7_CONTENDERS = opt('p7-contenders', 'kubelive,b,list,kubelive-worker').split(',');
+  const P7_FILTER = opt('p7-filter-contenders', 'kubelive,b').split(',');
+  const p7Page = (name) => {
+    const [c, tag] = name.split('@');
+    if (tag && (tag !== 'other' || !OTHER_WASM)) throw new Error(`${name}: only <name>@other, with --other-wasm`);
+    const wasm = tag ? OTHER_WASM : WASM;
+    if (c === 'kubelive-worker') return { c: 'kubelive', extra: `&host=shared-worker&wasm=${wasm}` };
+    return { c, extra: `&wasm=${wasm}` };
+  };
   results.p7 = { update: {}, filter: {}, mainThread: {}, runs: { update: {}, mainThread: {} } };
-  const viewPage = async (c, mode, extra, inspect, after) => {
+  const viewPage = async (name, mode, extra, inspect, after) => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
+    const { c, extra: which } = p7Page(name);
     try {
       const cdp = await ctx.newCDPSession(page);
       await cdp.send('Performance.enable');
-      await page.goto(`${base}/bench/view.html?c=${c}&mode=${mode}&wasm=${WASM}${extra}`);
+      await page.goto(`${base}/bench/view.html?c=${c}&mode=${mode}${which}${extra}`);
       if (inspect) await inspect(page, cdp);
       await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
       const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
-      if (res.error) throw new Error(`P7 ${c} ${mode}: ${res.error}`);
+      if (res.error) throw new Error(`P7 ${name} ${mode}: ${res.error}`);
       if (after) res.after = await after(page, cdp);
       return res;
     } finally {
@@ -356,7 +369,7 @@ if (ONLY.includes('p7')) {
   const taskMs = async (cdp) => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
   // P7a and P7c: the same paced stream; main-thread time measured from the
   // page holding its list (benchReady) to the end of the run.
-  for (const c of PARTS.includes('update') ? ['kubelive', 'b', 'list'] : []) {
+  for (const c of PARTS.includes('update') ? P7_CONTENDERS : []) {
     const lat = [];
     const busy = [];
     for (let r = 0; r < RUNS; r++) {
@@ -368,7 +381,8 @@ if (ONLY.includes('p7')) {
         await page.waitForFunction(() => window.benchReady === true || document.title === 'error', null, { timeout: TIMEOUT, polling: 20 });
         t0 = await taskMs(cdp);
         await page.evaluate(() => window.benchProceed?.());
-        await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
+        // Polled every 250 ms: each poll is a task on the page's main thread, counted in P7c.
+        await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 250 });
         busy.push(((await taskMs(cdpRef)) - t0) / (EVENTS / 1000));
       });
       const { sends, rvs } = await ctl('/ctl/sends');
@@ -394,7 +408,7 @@ if (ONLY.includes('p7')) {
   // P7b: type-to-filter, the median over every new text of several rounds.
   for (const n of PARTS.includes('filter') ? P7_SIZES : []) {
     const row = {};
-    for (const c of ['kubelive', 'b']) {
+    for (const c of P7_FILTER) {
       const use = await ctl(`/ctl/use?set=n${n}&hold=1`);
       // P4 with a view: page + wasm memory after the filter runs, against the raw LIST JSON.
       const res = await viewPage(c, 'filter', '', null, (page, cdp) => memory(page, cdp));
@@ -403,10 +417,12 @@ if (ONLY.includes('p7')) {
       (results.p7.memory[String(n)] ??= { rawJSON: use.meta.listBytes })[c === 'b' ? 'baseline' : c] = { ...mem, ratio: (mem.jsHeap + mem.wasm) / use.meta.listBytes };
       log(`P4 with a view, n=${n} ${c}: JS heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB, ${((mem.jsHeap + mem.wasm) / use.meta.listBytes).toFixed(2)}x the raw LIST`);
       row[c] = median(res.times.map((t) => t.ms[0]));
-      if (c === 'kubelive') row.kubeliveCallback = median(res.times.map((t) => t.ms[1]));
-      log(`P7b n=${n} ${c}: ${fmt(row[c], 1)} ms to the new window${c === 'kubelive' ? ` (${fmt(row.kubeliveCallback, 1)} ms to the callback, on the next frame)` : ''}`);
+      const cb = median(res.times.map((t) => t.ms[1]));
+      if (c === 'kubelive') row.kubeliveCallback = cb;
+      log(`P7b n=${n} ${c}: ${fmt(row[c], 1)} ms to the new window${c.startsWith('kubelive') ? ` (${fmt(cb, 1)} ms to the callback, on the next frame)` : ''}`);
     }
     results.p7.filter[String(n)] = { kubelive: row.kubelive, baseline: row.b, kubeliveCallback: row.kubeliveCallback };
+    for (const c of P7_FILTER.filter((x) => !['kubelive', 'b'].includes(x))) results.p7.filter[String(n)][c] = row[c];
   }
 }
 
@@ -813,7 +829,7 @@ if (results.p7) {
   p();
   if (r.update.n) p(`P7a one-row update, server send -> view callback at ${fmt(r.update.n)} pods: kubelive p50 ${fmt(r.update.p50, 1)} ms, p99 ${fmt(r.update.p99, 1)} ms; baseline (B + filter and sort of the whole array per frame) p50 ${fmt(r.updateBaseline?.p50, 1)} ms, p99 ${fmt(r.updateBaseline?.p99, 1)} ms.`);
   p();
-  if (r.update.n) p(`P7c main-thread busy time per 1,000 events: kubelive ${fmt(r.mainThread.kubelive, 1)} ms, baseline ${fmt(r.mainThread.b, 1)} ms (${ratio(r.mainThread.kubelive, r.mainThread.b)}); kubelive watchList without a view, for reference, ${fmt(r.mainThread.watchList, 1)} ms.`);
+  if (r.update.n) p(`P7c main-thread busy time per 1,000 events: kubelive ${fmt(r.mainThread.kubelive, 1)} ms, baseline ${fmt(r.mainThread.b, 1)} ms (${ratio(r.mainThread.kubelive, r.mainThread.b)}); kubelive watchList without a view, for reference, ${fmt(r.mainThread.watchList, 1)} ms.${r.mainThread['kubelive-worker'] !== undefined ? ` kubelive-worker (the view in a SharedWorker) ${fmt(r.mainThread['kubelive-worker'], 1)} ms (${ratio(r.mainThread['kubelive-worker'], r.mainThread.b)}).` : ''}`);
   p();
   p('| N | P7b kubelive: new where.text -> new window (ms) | ... -> callback (next frame) | baseline: filter + sort + slice (ms) | baseline / kubelive |');
   p('| ---: | ---: | ---: | ---: | ---: |');

@@ -17,9 +17,17 @@ type Group struct {
 	// items are the entry's objects as of the last Delta, for a view made
 	// when no other exists. Invariant: every view holds exactly these.
 	items map[cache.SlotID]*cache.Item
+	// byUID finds an object by cluster and uid. Invariant: it maps the
+	// objectKey of every item of items to that item, and nothing else.
+	byUID map[objectKey]*cache.Item
 	lists []cache.ListStatus
 	views map[string]*member // by SpecKey
 }
+
+// objectKey is how Object finds an object: its cluster and uid.
+type objectKey struct{ cluster, uid string }
+
+func keyOf(it *cache.Item) objectKey { return objectKey{it.Cluster, it.UID} }
 
 type member struct {
 	v       *View
@@ -46,8 +54,10 @@ func NewGroup(s *cache.Snapshot) *Group {
 // Reset replaces every object with those of a snapshot.
 func (g *Group) Reset(s *cache.Snapshot) {
 	g.items = make(map[cache.SlotID]*cache.Item, len(s.Items))
+	g.byUID = make(map[objectKey]*cache.Item, len(s.Items))
 	for _, it := range s.Items {
 		g.items[it.Slot] = it
+		g.byUID[keyOf(it)] = it
 	}
 	g.lists = s.Lists
 	for _, m := range g.views {
@@ -58,9 +68,12 @@ func (g *Group) Reset(s *cache.Snapshot) {
 // Apply moves every view of the group by d.
 func (g *Group) Apply(d *cache.Delta) {
 	for _, it := range d.Changed {
+		g.forget(g.items[it.Slot])
 		g.items[it.Slot] = it
+		g.byUID[keyOf(it)] = it
 	}
 	for _, slot := range d.Removed {
+		g.forget(g.items[slot])
 		delete(g.items, slot)
 	}
 	g.lists = d.Lists
@@ -133,14 +146,17 @@ func (g *Group) Views() (views, handles int) {
 	return views, handles
 }
 
-// Object returns the object of cluster and uid, or nil: O(n).
-func (g *Group) Object(cluster, uid string) *cache.Item {
-	for _, it := range g.items {
-		if it.UID == uid && it.Cluster == cluster {
-			return it
-		}
+// forget drops old (an item of items, or nil) from byUID, unless another
+// slot's item took its key since.
+func (g *Group) forget(old *cache.Item) {
+	if old != nil && g.byUID[keyOf(old)] == old {
+		delete(g.byUID, keyOf(old))
 	}
-	return nil
+}
+
+// Object returns the object of cluster and uid, or nil: O(1).
+func (g *Group) Object(cluster, uid string) *cache.Item {
+	return g.byUID[objectKey{cluster, uid}]
 }
 
 // Update moves the handle to spec: a new window alone is O(1); a handle

@@ -2,6 +2,9 @@ package view
 
 import (
 	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -122,4 +125,38 @@ func TestHandleUpdate(t *testing.T) {
 	assert.Equal(t, []string{"ns/p4"}, names(a.Snapshot()), "a refused spec leaves the handle as it was")
 	a.Close()
 	assert.Error(t, a.Update(q("", 0)))
+}
+
+// TestGroupObject finds objects by cluster and uid after random adds,
+// updates and deletes: every object the group holds, and none it dropped.
+func TestGroupObject(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(7, 8))
+	f := newFeed(t)
+	for range 20 {
+		f.add(randomPod(r))
+	}
+	g := NewGroup(f.snapshot())
+	gone := map[objectKey]bool{}
+	for step := range 200 {
+		slots := slices.Sorted(maps.Keys(f.items))
+		switch k := r.IntN(3); {
+		case k == 0 || len(slots) == 0:
+			f.add(randomPod(r))
+		case k == 1:
+			f.set(slots[r.IntN(len(slots))], randomPod(r))
+		default:
+			s := slots[r.IntN(len(slots))]
+			gone[keyOf(f.items[s])] = true
+			f.remove(s)
+		}
+		g.Apply(f.delta())
+		for _, it := range f.items {
+			require.Same(t, it, g.Object(it.Cluster, it.UID), "step %d", step)
+		}
+		for k := range gone {
+			require.Nil(t, g.Object(k.cluster, k.uid), "step %d: a deleted object", step)
+		}
+		require.Nil(t, g.Object("", "no-such-uid"))
+	}
 }

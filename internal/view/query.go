@@ -48,8 +48,9 @@ type SortKey struct {
 	Desc bool
 }
 
-// Window is the part of the sorted, filtered rows a snapshot holds. A zero
-// Limit means DefaultLimit.
+// Window is the part of the sorted, filtered rows a snapshot holds: at most
+// Limit rows from Offset. A Limit of 0 holds no rows (the counts alone);
+// ParseSpec gives DefaultLimit to a query that names no limit.
 type Window struct {
 	Offset int
 	Limit  int
@@ -128,12 +129,15 @@ func ParseSpec(text string) (Spec, error) {
 		return Spec{}, err
 	}
 	s.Sort = sort
+	s.Window.Limit = DefaultLimit
 	if w := raw.Window; w != nil {
 		if s.Window.Offset, err = count("window.offset", w.Offset); err != nil {
 			return Spec{}, err
 		}
-		if s.Window.Limit, err = count("window.limit", w.Limit); err != nil {
-			return Spec{}, err
+		if w.Limit != nil {
+			if s.Window.Limit, err = count("window.limit", w.Limit); err != nil {
+				return Spec{}, err
+			}
 		}
 	}
 	if _, err := compile(s); err != nil {

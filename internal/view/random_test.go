@@ -37,9 +37,9 @@ func randomPod(r *rand.Rand) pod {
 }
 
 // expected computes a view from scratch, from the test's own pods (not
-// their JSON): the filter, the sort (restarts descending, then namespace,
-// name, cluster, uid), the window and the counts.
-func expected(f *feed, sel labels.Selector, phases map[string]bool, text string, off, limit int) (rows []string, total int, byPhase map[string]int) {
+// their JSON): the filter, the sort (restarts descending unless byName,
+// then namespace, name, cluster, uid), the window and the counts.
+func expected(f *feed, sel labels.Selector, phases map[string]bool, text string, byName bool, off, limit int) (rows []string, total int, byPhase map[string]int) {
 	type row struct {
 		slot     cache.SlotID
 		p        pod
@@ -63,7 +63,11 @@ func expected(f *feed, sel labels.Selector, phases map[string]bool, text string,
 		byPhase[p.phase]++
 	}
 	slices.SortFunc(all, func(a, b row) int {
-		return cmp.Or(cmp.Compare(b.restarts, a.restarts), strings.Compare(a.p.ns, b.p.ns), strings.Compare(a.p.name, b.p.name),
+		byRestarts := cmp.Compare(b.restarts, a.restarts)
+		if byName {
+			byRestarts = 0
+		}
+		return cmp.Or(byRestarts, strings.Compare(a.p.ns, b.p.ns), strings.Compare(a.p.name, b.p.name),
 			strings.Compare(a.p.cluster, b.p.cluster), strings.Compare(f.items[a.slot].UID, f.items[b.slot].UID))
 	})
 	for i := off; i < min(off+limit, len(all)); i++ {
@@ -88,9 +92,14 @@ func TestRandomized(t *testing.T) {
 			selectors := []string{"", "app=web", "app in (db,cache)", "!app", "app!=db"}
 			phaseSets := [][]string{{"Running", "Pending", "Failed"}, {"Running"}, {"Pending", "Failed"}}
 			texts := []string{"", "pod-1", "pod-12", "WEB", "d-2"}
+			byName := seed%2 == 1 // no sort keys: the tie order alone, until a change of spec
 			query := func(sel, text string, phases []string, off, limit int) string {
-				return fmt.Sprintf(`{"where":{"labelSelector":%q,"text":%q,"fields":{"status.phase":%s}},"sort":[{"by":"restarts","desc":true}],"window":{"offset":%d,"limit":%d},"columns":{"restarts":"status.containerStatuses[*].restartCount|sum"},"countBy":"status.phase"}`,
-					sel, text, "[\""+strings.Join(phases, "\",\"")+"\"]", off, limit)
+				sort := `[{"by":"restarts","desc":true}]`
+				if byName {
+					sort = `[]`
+				}
+				return fmt.Sprintf(`{"where":{"labelSelector":%q,"text":%q,"fields":{"status.phase":%s}},"sort":%s,"window":{"offset":%d,"limit":%d},"columns":{"restarts":"status.containerStatuses[*].restartCount|sum"},"countBy":"status.phase"}`,
+					sel, text, "[\""+strings.Join(phases, "\",\"")+"\"]", sort, off, limit)
 			}
 			sel, text, phases, off, limit := "", "", phaseSets[0], 0, 10
 			v := newView(t, query(sel, text, phases, off, limit))
@@ -99,6 +108,9 @@ func TestRandomized(t *testing.T) {
 				if r.IntN(10) == 0 { // change the spec of the live view
 					sel, text, phases = selectors[r.IntN(len(selectors))], texts[r.IntN(len(texts))], phaseSets[r.IntN(len(phaseSets))]
 					off, limit = r.IntN(20), 1+r.IntN(15)
+					if r.IntN(3) == 0 {
+						byName = !byName
+					}
 					require.NoError(t, v.SetSpec(spec(t, query(sel, text, phases, off, limit))))
 				} else {
 					for range 1 + r.IntN(3) {
@@ -129,7 +141,7 @@ func TestRandomized(t *testing.T) {
 				for _, p := range phases {
 					phaseSet[p] = true
 				}
-				wantRows, wantTotal, wantBy := expected(f, parsed, phaseSet, strings.ToLower(text), off, limit)
+				wantRows, wantTotal, wantBy := expected(f, parsed, phaseSet, strings.ToLower(text), byName, off, limit)
 				var gotRows []string
 				for _, row := range s.Rows {
 					gotRows = append(gotRows, fmt.Sprintf("%s/%s/%s=%s", row.Item.Cluster, row.Item.Namespace, row.Item.Name, row.Columns[0].Text()))
@@ -155,7 +167,7 @@ func TestRandomized(t *testing.T) {
 					for _, p := range dphases {
 						phaseSet[p] = true
 					}
-					want, wantTotal, _ := expected(f, parsed, phaseSet, strings.ToLower(dtext), 0, 50)
+					want, wantTotal, _ := expected(f, parsed, phaseSet, strings.ToLower(dtext), byName, 0, 50)
 					var got []string
 					ds := d.Snapshot()
 					for _, row := range ds.Rows {

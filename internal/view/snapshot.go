@@ -58,9 +58,6 @@ func (v *View) Snapshot() *Snapshot { return v.SnapshotOf(&v.cursor) }
 func (v *View) SnapshotOf(c *Cursor) *Snapshot {
 	total := hits(v.tree.root)
 	limit := c.Window.Limit
-	if limit == 0 {
-		limit = DefaultLimit
-	}
 	off := min(c.Window.Offset, total)
 	nodes := window(v.tree.root, off, off+limit, make([]*node, 0, min(limit, total-off)))
 	s := &Snapshot{Version: v.version, Total: total, Count: size(v.tree.root), Offset: off,

@@ -38,6 +38,7 @@ type View struct {
 	scratch wire.Extracted
 	cursor  Cursor // the window of the spec, for Snapshot
 	gen     uint64 // bumped when the columns change: every row is fresh
+	loose   int    // nodes made since the last compact
 }
 
 // New returns an empty view for spec (as ParseSpec returns it).
@@ -79,18 +80,41 @@ func (v *View) Apply(d *cache.Delta) {
 		if old != nil && sameIdentity(old.item, it) {
 			n.tie = old.tie // the same place in the tie order
 		}
+		release(old)
 		v.nodes[it.Slot] = n
 		v.tree.insert(n)
 		v.counted(n, 1)
+		v.loose++
 	}
 	for _, slot := range d.Removed { // after Changed: a removed slot stays removed
 		if n := v.nodes[slot]; n != nil {
 			v.drop(n)
 			delete(v.nodes, slot)
+			release(n)
 		}
 	}
 	v.lists = d.Lists
 	v.version++
+	if v.loose > len(v.nodes)/looseShare {
+		all := make([]*node, 0, len(v.nodes))
+		walk(v.tree.root, func(n *node) { all = append(all, n) })
+		v.compact(all)
+	}
+}
+
+// looseShare bounds the nodes made since the last compact: at most one in
+// looseShare of the view. Compacting then copies every node, so the cost
+// per event is O(looseShare) amortised (a first LIST in pages compacts
+// about looseShare times the objects in all).
+const looseShare = 8
+
+// release empties n (nil or a node the view no longer holds): a node in a
+// compacted array lives as long as the array, and must not keep the
+// object it showed.
+func release(n *node) {
+	if n != nil {
+		*n = node{}
+	}
 }
 
 // SetSpec changes the view's filter, sort, window, columns or countBy,
@@ -124,7 +148,12 @@ func (v *View) SetSpec(spec Spec) error {
 	case !sameWhere(c, old):
 		v.countBy.reset()
 		textOnly := c.spec.Where.LabelSelector == old.spec.Where.LabelSelector && sameFields(c.fields, old.fields)
-		v.refilterTree(v.tree.root, narrows(c, old), textOnly)
+		switch root := v.tree.root; {
+		case !textOnly:
+			v.refilterTree(root, narrows(c, old))
+		case root != nil && !(narrows(c, old) && root.hits == 0):
+			v.refilterText(root, narrows(c, old), strings.Contains(old.text, c.text))
+		}
 	}
 	v.version++
 	return nil
@@ -173,21 +202,59 @@ func narrows(c, old *compiled) bool {
 // counts and countBy on the way up, in one pass in tree order. With narrow
 // (the new filter keeps a subset of the old one) a subtree with no hits is
 // skipped: none of it can match now.
-// With textOnly (only the text changed) the rest of the filter is not
-// evaluated again.
-func (v *View) refilterTree(n *node, narrow, textOnly bool) {
+func (v *View) refilterTree(n *node, narrow bool) {
 	if n == nil || narrow && n.hits == 0 {
 		return
 	}
-	v.refilterTree(n.left, narrow, textOnly)
-	v.refilterTree(n.right, narrow, textOnly)
-	if textOnly {
-		n.match = n.rest && v.matchesText(&n.rec)
-	} else {
-		v.match(&n.rec)
-	}
+	v.refilterTree(n.left, narrow)
+	v.refilterTree(n.right, narrow)
+	v.match(&n.rec)
 	n.fix()
 	v.counted(n, 1)
+}
+
+// refilterText is refilterTree when only the text changed (the rest of
+// the filter is not evaluated again), n not nil. With narrow (the new text
+// holds the old one) a node that failed still fails; with widen (the old
+// text holds the new one) a node that passed still passes: neither is
+// searched again. A leaf is done in its parent's call and an absent child
+// costs no call: in wasm the calls were most of the pass.
+func (v *View) refilterText(n *node, narrow, widen bool) {
+	text, by := v.c.text, v.c.countBy >= 0
+	for _, c := range [2]*node{n.left, n.right} {
+		switch {
+		case c == nil || narrow && c.hits == 0:
+		case c.left == nil && c.right == nil:
+			c.match = textHit(c, text, narrow, widen)
+			c.hits = b2i(c.match)
+			if by && c.match {
+				v.countBy.n[c.by]++
+			}
+		default:
+			v.refilterText(c, narrow, widen)
+		}
+	}
+	n.match = textHit(n, text, narrow, widen)
+	n.hits = hits(n.left) + hits(n.right) + b2i(n.match)
+	if by && n.match {
+		v.countBy.n[n.by]++
+	}
+}
+
+// textHit reports whether n passes the filter with the new text, given
+// that only the text changed and n.match is its result with the old one.
+func textHit(n *node, text string, narrow, widen bool) bool {
+	if (narrow || widen) && n.match == widen { // narrow: it failed; widen: it passed
+		return widen
+	}
+	return n.rest && strings.Contains(n.hay, text)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // refilter evaluates the filter on every object (the tree's counts are then stale).
@@ -204,7 +271,7 @@ func (v *View) rebuild() {
 		all = append(all, n)
 	}
 	v.sortNodes(all)
-	v.tree.build(all)
+	v.compact(all)
 	v.recountBy()
 	v.version++
 }
@@ -430,7 +497,7 @@ func (v *View) Derive(spec Spec) (*View, error) {
 	if !reuse || !slices.Equal(c.sort, v.c.sort) {
 		d.sortNodes(ordered)
 	}
-	d.tree.build(ordered)
+	d.compact(ordered)
 	d.recountBy()
 	return d, nil
 }

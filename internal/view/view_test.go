@@ -228,6 +228,8 @@ func TestWindowEdges(t *testing.T) {
 		{`{"offset":5,"limit":2}`, []string{}, 5},
 		{`{"offset":50,"limit":2}`, []string{}, 5},
 		{`{}`, []string{"ns/a", "ns/b", "ns/c", "ns/d", "ns/e"}, 0},
+		{`{"offset":1}`, []string{"ns/b", "ns/c", "ns/d", "ns/e"}, 1},
+		{`{"offset":1,"limit":0}`, []string{}, 1}, // the counts alone
 	}
 	snap := f.snapshot()
 	for _, c := range cases {

@@ -103,6 +103,8 @@ export interface Stats {
   /** Live streams (stream(), logs(), exec(), attach()). */
   streams: number;
   cache: { entries: number; watching: number; lists: number; resyncs: number; views: number; watchers: number };
+  /** Live views (watchView): the cache entries with views, the distinct views (windows of one spec share one), the watchView calls. */
+  views: { groups: number; views: number; watchers: number };
   /** Which strategy the lists use, and the mux socket's counters. */
   multiplexer: { mode: 'mux' | 'per-url'; reason: string; protocol?: string; state?: string; keys: number; listeners: number; reconnects: number; framesIn: number; messagesIn: number; bytesIn: number };
   /** Live js.Funcs held by the module (returns to its start value after cleanups). */
@@ -219,7 +221,7 @@ export interface ViewQuery extends ListQuery {
   };
   /** ties are broken by namespace, then name, then cluster */
   sort?: { by: string; desc?: boolean } | { by: string; desc?: boolean }[];
-  /** limit defaults to 100, at most 10,000 */
+  /** limit defaults to 100 when absent, at most 10,000; 0 gives no rows (the counts alone) */
   window?: { offset?: number; limit?: number };
   /**
    * name -> expression. A term is a path, a literal ("Normal", 1), a template ("{kind|lower}/{name}",

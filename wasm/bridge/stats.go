@@ -34,6 +34,7 @@ type statsJSON struct {
 	Timers         int                  `json:"timers"`
 	Streams        int                  `json:"streams"`
 	Cache          cacheJSON            `json:"cache"`
+	Views          viewsJSON            `json:"views"`
 	Multiplexer    muxJSON              `json:"multiplexer"`
 }
 
@@ -48,6 +49,13 @@ type muxJSON struct {
 	FramesIn   uint64 `json:"framesIn"`
 	MessagesIn uint64 `json:"messagesIn"`
 	BytesIn    uint64 `json:"bytesIn"`
+}
+
+// viewsJSON counts the live views of watchView (see liveViews.counts).
+type viewsJSON struct {
+	Groups   int `json:"groups"`
+	Views    int `json:"views"`
+	Watchers int `json:"watchers"`
 }
 
 type cacheJSON struct {
@@ -81,6 +89,7 @@ func (b *Bridge) stats([]safejs.Value) any {
 	}
 	st.Streams = b.streams.count()
 	st.Cache.Views, st.Cache.Watchers = b.lists.views.Counts()
+	st.Views = b.views.live.counts()
 	for _, t := range b.deps.Tracked {
 		for _, s := range t.Sockets() {
 			st.Sockets = append(st.Sockets, socketJSON{

@@ -85,6 +85,28 @@ func (b *viewJob) methods() map[string]method {
 
 func (b *viewJob) viewState() *liveViews { return &b.live }
 
+// counts reports the live views: the cache entries that have views
+// (groups), the distinct views over them (readers of one spec with other
+// windows share one), and the watchView calls reading them.
+func (lv *liveViews) counts() viewsJSON {
+	lv.mu.Lock()
+	groups := make([]*viewGroup, 0, len(lv.groups))
+	for _, g := range lv.groups {
+		groups = append(groups, g)
+	}
+	out := viewsJSON{Groups: len(lv.groups), Watchers: len(lv.watchers)}
+	lv.mu.Unlock()
+	for _, g := range groups {
+		g.mu.Lock()
+		if g.g != nil {
+			n, _ := g.g.Views()
+			out.Views += n
+		}
+		g.mu.Unlock()
+	}
+	return out
+}
+
 // viewQuery reads a view query: its watchList part, its view part
 // (decoded by liveview.ParseSpec from one JSON string) and its key.
 func (b *viewJob) viewQuery(o safejs.Value) (cache.Query, liveview.Spec, string, error) {

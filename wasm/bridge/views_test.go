@@ -241,6 +241,13 @@ func TestViewChangesCauseNoRequest(t *testing.T) {
 		require.NoError(t, err)
 		name, _ := obj.String()
 		assert.Equal(t, "p00/demo", name, "getObject parses the whole object on demand")
+
+		// stats() counts the views: a window of the same spec shares its view; another filter is a view of its own.
+		assert.Equal(t, viewsJSON{Groups: 1, Views: 1, Watchers: 1}, v.stats().Views)
+		v.watchView(viewQuery(ns, "", 4, 4))
+		assert.Equal(t, viewsJSON{Groups: 1, Views: 1, Watchers: 2}, v.stats().Views)
+		v.watchView(viewQuery(ns, "back", 0, 4))
+		assert.Equal(t, viewsJSON{Groups: 1, Views: 2, Watchers: 3}, v.stats().Views)
 	})
 }
 

@@ -163,7 +163,15 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 			w.push(append([]byte(nil), f.Data...)) // the frame's memory is the client's
 			return nil
 		},
-		OnError: func(err error) { w.end(fmt.Errorf("watch %s: %w", full, err)) },
+		OnError: func(err error) {
+			// A failure of the socket comes as a status too, which decides
+			// (the watch waits for the redial); only the server's ERRORs and
+			// a failed listener end the watch here. Ending it on a dial error
+			// too made the outcome depend on whether Subscribe had returned.
+			if errors.Is(err, mux.ErrServer) || errors.Is(err, mux.ErrListenerFailed) {
+				w.end(fmt.Errorf("watch %s: %w", full, err))
+			}
+		},
 		OnStatus: func(s mux.Status) {
 			if s.Server == "" {
 				w.socket(s.State == mux.StateOpen)
@@ -172,6 +180,14 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 			}
 			if s.Server == "" && s.State == mux.StateReconnecting && s.Err != "" {
 				w.dialFailed(s.Err)
+			}
+			if s.Server == "" && s.State == mux.StateClosed {
+				// The client gave up (a permanent failure): a failure of this
+				// watch, retried with the list's backoff; a new Subscribe
+				// redials. (Never the state at Subscribe, which starts the
+				// client again; it may come before Subscribe returned.)
+				w.end(fmt.Errorf("watch %s: multiplexer socket closed: %s", full, s.Err))
+				return
 			}
 			if !w.started() {
 				return // the state at Subscribe, not a change
@@ -186,10 +202,6 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 			case s.Server == "" && s.State == mux.StateReconnecting:
 				w.end(fmt.Errorf("watch %s: %w: %w", full, reflector.ErrTransportReconnects,
 					&transport.CloseError{Code: transport.CloseAbnormal, Reason: "multiplexer socket dropped"}))
-			case s.Server == "" && s.State == mux.StateClosed:
-				// The client gave up (a permanent failure): a failure of this
-				// watch, retried with the list's backoff; a new Subscribe redials.
-				w.end(fmt.Errorf("watch %s: multiplexer socket closed: %s", full, s.Err))
 			}
 		},
 	})

@@ -221,10 +221,11 @@ func TestMuxWatchSaysWhyTheSocketFails(t *testing.T) {
 				assert.True(t, reflector.TooLargeResourceVersion(r.err), "%v", r.err)
 				return
 			}
+			// Waiting is told at once, before the probe: wait for both.
 			require.Eventually(t, func() bool {
 				mu.Lock()
 				defer mu.Unlock()
-				return len(said) >= tc.waiting
+				return len(said) >= tc.waiting && len(h.f.probed()) == 1
 			}, waitFor, time.Millisecond)
 			mu.Lock()
 			for _, err := range said {

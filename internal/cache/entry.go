@@ -226,6 +226,38 @@ func (s store) Replace(items []wire.Item, rv string) {
 	s.unlock()
 }
 
+// Partial implements reflector.PartialStore: the first page of a first
+// list is shown at the next flush, with the list's status as it is
+// (loading: a Reflector reports live only after the whole list). It sets
+// no resume point and is never persisted, so a list that holds a resume
+// point (listed, resumed or seeded) ignores it: only Replace completes a
+// list, and the objects of the page keep their identity through it.
+func (s store) Partial(items []wire.Item) {
+	if !s.lock() {
+		return
+	}
+	l := s.l
+	if l.rv != "" {
+		s.unlock()
+		return
+	}
+	for _, it := range items {
+		r := l.recs[it.UID]
+		if r == nil {
+			r = l.newRec(it)
+		}
+		if r.live != nil && r.live.ResourceVersion == it.ResourceVersion {
+			continue
+		}
+		if !it.Owned {
+			it.Raw = bytes.Clone(it.Raw)
+		}
+		r.live, r.tomb = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}, false
+		l.e.markDirty(r)
+	}
+	s.unlock()
+}
+
 // newRec adds a rec for it. Caller holds e.mu.
 func (l *list) newRec(it wire.Item) *rec {
 	l.e.nextSlot++

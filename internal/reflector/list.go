@@ -62,6 +62,11 @@ func (r *Reflector) list(ctx context.Context) error {
 		}
 		if items == nil {
 			items = l.Items
+			if ps, ok := r.cfg.Store.(PartialStore); ok && !r.hasData && l.Continue != "" && opts.Limit != 0 {
+				// A first list shows its first page at once; the
+				// status stays loading until the last page replaced it.
+				ps.Partial(l.Items)
+			}
 		} else {
 			items = append(items, l.Items...)
 		}

@@ -251,6 +251,16 @@ func ListBody(rv string, objs ...Obj) []byte {
 	return []byte(`{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"` + rv + `"},"items":[` + strings.Join(parts, ",") + "]}")
 }
 
+// PageBody is a LIST page at rv whose metadata carries the continue token
+// cont: more pages follow.
+func PageBody(rv, cont string, objs ...Obj) []byte {
+	parts := make([]string, len(objs))
+	for i, o := range objs {
+		parts[i] = o.JSON()
+	}
+	return []byte(`{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"` + rv + `","continue":"` + cont + `"},"items":[` + strings.Join(parts, ",") + "]}")
+}
+
 // APIError returns the error a ListerWatcher reports for an HTTP status.
 func APIError(code int, reason string) error {
 	return &reflector.APIError{Code: code, Status: &wire.Status{Code: code, Reason: reason}}

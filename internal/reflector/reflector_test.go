@@ -497,3 +497,41 @@ func TestWhyAWatchEndedIsShown(t *testing.T) {
 		})
 	}
 }
+
+// A first list dials its watch from the first page's resourceVersion while
+// the later pages are fetched and read; the open watch does not make the
+// list live before the last page replaced the Store, and it is the watch
+// used then (no second dial).
+func TestFirstListDialsItsWatchEarly(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) { c.PageSize = 2 })
+	h.lw.NextList(t).Reply(rt.PageBody("9", "tok", obj("a", "1"), obj("b", "2")))
+	lc2 := h.lw.NextList(t)
+	wc := h.lw.NextWatch(t) // before the second page was answered
+	assert.Equal(t, "9", wc.Opts.ResourceVersion)
+	w := wc.Accept()
+	h.call("partial", "", "a", "b")
+	w.Add(obj("z", "10")) // waits in the watch until the list is complete
+	assert.Equal(t, reflector.PhaseLoading, h.r.Status().Phase, "an open watch does not make a partial list live")
+	lc2.Reply(rt.ListBody("9", obj("c", "3")))
+	h.call("replace", "9", "a", "b", "c")
+	h.status(reflector.PhaseLive)
+	h.call("upsert", "10", "z")
+	assert.Zero(t, h.lw.Pending(), "no second watch")
+}
+
+// The early watch of a list that failed is closed (or its dial canceled),
+// and the next list dials its own.
+func TestEarlyWatchOfAFailedListIsClosed(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) { c.PageSize = 2 })
+	h.lw.NextList(t).Reply(rt.PageBody("9", "tok", obj("a", "1")))
+	lc2 := h.lw.NextList(t)
+	w := h.lw.NextWatch(t).Accept()
+	h.call("partial", "", "a")
+	lc2.Fail(rt.APIError(410, "Expired"))
+	w.WaitClosed(t)
+	h.listed("20", obj("a", "1"))
+	h.watching("20")
+	h.status(reflector.PhaseLive)
+}

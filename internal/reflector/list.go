@@ -41,10 +41,12 @@ func (r *Reflector) list(ctx context.Context) (err error) {
 			return fmt.Errorf("list %s at %q: %w", r.cfg.Name, opts.ResourceVersion, err)
 		}
 		rv, c := wire.ListHead(body)
-		if !r.hasData.Load() && r.early == nil && rv != "" {
-			// A first list: its watch is dialled now, from the first page's
-			// resourceVersion (every page is of that snapshot), and used
-			// once the list is complete at that resourceVersion.
+		if !r.hasData.Load() && r.early == nil && rv != "" && (c == "" || opts.Limit == 0) {
+			// The last page of a first list: its watch is dialled now,
+			// from the list's resourceVersion (every page is of that
+			// snapshot), while the page is read, and used once the list
+			// is complete at that resourceVersion. Not sooner: the events
+			// of the watch wait in memory until then.
 			r.early = r.dialEarly(ctx, r.watchOptions(rv))
 		}
 		if opts.Limit != 0 {

@@ -498,39 +498,46 @@ func TestWhyAWatchEndedIsShown(t *testing.T) {
 	}
 }
 
-// A first list dials its watch from the first page's resourceVersion while
-// the later pages are fetched and read; the open watch does not make the
-// list live before the last page replaced the Store, and it is the watch
-// used then (no second dial).
+// A first list dials its watch from the list's resourceVersion when its
+// last page arrives; the open watch does not make the list live before
+// that page replaced the Store, and it is the watch used then (no second
+// dial).
 func TestFirstListDialsItsWatchEarly(t *testing.T) {
 	t.Parallel()
 	h := start(t, func(c *reflector.Config) { c.PageSize = 2 })
 	h.lw.NextList(t).Reply(rt.PageBody("9", "tok", obj("a", "1"), obj("b", "2")))
 	lc2 := h.lw.NextList(t)
-	wc := h.lw.NextWatch(t) // before the second page was answered
-	assert.Equal(t, "9", wc.Opts.ResourceVersion)
-	w := wc.Accept()
 	h.call("partial", "", "a", "b")
-	w.Add(obj("z", "10")) // waits in the watch until the list is complete
-	assert.Equal(t, reflector.PhaseLoading, h.r.Status().Phase, "an open watch does not make a partial list live")
 	lc2.Reply(rt.ListBody("9", obj("c", "3")))
+	wc := h.lw.NextWatch(t)
+	assert.Equal(t, "9", wc.Opts.ResourceVersion)
 	h.call("replace", "9", "a", "b", "c")
+	assert.Equal(t, reflector.PhaseLoading, h.r.Status().Phase, "listed, the watch not open yet")
+	w := wc.Accept()
 	h.status(reflector.PhaseLive)
+	w.Add(obj("z", "10"))
 	h.call("upsert", "10", "z")
 	assert.Zero(t, h.lw.Pending(), "no second watch")
 }
 
-// The early watch of a list that failed is closed (or its dial canceled),
-// and the next list dials its own.
-func TestEarlyWatchOfAFailedListIsClosed(t *testing.T) {
+// The watch is dialled before the last page is read: when that page turns
+// out malformed, the dial is canceled, and the next list dials its own.
+func TestEarlyWatchOfAFailedListIsCanceled(t *testing.T) {
 	t.Parallel()
 	h := start(t, func(c *reflector.Config) { c.PageSize = 2 })
 	h.lw.NextList(t).Reply(rt.PageBody("9", "tok", obj("a", "1")))
 	lc2 := h.lw.NextList(t)
-	w := h.lw.NextWatch(t).Accept()
 	h.call("partial", "", "a")
-	lc2.Fail(rt.APIError(410, "Expired"))
-	w.WaitClosed(t)
+	lc2.Reply([]byte(`{"metadata":{"resourceVersion":"9"},"items":[{"not":`))
+	wc := h.lw.NextWatch(t) // the list failed: only an early dial asks for this
+	assert.Equal(t, "9", wc.Opts.ResourceVersion)
+	select {
+	case <-wc.Canceled():
+	case <-time.After(rt.Deadline):
+		t.Fatal("the early dial of a failed list was not canceled")
+	}
+	h.armed() // the malformed list's backoff
+	h.clk.Advance(time.Minute)
 	h.listed("20", obj("a", "1"))
 	h.watching("20")
 	h.status(reflector.PhaseLive)

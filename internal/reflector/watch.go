@@ -105,11 +105,11 @@ func (r *Reflector) watchOptions(rv string) WatchOptions {
 	return opts
 }
 
-// earlyWatch is the watch of a first list, dialled from the resourceVersion
-// of the list's first page while its pages are still fetched and read, so
-// that the handshake overlaps them. Its events wait in the Watch until the
-// list replaced the Store: the list is live no sooner than before, only
-// without waiting for a handshake after it.
+// earlyWatch is the watch of a first list, dialled from the list's
+// resourceVersion as soon as its last page arrived, while that page is
+// read, so that the handshake overlaps the scan. Its events wait in the
+// Watch until the list replaced the Store: the list is live no sooner
+// than before, only without waiting for a handshake after it.
 type earlyWatch struct {
 	opts   WatchOptions
 	done   chan watchResult // buffered: the dial never blocks on it

@@ -51,7 +51,11 @@ func (c *ListCall) Fail(err error) { c.reply <- result{err: err} }
 type WatchCall struct {
 	Opts  reflector.WatchOptions
 	reply chan result
+	ctx   context.Context
 }
+
+// Canceled is closed once the caller gave up the call (its context ended).
+func (c *WatchCall) Canceled() <-chan struct{} { return c.ctx.Done() }
 
 // Accept opens the watch and returns it for the test to drive.
 func (c *WatchCall) Accept() *Watch {
@@ -77,7 +81,7 @@ func (l *LW) List(ctx context.Context, opts reflector.ListOptions) ([]byte, erro
 
 // Watch implements reflector.ListerWatcher.
 func (l *LW) Watch(ctx context.Context, opts reflector.WatchOptions) (reflector.Watch, error) {
-	c := &WatchCall{Opts: opts, reply: make(chan result, 1)}
+	c := &WatchCall{Opts: opts, reply: make(chan result, 1), ctx: ctx}
 	l.watches <- c
 	select {
 	case r := <-c.reply:

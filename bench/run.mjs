@@ -84,6 +84,8 @@ const PROFILE_WASM = opt('profile-wasm', '');
 // Which contenders --profile records, and on which data set.
 const PROFILE_CONTENDERS = opt('profile-contenders', 'kubelive,b').split(',');
 const PROFILE_SET = opt('profile-set', 'n10000');
+// --p5-profile records a CPU profile of kubelive's first warm P5 visit.
+const P5_PROFILE = flag('p5-profile');
 const LAT_N = Number(opt('latency-n', 10000));
 const LAT_EVENTS = Number(opt('latency-events', 3000));
 const LAT_RATE = Number(opt('latency-rate', 1000));
@@ -116,7 +118,7 @@ const results = { machine: {}, p1: {}, p2: {}, p3: {}, p4: {}, p5: {}, p6: {}, p
  * visit opens a fresh context and page, runs one contender in one mode and
  * returns its result; inspect(page, cdp, res) runs before the page closes.
  */
-async function visit(name, mode, extra = '', inspect, shared) {
+async function visit(name, mode, extra = '', inspect, shared, prepare) {
   const { page: file, query } = pageOf(name);
   // shared: a context (browser profile) the caller owns, e.g. to find its IndexedDB again
   const ctx = shared ?? (await browser.newContext({ viewport: { width: 1280, height: 800 } }));
@@ -129,6 +131,7 @@ async function visit(name, mode, extra = '', inspect, shared) {
   try {
     const cdp = await ctx.newCDPSession(page);
     const q = [`mode=${mode}`, query, extra].filter(Boolean).join('&');
+    if (prepare) await prepare(cdp);
     await page.goto(`${base}/bench/${file}.html?${q}`);
     await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
     const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
@@ -278,6 +281,7 @@ if (ONLY.includes('p5')) {
   const per = Object.fromEntries(P5_CONTENDERS.map((c) => [c, []]));
   const loads = Object.fromEntries(P5_CONTENDERS.filter((c) => c.startsWith('kubelive')).map((c) => [c, []]));
   const wasmBytes = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // wasm memory at the first list
+  const rows = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // navigation -> the first snapshot with rows, any status
   for (let r = 0; r < Math.max(RUNS, 3); r++) {
     // the order rotates per run, as in P1
     for (const c of P5_CONTENDERS.map((_, i, a) => a[(i + r) % a.length])) {
@@ -286,10 +290,11 @@ if (ONLY.includes('p5')) {
       per[c].push(res.firstList);
       if (loads[c]) loads[c].push(res.loaded - res.loadStart);
       if (wasmBytes[c]) wasmBytes[c].push(res.wasmBytes);
+      if (rows[c]) rows[c].push(res.rowsAt);
     }
   }
-  results.p5 = { raw, gz, n: (await ctl('/ctl/meta')).n, first: Object.fromEntries(Object.entries(per).map(([c, xs]) => [c, median(xs)])), wasmLoad: median(loads.kubelive ?? []), wasmLoadBy: Object.fromEntries(Object.entries(loads).map(([c, xs]) => [c, median(xs)])), wasmBytesBy: Object.fromEntries(Object.entries(wasmBytes).map(([c, xs]) => [c, median(xs)])) };
-  log(`P5 first list (${SETS[0]}): ${JSON.stringify(results.p5.first)}; load() ${JSON.stringify(results.p5.wasmLoadBy)} ms; wasm memory at the first list ${JSON.stringify(results.p5.wasmBytesBy)} bytes`);
+  results.p5 = { raw, gz, n: (await ctl('/ctl/meta')).n, first: Object.fromEntries(Object.entries(per).map(([c, xs]) => [c, median(xs)])), wasmLoad: median(loads.kubelive ?? []), wasmLoadBy: Object.fromEntries(Object.entries(loads).map(([c, xs]) => [c, median(xs)])), wasmBytesBy: Object.fromEntries(Object.entries(wasmBytes).map(([c, xs]) => [c, median(xs)])), firstRowsBy: Object.fromEntries(Object.entries(rows).map(([c, xs]) => [c, median(xs)])) };
+  log(`P5 first list (${SETS[0]}): ${JSON.stringify(results.p5.first)}; load() ${JSON.stringify(results.p5.wasmLoadBy)} ms; first rows (any status) ${JSON.stringify(results.p5.firstRowsBy)} ms; wasm memory at the first list ${JSON.stringify(results.p5.wasmBytesBy)} bytes`);
   const warmers = Object.keys(loads);
   if (warmers.length) {
     // Warm: one profile, a cold visit with persist (it writes the list), then
@@ -302,7 +307,16 @@ if (ONLY.includes('p5')) {
         try {
           await visit(c, 'first', 'persist=1', null, ctx);
           const before = (await ctl('/ctl/lists')).lists;
-          const res = await visit(c, 'warm', 'persist=1', null, ctx);
+          // --p5-profile: a CPU profile of kubelive's first warm visit (dist/bench/profiles/).
+          const profiled = P5_PROFILE && r === 0 && c === 'kubelive';
+          const prepare = profiled ? async (cdp) => { await cdp.send('Profiler.enable'); await cdp.send('Profiler.setSamplingInterval', { interval: 200 }); await cdp.send('Profiler.start'); } : null;
+          const inspect = profiled ? async (_page, cdp) => {
+            const { profile } = await cdp.send('Profiler.stop');
+            mkdirSync(path.join(OUT, 'profiles'), { recursive: true });
+            writeFileSync(path.join(OUT, 'profiles', `p5-warm-${SETS[0]}.cpuprofile`), JSON.stringify(profile));
+            results.p5.warmProfile = summarize(profile);
+          } : null;
+          const res = await visit(c, 'warm', 'persist=1', inspect, ctx, prepare);
           if (res.status !== 'stale') throw new Error(`P5 warm ${c}: the first snapshot was ${res.status}, not stale`);
           w[c].warm.push(res.firstList);
           w[c].afterLoad.push(res.firstList - res.loaded);

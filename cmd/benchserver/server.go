@@ -183,9 +183,22 @@ func (s *server) watch(w http.ResponseWriter, r *http.Request) {
 			_ = c.Close(websocket.StatusNormalClosure, "")
 			return
 		}
-		s.replay(ctx, c, cur, cur.d.after(r.URL.Query().Get("resourceVersion")))
+		from := cur.d.after(r.URL.Query().Get("resourceVersion"))
+		if from >= cur.end && cur.end > 0 && r.URL.Query().Get("allowWatchBookmarks") == "true" {
+			// A resume that already holds every event of the run hears a
+			// BOOKMARK at once, as it would within an API server's bookmark
+			// interval (a warm start from a list persisted after the stream
+			// confirms it with that).
+			_ = c.Write(ctx, websocket.MessageText, bookmarkEvent(cur.d.rvs[cur.end-1]))
+		}
+		s.replay(ctx, c, cur, from)
 	}
 	<-ctx.Done()
+}
+
+// bookmarkEvent is a BOOKMARK watch event at rv.
+func bookmarkEvent(rv int64) []byte {
+	return []byte(`{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"` + strconv.FormatInt(rv, 10) + `"}}}`)
 }
 
 // expiredEvent is the watch event of a resume from a resourceVersion older

@@ -200,6 +200,9 @@ func (s store) Replace(items []wire.Item, rv string) {
 	l := s.l
 	l.rv, l.changed = rv, true
 	l.seen++
+	if len(l.recs) == 0 && len(items) > 0 {
+		l.recs = make(map[string]*rec, len(items)) // a first list: no growth step by step
+	}
 	for _, it := range items {
 		r := l.recs[it.UID]
 		if r == nil {
@@ -222,6 +225,38 @@ func (s store) Replace(items []wire.Item, rv string) {
 	}
 	if l.deleted != (l.e.query.Name != "" && len(items) == 0) {
 		l.deleted, l.e.statusChg = !l.deleted, true
+	}
+	s.unlock()
+}
+
+// Partial implements reflector.PartialStore: the first page of a first
+// list is shown at the next flush, with the list's status as it is
+// (loading: a Reflector reports live only after the whole list). It sets
+// no resume point and is never persisted, so a list that holds a resume
+// point (listed, resumed or seeded) ignores it: only Replace completes a
+// list, and the objects of the page keep their identity through it.
+func (s store) Partial(items []wire.Item) {
+	if !s.lock() {
+		return
+	}
+	l := s.l
+	if l.rv != "" {
+		s.unlock()
+		return
+	}
+	for _, it := range items {
+		r := l.recs[it.UID]
+		if r == nil {
+			r = l.newRec(it)
+		}
+		if r.live != nil && r.live.ResourceVersion == it.ResourceVersion {
+			continue
+		}
+		if !it.Owned {
+			it.Raw = bytes.Clone(it.Raw)
+		}
+		r.live, r.tomb = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}, false
+		l.e.markDirty(r)
 	}
 	s.unlock()
 }
@@ -313,6 +348,9 @@ func (l *list) staleDue(shown ListStatus) time.Time {
 // resume point, and the save time it is shown aged from. Caller holds e.mu
 // (or owns the entry, not yet shared).
 func (l *list) seed(items []wire.Item, rv string, savedAt time.Time) {
+	if len(l.recs) == 0 {
+		l.recs = make(map[string]*rec, len(items)) // no growth step by step
+	}
 	for _, it := range items {
 		if it.UID == "" || l.recs[it.UID] != nil {
 			continue // a duplicate uid: the first one stands
@@ -328,13 +366,20 @@ func (l *list) seed(items []wire.Item, rv string, savedAt time.Time) {
 }
 
 // export returns the list's current objects and resume point (for
-// Config.Warm). It locks e.mu.
+// Config.Warm), in the entry's order (namespace, name) with the objects
+// added since the last flush after them: a seed made of it is already
+// sorted, so the first flush of a warm start sorts in O(n). It locks e.mu.
 func (l *list) export() ([]wire.Item, string) {
 	l.e.mu.Lock()
 	defer l.e.mu.Unlock()
 	items := make([]wire.Item, 0, len(l.recs))
+	for _, r := range l.e.order {
+		if r.l == l && r.live != nil {
+			items = append(items, r.live.Item)
+		}
+	}
 	for _, r := range l.recs {
-		if r.live != nil {
+		if r.committed == nil && r.live != nil {
 			items = append(items, r.live.Item)
 		}
 	}

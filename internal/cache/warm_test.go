@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -163,4 +164,38 @@ func TestWithoutSeedAListStartsCold(t *testing.T) {
 	require.NotZero(t, n)
 	assert.Equal(t, "5", rv)
 	assert.Len(t, exported, 1)
+}
+
+// A list is exported in the entry's order (namespace, name), only its own
+// objects, with those added since the last flush after them: the seed a
+// later start reads is already sorted.
+func TestWarmExportIsSorted(t *testing.T) {
+	t.Parallel()
+	h := warmHarness(t, &fakeWarm{})
+	q := query(ListRef{"c1", "ns"}, ListRef{"c2", "ns"})
+	h.subscribe(q)
+	var objs []rt.Obj
+	var want []string
+	for i := 29; i >= 0; i-- {
+		objs = append(objs, pod("ns", fmt.Sprintf("p%02d", i), "1"))
+		want = append([]string{fmt.Sprintf("p%02d", i)}, want...)
+	}
+	w1 := live(t, h.lw("c1", "ns"), "10", objs...)
+	live(t, h.lw("c2", "ns"), "20", pod("ns", "p15", "1"), pod("ns", "a", "2"))
+	h.settle(q, 0, "10")
+	h.settle(q, 1, "20")
+	w1.Add(pod("ns", "aaa", "11")) // not flushed yet
+	e := h.entry(q)
+	require.Eventually(t, func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.lists[0].rv == "11"
+	}, rt.Deadline, time.Millisecond)
+	items, rv := e.lists[0].export()
+	assert.Equal(t, "11", rv)
+	got := []string{}
+	for _, it := range items {
+		got = append(got, it.Name)
+	}
+	assert.Equal(t, append(want, "aaa"), got)
 }

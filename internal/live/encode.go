@@ -15,21 +15,70 @@ import (
 // snapshot is handed over: Go never holds a second copy of a big list.
 const SnapshotChunk = 1 << 20
 
-// EncodeItems appends the JSON array of the items' objects to buf and
-// returns their slots and clusters, index for index.
-func EncodeItems(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, []any) {
+// EncodeItems appends the JSON array of the items' objects to buf, each
+// object with its cluster as a last member "cluster" (a member of that name
+// in the object itself is overridden, as JSON.parse keeps the last one), and
+// returns their slots, index for index. The page parses the array in one
+// JSON.parse and touches no object after it; a raw value that is not an
+// object (never, from the scanner) is appended as it is.
+func EncodeItems(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID) {
 	slots := make([]cache.SlotID, len(items))
-	clusters := make([]any, len(items))
+	var cluster string
+	var quoted []byte // cluster as a JSON string; items of a list share one
 	buf = append(buf, '[')
 	for i, it := range items {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = append(buf, it.Raw...)
+		if quoted == nil || it.Cluster != cluster {
+			cluster, quoted = it.Cluster, quoteJSON(it.Cluster)
+		}
+		buf = appendWithCluster(buf, it.Raw, quoted)
 		slots[i] = it.Slot
-		clusters[i] = it.Cluster
 	}
-	return append(buf, ']'), slots, clusters
+	return append(buf, ']'), slots
+}
+
+// appendWithCluster appends the object raw with the member
+// "cluster":quoted added last.
+func appendWithCluster(buf, raw, quoted []byte) []byte {
+	end := len(raw)
+	for end > 0 && isSpace(raw[end-1]) {
+		end--
+	}
+	if end < 2 || raw[0] != '{' || raw[end-1] != '}' {
+		return append(buf, raw...)
+	}
+	body := raw[:end-1] // without the closing brace
+	buf = append(buf, body...)
+	if !emptyObject(body) {
+		buf = append(buf, ',')
+	}
+	buf = append(buf, `"cluster":`...)
+	buf = append(buf, quoted...)
+	return append(buf, '}')
+}
+
+// emptyObject reports whether body, an object without its closing brace,
+// has no member yet.
+func emptyObject(body []byte) bool {
+	for _, c := range body[1:] {
+		if !isSpace(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// quoteJSON is s as a JSON string.
+func quoteJSON(s string) []byte {
+	b, err := json.Marshal(s)
+	if err != nil { // a string always marshals
+		return []byte(`""`)
+	}
+	return b
 }
 
 // Chunks splits items into runs whose JSON is about SnapshotChunk bytes

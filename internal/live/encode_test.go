@@ -1,6 +1,7 @@
 package live
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -20,15 +21,40 @@ func item(slot cache.SlotID, cluster, raw string) *cache.Item {
 
 func TestEncodeItems(t *testing.T) {
 	t.Parallel()
-	buf, slots, clusters := EncodeItems([]byte("old"), []*cache.Item{item(7, "c1", `{"a":1}`), item(2, "c2", `{"b":2}`)})
-	assert.Equal(t, `old[{"a":1},{"b":2}]`, string(buf))
-	assert.Equal(t, []cache.SlotID{7, 2}, slots)
-	assert.Equal(t, []any{"c1", "c2"}, clusters)
-	buf, slots, _ = EncodeItems(nil, nil)
+	buf, slots := EncodeItems([]byte("old"), []*cache.Item{item(7, "c1", `{"a":1}`), item(2, "c2", `{"b":2}`), item(3, "c2", `{"c":3}`)})
+	assert.Equal(t, `old[{"a":1,"cluster":"c1"},{"b":2,"cluster":"c2"},{"c":3,"cluster":"c2"}]`, string(buf))
+	assert.Equal(t, []cache.SlotID{7, 2, 3}, slots)
+	buf, slots = EncodeItems(nil, nil)
 	assert.Equal(t, "[]", string(buf))
 	assert.Empty(t, slots)
 	assert.Equal(t, []byte{7, 0, 0, 0, 0x00, 0x01, 0, 0}, SlotBytes([]cache.SlotID{7, 256}))
 	assert.Nil(t, SlotBytes(nil))
+}
+
+// Each object carries its cluster as its last member, whatever the
+// object's own spacing, members or cluster name; JSON.parse (here
+// encoding/json, which also keeps the last of two equal members) reads it.
+func TestEncodeItemsAddsTheCluster(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, cluster, raw, want string
+	}{
+		{"members", "c1", `{"a":1}`, `{"a":1,"cluster":"c1"}`},
+		{"empty object", "c1", `{}`, `{"cluster":"c1"}`},
+		{"empty with spaces", "c1", "{ \n}", "{ \n\"cluster\":\"c1\"}"},
+		{"trailing space", "c1", "{\"a\":1} \n", `{"a":1,"cluster":"c1"}`},
+		{"a cluster member of its own is overridden", "c1", `{"cluster":"x"}`, `{"cluster":"x","cluster":"c1"}`},
+		{"a name that needs escaping", `a"b\c<`, `{"a":1}`, `{"a":1,"cluster":"a\"b\\c\u003c"}`},
+		{"not an object", "c1", `[1]`, `[1]`},
+	} {
+		buf, _ := EncodeItems(nil, []*cache.Item{item(1, tc.cluster, tc.raw)})
+		assert.Equal(t, "["+tc.want+"]", string(buf), tc.name)
+		if strings.HasPrefix(tc.raw, "{") {
+			var got []map[string]any
+			assert.NoError(t, json.Unmarshal(buf, &got), tc.name)
+			assert.Equal(t, tc.cluster, got[0]["cluster"], tc.name)
+		}
+	}
 }
 
 func TestChunksBoundEachCrossing(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 
 // list performs a LIST (or the GET of Config.Object) at r.listFrom and
 // replaces the Store's content with the result.
-func (r *Reflector) list(ctx context.Context) error {
+func (r *Reflector) list(ctx context.Context) (err error) {
 	opts := ListOptions{ResourceVersion: r.listFrom, LabelSelector: r.cfg.LabelSelector, FieldSelector: r.cfg.FieldSelector}
 	if opts.ResourceVersion != "" {
 		opts.ResourceVersionMatch = "NotOlderThan"
@@ -21,10 +21,15 @@ func (r *Reflector) list(ctx context.Context) error {
 	opts.Limit = r.cfg.PageSize
 	var items []wire.Item
 	var next *page // the next page, requested before this one's items were read
-	defer func() { next.drop() }()
+	defer func() {
+		next.drop()
+		if err != nil {
+			r.early.drop()
+			r.early = nil
+		}
+	}()
 	for {
 		var body []byte
-		var err error
 		if next != nil && next.cont == opts.Continue {
 			body, err = next.wait()
 		} else {
@@ -35,11 +40,20 @@ func (r *Reflector) list(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("list %s at %q: %w", r.cfg.Name, opts.ResourceVersion, err)
 		}
+		rv, c := wire.ListHead(body)
+		if !r.hasData.Load() && r.early == nil && rv != "" && (c == "" || opts.Limit == 0) {
+			// The last page of a first list: its watch is dialled now,
+			// from the list's resourceVersion (every page is of that
+			// snapshot), while the page is read, and used once the list
+			// is complete at that resourceVersion. Not sooner: the events
+			// of the watch wait in memory until then.
+			r.early = r.dialEarly(ctx, r.watchOptions(rv))
+		}
 		if opts.Limit != 0 {
 			// The continue token is in the metadata, ahead of the items: the
 			// next page is fetched while this one is read (two page bodies
 			// alive at most).
-			if c := wire.ListContinue(body); c != "" {
+			if c != "" {
 				o := opts
 				o.Continue, o.ResourceVersion, o.ResourceVersionMatch = c, "", ""
 				next = r.fetch(ctx, o)
@@ -62,6 +76,11 @@ func (r *Reflector) list(ctx context.Context) error {
 		}
 		if items == nil {
 			items = l.Items
+			if ps, ok := r.cfg.Store.(PartialStore); ok && !r.hasData.Load() && l.Continue != "" && opts.Limit != 0 {
+				// A first list shows its first page at once; the
+				// status stays loading until the last page replaced it.
+				ps.Partial(l.Items)
+			}
 		} else {
 			items = append(items, l.Items...)
 		}
@@ -140,7 +159,8 @@ func (r *Reflector) get(ctx context.Context, opts ListOptions) error {
 // the error.
 func (r *Reflector) replace(items []wire.Item, rv string, live bool) {
 	r.cfg.Store.Replace(items, rv)
-	r.rv, r.needList, r.listFrom, r.hasData = rv, false, "", true
+	r.rv, r.needList, r.listFrom = rv, false, ""
+	r.hasData.Store(true)
 	switch {
 	case live:
 		r.setStatus(PhaseLive, nil)

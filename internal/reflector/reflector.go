@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kubelive/kubelive/internal/backoff"
@@ -65,7 +66,10 @@ type Reflector struct {
 	needList    bool   // the Store does not hold a list to resume from
 	listFrom    string // RV for the next LIST: rv after a 410, "" after a 410 on that
 	noWatchList bool   // the server refused sendInitialEvents
-	hasData     bool   // the Store holds a list (listed, or resumed from a cache)
+	// hasData: the Store holds a list (listed, or resumed from a cache);
+	// read by Waiting on any goroutine, it only ever turns true.
+	hasData atomic.Bool
+	early   *earlyWatch // a first list's watch, dialled during the list; nil if none
 
 	mu     sync.Mutex
 	status Status // guarded by mu
@@ -82,7 +86,7 @@ func New(cfg Config) *Reflector {
 	}
 	r.rv = cfg.ResourceVersion
 	r.needList = r.rv == ""
-	r.hasData = !r.needList
+	r.hasData.Store(!r.needList)
 	r.status = Status{Phase: PhaseLoading, Since: cfg.Clock.Now(), ResourceVersion: r.rv}
 	if !r.needList {
 		r.status.Phase = PhaseReconnecting
@@ -103,6 +107,7 @@ func (r *Reflector) Status() Status {
 // can be renewed and an origin allowed while the page stays open. It starts no
 // goroutine, and leaves no timer or watch open when it returns.
 func (r *Reflector) Run(ctx context.Context) error {
+	defer func() { r.early.drop() }()
 	expiredInARow := 0
 	fruitlessInARow := 0 // resumes from r.rv that failed before any event
 	for {
@@ -204,7 +209,7 @@ func (r *Reflector) setStatus(phase Phase, err error) {
 // failed reports a retryable failure: Error for a server's refusal (4xx),
 // bad data, or a list that never had data; Reconnecting for a dropped or
 // unreachable watch, or a server that cannot answer now (5xx).
-func (r *Reflector) failed(err error) { r.report(err, r.hasData) }
+func (r *Reflector) failed(err error) { r.report(err, r.hasData.Load()) }
 
 // report is failed for a list that holds data or not; it is safe from any
 // goroutine.

@@ -286,6 +286,7 @@ func TestPaging(t *testing.T) {
 	lc.Reply(page1)
 	lc2 := h.lw.NextList(t)
 	assert.Equal(t, reflector.ListOptions{Limit: 2, Continue: "tok"}, lc2.Opts)
+	h.call("partial", "", "a", "b")
 	lc2.Reply(rt.ListBody("9", obj("c", "3")))
 	c := h.call("replace", "9", "a", "b", "c")
 	h.watching("9")
@@ -296,6 +297,43 @@ func TestPaging(t *testing.T) {
 	}
 	assert.Equal(t, []bool{true, true, false}, []bool{c.Items[0].Owned, c.Items[1].Owned, c.Items[2].Owned})
 	assert.JSONEq(t, obj("a", "1").JSON(), string(c.Items[0].Raw), "a copy, not the page body")
+}
+
+// A first list hands its first page to the Store before the next page
+// arrives, and stays loading: the partial list is never shown live, and
+// the watch opens only after the last page replaced it.
+func TestPagingShowsTheFirstPageLoading(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) { c.PageSize = 2 })
+	h.lw.NextList(t).Reply(rt.PageBody("9", "tok", obj("a", "1"), obj("b", "2")))
+	lc2 := h.lw.NextList(t)
+	c := h.call("partial", "", "a", "b")
+	assert.Equal(t, []bool{true, true}, []bool{c.Items[0].Owned, c.Items[1].Owned}, "the page's copies are the Store's")
+	assert.Equal(t, reflector.PhaseLoading, h.r.Status().Phase)
+	assert.Empty(t, h.r.Status().ResourceVersion, "a partial list has no resume point")
+	lc2.Reply(rt.PageBody("9", "tok2", obj("c", "3")))
+	lc3 := h.lw.NextList(t)
+	assert.Equal(t, reflector.PhaseLoading, h.r.Status().Phase)
+	lc3.Reply(rt.ListBody("9", obj("d", "4")))
+	h.call("replace", "9", "a", "b", "c", "d") // only the first page came early
+	w, _ := h.watching("9")
+	w.Bookmark("9")
+	h.status(reflector.PhaseLive)
+}
+
+// A relist (the Store holds a list) or a list in one page shows nothing
+// early: the Store's list is replaced whole, as before.
+func TestPagingPartialOnlyForAFirstList(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) { c.PageSize = 2 })
+	h.listed("10", obj("a", "1")) // one page: a replace and no partial
+	w, _ := h.watching("10")
+	w.Error(410, "Expired")
+	w.WaitClosed(t)
+	h.lw.NextList(t).Reply(rt.PageBody("30", "tok", obj("a", "1"), obj("b", "2")))
+	h.lw.NextList(t).Reply(rt.ListBody("30", obj("c", "3")))
+	h.call("replace", "30", "a", "b", "c")
+	h.watching("30")
 }
 
 // The next page is requested from the page's metadata, before its items are
@@ -327,6 +365,7 @@ func TestPagingDropsAnUnconfirmedPage(t *testing.T) {
 	require.Contains(t, calls, "tok")
 	calls["early"].Reply(rt.ListBody("9", obj("x", "5")))
 	calls["tok"].Reply(rt.ListBody("9", obj("c", "3")))
+	h.call("partial", "", "a")
 	h.call("replace", "9", "a", "c")
 	h.watching("9")
 }
@@ -457,4 +496,49 @@ func TestWhyAWatchEndedIsShown(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A first list dials its watch from the list's resourceVersion when its
+// last page arrives; the open watch does not make the list live before
+// that page replaced the Store, and it is the watch used then (no second
+// dial).
+func TestFirstListDialsItsWatchEarly(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) { c.PageSize = 2 })
+	h.lw.NextList(t).Reply(rt.PageBody("9", "tok", obj("a", "1"), obj("b", "2")))
+	lc2 := h.lw.NextList(t)
+	h.call("partial", "", "a", "b")
+	lc2.Reply(rt.ListBody("9", obj("c", "3")))
+	wc := h.lw.NextWatch(t)
+	assert.Equal(t, "9", wc.Opts.ResourceVersion)
+	h.call("replace", "9", "a", "b", "c")
+	assert.Equal(t, reflector.PhaseLoading, h.r.Status().Phase, "listed, the watch not open yet")
+	w := wc.Accept()
+	h.status(reflector.PhaseLive)
+	w.Add(obj("z", "10"))
+	h.call("upsert", "10", "z")
+	assert.Zero(t, h.lw.Pending(), "no second watch")
+}
+
+// The watch is dialled before the last page is read: when that page turns
+// out malformed, the dial is canceled, and the next list dials its own.
+func TestEarlyWatchOfAFailedListIsCanceled(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) { c.PageSize = 2 })
+	h.lw.NextList(t).Reply(rt.PageBody("9", "tok", obj("a", "1")))
+	lc2 := h.lw.NextList(t)
+	h.call("partial", "", "a")
+	lc2.Reply([]byte(`{"metadata":{"resourceVersion":"9"},"items":[{"not":`))
+	wc := h.lw.NextWatch(t) // the list failed: only an early dial asks for this
+	assert.Equal(t, "9", wc.Opts.ResourceVersion)
+	select {
+	case <-wc.Canceled():
+	case <-time.After(rt.Deadline):
+		t.Fatal("the early dial of a failed list was not canceled")
+	}
+	h.armed() // the malformed list's backoff
+	h.clk.Advance(time.Minute)
+	h.listed("20", obj("a", "1"))
+	h.watching("20")
+	h.status(reflector.PhaseLive)
 }

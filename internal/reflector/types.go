@@ -95,6 +95,20 @@ type Store interface {
 	Bookmark(rv string)
 }
 
+// PartialStore is a Store that can show a list before it is complete. A
+// Reflector whose Store holds no list yet (a first LIST, not a relist nor a
+// resumed cache) hands it the objects of a paged LIST's first page as soon
+// as that page is read, when more pages follow; the Replace of the whole
+// list comes later and must keep the identity of those objects. Partial
+// sets no resume point: the list is complete, and may be resumed or
+// shown live, only after that Replace.
+type PartialStore interface {
+	Store
+	// Partial adds or updates the objects of a first page. Items marked
+	// Owned are the Store's to keep; others must be copied.
+	Partial(items []wire.Item)
+}
+
 // Phase is a list's condition.
 type Phase int
 

@@ -17,20 +17,24 @@ import (
 // It returns nil when the server ended a healthy watch (resume at once), and
 // otherwise an error for Run to classify.
 func (r *Reflector) watch(ctx context.Context, initial bool) error {
-	opts := WatchOptions{
-		ResourceVersion:     r.rv,
-		AllowWatchBookmarks: true,
-		TimeoutSeconds:      r.timeoutSeconds(),
-		LabelSelector:       r.cfg.LabelSelector,
-		FieldSelector:       r.fieldSelector(),
-	}
+	opts := r.watchOptions(r.rv)
 	if initial {
 		opts.ResourceVersion, opts.SendInitialEvents, opts.ResourceVersionMatch = r.listFrom, true, "NotOlderThan"
 	}
-	hasData := r.hasData // read here: Waiting may run on another goroutine
-	opts.Waiting = func(err error) { r.report(err, hasData) }
 	start := r.cfg.Clock.Now()
-	w, err := r.cfg.ListerWatcher.Watch(ctx, opts)
+	var w Watch
+	var err error
+	if e := r.early; e != nil && !initial && e.opts.ResourceVersion == opts.ResourceVersion {
+		// The first list's watch, dialled while the list was read.
+		r.early = nil
+		defer e.cancel()
+		opts = e.opts
+		w, err = e.wait()
+	} else {
+		r.early.drop()
+		r.early = nil
+		w, err = r.cfg.ListerWatcher.Watch(ctx, opts)
+	}
 	if err != nil {
 		if initial && clientError(err) && !Permanent(err) {
 			return fmt.Errorf("watch %s: %w: %w", r.cfg.Name, ErrWatchListUnsupported, err)
@@ -83,6 +87,67 @@ func (r *Reflector) watch(ctx context.Context, initial bool) error {
 		}
 		r.setStatus(PhaseReconnecting, why)
 		return nil
+	}
+}
+
+// watchOptions are the options of a plain watch from rv.
+func (r *Reflector) watchOptions(rv string) WatchOptions {
+	opts := WatchOptions{
+		ResourceVersion:     rv,
+		AllowWatchBookmarks: true,
+		TimeoutSeconds:      r.timeoutSeconds(),
+		LabelSelector:       r.cfg.LabelSelector,
+		FieldSelector:       r.fieldSelector(),
+	}
+	// Waiting may run on another goroutine, and later than now: an early
+	// watch of a first list still waits once the list is complete.
+	opts.Waiting = func(err error) { r.report(err, r.hasData.Load()) }
+	return opts
+}
+
+// earlyWatch is the watch of a first list, dialled from the list's
+// resourceVersion as soon as its last page arrived, while that page is
+// read, so that the handshake overlaps the scan. Its events wait in the
+// Watch until the list replaced the Store: the list is live no sooner
+// than before, only without waiting for a handshake after it.
+type earlyWatch struct {
+	opts   WatchOptions
+	done   chan watchResult // buffered: the dial never blocks on it
+	cancel context.CancelFunc
+}
+
+type watchResult struct {
+	w   Watch
+	err error
+}
+
+// dialEarly starts the watch of opts on its own goroutine; wait for it or
+// drop it.
+func (r *Reflector) dialEarly(ctx context.Context, opts WatchOptions) *earlyWatch {
+	ctx, cancel := context.WithCancel(ctx)
+	e := &earlyWatch{opts: opts, done: make(chan watchResult, 1), cancel: cancel}
+	go func() {
+		w, err := r.cfg.ListerWatcher.Watch(ctx, opts)
+		e.done <- watchResult{w, err}
+	}()
+	return e
+}
+
+// wait returns the dial's outcome; the caller cancels e once done with the watch.
+func (e *earlyWatch) wait() (Watch, error) {
+	res := <-e.done
+	return res.w, res.err
+}
+
+// drop abandons the watch (nil: nothing): the dial is canceled and waited
+// for, and a watch that opened anyway is closed, so that none outlives it.
+func (e *earlyWatch) drop() {
+	if e == nil {
+		return
+	}
+	e.cancel()
+	if w, err := e.wait(); err == nil && w != nil {
+		w.Close()
 	}
 }
 

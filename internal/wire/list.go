@@ -117,33 +117,41 @@ func (s *scanner) list() (List, *ScanError) {
 }
 
 // ListContinue returns the metadata.continue of a LIST body without reading
-// its items, when the metadata comes before them (as the API server writes
-// it); "" when it comes after, when there is none, or when the body does
-// not scan that far (ScanList, which reads all of it, says why). A caller
-// that acts on it early checks it against the whole scan's List.Continue:
-// a body with two metadata members keeps the last, this returns the first.
+// its items: ListHead's cont.
 func ListContinue(body []byte) string {
+	_, cont := ListHead(body)
+	return cont
+}
+
+// ListHead returns the metadata.resourceVersion and metadata.continue of a
+// LIST body without reading its items, when the metadata comes before them
+// (as the API server writes it); "" for each when it comes after, when
+// there is none, or when the body does not scan that far (ScanList, which
+// reads all of it, says why). A caller that acts on them early checks them
+// against the whole scan's List: a body with two metadata members keeps
+// the last, this returns the first.
+func ListHead(body []byte) (rv, cont string) {
 	s := scanner{b: body}
 	if s.begin() != nil || s.open(1) != nil {
-		return ""
+		return "", ""
 	}
 	for n := 0; ; n++ {
 		k, done, err := s.objectNext(n)
 		if err != nil || done {
-			return ""
+			return "", ""
 		}
 		switch string(s.key(k)) {
 		case "items":
-			return ""
+			return "", ""
 		case "metadata":
 			var m meta
 			if s.metadata(2, &m) != nil {
-				return ""
+				return "", ""
 			}
-			return s.text(m.cont)
+			return s.text(m.rv), s.text(m.cont)
 		default:
 			if _, err := s.value(2); err != nil {
-				return ""
+				return "", ""
 			}
 		}
 	}

@@ -193,9 +193,8 @@ func (j *listJob) sendChunks(v *view, items []*cache.Item, reset bool) bool {
 	start := 0
 	for _, end := range live.Chunks(items) {
 		var slots []cache.SlotID
-		var clusters []any
-		buf, slots, clusters = live.EncodeItems(buf[:0], items[start:end])
-		if _, err := j.shim.Call("listsAdd", v.Data, j.scratchBytes(buf), j.bytes(live.SlotBytes(slots)), clusters, reset); err != nil {
+		buf, slots = live.EncodeItems(buf[:0], items[start:end])
+		if _, err := j.shim.Call("listsAdd", v.Data, j.scratchBytes(buf), j.bytes(live.SlotBytes(slots)), reset); err != nil {
 			return false
 		}
 		reset = false
@@ -213,13 +212,14 @@ func (j *listJob) applyDelta(v *view, d *cache.Delta) {
 	}
 }
 
-// applyJS hands one change to the JS view in a few crossings: the changed
-// objects as one JSON array (one JSON.parse in JS), slots as bytes. It
-// notifies no listener; it reports whether the view took the change.
+// applyJS hands one change to the JS view in a few crossings, whatever
+// the number of objects: the changed objects as one JSON array, each with
+// its cluster (one JSON.parse in JS, no per-object work after it), slots
+// as bytes. It notifies no listener; it reports whether the view took the
+// change.
 func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.SlotID, lists []cache.ListStatus, version uint64, at time.Time, full bool) bool {
 	var buf []byte
 	var slots []cache.SlotID
-	clusters := []any{}
 	size := 2
 	for _, it := range items {
 		size += len(it.Raw) + 1
@@ -231,10 +231,10 @@ func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.S
 		}
 		full = false
 	case len(items) > 0:
-		buf, slots, clusters = live.EncodeItems(make([]byte, 0, size), items)
+		buf, slots = live.EncodeItems(make([]byte, 0, size+len(items)*16), items)
 	}
 	meta := live.MetaJSON(lists, version, at)
-	snap, err := j.shim.Call("listsApply", v.Data, j.scratchBytes(buf), j.bytes(live.SlotBytes(slots)), clusters,
+	snap, err := j.shim.Call("listsApply", v.Data, j.scratchBytes(buf), j.bytes(live.SlotBytes(slots)),
 		j.bytes(live.SlotBytes(removed)), j.bytes(live.SlotBytes(order)), meta, full)
 	return err == nil && !snap.IsUndefined()
 }

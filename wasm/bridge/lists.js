@@ -39,8 +39,9 @@ shim.lists = {
     v.listeners.delete(id);
   },
   // add parses objects into their slots without making a snapshot: a big
-  // first snapshot crosses in chunks. reset empties the view first.
-  add(v, json, slotBytes, clusters, reset) {
+  // first snapshot crosses in chunks. reset empties the view first. Each
+  // object arrives with its cluster member (Go writes it into the JSON).
+  add(v, json, slotBytes, reset) {
     if (reset) {
       v.obj = [];
       v.items = [];
@@ -49,24 +50,20 @@ shim.lists = {
     const slots = u32(slotBytes) || [];
     v.pending = v.pending || [];
     for (let i = 0; i < objs.length; i++) {
-      objs[i].cluster = clusters[i];
       v.obj[slots[i]] = objs[i];
       v.pending.push(slots[i]);
     }
   },
   // apply moves the view to a new version; a full snapshot is an apply with
   // every object and the complete order. Returns the new snapshot.
-  apply(v, json, slotBytes, clusters, removedBytes, orderBytes, meta, full) {
+  apply(v, json, slotBytes, removedBytes, orderBytes, meta, full) {
     if (full) {
       v.obj = [];
       v.items = [];
     }
     const objs = json ? JSON.parse(listDecoder.decode(json)) : [];
     const slots = u32(slotBytes);
-    for (let i = 0; i < objs.length; i++) {
-      objs[i].cluster = clusters[i];
-      v.obj[slots[i]] = objs[i];
-    }
+    for (let i = 0; i < objs.length; i++) v.obj[slots[i]] = objs[i];
     for (const r of u32(removedBytes) || []) v.obj[r] = undefined;
     let items;
     const order = u32(orderBytes);

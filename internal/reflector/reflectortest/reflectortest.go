@@ -51,7 +51,11 @@ func (c *ListCall) Fail(err error) { c.reply <- result{err: err} }
 type WatchCall struct {
 	Opts  reflector.WatchOptions
 	reply chan result
+	ctx   context.Context
 }
+
+// Canceled is closed once the caller gave up the call (its context ended).
+func (c *WatchCall) Canceled() <-chan struct{} { return c.ctx.Done() }
 
 // Accept opens the watch and returns it for the test to drive.
 func (c *WatchCall) Accept() *Watch {
@@ -77,7 +81,7 @@ func (l *LW) List(ctx context.Context, opts reflector.ListOptions) ([]byte, erro
 
 // Watch implements reflector.ListerWatcher.
 func (l *LW) Watch(ctx context.Context, opts reflector.WatchOptions) (reflector.Watch, error) {
-	c := &WatchCall{Opts: opts, reply: make(chan result, 1)}
+	c := &WatchCall{Opts: opts, reply: make(chan result, 1), ctx: ctx}
 	l.watches <- c
 	select {
 	case r := <-c.reply:
@@ -249,6 +253,16 @@ func ListBody(rv string, objs ...Obj) []byte {
 		parts[i] = o.JSON()
 	}
 	return []byte(`{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"` + rv + `"},"items":[` + strings.Join(parts, ",") + "]}")
+}
+
+// PageBody is a LIST page at rv whose metadata carries the continue token
+// cont: more pages follow.
+func PageBody(rv, cont string, objs ...Obj) []byte {
+	parts := make([]string, len(objs))
+	for i, o := range objs {
+		parts[i] = o.JSON()
+	}
+	return []byte(`{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"` + rv + `","continue":"` + cont + `"},"items":[` + strings.Join(parts, ",") + "]}")
 }
 
 // APIError returns the error a ListerWatcher reports for an HTTP status.

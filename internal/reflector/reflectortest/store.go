@@ -9,7 +9,7 @@ import (
 
 // Call is one Store call, as recorded.
 type Call struct {
-	Op    string // "replace", "upsert", "delete" or "bookmark"
+	Op    string // "replace", "partial", "upsert", "delete" or "bookmark"
 	Items []wire.Item
 	RV    string
 }
@@ -23,6 +23,11 @@ func NewStore() *Store { return &Store{calls: make(chan Call, 1024)} }
 // Replace implements reflector.Store.
 func (s *Store) Replace(items []wire.Item, rv string) {
 	s.calls <- Call{Op: "replace", Items: items, RV: rv}
+}
+
+// Partial implements reflector.PartialStore.
+func (s *Store) Partial(items []wire.Item) {
+	s.calls <- Call{Op: "partial", Items: items}
 }
 
 // Upsert implements reflector.Store.

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -189,6 +190,31 @@ func newer(a, b string) bool {
 }
 
 // TestClientGoWatchEvents checks that client-go decodes our watch stream, bookmarks included.
+// While /admin/refuse holds, a new watch gets 503 (a client cannot reconnect at once, whatever
+// the browser's network emulation reaches); after it, watches are served again.
+func TestRefusedWatchesThenServed(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, 10)
+	ctx := t.Context()
+	s.admin(t, "refuse?ms=60000")
+	_, err := s.cs.CoreV1().ConfigMaps("default").Watch(ctx, metav1.ListOptions{ResourceVersion: s.store.ResourceVersion()})
+	require.Error(t, err, "a watch while refusing")
+	assert.True(t, apierrors.IsServiceUnavailable(err), "%v", err)
+	_, err = s.cs.CoreV1().ConfigMaps("default").List(ctx, metav1.ListOptions{})
+	require.NoError(t, err, "only watches are refused")
+
+	t2 := newStack(t, 10)
+	t2.admin(t, "refuse?ms=50")
+	require.Eventually(t, func() bool {
+		w, err := t2.cs.CoreV1().ConfigMaps("default").Watch(ctx, metav1.ListOptions{ResourceVersion: t2.store.ResourceVersion()})
+		if err != nil {
+			return false
+		}
+		w.Stop()
+		return true
+	}, 10*time.Second, 20*time.Millisecond, "watches are served once the refusal ends")
+}
+
 func TestClientGoWatchEvents(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, 100)

@@ -30,6 +30,8 @@ type Faults interface {
 	Hold(ctx context.Context) error
 	// TakeExpire reports (once per arming) whether the next resume must get 410.
 	TakeExpire() bool
+	// Refusing reports whether a watch starting now is refused (503).
+	Refusing() bool
 }
 
 // HandlerOptions configures a Handler. Zero values select the defaults.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/kubelive/kubelive/server/wsx"
@@ -33,6 +34,10 @@ type sink interface {
 // serveWatch serves one watch over the sink the request asks for. Expired/too-large errors
 // become one ERROR event after a successful handshake, like the real watch cache.
 func (h *Handler) serveWatch(w http.ResponseWriter, r *http.Request, res *Resource, o ListOptions) {
+	if h.opts.Faults != nil && h.opts.Faults.Refusing() {
+		writeError(w, apierrors.NewServiceUnavailable("watches are refused for a while (fault injection)"))
+		return
+	}
 	var watcher *Watcher
 	var err error
 	if o.ResourceVersion != "" && o.ResourceVersion != "0" && !o.SendInitialEvents && h.opts.Faults != nil && h.opts.Faults.TakeExpire() {

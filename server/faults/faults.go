@@ -1,5 +1,6 @@
 // Package faults tracks the long-lived sockets and streams of the server and injects faults
-// into them for tests: drop, pause, malformed frame, forced 410 on the next resume.
+// into them for tests: drop, pause, malformed frame, forced 410 on the next resume, new
+// watches refused for a while.
 package faults
 
 import (
@@ -35,6 +36,7 @@ type Injector struct {
 	paused  chan struct{} // non-nil while paused; closed on resume
 	pauseID uint64        // identifies the timer allowed to end the current pause
 	expire  int           // number of watch resumes still to fail with 410
+	refuse  time.Time     // new watches are refused until then
 }
 
 // New returns an Injector with nothing tracked and no fault armed.
@@ -140,6 +142,23 @@ func (i *Injector) Pause(d time.Duration) {
 	})
 }
 
+// Refuse makes every watch that starts within d fail (Refusing); a refusal during a refusal
+// extends it. What is open is not touched: Drop cuts it.
+func (i *Injector) Refuse(d time.Duration) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if until := time.Now().Add(d); until.After(i.refuse) {
+		i.refuse = until
+	}
+}
+
+// Refusing reports whether a watch starting now is to be refused.
+func (i *Injector) Refusing() bool {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return time.Now().Before(i.refuse)
+}
+
 // Hold blocks while delivery is paused. It returns ctx's error if ctx ends first.
 func (i *Injector) Hold(ctx context.Context) error {
 	i.mu.Lock()
@@ -181,6 +200,7 @@ type State struct {
 	Total      int            `json:"total"`
 	Paused     bool           `json:"paused"`
 	ExpireNext int            `json:"expireNext"`
+	Refusing   bool           `json:"refusing"`
 }
 
 // State counts the tracked streams by kind.
@@ -188,15 +208,16 @@ func (i *Injector) State() State {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	st := State{Open: map[string]int{KindWebSocket: 0, KindHTTP: 0, KindStream: 0}, Total: len(i.streams),
-		Paused: i.paused != nil, ExpireNext: i.expire}
+		Paused: i.paused != nil, ExpireNext: i.expire, Refusing: time.Now().Before(i.refuse)}
 	for _, s := range i.streams {
 		st.Open[s.kind]++
 	}
 	return st
 }
 
-// Handler serves the admin endpoint under /admin/: POST drop?path=, pause?ms=, malformed?path=,
-// inject?path= (the body is the frame), oversize?path=&bytes=, expire-next and GET state.
+// Handler serves the admin endpoint under /admin/: POST drop?path=, pause?ms=, refuse?ms=,
+// malformed?path=, inject?path= (the body is the frame), oversize?path=&bytes=, expire-next
+// and GET state.
 func (i *Injector) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /admin/drop", func(w http.ResponseWriter, r *http.Request) {
@@ -229,6 +250,15 @@ func (i *Injector) Handler() http.Handler {
 		}
 		i.Pause(time.Duration(ms) * time.Millisecond)
 		reply(w, http.StatusOK, map[string]int{"pausedMs": ms})
+	})
+	mux.HandleFunc("POST /admin/refuse", func(w http.ResponseWriter, r *http.Request) {
+		ms, err := strconv.Atoi(r.URL.Query().Get("ms"))
+		if err != nil || ms <= 0 {
+			reply(w, http.StatusBadRequest, map[string]string{"error": "ms must be a positive integer"})
+			return
+		}
+		i.Refuse(time.Duration(ms) * time.Millisecond)
+		reply(w, http.StatusOK, map[string]int{"refusingMs": ms})
 	})
 	mux.HandleFunc("POST /admin/expire-next", func(w http.ResponseWriter, _ *http.Request) {
 		i.ExpireNext()

@@ -73,6 +73,21 @@ func TestPauseHoldsThenReleases(t *testing.T) {
 	assert.ErrorIs(t, i.Hold(ctx), context.Canceled)
 }
 
+func TestRefuseEndsOnItsOwn(t *testing.T) {
+	t.Parallel()
+	i := New()
+	assert.False(t, i.Refusing(), "nothing armed")
+	i.Refuse(time.Hour)
+	i.Refuse(time.Millisecond) // a shorter refusal does not shorten the one armed
+	assert.True(t, i.Refusing())
+	assert.True(t, i.State().Refusing)
+
+	j := New()
+	j.Refuse(30 * time.Millisecond)
+	require.True(t, j.Refusing())
+	require.Eventually(t, func() bool { return !j.Refusing() }, 5*time.Second, 5*time.Millisecond, "the refusal ends")
+}
+
 func TestAdminHandler(t *testing.T) {
 	t.Parallel()
 	ts := httptest.NewServer(New().Handler())
@@ -86,6 +101,8 @@ func TestAdminHandler(t *testing.T) {
 		{http.MethodPost, "/admin/pause?ms=x", 400},
 		{http.MethodPost, "/admin/malformed?path=x", 200},
 		{http.MethodPost, "/admin/expire-next", 200},
+		{http.MethodPost, "/admin/refuse?ms=5", 200},
+		{http.MethodPost, "/admin/refuse?ms=0", 400},
 		{http.MethodPost, "/admin/oversize?bytes=100", 200},
 		{http.MethodPost, "/admin/oversize?bytes=0", 400},
 		{http.MethodPost, "/admin/oversize?bytes=300000000", 400},

@@ -37,9 +37,11 @@ const admin = (op, q = {}) => fetch(`${base}/admin/${op}?${new URLSearchParams(q
 // Page errors and console errors, less the browser's own log line for the
 // multiplexer probe while the server has no /wsMultiplexer ('auto' falls back).
 // The drop tests take the browser offline: its failed reconnects and requests (a relist, the
-// sidebar's counts) are logged too, as net::ERR_INTERNET_DISCONNECTED and nothing else.
+// sidebar's counts) are logged too, as net::ERR_INTERNET_DISCONNECTED, and the watches the
+// server refused meanwhile as a 503 handshake; nothing else.
 function pageErrors() {
-  const offline = /(WebSocket connection to '[^']*' failed: .*|Failed to load resource: net::)ERR_INTERNET_DISCONNECTED/;
+  // The server refused the watches that reconnected meanwhile (/admin/refuse): their handshakes got 503.
+  const offline = /(WebSocket connection to '[^']*' failed: .*|Failed to load resource: net::)ERR_INTERNET_DISCONNECTED|WebSocket connection to '[^']*[?&]watch=1' failed: Error during WebSocket handshake: Unexpected response code: 503$/;
   return p.errors.filter((e) => !/WebSocket connection to '[^']*\/wsMultiplexer' failed/.test(e) && !(offlineWasUsed && offline.test(e)));
 }
 let offlineWasUsed = false;

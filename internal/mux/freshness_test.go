@@ -31,6 +31,45 @@ func TestKickCutsTheRedialWait(t *testing.T) {
 	h.accept(muxwire.MsgpackProtocol)
 }
 
+// A watch the server confirmed (STATUS connected, or its first data) proves
+// its cluster reachable upstream: the retries of that cluster's lists waiting
+// out a backoff (after the server failed their upstream watches while the
+// socket stayed open) go now; another cluster's keep waiting.
+func TestConfirmedWatchKicksItsCluster(t *testing.T) {
+	t.Parallel()
+	for _, confirm := range []muxwire.Kind{muxwire.KindStatus, muxwire.KindData} {
+		t.Run(confirm.String(), func(t *testing.T) {
+			t.Parallel()
+			reach := &backoff.Reach{}
+			h := newHarness(t, func(o *Options) { o.Reach = reach })
+			h.subscribe("c1", "/api/v1/pods", "watch=1", &recorder{})
+			conn := h.accept(muxwire.MsgpackProtocol)
+			req := sent(t, conn, 1)[0]
+			c1, c2 := reach.C("c1"), reach.C("c2")
+			select {
+			case <-c1:
+				require.Fail(t, "kicked before the server confirmed anything")
+			default:
+			}
+			m := reply(req, muxwire.KindStatus, string(muxwire.StateConnected))
+			if confirm == muxwire.KindData {
+				m = reply(req, muxwire.KindData, `{"type":"ADDED"}`)
+			}
+			push(t, conn, m)
+			select {
+			case <-c1:
+			case <-time.After(waitFor):
+				require.Fail(t, "the confirmation did not release the cluster's waiters")
+			}
+			select {
+			case <-c2:
+				require.Fail(t, "another cluster's waiters still wait")
+			default:
+			}
+		})
+	}
+}
+
 // A socket that delivered frames before it dropped was served: the next
 // redial waits the first delay, not a grown one.
 func TestServedSocketResetsTheBackoff(t *testing.T) {

@@ -104,6 +104,12 @@ func (c *Client) deliver(d *delivery) {
 		}
 	case muxwire.KindStatus:
 		st := Status{Server: d.m.State, Err: d.m.Err}
+		if d.m.State == muxwire.StateConnected && c.opts.Reach != nil {
+			// The server reached the key's cluster: the lists of that cluster
+			// backing off after an upstream failure retry now, as a socket to
+			// the cluster that opens releases them per URL.
+			c.opts.Reach.Kick(d.key.Cluster)
+		}
 		for _, m := range d.members {
 			deliverStatus(m, st, c.opts.OnError)
 		}

@@ -242,24 +242,8 @@ func (i *Injector) Handler() http.Handler {
 		}
 		reply(w, http.StatusOK, map[string]int{"sent": i.Oversize(r.URL.Query().Get("path"), n)})
 	})
-	mux.HandleFunc("POST /admin/pause", func(w http.ResponseWriter, r *http.Request) {
-		ms, err := strconv.Atoi(r.URL.Query().Get("ms"))
-		if err != nil || ms <= 0 {
-			reply(w, http.StatusBadRequest, map[string]string{"error": "ms must be a positive integer"})
-			return
-		}
-		i.Pause(time.Duration(ms) * time.Millisecond)
-		reply(w, http.StatusOK, map[string]int{"pausedMs": ms})
-	})
-	mux.HandleFunc("POST /admin/refuse", func(w http.ResponseWriter, r *http.Request) {
-		ms, err := strconv.Atoi(r.URL.Query().Get("ms"))
-		if err != nil || ms <= 0 {
-			reply(w, http.StatusBadRequest, map[string]string{"error": "ms must be a positive integer"})
-			return
-		}
-		i.Refuse(time.Duration(ms) * time.Millisecond)
-		reply(w, http.StatusOK, map[string]int{"refusingMs": ms})
-	})
+	mux.HandleFunc("POST /admin/pause", forMs(i.Pause, "pausedMs"))
+	mux.HandleFunc("POST /admin/refuse", forMs(i.Refuse, "refusingMs"))
 	mux.HandleFunc("POST /admin/expire-next", func(w http.ResponseWriter, _ *http.Request) {
 		i.ExpireNext()
 		reply(w, http.StatusOK, map[string]int{"expireNext": i.State().ExpireNext})
@@ -268,6 +252,19 @@ func (i *Injector) Handler() http.Handler {
 		reply(w, http.StatusOK, i.State())
 	})
 	return mux
+}
+
+// forMs serves a fault armed for ?ms= milliseconds (a positive integer), answering {name: ms}.
+func forMs(arm func(time.Duration), name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ms, err := strconv.Atoi(r.URL.Query().Get("ms"))
+		if err != nil || ms <= 0 {
+			reply(w, http.StatusBadRequest, map[string]string{"error": "ms must be a positive integer"})
+			return
+		}
+		arm(time.Duration(ms) * time.Millisecond)
+		reply(w, http.StatusOK, map[string]int{name: ms})
+	}
 }
 
 func reply(w http.ResponseWriter, code int, v any) {

@@ -145,7 +145,7 @@ export async function startModule(options = {}, host = 'page') {
   const instance = await instantiate(wasmURL, go.importObject);
   const api = await new Promise((resolve, reject) => {
     globalThis[name] = {
-      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0, persist: persist ? 1 : 0, persistExclude: exclude.join('\n'), ...handoffOf(options) },
+      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0, persist: persist ? 1 : 0, persistExclude: exclude.join('\n'), ...handoffOf(options), ...prefetchOf(options) },
       ready: resolve,
       fail: (msg) => reject(new Error(`kubelive: ${msg}`)),
     };
@@ -163,6 +163,13 @@ export async function startModule(options = {}, host = 'page') {
 // that replaced a dead one (remote.js): internal, never an app's option.
 function handoffOf(options) {
   return typeof options.handoff === 'string' ? { handoff: options.handoff, handoffAt: Number(options.handoffAt) || 0 } : {};
+}
+
+// prefetchOf passes on the LISTs a worker host fetched while the module
+// compiled (prefetch.js: the module's fetches take them first): internal,
+// never an app's option.
+function prefetchOf(options) {
+  return typeof options.prefetch?.take === 'function' ? { prefetch: options.prefetch } : {};
 }
 
 // persistExclude reads persist: true | false | { exclude: string[] }.

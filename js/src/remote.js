@@ -43,6 +43,7 @@ import { sessionCallbacks, sessionHandle } from './client.js';
 import { stableKey } from './key.js';
 import { applyList, storeObjects } from './listwire.js';
 import { pageBeats, systemClock } from './beat.js';
+import { failedSnapshot, firstSnapshot } from './prefetch.js';
 
 const noop = () => {};
 // MAX_PENDING_BATCHES bounds the list batches received and not yet applied.
@@ -199,14 +200,21 @@ export class RemoteClient {
   async #attach() {
     const gen = ++this.#generation;
     const conn = this.#connect();
-    const ready = await new Promise((resolve, reject) => {
+    let attached = false; // 'started' (or 'ready') came: the worker queues this page's calls
+    const first = await new Promise((resolve, reject) => {
       conn.port.onmessage = (e) => {
         const m = e.data;
         if (gen === this.#generation) this.#beats?.answered();
         if (m?.t === 'beat') return;
-        if (m?.t === 'ready') resolve(m);
-        else if (m?.t === 'fail') reject(new Error(`kubelive: ${m.message}`));
-        else if (gen === this.#generation) this.#receive(m);
+        if (!attached && (m?.t === 'started' || m?.t === 'ready')) {
+          attached = true;
+          resolve(m);
+        } else if (m?.t === 'ready') {
+          if (gen === this.#generation) this.#ready(m, conn, gen);
+        } else if (m?.t === 'fail') {
+          if (!attached) reject(new Error(`kubelive: ${m.message}`));
+          else if (gen === this.#generation) this.#failed(m.message);
+        } else if (gen === this.#generation) this.#receive(m);
       };
       conn.onDeath((why) => reject(new Error(`kubelive: the worker failed to start: ${why}`)));
       conn.port.start?.();
@@ -217,23 +225,64 @@ export class RemoteClient {
       conn.port.postMessage({ t: 'batch', msgs: [{ t: 'close' }] });
       return;
     }
-    this.#stats = ready.stats;
+    this.#stats = first.stats;
     this.#handoff = null;
     this.#port = conn.port;
     this.#conn = conn;
-    const died = () => {
-      if (gen === this.#generation && !this.#closed) this.#workerDied();
-    };
-    conn.onDeath(died);
-    if (ready.lock && this.#locks) this.#locks.request(ready.lock, { mode: 'shared' }, died);
-    else if (ready.beatMs > 0) {
+    conn.onDeath(() => this.#died(gen));
+    if (first.t === 'ready') this.#ready(first, conn, gen);
+    if (this.#hidden()) this.#out.push({ t: 'vis', hidden: true });
+    for (const [id, op] of this.#ops) this.#out.push({ t: 'op', id, kind: op.kind, args: op.args });
+    this.#flush();
+  }
+
+  #died(gen) {
+    if (gen === this.#generation && !this.#closed) this.#workerDied();
+  }
+
+  // ready: the worker's module runs. From now on its Web Lock (or, where
+  // there is none, the silence of its beats) tells this page it died.
+  #ready(m, conn, gen) {
+    this.#stats = m.stats;
+    const died = () => this.#died(gen);
+    if (m.lock && this.#locks) this.#locks.request(m.lock, { mode: 'shared' }, died);
+    else if (m.beatMs > 0) {
       // No lock tells this page that the worker died: its silence does.
       this.#beats?.stop();
       this.#beats = pageBeats(this.#clock, () => conn.port.postMessage({ t: 'beat' }), died);
     }
-    if (this.#hidden()) this.#out.push({ t: 'vis', hidden: true });
-    for (const [id, op] of this.#ops) this.#out.push({ t: 'op', id, kind: op.kind, args: op.args });
-    this.#flush();
+  }
+
+  // failed: the worker's module did not start, after load() resolved (a
+  // worker host's load() resolves once the worker queues calls). Every list
+  // says why, with status 'error', and every onError hears it.
+  #failed(message) {
+    const err = `kubelive: ${message}`;
+    this.#stats = { ...this.#stats, ready: false, failed: err };
+    for (const [id, op] of this.#ops) {
+      const rec = this.#byWatch.get(id);
+      if (rec && !rec.view) {
+        rec.snap = failedSnapshot(op.args[0], err);
+        for (const l of [...rec.listeners]) safeCall(l, rec.snap);
+      }
+      safeCall(op.h.onError, new Error(err));
+    }
+  }
+
+  // prefetched makes a watched list's first snapshot from the LIST the
+  // worker fetched while its module started (prefetch.js): 'loading' (or
+  // 'error'), never 'live'; its objects are the ones the module's first
+  // snapshot will hold (same cluster, uid and resourceVersion, same object).
+  #prefetched(m) {
+    const rec = this.#byWatch.get(m.id);
+    const op = this.#ops.get(m.id);
+    if (!rec || rec.view || !op || (rec.snap && !rec.snap.prefetched)) return;
+    rec.snap = firstSnapshot(op.args[0], m, !!this.#config.keepManagedFields);
+    if (rec.snap.items.length > 0) rec.reuse = new Map(rec.snap.items.map((o) => [sameKey(o), o]));
+    // It counts as this frame's apply: a batch arriving in the same frame waits for the next.
+    this.#appliedInFrame = true;
+    this.#armFrame();
+    for (const l of [...rec.listeners]) safeCall(l, rec.snap);
   }
 
   #conn = null;
@@ -347,6 +396,8 @@ export class RemoteClient {
       else this.#ackOwed = true;
       if (!this.#appliedInFrame) this.#applyBatches();
       else this.#armFrame();
+    } else if (m.t === 'prefetch') {
+      this.#prefetched(m);
     } else if (m.t === 'stats') {
       this.#stats = m.stats;
       this.#statsAsked = false;

@@ -1,0 +1,154 @@
+// The worker host's cold start in real Chromium against the real server:
+// the first LIST of a watchList starts in the worker's JS while the wasm
+// module is still being fetched and compiled (the test holds kubelive.wasm
+// back), the page shows its first page 'loading' from that LIST alone (never
+// 'live' before the module's watch confirmed it), and once the module runs
+// it takes that LIST as its own (the first page is fetched once), its first
+// snapshot keeping the page's objects. A failed prefetched LIST reaches the
+// list's status with a sentence. The token travels in the Authorization
+// header only. Every wait has a deadline.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Server } from './chaos.mjs';
+import { launch, until } from './lib.mjs';
+
+// The embedded cluster's namespace "scale" holds --scale pods: three LIST pages of 500.
+const PODS = 1200;
+const QUERY = { lists: [{ cluster: 'demo', namespace: 'scale' }], endpoint: { version: 'v1', resource: 'pods' } };
+const TOKEN = 'prefetch-test-token-4f1c';
+const isList = (url) => url.pathname.endsWith('/namespaces/scale/pods') && !url.searchParams.has('watch');
+
+let browser;
+let server;
+before(async () => {
+  browser = await launch();
+  server = new Server(['--static', 'web/dist', '--churn', '0', '--scale', String(PODS), '--bookmark-interval', '200ms', '--log-level', 'warn']);
+  await server.start();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// open loads the bare page, then holds the worker's kubelive.wasm and every
+// request routed by onList (the LISTs of namespace scale), and starts a
+// shared-worker client that watches QUERY as soon as load() resolves.
+async function open(ctx, onList) {
+  const requests = [];
+  ctx.on('request', (r) => requests.push({ url: r.url(), auth: r.headers().authorization ?? '' }));
+  const p = await ctx.newPage();
+  const errors = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  await p.goto(`${server.base}/bare.html?multiplexer=off&host=page`);
+  await p.waitForSelector('#out[data-ready="1"]', { timeout: 30000 });
+  const wasm = [];
+  let holding = true;
+  await ctx.route((url) => url.pathname.endsWith('/kubelive.wasm'), (route) => (holding ? wasm.push(route) : route.continue()));
+  await ctx.route(isList, onList);
+  await p.evaluate(async ({ q, token }) => {
+    window.kubelive.close();
+    const { load } = await import('./kubelive.js');
+    window.rec = { snaps: [], first: null, last: null };
+    window.kubelive = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer: 'off', host: 'worker', token });
+    window.kubelive.watchList(q, (s) => {
+      if (s.items.length > 0) window.rec.first ??= s;
+      window.rec.last = s;
+      window.rec.snaps.push({ status: s.status, n: s.items.length, rv: s.resourceVersion, ready: window.kubelive.stats().ready });
+    });
+  }, { q: QUERY, token: TOKEN });
+  const release = async () => {
+    holding = false;
+    for (const r of wasm.splice(0)) await r.continue();
+  };
+  return { p, errors, requests, wasm, release };
+}
+
+test('the first LIST starts beside the wasm compile, shows its page loading, and is the module\'s own LIST', async () => {
+  const ctx = await browser.newContext();
+  try {
+    const lists0 = (await server.metrics()).lists;
+    const seen = [];
+    const { p, errors, requests, wasm, release } = await open(ctx, (route) => {
+      seen.push(new URL(route.request().url()));
+      return route.continue();
+    });
+    // load() resolved with the module held back: the worker queues the calls.
+    const first = await until('the prefetched first page on the page', () => p.evaluate(() => window.rec.first && { status: window.rec.first.status, n: window.rec.first.items.length, rv: window.rec.first.resourceVersion }));
+    assert.ok(wasm.length >= 1, 'the worker asked for kubelive.wasm and it is still held');
+    assert.equal(first.n, 500, 'the first page of the LIST');
+    assert.equal(first.status, 'loading', 'a list no watch confirmed is not live');
+    assert.equal(first.rv, '', 'nor does it claim a resourceVersion');
+    assert.equal((await server.metrics()).lists - lists0, 1, 'the server answered one LIST before the module exists');
+    assert.deepEqual(seen.map((u) => u.searchParams.get('limit')), ['500'], 'the LIST asks for the module\'s first page');
+    const stats = await until('stats from the starting worker', () => p.evaluate(() => {
+      const s = window.kubelive.stats();
+      return s.prefetch && s;
+    }));
+    assert.equal(stats.ready, false, 'stats() says the module is not ready yet');
+    assert.deepEqual(stats.prefetch, { started: 1, taken: 0, unused: 1 });
+
+    await release();
+    await until('the complete list, live', () => p.evaluate((n) => window.rec.last?.status === 'live' && window.rec.last.items.length === n, PODS), 60000).catch(async (e) => {
+      throw new Error(`${e.message}: snapshots ${JSON.stringify(await p.evaluate(() => window.rec.snaps))}, page errors ${errors}`);
+    });
+    const snaps = await p.evaluate(() => window.rec.snaps);
+    for (const s of snaps) if (s.status === 'live') assert.equal(s.n, PODS, `a live snapshot holds every pod: ${JSON.stringify(snaps)}`);
+    assert.equal(snaps[0].ready, false, 'the first snapshot came before the module was ready');
+    // The module took the prefetched page: three pages in all, the first one fetched once.
+    assert.equal((await server.metrics()).lists - lists0, 3, `three LIST pages at the server, not four: ${seen.map(String)}`);
+    assert.equal(seen.filter((u) => !u.searchParams.has('continue')).length, 1, 'the first page was fetched once');
+    const after = await until('stats from the ready worker', () => p.evaluate(() => {
+      const s = window.kubelive.stats();
+      return s.ready && s;
+    }));
+    assert.deepEqual(after.prefetch, { started: 1, taken: 1, unused: 0 }, 'the module took the prefetched LIST');
+    const kept = await p.evaluate(() => {
+      const byUid = new Map(window.rec.last.items.map((o) => [o.metadata.uid, o]));
+      return window.rec.first.items.every((o) => byUid.get(o.metadata.uid) === o);
+    });
+    assert.ok(kept, 'the prefetched page\'s objects keep their identity in the module\'s snapshots');
+    const truth = (await server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.uid).sort();
+    assert.deepEqual(await p.evaluate(() => window.rec.last.items.map((o) => o.metadata.uid).sort()), truth, 'exactly the server\'s pods');
+    const listed = requests.filter((r) => isList(new URL(r.url)));
+    assert.ok(listed.length >= 3, 'the LISTs were seen');
+    for (const r of listed) assert.equal(r.auth, `Bearer ${TOKEN}`, 'the token is sent as a bearer header');
+    for (const r of requests) assert.ok(!r.url.includes(TOKEN), `no token in a URL: ${r.url}`);
+    assert.ok(!JSON.stringify(after).includes(TOKEN), 'nor in stats()');
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('a prefetched LIST that fails gives the list an error with a sentence, never live, then the module recovers', async () => {
+  const ctx = await browser.newContext();
+  try {
+    let refuse = true;
+    const { p, errors, release } = await open(ctx, (route) =>
+      refuse
+        ? route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'pods is forbidden for this test', reason: 'Forbidden', code: 403 }) })
+        : route.continue(),
+    );
+    const snap = await until('the prefetched LIST\'s error on the page', () => p.evaluate(() => {
+      const s = window.rec.last;
+      return s && { status: s.status, n: s.items.length, errors: s.errors, ready: window.kubelive.stats().ready };
+    }));
+    assert.equal(snap.status, 'error');
+    assert.equal(snap.n, 0);
+    assert.equal(snap.ready, false, 'before the module runs');
+    assert.equal(snap.errors.length, 1);
+    assert.equal(snap.errors[0].message, 'The server refused access (403): pods is forbidden for this test.');
+    assert.equal(snap.errors[0].code, 403);
+    assert.equal(snap.errors[0].reason, 'Forbidden');
+    refuse = false;
+    await release();
+    await until('the list, live, once the server lets it', () => p.evaluate((n) => window.rec.last?.status === 'live' && window.rec.last.items.length === n, PODS), 60000).catch(async (e) => {
+      throw new Error(`${e.message}: snapshots ${JSON.stringify(await p.evaluate(() => window.rec.snaps))}, page errors ${errors}`);
+    });
+    const snaps = await p.evaluate(() => window.rec.snaps);
+    for (const s of snaps) if (s.status === 'live') assert.equal(s.n, PODS, `a live snapshot holds every pod: ${JSON.stringify(snaps)}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});

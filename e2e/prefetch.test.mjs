@@ -9,8 +9,12 @@
 // header only. Every wait has a deadline.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { Server } from './chaos.mjs';
-import { launch, until } from './lib.mjs';
+import { ROOT, launch, until } from './lib.mjs';
 
 // The embedded cluster's namespace "scale" holds --scale pods: three LIST pages of 500.
 const PODS = 1200;
@@ -30,37 +34,79 @@ after(async () => {
   await server?.stop();
 });
 
-// open loads the bare page, then holds the worker's kubelive.wasm and every
-// request routed by onList (the LISTs of namespace scale), and starts a
-// shared-worker client that watches QUERY as soon as load() resolves.
-async function open(ctx, onList) {
-  const requests = [];
-  ctx.on('request', (r) => requests.push({ url: r.url(), auth: r.headers().authorization ?? '' }));
+// bare loads the bare page, its own client closed, with window.start(options):
+// load({ ...options, host, token }) then at once watch QUERY, every snapshot
+// recorded in window.rec.
+async function bare(ctx) {
   const p = await ctx.newPage();
   const errors = [];
   p.on('pageerror', (e) => errors.push(e.message));
   await p.goto(`${server.base}/bare.html?multiplexer=off&host=page`);
   await p.waitForSelector('#out[data-ready="1"]', { timeout: 30000 });
+  await p.evaluate((q) => {
+    window.kubelive.close();
+    window.rec = { snaps: [], first: null, last: null };
+    window.start = async (options) => {
+      const { load } = await import('./kubelive.js');
+      window.kubelive = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer: 'off', ...options });
+      window.kubelive.watchList(q, (s) => {
+        if (s.items.length > 0) window.rec.first ??= s;
+        window.rec.last = s;
+        window.rec.snaps.push({ status: s.status, n: s.items.length, rv: s.resourceVersion, ready: window.kubelive.stats().ready });
+      });
+    };
+  }, QUERY);
+  return { p, errors };
+}
+
+// open is bare with a client in a dedicated worker (whose requests the
+// browser context routes): its kubelive.wasm held until release(), the LISTs
+// of namespace scale routed by onList, every request recorded.
+async function open(ctx, onList) {
+  const requests = [];
+  ctx.on('request', (r) => requests.push({ url: r.url(), auth: r.headers().authorization ?? '' }));
+  const { p, errors } = await bare(ctx);
   const wasm = [];
   let holding = true;
   await ctx.route((url) => url.pathname.endsWith('/kubelive.wasm'), (route) => (holding ? wasm.push(route) : route.continue()));
   await ctx.route(isList, onList);
-  await p.evaluate(async ({ q, token }) => {
-    window.kubelive.close();
-    const { load } = await import('./kubelive.js');
-    window.rec = { snaps: [], first: null, last: null };
-    window.kubelive = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer: 'off', host: 'worker', token });
-    window.kubelive.watchList(q, (s) => {
-      if (s.items.length > 0) window.rec.first ??= s;
-      window.rec.last = s;
-      window.rec.snaps.push({ status: s.status, n: s.items.length, rv: s.resourceVersion, ready: window.kubelive.stats().ready });
-    });
-  }, { q: QUERY, token: TOKEN });
+  await p.evaluate((token) => window.start({ host: 'worker', token }), TOKEN);
   const release = async () => {
     holding = false;
     for (const r of wasm.splice(0)) await r.continue();
   };
   return { p, errors, requests, wasm, release };
+}
+
+// wasmServer serves kubelive.wasm on another loopback port, each answer held
+// until release(): a SharedWorker's requests are not routed by the browser
+// context, so its module is held here.
+async function wasmServer() {
+  const bytes = readFileSync(path.join(ROOT, 'web/dist/kubelive.wasm'));
+  const held = [];
+  let holding = true;
+  const srv = http.createServer((req, res) => {
+    const send = () => {
+      res.writeHead(200, { 'content-type': 'application/wasm', 'access-control-allow-origin': '*' });
+      res.end(bytes);
+    };
+    if (holding) held.push(send);
+    else send();
+  });
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  return {
+    url: `http://127.0.0.1:${srv.address().port}/kubelive.wasm`,
+    held,
+    release: () => {
+      holding = false;
+      for (const send of held.splice(0)) send();
+    },
+    close: () => {
+      srv.closeAllConnections();
+      srv.close();
+    },
+  };
 }
 
 test('the first LIST starts beside the wasm compile, shows its page loading, and is the module\'s own LIST', async () => {
@@ -150,5 +196,35 @@ test('a prefetched LIST that fails gives the list an error with a sentence, neve
     assert.deepEqual(errors, []);
   } finally {
     await ctx.close();
+  }
+});
+
+test('in a SharedWorker (the default host here) too: the LIST before the module, its page loading, one first page at the server', async () => {
+  const ctx = await browser.newContext();
+  const wasm = await wasmServer();
+  try {
+    const { p, errors } = await bare(ctx);
+    const lists0 = (await server.metrics()).lists;
+    await p.evaluate((wasmURL) => window.start({ host: 'auto', wasmURL }), wasm.url);
+    const first = await until('the prefetched first page on the page', () => p.evaluate(() => window.rec.first && { status: window.rec.first.status, n: window.rec.first.items.length, host: window.kubelive.stats().host }));
+    assert.equal(wasm.held.length, 1, 'the worker asked for kubelive.wasm and it is still held');
+    assert.deepEqual(first, { status: 'loading', n: 500, host: 'shared-worker' });
+    assert.equal((await server.metrics()).lists - lists0, 1, 'the server answered one LIST before the module exists');
+    wasm.release();
+    await until('the complete list, live', () => p.evaluate((n) => window.rec.last?.status === 'live' && window.rec.last.items.length === n, PODS), 60000).catch(async (e) => {
+      throw new Error(`${e.message}: snapshots ${JSON.stringify(await p.evaluate(() => window.rec.snaps))}, page errors ${errors}`);
+    });
+    const snaps = await p.evaluate(() => window.rec.snaps);
+    for (const s of snaps) if (s.status === 'live') assert.equal(s.n, PODS, `a live snapshot holds every pod: ${JSON.stringify(snaps)}`);
+    assert.equal((await server.metrics()).lists - lists0, 3, 'three LIST pages at the server: the module took the first');
+    const kept = await p.evaluate(() => {
+      const byUid = new Map(window.rec.last.items.map((o) => [o.metadata.uid, o]));
+      return window.rec.first.items.every((o) => byUid.get(o.metadata.uid) === o);
+    });
+    assert.ok(kept, 'the prefetched page\'s objects keep their identity');
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+    wasm.close();
   }
 });

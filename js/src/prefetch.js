@@ -178,6 +178,7 @@ function snapshotOf(lists, items, error) {
   const now = Date.now();
   const err = error ? Object.freeze(error) : null;
   return Object.freeze({
+    key: '', // the module's canonical key comes with its first snapshot
     version: 0,
     items: Object.freeze(items),
     resourceVersion: '',

@@ -100,6 +100,19 @@ export class Prefetches {
     return answer;
   }
 
+  /**
+   * settled resolves once every LIST started so far has its answer (and
+   * what start()'s callers chained to it ran), or after ms, whichever
+   * comes first: the module's start waits this long at most, so that the
+   * answers reach the pages before the module's start takes the thread.
+   */
+  settled(ms) {
+    if (this.#byURL.size === 0) return Promise.resolve();
+    let timer;
+    const wait = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+    return Promise.race([Promise.all(this.#byURL.values()), wait]).then(() => clearTimeout(timer));
+  }
+
   /** take hands the module the answer of url's prefetch, once, or null. */
   take(url) {
     const key = canonical(url);

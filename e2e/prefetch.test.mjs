@@ -7,14 +7,14 @@
 // snapshot keeping the page's objects. A failed prefetched LIST reaches the
 // list's status with a sentence. The token travels in the Authorization
 // header only. Every wait has a deadline.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { Server } from './chaos.mjs';
-import { ROOT, launch, until } from './lib.mjs';
+import { serverAndBrowser } from './chaos.mjs';
+import { ROOT, until } from './lib.mjs';
 
 // The embedded cluster's namespace "scale" holds --scale pods: three LIST pages of 500.
 const PODS = 1200;
@@ -22,17 +22,7 @@ const QUERY = { lists: [{ cluster: 'demo', namespace: 'scale' }], endpoint: { ve
 const TOKEN = 'prefetch-test-token-4f1c';
 const isList = (url) => url.pathname.endsWith('/namespaces/scale/pods') && !url.searchParams.has('watch');
 
-let browser;
-let server;
-before(async () => {
-  browser = await launch();
-  server = new Server(['--static', 'web/dist', '--churn', '0', '--scale', String(PODS), '--bookmark-interval', '200ms', '--log-level', 'warn']);
-  await server.start();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser(['--scale', String(PODS), '--bookmark-interval', '200ms']);
 
 // bare loads the bare page, its own client closed, with window.start(options):
 // load({ ...options, host, token }) then at once watch QUERY, every snapshot
@@ -41,7 +31,7 @@ async function bare(ctx) {
   const p = await ctx.newPage();
   const errors = [];
   p.on('pageerror', (e) => errors.push(e.message));
-  await p.goto(`${server.base}/bare.html?multiplexer=off&host=page`);
+  await p.goto(`${env.server.base}/bare.html?multiplexer=off&host=page`);
   await p.waitForSelector('#out[data-ready="1"]', { timeout: 30000 });
   await p.evaluate((q) => {
     window.kubelive.close();
@@ -78,6 +68,25 @@ async function open(ctx, onList) {
   return { p, errors, requests, wasm, release };
 }
 
+// untilLive waits for the complete list, live, and returns every snapshot's
+// summary, having checked that none claimed live with fewer pods.
+async function untilLive(p, errors, what) {
+  await until(what, () => p.evaluate((n) => window.rec.last?.status === 'live' && window.rec.last.items.length === n, PODS), 60000).catch(async (e) => {
+    throw new Error(`${e.message}: snapshots ${JSON.stringify(await p.evaluate(() => window.rec.snaps))}, page errors ${errors}`);
+  });
+  const snaps = await p.evaluate(() => window.rec.snaps);
+  for (const s of snaps) if (s.status === 'live') assert.equal(s.n, PODS, `a live snapshot holds every pod: ${JSON.stringify(snaps)}`);
+  return snaps;
+}
+
+// keptIdentity: every object of the first snapshot with rows is the same object in the last.
+function keptIdentity(p) {
+  return p.evaluate(() => {
+    const byUid = new Map(window.rec.last.items.map((o) => [o.metadata.uid, o]));
+    return window.rec.first.items.every((o) => byUid.get(o.metadata.uid) === o);
+  });
+}
+
 // wasmServer serves kubelive.wasm on another loopback port, each answer held
 // until release(): a SharedWorker's requests are not routed by the browser
 // context, so its module is held here.
@@ -110,9 +119,9 @@ async function wasmServer() {
 }
 
 test('the first LIST starts beside the wasm compile, shows its page loading, and is the module\'s own LIST', async () => {
-  const ctx = await browser.newContext();
+  const ctx = await env.browser.newContext();
   try {
-    const lists0 = (await server.metrics()).lists;
+    const lists0 = (await env.server.metrics()).lists;
     const seen = [];
     const { p, errors, requests, wasm, release } = await open(ctx, (route) => {
       seen.push(new URL(route.request().url()));
@@ -124,7 +133,7 @@ test('the first LIST starts beside the wasm compile, shows its page loading, and
     assert.equal(first.n, 500, 'the first page of the LIST');
     assert.equal(first.status, 'loading', 'a list no watch confirmed is not live');
     assert.equal(first.rv, '', 'nor does it claim a resourceVersion');
-    assert.equal((await server.metrics()).lists - lists0, 1, 'the server answered one LIST before the module exists');
+    assert.equal((await env.server.metrics()).lists - lists0, 1, 'the server answered one LIST before the module exists');
     assert.deepEqual(seen.map((u) => u.searchParams.get('limit')), ['500'], 'the LIST asks for the module\'s first page');
     const stats = await until('stats from the starting worker', () => p.evaluate(() => {
       const s = window.kubelive.stats();
@@ -134,26 +143,18 @@ test('the first LIST starts beside the wasm compile, shows its page loading, and
     assert.deepEqual(stats.prefetch, { started: 1, taken: 0, unused: 1 });
 
     await release();
-    await until('the complete list, live', () => p.evaluate((n) => window.rec.last?.status === 'live' && window.rec.last.items.length === n, PODS), 60000).catch(async (e) => {
-      throw new Error(`${e.message}: snapshots ${JSON.stringify(await p.evaluate(() => window.rec.snaps))}, page errors ${errors}`);
-    });
-    const snaps = await p.evaluate(() => window.rec.snaps);
-    for (const s of snaps) if (s.status === 'live') assert.equal(s.n, PODS, `a live snapshot holds every pod: ${JSON.stringify(snaps)}`);
+    const snaps = await untilLive(p, errors, 'the complete list, live');
     assert.equal(snaps[0].ready, false, 'the first snapshot came before the module was ready');
     // The module took the prefetched page: three pages in all, the first one fetched once.
-    assert.equal((await server.metrics()).lists - lists0, 3, `three LIST pages at the server, not four: ${seen.map(String)}`);
+    assert.equal((await env.server.metrics()).lists - lists0, 3, `three LIST pages at the server, not four: ${seen.map(String)}`);
     assert.equal(seen.filter((u) => !u.searchParams.has('continue')).length, 1, 'the first page was fetched once');
     const after = await until('stats from the ready worker', () => p.evaluate(() => {
       const s = window.kubelive.stats();
       return s.ready && s;
     }));
     assert.deepEqual(after.prefetch, { started: 1, taken: 1, unused: 0 }, 'the module took the prefetched LIST');
-    const kept = await p.evaluate(() => {
-      const byUid = new Map(window.rec.last.items.map((o) => [o.metadata.uid, o]));
-      return window.rec.first.items.every((o) => byUid.get(o.metadata.uid) === o);
-    });
-    assert.ok(kept, 'the prefetched page\'s objects keep their identity in the module\'s snapshots');
-    const truth = (await server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.uid).sort();
+    assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity in the module\'s snapshots');
+    const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.uid).sort();
     assert.deepEqual(await p.evaluate(() => window.rec.last.items.map((o) => o.metadata.uid).sort()), truth, 'exactly the server\'s pods');
     const listed = requests.filter((r) => isList(new URL(r.url)));
     assert.ok(listed.length >= 3, 'the LISTs were seen');
@@ -167,7 +168,7 @@ test('the first LIST starts beside the wasm compile, shows its page loading, and
 });
 
 test('a prefetched LIST that fails gives the list an error with a sentence, never live, then the module recovers', async () => {
-  const ctx = await browser.newContext();
+  const ctx = await env.browser.newContext();
   try {
     let refuse = true;
     const { p, errors, release } = await open(ctx, (route) =>
@@ -188,11 +189,7 @@ test('a prefetched LIST that fails gives the list an error with a sentence, neve
     assert.equal(snap.errors[0].reason, 'Forbidden');
     refuse = false;
     await release();
-    await until('the list, live, once the server lets it', () => p.evaluate((n) => window.rec.last?.status === 'live' && window.rec.last.items.length === n, PODS), 60000).catch(async (e) => {
-      throw new Error(`${e.message}: snapshots ${JSON.stringify(await p.evaluate(() => window.rec.snaps))}, page errors ${errors}`);
-    });
-    const snaps = await p.evaluate(() => window.rec.snaps);
-    for (const s of snaps) if (s.status === 'live') assert.equal(s.n, PODS, `a live snapshot holds every pod: ${JSON.stringify(snaps)}`);
+    await untilLive(p, errors, 'the list, live, once the server lets it');
     assert.deepEqual(errors, []);
   } finally {
     await ctx.close();
@@ -200,28 +197,20 @@ test('a prefetched LIST that fails gives the list an error with a sentence, neve
 });
 
 test('in a SharedWorker (the default host here) too: the LIST before the module, its page loading, one first page at the server', async () => {
-  const ctx = await browser.newContext();
+  const ctx = await env.browser.newContext();
   const wasm = await wasmServer();
   try {
     const { p, errors } = await bare(ctx);
-    const lists0 = (await server.metrics()).lists;
+    const lists0 = (await env.server.metrics()).lists;
     await p.evaluate((wasmURL) => window.start({ host: 'auto', wasmURL }), wasm.url);
     const first = await until('the prefetched first page on the page', () => p.evaluate(() => window.rec.first && { status: window.rec.first.status, n: window.rec.first.items.length, host: window.kubelive.stats().host }));
     assert.equal(wasm.held.length, 1, 'the worker asked for kubelive.wasm and it is still held');
     assert.deepEqual(first, { status: 'loading', n: 500, host: 'shared-worker' });
-    assert.equal((await server.metrics()).lists - lists0, 1, 'the server answered one LIST before the module exists');
+    assert.equal((await env.server.metrics()).lists - lists0, 1, 'the server answered one LIST before the module exists');
     wasm.release();
-    await until('the complete list, live', () => p.evaluate((n) => window.rec.last?.status === 'live' && window.rec.last.items.length === n, PODS), 60000).catch(async (e) => {
-      throw new Error(`${e.message}: snapshots ${JSON.stringify(await p.evaluate(() => window.rec.snaps))}, page errors ${errors}`);
-    });
-    const snaps = await p.evaluate(() => window.rec.snaps);
-    for (const s of snaps) if (s.status === 'live') assert.equal(s.n, PODS, `a live snapshot holds every pod: ${JSON.stringify(snaps)}`);
-    assert.equal((await server.metrics()).lists - lists0, 3, 'three LIST pages at the server: the module took the first');
-    const kept = await p.evaluate(() => {
-      const byUid = new Map(window.rec.last.items.map((o) => [o.metadata.uid, o]));
-      return window.rec.first.items.every((o) => byUid.get(o.metadata.uid) === o);
-    });
-    assert.ok(kept, 'the prefetched page\'s objects keep their identity');
+    await untilLive(p, errors, 'the complete list, live');
+    assert.equal((await env.server.metrics()).lists - lists0, 3, 'three LIST pages at the server: the module took the first');
+    assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity');
     assert.deepEqual(errors, []);
   } finally {
     await ctx.close();

@@ -196,24 +196,26 @@ test('a prefetched LIST that fails gives the list an error with a sentence, neve
   }
 });
 
-test('in a SharedWorker (the default host here) too: the LIST before the module, its page loading, one first page at the server', async () => {
-  const ctx = await env.browser.newContext();
-  const wasm = await wasmServer();
-  try {
-    const { p, errors } = await bare(ctx);
-    const lists0 = (await env.server.metrics()).lists;
-    await p.evaluate((wasmURL) => window.start({ host: 'auto', wasmURL }), wasm.url);
-    const first = await until('the prefetched first page on the page', () => p.evaluate(() => window.rec.first && { status: window.rec.first.status, n: window.rec.first.items.length, host: window.kubelive.stats().host }));
-    assert.equal(wasm.held.length, 1, 'the worker asked for kubelive.wasm and it is still held');
-    assert.deepEqual(first, { status: 'loading', n: 500, host: 'shared-worker' });
-    assert.equal((await env.server.metrics()).lists - lists0, 1, 'the server answered one LIST before the module exists');
-    wasm.release();
-    await untilLive(p, errors, 'the complete list, live');
-    assert.equal((await env.server.metrics()).lists - lists0, 3, 'three LIST pages at the server: the module took the first');
-    assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity');
-    assert.deepEqual(errors, []);
-  } finally {
-    await ctx.close();
-    wasm.close();
-  }
-});
+for (const multiplexer of ['off', 'on']) {
+  test(`in a SharedWorker (the default host here) too: the LIST before the module, its page loading, one first page at the server (multiplexer ${multiplexer})`, async () => {
+    const ctx = await env.browser.newContext();
+    const wasm = await wasmServer();
+    try {
+      const { p, errors } = await bare(ctx);
+      const lists0 = (await env.server.metrics()).lists;
+      await p.evaluate((o) => window.start({ host: 'auto', ...o }), { wasmURL: wasm.url, multiplexer });
+      const first = await until('the prefetched first page on the page', () => p.evaluate(() => window.rec.first && { status: window.rec.first.status, n: window.rec.first.items.length, host: window.kubelive.stats().host }));
+      assert.equal(wasm.held.length, 1, 'the worker asked for kubelive.wasm and it is still held');
+      assert.deepEqual(first, { status: 'loading', n: 500, host: 'shared-worker' });
+      assert.equal((await env.server.metrics()).lists - lists0, 1, 'the server answered one LIST before the module exists');
+      wasm.release();
+      await untilLive(p, errors, 'the complete list, live');
+      assert.equal((await env.server.metrics()).lists - lists0, 3, 'three LIST pages at the server: the module took the first');
+      assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity');
+      assert.deepEqual(errors, []);
+    } finally {
+      await ctx.close();
+      wasm.close();
+    }
+  });
+}

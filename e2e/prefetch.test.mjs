@@ -219,3 +219,26 @@ for (const multiplexer of ['off', 'on']) {
     }
   });
 }
+
+test('a module that fails to start after load() resolved gives every list an error with the reason, and onError hears it', async () => {
+  const ctx = await env.browser.newContext();
+  try {
+    const { p, errors } = await bare(ctx);
+    await p.evaluate(() => {
+      window.heard = [];
+      return window.start({ host: 'shared-worker', wasmURL: 'missing.wasm' });
+    });
+    await p.evaluate(() => window.kubelive.watchList({ lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { version: 'v1', resource: 'configmaps' }, onError: (e) => window.heard.push(e.message) }, () => {}));
+    const got = await until('the lists to say the module failed', () => p.evaluate(() => {
+      const s = window.rec.last;
+      return s?.status === 'error' && window.heard.length > 0 && { errors: s.errors.map((e) => e.message), heard: window.heard, failed: window.kubelive.stats().failed, ready: window.kubelive.stats().ready };
+    }));
+    assert.match(got.errors[0], /^kubelive: fetch .*missing\.wasm: HTTP 404$/);
+    assert.deepEqual(got.heard, [got.errors[0]]);
+    assert.equal(got.failed, got.errors[0]);
+    assert.equal(got.ready, false);
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});

@@ -256,17 +256,24 @@ export class RemoteClient {
   // failed: the worker's module did not start, after load() resolved (a
   // worker host's load() resolves once the worker queues calls). Every list
   // says why, with status 'error', and every onError hears it.
+  // Operations opened after that hear it too, on the next microtask.
   #failed(message) {
-    const err = `kubelive: ${message}`;
-    this.#stats = { ...this.#stats, ready: false, failed: err };
-    for (const [id, op] of this.#ops) {
-      const rec = this.#byWatch.get(id);
-      if (rec && !rec.view) {
-        rec.snap = failedSnapshot(op.args[0], err);
-        for (const l of [...rec.listeners]) safeCall(l, rec.snap);
-      }
-      safeCall(op.h.onError, new Error(err));
+    this.#failure = String(message).startsWith('kubelive:') ? String(message) : `kubelive: ${message}`;
+    this.#stats = { ...this.#stats, ready: false, failed: this.#failure };
+    for (const id of this.#ops.keys()) this.#failOp(id);
+  }
+
+  #failure = '';
+
+  #failOp(id) {
+    const op = this.#ops.get(id);
+    if (!op) return;
+    const rec = this.#byWatch.get(id);
+    if (rec && !rec.view) {
+      rec.snap = failedSnapshot(op.args[0], this.#failure);
+      for (const l of [...rec.listeners]) safeCall(l, rec.snap);
     }
+    safeCall(op.h.onError, new Error(this.#failure));
   }
 
   // prefetched makes a watched list's first snapshot from the LIST the
@@ -369,7 +376,8 @@ export class RemoteClient {
   #open(kind, args, h) {
     const id = ++this.#seq;
     this.#ops.set(id, { kind, args, h });
-    if (this.#port) this.#send({ t: 'op', id, kind, args });
+    if (this.#failure) queueMicrotask(() => this.#failOp(id));
+    else if (this.#port) this.#send({ t: 'op', id, kind, args });
     return id;
   }
 

@@ -12,9 +12,15 @@
 //     { t: 'retry' }, { t: 'stats' }, { t: 'persist', op: 'clear'|'flush', ask },
 //     { t: 'close' } (also sent on pagehide); and, when the worker asked for
 //     them, { t: 'beat' } every second (beat.js), outside the batches.
-//   worker -> page: { t: 'ready', lock, beatMs, stats } or { t: 'fail', message }
+//   worker -> page: { t: 'started', stats } once the worker took the
+//     configuration (load() resolves: calls are queued there until the
+//     module runs; stats.ready false), then { t: 'ready', lock, beatMs,
+//     stats } once the module runs, or { t: 'fail', message } (before
+//     'started': load() rejects; after it: every list fails)
 //     (beatMs > 0: this page holds no lock the worker can wait on, so it
 //     beats); { t: 'beat' } (the answer to each beat);
+//     { t: 'prefetch', id, status, text, err } (the answer of the first LIST
+//     page of watch id, fetched while the module started: prefetch.js);
 //     { t: 'cb', msgs: [[id, name, args]] } (callbacks of one task; a view's
 //     getObject answers as 'answer' [ask, object]); { t: 'lists', lists,
 //     json } (list and view snapshots, a view's rows as its items, one

@@ -23,6 +23,11 @@
 //     carries per list only the objects the page does not hold yet (their
 //     JSON as one string: a string's structured clone is a copy, cheaper than
 //     encoding it to UTF-8 here and decoding it on the page) plus the order of ids.
+//   - A page's load() resolves once its configuration is taken ('started'),
+//     before the module is ready; its calls wait in conn.early until then.
+//     The first LIST page of a watchList that waits there is fetched at once
+//     (prefetch.js): its answer goes to the page, and the module's first GET
+//     of that URL takes it instead of fetching again.
 //   - A live view is a list for this purpose: its window's rows are its
 //     items (rows Go did not change are the same objects, so they cross
 //     once); its update and getObject are calls on its op, and getObject's

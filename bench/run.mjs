@@ -275,9 +275,11 @@ if (ONLY.includes('p5')) {
   const wasmFile = path.join(ROOT, opt('wasm', '/dist/bench/kubelive.wasm').slice(1));
   const raw = statSync(wasmFile).size;
   const gz = statSync(`${wasmFile}.gz`).size;
-  // P5 takes a, b and the per-URL kubelive page, and kubelive@other (the
-  // module of --other-wasm) for a before and after in one run.
-  const P5_CONTENDERS = CONTENDERS.filter((c) => ['a', 'b', 'kubelive', 'kubelive@other'].includes(c));
+  // P5 takes a, b, the per-URL kubelive page in the page host (kubelive)
+  // and in the SharedWorker host (kubelive-worker: load()'s default in
+  // Chromium), and each @other (the module of --other-wasm, and the JS of
+  // --other-js) for a before and after in one run.
+  const P5_CONTENDERS = CONTENDERS.filter((c) => ['a', 'b', 'kubelive', 'kubelive@other', 'kubelive-worker', 'kubelive-worker@other'].includes(c));
   const per = Object.fromEntries(P5_CONTENDERS.map((c) => [c, []]));
   const loads = Object.fromEntries(P5_CONTENDERS.filter((c) => c.startsWith('kubelive')).map((c) => [c, []]));
   const wasmBytes = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // wasm memory at the first list

@@ -109,6 +109,7 @@ func config(boot safejs.Value) bridge.Config {
 		PersistExclude:    lines(stringProp(cfg, "persistExclude")),
 		Handoff:           stringProp(cfg, "handoff"),
 		HandoffAt:         time.UnixMilli(int64(intProp(cfg, "handoffAt"))),
+		Prefetched:        objectProp(cfg, "prefetch"),
 	}
 }
 
@@ -128,6 +129,15 @@ func intProp(o safejs.Value, name string) int {
 	}
 	n, _ := v.Int()
 	return n
+}
+
+// objectProp reads an object property (undefined when absent or not an object).
+func objectProp(o safejs.Value, name string) safejs.Value {
+	v, err := o.Get(name)
+	if err != nil || v.Type() != safejs.TypeObject {
+		return safejs.Undefined()
+	}
+	return v
 }
 
 func stringProp(o safejs.Value, name string) string {

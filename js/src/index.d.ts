@@ -121,6 +121,15 @@ export interface Stats {
   restarts?: number;
   /** Worker hosts: operations (subscriptions, streams, watches) this page holds open. */
   pageOps?: number;
+  /**
+   * Worker hosts: false while the worker's module starts (load() has resolved, calls are queued
+   * in the worker; most other fields are absent until then), true once it runs.
+   */
+  ready?: boolean;
+  /** Worker hosts: why the module did not start, after load() resolved (every list says so too). */
+  failed?: string;
+  /** Worker hosts: the first LISTs fetched while the module started, those the module took as its own, and the rest. */
+  prefetch?: { started: number; taken: number; unused: number };
 }
 
 /**
@@ -202,6 +211,11 @@ export interface ListSnapshot<T = KubeObject> {
   /** watchObject only: the object, or null once deleted. */
   object?: T | null;
   deleted?: boolean;
+  /**
+   * Worker hosts: true for a first snapshot made on the page from a LIST the worker fetched while
+   * its module started (status 'loading', or 'error' if that LIST failed; never 'live'; key '').
+   */
+  prefetched?: boolean;
 }
 
 /**

@@ -5,6 +5,11 @@ import { RemoteClient } from './remote.js';
 
 let seq = 0;
 
+// PREFETCH_WAIT_MS bounds how long a compiled module waits for the LISTs a
+// worker host started beside its compile (their answers go to the pages
+// first; Go's start would hold the worker's thread for 100 ms or more).
+const PREFETCH_WAIT_MS = 100;
+
 const HOSTS = ['auto', 'shared-worker', 'worker', 'page'];
 
 /**
@@ -143,9 +148,11 @@ export async function startModule(options = {}, host = 'page') {
   const name = `__kubelive_boot_${++seq}_${Math.random().toString(36).slice(2)}`;
   go.env = { KUBELIVE_BOOT: name };
   const instance = await instantiate(wasmURL, go.importObject);
+  // A worker host's first LISTs reach their pages before Go's start takes this thread (PREFETCH_WAIT_MS at most).
+  await options.prefetch?.settled?.(PREFETCH_WAIT_MS);
   const api = await new Promise((resolve, reject) => {
     globalThis[name] = {
-      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0, persist: persist ? 1 : 0, persistExclude: exclude.join('\n'), ...handoffOf(options) },
+      config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0, persist: persist ? 1 : 0, persistExclude: exclude.join('\n'), ...handoffOf(options), ...prefetchOf(options) },
       ready: resolve,
       fail: (msg) => reject(new Error(`kubelive: ${msg}`)),
     };
@@ -163,6 +170,13 @@ export async function startModule(options = {}, host = 'page') {
 // that replaced a dead one (remote.js): internal, never an app's option.
 function handoffOf(options) {
   return typeof options.handoff === 'string' ? { handoff: options.handoff, handoffAt: Number(options.handoffAt) || 0 } : {};
+}
+
+// prefetchOf passes on the LISTs a worker host fetched while the module
+// compiled (prefetch.js: the module's fetches take them first): internal,
+// never an app's option.
+function prefetchOf(options) {
+  return typeof options.prefetch?.take === 'function' ? { prefetch: options.prefetch } : {};
 }
 
 // persistExclude reads persist: true | false | { exclude: string[] }.

@@ -12,9 +12,15 @@
 //     { t: 'retry' }, { t: 'stats' }, { t: 'persist', op: 'clear'|'flush', ask },
 //     { t: 'close' } (also sent on pagehide); and, when the worker asked for
 //     them, { t: 'beat' } every second (beat.js), outside the batches.
-//   worker -> page: { t: 'ready', lock, beatMs, stats } or { t: 'fail', message }
+//   worker -> page: { t: 'started', stats } once the worker took the
+//     configuration (load() resolves: calls are queued there until the
+//     module runs; stats.ready false), then { t: 'ready', lock, beatMs,
+//     stats } once the module runs, or { t: 'fail', message } (before
+//     'started': load() rejects; after it: every list fails)
 //     (beatMs > 0: this page holds no lock the worker can wait on, so it
 //     beats); { t: 'beat' } (the answer to each beat);
+//     { t: 'prefetch', id, status, text, err } (the answer of the first LIST
+//     page of watch id, fetched while the module started: prefetch.js);
 //     { t: 'cb', msgs: [[id, name, args]] } (callbacks of one task; a view's
 //     getObject answers as 'answer' [ask, object]); { t: 'lists', lists,
 //     json } (list and view snapshots, a view's rows as its items, one
@@ -43,6 +49,7 @@ import { sessionCallbacks, sessionHandle } from './client.js';
 import { stableKey } from './key.js';
 import { applyList, storeObjects } from './listwire.js';
 import { pageBeats, systemClock } from './beat.js';
+import { failedSnapshot, firstSnapshot } from './prefetch.js';
 
 const noop = () => {};
 // MAX_PENDING_BATCHES bounds the list batches received and not yet applied.
@@ -199,14 +206,21 @@ export class RemoteClient {
   async #attach() {
     const gen = ++this.#generation;
     const conn = this.#connect();
-    const ready = await new Promise((resolve, reject) => {
+    let attached = false; // 'started' (or 'ready') came: the worker queues this page's calls
+    const first = await new Promise((resolve, reject) => {
       conn.port.onmessage = (e) => {
         const m = e.data;
         if (gen === this.#generation) this.#beats?.answered();
         if (m?.t === 'beat') return;
-        if (m?.t === 'ready') resolve(m);
-        else if (m?.t === 'fail') reject(new Error(`kubelive: ${m.message}`));
-        else if (gen === this.#generation) this.#receive(m);
+        if (!attached && (m?.t === 'started' || m?.t === 'ready')) {
+          attached = true;
+          resolve(m);
+        } else if (m?.t === 'ready') {
+          if (gen === this.#generation) this.#ready(m, conn, gen);
+        } else if (m?.t === 'fail') {
+          if (!attached) reject(new Error(`kubelive: ${m.message}`));
+          else if (gen === this.#generation) this.#failed(m.message);
+        } else if (gen === this.#generation) this.#receive(m);
       };
       conn.onDeath((why) => reject(new Error(`kubelive: the worker failed to start: ${why}`)));
       conn.port.start?.();
@@ -217,23 +231,71 @@ export class RemoteClient {
       conn.port.postMessage({ t: 'batch', msgs: [{ t: 'close' }] });
       return;
     }
-    this.#stats = ready.stats;
+    this.#stats = first.stats;
     this.#handoff = null;
     this.#port = conn.port;
     this.#conn = conn;
-    const died = () => {
-      if (gen === this.#generation && !this.#closed) this.#workerDied();
-    };
-    conn.onDeath(died);
-    if (ready.lock && this.#locks) this.#locks.request(ready.lock, { mode: 'shared' }, died);
-    else if (ready.beatMs > 0) {
+    conn.onDeath(() => this.#died(gen));
+    if (first.t === 'ready') this.#ready(first, conn, gen);
+    if (this.#hidden()) this.#out.push({ t: 'vis', hidden: true });
+    for (const [id, op] of this.#ops) this.#out.push({ t: 'op', id, kind: op.kind, args: op.args });
+    this.#flush();
+  }
+
+  #died(gen) {
+    if (gen === this.#generation && !this.#closed) this.#workerDied();
+  }
+
+  // ready: the worker's module runs. From now on its Web Lock (or, where
+  // there is none, the silence of its beats) tells this page it died.
+  #ready(m, conn, gen) {
+    this.#stats = m.stats;
+    const died = () => this.#died(gen);
+    if (m.lock && this.#locks) this.#locks.request(m.lock, { mode: 'shared' }, died);
+    else if (m.beatMs > 0) {
       // No lock tells this page that the worker died: its silence does.
       this.#beats?.stop();
       this.#beats = pageBeats(this.#clock, () => conn.port.postMessage({ t: 'beat' }), died);
     }
-    if (this.#hidden()) this.#out.push({ t: 'vis', hidden: true });
-    for (const [id, op] of this.#ops) this.#out.push({ t: 'op', id, kind: op.kind, args: op.args });
-    this.#flush();
+  }
+
+  // failed: the worker's module did not start, after load() resolved (a
+  // worker host's load() resolves once the worker queues calls). Every list
+  // says why, with status 'error', and every onError hears it.
+  // Operations opened after that hear it too, on the next microtask.
+  #failed(message) {
+    this.#failure = String(message).startsWith('kubelive:') ? String(message) : `kubelive: ${message}`;
+    this.#stats = { ...this.#stats, ready: false, failed: this.#failure };
+    for (const id of this.#ops.keys()) this.#failOp(id);
+  }
+
+  #failure = '';
+
+  #failOp(id) {
+    const op = this.#ops.get(id);
+    if (!op) return;
+    const rec = this.#byWatch.get(id);
+    if (rec && !rec.view) {
+      rec.snap = failedSnapshot(op.args[0], this.#failure);
+      for (const l of [...rec.listeners]) safeCall(l, rec.snap);
+    }
+    safeCall(op.h.onError, new Error(this.#failure));
+  }
+
+  // prefetched makes a watched list's first snapshot from the LIST the
+  // worker fetched while its module started (prefetch.js): 'loading' (or
+  // 'error'), never 'live'; its objects are the ones the module's first
+  // snapshot will hold (same cluster, uid and resourceVersion, same object).
+  #prefetched(m) {
+    const rec = this.#byWatch.get(m.id);
+    const op = this.#ops.get(m.id);
+    if (!rec || rec.view || !op || (rec.snap && !rec.snap.prefetched)) return;
+    rec.snap = firstSnapshot(op.args[0], m, !!this.#config.keepManagedFields);
+    if (rec.snap.items.length > 0) rec.reuse = new Map(rec.snap.items.map((o) => [sameKey(o), o]));
+    // It counts as this frame's apply: a batch arriving in the same frame waits for the next.
+    this.#appliedInFrame = true;
+    this.#armFrame();
+    for (const l of [...rec.listeners]) safeCall(l, rec.snap);
   }
 
   #conn = null;
@@ -320,7 +382,8 @@ export class RemoteClient {
   #open(kind, args, h) {
     const id = ++this.#seq;
     this.#ops.set(id, { kind, args, h });
-    if (this.#port) this.#send({ t: 'op', id, kind, args });
+    if (this.#failure) queueMicrotask(() => this.#failOp(id));
+    else if (this.#port) this.#send({ t: 'op', id, kind, args });
     return id;
   }
 
@@ -347,6 +410,8 @@ export class RemoteClient {
       else this.#ackOwed = true;
       if (!this.#appliedInFrame) this.#applyBatches();
       else this.#armFrame();
+    } else if (m.t === 'prefetch') {
+      this.#prefetched(m);
     } else if (m.t === 'stats') {
       this.#stats = m.stats;
       this.#statsAsked = false;

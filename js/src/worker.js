@@ -23,6 +23,11 @@
 //     carries per list only the objects the page does not hold yet (their
 //     JSON as one string: a string's structured clone is a copy, cheaper than
 //     encoding it to UTF-8 here and decoding it on the page) plus the order of ids.
+//   - A page's load() resolves once its configuration is taken ('started'),
+//     before the module is ready; its calls wait in conn.early until then.
+//     The first LIST page of a watchList that waits there is fetched at once
+//     (prefetch.js): its answer goes to the page, and the module's first GET
+//     of that URL takes it instead of fetching again.
 //   - A live view is a list for this purpose: its window's rows are its
 //     items (rows Go did not change are the same objects, so they cross
 //     once); its update and getObject are calls on its op, and getObject's
@@ -30,8 +35,10 @@
 import { startModule } from './load.js';
 import { encodeList, newListState } from './listwire.js';
 import { BEAT_MS, pageWatcher, systemClock } from './beat.js';
+import { Prefetches, listURL } from './prefetch.js';
 
 const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 /** clients: configuration hash -> { ready: Promise<KubeliveClient>, conns: Set } */
 const clients = new Map();
@@ -123,12 +130,26 @@ async function init(conn, m) {
     let entry = clients.get(hash);
     const joined = !!entry;
     if (!entry) {
-      entry = { hash, conns: new Set(), ready: startModule(cfg) };
+      // The module takes the LISTs its pages' first watchLists started while it compiled (prefetch.js).
+      const prefetch = new Prefetches(cfg.token);
+      entry = { hash, conns: new Set(), prefetch, ready: startModule({ ...cfg, prefetch }), started: false };
       clients.set(hash, entry);
-      entry.ready.catch(() => clients.get(hash) === entry && clients.delete(hash));
+      entry.ready.then(
+        () => {
+          entry.started = true;
+          prefetch.ready();
+        },
+        () => {
+          prefetch.close();
+          if (clients.get(hash) === entry) clients.delete(hash);
+        },
+      );
     }
     entry.conns.add(conn);
     conn.entry = entry;
+    conn.cfg = cfg;
+    // The page's load() resolves now: its calls wait here (handle) until the module is ready.
+    conn.port.postMessage({ t: 'started', stats: startingStats(conn) });
     const client = await entry.ready;
     if (conn.closed) return;
     conn.client = client;
@@ -146,7 +167,7 @@ async function init(conn, m) {
       conn.beat = beats.watch(conn);
       conn.beat.hidden(conn.hidden);
     }
-    conn.port.postMessage({ t: 'ready', lock: locks ? workerLock : '', beatMs: conn.beat ? BEAT_MS : 0, stats: { ...client.stats(), reportedAt: Date.now() } });
+    conn.port.postMessage({ t: 'ready', lock: locks ? workerLock : '', beatMs: conn.beat ? BEAT_MS : 0, stats: readyStats(conn, client) });
     for (const x of conn.early ?? []) handle(conn, x);
     conn.early = null;
   } catch (err) {
@@ -174,6 +195,7 @@ function leave(conn) {
   entry.conns.delete(conn);
   if (entry.conns.size === 0 && clients.get(entry.hash) === entry) {
     clients.delete(entry.hash);
+    entry.prefetch.close();
     entry.ready.then((c) => c.close(), () => {});
   }
 }
@@ -191,9 +213,39 @@ function flushOut(conn) {
   if (!conn.closed && msgs.length) conn.port.postMessage({ t: 'cb', msgs });
 }
 
+// startingStats are the stats of a client whose module is not ready yet.
+function startingStats(conn) {
+  return { ready: false, sockets: [], browserSockets: { created: 0, live: 0 }, prefetch: conn.entry?.prefetch.stats(), reportedAt: Date.now() };
+}
+
+// readyStats are the module's stats, with the prefetched LISTs.
+function readyStats(conn, client) {
+  return { ...client.stats(), ready: true, prefetch: conn.entry?.prefetch.stats(), reportedAt: Date.now() };
+}
+
+// prefetch starts the LIST of a watchList that came before the module was
+// ready (prefetch.js), and sends its answer to the page as the first
+// snapshot's data. Not for a client that persists (its lists may start
+// from IndexedDB with no LIST at all) nor one taking over the lists of a
+// dead worker (they resume with no LIST).
+function prefetch(conn, m) {
+  const cfg = conn.cfg;
+  if (!cfg || cfg.persist || typeof cfg.handoff === 'string' || conn.entry.started) return;
+  const url = listURL(cfg.baseURL, m.args?.[0]);
+  const answer = url ? conn.entry.prefetch.start(url) : null;
+  answer?.then((a) => {
+    if (!conn.closed) conn.port.postMessage({ t: 'prefetch', id: m.id, status: a.status, text: a.bytes ? dec.decode(a.bytes) : '', err: a.err });
+  });
+}
+
 function handle(conn, m) {
   if (conn.closed) return;
   if (!conn.client) {
+    if (m.t === 'stats') {
+      conn.port.postMessage({ t: 'stats', stats: startingStats(conn) });
+      return;
+    }
+    if (m.t === 'op' && m.kind === 'watchList') prefetch(conn, m);
     (conn.early ??= []).push(m);
     return;
   }
@@ -234,7 +286,7 @@ function handle(conn, m) {
       break;
     }
     case 'stats':
-      conn.port.postMessage({ t: 'stats', stats: { ...kl.stats(), reportedAt: Date.now() } });
+      conn.port.postMessage({ t: 'stats', stats: readyStats(conn, kl) });
       break;
     case 'close':
       leave(conn);

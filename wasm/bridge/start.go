@@ -49,6 +49,10 @@ type Config struct {
 	// those lists resume from their resourceVersions instead of listing.
 	Handoff   string
 	HandoffAt time.Time
+	// Prefetched, when an object, holds the LISTs a worker host fetched
+	// while this module compiled (js/src/prefetch.js): each GET asks its
+	// take(url) first and uses the answer it returns, once; undefined: none.
+	Prefetched safejs.Value
 	// Warn hears what the page should know but is no error of a call (a
 	// persisted snapshot that was ignored); nil: console.warn.
 	Warn func(msg string)
@@ -73,6 +77,9 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	}
 	shim, err := browser.NewShim(listsJS, viewsJS, browser.IDBSource)
 	if err != nil {
+		return nil, safejs.Value{}, err
+	}
+	if err := shim.UsePrefetched(cfg.Prefetched); err != nil {
 		return nil, safejs.Value{}, err
 	}
 	funcs := &browser.Funcs{}

@@ -52,6 +52,20 @@ func NewShim(parts ...string) (*Shim, error) {
 	return &Shim{v: v, bad: bad}, nil
 }
 
+// UsePrefetched makes the shim's GETs take their answers from p (an object
+// with take(url) -> Promise<{status, bytes, err}> | null) when it has one:
+// the LISTs a worker host started before the module was ready. A p that is
+// not an object changes nothing.
+func (s *Shim) UsePrefetched(p safejs.Value) error {
+	if p.Type() != safejs.TypeObject {
+		return nil
+	}
+	if err := s.v.Set("prefetched", p); err != nil {
+		return fmt.Errorf("shim: prefetched: %w", err)
+	}
+	return nil
+}
+
 // Value is the shim object, for the bridge's helpers.
 func (s *Shim) Value() safejs.Value { return s.v }
 

@@ -224,8 +224,16 @@ const shim = {
   // exactly once, even when aborted. It returns the AbortController. A probe
   // (after a failed WebSocket dial) carries this page's origin in
   // Kubelive-Probe-Origin: browsers send no Origin on a same-origin GET.
+  // A LIST a worker host fetched before the module was ready
+  // (shim.prefetched: js/src/prefetch.js) answers its first GET of the same
+  // URL, once; it cannot be aborted, done still comes once.
   get(url, token, done, probe) {
     const ctl = new AbortController();
+    const pre = !probe && shim.prefetched ? shim.prefetched.take(url) : null;
+    if (pre) {
+      pre.then((a) => done(a.status, a.bytes, a.err));
+      return ctl;
+    }
     const headers = token ? { Authorization: 'Bearer ' + token } : {};
     if (probe && globalThis.navigator?.onLine === false) {
       // Offline: no server can answer; the browser would only log a failure.

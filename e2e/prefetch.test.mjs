@@ -1,0 +1,244 @@
+// The worker host's cold start in real Chromium against the real server:
+// the first LIST of a watchList starts in the worker's JS while the wasm
+// module is still being fetched and compiled (the test holds kubelive.wasm
+// back), the page shows its first page 'loading' from that LIST alone (never
+// 'live' before the module's watch confirmed it), and once the module runs
+// it takes that LIST as its own (the first page is fetched once), its first
+// snapshot keeping the page's objects. A failed prefetched LIST reaches the
+// list's status with a sentence. The token travels in the Authorization
+// header only. Every wait has a deadline.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { serverAndBrowser } from './chaos.mjs';
+import { ROOT, until } from './lib.mjs';
+
+// The embedded cluster's namespace "scale" holds --scale pods: three LIST pages of 500.
+const PODS = 1200;
+const QUERY = { lists: [{ cluster: 'demo', namespace: 'scale' }], endpoint: { version: 'v1', resource: 'pods' } };
+const TOKEN = 'prefetch-test-token-4f1c';
+const isList = (url) => url.pathname.endsWith('/namespaces/scale/pods') && !url.searchParams.has('watch');
+
+const env = serverAndBrowser(['--scale', String(PODS), '--bookmark-interval', '200ms']);
+
+// bare loads the bare page, its own client closed, with window.start(options):
+// load({ ...options, host, token }) then at once watch QUERY, every snapshot
+// recorded in window.rec.
+async function bare(ctx) {
+  const p = await ctx.newPage();
+  const errors = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  await p.goto(`${env.server.base}/bare.html?multiplexer=off&host=page`);
+  await p.waitForSelector('#out[data-ready="1"]', { timeout: 30000 });
+  await p.evaluate((q) => {
+    window.kubelive.close();
+    window.rec = { snaps: [], first: null, last: null };
+    window.start = async (options) => {
+      const { load } = await import('./kubelive.js');
+      window.kubelive = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer: 'off', ...options });
+      window.kubelive.watchList(q, (s) => {
+        if (s.items.length > 0) window.rec.first ??= s;
+        window.rec.last = s;
+        window.rec.snaps.push({ status: s.status, n: s.items.length, rv: s.resourceVersion, ready: window.kubelive.stats().ready });
+      });
+    };
+  }, QUERY);
+  return { p, errors };
+}
+
+// open is bare with a client in a dedicated worker (whose requests the
+// browser context routes): its kubelive.wasm held until release(), the LISTs
+// of namespace scale routed by onList, every request recorded.
+async function open(ctx, onList) {
+  const requests = [];
+  ctx.on('request', (r) => requests.push({ url: r.url(), auth: r.headers().authorization ?? '' }));
+  const { p, errors } = await bare(ctx);
+  const wasm = [];
+  let holding = true;
+  await ctx.route((url) => url.pathname.endsWith('/kubelive.wasm'), (route) => (holding ? wasm.push(route) : route.continue()));
+  await ctx.route(isList, onList);
+  await p.evaluate((token) => window.start({ host: 'worker', token }), TOKEN);
+  const release = async () => {
+    holding = false;
+    for (const r of wasm.splice(0)) await r.continue();
+  };
+  return { p, errors, requests, wasm, release };
+}
+
+// untilLive waits for the complete list, live, and returns every snapshot's
+// summary, having checked that none claimed live with fewer pods.
+async function untilLive(p, errors, what) {
+  await until(what, () => p.evaluate((n) => window.rec.last?.status === 'live' && window.rec.last.items.length === n, PODS), 60000).catch(async (e) => {
+    throw new Error(`${e.message}: snapshots ${JSON.stringify(await p.evaluate(() => window.rec.snaps))}, page errors ${errors}`);
+  });
+  const snaps = await p.evaluate(() => window.rec.snaps);
+  for (const s of snaps) if (s.status === 'live') assert.equal(s.n, PODS, `a live snapshot holds every pod: ${JSON.stringify(snaps)}`);
+  return snaps;
+}
+
+// keptIdentity: every object of the first snapshot with rows is the same object in the last.
+function keptIdentity(p) {
+  return p.evaluate(() => {
+    const byUid = new Map(window.rec.last.items.map((o) => [o.metadata.uid, o]));
+    return window.rec.first.items.every((o) => byUid.get(o.metadata.uid) === o);
+  });
+}
+
+// wasmServer serves kubelive.wasm on another loopback port, each answer held
+// until release(): a SharedWorker's requests are not routed by the browser
+// context, so its module is held here.
+async function wasmServer() {
+  const bytes = readFileSync(path.join(ROOT, 'web/dist/kubelive.wasm'));
+  const held = [];
+  let holding = true;
+  const srv = http.createServer((req, res) => {
+    const send = () => {
+      res.writeHead(200, { 'content-type': 'application/wasm', 'access-control-allow-origin': '*' });
+      res.end(bytes);
+    };
+    if (holding) held.push(send);
+    else send();
+  });
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  return {
+    url: `http://127.0.0.1:${srv.address().port}/kubelive.wasm`,
+    held,
+    release: () => {
+      holding = false;
+      for (const send of held.splice(0)) send();
+    },
+    close: () => {
+      srv.closeAllConnections();
+      srv.close();
+    },
+  };
+}
+
+test('the first LIST starts beside the wasm compile, shows its page loading, and is the module\'s own LIST', async () => {
+  const ctx = await env.browser.newContext();
+  try {
+    const lists0 = (await env.server.metrics()).lists;
+    const seen = [];
+    const { p, errors, requests, wasm, release } = await open(ctx, (route) => {
+      seen.push(new URL(route.request().url()));
+      return route.continue();
+    });
+    // load() resolved with the module held back: the worker queues the calls.
+    const first = await until('the prefetched first page on the page', () => p.evaluate(() => window.rec.first && { status: window.rec.first.status, n: window.rec.first.items.length, rv: window.rec.first.resourceVersion }));
+    assert.ok(wasm.length >= 1, 'the worker asked for kubelive.wasm and it is still held');
+    assert.equal(first.n, 500, 'the first page of the LIST');
+    assert.equal(first.status, 'loading', 'a list no watch confirmed is not live');
+    assert.equal(first.rv, '', 'nor does it claim a resourceVersion');
+    assert.equal((await env.server.metrics()).lists - lists0, 1, 'the server answered one LIST before the module exists');
+    assert.deepEqual(seen.map((u) => u.searchParams.get('limit')), ['500'], 'the LIST asks for the module\'s first page');
+    const stats = await until('stats from the starting worker', () => p.evaluate(() => {
+      const s = window.kubelive.stats();
+      return s.prefetch && s;
+    }));
+    assert.equal(stats.ready, false, 'stats() says the module is not ready yet');
+    assert.deepEqual(stats.prefetch, { started: 1, taken: 0, unused: 1 });
+
+    await release();
+    const snaps = await untilLive(p, errors, 'the complete list, live');
+    assert.equal(snaps[0].ready, false, 'the first snapshot came before the module was ready');
+    // The module took the prefetched page: three pages in all, the first one fetched once.
+    assert.equal((await env.server.metrics()).lists - lists0, 3, `three LIST pages at the server, not four: ${seen.map(String)}`);
+    assert.equal(seen.filter((u) => !u.searchParams.has('continue')).length, 1, 'the first page was fetched once');
+    const after = await until('stats from the ready worker', () => p.evaluate(() => {
+      const s = window.kubelive.stats();
+      return s.ready && s;
+    }));
+    assert.deepEqual(after.prefetch, { started: 1, taken: 1, unused: 0 }, 'the module took the prefetched LIST');
+    assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity in the module\'s snapshots');
+    const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.uid).sort();
+    assert.deepEqual(await p.evaluate(() => window.rec.last.items.map((o) => o.metadata.uid).sort()), truth, 'exactly the server\'s pods');
+    const listed = requests.filter((r) => isList(new URL(r.url)));
+    assert.ok(listed.length >= 3, 'the LISTs were seen');
+    for (const r of listed) assert.equal(r.auth, `Bearer ${TOKEN}`, 'the token is sent as a bearer header');
+    for (const r of requests) assert.ok(!r.url.includes(TOKEN), `no token in a URL: ${r.url}`);
+    assert.ok(!JSON.stringify(after).includes(TOKEN), 'nor in stats()');
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('a prefetched LIST that fails gives the list an error with a sentence, never live, then the module recovers', async () => {
+  const ctx = await env.browser.newContext();
+  try {
+    let refuse = true;
+    const { p, errors, release } = await open(ctx, (route) =>
+      refuse
+        ? route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'pods is forbidden for this test', reason: 'Forbidden', code: 403 }) })
+        : route.continue(),
+    );
+    const snap = await until('the prefetched LIST\'s error on the page', () => p.evaluate(() => {
+      const s = window.rec.last;
+      return s && { status: s.status, n: s.items.length, errors: s.errors, ready: window.kubelive.stats().ready };
+    }));
+    assert.equal(snap.status, 'error');
+    assert.equal(snap.n, 0);
+    assert.equal(snap.ready, false, 'before the module runs');
+    assert.equal(snap.errors.length, 1);
+    assert.equal(snap.errors[0].message, 'The server refused access (403): pods is forbidden for this test.');
+    assert.equal(snap.errors[0].code, 403);
+    assert.equal(snap.errors[0].reason, 'Forbidden');
+    refuse = false;
+    await release();
+    await untilLive(p, errors, 'the list, live, once the server lets it');
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+for (const multiplexer of ['off', 'on']) {
+  test(`in a SharedWorker (the default host here) too: the LIST before the module, its page loading, one first page at the server (multiplexer ${multiplexer})`, async () => {
+    const ctx = await env.browser.newContext();
+    const wasm = await wasmServer();
+    try {
+      const { p, errors } = await bare(ctx);
+      const lists0 = (await env.server.metrics()).lists;
+      await p.evaluate((o) => window.start({ host: 'auto', ...o }), { wasmURL: wasm.url, multiplexer });
+      const first = await until('the prefetched first page on the page', () => p.evaluate(() => window.rec.first && { status: window.rec.first.status, n: window.rec.first.items.length, host: window.kubelive.stats().host }));
+      assert.equal(wasm.held.length, 1, 'the worker asked for kubelive.wasm and it is still held');
+      assert.deepEqual(first, { status: 'loading', n: 500, host: 'shared-worker' });
+      assert.equal((await env.server.metrics()).lists - lists0, 1, 'the server answered one LIST before the module exists');
+      wasm.release();
+      await untilLive(p, errors, 'the complete list, live');
+      assert.equal((await env.server.metrics()).lists - lists0, 3, 'three LIST pages at the server: the module took the first');
+      assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity');
+      assert.deepEqual(errors, []);
+    } finally {
+      await ctx.close();
+      wasm.close();
+    }
+  });
+}
+
+test('a module that fails to start after load() resolved gives every list an error with the reason, and onError hears it', async () => {
+  const ctx = await env.browser.newContext();
+  try {
+    const { p, errors } = await bare(ctx);
+    await p.evaluate(() => {
+      window.heard = [];
+      return window.start({ host: 'shared-worker', wasmURL: 'missing.wasm' });
+    });
+    await p.evaluate(() => window.kubelive.watchList({ lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { version: 'v1', resource: 'configmaps' }, onError: (e) => window.heard.push(e.message) }, () => {}));
+    const got = await until('the lists to say the module failed', () => p.evaluate(() => {
+      const s = window.rec.last;
+      return s?.status === 'error' && window.heard.length > 0 && { errors: s.errors.map((e) => e.message), heard: window.heard, failed: window.kubelive.stats().failed, ready: window.kubelive.stats().ready };
+    }));
+    assert.match(got.errors[0], /^kubelive: fetch .*missing\.wasm: HTTP 404$/);
+    assert.deepEqual(got.heard, [got.errors[0]]);
+    assert.equal(got.failed, got.errors[0]);
+    assert.equal(got.ready, false);
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});

@@ -240,8 +240,15 @@ if (ONLY.includes('p2')) {
       }
       lat.sort((x, y) => x - y);
       const p = { p50: pct(lat, 50), p99: pct(lat, 99), max: lat.at(-1), n: lat.length };
+      // gc: the module's collections during the stream (a kubelive contender's stats().go, read before and after)
+      const [g0, g1] = [res.goBefore, res.goAfter];
+      if (g0 && g1) {
+        const cycles = g1.gcCycles - g0.gcCycles;
+        p.gc = { cycles, cpuMs: g1.gcCpuMs - g0.gcCpuMs, bytesPerEvent: (g1.allocBytes - g0.allocBytes) / sends.length, objectsPerEvent: (g1.allocObjects - g0.allocObjects) / sends.length, heapLive: g1.heapLive, heapGoal: g1.heapGoal };
+      }
       per[c].push(p);
-      log(`P2 run ${r + 1}/${RUNS} ${c}: p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms (${p.n} events)`);
+      const gc = p.gc ? `; Go: ${p.gc.cycles} GC cycles, ${fmt(p.gc.cpuMs, 1)} ms GC CPU, ${fmt(p.gc.bytesPerEvent)} B and ${fmt(p.gc.objectsPerEvent, 1)} objects allocated per event, live heap ${fmt(p.gc.heapLive / 1e6, 1)} MB` : '';
+      log(`P2 run ${r + 1}/${RUNS} ${c}: p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms (${p.n} events)${gc}`);
     }
   }
   results.p2 = Object.fromEntries(

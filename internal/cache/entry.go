@@ -154,7 +154,9 @@ func (s store) Upsert(it wire.Item) {
 		s.unlock()
 		return
 	}
-	it.Raw = bytes.Clone(it.Raw) // a subslice would pin its whole burst of frames
+	if !it.Owned {
+		it.Raw = bytes.Clone(it.Raw) // a subslice of a buffer shared with other objects would pin them all
+	}
 	r.live = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}
 	if l.deleted {
 		l.deleted, l.e.statusChg = false, true

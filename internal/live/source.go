@@ -115,7 +115,7 @@ func (l *listerWatcher) probeList(ctx context.Context, o reflector.WatchOptions)
 type watch struct{ conn transport.Conn }
 
 // Next returns the frames of one burst; each Data is its own allocation
-// (the dialers of this module copy every burst afresh).
+// (transport.Conn's Recv contract).
 func (w *watch) Next(ctx context.Context) ([][]byte, error) {
 	frames, err := w.conn.Recv(ctx)
 	if err != nil {

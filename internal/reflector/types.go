@@ -69,8 +69,11 @@ type ListerWatcher interface {
 type Watch interface {
 	// Next blocks until frames arrive and returns all of them, each one raw
 	// watch event. The caller keeps the frames: implementations must not
-	// reuse their memory. It returns *transport.CloseError or io.EOF when the
-	// server ended the watch, or ctx.Err().
+	// reuse their memory, and no two frames share memory (the Store keeps
+	// each object as a subslice of its frame, with no copy, so a frame that
+	// shared a buffer with others would pin them all). It returns
+	// *transport.CloseError or io.EOF when the server ended the watch, or
+	// ctx.Err().
 	Next(ctx context.Context) ([][]byte, error)
 	// Close ends the watch; it is idempotent.
 	Close()
@@ -80,8 +83,9 @@ type Watch interface {
 // time, in the order events arrived. Implementations must apply each call in
 // O(1) (Replace: O(n)) and treat an object whose resourceVersion equals the
 // stored one as unchanged (duplicates change nothing). An item's Raw
-// aliases a LIST body or a frame unless the item is Owned: a Store that keeps
-// it copies what is not Owned.
+// aliases a LIST body unless the item is Owned: a Store that keeps it copies
+// what is not Owned. A watch event's item is Owned: its Raw is a subslice of
+// its own frame, which nothing else refers to.
 type Store interface {
 	// Replace sets the whole list after a LIST (or the initial events of a
 	// WatchList). Objects whose uid and resourceVersion are unchanged must

@@ -172,6 +172,9 @@ func (r *Reflector) handle(frame []byte, wl *watchList) error {
 		}
 		return fmt.Errorf("watch %s after %q: %w", r.cfg.Name, r.rv, ae)
 	}
+	// The frame is this Reflector's alone and no other frame's memory
+	// (Watch.Next): the Store may keep the object as it is, with no copy.
+	ev.Owned = true
 	if wl.active {
 		switch {
 		case ev.Type == wire.Added:

@@ -61,7 +61,10 @@ type DialOptions struct {
 type Conn interface {
 	// Recv blocks until at least one frame is available and returns every
 	// frame buffered so far, in order (one call per burst, not per frame). It
-	// returns a *CloseError when the peer closed, or ctx.Err().
+	// returns a *CloseError when the peer closed, or ctx.Err(). Each frame's
+	// Data (with its Envelope) is memory of its own that the Conn never
+	// touches again: a consumer may keep a subslice of one frame, which pins
+	// that frame only.
 	Recv(ctx context.Context) ([]Frame, error)
 	// Send writes one frame.
 	Send(ctx context.Context, f Frame) error

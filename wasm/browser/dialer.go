@@ -3,6 +3,7 @@
 package browser
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -122,6 +123,7 @@ type conn struct {
 	done     chan struct{} // closed by Close: a Recv in progress returns
 	protocol string
 	once     sync.Once
+	burst    []byte // drainBytes' reused copy of a burst (see burstBuffer)
 }
 
 func (c *conn) closeError() *transport.CloseError {
@@ -234,7 +236,7 @@ func (c *conn) drainBytes(split bool) ([]transport.Frame, error) {
 	}
 	dv, _ := r.Get("data")
 	total, _ := dv.Length()
-	data := make([]byte, total)
+	data := c.burstBuffer(total)
 	if _, err := safejs.CopyBytesToGo(data, dv); err != nil {
 		return nil, fmt.Errorf("drain socket: %w", err)
 	}
@@ -245,18 +247,38 @@ func (c *conn) drainBytes(split bool) ([]transport.Frame, error) {
 		if off+l > len(data) {
 			return nil, fmt.Errorf("drain socket: frame %d of %d bytes runs past the burst's %d bytes", i, l, len(data))
 		}
-		f := transport.Frame{Binary: kinds[i] == 1, Size: l, Data: data[off : off+l : off+l]}
+		// each frame its own copy: the burst buffer is reused, and an
+		// object kept from one frame pins that frame only
+		own := bytes.Clone(data[off : off+l])
+		f := transport.Frame{Binary: kinds[i] == 1, Size: l, Data: own}
 		if kinds[i] == 2 {
 			e := int(binary.LittleEndian.Uint32(envs[4*i:]))
 			if e > l {
 				return nil, fmt.Errorf("drain socket: envelope of %d bytes in a frame of %d", e, l)
 			}
-			f.Envelope, f.Data = data[off:off+e:off+e], data[off+e:off+l:off+l]
+			f.Envelope, f.Data = own[:e:e], own[e:]
 		}
 		frames[i] = f
 		off += l
 	}
 	return frames, nil
+}
+
+// maxBurstBuffer is the largest burst buffer a conn keeps between bursts: a
+// bigger burst (a relist's worth of frames at once) gets a buffer of its own
+// that goes with it.
+const maxBurstBuffer = 1 << 20
+
+// burstBuffer returns n bytes to copy a burst into, valid until the next
+// call (Recv runs on one goroutine at a time, so no two bursts share it).
+func (c *conn) burstBuffer(n int) []byte {
+	if n > maxBurstBuffer {
+		return make([]byte, n)
+	}
+	if cap(c.burst) < n {
+		c.burst = make([]byte, n, max(n, 4<<10))
+	}
+	return c.burst[:n]
 }
 
 func copyField(r safejs.Value, name string, dst []byte) error {

@@ -100,3 +100,58 @@ func TestSplitDataBurst(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "{\"type\":\"ADDED\",\"n\":\"\\u00e9 é \\ud83d\\ude00 \\\"q\\\" \\n\"}", string(m.Data))
 }
+
+// TestBurstFramesKeepTheirBytes: frames a consumer keeps from one burst are
+// unchanged by the bursts after it (the conn copies every burst through one
+// reused buffer, and each frame out of it), and the frames of one burst
+// share no memory: the object a reflector keeps from a frame is that frame.
+func TestBurstFramesKeepTheirBytes(t *testing.T) {
+	addr := os.Getenv("WSTEST_ADDR")
+	require.NotEmpty(t, addr, "WSTEST_ADDR is not set: run through scripts/go_js_wasm_exec")
+	shim, err := NewShim()
+	require.NoError(t, err)
+	d := &Dialer{Shim: shim, Funcs: &Funcs{}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	path := "/owned-bursts"
+	c, err := d.Dial(ctx, "ws://"+addr+path, transport.DialOptions{Payload: transport.PayloadBytes})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, c.Close(transport.CloseNormal, "")) }()
+
+	// burst sends lines as one burst and returns the frames of one Recv.
+	burst := func(lines ...string) []transport.Frame {
+		resp, err := http.Post("http://"+addr+"/ctl/send?path="+path, "text/plain", strings.NewReader(strings.Join(lines, "\n")+"\n"))
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		rec := c.(*conn).s
+		require.Eventually(t, func() bool {
+			q, err := rec.Get("q")
+			if err != nil {
+				return false
+			}
+			n, _ := q.Length()
+			return n == len(lines)
+		}, 10*time.Second, 5*time.Millisecond, "the burst never arrived")
+		got, err := c.Recv(ctx)
+		require.NoError(t, err)
+		require.Len(t, got, len(lines))
+		return got
+	}
+	first := []string{`{"type":"ADDED","object":{"n":"aaaa"}}`, `{"type":"ADDED","object":{"n":"bbbb"}}`, `{"type":"ADDED","object":{"n":"cccc"}}`}
+	kept := burst(first...)
+	for i := range 3 { // later bursts of the same sizes, which a reused buffer would take the place of
+		burst(`{"type":"MODIFIED","object":{"x":"1"}}`, `{"type":"MODIFIED","object":{"x":"2"}}`, `{"type":"MODIFIED","object":{"x":"3"}}`)
+		for j, f := range kept {
+			require.Equal(t, first[j], string(f.Data), "frame %d of the first burst after %d more", j, i+1)
+		}
+	}
+	// no two frames share memory: filling one to its capacity leaves the others as they were
+	f0 := kept[0].Data[:cap(kept[0].Data)]
+	for i := range f0 {
+		f0[i] = 'X'
+	}
+	assert.Equal(t, first[1], string(kept[1].Data))
+	assert.Equal(t, first[2], string(kept[2].Data))
+}

@@ -32,13 +32,17 @@ type entry struct {
 	statusChg bool    // a list status changed since the last flush
 	scheduled bool    // a flush is scheduled and has not started
 	order     []*rec  // committed recs. Invariant: sorted by less; holds exactly the recs whose committed != nil
-	nextSlot  SlotID
-	version   uint64
-	updatedAt time.Time
-	statuses  []ListStatus // as of version; never mutated (replaced)
-	snap      *Snapshot    // memo of Snapshot() at version, or nil
-	listeners []*listener
-	resyncs   int
+	// spareOrder is the memory of the order before the last change, all nil,
+	// which the next change builds its order in. Invariant: never shares
+	// memory with order.
+	spareOrder []*rec
+	nextSlot   SlotID
+	version    uint64
+	updatedAt  time.Time
+	statuses   []ListStatus // as of version; never mutated (replaced)
+	snap       *Snapshot    // memo of Snapshot() at version, or nil
+	listeners  []*listener
+	resyncs    int
 }
 
 // list is one (cluster, namespace) list of an entry and the reflector.Store

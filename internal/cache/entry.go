@@ -159,7 +159,7 @@ func (s store) Upsert(it wire.Item) {
 		return
 	}
 	if !it.Owned {
-		it.Raw = bytes.Clone(it.Raw) // a subslice of a buffer shared with other objects would pin them all
+		it.Raw = bytes.Clone(it.Raw) // a frame's memory is reused by the next burst
 	}
 	r.live = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}
 	if l.deleted {
@@ -233,6 +233,18 @@ func (s store) Replace(items []wire.Item, rv string) {
 		l.deleted, l.e.statusChg = !l.deleted, true
 	}
 	s.unlock()
+}
+
+// Holds implements reflector.HoldingStore in O(1): the list's current
+// object uid is at rv (a stale run's Store holds nothing).
+func (s store) Holds(uid, rv string) bool {
+	if !s.lock() {
+		return false
+	}
+	r := s.l.recs[uid]
+	held := r != nil && !r.tomb && r.live != nil && r.live.ResourceVersion == rv
+	s.l.e.mu.Unlock()
+	return held
 }
 
 // Partial implements reflector.PartialStore: the first page of a first

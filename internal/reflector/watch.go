@@ -1,6 +1,7 @@
 package reflector
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -172,13 +173,15 @@ func (r *Reflector) handle(frame []byte, wl *watchList) error {
 		}
 		return fmt.Errorf("watch %s after %q: %w", r.cfg.Name, r.rv, ae)
 	}
-	// The frame is this Reflector's alone and no other frame's memory
-	// (Watch.Next): the Store may keep the object as it is, with no copy.
-	ev.Owned = true
 	if wl.active {
 		switch {
 		case ev.Type == wire.Added:
-			wl.items = append(wl.items, ev.Item())
+			// kept past the next Watch.Next, which may reuse the frame
+			it := ev.Item()
+			if !it.Owned {
+				it.Raw, it.Owned = bytes.Clone(it.Raw), true
+			}
+			wl.items = append(wl.items, it)
 		case ev.Type == wire.Bookmark && ev.InitialEventsEnd:
 			r.replace(wl.items, ev.ResourceVersion, true)
 			*wl = watchList{}

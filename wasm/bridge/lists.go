@@ -36,11 +36,17 @@ type listJob struct {
 	json, slots live.Scratch
 }
 
+// maxCrossingBuffer is the largest buffer listJob keeps for the next
+// crossing (it is live heap, which the collector's goal grows with): a
+// stream's delta, one frame's changed objects, is tens of KB; a bigger one
+// (a relist, a first snapshot's chunks) gets buffers of its own.
+const maxCrossingBuffer = 256 << 10
+
 func newListJob(c caller, d Deps) *listJob {
 	return &listJob{caller: c, deps: d, views: live.NewViews[safejs.Value](func(k cache.Key) bool {
 		_, ok := d.Cache.Get(k)
 		return ok
-	}), json: live.Scratch{Max: 2 * live.SnapshotChunk}, slots: live.Scratch{Max: live.SnapshotChunk}}
+	}), json: live.Scratch{Max: maxCrossingBuffer}, slots: live.Scratch{Max: maxCrossingBuffer}}
 }
 
 func (j *listJob) methods() map[string]method {

@@ -3,7 +3,6 @@
 package browser
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -39,7 +38,7 @@ func (d *Dialer) Dial(ctx context.Context, url string, opts transport.DialOption
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c := &conn{shim: d.Shim, funcs: d.Funcs, payload: opts.Payload, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &conn{shim: d.Shim, funcs: d.Funcs, payload: opts.Payload, borrow: opts.Borrow, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	var err error
 	c.fn, err = d.Funcs.FuncOf(func(safejs.Value, []safejs.Value) any {
 		select { // never block a JS callback
@@ -117,13 +116,14 @@ type conn struct {
 	shim     *Shim
 	funcs    *Funcs
 	payload  transport.PayloadMode
+	borrow   bool // frames alias burst, reused by the next Recv (DialOptions.Borrow)
 	s        safejs.Value
 	fn       safejs.Func
 	wake     chan struct{}
 	done     chan struct{} // closed by Close: a Recv in progress returns
 	protocol string
 	once     sync.Once
-	burst    []byte // drainBytes' reused copy of a burst (see burstBuffer)
+	burst    []byte // the borrowed frames' buffer (see burstBuffer)
 }
 
 func (c *conn) closeError() *transport.CloseError {
@@ -236,7 +236,12 @@ func (c *conn) drainBytes(split bool) ([]transport.Frame, error) {
 	}
 	dv, _ := r.Get("data")
 	total, _ := dv.Length()
-	data := c.burstBuffer(total)
+	var data []byte
+	if c.borrow {
+		data = c.burstBuffer(total)
+	} else {
+		data = make([]byte, total) // the consumer's to keep
+	}
 	if _, err := safejs.CopyBytesToGo(data, dv); err != nil {
 		return nil, fmt.Errorf("drain socket: %w", err)
 	}
@@ -247,16 +252,13 @@ func (c *conn) drainBytes(split bool) ([]transport.Frame, error) {
 		if off+l > len(data) {
 			return nil, fmt.Errorf("drain socket: frame %d of %d bytes runs past the burst's %d bytes", i, l, len(data))
 		}
-		// each frame its own copy: the burst buffer is reused, and an
-		// object kept from one frame pins that frame only
-		own := bytes.Clone(data[off : off+l])
-		f := transport.Frame{Binary: kinds[i] == 1, Size: l, Data: own}
+		f := transport.Frame{Binary: kinds[i] == 1, Size: l, Data: data[off : off+l : off+l]}
 		if kinds[i] == 2 {
 			e := int(binary.LittleEndian.Uint32(envs[4*i:]))
 			if e > l {
 				return nil, fmt.Errorf("drain socket: envelope of %d bytes in a frame of %d", e, l)
 			}
-			f.Envelope, f.Data = own[:e:e], own[e:]
+			f.Envelope, f.Data = data[off:off+e:off+e], data[off+e:off+l:off+l]
 		}
 		frames[i] = f
 		off += l
@@ -264,10 +266,11 @@ func (c *conn) drainBytes(split bool) ([]transport.Frame, error) {
 	return frames, nil
 }
 
-// maxBurstBuffer is the largest burst buffer a conn keeps between bursts: a
-// bigger burst (a relist's worth of frames at once) gets a buffer of its own
-// that goes with it.
-const maxBurstBuffer = 1 << 20
+// maxBurstBuffer is the largest burst buffer a borrowing conn keeps between
+// bursts (it is live heap, which the collector's goal grows with): a stream
+// at 1,000 events/s comes in bursts of a few KB; a bigger burst gets a
+// buffer of its own that goes with it.
+const maxBurstBuffer = 256 << 10
 
 // burstBuffer returns n bytes to copy a burst into, valid until the next
 // call (Recv runs on one goroutine at a time, so no two bursts share it).

@@ -4,6 +4,7 @@ package browser
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -102,10 +103,15 @@ func TestSplitDataBurst(t *testing.T) {
 }
 
 // TestBurstFramesKeepTheirBytes: frames a consumer keeps from one burst are
-// unchanged by the bursts after it (the conn copies every burst through one
-// reused buffer, and each frame out of it), and the frames of one burst
-// share no memory: the object a reflector keeps from a frame is that frame.
+// unchanged by the bursts after it, and the frames of one burst share no
+// memory; with Borrow, each burst arrives whole and intact in the memory of
+// the one before (which the consumer no longer holds).
 func TestBurstFramesKeepTheirBytes(t *testing.T) {
+	t.Run("kept", func(t *testing.T) { testBursts(t, false) })
+	t.Run("borrowed", func(t *testing.T) { testBursts(t, true) })
+}
+
+func testBursts(t *testing.T, borrow bool) {
 	addr := os.Getenv("WSTEST_ADDR")
 	require.NotEmpty(t, addr, "WSTEST_ADDR is not set: run through scripts/go_js_wasm_exec")
 	shim, err := NewShim()
@@ -113,8 +119,8 @@ func TestBurstFramesKeepTheirBytes(t *testing.T) {
 	d := &Dialer{Shim: shim, Funcs: &Funcs{}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	path := "/owned-bursts"
-	c, err := d.Dial(ctx, "ws://"+addr+path, transport.DialOptions{Payload: transport.PayloadBytes})
+	path := fmt.Sprintf("/bursts-%v", borrow)
+	c, err := d.Dial(ctx, "ws://"+addr+path, transport.DialOptions{Payload: transport.PayloadBytes, Borrow: borrow})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, c.Close(transport.CloseNormal, "")) }()
 
@@ -141,6 +147,15 @@ func TestBurstFramesKeepTheirBytes(t *testing.T) {
 	}
 	first := []string{`{"type":"ADDED","object":{"n":"aaaa"}}`, `{"type":"ADDED","object":{"n":"bbbb"}}`, `{"type":"ADDED","object":{"n":"cccc"}}`}
 	kept := burst(first...)
+	if borrow {
+		later := []string{`{"type":"MODIFIED","object":{"x":"1"}}`, `{"type":"DELETED","object":{"y":"22"}}`}
+		got := burst(later...)
+		for j, f := range got {
+			assert.Equal(t, later[j], string(f.Data), "frame %d of a borrowed burst", j)
+		}
+		assert.Same(t, &kept[0].Data[0], &got[0].Data[0], "the next burst reuses the memory")
+		return
+	}
 	for i := range 3 { // later bursts of the same sizes, which a reused buffer would take the place of
 		burst(`{"type":"MODIFIED","object":{"x":"1"}}`, `{"type":"MODIFIED","object":{"x":"2"}}`, `{"type":"MODIFIED","object":{"x":"3"}}`)
 		for j, f := range kept {

@@ -2,11 +2,13 @@ package cache
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kubelive/kubelive/internal/reflector"
+	rt "github.com/kubelive/kubelive/internal/reflector/reflectortest"
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
@@ -59,4 +61,40 @@ func TestSnapshotKeepsItsBytesPastBorrowedFrames(t *testing.T) {
 		h.settle(q, 0, rv)
 		require.JSONEq(t, pod("a", "x", "11").JSON(), string(kept.Items[0].Raw), "after %d more events", i+1)
 	}
+}
+
+// TestPagedRelistKeepsTheHeldObjects: the cache says which objects it holds
+// (uid and resourceVersion, deleted ones not), and a paged relist, whose
+// Reflector hands those over without bytes, keeps them as they were.
+func TestPagedRelistKeepsTheHeldObjects(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *Config) { c.PageSize = 2 })
+	q := query(ListRef{"c1", "ns"})
+	_, _, _ = h.subscribe(q)
+	lw := h.lw("c1", "ns")
+	w := live(t, lw, "10", pod("ns", "a", "1"), pod("ns", "b", "2"), pod("ns", "c", "3"))
+	h.phase(q, 0, reflector.PhaseLive)
+	w.Delete(pod("ns", "c", "11"))
+	h.settle(q, 0, "11")
+	before := h.mustGet(q)
+	e := h.entry(q)
+	e.mu.Lock()
+	s := store{l: e.lists[0], gen: e.lists[0].gen}
+	e.mu.Unlock()
+	assert.True(t, s.Holds("uid-ns-a", "1"))
+	assert.False(t, s.Holds("uid-ns-a", "7"), "another resourceVersion")
+	assert.False(t, s.Holds("uid-ns-c", "3"), "deleted")
+	assert.False(t, store{l: e.lists[0], gen: e.lists[0].gen - 1}.Holds("uid-ns-a", "1"), "an old run's store holds nothing")
+
+	h.clk.Advance(3 * time.Second)
+	w.Error(410, "Expired")
+	lw.NextList(t).Reply([]byte(`{"metadata":{"resourceVersion":"30","continue":"t"},"items":[` + pod("ns", "a", "1").JSON() + "," + pod("ns", "b", "25").JSON() + "]}"))
+	lw.NextList(t).Reply(rt.ListBody("30", pod("ns", "d", "26")))
+	lw.NextWatch(t).Accept()
+	h.settle(q, 0, "30")
+	after := h.mustGet(q)
+	require.Equal(t, []string{"ns/a@c1", "ns/b@c1", "ns/d@c1"}, names(after.Items))
+	assert.Same(t, before.Items[0], after.Items[0], "a held: the same object")
+	assert.JSONEq(t, pod("ns", "a", "1").JSON(), string(after.Items[0].Raw))
+	assert.JSONEq(t, pod("ns", "b", "25").JSON(), string(after.Items[1].Raw))
 }

@@ -74,9 +74,11 @@ func (r *Reflector) list(ctx context.Context) (err error) {
 			// (its Raw is dropped: HoldingStore): a relist of an unchanged
 			// list copies nothing.
 			hs, _ := r.cfg.Store.(HoldingStore)
+			_, partial := r.cfg.Store.(PartialStore)
+			partial = partial && items == nil && !r.hasData.Load() // this page goes to Partial: every object whole
 			for i := range l.Items {
 				it := &l.Items[i]
-				if hs != nil && hs.Holds(it.UID, it.ResourceVersion) {
+				if hs != nil && !partial && hs.Holds(it.UID, it.ResourceVersion) {
 					it.Raw, it.Owned = nil, true
 					continue
 				}

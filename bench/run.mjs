@@ -151,7 +151,9 @@ async function memory(page, cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = await cdp.send('Runtime.getHeapUsage');
   const wasm = await page.evaluate(() => (window.benchWasmBytes ? window.benchWasmBytes() : 0));
-  return { jsHeap: heap.usedSize, jsHeapTotal: heap.totalSize, wasm };
+  // the Go heap in the page host's module (stats().go: live after the last collection, the next goal, all the runtime maps)
+  const go = await page.evaluate(() => window.kl?.stats?.().go ?? null);
+  return { jsHeap: heap.usedSize, jsHeapTotal: heap.totalSize, wasm, go };
 }
 
 // ------------------------------------------------------------------ P1 (+P4)
@@ -173,7 +175,7 @@ if (ONLY.includes('p1') || ONLY.includes('p4')) {
         const eps = use.events / ((res.done - sends[0]) / 1000);
         if (res.ok === false) throw new Error(`${c} on ${set}: final state wrong: ${JSON.stringify({ bad: res.bad, got: res.got, expected: res.expected })}`);
         per[c].push({ eps, notifications: res.notifications, mem, wakes: res.stats?.browserSockets?.wakes });
-        log(`P1 n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(eps)} events/s (${res.notifications ?? res.frames} notifications${mem ? `, heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB` : ''})`);
+        log(`P1 n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(eps)} events/s (${res.notifications ?? res.frames} notifications${mem ? `, heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB${mem.go ? ` (Go live heap ${fmt(mem.go.heapLive / 1e6, 1)} MB, goal ${fmt(mem.go.heapGoal / 1e6, 1)} MB, mapped ${fmt(mem.go.mapped / 1e6, 1)} MB, ${mem.go.gcCycles} GC cycles)` : ''}` : ''})`);
       }
     }
     const n = meta.n;

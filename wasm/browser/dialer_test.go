@@ -54,30 +54,11 @@ func TestSplitDataBurst(t *testing.T) {
 		{`{"clusterId":"c","path":"/p","data":"{\"state\":\"connected\"}","type":"STATUS","kubeliveQuery":"watch=1"}`, true},
 		{`{"clusterId":"c","path":"/p","data":"{\"type\":\"DELETED\"}","type":"DATA"}`, true},
 	}
-	var body strings.Builder
-	for _, f := range frames {
-		body.WriteString(f.text + "\n")
+	lines := make([]string, len(frames))
+	for i, f := range frames {
+		lines[i] = f.text
 	}
-	resp, err := http.Post("http://"+addr+"/ctl/send?path="+path, "text/plain", strings.NewReader(body.String()))
-	require.NoError(t, err)
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-
-	// Wait (with a deadline) until the whole burst is queued in JS, so that
-	// one Recv takes it.
-	rec := c.(*conn).s
-	require.Eventually(t, func() bool {
-		q, err := rec.Get("q")
-		if err != nil {
-			return false
-		}
-		n, _ := q.Length()
-		return n == len(frames)
-	}, 10*time.Second, 5*time.Millisecond, "the burst never arrived")
-	got, err := c.Recv(ctx)
-	require.NoError(t, err)
-	require.Len(t, got, len(frames), "one Recv, every frame")
+	got := sendBurst(ctx, t, c, addr, path, lines)
 	for i, f := range frames {
 		g := got[i]
 		whole, werr := muxwire.DecodeJSON([]byte(f.text), 0)
@@ -124,27 +105,7 @@ func testBursts(t *testing.T, borrow bool) {
 	require.NoError(t, err)
 	defer func() { require.NoError(t, c.Close(transport.CloseNormal, "")) }()
 
-	// burst sends lines as one burst and returns the frames of one Recv.
-	burst := func(lines ...string) []transport.Frame {
-		resp, err := http.Post("http://"+addr+"/ctl/send?path="+path, "text/plain", strings.NewReader(strings.Join(lines, "\n")+"\n"))
-		require.NoError(t, err)
-		_, _ = io.Copy(io.Discard, resp.Body)
-		_ = resp.Body.Close()
-		require.Equal(t, http.StatusOK, resp.StatusCode)
-		rec := c.(*conn).s
-		require.Eventually(t, func() bool {
-			q, err := rec.Get("q")
-			if err != nil {
-				return false
-			}
-			n, _ := q.Length()
-			return n == len(lines)
-		}, 10*time.Second, 5*time.Millisecond, "the burst never arrived")
-		got, err := c.Recv(ctx)
-		require.NoError(t, err)
-		require.Len(t, got, len(lines))
-		return got
-	}
+	burst := func(lines ...string) []transport.Frame { return sendBurst(ctx, t, c, addr, path, lines) }
 	first := []string{`{"type":"ADDED","object":{"n":"aaaa"}}`, `{"type":"ADDED","object":{"n":"bbbb"}}`, `{"type":"ADDED","object":{"n":"cccc"}}`}
 	kept := burst(first...)
 	if borrow {
@@ -169,4 +130,29 @@ func testBursts(t *testing.T, borrow bool) {
 	}
 	assert.Equal(t, first[1], string(kept[1].Data))
 	assert.Equal(t, first[2], string(kept[2].Data))
+}
+
+// sendBurst has the test server send lines as text frames on the socket of
+// path, one burst, waits (with a deadline) until the whole burst is queued
+// in JS, and returns the frames of the one Recv that takes it.
+func sendBurst(ctx context.Context, t *testing.T, c transport.Conn, addr, path string, lines []string) []transport.Frame {
+	t.Helper()
+	resp, err := http.Post("http://"+addr+"/ctl/send?path="+path, "text/plain", strings.NewReader(strings.Join(lines, "\n")+"\n"))
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	rec := c.(*conn).s
+	require.Eventually(t, func() bool {
+		q, err := rec.Get("q")
+		if err != nil {
+			return false
+		}
+		n, _ := q.Length()
+		return n == len(lines)
+	}, 10*time.Second, 5*time.Millisecond, "the burst never arrived")
+	got, err := c.Recv(ctx)
+	require.NoError(t, err)
+	require.Len(t, got, len(lines), "one Recv, every frame")
+	return got
 }

@@ -221,6 +221,7 @@ if ((ONLY.includes('p4') || ONLY.includes('p4r')) && RELISTS > 0) {
 }
 
 // ------------------------------------------------------------------ P2
+const SLOW_MS = 33.4; // two frames
 if (ONLY.includes('p2')) {
   const per = Object.fromEntries(CONTENDERS.map((c) => [c, []]));
   for (let r = 0; r < RUNS; r++) {
@@ -229,6 +230,7 @@ if (ONLY.includes('p2')) {
       const res = await visit(c, 'latency');
       const { sends, rvs } = await ctl('/ctl/sends');
       const lat = [];
+      const slow = []; // send times of the events slower than two frames, in order
       if (c === 't') {
         res.times.forEach((t, i) => lat.push(t - sends[i]));
       } else {
@@ -238,10 +240,15 @@ if (ONLY.includes('p2')) {
           const rv = Number(rvs[i]);
           while (j < calls.length && calls[j + 1] < rv) j += 2;
           if (j < calls.length) lat.push(calls[j] - sends[i]);
+          if (j < calls.length && calls[j] - sends[i] > SLOW_MS) slow.push(sends[i]);
         }
       }
+      // slow spells: slow events sent within 100 ms of the one before count
+      // as one (a collection, a busy worker or a loaded machine delays every
+      // event sent meanwhile), to compare with the number of collections
+      const spells = slow.filter((t, i) => i === 0 || t - slow[i - 1] > 100).length;
       lat.sort((x, y) => x - y);
-      const p = { p50: pct(lat, 50), p99: pct(lat, 99), max: lat.at(-1), n: lat.length };
+      const p = { p50: pct(lat, 50), p99: pct(lat, 99), max: lat.at(-1), n: lat.length, slow: slow.length, spells };
       // gc: the module's collections during the stream (a kubelive contender's stats().go, read before and after)
       const [g0, g1] = [res.goBefore, res.goAfter];
       if (g0 && g1) {
@@ -250,7 +257,7 @@ if (ONLY.includes('p2')) {
       }
       per[c].push(p);
       const gc = p.gc ? `; Go: ${p.gc.cycles} GC cycles, ${fmt(p.gc.cpuMs, 1)} ms GC CPU, ${fmt(p.gc.bytesPerEvent)} B and ${fmt(p.gc.objectsPerEvent, 1)} objects allocated per event, live heap ${fmt(p.gc.heapLive / 1e6, 1)} MB` : '';
-      log(`P2 run ${r + 1}/${RUNS} ${c}: p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms (${p.n} events)${gc}`);
+      log(`P2 run ${r + 1}/${RUNS} ${c}: p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms (${p.n} events; ${p.slow} over ${SLOW_MS} ms in ${spells} spells)${gc}`);
     }
   }
   results.p2 = Object.fromEntries(

@@ -55,11 +55,29 @@ main(async () => {
     return { firstList, rowsAt, items: first.items.length, loadStart: t0, loaded: tLoaded, wasmBytes: window.benchWasmBytes() };
   }
   if (mode === 'relists') return relists(first, statuses, () => snap);
+  // P2: the module's Go heap and collector counters around the stream
+  const goBefore = mode === 'latency' ? await goStats(kl) : null;
   await release();
   const end = await tracker.finished;
+  const goAfter = mode === 'latency' ? await goStats(kl) : null;
   const check = mode === 'throughput' ? await verify(snap.items, (o) => o.metadata.uid, (o) => o.metadata.resourceVersion) : { ok: true };
-  return { done: end, calls: tracker.calls, notifications: tracker.notifications, ...check, stats: kl.stats(), finishedAt: now() };
+  return { done: end, calls: tracker.calls, notifications: tracker.notifications, ...check, stats: kl.stats(), finishedAt: now(), goBefore, goAfter };
 });
+
+/**
+ * goStats is stats().go as the module reports it after this call (a worker
+ * host's stats() returns the worker's last report and asks for a newer
+ * one), or null when no report comes within 10 s.
+ */
+async function goStats(kl) {
+  const asked = Date.now();
+  for (const deadline = performance.now() + 10000; performance.now() < deadline; ) {
+    const s = kl.stats();
+    if (s.host === 'page' || s.reportedAt >= asked) return s.go ?? null;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return null;
+}
 
 /**
  * relists forces ?relists= (default 10) relists of the held list (P4): each

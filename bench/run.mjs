@@ -151,7 +151,9 @@ async function memory(page, cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = await cdp.send('Runtime.getHeapUsage');
   const wasm = await page.evaluate(() => (window.benchWasmBytes ? window.benchWasmBytes() : 0));
-  return { jsHeap: heap.usedSize, jsHeapTotal: heap.totalSize, wasm };
+  // the Go heap in the page host's module (stats().go: live after the last collection, the next goal, all the runtime maps)
+  const go = await page.evaluate(() => window.kl?.stats?.().go ?? null);
+  return { jsHeap: heap.usedSize, jsHeapTotal: heap.totalSize, wasm, go };
 }
 
 // ------------------------------------------------------------------ P1 (+P4)
@@ -173,7 +175,7 @@ if (ONLY.includes('p1') || ONLY.includes('p4')) {
         const eps = use.events / ((res.done - sends[0]) / 1000);
         if (res.ok === false) throw new Error(`${c} on ${set}: final state wrong: ${JSON.stringify({ bad: res.bad, got: res.got, expected: res.expected })}`);
         per[c].push({ eps, notifications: res.notifications, mem, wakes: res.stats?.browserSockets?.wakes });
-        log(`P1 n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(eps)} events/s (${res.notifications ?? res.frames} notifications${mem ? `, heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB` : ''})`);
+        log(`P1 n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(eps)} events/s (${res.notifications ?? res.frames} notifications${mem ? `, heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB${mem.go ? ` (Go live heap ${fmt(mem.go.heapLive / 1e6, 1)} MB, goal ${fmt(mem.go.heapGoal / 1e6, 1)} MB, mapped ${fmt(mem.go.mapped / 1e6, 1)} MB, ${mem.go.gcCycles} GC cycles)` : ''}` : ''})`);
       }
     }
     const n = meta.n;
@@ -219,6 +221,7 @@ if ((ONLY.includes('p4') || ONLY.includes('p4r')) && RELISTS > 0) {
 }
 
 // ------------------------------------------------------------------ P2
+const SLOW_MS = 33.4; // two frames
 if (ONLY.includes('p2')) {
   const per = Object.fromEntries(CONTENDERS.map((c) => [c, []]));
   for (let r = 0; r < RUNS; r++) {
@@ -227,6 +230,7 @@ if (ONLY.includes('p2')) {
       const res = await visit(c, 'latency');
       const { sends, rvs } = await ctl('/ctl/sends');
       const lat = [];
+      const slow = []; // send times of the events slower than two frames, in order
       if (c === 't') {
         res.times.forEach((t, i) => lat.push(t - sends[i]));
       } else {
@@ -236,12 +240,24 @@ if (ONLY.includes('p2')) {
           const rv = Number(rvs[i]);
           while (j < calls.length && calls[j + 1] < rv) j += 2;
           if (j < calls.length) lat.push(calls[j] - sends[i]);
+          if (j < calls.length && calls[j] - sends[i] > SLOW_MS) slow.push(sends[i]);
         }
       }
+      // slow spells: slow events sent within 100 ms of the one before count
+      // as one (a collection, a busy worker or a loaded machine delays every
+      // event sent meanwhile), to compare with the number of collections
+      const spells = slow.filter((t, i) => i === 0 || t - slow[i - 1] > 100).length;
       lat.sort((x, y) => x - y);
-      const p = { p50: pct(lat, 50), p99: pct(lat, 99), max: lat.at(-1), n: lat.length };
+      const p = { p50: pct(lat, 50), p99: pct(lat, 99), max: lat.at(-1), n: lat.length, slow: slow.length, spells };
+      // gc: the module's collections during the stream (a kubelive contender's stats().go, read before and after)
+      const [g0, g1] = [res.goBefore, res.goAfter];
+      if (g0 && g1) {
+        const cycles = g1.gcCycles - g0.gcCycles;
+        p.gc = { cycles, cpuMs: g1.gcCpuMs - g0.gcCpuMs, bytesPerEvent: (g1.allocBytes - g0.allocBytes) / sends.length, objectsPerEvent: (g1.allocObjects - g0.allocObjects) / sends.length, heapLive: g1.heapLive, heapGoal: g1.heapGoal };
+      }
       per[c].push(p);
-      log(`P2 run ${r + 1}/${RUNS} ${c}: p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms (${p.n} events)`);
+      const gc = p.gc ? `; Go: ${p.gc.cycles} GC cycles, ${fmt(p.gc.cpuMs, 1)} ms GC CPU, ${fmt(p.gc.bytesPerEvent)} B and ${fmt(p.gc.objectsPerEvent, 1)} objects allocated per event, live heap ${fmt(p.gc.heapLive / 1e6, 1)} MB` : '';
+      log(`P2 run ${r + 1}/${RUNS} ${c}: p50 ${fmt(p.p50, 1)} ms, p99 ${fmt(p.p99, 1)} ms (${p.n} events; ${p.slow} over ${SLOW_MS} ms in ${spells} spells)${gc}`);
     }
   }
   results.p2 = Object.fromEntries(

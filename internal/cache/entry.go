@@ -32,13 +32,17 @@ type entry struct {
 	statusChg bool    // a list status changed since the last flush
 	scheduled bool    // a flush is scheduled and has not started
 	order     []*rec  // committed recs. Invariant: sorted by less; holds exactly the recs whose committed != nil
-	nextSlot  SlotID
-	version   uint64
-	updatedAt time.Time
-	statuses  []ListStatus // as of version; never mutated (replaced)
-	snap      *Snapshot    // memo of Snapshot() at version, or nil
-	listeners []*listener
-	resyncs   int
+	// spareOrder is the memory of the order before the last change, all nil,
+	// which the next change builds its order in. Invariant: never shares
+	// memory with order.
+	spareOrder []*rec
+	nextSlot   SlotID
+	version    uint64
+	updatedAt  time.Time
+	statuses   []ListStatus // as of version; never mutated (replaced)
+	snap       *Snapshot    // memo of Snapshot() at version, or nil
+	listeners  []*listener
+	resyncs    int
 }
 
 // list is one (cluster, namespace) list of an entry and the reflector.Store
@@ -154,7 +158,9 @@ func (s store) Upsert(it wire.Item) {
 		s.unlock()
 		return
 	}
-	it.Raw = bytes.Clone(it.Raw) // a subslice would pin its whole burst of frames
+	if !it.Owned {
+		it.Raw = bytes.Clone(it.Raw) // a frame's memory is reused by the next burst
+	}
 	r.live = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}
 	if l.deleted {
 		l.deleted, l.e.statusChg = false, true
@@ -227,6 +233,18 @@ func (s store) Replace(items []wire.Item, rv string) {
 		l.deleted, l.e.statusChg = !l.deleted, true
 	}
 	s.unlock()
+}
+
+// Holds implements reflector.HoldingStore in O(1): the list's current
+// object uid is at rv (a stale run's Store holds nothing).
+func (s store) Holds(uid, rv string) bool {
+	if !s.lock() {
+		return false
+	}
+	r := s.l.recs[uid]
+	held := r != nil && !r.tomb && r.live != nil && r.live.ResourceVersion == rv
+	s.l.e.mu.Unlock()
+	return held
 }
 
 // Partial implements reflector.PartialStore: the first page of a first

@@ -96,7 +96,7 @@ func (e *entry) commit() *Delta {
 	clear(e.dirty)
 	e.dirty, e.resync = e.dirty[:0], false
 	if membership {
-		e.order = mergeOrder(e.order, added)
+		e.reorder(added)
 		d.Order = make([]SlotID, len(e.order))
 		for i, r := range e.order {
 			d.Order[i] = r.slot
@@ -113,12 +113,24 @@ func (e *entry) commit() *Delta {
 	return d
 }
 
-// mergeOrder returns a new order: old without its removed recs (committed ==
-// nil), with added (sorted here) inserted at positions found by binary
-// search. O(n) copying plus O(k log n) comparisons.
-func mergeOrder(old, added []*rec) []*rec {
+// reorder makes e.order the order with added and without its removed recs.
+// The new order is built in the spare one and the old becomes the spare
+// (cleared: it keeps no removed rec alive), so a stream of adds and deletes
+// allocates no order of n recs per flush. Caller holds e.mu.
+func (e *entry) reorder(added []*rec) {
+	old := e.order
+	e.order = mergeOrder(e.spareOrder[:0], old, added)
+	clear(old)
+	e.spareOrder = old[:0]
+}
+
+// mergeOrder appends to into (which must not share memory with old) the new
+// order: old without its removed recs (committed == nil), with added (sorted
+// here) inserted at positions found by binary search. O(n) copying plus
+// O(k log n) comparisons.
+func mergeOrder(into, old, added []*rec) []*rec {
 	slices.SortFunc(added, less)
-	out := make([]*rec, 0, len(old)+len(added))
+	out := slices.Grow(into[:0], len(old)+len(added))
 	prev := 0
 	for _, a := range added {
 		pos := prev + sort.Search(len(old)-prev, func(j int) bool { return less(a, old[prev+j]) < 0 })

@@ -10,7 +10,8 @@ import (
 )
 
 // TestMergeOrderMatchesSort checks the incremental order against a full sort
-// over random adds and removes.
+// over random adds and removes, each built in the memory of the order
+// before the last (entry.reorder's two buffers).
 func TestMergeOrderMatchesSort(t *testing.T) {
 	t.Parallel()
 	rnd := rand.New(rand.NewPCG(1, 2))
@@ -24,8 +25,9 @@ func TestMergeOrderMatchesSort(t *testing.T) {
 		r.committed = &Item{}
 		return r
 	}
-	var order []*rec
+	e := &entry{}
 	for round := range 200 {
+		order := e.order
 		for _, r := range order {
 			if rnd.IntN(10) == 0 {
 				r.committed = nil
@@ -38,7 +40,7 @@ func TestMergeOrderMatchesSort(t *testing.T) {
 		want := slices.DeleteFunc(slices.Clone(order), func(r *rec) bool { return r.committed == nil })
 		want = append(want, added...)
 		slices.SortFunc(want, less)
-		order = mergeOrder(order, added)
-		require.Equal(t, want, order, "round %d", round)
+		e.reorder(added)
+		require.Equal(t, want, e.order, "round %d", round)
 	}
 }

@@ -104,11 +104,15 @@ func SlotBytes(s []cache.SlotID) []byte {
 	if s == nil {
 		return nil
 	}
-	out := make([]byte, 4*len(s))
-	for i, x := range s {
-		binary.LittleEndian.PutUint32(out[4*i:], uint32(x))
+	return AppendSlotBytes(make([]byte, 0, 4*len(s)), s)
+}
+
+// AppendSlotBytes appends slots to buf as SlotBytes encodes them.
+func AppendSlotBytes(buf []byte, s []cache.SlotID) []byte {
+	for _, x := range s {
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(x))
 	}
-	return out
+	return buf
 }
 
 type listMeta struct {

@@ -29,6 +29,7 @@ func TestEncodeItems(t *testing.T) {
 	assert.Empty(t, slots)
 	assert.Equal(t, []byte{7, 0, 0, 0, 0x00, 0x01, 0, 0}, SlotBytes([]cache.SlotID{7, 256}))
 	assert.Nil(t, SlotBytes(nil))
+	assert.Equal(t, []byte{9, 7, 0, 0, 0, 0x00, 0x01, 0, 0}, AppendSlotBytes([]byte{9}, []cache.SlotID{7, 256}), "appended after what the buffer holds")
 }
 
 // Each object carries its cluster as its last member, whatever the

@@ -79,6 +79,7 @@ func (l *listerWatcher) Watch(ctx context.Context, o reflector.WatchOptions) (re
 	conn, err := l.s.dialer.Dial(dctx, l.s.ep.URL(l.t.Cluster, path), transport.DialOptions{
 		Protocols: l.s.ep.Protocols(nil),
 		Payload:   transport.PayloadBytes,
+		Borrow:    true,
 	})
 	leave()
 	if err != nil {
@@ -114,8 +115,9 @@ func (l *listerWatcher) probeList(ctx context.Context, o reflector.WatchOptions)
 
 type watch struct{ conn transport.Conn }
 
-// Next returns the frames of one burst; each Data is its own allocation
-// (the dialers of this module copy every burst afresh).
+// Next returns the frames of one burst, valid until the next Next: the
+// socket is dialed with Borrow, so every burst is copied into Go through one
+// reused buffer and the Store copies the objects it keeps.
 func (w *watch) Next(ctx context.Context) ([][]byte, error) {
 	frames, err := w.conn.Recv(ctx)
 	if err != nil {

@@ -70,8 +70,19 @@ func (r *Reflector) list(ctx context.Context) (err error) {
 			// More pages follow: copy this page's objects now, so that only
 			// this page's and the next one's bodies are alive at a time (wasm
 			// memory keeps its high-water mark); the Store keeps the copies.
+			// In a relist, an object the Store holds unchanged is not copied
+			// (its Raw is dropped: HoldingStore): a relist of an unchanged
+			// list copies nothing.
+			hs, _ := r.cfg.Store.(HoldingStore)
+			_, partial := r.cfg.Store.(PartialStore)
+			partial = partial && items == nil && !r.hasData.Load() // this page goes to Partial: every object whole
 			for i := range l.Items {
-				l.Items[i].Raw, l.Items[i].Owned = bytes.Clone(l.Items[i].Raw), true
+				it := &l.Items[i]
+				if hs != nil && !partial && hs.Holds(it.UID, it.ResourceVersion) {
+					it.Raw, it.Owned = nil, true
+					continue
+				}
+				it.Raw, it.Owned = bytes.Clone(it.Raw), true
 			}
 		}
 		if items == nil {

@@ -542,3 +542,39 @@ func TestEarlyWatchOfAFailedListIsCanceled(t *testing.T) {
 	h.watching("20")
 	h.status(reflector.PhaseLive)
 }
+
+// holding is a Store that holds the objects of held (uid -> rv).
+type holding struct {
+	*rt.Store
+	held map[string]string
+}
+
+func (s holding) Holds(uid, rv string) bool { return s.held[uid] == rv }
+
+// TestPagedRelistCopiesOnlyWhatTheStoreLacks: a relist in pages copies each
+// page's changed objects and hands an object the Store holds at the same
+// resourceVersion to Replace without its bytes (the Store keeps its own);
+// a first list's page, shown by Partial, keeps every object whole.
+func TestPagedRelistCopiesOnlyWhatTheStoreLacks(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) {
+		c.PageSize = 2
+		c.Store = holding{Store: c.Store.(*rt.Store), held: map[string]string{"a": "1", "b": "2"}}
+	})
+	h.lw.NextList(t).Reply([]byte(`{"metadata":{"resourceVersion":"10","continue":"t1"},"items":[` + obj("a", "1").JSON() + "," + obj("b", "2").JSON() + "]}"))
+	p := h.call("partial", "", "a", "b")
+	assert.JSONEq(t, obj("a", "1").JSON(), string(p.Items[0].Raw), "a first page is shown whole, held or not")
+	h.lw.NextList(t).Reply(rt.ListBody("10"))
+	h.call("replace", "10", "a", "b")
+	w, _ := h.watching("10")
+	h.clk.Advance(3 * time.Second)
+	w.Error(410, "Expired")
+	h.lw.NextList(t).Reply([]byte(`{"metadata":{"resourceVersion":"30","continue":"t2"},"items":[` + obj("a", "1").JSON() + "," + obj("b", "5").JSON() + "]}"))
+	h.lw.NextList(t).Reply(rt.ListBody("30", obj("c", "6")))
+	c := h.call("replace", "30", "a", "b", "c")
+	assert.Nil(t, c.Items[0].Raw, "a, held at 1, is not copied")
+	assert.True(t, c.Items[0].Owned)
+	assert.JSONEq(t, obj("b", "5").JSON(), string(c.Items[1].Raw), "b changed: copied")
+	assert.True(t, c.Items[1].Owned)
+	assert.JSONEq(t, obj("c", "6").JSON(), string(c.Items[2].Raw), "the last page is left to the Store")
+}

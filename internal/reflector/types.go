@@ -68,9 +68,11 @@ type ListerWatcher interface {
 // Watch is one open watch stream.
 type Watch interface {
 	// Next blocks until frames arrive and returns all of them, each one raw
-	// watch event. The caller keeps the frames: implementations must not
-	// reuse their memory. It returns *transport.CloseError or io.EOF when the
-	// server ended the watch, or ctx.Err().
+	// watch event. The frames are valid until the next call of Next (an
+	// implementation may reuse their memory then: transport's Borrow), so
+	// the Reflector and its Store copy what they keep. It returns
+	// *transport.CloseError or io.EOF when the server ended the watch, or
+	// ctx.Err().
 	Next(ctx context.Context) ([][]byte, error)
 	// Close ends the watch; it is idempotent.
 	Close()
@@ -81,7 +83,8 @@ type Watch interface {
 // O(1) (Replace: O(n)) and treat an object whose resourceVersion equals the
 // stored one as unchanged (duplicates change nothing). An item's Raw
 // aliases a LIST body or a frame unless the item is Owned: a Store that keeps
-// it copies what is not Owned.
+// it copies what is not Owned, before it returns (a frame is valid only
+// until the Reflector's next Watch.Next).
 type Store interface {
 	// Replace sets the whole list after a LIST (or the initial events of a
 	// WatchList). Objects whose uid and resourceVersion are unchanged must
@@ -107,6 +110,21 @@ type PartialStore interface {
 	// Partial adds or updates the objects of a first page. Items marked
 	// Owned are the Store's to keep; others must be copied.
 	Partial(items []wire.Item)
+}
+
+// HoldingStore is a Store that says which objects it holds already, so
+// that a relist copies only what changed. A Reflector reading a paged LIST
+// copies each object of a page that more pages follow (so that the page's
+// body can go); it does not copy an object the Store Holds at the same uid
+// and resourceVersion, and hands it to Replace with a nil Raw instead.
+// Invariant: the Reflector is the Store's only writer between the Holds
+// and the Replace (its own calls, in order), so such an object is still
+// held, unchanged, when Replace finds it, and Replace keeps the held one
+// (objects with an unchanged resourceVersion keep their identity).
+type HoldingStore interface {
+	Store
+	// Holds reports whether the Store holds the object uid at rv now.
+	Holds(uid, rv string) bool
 }
 
 // Phase is a list's condition.

@@ -1,6 +1,7 @@
 package reflector
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -175,7 +176,12 @@ func (r *Reflector) handle(frame []byte, wl *watchList) error {
 	if wl.active {
 		switch {
 		case ev.Type == wire.Added:
-			wl.items = append(wl.items, ev.Item())
+			// kept past the next Watch.Next, which may reuse the frame
+			it := ev.Item()
+			if !it.Owned {
+				it.Raw, it.Owned = bytes.Clone(it.Raw), true
+			}
+			wl.items = append(wl.items, it)
 		case ev.Type == wire.Bookmark && ev.InitialEventsEnd:
 			r.replace(wl.items, ev.ResourceVersion, true)
 			*wl = watchList{}

@@ -31,6 +31,26 @@ func TestWatchListSupported(t *testing.T) {
 	assert.Zero(t, h.lw.Pending())
 }
 
+// TestWatchListKeepsItsObjectsPastTheFrames: the initial events' objects
+// are held until the initial-events-end bookmark, past later Watch.Next
+// calls, which may reuse the frames' memory (transport's Borrow): the
+// Reflector copies them, and the Replace gets them intact.
+func TestWatchListKeepsItsObjectsPastTheFrames(t *testing.T) {
+	t.Parallel()
+	h := start(t, func(c *reflector.Config) { c.WatchList = true })
+	w := h.lw.NextWatch(t).Accept()
+	w.Lend()
+	w.Add(obj("a", "7"))
+	w.Drained(t)
+	w.Add(obj("b", "9"))
+	w.Drained(t)
+	w.Push(rt.BookmarkEvent("12", true))
+	c := h.call("replace", "12", "a", "b")
+	assert.JSONEq(t, obj("a", "7").JSON(), string(c.Items[0].Raw), "the first object survives the reuse of its frame")
+	assert.JSONEq(t, obj("b", "9").JSON(), string(c.Items[1].Raw))
+	assert.True(t, c.Items[0].Owned && c.Items[1].Owned, "copies, the Store's to keep")
+}
+
 func TestWatchListFallsBackToList(t *testing.T) {
 	t.Parallel()
 	cases := []struct {

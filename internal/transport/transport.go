@@ -54,6 +54,12 @@ const (
 type DialOptions struct {
 	Protocols []string // subprotocols, in order of preference
 	Payload   PayloadMode
+	// Borrow lends the frames' memory: a Conn may deliver the frames of
+	// every burst in one buffer it reuses for the next, so that a consumer
+	// that copies what it keeps (a watch keeps one object per event, and
+	// nothing of a DELETED or a duplicate) costs the heap no frame at all.
+	// Data and Envelope are then valid only until the next Recv.
+	Borrow bool
 }
 
 // Conn is one open WebSocket. Recv is called from one goroutine at a time;
@@ -61,7 +67,10 @@ type DialOptions struct {
 type Conn interface {
 	// Recv blocks until at least one frame is available and returns every
 	// frame buffered so far, in order (one call per burst, not per frame). It
-	// returns a *CloseError when the peer closed, or ctx.Err().
+	// returns a *CloseError when the peer closed, or ctx.Err(). The frames'
+	// Data and Envelope are the consumer's to keep (the Conn never touches
+	// them again), unless the Conn was dialed with Borrow: then they are
+	// valid until the next Recv.
 	Recv(ctx context.Context) ([]Frame, error)
 	// Send writes one frame.
 	Send(ctx context.Context, f Frame) error

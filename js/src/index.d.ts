@@ -109,6 +109,12 @@ export interface Stats {
   multiplexer: { mode: 'mux' | 'per-url'; reason: string; protocol?: string; state?: string; keys: number; listeners: number; reconnects: number; framesIn: number; messagesIn: number; bytesIn: number };
   /** Live js.Funcs held by the module (returns to its start value after cleanups). */
   funcs: number;
+  /**
+   * The module's Go heap and collector: completed collections, their CPU time (ms), bytes and objects
+   * allocated (all cumulative since the module started: subtract two reads), the live heap after the last
+   * collection, the heap size the next one is due at, and all memory the runtime uses (bytes).
+   */
+  go: { gcCycles: number; gcCpuMs: number; allocBytes: number; allocObjects: number; heapLive: number; heapGoal: number; mapped: number };
   /** Armed timers of the module (backoffs, debounces, the cache's gcTime sweep); 0 when idle and nothing is cached. */
   timers: number;
   /** Where the module runs. */

@@ -21,6 +21,7 @@ import (
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/endpoint"
+	"github.com/kubelive/kubelive/internal/gomem"
 	"github.com/kubelive/kubelive/internal/live"
 	"github.com/kubelive/kubelive/internal/mux"
 	"github.com/kubelive/kubelive/internal/persist"
@@ -81,6 +82,7 @@ type Bridge struct {
 	mux     *muxJob
 	views   *viewJob
 	persist *persistJob
+	goMem   *gomem.Reader // the Go heap and collector counters of stats()
 
 	mu      sync.Mutex
 	exports []safejs.Func // released by Close
@@ -94,7 +96,7 @@ type Bridge struct {
 // New returns a Bridge over d.
 func New(d Deps) *Bridge {
 	c := caller{shim: d.Shim}
-	b := &Bridge{caller: c, funcs: d.Funcs, deps: d,
+	b := &Bridge{caller: c, funcs: d.Funcs, deps: d, goMem: gomem.NewReader(),
 		sockets: &socketJob{caller: c, reg: d.Registry},
 		lists:   newListJob(c, d),
 		streams: &streamJob{caller: c, deps: d, handles: live.NewHandles[streamHandle]()},

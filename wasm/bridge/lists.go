@@ -30,13 +30,23 @@ type listJob struct {
 	caller
 	deps  Deps
 	views *live.Views[safejs.Value]
+	// json and slots are the reused buffers of a crossing (the changed
+	// objects' JSON, the slot lists' bytes): JS copies both before the call
+	// returns, so one flush's buffers serve the next.
+	json, slots live.Scratch
 }
+
+// maxCrossingBuffer is the largest buffer listJob keeps for the next
+// crossing (it is live heap, which the collector's goal grows with): a
+// stream's delta, one frame's changed objects, is tens of KB; a bigger one
+// (a relist, a first snapshot's chunks) gets buffers of its own.
+const maxCrossingBuffer = 256 << 10
 
 func newListJob(c caller, d Deps) *listJob {
 	return &listJob{caller: c, deps: d, views: live.NewViews[safejs.Value](func(k cache.Key) bool {
 		_, ok := d.Cache.Get(k)
 		return ok
-	})}
+	}), json: live.Scratch{Max: maxCrossingBuffer}, slots: live.Scratch{Max: maxCrossingBuffer}}
 }
 
 func (j *listJob) methods() map[string]method {
@@ -189,14 +199,18 @@ func (j *listJob) applySnapshot(v *view, s *cache.Snapshot) {
 // live.SnapshotChunk bytes of JSON each, reusing one buffer, so that a big
 // list (a first LIST, a relist) never exists twice in Go.
 func (j *listJob) sendChunks(v *view, items []*cache.Item, reset bool) bool {
-	var buf []byte
+	buf := j.json.Take(live.SnapshotChunk)
+	defer func() { j.json.Give(buf) }()
 	start := 0
 	for _, end := range live.Chunks(items) {
 		var slots []cache.SlotID
 		buf, slots = live.EncodeItems(buf[:0], items[start:end])
-		if _, err := j.shim.Call("listsAdd", v.Data, j.scratchBytes(buf), j.bytes(live.SlotBytes(slots)), reset); err != nil {
+		sb := j.slots.Take(4 * len(slots))
+		if _, err := j.shim.Call("listsAdd", v.Data, j.scratchBytes(buf), j.bytes(live.AppendSlotBytes(sb, slots)), reset); err != nil {
+			j.slots.Give(sb)
 			return false
 		}
+		j.slots.Give(sb)
 		reset = false
 		start = end
 	}
@@ -222,7 +236,8 @@ func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.S
 	var slots []cache.SlotID
 	size := 2
 	for _, it := range items {
-		size += len(it.Raw) + 1
+		// the object, a comma, and its "cluster" member
+		size += len(it.Raw) + len(it.Cluster) + 16
 	}
 	switch {
 	case size > live.SnapshotChunk:
@@ -231,10 +246,22 @@ func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.S
 		}
 		full = false
 	case len(items) > 0:
-		buf, slots = live.EncodeItems(make([]byte, 0, size+len(items)*16), items)
+		buf, slots = live.EncodeItems(j.json.Take(size), items)
+		defer func() { j.json.Give(buf) }()
 	}
 	meta := live.MetaJSON(lists, version, at)
-	snap, err := j.shim.Call("listsApply", v.Data, j.scratchBytes(buf), j.bytes(live.SlotBytes(slots)),
-		j.bytes(live.SlotBytes(removed)), j.bytes(live.SlotBytes(order)), meta, full)
+	// the three slot lists in one reused buffer, each copied into a
+	// Uint8Array of its own (null for a nil list) before the call
+	sb := j.slots.Take(4 * (len(slots) + len(removed) + len(order)))
+	defer func() { j.slots.Give(sb) }()
+	var args [3]any
+	for i, s := range [3][]cache.SlotID{slots, removed, order} {
+		if s != nil {
+			start := len(sb)
+			sb = live.AppendSlotBytes(sb, s)
+			args[i] = j.bytes(sb[start:])
+		}
+	}
+	snap, err := j.shim.Call("listsApply", v.Data, j.scratchBytes(buf), args[0], args[1], args[2], meta, full)
 	return err == nil && !snap.IsUndefined()
 }

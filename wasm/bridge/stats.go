@@ -7,6 +7,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/kubelive/kubelive/internal/gomem"
 	"github.com/kubelive/kubelive/wasm/browser"
 )
 
@@ -36,6 +37,9 @@ type statsJSON struct {
 	Cache          cacheJSON            `json:"cache"`
 	Views          viewsJSON            `json:"views"`
 	Multiplexer    muxJSON              `json:"multiplexer"`
+	// Go is the module's heap and collector, cumulative since it started
+	// (collections, their CPU time, bytes and objects allocated) and now.
+	Go gomem.Stats `json:"go"`
 }
 
 type muxJSON struct {
@@ -117,6 +121,7 @@ func (b *Bridge) stats([]safejs.Value) any {
 		cs := b.deps.Cache.Stats()
 		st.Cache.Entries, st.Cache.Watching, st.Cache.Lists, st.Cache.Resyncs = cs.Entries, cs.Watching, cs.Lists, cs.Resyncs
 	}
+	st.Go = b.goMem.Read()
 	text, err := json.Marshal(st)
 	if err != nil {
 		return nil

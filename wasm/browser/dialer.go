@@ -38,7 +38,7 @@ func (d *Dialer) Dial(ctx context.Context, url string, opts transport.DialOption
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c := &conn{shim: d.Shim, funcs: d.Funcs, payload: opts.Payload, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &conn{shim: d.Shim, funcs: d.Funcs, payload: opts.Payload, borrow: opts.Borrow, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	var err error
 	c.fn, err = d.Funcs.FuncOf(func(safejs.Value, []safejs.Value) any {
 		select { // never block a JS callback
@@ -116,12 +116,14 @@ type conn struct {
 	shim     *Shim
 	funcs    *Funcs
 	payload  transport.PayloadMode
+	borrow   bool // frames alias burst, reused by the next Recv (DialOptions.Borrow)
 	s        safejs.Value
 	fn       safejs.Func
 	wake     chan struct{}
 	done     chan struct{} // closed by Close: a Recv in progress returns
 	protocol string
 	once     sync.Once
+	burst    []byte // the borrowed frames' buffer (see burstBuffer)
 }
 
 func (c *conn) closeError() *transport.CloseError {
@@ -234,7 +236,12 @@ func (c *conn) drainBytes(split bool) ([]transport.Frame, error) {
 	}
 	dv, _ := r.Get("data")
 	total, _ := dv.Length()
-	data := make([]byte, total)
+	var data []byte
+	if c.borrow {
+		data = c.burstBuffer(total)
+	} else {
+		data = make([]byte, total) // the consumer's to keep
+	}
 	if _, err := safejs.CopyBytesToGo(data, dv); err != nil {
 		return nil, fmt.Errorf("drain socket: %w", err)
 	}
@@ -257,6 +264,24 @@ func (c *conn) drainBytes(split bool) ([]transport.Frame, error) {
 		off += l
 	}
 	return frames, nil
+}
+
+// maxBurstBuffer is the largest burst buffer a borrowing conn keeps between
+// bursts (it is live heap, which the collector's goal grows with): a stream
+// at 1,000 events/s comes in bursts of a few KB; a bigger burst gets a
+// buffer of its own that goes with it.
+const maxBurstBuffer = 256 << 10
+
+// burstBuffer returns n bytes to copy a burst into, valid until the next
+// call (Recv runs on one goroutine at a time, so no two bursts share it).
+func (c *conn) burstBuffer(n int) []byte {
+	if n > maxBurstBuffer {
+		return make([]byte, n)
+	}
+	if cap(c.burst) < n {
+		c.burst = make([]byte, n, max(n, 4<<10))
+	}
+	return c.burst[:n]
 }
 
 func copyField(r safejs.Value, name string, dst []byte) error {

@@ -4,6 +4,7 @@ package browser
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -53,30 +54,11 @@ func TestSplitDataBurst(t *testing.T) {
 		{`{"clusterId":"c","path":"/p","data":"{\"state\":\"connected\"}","type":"STATUS","kubeliveQuery":"watch=1"}`, true},
 		{`{"clusterId":"c","path":"/p","data":"{\"type\":\"DELETED\"}","type":"DATA"}`, true},
 	}
-	var body strings.Builder
-	for _, f := range frames {
-		body.WriteString(f.text + "\n")
+	lines := make([]string, len(frames))
+	for i, f := range frames {
+		lines[i] = f.text
 	}
-	resp, err := http.Post("http://"+addr+"/ctl/send?path="+path, "text/plain", strings.NewReader(body.String()))
-	require.NoError(t, err)
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-
-	// Wait (with a deadline) until the whole burst is queued in JS, so that
-	// one Recv takes it.
-	rec := c.(*conn).s
-	require.Eventually(t, func() bool {
-		q, err := rec.Get("q")
-		if err != nil {
-			return false
-		}
-		n, _ := q.Length()
-		return n == len(frames)
-	}, 10*time.Second, 5*time.Millisecond, "the burst never arrived")
-	got, err := c.Recv(ctx)
-	require.NoError(t, err)
-	require.Len(t, got, len(frames), "one Recv, every frame")
+	got := sendBurst(ctx, t, c, addr, path, lines)
 	for i, f := range frames {
 		g := got[i]
 		whole, werr := muxwire.DecodeJSON([]byte(f.text), 0)
@@ -99,4 +81,78 @@ func TestSplitDataBurst(t *testing.T) {
 	m, err := muxwire.DecodeJSONSplit(got[0].Envelope, got[0].Data, 0)
 	require.NoError(t, err)
 	assert.Equal(t, "{\"type\":\"ADDED\",\"n\":\"\\u00e9 é \\ud83d\\ude00 \\\"q\\\" \\n\"}", string(m.Data))
+}
+
+// TestBurstFramesKeepTheirBytes: frames a consumer keeps from one burst are
+// unchanged by the bursts after it, and the frames of one burst share no
+// memory; with Borrow, each burst arrives whole and intact in the memory of
+// the one before (which the consumer no longer holds).
+func TestBurstFramesKeepTheirBytes(t *testing.T) {
+	t.Run("kept", func(t *testing.T) { testBursts(t, false) })
+	t.Run("borrowed", func(t *testing.T) { testBursts(t, true) })
+}
+
+func testBursts(t *testing.T, borrow bool) {
+	addr := os.Getenv("WSTEST_ADDR")
+	require.NotEmpty(t, addr, "WSTEST_ADDR is not set: run through scripts/go_js_wasm_exec")
+	shim, err := NewShim()
+	require.NoError(t, err)
+	d := &Dialer{Shim: shim, Funcs: &Funcs{}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	path := fmt.Sprintf("/bursts-%v", borrow)
+	c, err := d.Dial(ctx, "ws://"+addr+path, transport.DialOptions{Payload: transport.PayloadBytes, Borrow: borrow})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, c.Close(transport.CloseNormal, "")) }()
+
+	burst := func(lines ...string) []transport.Frame { return sendBurst(ctx, t, c, addr, path, lines) }
+	first := []string{`{"type":"ADDED","object":{"n":"aaaa"}}`, `{"type":"ADDED","object":{"n":"bbbb"}}`, `{"type":"ADDED","object":{"n":"cccc"}}`}
+	kept := burst(first...)
+	if borrow {
+		later := []string{`{"type":"MODIFIED","object":{"x":"1"}}`, `{"type":"DELETED","object":{"y":"22"}}`}
+		got := burst(later...)
+		for j, f := range got {
+			assert.Equal(t, later[j], string(f.Data), "frame %d of a borrowed burst", j)
+		}
+		assert.Same(t, &kept[0].Data[0], &got[0].Data[0], "the next burst reuses the memory")
+		return
+	}
+	for i := range 3 { // later bursts of the same sizes, which a reused buffer would take the place of
+		burst(`{"type":"MODIFIED","object":{"x":"1"}}`, `{"type":"MODIFIED","object":{"x":"2"}}`, `{"type":"MODIFIED","object":{"x":"3"}}`)
+		for j, f := range kept {
+			require.Equal(t, first[j], string(f.Data), "frame %d of the first burst after %d more", j, i+1)
+		}
+	}
+	// no two frames share memory: filling one to its capacity leaves the others as they were
+	f0 := kept[0].Data[:cap(kept[0].Data)]
+	for i := range f0 {
+		f0[i] = 'X'
+	}
+	assert.Equal(t, first[1], string(kept[1].Data))
+	assert.Equal(t, first[2], string(kept[2].Data))
+}
+
+// sendBurst has the test server send lines as text frames on the socket of
+// path, one burst, waits (with a deadline) until the whole burst is queued
+// in JS, and returns the frames of the one Recv that takes it.
+func sendBurst(ctx context.Context, t *testing.T, c transport.Conn, addr, path string, lines []string) []transport.Frame {
+	t.Helper()
+	resp, err := http.Post("http://"+addr+"/ctl/send?path="+path, "text/plain", strings.NewReader(strings.Join(lines, "\n")+"\n"))
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	rec := c.(*conn).s
+	require.Eventually(t, func() bool {
+		q, err := rec.Get("q")
+		if err != nil {
+			return false
+		}
+		n, _ := q.Length()
+		return n == len(lines)
+	}, 10*time.Second, 5*time.Millisecond, "the burst never arrived")
+	got, err := c.Recv(ctx)
+	require.NoError(t, err)
+	require.Len(t, got, len(lines), "one Recv, every frame")
+	return got
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/wire"
 )
@@ -125,10 +127,31 @@ func (l *LW) Pending() int { return len(l.lists) + len(l.watches) }
 type Watch struct {
 	mu     sync.Mutex
 	frames [][]byte
+	lend   bool     // Next overwrites the frames it returned last (Lend)
+	lent   [][]byte // the frames the last Next returned, when lending
 	end    error
 	wake   chan struct{}
 	closed chan struct{}
 	once   sync.Once
+}
+
+// Lend makes every later Next overwrite the frames the Next before it
+// returned, as a Conn dialed with transport's Borrow reuses its buffer: a
+// consumer that kept a frame past the next Next sees it garbled.
+func (w *Watch) Lend() {
+	w.mu.Lock()
+	w.lend = true
+	w.mu.Unlock()
+}
+
+// Drained waits until Next has taken every pushed frame.
+func (w *Watch) Drained(t testing.TB) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return len(w.frames) == 0
+	}, Deadline, time.Millisecond, "the pushed frames were never taken")
 }
 
 // Push makes raw frames arrive, as one batch.
@@ -167,11 +190,22 @@ func (w *Watch) signal() {
 
 // Next implements reflector.Watch.
 func (w *Watch) Next(ctx context.Context) ([][]byte, error) {
+	w.mu.Lock()
+	for _, f := range w.lent {
+		for i := range f {
+			f[i] = 'x'
+		}
+	}
+	w.lent = nil
+	w.mu.Unlock()
 	for {
 		w.mu.Lock()
 		if len(w.frames) > 0 {
 			f := w.frames
 			w.frames = nil
+			if w.lend {
+				w.lent = f
+			}
 			w.mu.Unlock()
 			return f, nil
 		}

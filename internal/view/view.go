@@ -16,7 +16,7 @@ import (
 type rec struct {
 	item   *cache.Item
 	labels map[string]string
-	hay    string       // name, namespace and label values, lowercased, NUL-separated
+	hay    string       // name, namespace, label values and the textIn values, lowercased, NUL-separated
 	vals   []wire.Value // one per compiled expression
 	match  bool
 	rest   bool  // passes the filter's label selector and fields (the text aside)
@@ -377,7 +377,7 @@ func (v *View) newNode(it *cache.Item) *node {
 	for i := range v.c.exprs {
 		n.vals[i] = v.c.exprs[i].eval(x)
 	}
-	n.hay = haystack(it, x.Labels)
+	n.hay = haystack(it, x.Labels, v.c.textIn, n.vals)
 	if v.c.countBy >= 0 {
 		n.by = v.countBy.intern(n.vals[v.c.countBy].Text())
 	}
@@ -385,8 +385,9 @@ func (v *View) newNode(it *cache.Item) *node {
 	return n
 }
 
-// haystack is what a text filter searches.
-func haystack(it *cache.Item, lbls map[string]string) string {
+// haystack is what a text filter searches: the name, the namespace, the
+// label values and the values of the expressions textIn indexes in vals.
+func haystack(it *cache.Item, lbls map[string]string, textIn []int, vals []wire.Value) string {
 	var b strings.Builder
 	b.WriteString(strings.ToLower(it.Name))
 	b.WriteByte(0)
@@ -394,6 +395,10 @@ func haystack(it *cache.Item, lbls map[string]string) string {
 	for _, val := range lbls {
 		b.WriteByte(0)
 		b.WriteString(strings.ToLower(val))
+	}
+	for _, i := range textIn {
+		b.WriteByte(0)
+		b.WriteString(strings.ToLower(vals[i].Text()))
 	}
 	return b.String()
 }

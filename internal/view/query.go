@@ -226,6 +226,10 @@ type compiled struct {
 	selector selector
 	text     string // lowercased Where.Text
 	textIn   []int  // indexes into exprs of Where.TextIn, in its order
+	// bare: the spec reads nothing of an object (no expression, label
+	// selector or text), so its records are made without reading the
+	// object's JSON (a count, such as a sidebar's).
+	bare bool
 }
 
 // sortRef is one sort key: an expression index, or a built-in row field.
@@ -321,6 +325,7 @@ func compile(s Spec) (*compiled, error) {
 	c.selector = sel
 	c.text = strings.ToLower(strings.ReplaceAll(s.Where.Text, "\x00", ""))
 	c.x = wire.NewExtractor(c.paths, true)
+	c.bare = len(c.exprs) == 0 && sel.empty() && c.text == ""
 	return c, nil
 }
 
@@ -335,8 +340,9 @@ func (c *compiled) add(text, what string) (int, error) {
 }
 
 // sameExprs reports whether c and o compute the same expressions in the
-// same order and search the same ones as text, so the records made for one
-// (values and haystacks) serve the other.
+// same order and search the same ones as text, and read the objects at all,
+// so the records made for one (values, labels and haystacks) serve the
+// other.
 func (c *compiled) sameExprs(o *compiled) bool {
-	return slices.EqualFunc(c.exprs, o.exprs, func(a, b expr) bool { return a.text == b.text }) && slices.Equal(c.textIn, o.textIn)
+	return slices.EqualFunc(c.exprs, o.exprs, func(a, b expr) bool { return a.text == b.text }) && slices.Equal(c.textIn, o.textIn) && c.bare == o.bare
 }

@@ -362,10 +362,14 @@ func (v *View) counted(n *node, by int) {
 	v.countBy.n[n.by] += by
 }
 
-// newNode reads what the view needs of it in one pass over its raw JSON.
+// newNode reads what the view needs of it in one pass over its raw JSON
+// (none for a bare spec: every object passes, with no labels or haystack).
 // An object the extractor cannot read (the cache holds only validated
 // JSON, so this does not happen) has absent values and no labels.
 func (v *View) newNode(it *cache.Item) *node {
+	if v.c.bare {
+		return &node{prio: splitmix64(uint64(it.Slot)), rec: rec{item: it, match: true, rest: true}}
+	}
 	x := &v.scratch
 	if err := v.c.x.Extract(it.Raw, x); err != nil {
 		for i := range x.Values {

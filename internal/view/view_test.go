@@ -462,3 +462,36 @@ func TestAppendString(t *testing.T) {
 		assert.Equal(t, want, back)
 	}
 }
+
+// TestBareView: a view that reads nothing of its objects (a count) makes
+// its records without their JSON, and reads it once a new spec needs it.
+func TestBareView(t *testing.T) {
+	t.Parallel()
+	f := newFeed(t)
+	f.add(pod{ns: "shop", name: "web-1", phase: "Running", labels: map[string]string{"app": "web"}})
+	f.add(pod{ns: "shop", name: "db-1", phase: "Pending", labels: map[string]string{"app": "db"}})
+	v := newView(t, `{"window":{"limit":1}}`)
+	require.True(t, v.c.bare)
+	v.Reset(f.snapshot())
+	s := v.Snapshot()
+	assert.Equal(t, []string{"shop/db-1"}, names(s))
+	assert.Equal(t, 2, s.Count)
+	assert.Equal(t, 2, s.Total)
+	for _, q := range []struct{ query, want string }{
+		{`{"where":{"text":"web"}}`, "shop/web-1"},
+		{`{"window":{"limit":1}}`, "shop/db-1"},
+		{`{"where":{"labelSelector":"app=web"}}`, "shop/web-1"},
+		{`{"columns":{"phase":"status.phase"},"where":{"fields":{"status.phase":"Running"}}}`, "shop/web-1"},
+	} {
+		require.NoError(t, v.SetSpec(spec(t, q.query)))
+		assert.Equal(t, []string{q.want}, names(v.Snapshot()), q.query)
+	}
+	b, err := v.Derive(spec(t, `{"where":{"text":"db"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"shop/db-1"}, names(b.Snapshot()), "derived from a view that read the objects")
+	bare := newView(t, `{}`)
+	bare.Reset(f.snapshot())
+	b, err = bare.Derive(spec(t, `{"where":{"text":"db"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"shop/db-1"}, names(b.Snapshot()), "derived from a bare view")
+}

@@ -238,6 +238,8 @@ const PAGES = [
     sort: { col: 'object', by: involved },
     first: { col: 'reason', by: (o) => o.reason, initial: { by: eventTime, desc: true } },
     countBy: (o) => o.type ?? 'Normal',
+    // The filter box matches these too (where.textIn); the second needle comes from the last one's message.
+    textIn: (o) => [o.reason ?? '', o.message ?? ''],
   },
   {
     id: 'widgets.demo.kubelive.io',
@@ -374,12 +376,17 @@ async function convertedPages(host) {
       assert.equal(await p.$$eval(`[data-testid="page-${pg.id}"] .count-by`, (els) => els.length), Object.keys(counts).length, what('no other count'));
     }
 
-    // The filter box: name, namespace or a label value holding the text, in the sort's order.
-    const needle = items[items.length - 1].metadata.name.slice(0, 4).toLowerCase();
-    const hit = (o) => [o.metadata.name, o.metadata.namespace ?? '', ...Object.values(o.metadata.labels ?? {})].some((s) => s.toLowerCase().includes(needle));
-    const want = sorted.filter((k) => hit(byKey.get(k)));
-    await p.fill(`[data-testid="page-${pg.id}"] [data-filter]`, needle);
-    await until(what(`the rows holding ${needle}`), async () => (await countText(p, pg.id)) === `${fmt(want.length)} of ${fmt(items.length)}` && (await showing(p, pg.id, want)), 30000);
+    // The filter box: name, namespace, a label value or (for some kinds) other fields holding the text, in the sort's order.
+    const last = items[items.length - 1];
+    const needles = [last.metadata.name.slice(0, 4).toLowerCase()];
+    if (pg.textIn) needles.push(pg.textIn(last).at(-1).split(' ').sort((a, b) => b.length - a.length)[0].toLowerCase());
+    for (const needle of needles) {
+      const hit = (o) => [o.metadata.name, o.metadata.namespace ?? '', ...Object.values(o.metadata.labels ?? {}), ...(pg.textIn?.(o) ?? [])].some((s) => s.toLowerCase().includes(needle));
+      const want = sorted.filter((k) => hit(byKey.get(k)));
+      assert.ok(want.length > 0, what(`some hold ${needle}`));
+      await p.fill(`[data-testid="page-${pg.id}"] [data-filter]`, needle);
+      await until(what(`the rows holding ${needle}`), async () => (await countText(p, pg.id)) === `${fmt(want.length)} of ${fmt(items.length)}` && (await showing(p, pg.id, want)), 30000);
+    }
     await p.fill(`[data-testid="page-${pg.id}"] [data-filter]`, '');
 
     // A label selector: the first label of the first labelled object.

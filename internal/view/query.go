@@ -37,9 +37,12 @@ type Where struct {
 	LabelSelector string
 	// Fields maps an expression to the values it may have (any of them).
 	Fields map[string][]string
-	// Text keeps the objects whose name, namespace or a label value holds
-	// it, ignoring case.
+	// Text keeps the objects whose name, namespace, a label value or a
+	// value of one of TextIn holds it, ignoring case.
 	Text string
+	// TextIn names the columns or expressions whose values Text also
+	// searches (an Event's reason and message, say).
+	TextIn []string `json:",omitempty"`
 }
 
 // SortKey orders rows by an expression or a column name.
@@ -67,7 +70,7 @@ const (
 // watchList query's. whereMembers are those of where.
 var (
 	queryMembers = []string{"where", "sort", "window", "columns", "countBy", "lists", "endpoint", "queryParams", "onError"}
-	whereMembers = []string{"labelSelector", "fields", "text"}
+	whereMembers = []string{"labelSelector", "fields", "text", "textIn"}
 )
 
 // reserved are the row fields every row has; no column may take their name.
@@ -82,6 +85,7 @@ func ParseSpec(text string) (Spec, error) {
 			LabelSelector string                     `json:"labelSelector"`
 			Fields        map[string]json.RawMessage `json:"fields"`
 			Text          string                     `json:"text"`
+			TextIn        json.RawMessage            `json:"textIn"`
 		} `json:"where"`
 		Sort    json.RawMessage                   `json:"sort"`
 		Window  *struct{ Offset, Limit *float64 } `json:"window"`
@@ -113,6 +117,11 @@ func ParseSpec(text string) (Spec, error) {
 	s := Spec{Columns: raw.Columns, CountBy: raw.CountBy}
 	if raw.Where != nil {
 		s.Where.LabelSelector, s.Where.Text = raw.Where.LabelSelector, raw.Where.Text
+		if t := bytes.TrimSpace(raw.Where.TextIn); len(t) > 0 && string(t) != "null" {
+			if err := json.Unmarshal(t, &s.Where.TextIn); err != nil {
+				return Spec{}, fmt.Errorf("%w: where.textIn must be an array of column names or expressions", ErrQuery)
+			}
+		}
 		for path, v := range raw.Where.Fields {
 			vals, err := fieldValues(v)
 			if err != nil {
@@ -216,6 +225,11 @@ type compiled struct {
 	countBy  int // index into exprs; -1 for none
 	selector selector
 	text     string // lowercased Where.Text
+	textIn   []int  // indexes into exprs of Where.TextIn, in its order
+	// bare: the spec reads nothing of an object (no expression, label
+	// selector or text), so its records are made without reading the
+	// object's JSON (a count, such as a sidebar's).
+	bare bool
 }
 
 // sortRef is one sort key: an expression index, or a built-in row field.
@@ -290,6 +304,20 @@ func compile(s Spec) (*compiled, error) {
 			c.countBy = e
 		}
 	}
+	for i, in := range s.Where.TextIn {
+		if j := slices.Index(c.columns, in); j >= 0 {
+			c.textIn = append(c.textIn, j)
+			continue
+		}
+		if in == "" {
+			return nil, fmt.Errorf("%w: where.textIn[%d] is empty", ErrQuery, i)
+		}
+		e, err := c.add(in, fmt.Sprintf("where.textIn[%d]", i))
+		if err != nil {
+			return nil, err
+		}
+		c.textIn = append(c.textIn, e)
+	}
 	sel, err := parseSelector(s.Where.LabelSelector)
 	if err != nil {
 		return nil, fmt.Errorf("%w: where.labelSelector %q is not a label selector: %v", ErrQuery, s.Where.LabelSelector, err)
@@ -297,6 +325,7 @@ func compile(s Spec) (*compiled, error) {
 	c.selector = sel
 	c.text = strings.ToLower(strings.ReplaceAll(s.Where.Text, "\x00", ""))
 	c.x = wire.NewExtractor(c.paths, true)
+	c.bare = len(c.exprs) == 0 && sel.empty() && c.text == ""
 	return c, nil
 }
 
@@ -311,7 +340,9 @@ func (c *compiled) add(text, what string) (int, error) {
 }
 
 // sameExprs reports whether c and o compute the same expressions in the
-// same order, so the values of rows made for one serve the other.
+// same order and search the same ones as text, and read the objects at all,
+// so the records made for one (values, labels and haystacks) serve the
+// other.
 func (c *compiled) sameExprs(o *compiled) bool {
-	return slices.EqualFunc(c.exprs, o.exprs, func(a, b expr) bool { return a.text == b.text })
+	return slices.EqualFunc(c.exprs, o.exprs, func(a, b expr) bool { return a.text == b.text }) && slices.Equal(c.textIn, o.textIn) && c.bare == o.bare
 }

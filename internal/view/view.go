@@ -16,7 +16,7 @@ import (
 type rec struct {
 	item   *cache.Item
 	labels map[string]string
-	hay    string       // name, namespace and label values, lowercased, NUL-separated
+	hay    string       // name, namespace, label values and the textIn values, lowercased, NUL-separated
 	vals   []wire.Value // one per compiled expression
 	match  bool
 	rest   bool  // passes the filter's label selector and fields (the text aside)
@@ -362,10 +362,14 @@ func (v *View) counted(n *node, by int) {
 	v.countBy.n[n.by] += by
 }
 
-// newNode reads what the view needs of it in one pass over its raw JSON.
+// newNode reads what the view needs of it in one pass over its raw JSON
+// (none for a bare spec: every object passes, with no labels or haystack).
 // An object the extractor cannot read (the cache holds only validated
 // JSON, so this does not happen) has absent values and no labels.
 func (v *View) newNode(it *cache.Item) *node {
+	if v.c.bare {
+		return &node{prio: splitmix64(uint64(it.Slot)), rec: rec{item: it, match: true, rest: true}}
+	}
 	x := &v.scratch
 	if err := v.c.x.Extract(it.Raw, x); err != nil {
 		for i := range x.Values {
@@ -377,7 +381,7 @@ func (v *View) newNode(it *cache.Item) *node {
 	for i := range v.c.exprs {
 		n.vals[i] = v.c.exprs[i].eval(x)
 	}
-	n.hay = haystack(it, x.Labels)
+	n.hay = haystack(it, x.Labels, v.c.textIn, n.vals)
 	if v.c.countBy >= 0 {
 		n.by = v.countBy.intern(n.vals[v.c.countBy].Text())
 	}
@@ -385,8 +389,9 @@ func (v *View) newNode(it *cache.Item) *node {
 	return n
 }
 
-// haystack is what a text filter searches.
-func haystack(it *cache.Item, lbls map[string]string) string {
+// haystack is what a text filter searches: the name, the namespace, the
+// label values and the values of the expressions textIn indexes in vals.
+func haystack(it *cache.Item, lbls map[string]string, textIn []int, vals []wire.Value) string {
 	var b strings.Builder
 	b.WriteString(strings.ToLower(it.Name))
 	b.WriteByte(0)
@@ -394,6 +399,10 @@ func haystack(it *cache.Item, lbls map[string]string) string {
 	for _, val := range lbls {
 		b.WriteByte(0)
 		b.WriteString(strings.ToLower(val))
+	}
+	for _, i := range textIn {
+		b.WriteByte(0)
+		b.WriteString(strings.ToLower(vals[i].Text()))
 	}
 	return b.String()
 }

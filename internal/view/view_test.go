@@ -34,6 +34,9 @@ func TestParseSpecErrors(t *testing.T) {
 		{"bad countBy", `{"countBy":"a["}`, "countBy"},
 		{"unknown member", `{"fields":{"a":"b"}}`, `unknown member "fields"`},
 		{"unknown member of where", `{"where":{"field":{"a":"b"}}}`, `unknown member where.field`},
+		{"textIn not an array", `{"where":{"textIn":"message"}}`, "where.textIn must be an array of column names or expressions"},
+		{"textIn bad expression", `{"where":{"textIn":["reason","a["]}}`, "where.textIn[1]"},
+		{"textIn empty", `{"where":{"textIn":[""]}}`, "where.textIn[0] is empty"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -47,10 +50,10 @@ func TestParseSpecErrors(t *testing.T) {
 
 func TestParseSpec(t *testing.T) {
 	t.Parallel()
-	s := spec(t, `{"lists":[{"cluster":"c"}],"where":{"labelSelector":"app=web","fields":{"status.phase":["Running","Pending"],"spec.nodeName":"n1"},"text":"Ng"},
+	s := spec(t, `{"lists":[{"cluster":"c"}],"where":{"labelSelector":"app=web","fields":{"status.phase":["Running","Pending"],"spec.nodeName":"n1"},"text":"Ng","textIn":["restarts","message"]},
 		"sort":{"by":"restarts","desc":true},"window":{"offset":10,"limit":50},"columns":{"restarts":"status.containerStatuses[*].restartCount|sum"},"countBy":"status.phase"}`)
 	assert.Equal(t, Spec{
-		Where:   Where{LabelSelector: "app=web", Fields: map[string][]string{"status.phase": {"Running", "Pending"}, "spec.nodeName": {"n1"}}, Text: "Ng"},
+		Where:   Where{LabelSelector: "app=web", Fields: map[string][]string{"status.phase": {"Running", "Pending"}, "spec.nodeName": {"n1"}}, Text: "Ng", TextIn: []string{"restarts", "message"}},
 		Sort:    []SortKey{{By: "restarts", Desc: true}},
 		Window:  Window{Offset: 10, Limit: 50},
 		Columns: map[string]string{"restarts": "status.containerStatuses[*].restartCount|sum"},
@@ -135,6 +138,11 @@ func TestWhere(t *testing.T) {
 		{"text not in a label key", `{"text":"k8s-app"}`, ""},
 		{"text does not span fields", `{"text":"dnskube"}`, ""},
 		{"all together", `{"labelSelector":"app","fields":{"status.phase":"Running"},"text":"1"}`, "shop/web-1"},
+		{"text not in other paths", `{"text":"succ"}`, ""},
+		{"text in a textIn path", `{"text":"SUCC","textIn":["status.phase"]}`, "shop/batch"},
+		{"text in any textIn path", `{"text":"pend","textIn":["spec.nodeName","status.phase"]}`, "shop/db-1"},
+		{"text in a name beside textIn", `{"text":"dns","textIn":["status.phase"]}`, "Kube-System/dns"},
+		{"text does not span textIn values", `{"text":"runningshop","textIn":["status.phase","metadata.namespace"]}`, ""},
 	}
 	snap := f.snapshot()
 	for _, c := range cases {
@@ -338,6 +346,15 @@ func TestSetSpec(t *testing.T) {
 	require.Error(t, err)
 	assert.Error(t, v.SetSpec(Spec{Where: Where{LabelSelector: "a in ("}}), "a bad spec is refused")
 	assert.Equal(t, []string{"ns/web-1", "ns/db-2"}, names(v.Snapshot()), "and the view is unchanged")
+
+	// where.textIn alone changes what the text searches, though the
+	// expressions (the column phase) are the same.
+	require.NoError(t, v.SetSpec(spec(t, `{"columns":{"phase":"status.phase"},"where":{"text":"running"}}`)))
+	assert.Empty(t, names(v.Snapshot()))
+	require.NoError(t, v.SetSpec(spec(t, `{"columns":{"phase":"status.phase"},"where":{"text":"running","textIn":["phase"]}}`)))
+	assert.Equal(t, []string{"ns/db-1", "ns/db-2", "ns/web-1", "ns/web-2"}, names(v.Snapshot()))
+	require.NoError(t, v.SetSpec(spec(t, `{"columns":{"phase":"status.phase"},"where":{"text":"running2","textIn":["phase"]}}`)))
+	assert.Empty(t, names(v.Snapshot()))
 }
 
 func TestCountBy(t *testing.T) {
@@ -444,4 +461,37 @@ func TestAppendString(t *testing.T) {
 		}
 		assert.Equal(t, want, back)
 	}
+}
+
+// TestBareView: a view that reads nothing of its objects (a count) makes
+// its records without their JSON, and reads it once a new spec needs it.
+func TestBareView(t *testing.T) {
+	t.Parallel()
+	f := newFeed(t)
+	f.add(pod{ns: "shop", name: "web-1", phase: "Running", labels: map[string]string{"app": "web"}})
+	f.add(pod{ns: "shop", name: "db-1", phase: "Pending", labels: map[string]string{"app": "db"}})
+	v := newView(t, `{"window":{"limit":1}}`)
+	require.True(t, v.c.bare)
+	v.Reset(f.snapshot())
+	s := v.Snapshot()
+	assert.Equal(t, []string{"shop/db-1"}, names(s))
+	assert.Equal(t, 2, s.Count)
+	assert.Equal(t, 2, s.Total)
+	for _, q := range []struct{ query, want string }{
+		{`{"where":{"text":"web"}}`, "shop/web-1"},
+		{`{"window":{"limit":1}}`, "shop/db-1"},
+		{`{"where":{"labelSelector":"app=web"}}`, "shop/web-1"},
+		{`{"columns":{"phase":"status.phase"},"where":{"fields":{"status.phase":"Running"}}}`, "shop/web-1"},
+	} {
+		require.NoError(t, v.SetSpec(spec(t, q.query)))
+		assert.Equal(t, []string{q.want}, names(v.Snapshot()), q.query)
+	}
+	b, err := v.Derive(spec(t, `{"where":{"text":"db"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"shop/db-1"}, names(b.Snapshot()), "derived from a view that read the objects")
+	bare := newView(t, `{}`)
+	bare.Reset(f.snapshot())
+	b, err = bare.Derive(spec(t, `{"where":{"text":"db"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"shop/db-1"}, names(b.Snapshot()), "derived from a bare view")
 }

@@ -236,8 +236,10 @@ export interface ViewQuery extends ListQuery {
     labelSelector?: string;
     /** path -> the value or values it may have */
     fields?: Record<string, string | string[]>;
-    /** case-insensitive substring of the name, the namespace or a label value */
+    /** case-insensitive substring of the name, the namespace, a label value or a value of textIn */
     text?: string;
+    /** columns or expressions whose values text also searches, e.g. ['reason', 'message'] */
+    textIn?: string[];
   };
   /** ties are broken by namespace, then name, then cluster */
   sort?: { by: string; desc?: boolean } | { by: string; desc?: boolean }[];

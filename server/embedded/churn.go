@@ -127,21 +127,22 @@ func (c *Churn) reconcile() (bool, error) {
 			return true, c.scale(current, want)
 		}
 		for _, rs := range old {
-			if derefReplicas(rs.Spec.Replicas) != 0 && countReady(owned[current.UID]) >= want {
+			if derefReplicas(rs.Spec.Replicas) != 0 && owned[current.UID].ready >= want {
 				return true, c.scale(rs, 0)
 			}
 		}
 	}
 	for _, rst := range rsets.Items {
 		rs := rst.Object.(*appsv1.ReplicaSet)
-		pods := owned[rs.UID]
+		n := owned[rs.UID].n
 		want := int(derefReplicas(rs.Spec.Replicas))
 		switch {
-		case len(pods) < want:
+		case n < want:
 			p := c.g.pod(rs.Spec.Template, rs.Namespace, rs.Name+"-"+c.g.suffix(5), ownerRef(rs, "apps/v1", "ReplicaSet"), c.g.pickNode())
 			_, err := s.Create(Pods, rs.Namespace, p)
 			return true, err
-		case len(pods) > want:
+		case n > want:
+			pods := s.ownedPods(rs.UID)
 			newest := pods[0]
 			for _, p := range pods {
 				if !s.podInUse(p.Namespace, p.Name) && (s.podInUse(newest.Namespace, newest.Name) || p.CreationTimestamp.After(newest.CreationTimestamp.Time)) {
@@ -291,18 +292,12 @@ func (c *Churn) widget() error {
 // updatePod moves a Pending pod of a ReplicaSet to Running (one is picked first half the
 // time), or changes a Running one; crash-looping pods restart again.
 func (c *Churn) updatePod(pods []*Stored) error {
-	var pending []*Stored
-	for _, st := range pods {
-		p := st.Object.(*corev1.Pod)
-		if ref := metav1.GetControllerOf(p); ref != nil && ref.Kind == "ReplicaSet" && p.Status.Phase == corev1.PodPending {
-			pending = append(pending, st)
-		}
+	var p *corev1.Pod
+	if pending := c.store.pendingPods(); len(pending) > 0 && c.g.rand.IntN(2) == 0 {
+		p = pending[c.g.rand.IntN(len(pending))].DeepCopy()
+	} else {
+		p = pods[c.g.rand.IntN(len(pods))].Object.DeepCopyObject().(*corev1.Pod)
 	}
-	pick := pods
-	if len(pending) > 0 && c.g.rand.IntN(2) == 0 {
-		pick = pending
-	}
-	p := pick[c.g.rand.IntN(len(pick))].Object.DeepCopyObject().(*corev1.Pod)
 	now := metav1.NewTime(c.g.now())
 	ref := metav1.GetControllerOf(p)
 	switch {

@@ -19,8 +19,7 @@ import (
 // inconsistency describes the first Deployment whose counts are not its pods', or "".
 func inconsistency(t *testing.T, s *Store) string {
 	t.Helper()
-	owned, err := podsByOwner(s, "")
-	require.NoError(t, err)
+	owned := podsByOwnerScan(t, s)
 	deps, err := s.List(Deployments, ListOptions{})
 	require.NoError(t, err)
 	rsets, err := s.List(ReplicaSets, ListOptions{})

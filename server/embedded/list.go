@@ -200,7 +200,6 @@ func (s *Store) List(res string, o ListOptions) (*List, error) {
 	}
 	f := filter{namespace: o.Namespace, labels: o.Labels, fields: o.Fields}
 	items := t.matchingAt(at, f)
-	slices.SortFunc(items, compareStored)
 	if start != "" {
 		i, _ := slices.BinarySearchFunc(items, start, func(st *Stored, k string) int {
 			if compareKeys(storedKey(st), k) <= 0 {
@@ -222,27 +221,40 @@ func (s *Store) List(res string, o ListOptions) (*List, error) {
 	return l, nil
 }
 
-// matchingAt returns the objects matching f as they were at resourceVersion at.
-// Caller holds mu and has checked at >= t.floor.
+// matchingAt returns the objects matching f as they were at resourceVersion
+// at, sorted by compareStored: O(n) over t.order, and a sort of only those
+// changed since at and those in t.added. Caller holds mu and has checked at >= t.floor.
 func (t *table) matchingAt(at uint64, f filter) []*Stored {
-	// overlay maps a key changed after at to its state at at (nil: absent then).
-	overlay := map[string]*Stored{}
+	// then maps a key changed after at to its state at at (nil: absent
+	// then); now holds the current states of those keys, left out below.
+	then := map[string]*Stored{}
 	for i := t.history.n - 1; i >= t.history.after(at); i-- {
 		ev := t.history.at(i)
-		overlay[storedKey(ev.obj)] = ev.prev
+		then[storedKey(ev.obj)] = ev.prev
+	}
+	now := make(map[*Stored]bool, len(then))
+	var old []*Stored
+	for k, st := range then {
+		if cur := t.objects[k]; cur != nil {
+			now[cur] = true
+		}
+		if st != nil && f.matches(st) {
+			old = append(old, st)
+		}
 	}
 	var items []*Stored
-	for k, st := range t.objects {
-		if _, changed := overlay[k]; !changed && f.matches(st) {
+	for _, st := range t.order {
+		if !now[st] && f.matches(st) {
 			items = append(items, st)
 		}
 	}
-	for _, st := range overlay {
-		if st != nil && f.matches(st) {
-			items = append(items, st)
+	for _, st := range t.added {
+		if !now[st] && f.matches(st) {
+			old = append(old, st)
 		}
 	}
-	return items
+	slices.SortFunc(old, compareStored)
+	return mergeStored(items, old)
 }
 
 func storedKey(st *Stored) string { return key(st.Object.GetNamespace(), st.Object.GetName()) }

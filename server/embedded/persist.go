@@ -73,7 +73,7 @@ func (s *Store) Load(r io.Reader) error {
 			if err != nil {
 				return fmt.Errorf("load embedded cluster: %w", err)
 			}
-			t.objects[key(scope(t, obj.GetNamespace()), obj.GetName())] = st
+			t.set(key(scope(t, obj.GetNamespace()), obj.GetName()), st)
 		}
 	}
 	s.rv = rv

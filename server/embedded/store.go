@@ -61,7 +61,14 @@ type table struct {
 	objects map[string]*Stored
 	history ring
 	// floor: every event of this resource with rv > floor is in history.
-	floor    uint64
+	floor uint64
+	// order holds values of objects sorted by compareStored, and added the
+	// others (at most addedMax, created since order was last merged), so
+	// that a LIST sorts only those. Invariant: together, the values of
+	// objects. Written only by set and unset, under mu.
+	order    []*Stored
+	added    []*Stored
+	pods     *podIndex // the pods by controller; nil but for the table of pods
 	watchers map[*Watcher]struct{}
 }
 
@@ -109,6 +116,9 @@ func NewStore(opts Options) *Store {
 	}
 	for name, r := range s.res {
 		s.tables[name] = &table{res: r, objects: map[string]*Stored{}, history: ring{buf: make([]*event, opts.History)}, watchers: map[*Watcher]struct{}{}}
+		if name == Pods {
+			s.tables[name].pods = newPodIndex()
+		}
 	}
 	return s
 }
@@ -222,7 +232,7 @@ func (s *Store) createLocked(t *table, ns string, obj Object, created time.Time)
 		s.rv--
 		return nil, err
 	}
-	t.objects[key(ns, obj.GetName())] = st
+	t.set(key(ns, obj.GetName()), st)
 	s.commitLocked(t, &event{typ: watch.Added, rv: s.rv, obj: st})
 	return st, nil
 }
@@ -283,7 +293,7 @@ func (s *Store) updateLocked(t *table, ns, name string, obj Object) (*Stored, er
 		s.rv--
 		return nil, err
 	}
-	t.objects[key(ns, name)] = st
+	t.set(key(ns, name), st)
 	s.commitLocked(t, &event{typ: watch.Modified, rv: s.rv, obj: st, prev: cur})
 	return st, nil
 }
@@ -339,7 +349,7 @@ func (s *Store) deleteLocked(t *table, ns, name string, pre *metav1.Precondition
 		s.rv--
 		return nil, err
 	}
-	delete(t.objects, key(ns, name))
+	t.unset(key(ns, name), cur)
 	s.commitLocked(t, &event{typ: watch.Deleted, rv: s.rv, obj: final, prev: cur})
 	return final, nil
 }

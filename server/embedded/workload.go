@@ -28,20 +28,41 @@ func podReady(p *corev1.Pod) bool {
 	return false
 }
 
-// podsByOwner groups the pods of ns (every namespace for "") by their controller's uid.
-func podsByOwner(s *Store, ns string) (map[types.UID][]*corev1.Pod, error) {
-	l, err := s.List(Pods, ListOptions{Namespace: ns})
+// podsByOwner counts the pods of ns (every namespace for "") by their controller's uid.
+func podsByOwner(s *Store, ns string) (map[types.UID]owned, error) {
+	t, err := s.table(Pods)
 	if err != nil {
 		return nil, fmt.Errorf("list pods: %w", err)
 	}
-	out := map[types.UID][]*corev1.Pod{}
-	for _, st := range l.Items {
-		p := st.Object.(*corev1.Pod)
-		if ref := metav1.GetControllerOf(p); ref != nil {
-			out[ref.UID] = append(out[ref.UID], p)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[types.UID]owned, len(t.pods.byOwner))
+	for uid, o := range t.pods.byOwner {
+		for _, p := range o.pods { // a controller's pods are in its namespace: one look
+			if ns == "" || p.Namespace == ns {
+				out[uid] = owned{n: len(o.pods), ready: o.ready}
+			}
+			break
 		}
 	}
 	return out, nil
+}
+
+// ownedPods returns the pods whose controller is uid, in LIST order.
+func (s *Store) ownedPods(uid types.UID) []*corev1.Pod {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if o := s.tables[Pods].pods.byOwner[uid]; o != nil {
+		return sortedPods(o.pods)
+	}
+	return nil
+}
+
+// pendingPods returns the pods owned by a ReplicaSet in phase Pending, in LIST order.
+func (s *Store) pendingPods() []*corev1.Pod {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return sortedPods(s.tables[Pods].pods.pending)
 }
 
 func countReady(pods []*corev1.Pod) int32 {
@@ -59,7 +80,7 @@ func countReady(pods []*corev1.Pod) int32 {
 // ReplicaSet, StatefulSet, DaemonSet and Job controllers' counts, and a Deployment's as the
 // sum of its ReplicaSets'.
 // owned are the pods of ns by controller uid (see podsByOwner).
-func staleStatuses(s *Store, ns string, owned map[types.UID][]*corev1.Pod, now time.Time) ([]statusWrite, error) {
+func staleStatuses(s *Store, ns string, owned map[types.UID]owned, now time.Time) ([]statusWrite, error) {
 	var out []statusWrite
 	// add records obj with the status want, when its status differs.
 	add := func(res string, obj Object, status, want any, set func(Object)) {
@@ -76,9 +97,8 @@ func staleStatuses(s *Store, ns string, owned map[types.UID][]*corev1.Pod, now t
 	rsStatus := map[types.UID][]appsv1.ReplicaSetStatus{} // by deployment uid, with the current one's first
 	for _, st := range rsets.Items {
 		rs := st.Object.(*appsv1.ReplicaSet)
-		pods := owned[rs.UID]
-		ready := countReady(pods)
-		want := appsv1.ReplicaSetStatus{Replicas: int32(len(pods)), FullyLabeledReplicas: int32(len(pods)), ReadyReplicas: ready,
+		n, ready := int32(owned[rs.UID].n), owned[rs.UID].ready
+		want := appsv1.ReplicaSetStatus{Replicas: n, FullyLabeledReplicas: n, ReadyReplicas: ready,
 			AvailableReplicas: ready, ObservedGeneration: rs.Generation}
 		if ref := metav1.GetControllerOf(rs); ref != nil {
 			rsStatus[ref.UID] = append(rsStatus[ref.UID], want)
@@ -100,11 +120,10 @@ func staleStatuses(s *Store, ns string, owned map[types.UID][]*corev1.Pod, now t
 	}
 	for _, st := range sets.Items {
 		ss := st.Object.(*appsv1.StatefulSet)
-		pods := owned[ss.UID]
-		ready := countReady(pods)
+		n, ready := int32(owned[ss.UID].n), owned[ss.UID].ready
 		rev := ss.Name + "-" + s.templateHash(ss, ss.Spec.Template)
-		want := appsv1.StatefulSetStatus{ObservedGeneration: ss.Generation, Replicas: int32(len(pods)), ReadyReplicas: ready,
-			CurrentReplicas: int32(len(pods)), UpdatedReplicas: int32(len(pods)), AvailableReplicas: ready,
+		want := appsv1.StatefulSetStatus{ObservedGeneration: ss.Generation, Replicas: n, ReadyReplicas: ready,
+			CurrentReplicas: n, UpdatedReplicas: n, AvailableReplicas: ready,
 			CurrentRevision: rev, UpdateRevision: rev, CollisionCount: ptrTo(int32(0))}
 		add(StatefulSets, ss, ss.Status, want, func(o Object) { o.(*appsv1.StatefulSet).Status = want })
 	}
@@ -118,11 +137,10 @@ func staleStatuses(s *Store, ns string, owned map[types.UID][]*corev1.Pod, now t
 	}
 	for _, st := range dsets.Items {
 		ds := st.Object.(*appsv1.DaemonSet)
-		pods := owned[ds.UID]
-		ready := countReady(pods)
+		n, ready := int32(owned[ds.UID].n), owned[ds.UID].ready
 		desired := int32(len(nodeList.Items))
 		want := appsv1.DaemonSetStatus{ObservedGeneration: ds.Generation, DesiredNumberScheduled: desired,
-			CurrentNumberScheduled: int32(len(pods)), UpdatedNumberScheduled: int32(len(pods)), NumberReady: ready,
+			CurrentNumberScheduled: n, UpdatedNumberScheduled: n, NumberReady: ready,
 			NumberAvailable: ready, NumberUnavailable: max(desired-ready, 0)}
 		add(DaemonSets, ds, ds.Status, want, func(o Object) { o.(*appsv1.DaemonSet).Status = want })
 	}
@@ -132,7 +150,7 @@ func staleStatuses(s *Store, ns string, owned map[types.UID][]*corev1.Pod, now t
 	}
 	for _, st := range jobs.Items {
 		j := st.Object.(*batchv1.Job)
-		want := jobStatus(j, owned[j.UID])
+		want := jobStatus(j, s.ownedPods(j.UID))
 		add(Jobs, j, j.Status, want, func(o Object) { o.(*batchv1.Job).Status = want })
 	}
 	return out, nil
@@ -140,7 +158,7 @@ func staleStatuses(s *Store, ns string, owned map[types.UID][]*corev1.Pod, now t
 
 // deploymentStatus sums d's ReplicaSets; updatedReplicas counts the pods of the ReplicaSet of
 // d's current template. Conditions keep their times while their status stays.
-func deploymentStatus(d *appsv1.Deployment, hash string, rsets []*Stored, owned map[types.UID][]*corev1.Pod, now time.Time) appsv1.DeploymentStatus {
+func deploymentStatus(d *appsv1.Deployment, hash string, rsets []*Stored, owned map[types.UID]owned, now time.Time) appsv1.DeploymentStatus {
 	want := appsv1.DeploymentStatus{ObservedGeneration: d.Generation}
 	current := ""
 	for _, st := range rsets {
@@ -148,13 +166,12 @@ func deploymentStatus(d *appsv1.Deployment, hash string, rsets []*Stored, owned 
 		if ref := metav1.GetControllerOf(rs); ref == nil || ref.UID != d.UID {
 			continue
 		}
-		pods := owned[rs.UID]
-		ready := countReady(pods)
-		want.Replicas += int32(len(pods))
+		n, ready := int32(owned[rs.UID].n), owned[rs.UID].ready
+		want.Replicas += n
 		want.ReadyReplicas += ready
 		want.AvailableReplicas += ready
 		if rs.Labels["pod-template-hash"] == hash {
-			want.UpdatedReplicas += int32(len(pods))
+			want.UpdatedReplicas += n
 			current = rs.Name
 		}
 	}

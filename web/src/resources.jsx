@@ -421,6 +421,8 @@ export const BUILTINS = [
       vNum('count', 'Count', (o) => o.count ?? o.series?.count ?? 1, 4),
       { id: 'message', title: 'Message', className: 'col-message', priority: 3, sort: (o) => o.message, cell: (o) => <span className="message">{o.message}</span>, view: { by: 'message', cell: (r) => <span className="message" title={r.message}>{r.message}</span> } },
     ],
+    // The filter box matches the reason and the message too.
+    textIn: ['reason', 'message'],
     // eventTime and involved in Go: core/v1 events and events.k8s.io alike.
     view: {
       columns: {

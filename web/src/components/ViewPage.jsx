@@ -56,7 +56,7 @@ export function ViewPage({ resource, route }) {
       ...base,
       ...resource.view,
       onError,
-      where: { text, labelSelector },
+      where: { text, labelSelector, ...(resource.textIn && { textIn: resource.textIn }) },
       sort: column ? [{ by: column.view.by, desc: sort.dir === 'desc' }] : [],
       window: win,
     };

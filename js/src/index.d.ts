@@ -128,7 +128,7 @@ export interface Stats {
   ready?: boolean;
   /** Worker hosts: why the module did not start, after load() resolved (every list says so too). */
   failed?: string;
-  /** Worker hosts: the first LISTs fetched while the module started, those the module took as its own, and the rest. */
+  /** Worker hosts: the first LISTs' pages fetched while the module started, those the module took as its own, and the rest. */
   prefetch?: { started: number; taken: number; unused: number };
 }
 
@@ -212,8 +212,8 @@ export interface ListSnapshot<T = KubeObject> {
   object?: T | null;
   deleted?: boolean;
   /**
-   * Worker hosts: true for a first snapshot made on the page from a LIST the worker fetched while
-   * its module started (status 'loading', or 'error' if that LIST failed; never 'live'; key '').
+   * Worker hosts: true for a first snapshot made on the page from the LIST pages the worker fetched
+   * while its module started (status 'loading', or 'error' if a page failed; never 'live'; key '').
    */
   prefetched?: boolean;
 }

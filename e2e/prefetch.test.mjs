@@ -151,7 +151,7 @@ test('every page of the first LIST is fetched beside the wasm compile, shown loa
       return s.prefetch?.started === 3 && s;
     }));
     assert.equal(stats.ready, false, 'stats() says the module is not ready yet');
-    assert.deepEqual(stats.prefetch, { started: 3, taken: 0, unused: 3 });
+    assert.deepEqual(stats.prefetch, { started: 3, taken: 0, unused: 3, held: 0 });
 
     await release();
     const snaps = await untilLive(p, errors, 'the complete list, live');
@@ -163,7 +163,8 @@ test('every page of the first LIST is fetched beside the wasm compile, shown loa
       const s = window.kubelive.stats();
       return s.ready && s;
     }));
-    assert.deepEqual(after.prefetch, { started: 3, taken: 3, unused: 0 }, 'the module took the prefetched pages');
+    const { held, ...pages } = after.prefetch;
+    assert.deepEqual(pages, { started: 3, taken: 3, unused: 0 }, 'the module took the prefetched pages');
     assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity in the module\'s snapshots');
     const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.uid).sort();
     assert.deepEqual(await p.evaluate(() => window.rec.last.items.map((o) => o.metadata.uid).sort()), truth, 'exactly the server\'s pods');
@@ -207,6 +208,37 @@ test('a prefetched LIST that fails gives the list an error with a sentence, neve
   }
 });
 
+test('while the module reads the last prefetched page, its snapshot of the first page is not sent: the page never shows fewer pods', async () => {
+  const ctx = await env.browser.newContext();
+  try {
+    // Page 3 of the prefetch is held until the module took pages 1 and 2 and waits on it.
+    let third = null;
+    let p2seen = 0;
+    const { p, errors, release } = await open(ctx, (route) => {
+      if (new URL(route.request().url()).searchParams.has('continue') && !third && p2seen++ === 1) {
+        third = route;
+        return undefined;
+      }
+      return route.continue();
+    });
+    const stats = () => p.evaluate(() => window.kubelive.stats());
+    await until('pages 1 and 2 on the page', () => p.evaluate(() => window.rec.last?.items.length === 1000 || null));
+    await release();
+    await until('the module took the three pages, the third still held', async () => ((await stats()).prefetch?.taken === 3 && third ? true : null));
+    // The module's snapshot of its first page: held back, or (broken) sent and shown with fewer pods.
+    const shrank = () => p.evaluate(() => window.rec.snaps.some((s, i, a) => i > 0 && s.n < a[i - 1].n));
+    await until('the module\'s first snapshot, held back or shown', async () => ((await stats()).prefetch.held > 0 || (await shrank()) ? true : null));
+    assert.equal(await shrank(), false, `the page never shows fewer pods: ${JSON.stringify(await p.evaluate(() => window.rec.snaps))}`);
+    await third.continue();
+    await untilLive(p, errors, 'the complete list, live');
+    assert.equal(await shrank(), false, `nor later: ${JSON.stringify(await p.evaluate(() => window.rec.snaps))}`);
+    assert.ok(await keptIdentity(p), 'the prefetched pages\' objects keep their identity');
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('a 410 on a continue token mid-prefetch stops the prefetch there; the module lists again once and ends exact, never live before its watch', async () => {
   const ctx = await env.browser.newContext();
   try {
@@ -226,7 +258,7 @@ test('a 410 on a continue token mid-prefetch stops the prefetch there; the modul
     const shown = await until('the first page on the page', () => p.evaluate(() => window.rec.last && { status: window.rec.last.status, n: window.rec.last.items.length, ready: window.kubelive.stats().ready }));
     assert.deepEqual(shown, { status: 'loading', n: 500, ready: false }, 'a 410 is not a failure to show: the module lists again');
     const stats = await until('stats from the starting worker', () => p.evaluate(() => window.kubelive.stats().prefetch?.started === 2 && window.kubelive.stats().prefetch));
-    assert.deepEqual(stats, { started: 2, taken: 0, unused: 2 }, 'two pages fetched, none after the 410');
+    assert.deepEqual(stats, { started: 2, taken: 0, unused: 2, held: 0 }, 'two pages fetched, none after the 410');
     assert.equal(seen.length, 2);
     await release();
     await untilLive(p, errors, 'the complete list, live, after one relist');

@@ -128,8 +128,12 @@ export interface Stats {
   ready?: boolean;
   /** Worker hosts: why the module did not start, after load() resolved (every list says so too). */
   failed?: string;
-  /** Worker hosts: the first LISTs' pages fetched while the module started, those the module took as its own, and the rest. */
-  prefetch?: { started: number; taken: number; unused: number };
+  /**
+   * Worker hosts: the first LISTs' pages fetched while the module started, those the module took
+   * as its own, and the rest; held: the module's snapshots not sent because the page showed more
+   * of that list already (its first page while it read the prefetched others).
+   */
+  prefetch?: { started: number; taken: number; unused: number; held: number };
 }
 
 /**

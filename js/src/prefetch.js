@@ -124,6 +124,7 @@ export class Prefetches {
   #lists = new Map(); // canonical URL of a first page -> { pages: [answer], hear: Set<(answer, n)>, done: Promise }
   #started = 0;
   #taken = 0;
+  #held = 0;
   #timer = null;
   #open = true; // no new list once the module is ready
   #closed = false;
@@ -219,9 +220,17 @@ export class Prefetches {
     for (const l of this.#lists.values()) l.hear.clear();
   }
 
-  /** stats: LIST pages prefetched, taken by the module, and waiting or dropped unused. */
+  /** heldBack counts a snapshot of the module not sent: the page showed more of that list already. */
+  heldBack() {
+    this.#held++;
+  }
+
+  /**
+   * stats: LIST pages prefetched, taken by the module, and waiting or
+   * dropped unused; the module's snapshots held back (heldBack).
+   */
   stats() {
-    return { started: this.#started, taken: this.#taken, unused: this.#started - this.#taken };
+    return { started: this.#started, taken: this.#taken, unused: this.#started - this.#taken, held: this.#held };
   }
 }
 

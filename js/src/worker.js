@@ -252,7 +252,10 @@ function prefetch(conn, m) {
 function behind(conn, id, snap) {
   const pages = conn.ahead.get(id);
   if (!pages) return false;
-  if (snap.status === 'loading' && snap.items.length <= (pages - 1) * PAGE_SIZE) return true;
+  if (snap.status === 'loading' && snap.items.length <= (pages - 1) * PAGE_SIZE) {
+    conn.entry.prefetch.heldBack();
+    return true;
+  }
   conn.ahead.delete(id);
   return false;
 }

@@ -125,7 +125,7 @@ test('list fetches every page in order, each ready before the module asks for it
     assert.equal(srv.asked.length, 3, 'three pages fetched');
     assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1+/=', 'tok 2+/=']);
     assert.equal(p.take(first), null, 'each page once');
-    assert.deepEqual(p.stats(), { started: 3, taken: 3, unused: 0 });
+    assert.deepEqual(p.stats(), { started: 3, taken: 3, unused: 0, held: 0 });
     // A second tab asking for the same list hears the pages so far, and nothing is fetched again.
     const again = [];
     assert.equal(p.list(first, (a, n) => again.push(n)), true);
@@ -147,7 +147,7 @@ test('list stops at the first page that fails: a 410 on a continue token ends th
     await p.settled(5000);
     assert.deepEqual(heard, [[0, 200], [1, 410]]);
     assert.equal(srv.asked.length, 2, 'no page after the 410');
-    assert.deepEqual(p.stats(), { started: 2, taken: 0, unused: 2 });
+    assert.deepEqual(p.stats(), { started: 2, taken: 0, unused: 2, held: 0 });
     p.close();
   });
 });

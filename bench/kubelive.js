@@ -30,10 +30,10 @@ main(async () => {
   const live = new Promise((r) => (ready = r));
   const withRows = new Promise((r) => (rows = r));
   const onError = (e) => console.error('kubelive list error', e);
-  const statuses = []; // every snapshot's status and when it came, in order (mode=relists)
+  const statuses = []; // every snapshot's status, size and when it came, in order (mode=relists; fullAt)
   kl.watchList({ ...QUERY, onError }, (s) => {
     snap = s;
-    statuses.push({ status: s.status, at: now() });
+    statuses.push({ status: s.status, n: s.items.length, at: now() });
     if (s.status === 'live') ready(s);
     if (s.items.length > 0) rows({ s, at: performance.now() });
     tracker.seen(s.resourceVersion, s.items.length, (uid) => s.items.find((o) => o.metadata.uid === uid)?.metadata.resourceVersion);
@@ -51,8 +51,10 @@ main(async () => {
     const firstList = performance.now();
     // rowsAt: the first snapshot with rows, e.g. a LIST's first page ('loading')
     const { at: rowsAt } = await withRows;
+    // fullAt: the first snapshot with every row of the live list, any status (e.g. prefetched pages, 'loading')
+    const fullAt = statuses.find((x) => x.n === first.items.length).at - performance.timeOrigin;
     if (persist) await kl.flushPersisted(); // the next visit of this profile starts warm
-    return { firstList, rowsAt, items: first.items.length, loadStart: t0, loaded: tLoaded, wasmBytes: window.benchWasmBytes() };
+    return { firstList, rowsAt, fullAt, items: first.items.length, loadStart: t0, loaded: tLoaded, wasmBytes: window.benchWasmBytes() };
   }
   if (mode === 'relists') return relists(first, statuses, () => snap);
   await release();

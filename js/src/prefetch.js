@@ -125,6 +125,7 @@ export class Prefetches {
   #started = 0;
   #taken = 0;
   #held = 0;
+  #waiters = new Set(); // settled()'s: told of each page that came
   #timer = null;
   #open = true; // no new list once the module is ready
   #closed = false;
@@ -176,20 +177,36 @@ export class Prefetches {
       else end();
       const n = l.pages.push(a) - 1;
       for (const f of l.hear) f(a, n);
+      for (const f of this.#waiters) f();
     });
   }
 
   /**
    * settled resolves once every list started so far has all its pages
-   * (and what list()'s callers do with them ran), or after ms, whichever
-   * comes first: the module's start waits this long at most, so that the
-   * pages reach the pages' tabs before the module's start takes the thread.
+   * (and what list()'s callers do with them ran), once no page came for
+   * idleMs, or after maxMs, whichever comes first: the module's start waits
+   * for the pages while they keep coming, so that they reach the tabs (and
+   * each next page's request the server) before the module takes the thread.
    */
-  settled(ms) {
+  settled(idleMs, maxMs = idleMs) {
     if (this.#lists.size === 0) return Promise.resolve();
-    let timer;
-    const wait = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
-    return Promise.race([Promise.all([...this.#lists.values()].map((l) => l.done)), wait]).then(() => clearTimeout(timer));
+    return new Promise((resolve) => {
+      let idle;
+      const done = () => {
+        clearTimeout(idle);
+        clearTimeout(max);
+        this.#waiters.delete(quiet);
+        resolve();
+      };
+      const quiet = () => {
+        clearTimeout(idle);
+        idle = setTimeout(done, idleMs);
+      };
+      const max = setTimeout(done, maxMs);
+      this.#waiters.add(quiet);
+      quiet();
+      Promise.all([...this.#lists.values()].map((l) => l.done)).then(done);
+    });
   }
 
   /** take hands the module the answer of url's prefetch, once, or null. */

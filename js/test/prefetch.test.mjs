@@ -213,3 +213,24 @@ test('firstSnapshot of a later page: the pages so far and this one, sorted; a 41
   assert.equal(down.items.length, 5, 'the pages before are kept');
   assert.equal(down.errors[0].message, 'The server could not answer (503).');
 });
+
+test('settled waits for every page while they keep coming, and no longer than the idle wait once none comes', async () => {
+  const srv = pagesServer(1200, 500);
+  await withFetch(srv.fetch, async () => {
+    const p = new Prefetches('');
+    const heard = [];
+    p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push(n));
+    await p.settled(5000, 60000);
+    assert.deepEqual(heard, [0, 1, 2], 'all three pages before it resolved');
+    p.close();
+  });
+  // A page that never comes: settled ends after the idle wait, well before the bound.
+  await withFetch(() => new Promise(() => {}), async () => {
+    const p = new Prefetches('');
+    p.list(`${BASE}/api/v1/pods?limit=500`, () => {});
+    const t0 = Date.now();
+    await p.settled(20, 60000);
+    assert.ok(Date.now() - t0 < 30000, 'the idle wait, not the bound');
+    p.close();
+  });
+});

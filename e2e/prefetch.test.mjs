@@ -94,6 +94,12 @@ function keptIdentity(p, which = 'full') {
   }, which);
 }
 
+// exact: the last snapshot holds exactly the server's pods.
+async function exact(p) {
+  const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.uid).sort();
+  assert.deepEqual(await p.evaluate(() => window.rec.last.items.map((o) => o.metadata.uid).sort()), truth, 'exactly the server\'s pods');
+}
+
 // wasmServer serves kubelive.wasm on another loopback port, each answer held
 // until release(): a SharedWorker's requests are not routed by the browser
 // context, so its module is held here.
@@ -166,8 +172,7 @@ test('every page of the first LIST is fetched beside the wasm compile, shown loa
     const { held, ...pages } = after.prefetch;
     assert.deepEqual(pages, { started: 3, taken: 3, unused: 0 }, 'the module took the prefetched pages');
     assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity in the module\'s snapshots');
-    const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.uid).sort();
-    assert.deepEqual(await p.evaluate(() => window.rec.last.items.map((o) => o.metadata.uid).sort()), truth, 'exactly the server\'s pods');
+    await exact(p);
     const listed = requests.filter((r) => isList(new URL(r.url)));
     assert.ok(listed.length >= 3, 'the LISTs were seen');
     for (const r of listed) assert.equal(r.auth, `Bearer ${TOKEN}`, 'the token is sent as a bearer header');
@@ -265,8 +270,7 @@ test('a 410 on a continue token mid-prefetch stops the prefetch there; the modul
     // Prefetched: page 1 (server) and the 410 (the route). The module took both, then listed again: 3 pages.
     assert.equal((await env.server.metrics()).lists - lists0, 4, `one relist: ${seen.map(String)}`);
     assert.equal(seen.filter((u) => !u.searchParams.has('continue')).length, 2, 'the first page twice: the prefetch\'s and the relist\'s');
-    const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.uid).sort();
-    assert.deepEqual(await p.evaluate(() => window.rec.last.items.map((o) => o.metadata.uid).sort()), truth, 'exactly the server\'s pods');
+    await exact(p);
     const snaps = await p.evaluate(() => window.rec.snaps);
     assert.ok(snaps.every((s) => s.status !== 'error'), `no error shown for the 410: ${JSON.stringify(snaps)}`);
     assert.deepEqual(errors, []);

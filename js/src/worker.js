@@ -439,6 +439,7 @@ function watchInto(conn, id, [query, hasOnError], cb, start, asItems) {
   conn.ops.set(id, {
     end: () => {
       conn.watches.delete(id);
+      conn.ahead.delete(id);
       conn.dirty.delete(w);
       unwatch();
     },

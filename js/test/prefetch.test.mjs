@@ -41,7 +41,7 @@ test('canonical: the order of parameters does not matter, their values do', () =
 // a page, the continue token of page i being `tok ${i}+/=` (characters a
 // URL escapes); fail(i) may answer page i otherwise. Every URL asked for is
 // in asked.
-function pagesServer(n, pageSize, fail = () => null) {
+function pagesServer(n, pageSize, fail = () => null, itemsFirst = false) {
   const asked = [];
   const fetch = async (url) => {
     asked.push(url);
@@ -53,7 +53,8 @@ function pagesServer(n, pageSize, fail = () => null) {
     const items = [];
     for (let k = i * pageSize; k < Math.min(n, (i + 1) * pageSize); k++) items.push({ metadata: { namespace: 'ns', name: `p${String(k).padStart(5, '0')}`, uid: `u${k}`, resourceVersion: '7' } });
     const more = (i + 1) * pageSize < n;
-    return new Response(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7', ...(more ? { continue: `tok ${i + 1}+/=` } : {}) }, items }), { status: 200 });
+    const metadata = { resourceVersion: '7', ...(more ? { continue: `tok ${i + 1}+/=` } : {}) };
+    return new Response(JSON.stringify(itemsFirst ? { items, kind: 'PodList', metadata } : { kind: 'PodList', apiVersion: 'v1', metadata, items }), { status: 200 });
   };
   return { asked, fetch };
 }
@@ -133,6 +134,19 @@ test('list fetches every page in order, each ready before the module asks for it
     assert.equal(srv.asked.length, 3);
     p.ready();
     assert.equal(p.list(`${BASE}/api/v1/configmaps?limit=500`, () => {}), false, 'no new list once the module runs');
+    p.close();
+  });
+});
+
+test('list follows the tokens of pages whose metadata comes after their items too (read once the page is in)', async () => {
+  const srv = pagesServer(1200, 500, () => null, true);
+  await withFetch(srv.fetch, async () => {
+    const p = new Prefetches('');
+    const heard = [];
+    p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push(n));
+    await p.settled(5000, 60000);
+    assert.deepEqual(heard, [0, 1, 2]);
+    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1+/=', 'tok 2+/=']);
     p.close();
   });
 });

@@ -300,6 +300,7 @@ if (ONLY.includes('p5')) {
   const loads = Object.fromEntries(P5_CONTENDERS.filter((c) => c.startsWith('kubelive')).map((c) => [c, []]));
   const wasmBytes = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // wasm memory at the first list
   const rows = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // navigation -> the first snapshot with rows, any status
+  const full = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // navigation -> the first snapshot with all rows, any status
   for (let r = 0; r < Math.max(RUNS, 3); r++) {
     // the order rotates per run, as in P1
     for (const c of P5_CONTENDERS.map((_, i, a) => a[(i + r) % a.length])) {
@@ -309,10 +310,11 @@ if (ONLY.includes('p5')) {
       if (loads[c]) loads[c].push(res.loaded - res.loadStart);
       if (wasmBytes[c]) wasmBytes[c].push(res.wasmBytes);
       if (rows[c]) rows[c].push(res.rowsAt);
+      if (full[c]) full[c].push(res.fullAt);
     }
   }
-  results.p5 = { raw, gz, n: (await ctl('/ctl/meta')).n, first: Object.fromEntries(Object.entries(per).map(([c, xs]) => [c, median(xs)])), wasmLoad: median(loads.kubelive ?? []), wasmLoadBy: Object.fromEntries(Object.entries(loads).map(([c, xs]) => [c, median(xs)])), wasmBytesBy: Object.fromEntries(Object.entries(wasmBytes).map(([c, xs]) => [c, median(xs)])), firstRowsBy: Object.fromEntries(Object.entries(rows).map(([c, xs]) => [c, median(xs)])) };
-  log(`P5 first list (${SETS[0]}): ${JSON.stringify(results.p5.first)}; load() ${JSON.stringify(results.p5.wasmLoadBy)} ms; first rows (any status) ${JSON.stringify(results.p5.firstRowsBy)} ms; wasm memory at the first list ${JSON.stringify(results.p5.wasmBytesBy)} bytes`);
+  results.p5 = { raw, gz, n: (await ctl('/ctl/meta')).n, first: Object.fromEntries(Object.entries(per).map(([c, xs]) => [c, median(xs)])), wasmLoad: median(loads.kubelive ?? []), wasmLoadBy: Object.fromEntries(Object.entries(loads).map(([c, xs]) => [c, median(xs)])), wasmBytesBy: Object.fromEntries(Object.entries(wasmBytes).map(([c, xs]) => [c, median(xs)])), firstRowsBy: Object.fromEntries(Object.entries(rows).map(([c, xs]) => [c, median(xs)])), firstFullBy: Object.fromEntries(Object.entries(full).map(([c, xs]) => [c, median(xs)])) };
+  log(`P5 first list (${SETS[0]}): ${JSON.stringify(results.p5.first)}; load() ${JSON.stringify(results.p5.wasmLoadBy)} ms; first rows (any status) ${JSON.stringify(results.p5.firstRowsBy)} ms; first snapshot with all rows (any status) ${JSON.stringify(results.p5.firstFullBy)} ms; wasm memory at the first list ${JSON.stringify(results.p5.wasmBytesBy)} bytes`);
   const warmers = Object.keys(loads);
   if (warmers.length) {
     // Warm: one profile, a cold visit with persist (it writes the list), then

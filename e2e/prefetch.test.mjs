@@ -1,11 +1,12 @@
 // The worker host's cold start in real Chromium against the real server:
-// the first LIST of a watchList starts in the worker's JS while the wasm
-// module is still being fetched and compiled (the test holds kubelive.wasm
-// back), the page shows its first page 'loading' from that LIST alone (never
-// 'live' before the module's watch confirmed it), and once the module runs
-// it takes that LIST as its own (the first page is fetched once), its first
-// snapshot keeping the page's objects. A failed prefetched LIST reaches the
-// list's status with a sentence. The token travels in the Authorization
+// every page of the first LIST of a watchList is fetched by the worker's JS
+// while the wasm module is still being fetched and compiled (the test holds
+// kubelive.wasm back), the page shows them 'loading' as they come (never
+// 'live' before the module's watch confirmed it, never fewer objects once
+// it showed them all), and once the module runs it takes those pages as its
+// own (each page fetched once), its snapshots keeping the page's objects. A
+// failed prefetched LIST reaches the list's status with a sentence; a 410 on
+// a continue token mid-prefetch makes the module list again, once. The token travels in the Authorization
 // header only. Every wait has a deadline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,19 +34,21 @@ async function bare(ctx) {
   p.on('pageerror', (e) => errors.push(e.message));
   await p.goto(`${env.server.base}/bare.html?multiplexer=off&host=page`);
   await p.waitForSelector('#out[data-ready="1"]', { timeout: 30000 });
-  await p.evaluate((q) => {
+  await p.evaluate(({ q, n }) => {
     window.kubelive.close();
-    window.rec = { snaps: [], first: null, last: null };
+    // first: the first snapshot with rows; full: the first with all n.
+    window.rec = { snaps: [], first: null, full: null, last: null };
     window.start = async (options) => {
       const { load } = await import('./kubelive.js');
       window.kubelive = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer: 'off', ...options });
       window.kubelive.watchList(q, (s) => {
         if (s.items.length > 0) window.rec.first ??= s;
+        if (s.items.length === n) window.rec.full ??= s;
         window.rec.last = s;
         window.rec.snaps.push({ status: s.status, n: s.items.length, rv: s.resourceVersion, ready: window.kubelive.stats().ready });
       });
     };
-  }, QUERY);
+  }, { q: QUERY, n: PODS });
   return { p, errors };
 }
 
@@ -76,15 +79,25 @@ async function untilLive(p, errors, what) {
   });
   const snaps = await p.evaluate(() => window.rec.snaps);
   for (const s of snaps) if (s.status === 'live') assert.equal(s.n, PODS, `a live snapshot holds every pod: ${JSON.stringify(snaps)}`);
+  for (const s of snaps) if (!s.ready) assert.notEqual(s.status, 'live', `nothing is live before the module runs: ${JSON.stringify(snaps)}`);
+  const full = snaps.findIndex((s) => s.n === PODS);
+  for (const s of snaps.slice(full)) assert.equal(s.n, PODS, `once every pod was shown, no snapshot holds fewer: ${JSON.stringify(snaps)}`);
   return snaps;
 }
 
-// keptIdentity: every object of the first snapshot with rows is the same object in the last.
-function keptIdentity(p) {
-  return p.evaluate(() => {
+// keptIdentity: every object of the first snapshot with all pods (or, with
+// which 'first', with rows) is the same object in the last.
+function keptIdentity(p, which = 'full') {
+  return p.evaluate((w) => {
     const byUid = new Map(window.rec.last.items.map((o) => [o.metadata.uid, o]));
-    return window.rec.first.items.every((o) => byUid.get(o.metadata.uid) === o);
-  });
+    return window.rec[w].items.every((o) => byUid.get(o.metadata.uid) === o);
+  }, which);
+}
+
+// exact: the last snapshot holds exactly the server's pods.
+async function exact(p) {
+  const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.uid).sort();
+  assert.deepEqual(await p.evaluate(() => window.rec.last.items.map((o) => o.metadata.uid).sort()), truth, 'exactly the server\'s pods');
 }
 
 // wasmServer serves kubelive.wasm on another loopback port, each answer held
@@ -118,7 +131,7 @@ async function wasmServer() {
   };
 }
 
-test('the first LIST starts beside the wasm compile, shows its page loading, and is the module\'s own LIST', async () => {
+test('every page of the first LIST is fetched beside the wasm compile, shown loading, and is the module\'s own LIST', async () => {
   const ctx = await env.browser.newContext();
   try {
     const lists0 = (await env.server.metrics()).lists;
@@ -127,35 +140,39 @@ test('the first LIST starts beside the wasm compile, shows its page loading, and
       seen.push(new URL(route.request().url()));
       return route.continue();
     });
-    // load() resolved with the module held back: the worker queues the calls.
-    const first = await until('the prefetched first page on the page', () => p.evaluate(() => window.rec.first && { status: window.rec.first.status, n: window.rec.first.items.length, rv: window.rec.first.resourceVersion }));
-    assert.ok(wasm.length >= 1, 'the worker asked for kubelive.wasm and it is still held');
-    assert.equal(first.n, 500, 'the first page of the LIST');
+    // load() resolved with the module held back: the worker queues the calls and fetches the pages.
+    const rows = () => p.evaluate(() => window.rec.first && { status: window.rec.first.status, n: window.rec.first.items.length, rv: window.rec.first.resourceVersion });
+    const first = await until('the prefetched first page on the page', rows);
+    assert.equal(first.n, 500, 'the first page of the LIST, as soon as it came');
     assert.equal(first.status, 'loading', 'a list no watch confirmed is not live');
     assert.equal(first.rv, '', 'nor does it claim a resourceVersion');
-    assert.equal((await env.server.metrics()).lists - lists0, 1, 'the server answered one LIST before the module exists');
-    assert.deepEqual(seen.map((u) => u.searchParams.get('limit')), ['500'], 'the LIST asks for the module\'s first page');
+    const full = await until('all 1,200 pods on the page', () => p.evaluate(() => window.rec.full && { status: window.rec.full.status, rv: window.rec.full.resourceVersion, ready: window.kubelive.stats().ready }));
+    assert.deepEqual(full, { status: 'loading', rv: '', ready: false }, 'every page before the module runs, loading');
+    assert.ok(wasm.length >= 1, 'the worker asked for kubelive.wasm and it is still held');
+    assert.equal((await env.server.metrics()).lists - lists0, 3, 'the server answered the three LIST pages before the module exists');
+    assert.deepEqual(seen.map((u) => u.searchParams.get('limit')), ['500', '500', '500'], 'the module\'s pages');
+    assert.equal(seen.filter((u) => u.searchParams.has('continue')).length, 2, 'pages 2 and 3 by their continue tokens');
     const stats = await until('stats from the starting worker', () => p.evaluate(() => {
       const s = window.kubelive.stats();
-      return s.prefetch && s;
+      return s.prefetch?.started === 3 && s;
     }));
     assert.equal(stats.ready, false, 'stats() says the module is not ready yet');
-    assert.deepEqual(stats.prefetch, { started: 1, taken: 0, unused: 1 });
+    assert.deepEqual(stats.prefetch, { started: 3, taken: 0, unused: 3, held: 0 });
 
     await release();
     const snaps = await untilLive(p, errors, 'the complete list, live');
     assert.equal(snaps[0].ready, false, 'the first snapshot came before the module was ready');
-    // The module took the prefetched page: three pages in all, the first one fetched once.
-    assert.equal((await env.server.metrics()).lists - lists0, 3, `three LIST pages at the server, not four: ${seen.map(String)}`);
-    assert.equal(seen.filter((u) => !u.searchParams.has('continue')).length, 1, 'the first page was fetched once');
+    // The module took the prefetched pages: three pages in all, each fetched once.
+    assert.equal((await env.server.metrics()).lists - lists0, 3, `three LIST pages at the server, not six: ${seen.map(String)}`);
+    assert.equal(new Set(seen.map(String)).size, 3, 'each page fetched once');
     const after = await until('stats from the ready worker', () => p.evaluate(() => {
       const s = window.kubelive.stats();
       return s.ready && s;
     }));
-    assert.deepEqual(after.prefetch, { started: 1, taken: 1, unused: 0 }, 'the module took the prefetched LIST');
+    const { held, ...pages } = after.prefetch;
+    assert.deepEqual(pages, { started: 3, taken: 3, unused: 0 }, 'the module took the prefetched pages');
     assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity in the module\'s snapshots');
-    const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.uid).sort();
-    assert.deepEqual(await p.evaluate(() => window.rec.last.items.map((o) => o.metadata.uid).sort()), truth, 'exactly the server\'s pods');
+    await exact(p);
     const listed = requests.filter((r) => isList(new URL(r.url)));
     assert.ok(listed.length >= 3, 'the LISTs were seen');
     for (const r of listed) assert.equal(r.auth, `Bearer ${TOKEN}`, 'the token is sent as a bearer header');
@@ -196,8 +213,74 @@ test('a prefetched LIST that fails gives the list an error with a sentence, neve
   }
 });
 
+test('while the module reads the last prefetched page, its snapshot of the first page is not sent: the page never shows fewer pods', async () => {
+  const ctx = await env.browser.newContext();
+  try {
+    // Page 3 of the prefetch is held until the module took pages 1 and 2 and waits on it.
+    let third = null;
+    let p2seen = 0;
+    const { p, errors, release } = await open(ctx, (route) => {
+      if (new URL(route.request().url()).searchParams.has('continue') && !third && p2seen++ === 1) {
+        third = route;
+        return undefined;
+      }
+      return route.continue();
+    });
+    const stats = () => p.evaluate(() => window.kubelive.stats());
+    await until('pages 1 and 2 on the page', () => p.evaluate(() => window.rec.last?.items.length === 1000 || null));
+    await release();
+    await until('the module took the three pages, the third still held', async () => ((await stats()).prefetch?.taken === 3 && third ? true : null));
+    // The module's snapshot of its first page: held back, or (broken) sent and shown with fewer pods.
+    const shrank = () => p.evaluate(() => window.rec.snaps.some((s, i, a) => i > 0 && s.n < a[i - 1].n));
+    await until('the module\'s first snapshot, held back or shown', async () => ((await stats()).prefetch.held > 0 || (await shrank()) ? true : null));
+    assert.equal(await shrank(), false, `the page never shows fewer pods: ${JSON.stringify(await p.evaluate(() => window.rec.snaps))}`);
+    await third.continue();
+    await untilLive(p, errors, 'the complete list, live');
+    assert.equal(await shrank(), false, `nor later: ${JSON.stringify(await p.evaluate(() => window.rec.snaps))}`);
+    assert.ok(await keptIdentity(p), 'the prefetched pages\' objects keep their identity');
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('a 410 on a continue token mid-prefetch stops the prefetch there; the module lists again once and ends exact, never live before its watch', async () => {
+  const ctx = await env.browser.newContext();
+  try {
+    const lists0 = (await env.server.metrics()).lists;
+    let expired = 0;
+    const seen = [];
+    const { p, errors, release } = await open(ctx, (route) => {
+      const u = new URL(route.request().url());
+      seen.push(u);
+      if (u.searchParams.has('continue') && expired++ === 0) {
+        return route.fulfill({ status: 410, contentType: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'The provided continue parameter is too old', reason: 'Expired', code: 410 }) });
+      }
+      return route.continue();
+    });
+    await until('the 410 on page 2', () => (expired > 0 ? true : null));
+    // The prefetch stopped at the 410: page 1 on the page, loading, and no page 3.
+    const shown = await until('the first page on the page', () => p.evaluate(() => window.rec.last && { status: window.rec.last.status, n: window.rec.last.items.length, ready: window.kubelive.stats().ready }));
+    assert.deepEqual(shown, { status: 'loading', n: 500, ready: false }, 'a 410 is not a failure to show: the module lists again');
+    const stats = await until('stats from the starting worker', () => p.evaluate(() => window.kubelive.stats().prefetch?.started === 2 && window.kubelive.stats().prefetch));
+    assert.deepEqual(stats, { started: 2, taken: 0, unused: 2, held: 0 }, 'two pages fetched, none after the 410');
+    assert.equal(seen.length, 2);
+    await release();
+    await untilLive(p, errors, 'the complete list, live, after one relist');
+    // Prefetched: page 1 (server) and the 410 (the route). The module took both, then listed again: 3 pages.
+    assert.equal((await env.server.metrics()).lists - lists0, 4, `one relist: ${seen.map(String)}`);
+    assert.equal(seen.filter((u) => !u.searchParams.has('continue')).length, 2, 'the first page twice: the prefetch\'s and the relist\'s');
+    await exact(p);
+    const snaps = await p.evaluate(() => window.rec.snaps);
+    assert.ok(snaps.every((s) => s.status !== 'error'), `no error shown for the 410: ${JSON.stringify(snaps)}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
 for (const multiplexer of ['off', 'on']) {
-  test(`in a SharedWorker (the default host here) too: the LIST before the module, its page loading, one first page at the server (multiplexer ${multiplexer})`, async () => {
+  test(`in a SharedWorker (the default host here) too: the LIST's pages before the module, loading, each page once at the server (multiplexer ${multiplexer})`, async () => {
     const ctx = await env.browser.newContext();
     const wasm = await wasmServer();
     try {
@@ -205,12 +288,14 @@ for (const multiplexer of ['off', 'on']) {
       const lists0 = (await env.server.metrics()).lists;
       await p.evaluate((o) => window.start({ host: 'auto', ...o }), { wasmURL: wasm.url, multiplexer });
       const first = await until('the prefetched first page on the page', () => p.evaluate(() => window.rec.first && { status: window.rec.first.status, n: window.rec.first.items.length, host: window.kubelive.stats().host }));
-      assert.equal(wasm.held.length, 1, 'the worker asked for kubelive.wasm and it is still held');
       assert.deepEqual(first, { status: 'loading', n: 500, host: 'shared-worker' });
-      assert.equal((await env.server.metrics()).lists - lists0, 1, 'the server answered one LIST before the module exists');
+      const full = await until('all 1,200 pods on the page', () => p.evaluate(() => window.rec.full?.status));
+      assert.equal(full, 'loading');
+      assert.equal(wasm.held.length, 1, 'the worker asked for kubelive.wasm and it is still held');
+      assert.equal((await env.server.metrics()).lists - lists0, 3, 'the server answered the three LIST pages before the module exists');
       wasm.release();
       await untilLive(p, errors, 'the complete list, live');
-      assert.equal((await env.server.metrics()).lists - lists0, 3, 'three LIST pages at the server: the module took the first');
+      assert.equal((await env.server.metrics()).lists - lists0, 3, 'three LIST pages at the server, not six: the module took them');
       assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity');
       assert.deepEqual(errors, []);
     } finally {

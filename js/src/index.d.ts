@@ -134,8 +134,12 @@ export interface Stats {
   ready?: boolean;
   /** Worker hosts: why the module did not start, after load() resolved (every list says so too). */
   failed?: string;
-  /** Worker hosts: the first LISTs fetched while the module started, those the module took as its own, and the rest. */
-  prefetch?: { started: number; taken: number; unused: number };
+  /**
+   * Worker hosts: the first LISTs' pages fetched while the module started, those the module took
+   * as its own, and the rest; held: the module's snapshots not sent because the page showed more
+   * of that list already (its first page while it read the prefetched others).
+   */
+  prefetch?: { started: number; taken: number; unused: number; held: number };
 }
 
 /**
@@ -218,8 +222,8 @@ export interface ListSnapshot<T = KubeObject> {
   object?: T | null;
   deleted?: boolean;
   /**
-   * Worker hosts: true for a first snapshot made on the page from a LIST the worker fetched while
-   * its module started (status 'loading', or 'error' if that LIST failed; never 'live'; key '').
+   * Worker hosts: true for a first snapshot made on the page from the LIST pages the worker fetched
+   * while its module started (status 'loading', or 'error' if a page failed; never 'live'; key '').
    */
   prefetched?: boolean;
 }

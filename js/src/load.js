@@ -5,10 +5,14 @@ import { RemoteClient } from './remote.js';
 
 let seq = 0;
 
-// PREFETCH_WAIT_MS bounds how long a compiled module waits for the LISTs a
-// worker host started beside its compile (their answers go to the pages
-// first; Go's start would hold the worker's thread for 100 ms or more).
-const PREFETCH_WAIT_MS = 100;
+// A compiled module waits for the LIST pages a worker host started beside
+// its compile while they keep coming: until every list has its last page,
+// no page came for PREFETCH_IDLE_MS, or PREFETCH_MAX_MS went by. Go's start,
+// then its reading of the pages, hold the worker's thread: a page answered
+// meanwhile is handled only when Go yields, so the pages would reach the
+// tabs (and the next page's request the server) hundreds of ms later.
+const PREFETCH_IDLE_MS = 100;
+const PREFETCH_MAX_MS = 3000;
 
 const HOSTS = ['auto', 'shared-worker', 'worker', 'page'];
 
@@ -148,8 +152,8 @@ export async function startModule(options = {}, host = 'page') {
   const name = `__kubelive_boot_${++seq}_${Math.random().toString(36).slice(2)}`;
   go.env = { KUBELIVE_BOOT: name };
   const instance = await instantiate(wasmURL, go.importObject);
-  // A worker host's first LISTs reach their pages before Go's start takes this thread (PREFETCH_WAIT_MS at most).
-  await options.prefetch?.settled?.(PREFETCH_WAIT_MS);
+  // A worker host's first LISTs reach their pages before Go's start takes this thread (PREFETCH_IDLE_MS, PREFETCH_MAX_MS).
+  await options.prefetch?.settled?.(PREFETCH_IDLE_MS, PREFETCH_MAX_MS);
   const api = await new Promise((resolve, reject) => {
     globalThis[name] = {
       config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0, persist: persist ? 1 : 0, persistExclude: exclude.join('\n'), ...handoffOf(options), ...prefetchOf(options) },

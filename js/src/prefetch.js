@@ -1,20 +1,32 @@
 // The first LISTs of a worker host, fetched by the worker's JS while the
 // wasm module compiles and starts (worker.js), and the first snapshot a page
-// makes of one (remote.js).
+// makes of them (remote.js).
 //
 // Invariants:
-//   - A prefetched LIST is the request the module would make for the
-//     query's first page: the same URL (listURL mirrors the module's
+//   - A prefetched LIST is the requests the module would make for the
+//     query's pages: the first page's URL (listURL mirrors the module's
 //     kubeurl.List and endpoint.HTTPURL: the resource's path, the query's
-//     own parameters, the selectors, limit=PAGE_SIZE), the token only in an
-//     Authorization header, never in the URL. URLs are compared in a
-//     canonical form (sameURL), so the order of parameters does not matter.
+//     own parameters, the selectors, limit=PAGE_SIZE), then each next page
+//     at that URL with the previous page's metadata.continue (nextURL, as
+//     the module's pager asks for it), the token only in an Authorization
+//     header, never in a URL. URLs are compared in a canonical form
+//     (canonical), so the order of parameters does not matter.
+//   - A list's pages are fetched one after the other, each once its
+//     predecessor's answer came, and the chain stops at the first answer
+//     that is not a page with a continue token (the last page, an HTTP
+//     error such as 410 on an expired token, no answer, unreadable data).
+//     The next page's request is registered before anyone else hears the
+//     answer of the one before, so the module, taking the pages in order,
+//     finds each one that was prefetched.
 //   - Each prefetched answer is taken by the module at most once, for the
-//     first GET of that URL (the shim's get); one that is not taken within
-//     UNUSED_MS after the module is ready is dropped, and counted as unused.
-//   - A snapshot made from a prefetched page is never 'live': 'loading'
+//     first GET of that URL (the shim's get); a page it asks for that was not
+//     prefetched, or at another URL, it fetches itself. One that is not taken
+//     within UNUSED_MS after the module is ready is dropped, and counted as
+//     unused.
+//   - A snapshot made from prefetched pages is never 'live': 'loading'
 //     (the module has not confirmed it: no watch is open), or 'error' with a
-//     sentence when the LIST failed.
+//     sentence when a page failed (not for a 410 on a later page: the
+//     module lists again at once, as it does for its own).
 
 // PAGE_SIZE is the module's page size of a LIST (listPageSize in
 // wasm/bridge/start.go): the prefetched request is its first page.
@@ -52,6 +64,13 @@ export function listURL(baseURL, query) {
   return `${baseURL}${cluster ? `/clusters/${esc(cluster)}` : ''}/${path}?${q}`;
 }
 
+/** nextURL is the URL of the page after url's, whose answer carried token as its metadata.continue. */
+export function nextURL(url, token) {
+  const u = new URL(url);
+  u.searchParams.set('continue', token);
+  return String(u);
+}
+
 /** canonical is url with its path decoded and its parameters sorted: equal requests, equal strings. */
 export function canonical(url) {
   try {
@@ -63,54 +82,131 @@ export function canonical(url) {
   }
 }
 
+// HEAD_BYTES is how much of a page is read for its metadata when the
+// server writes it ahead of the items (a Kubernetes API server does).
+const HEAD_BYTES = 4096;
+
+/**
+ * continueOf is the metadata.continue of a LIST page's JSON (bytes), or ''
+ * when it has none or is not a list. Only the head before "items" is
+ * parsed when the metadata comes first; otherwise the whole page.
+ */
+export function continueOf(bytes) {
+  if (!bytes?.length) return '';
+  const head = new TextDecoder().decode(bytes.subarray(0, HEAD_BYTES));
+  const at = head.indexOf('"items"');
+  let doc = null;
+  try {
+    doc = JSON.parse(at > 0 ? `${head.slice(0, at)}"items":[]}` : null);
+  } catch {
+    doc = null;
+  }
+  if (!doc?.metadata) {
+    try {
+      doc = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      return '';
+    }
+  }
+  const c = doc?.metadata?.continue;
+  return typeof c === 'string' && Array.isArray(doc.items) ? c : '';
+}
+
 /**
  * Prefetches holds the LISTs one worker client fetched before its module
- * was ready. start() fetches; take() is the module's side (the shim's get
- * asks it first); ready() starts the wait after which unused answers go.
+ * was ready. list() fetches a list's pages; take() is the module's side (the
+ * shim's get asks it first); ready() starts the wait after which unused
+ * answers go.
  */
 export class Prefetches {
   #token;
-  #byURL = new Map(); // canonical URL -> Promise<{ status, bytes, err }>
+  #byURL = new Map(); // canonical URL -> Promise<{ status, bytes, err }>: fetched, not taken
+  #lists = new Map(); // canonical URL of a first page -> { pages: [answer], hear: Set<(answer, n)>, done: Promise }
   #started = 0;
   #taken = 0;
+  #held = 0;
+  #waiters = new Set(); // settled()'s: told of each page that came
   #timer = null;
-  #open = true; // no prefetch once the module is ready
+  #open = true; // no new list once the module is ready
+  #closed = false;
 
   constructor(token) {
     this.#token = String(token ?? '');
   }
 
   /**
-   * start fetches url now (once per URL) and resolves to its answer as
-   * { status, bytes: Uint8Array | null, err: '' | why no answer came }; null
-   * when the module is ready already (it fetches for itself).
+   * list fetches the pages of the LIST whose first page is url, one after
+   * the other (following metadata.continue), unless it is fetching them
+   * already, and calls onPage(answer, n) for each page n (0, 1, ...) as it
+   * comes (those that came already at once), answer being { status, bytes:
+   * Uint8Array | null, err: '' | why no answer came }. False when the module
+   * is ready already (it fetches for itself).
    */
-  start(url) {
+  list(url, onPage) {
     const key = canonical(url);
-    if (!this.#open || !key) return null;
-    const had = this.#byURL.get(key);
-    if (had) return had;
+    if (this.#closed || !key) return false;
+    let l = this.#lists.get(key);
+    if (!l) {
+      if (!this.#open) return false;
+      l = { pages: [], hear: new Set() };
+      let end;
+      l.done = new Promise((resolve) => (end = resolve));
+      this.#lists.set(key, l);
+      this.#page(l, url, end);
+    }
+    l.pages.forEach((a, n) => onPage(a, n));
+    l.hear.add(onPage);
+    return true;
+  }
+
+  // page fetches one page of l at url; its answer goes to l's listeners
+  // once the next page's request is registered (when there is one).
+  #page(l, url, end) {
     const headers = this.#token ? { Authorization: `Bearer ${this.#token}` } : {};
     const answer = fetch(url, { headers, credentials: 'same-origin' }).then(
       async (r) => ({ status: r.status, bytes: new Uint8Array(await r.arrayBuffer()), err: '' }),
       (e) => ({ status: 0, bytes: null, err: String(e?.message ?? e) }),
     );
-    this.#byURL.set(key, answer);
+    this.#byURL.set(canonical(url), answer);
     this.#started++;
-    return answer;
+    // Chained before the module can take it: the next page exists before the module asks for it.
+    answer.then((a) => {
+      if (this.#closed) return end();
+      const next = a.status === 200 ? continueOf(a.bytes) : '';
+      if (next) this.#page(l, nextURL(url, next), end);
+      else end();
+      const n = l.pages.push(a) - 1;
+      for (const f of l.hear) f(a, n);
+      for (const f of this.#waiters) f();
+    });
   }
 
   /**
-   * settled resolves once every LIST started so far has its answer (and
-   * what start()'s callers chained to it ran), or after ms, whichever
-   * comes first: the module's start waits this long at most, so that the
-   * answers reach the pages before the module's start takes the thread.
+   * settled resolves once every list started so far has all its pages
+   * (and what list()'s callers do with them ran), once no page came for
+   * idleMs, or after maxMs, whichever comes first: the module's start waits
+   * for the pages while they keep coming, so that they reach the tabs (and
+   * each next page's request the server) before the module takes the thread.
    */
-  settled(ms) {
-    if (this.#byURL.size === 0) return Promise.resolve();
-    let timer;
-    const wait = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
-    return Promise.race([Promise.all(this.#byURL.values()), wait]).then(() => clearTimeout(timer));
+  settled(idleMs, maxMs = idleMs) {
+    if (this.#lists.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let idle;
+      const done = () => {
+        clearTimeout(idle);
+        clearTimeout(max);
+        this.#waiters.delete(quiet);
+        resolve();
+      };
+      const quiet = () => {
+        clearTimeout(idle);
+        idle = setTimeout(done, idleMs);
+      };
+      const max = setTimeout(done, maxMs);
+      this.#waiters.add(quiet);
+      quiet();
+      Promise.all([...this.#lists.values()].map((l) => l.done)).then(done);
+    });
   }
 
   /** take hands the module the answer of url's prefetch, once, or null. */
@@ -123,35 +219,52 @@ export class Prefetches {
     return answer;
   }
 
-  /** ready: the module runs; what it has not taken within UNUSED_MS is dropped. */
+  /**
+   * ready: the module runs; no list starts any more (those started go on to
+   * their last page), and what it has not taken within UNUSED_MS is dropped.
+   */
   ready() {
     this.#open = false;
-    if (this.#timer === null && this.#byURL.size > 0) this.#timer = setTimeout(() => this.#byURL.clear(), UNUSED_MS);
+    if (this.#timer === null && this.#lists.size > 0) this.#timer = setTimeout(() => this.close(), UNUSED_MS);
   }
 
-  /** close drops every answer not taken. */
+  /** close drops every answer not taken, and fetches no further page. */
   close() {
     this.#open = false;
+    this.#closed = true;
     clearTimeout(this.#timer);
     this.#byURL.clear();
+    for (const l of this.#lists.values()) l.hear.clear();
   }
 
-  /** stats: LISTs prefetched, taken by the module, and waiting or dropped unused. */
+  /** heldBack counts a snapshot of the module not sent: the page showed more of that list already. */
+  heldBack() {
+    this.#held++;
+  }
+
+  /**
+   * stats: LIST pages prefetched, taken by the module, and waiting or
+   * dropped unused; the module's snapshots held back (heldBack).
+   */
   stats() {
-    return { started: this.#started, taken: this.#taken, unused: this.#started - this.#taken };
+    return { started: this.#started, taken: this.#taken, unused: this.#started - this.#taken, held: this.#held };
   }
 }
 
 /**
- * firstSnapshot is the snapshot of a prefetched first page for a list the
- * page watches: its items parsed here (each tagged with its cluster,
- * managedFields cut unless kept, sorted by namespace then name), status
- * 'loading'; or, when the LIST failed, no items and status 'error' with a
- * sentence. Never 'live'.
+ * firstSnapshot is the snapshot of a list the page watches made of its
+ * prefetched pages: prev (the snapshot of pages 0..n-1, null for page 0)
+ * with page n's items (each tagged with its cluster, managedFields cut
+ * unless kept), all sorted by namespace then name, status 'loading'; or,
+ * when that page failed, prev's items and status 'error' with a sentence;
+ * or prev itself when a later page is 410 Gone (its continue token
+ * expired: the module lists again at once, and says nothing of it either).
+ * Never 'live'.
  * @param {{ status: number, text: string, err: string }} answer
  */
-export function firstSnapshot(query, answer, keepManagedFields) {
+export function firstSnapshot(query, answer, keepManagedFields, prev = null) {
   const { cluster = '', namespace = '' } = query.lists[0];
+  const before = prev?.items ?? [];
   let items = [];
   let error = null;
   let doc = null;
@@ -161,8 +274,10 @@ export function firstSnapshot(query, answer, keepManagedFields) {
     doc = null;
   }
   if (answer.err) error = { message: `The list could not be fetched: ${answer.err}.` };
-  else if (answer.status < 200 || answer.status > 299 || doc?.kind === 'Status') error = httpError(answer.status, doc);
-  else if (!doc || !Array.isArray(doc.items)) error = { message: 'The server sent data that could not be read (the LIST has no items).' };
+  else if (answer.status < 200 || answer.status > 299 || doc?.kind === 'Status') {
+    if (prev && (answer.status === 410 || Number(doc?.code) === 410)) return prev;
+    error = httpError(answer.status, doc);
+  } else if (!doc || !Array.isArray(doc.items)) error = { message: 'The server sent data that could not be read (the LIST has no items).' };
   else {
     items = doc.items;
     for (const o of items) {
@@ -172,7 +287,19 @@ export function firstSnapshot(query, answer, keepManagedFields) {
     }
     items.sort(byNamespaceName);
   }
-  return snapshotOf([{ cluster, namespace }], items, error);
+  return snapshotOf([{ cluster, namespace }], before.length ? merged(before, items) : items, error);
+}
+
+// merged is the sorted arrays a and b in one sorted array.
+function merged(a, b) {
+  const out = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = byNamespaceName(b[j], a[i]) < 0 ? b[j++] : a[i++];
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return out;
 }
 
 /**

@@ -19,8 +19,8 @@
 //     'started': load() rejects; after it: every list fails)
 //     (beatMs > 0: this page holds no lock the worker can wait on, so it
 //     beats); { t: 'beat' } (the answer to each beat);
-//     { t: 'prefetch', id, status, text, err } (the answer of the first LIST
-//     page of watch id, fetched while the module started: prefetch.js);
+//     { t: 'prefetch', id, n, status, text, err } (the answer of page n of
+//     the LIST of watch id, fetched while the module started: prefetch.js);
 //     { t: 'cb', msgs: [[id, name, args]] } (callbacks of one task; a view's
 //     getObject answers as 'answer' [ask, object]); { t: 'lists', lists,
 //     json } (list and view snapshots, a view's rows as its items, one
@@ -282,16 +282,27 @@ export class RemoteClient {
     safeCall(op.h.onError, new Error(this.#failure));
   }
 
-  // prefetched makes a watched list's first snapshot from the LIST the
-  // worker fetched while its module started (prefetch.js): 'loading' (or
-  // 'error'), never 'live'; its objects are the ones the module's first
+  // prefetched makes a watched list's first snapshot from the LIST pages
+  // the worker fetched while its module started (prefetch.js), each page
+  // (m.n: 0, 1, ...) added to the snapshot of those before it: 'loading'
+  // (or 'error'), never 'live'; its objects are the ones the module's first
   // snapshot will hold (same cluster, uid and resourceVersion, same object).
+  // Pages that come after the module's own first snapshot are not used.
   #prefetched(m) {
     const rec = this.#byWatch.get(m.id);
     const op = this.#ops.get(m.id);
     if (!rec || rec.view || !op || (rec.snap && !rec.snap.prefetched)) return;
-    rec.snap = firstSnapshot(op.args[0], m, !!this.#config.keepManagedFields);
-    if (rec.snap.items.length > 0) rec.reuse = new Map(rec.snap.items.map((o) => [sameKey(o), o]));
+    const prev = m.n > 0 && rec.snap?.status === 'loading' ? rec.snap : null;
+    if (m.n > 0 && !prev) return;
+    const snap = firstSnapshot(op.args[0], m, !!this.#config.keepManagedFields, prev);
+    if (snap === prev) return;
+    rec.snap = snap;
+    if (!prev || !rec.reuse) {
+      if (snap.items.length > 0) rec.reuse = new Map(snap.items.map((o) => [sameKey(o), o]));
+    } else {
+      const had = new Set(prev.items);
+      for (const o of snap.items) if (!had.has(o)) rec.reuse.set(sameKey(o), o);
+    }
     // It counts as this frame's apply: a batch arriving in the same frame waits for the next.
     this.#appliedInFrame = true;
     this.#armFrame();

@@ -25,9 +25,11 @@
 //     encoding it to UTF-8 here and decoding it on the page) plus the order of ids.
 //   - A page's load() resolves once its configuration is taken ('started'),
 //     before the module is ready; its calls wait in conn.early until then.
-//     The first LIST page of a watchList that waits there is fetched at once
-//     (prefetch.js): its answer goes to the page, and the module's first GET
-//     of that URL takes it instead of fetching again.
+//     The LIST of a watchList that waits there is fetched at once, every
+//     page (prefetch.js): each page's answer goes to the page, and the
+//     module's GET of each page takes it instead of fetching again; the
+//     module's snapshots of that list that hold fewer objects than the
+//     prefetched pages are not sent (behind).
 //   - A live view is a list for this purpose: its window's rows are its
 //     items (rows Go did not change are the same objects, so they cross
 //     once); its update and getObject are calls on its op, and getObject's
@@ -35,7 +37,7 @@
 import { startModule } from './load.js';
 import { encodeList, newListState } from './listwire.js';
 import { BEAT_MS, pageWatcher, systemClock } from './beat.js';
-import { Prefetches, listURL } from './prefetch.js';
+import { PAGE_SIZE, Prefetches, listURL } from './prefetch.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -110,6 +112,7 @@ function accept(port) {
     out: [], // callback messages of this task
     closed: false,
     beat: null, // this page's heartbeat timing, when it holds no lock here
+    ahead: new Map(), // watch id -> the pages of its LIST prefetched for the page (prefetch)
   };
   port.onmessage = (e) => {
     const m = e.data;
@@ -224,18 +227,37 @@ function readyStats(conn, client) {
 }
 
 // prefetch starts the LIST of a watchList that came before the module was
-// ready (prefetch.js), and sends its answer to the page as the first
-// snapshot's data. Not for a client that persists (its lists may start
-// from IndexedDB with no LIST at all) nor one taking over the lists of a
-// dead worker (they resume with no LIST).
+// ready (prefetch.js), every page of it, and sends each page's answer to
+// the page as the first snapshot's data, counting the pages of data in
+// conn.ahead. Not for a client that persists (its lists may start from
+// IndexedDB with no LIST at all) nor one taking over the lists of a dead
+// worker (they resume with no LIST).
 function prefetch(conn, m) {
   const cfg = conn.cfg;
   if (!cfg || cfg.persist || typeof cfg.handoff === 'string' || conn.entry.started) return;
   const url = listURL(cfg.baseURL, m.args?.[0]);
-  const answer = url ? conn.entry.prefetch.start(url) : null;
-  answer?.then((a) => {
-    if (!conn.closed) conn.port.postMessage({ t: 'prefetch', id: m.id, status: a.status, text: a.bytes ? dec.decode(a.bytes) : '', err: a.err });
+  if (!url) return;
+  conn.entry.prefetch.list(url, (a, n) => {
+    if (conn.closed) return;
+    if (a.status === 200) conn.ahead.set(m.id, n + 1);
+    conn.port.postMessage({ t: 'prefetch', id: m.id, n, status: a.status, text: a.bytes ? dec.decode(a.bytes) : '', err: a.err });
   });
+}
+
+// behind says whether snap, a snapshot of watch id by the module, holds
+// less than the prefetched pages the page shows already (the module's
+// first page while it reads the others): it is not sent, so the page's
+// list does not shrink back to one page, and its objects are matched
+// once, with the whole list. The module's next snapshot is sent as usual.
+function behind(conn, id, snap) {
+  const pages = conn.ahead.get(id);
+  if (!pages) return false;
+  if (snap.status === 'loading' && snap.items.length <= (pages - 1) * PAGE_SIZE) {
+    conn.entry.prefetch.heldBack();
+    return true;
+  }
+  conn.ahead.delete(id);
+  return false;
 }
 
 function handle(conn, m) {
@@ -410,12 +432,14 @@ function watchInto(conn, id, [query, hasOnError], cb, start, asItems) {
   conn.watches.set(id, w);
   const unwatch = start(q, (snap) => {
     w.snap = asItems(snap);
+    if (behind(conn, id, snap)) return;
     conn.dirty.add(w);
     sendLists(conn);
   });
   conn.ops.set(id, {
     end: () => {
       conn.watches.delete(id);
+      conn.ahead.delete(id);
       conn.dirty.delete(w);
       unwatch();
     },

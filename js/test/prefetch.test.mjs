@@ -5,7 +5,7 @@
 // with their cluster, or 'error' with the module's sentence.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PAGE_SIZE, Prefetches, canonical, firstSnapshot, listURL } from '../src/prefetch.js';
+import { PAGE_SIZE, Prefetches, canonical, continueOf, firstSnapshot, listURL, nextURL } from '../src/prefetch.js';
 
 const BASE = 'http://127.0.0.1:8080';
 
@@ -37,31 +37,146 @@ test('canonical: the order of parameters does not matter, their values do', () =
   assert.equal(canonical('not a url'), '');
 });
 
-test('a prefetched answer is taken once, by the same request', async () => {
-  const p = new Prefetches('');
-  const orig = globalThis.fetch;
-  let calls = 0;
-  globalThis.fetch = async () => {
-    calls++;
-    return new Response('{"items":[]}', { status: 200 });
+// pagesServer stands in for fetch: the pages of a LIST of n pods, pageSize
+// a page, the continue token of page i being `tok ${i}+/=` (characters a
+// URL escapes); fail(i) may answer page i otherwise. Every URL asked for is
+// in asked.
+function pagesServer(n, pageSize, fail = () => null, itemsFirst = false) {
+  const asked = [];
+  const fetch = async (url) => {
+    asked.push(url);
+    const u = new URL(url);
+    const c = u.searchParams.get('continue');
+    const i = c === null ? 0 : Number(/^tok (\d+)\+\/=$/.exec(c)?.[1] ?? NaN);
+    const f = fail(i);
+    if (f) return new Response(JSON.stringify(f.body), { status: f.status });
+    const items = [];
+    for (let k = i * pageSize; k < Math.min(n, (i + 1) * pageSize); k++) items.push({ metadata: { namespace: 'ns', name: `p${String(k).padStart(5, '0')}`, uid: `u${k}`, resourceVersion: '7' } });
+    const more = (i + 1) * pageSize < n;
+    const metadata = { resourceVersion: '7', ...(more ? { continue: `tok ${i + 1}+/=` } : {}) };
+    return new Response(JSON.stringify(itemsFirst ? { items, kind: 'PodList', metadata } : { kind: 'PodList', apiVersion: 'v1', metadata, items }), { status: 200 });
   };
+  return { asked, fetch };
+}
+
+// withFetch runs f with globalThis.fetch replaced by fake.
+async function withFetch(fake, f) {
+  const orig = globalThis.fetch;
+  globalThis.fetch = fake;
   try {
-    const url = `${BASE}/api/v1/pods?limit=500&labelSelector=a`;
-    const a = p.start(url);
-    assert.equal(p.start(url), a, 'one fetch per URL');
-    assert.equal(p.take(`${BASE}/api/v1/pods?limit=500`), null, 'another request takes nothing');
-    const got = await p.take(`${BASE}/api/v1/pods?labelSelector=a&limit=500`);
-    assert.equal(got.status, 200);
-    assert.equal(new TextDecoder().decode(got.bytes), '{"items":[]}');
-    assert.equal(p.take(url), null, 'once');
-    assert.deepEqual(p.stats(), { started: 1, taken: 1, unused: 0 });
-    p.ready();
-    assert.equal(p.start(`${BASE}/other`), null, 'nothing is prefetched once the module runs');
-    assert.equal(calls, 1);
+    return await f();
   } finally {
     globalThis.fetch = orig;
-    p.close();
   }
+}
+
+test('nextURL is the module\'s request for the next page: the first page\'s URL with continue (kubeurl.List, compared canonically)', () => {
+  const cases = [
+    { name: 'plain', first: `${BASE}/clusters/demo/api/v1/namespaces/ns/pods?limit=500`, token: 'abc', want: `${BASE}/clusters/demo/api/v1/namespaces/ns/pods?continue=abc&limit=500` },
+    { name: 'a token with characters to escape', first: `${BASE}/api/v1/pods?limit=500`, token: 'eyJ2Ijoi+/=&x', want: `${BASE}/api/v1/pods?continue=eyJ2Ijoi%2B%2F%3D%26x&limit=500` },
+    { name: 'selectors and the query\'s own parameters kept', first: `${BASE}/apis/apps/v1/deployments?labelSelector=app+in+%28x%2Cy%29&limit=500&pretty=1`, token: 't', want: `${BASE}/apis/apps/v1/deployments?continue=t&labelSelector=app+in+%28x%2Cy%29&limit=500&pretty=1` },
+    { name: 'a second token replaces the first', first: `${BASE}/api/v1/pods?continue=old&limit=500`, token: 'new', want: `${BASE}/api/v1/pods?continue=new&limit=500` },
+  ];
+  for (const c of cases) {
+    const got = nextURL(c.first, c.token);
+    assert.equal(canonical(got), canonical(c.want), `${c.name}: ${got}`);
+    assert.equal(new URL(got).searchParams.get('continue'), c.token, c.name);
+  }
+});
+
+test('continueOf reads metadata.continue, from the head when the metadata comes first', () => {
+  const enc = (s) => new TextEncoder().encode(s);
+  const big = JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ metadata: { name: `p${i}`, annotations: { continue: 'not this' } } })));
+  const cases = [
+    { name: 'metadata first', text: `{"kind":"PodList","metadata":{"resourceVersion":"5","continue":"c1"},"items":${big}}`, want: 'c1' },
+    { name: 'items first (the whole page is read)', text: `{"items":${big},"metadata":{"continue":"c2"}}`, want: 'c2' },
+    { name: 'an escaped token', text: '{"metadata":{"continue":"a\\"b\\u0041"},"items":[]}', want: 'a"bA' },
+    { name: 'the last page', text: `{"metadata":{"resourceVersion":"5"},"items":${big}}`, want: '' },
+    { name: 'an empty continue', text: '{"metadata":{"continue":""},"items":[]}', want: '' },
+    { name: 'a Status', text: '{"kind":"Status","code":410,"metadata":{"continue":"x"}}', want: '' },
+    { name: 'not JSON', text: '{"metadata":{"continue":"x"', want: '' },
+    { name: 'empty', text: '', want: '' },
+  ];
+  for (const c of cases) assert.equal(continueOf(enc(c.text)), c.want, c.name);
+  assert.equal(continueOf(null), '');
+});
+
+test('list fetches every page in order, each ready before the module asks for it, and each taken once', async () => {
+  const srv = pagesServer(1200, 500);
+  await withFetch(srv.fetch, async () => {
+    const p = new Prefetches('tok');
+    const heard = [];
+    const first = `${BASE}/api/v1/namespaces/ns/pods?limit=500`;
+    assert.equal(p.list(first, (a, n) => heard.push([n, a.status])), true);
+    // The module's pager: take a page, and in the same task ask for the next by its token.
+    const got = [];
+    let url = first;
+    for (;;) {
+      const answer = p.take(url);
+      assert.ok(answer, `page ${got.length} was prefetched: ${url}`);
+      const a = await answer;
+      const doc = JSON.parse(new TextDecoder().decode(a.bytes));
+      got.push(doc.items.length);
+      if (!doc.metadata.continue) break;
+      url = nextURL(first, doc.metadata.continue);
+    }
+    assert.deepEqual(got, [500, 500, 200]);
+    await p.settled(5000);
+    assert.deepEqual(heard, [[0, 200], [1, 200], [2, 200]]);
+    assert.equal(srv.asked.length, 3, 'three pages fetched');
+    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1+/=', 'tok 2+/=']);
+    assert.equal(p.take(first), null, 'each page once');
+    assert.deepEqual(p.stats(), { started: 3, taken: 3, unused: 0, held: 0 });
+    // A second tab asking for the same list hears the pages so far, and nothing is fetched again.
+    const again = [];
+    assert.equal(p.list(first, (a, n) => again.push(n)), true);
+    assert.deepEqual(again, [0, 1, 2]);
+    assert.equal(srv.asked.length, 3);
+    p.ready();
+    assert.equal(p.list(`${BASE}/api/v1/configmaps?limit=500`, () => {}), false, 'no new list once the module runs');
+    p.close();
+  });
+});
+
+test('list follows the tokens of pages whose metadata comes after their items too (read once the page is in)', async () => {
+  const srv = pagesServer(1200, 500, () => null, true);
+  await withFetch(srv.fetch, async () => {
+    const p = new Prefetches('');
+    const heard = [];
+    p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push(n));
+    await p.settled(5000, 60000);
+    assert.deepEqual(heard, [0, 1, 2]);
+    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1+/=', 'tok 2+/=']);
+    p.close();
+  });
+});
+
+test('list stops at the first page that fails: a 410 on a continue token ends the prefetch there', async () => {
+  const gone = { status: 410, body: { kind: 'Status', code: 410, reason: 'Expired', message: 'The provided continue parameter is too old' } };
+  const srv = pagesServer(1200, 500, (i) => (i === 1 ? gone : null));
+  await withFetch(srv.fetch, async () => {
+    const p = new Prefetches('');
+    const heard = [];
+    p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push([n, a.status]));
+    await p.settled(5000);
+    assert.deepEqual(heard, [[0, 200], [1, 410]]);
+    assert.equal(srv.asked.length, 2, 'no page after the 410');
+    assert.deepEqual(p.stats(), { started: 2, taken: 0, unused: 2, held: 0 });
+    p.close();
+  });
+});
+
+test('a closed Prefetches fetches no further page', async () => {
+  const srv = pagesServer(1200, 500);
+  await withFetch(srv.fetch, async () => {
+    const p = new Prefetches('');
+    const heard = [];
+    p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push(n));
+    p.close();
+    await p.settled(5000); // the first page's answer came, and was dropped
+    assert.equal(srv.asked.length, 1);
+    assert.deepEqual(heard, []);
+  });
 });
 
 test('firstSnapshot: loading with the page\'s items, or error with a sentence; never live', () => {
@@ -92,4 +207,44 @@ test('firstSnapshot: loading with the page\'s items, or error with a sentence; n
     assert.deepEqual({ ...s.errors[0] }, { cluster: 'demo', namespace: 'ns', ...c.want }, c.name);
     assert.deepEqual({ ...s.lists[0].error }, c.want, c.name);
   }
+});
+
+test('firstSnapshot of a later page: the pages so far and this one, sorted; a 410 there leaves them as they were; another failure says why', () => {
+  const q = { lists: [{ cluster: 'demo', namespace: '' }], endpoint: { version: 'v1', resource: 'pods' } };
+  const pod = (ns, name) => ({ metadata: { namespace: ns, name, uid: `${ns}/${name}`, resourceVersion: '1' } });
+  const page = (...items) => ({ status: 200, text: JSON.stringify({ kind: 'PodList', metadata: { continue: 'c' }, items }), err: '' });
+  const p0 = firstSnapshot(q, page(pod('b', 'x'), pod('a', 'y')), false);
+  const p1 = firstSnapshot(q, page(pod('a', 'z'), pod('c', 'a'), pod('a', 'a')), false, p0);
+  assert.equal(p1.status, 'loading');
+  assert.ok(p1.prefetched && Object.isFrozen(p1.items));
+  assert.deepEqual(p1.items.map((o) => o.metadata.uid), ['a/a', 'a/y', 'a/z', 'b/x', 'c/a'], 'merged by namespace, then name');
+  assert.ok(p0.items.every((o) => p1.items.includes(o)), 'the objects of the pages before are the same objects');
+  const gone = { status: 410, text: JSON.stringify({ kind: 'Status', code: 410, reason: 'Expired', message: 'too old' }), err: '' };
+  assert.equal(firstSnapshot(q, gone, false, p1), p1, 'a 410 on a later page: nothing changes');
+  assert.equal(firstSnapshot(q, gone, false).status, 'error', 'a 410 on the first page is an error as any other');
+  const down = firstSnapshot(q, { status: 503, text: '', err: '' }, false, p1);
+  assert.equal(down.status, 'error');
+  assert.equal(down.items.length, 5, 'the pages before are kept');
+  assert.equal(down.errors[0].message, 'The server could not answer (503).');
+});
+
+test('settled waits for every page while they keep coming, and no longer than the idle wait once none comes', async () => {
+  const srv = pagesServer(1200, 500);
+  await withFetch(srv.fetch, async () => {
+    const p = new Prefetches('');
+    const heard = [];
+    p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push(n));
+    await p.settled(5000, 60000);
+    assert.deepEqual(heard, [0, 1, 2], 'all three pages before it resolved');
+    p.close();
+  });
+  // A page that never comes: settled ends after the idle wait, well before the bound.
+  await withFetch(() => new Promise(() => {}), async () => {
+    const p = new Prefetches('');
+    p.list(`${BASE}/api/v1/pods?limit=500`, () => {});
+    const t0 = Date.now();
+    await p.settled(20, 60000);
+    assert.ok(Date.now() - t0 < 30000, 'the idle wait, not the bound');
+    p.close();
+  });
 });

@@ -126,6 +126,61 @@ function patchOf(w, items) {
   return at;
 }
 
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/**
+ * encodeFresh is the JSON bytes of fresh ([object, id, ...] as encodeList
+ * made it) for the page: an object held as its JSON bytes (a raw list's, see
+ * KubeliveClient._rawLists) is copied as it is, never parsed; any other
+ * value (a view's row) is stringified. Returns a Uint8Array of its own
+ * buffer (transferable).
+ */
+export function encodeFresh(fresh) {
+  const parts = new Array(fresh.length);
+  let size = 2 + Math.max(fresh.length - 1, 0);
+  for (let i = 0; i < fresh.length; i++) {
+    const x = fresh[i];
+    if (typeof x === 'number') {
+      parts[i] = x;
+      size += digits(x);
+      continue;
+    }
+    parts[i] = x instanceof Uint8Array ? x : utf8.encode(JSON.stringify(x));
+    size += parts[i].length;
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  out[at++] = 0x5b; // [
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) out[at++] = 0x2c; // ,
+    const p = parts[i];
+    if (typeof p !== 'number') {
+      out.set(p, at);
+      at += p.length;
+      continue;
+    }
+    // An id: a non-negative integer, written in decimal.
+    const end = at + digits(p);
+    for (let n = p, k = end - 1; k >= at; k--, n = Math.floor(n / 10)) out[k] = 0x30 + (n % 10);
+    at = end;
+  }
+  out[at] = 0x5d; // ]
+  return out;
+}
+
+// digits is the number of decimal digits of the non-negative integer n.
+function digits(n) {
+  let d = 1;
+  for (; n >= 10; n = Math.floor(n / 10)) d++;
+  return d;
+}
+
+/** decodeFresh parses what encodeFresh made: [object, id, ...]. */
+export function decodeFresh(bytes) {
+  return JSON.parse(fromUtf8.decode(bytes));
+}
+
 /**
  * storeObjects updates byId for the list l describes (its freed ids cleared,
  * its fresh objects stored) without building its items: what a batch needs

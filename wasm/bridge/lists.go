@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/hack-pad/safejs"
@@ -26,10 +27,15 @@ type view = live.View[safejs.Value]
 
 // listJob is watchList and watchObject: views of cache queries, which
 // live.Views refcounts under its own lock (watcher ids are its own).
+//
+// raw, once set (rawLists), is never unset: views made after it keep each
+// object's JSON as bytes instead of parsing it, and every change handed to
+// JS carries the objects' ends (lists.js ignores them in a view made before).
 type listJob struct {
 	caller
 	deps  Deps
 	views *live.Views[safejs.Value]
+	raw   atomic.Bool
 }
 
 func newListJob(c caller, d Deps) *listJob {
@@ -46,7 +52,19 @@ func (j *listJob) methods() map[string]method {
 		"unwatch":     j.unwatch,
 		"getList":     j.getList,
 		"listKey":     j.listKey,
+		"rawLists":    j.rawLists,
 	}
+}
+
+// rawLists() makes the views made from now on keep each object's JSON as
+// bytes (a Uint8Array per object) instead of parsing it: for the worker
+// host, which forwards the objects to its pages as they are. Idempotent.
+func (j *listJob) rawLists([]safejs.Value) any {
+	if _, err := j.shim.Call("listsRaw"); err != nil {
+		return fmt.Sprintf("kubelive: raw lists: %v", err)
+	}
+	j.raw.Store(true)
+	return ""
 }
 
 // close makes later watches return 0 and drops later deltas.
@@ -193,8 +211,9 @@ func (j *listJob) sendChunks(v *view, items []*cache.Item, reset bool) bool {
 	start := 0
 	for _, end := range live.Chunks(items) {
 		var slots []cache.SlotID
-		buf, slots = live.EncodeItems(buf[:0], items[start:end])
-		if _, err := j.shim.Call("listsAdd", v.Data, j.scratchBytes(buf), j.bytes(live.SlotBytes(slots)), reset); err != nil {
+		var ends []uint32
+		buf, slots, ends = j.encode(buf[:0], items[start:end])
+		if _, err := j.shim.Call("listsAdd", v.Data, j.scratchBytes(buf), j.bytes(live.SlotBytes(slots)), reset, j.bytes(live.SlotBytes(ends))); err != nil {
 			return false
 		}
 		reset = false
@@ -220,6 +239,7 @@ func (j *listJob) applyDelta(v *view, d *cache.Delta) {
 func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.SlotID, lists []cache.ListStatus, version uint64, at time.Time, full bool) bool {
 	var buf []byte
 	var slots []cache.SlotID
+	var ends []uint32
 	size := 2
 	for _, it := range items {
 		size += len(it.Raw) + 1
@@ -231,10 +251,19 @@ func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.S
 		}
 		full = false
 	case len(items) > 0:
-		buf, slots = live.EncodeItems(make([]byte, 0, size+len(items)*16), items)
+		buf, slots, ends = j.encode(make([]byte, 0, size+len(items)*16), items)
 	}
 	meta := live.MetaJSON(lists, version, at)
 	snap, err := j.shim.Call("listsApply", v.Data, j.scratchBytes(buf), j.bytes(live.SlotBytes(slots)),
-		j.bytes(live.SlotBytes(removed)), j.bytes(live.SlotBytes(order)), meta, full)
+		j.bytes(live.SlotBytes(removed)), j.bytes(live.SlotBytes(order)), meta, full, j.bytes(live.SlotBytes(ends)))
 	return err == nil && !snap.IsUndefined()
+}
+
+// encode is live.EncodeItems, with the objects' ends once rawLists was called.
+func (j *listJob) encode(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, []uint32) {
+	if j.raw.Load() {
+		return live.EncodeItemsEnds(buf, items)
+	}
+	buf, slots := live.EncodeItems(buf, items)
+	return buf, slots, nil
 }

@@ -34,8 +34,10 @@ function nextStamp(w) {
 // small ids, reused once freed (the page indexes an array by them); objects
 // the page already has go by id, new ones are appended to fresh with their
 // id. When only some objects changed in place (same length, nothing moved),
-// the list goes as a patch of [position, id] pairs; otherwise as the whole
-// order of ids, with the ids it freed.
+// the list goes as a patch of [position, id] pairs; when a few came, went or
+// moved, as splices of the previous order ([prevStart, removed, inserted,
+// ...ids], ascending, each on positions of the previous order); otherwise
+// as the whole order of ids; the last two with the ids they freed.
 export function encodeList(w, fresh) {
   const { items, object, ...meta } = w.snap;
   const first = fresh.length;
@@ -45,7 +47,7 @@ export function encodeList(w, fresh) {
     fresh.push(obj, n);
     return n;
   };
-  const out = { id: w.id, meta, order: null, patch: null, freed: null, objectId: -1, fresh: [first, first] };
+  const out = { id: w.id, meta, order: null, patch: null, splice: null, freed: null, objectId: -1, fresh: [first, first] };
   const patch = patchOf(w, items);
   if (patch) {
     const pairs = new Uint32Array(patch.length * 2);
@@ -69,6 +71,22 @@ export function encodeList(w, fresh) {
     const prev = w.sent ?? [];
     const prevOrder = w.order;
     const order = new Uint32Array(items.length);
+    // The objects kept at their place are a common subsequence of prev and
+    // items; between two of them, what prev had went and what items has
+    // came: one splice [prevStart, removed, newStart, inserted] each, kept
+    // while they are few (ops is null once they are not).
+    let ops = prev.length ? [] : null;
+    let budget = items.length >> 3;
+    let lastI = -1;
+    let lastJ = -1;
+    const gap = (i, j) => {
+      if (!ops || (i === lastI + 1 && j === lastJ + 1)) return;
+      const removed = j - lastJ - 1;
+      const inserted = i - lastI - 1;
+      budget -= 4 + inserted;
+      if (budget < 0) ops = null;
+      else ops.push(lastJ + 1, removed, lastI + 1, inserted);
+    };
     for (let i = 0, j = 0; i < items.length; i++) {
       const o = items[i];
       if (j < prev.length && o !== prev[j]) {
@@ -78,6 +96,9 @@ export function encodeList(w, fresh) {
       let n;
       if (j < prev.length && o === prev[j]) {
         n = prevOrder[j];
+        gap(i, j);
+        lastI = i;
+        lastJ = j;
         j++;
       } else n = w.ids.get(o);
       if (n === undefined) order[i] = NONE; // allocated below, once the freed ids are known
@@ -86,6 +107,7 @@ export function encodeList(w, fresh) {
         w.mark[n] = stamp;
       }
     }
+    gap(items.length, prev.length);
     const kept = object == null ? undefined : w.ids.get(object);
     if (kept !== undefined) w.mark[kept] = stamp;
     const freed = [];
@@ -100,13 +122,32 @@ export function encodeList(w, fresh) {
     w.free.push(...freed);
     for (let i = 0; i < items.length; i++) if (order[i] === NONE) order[i] = alloc(items[i]);
     w.order = order;
-    out.order = order.slice(); // transferred: w.order stays here
+    if (ops) out.splice = spliceOf(ops, order);
+    else out.order = order.slice(); // transferred: w.order stays here
     out.freed = new Uint32Array(freed);
   }
   if (object !== undefined) out.objectId = object === null ? 0 : (w.ids.get(object) ?? alloc(object));
   w.sent = items;
   w.sentObject = object;
   out.fresh[1] = fresh.length;
+  return out;
+}
+
+// spliceOf encodes ops ([prevStart, removed, newStart, inserted], ...) as
+// [prevStart, removed, inserted, ...the inserted ids], with the ids of
+// order.
+function spliceOf(ops, order) {
+  let size = 0;
+  for (let k = 0; k < ops.length; k += 4) size += 3 + ops[k + 3];
+  const out = new Uint32Array(size);
+  let at = 0;
+  for (let k = 0; k < ops.length; k += 4) {
+    out[at++] = ops[k];
+    out[at++] = ops[k + 1];
+    out[at++] = ops[k + 3];
+    out.set(order.subarray(ops[k + 2], ops[k + 2] + ops[k + 3]), at);
+    at += ops[k + 3];
+  }
   return out;
 }
 
@@ -203,6 +244,19 @@ export function applyList(byId, l, fresh, prev) {
     // array takes a slow path (about 40x a spread at 50,000 items).
     const items = [...prev];
     for (let k = 0; k < l.patch.length; k += 2) items[l.patch[k]] = byId[l.patch[k + 1]];
+    return items;
+  }
+  if (l.splice) {
+    // The splices, last first: each one's positions are the previous order's.
+    const items = [...prev];
+    const starts = [];
+    for (let k = 0; k < l.splice.length; k += 3 + l.splice[k + 2]) starts.push(k);
+    for (let s = starts.length - 1; s >= 0; s--) {
+      const k = starts[s];
+      const ins = new Array(l.splice[k + 2]);
+      for (let m = 0; m < ins.length; m++) ins[m] = byId[l.splice[k + 3 + m]];
+      items.splice(l.splice[k], l.splice[k + 1], ...ins);
+    }
     return items;
   }
   const items = new Array(l.order.length);

@@ -385,6 +385,6 @@ function sendLists(conn) {
   conn.dirty.clear();
   const json = encodeFresh(fresh);
   const buffers = [json.buffer];
-  for (const l of lists) for (const b of [l.order, l.patch, l.freed]) if (b) buffers.push(b.buffer);
+  for (const l of lists) for (const b of [l.order, l.patch, l.splice, l.freed]) if (b) buffers.push(b.buffer);
   conn.port.postMessage({ t: 'lists', lists, json }, buffers);
 }

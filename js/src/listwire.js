@@ -12,7 +12,7 @@ export function newListState(id) {
   return { id, ids: new Map(), free: [], next: 1, sent: null, order: new Uint32Array(0), sentObject: undefined, mark: new Uint32Array(64), stamp: 0 };
 }
 
-// NONE marks, in an order being built, a position whose object has no id yet.
+// NONE is a stamp no encoding uses: nextStamp clears the marks before it.
 const NONE = -1 >>> 0;
 
 // nextStamp returns a stamp no id of w is marked with, w.mark holding a
@@ -80,34 +80,37 @@ export function encodeList(w, fresh) {
     let lastI = -1;
     let lastJ = -1;
     const gap = (i, j) => {
-      if (!ops || (i === lastI + 1 && j === lastJ + 1)) return;
       const removed = j - lastJ - 1;
       const inserted = i - lastI - 1;
       budget -= 4 + inserted;
       if (budget < 0) ops = null;
       else ops.push(lastJ + 1, removed, lastI + 1, inserted);
     };
-    for (let i = 0, j = 0; i < items.length; i++) {
+    // One pass: what it skips of prev (the only candidates to free) and the
+    // positions still without an id are noted, not looked for again.
+    const skipped = [];
+    const missing = [];
+    let j = 0;
+    for (let i = 0; i < items.length; i++) {
       const o = items[i];
       if (j < prev.length && o !== prev[j]) {
-        if (o === prev[j + 1]) j++; // prev[j] went (or moved)
-        else if (items[i + 1] !== prev[j]) j++; // prev[j] replaced by o; else o came before prev[j]
+        if (o === prev[j + 1] || items[i + 1] !== prev[j]) skipped.push(j++); // prev[j] went, moved or was replaced by o; else o came before prev[j]
       }
       let n;
       if (j < prev.length && o === prev[j]) {
         n = prevOrder[j];
-        gap(i, j);
+        if (ops && (i !== lastI + 1 || j !== lastJ + 1)) gap(i, j);
         lastI = i;
         lastJ = j;
         j++;
       } else n = w.ids.get(o);
-      if (n === undefined) order[i] = NONE; // allocated below, once the freed ids are known
+      if (n === undefined) missing.push(i); // allocated below, once the freed ids are known
       else {
         order[i] = n;
         w.mark[n] = stamp;
       }
     }
-    gap(items.length, prev.length);
+    if (ops && (items.length !== lastI + 1 || prev.length !== lastJ + 1)) gap(items.length, prev.length);
     const kept = object == null ? undefined : w.ids.get(object);
     if (kept !== undefined) w.mark[kept] = stamp;
     const freed = [];
@@ -117,10 +120,11 @@ export function encodeList(w, fresh) {
       w.ids.delete(o);
       freed.push(n);
     };
-    for (let j = 0; j < prev.length; j++) release(prev[j], prevOrder[j]);
+    for (const k of skipped) release(prev[k], prevOrder[k]);
+    for (let k = j; k < prev.length; k++) release(prev[k], prevOrder[k]);
     if (w.sentObject != null) release(w.sentObject, w.ids.get(w.sentObject));
     w.free.push(...freed);
-    for (let i = 0; i < items.length; i++) if (order[i] === NONE) order[i] = alloc(items[i]);
+    for (const i of missing) order[i] = alloc(items[i]);
     w.order = order;
     if (ops) out.splice = spliceOf(ops, order);
     else out.order = order.slice(); // transferred: w.order stays here

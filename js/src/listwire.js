@@ -175,11 +175,12 @@ const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
 /**
- * encodeFresh is the JSON bytes of fresh ([object, id, ...] as encodeList
+ * encodeFresh is the JSON text of fresh ([object, id, ...] as encodeList
  * made it) for the page: an object held as its JSON bytes (a raw list's, see
  * KubeliveClient._rawLists) is copied as it is, never parsed; any other
- * value (a view's row) is stringified. Returns a Uint8Array of its own
- * buffer (transferable).
+ * value (a view's row) is stringified. The bytes are decoded once, at the
+ * end: the page gets a string, which postMessage copies as fast as bytes
+ * and which the page parses without decoding it first.
  */
 export function encodeFresh(fresh) {
   const parts = new Array(fresh.length);
@@ -211,7 +212,7 @@ export function encodeFresh(fresh) {
     at = end;
   }
   out[at] = 0x5d; // ]
-  return out;
+  return fromUtf8.decode(out);
 }
 
 // digits is the number of decimal digits of the non-negative integer n.
@@ -219,11 +220,6 @@ function digits(n) {
   let d = 1;
   for (; n >= 10; n = Math.floor(n / 10)) d++;
   return d;
-}
-
-/** decodeFresh parses what encodeFresh made: [object, id, ...]. */
-export function decodeFresh(bytes) {
-  return JSON.parse(fromUtf8.decode(bytes));
 }
 
 /**

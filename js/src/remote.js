@@ -41,7 +41,7 @@
 //     nothing until visible, then gives one snapshot per list.
 import { sessionCallbacks, sessionHandle } from './client.js';
 import { stableKey } from './key.js';
-import { applyList, decodeFresh, storeObjects } from './listwire.js';
+import { applyList, storeObjects } from './listwire.js';
 import { pageBeats, systemClock } from './beat.js';
 
 const noop = () => {};
@@ -420,7 +420,7 @@ export class RemoteClient {
     this.#armFrame();
     const steps = new Map(); // list record -> [[list, fresh], ...] in the order received
     for (const b of batches) {
-      const fresh = decodeFresh(b.json);
+      const fresh = JSON.parse(b.json);
       for (const l of b.lists) {
         const rec = this.#byWatch.get(l.id);
         if (!rec) continue;

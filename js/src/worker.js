@@ -21,9 +21,9 @@
 //     when the page acknowledged the previous one (it does on receipt, and
 //     applies at most once per frame of its own) and is visible, and
 //     carries per list only the objects the page does not hold yet (their
-//     JSON in one transferred buffer: a list's objects are the bytes Go
-//     holds, cut per object and never parsed or stringified here) plus the
-//     order of ids.
+//     JSON as one string: a list's objects are the bytes Go holds, cut per
+//     object and never parsed or stringified here, decoded once per batch)
+//     plus the order of ids (or splices of it).
 //   - A live view is a list for this purpose: its window's rows are its
 //     items (rows Go did not change are the same objects, so they cross
 //     once); its update and getObject are calls on its op, and getObject's
@@ -384,7 +384,7 @@ function sendLists(conn) {
   for (const w of conn.dirty) lists.push(encodeList(w, fresh));
   conn.dirty.clear();
   const json = encodeFresh(fresh);
-  const buffers = [json.buffer];
+  const buffers = [];
   for (const l of lists) for (const b of [l.order, l.patch, l.splice, l.freed]) if (b) buffers.push(b.buffer);
   conn.port.postMessage({ t: 'lists', lists, json }, buffers);
 }

@@ -1,6 +1,9 @@
 // The wire format of list snapshots from the worker host to a page: per
-// list, only the objects the page does not hold yet. encodeList runs in the
-// worker, applyList on the page; both are pure (no I/O, no globals).
+// list, only the objects the page does not hold yet, and the order as a
+// patch, splices or whole. encodeList and encodeFresh run in the worker
+// (where a list's objects may be the JSON bytes Go holds, one Uint8Array per
+// object version), applyList on the page; all are pure (no I/O; the only
+// module state is a TextEncoder and a TextDecoder).
 //
 // Invariants: an id names one object of one list until the worker frees it;
 // a freed id may name a new object in the same batch (applyList clears freed

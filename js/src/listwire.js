@@ -93,25 +93,33 @@ export function encodeList(w, fresh) {
     // positions still without an id are noted, not looked for again.
     const skipped = [];
     const missing = [];
+    const mark = w.mark;
     let j = 0;
-    for (let i = 0; i < items.length; i++) {
-      const o = items[i];
-      if (j < prev.length && o !== prev[j]) {
-        if (o === prev[j + 1] || items[i + 1] !== prev[j]) skipped.push(j++); // prev[j] went, moved or was replaced by o; else o came before prev[j]
-      }
-      let n;
-      if (j < prev.length && o === prev[j]) {
-        n = prevOrder[j];
+    for (let i = 0; i < items.length; ) {
+      if (j < prev.length && items[i] === prev[j]) {
+        // A run of objects at their place: the common case, kept tight.
         if (ops && (i !== lastI + 1 || j !== lastJ + 1)) gap(i, j);
-        lastI = i;
-        lastJ = j;
-        j++;
-      } else n = w.ids.get(o);
+        do {
+          const n = prevOrder[j++];
+          order[i++] = n;
+          mark[n] = stamp;
+        } while (i < items.length && j < prev.length && items[i] === prev[j]);
+        lastI = i - 1;
+        lastJ = j - 1;
+        continue;
+      }
+      const o = items[i];
+      if (j < prev.length && (j + 1 < prev.length && o === prev[j + 1] || (i + 1 < items.length ? items[i + 1] : undefined) !== prev[j])) {
+        skipped.push(j++); // prev[j] went, moved or was replaced by o; else o came before prev[j]
+        if (j < prev.length && o === prev[j]) continue; // o is at its place after all: the run takes it
+      }
+      const n = w.ids.get(o);
       if (n === undefined) missing.push(i); // allocated below, once the freed ids are known
       else {
         order[i] = n;
-        w.mark[n] = stamp;
+        mark[n] = stamp;
       }
+      i++;
     }
     if (ops && (items.length !== lastI + 1 || prev.length !== lastJ + 1)) gap(items.length, prev.length);
     const kept = object == null ? undefined : w.ids.get(object);

@@ -22,7 +22,25 @@ const SnapshotChunk = 1 << 20
 // JSON.parse and touches no object after it; a raw value that is not an
 // object (never, from the scanner) is appended as it is.
 func EncodeItems(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID) {
+	buf, slots, _ := encodeItems(buf, items, false)
+	return buf, slots
+}
+
+// EncodeItemsEnds is EncodeItems that also returns, index for index, the
+// offset in the returned buffer just past each object: object i is
+// buf[start:ends[i]] with start one byte past the '[' (i == 0) or past
+// ends[i-1]'s ','. A reader that keeps each object's JSON as it is (the
+// worker host) cuts the array there without parsing it.
+func EncodeItemsEnds(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, []uint32) {
+	return encodeItems(buf, items, true)
+}
+
+func encodeItems(buf []byte, items []*cache.Item, withEnds bool) ([]byte, []cache.SlotID, []uint32) {
 	slots := make([]cache.SlotID, len(items))
+	var ends []uint32
+	if withEnds {
+		ends = make([]uint32, len(items))
+	}
 	var cluster string
 	var quoted []byte // cluster as a JSON string; items of a list share one
 	buf = append(buf, '[')
@@ -35,8 +53,11 @@ func EncodeItems(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID) {
 		}
 		buf = appendWithCluster(buf, it.Raw, quoted)
 		slots[i] = it.Slot
+		if withEnds {
+			ends[i] = uint32(len(buf))
+		}
 	}
-	return append(buf, ']'), slots
+	return append(buf, ']'), slots, ends
 }
 
 // appendWithCluster appends the object raw with the member
@@ -98,9 +119,9 @@ func Chunks(items []*cache.Item) []int {
 	return ends
 }
 
-// SlotBytes is slots as little-endian uint32s (a Uint32Array's bytes); nil
-// for nil.
-func SlotBytes(s []cache.SlotID) []byte {
+// SlotBytes is slots (or any uint32s, e.g. EncodeItemsEnds' ends) as
+// little-endian uint32s (a Uint32Array's bytes); nil for nil.
+func SlotBytes[T ~uint32](s []T) []byte {
 	if s == nil {
 		return nil
 	}
@@ -108,7 +129,7 @@ func SlotBytes(s []cache.SlotID) []byte {
 }
 
 // AppendSlotBytes appends slots to buf as SlotBytes encodes them.
-func AppendSlotBytes(buf []byte, s []cache.SlotID) []byte {
+func AppendSlotBytes[T ~uint32](buf []byte, s []T) []byte {
 	for _, x := range s {
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(x))
 	}

@@ -27,8 +27,19 @@ func TestEncodeItems(t *testing.T) {
 	buf, slots = EncodeItems(nil, nil)
 	assert.Equal(t, "[]", string(buf))
 	assert.Empty(t, slots)
+	buf, slots, ends := EncodeItemsEnds([]byte("old"), []*cache.Item{item(7, "c1", `{"a":1}`), item(2, "c2", `{"b":2}`), item(3, "c2", `[3]`)})
+	assert.Equal(t, `old[{"a":1,"cluster":"c1"},{"b":2,"cluster":"c2"},[3]]`, string(buf))
+	assert.Equal(t, []cache.SlotID{7, 2, 3}, slots)
+	// Each object is cut out at its end, starting one past the '[' or the ','.
+	var cut []string
+	for i, start := 0, 4; i < len(ends); i++ {
+		cut = append(cut, string(buf[start:ends[i]]))
+		start = int(ends[i]) + 1
+	}
+	assert.Equal(t, []string{`{"a":1,"cluster":"c1"}`, `{"b":2,"cluster":"c2"}`, `[3]`}, cut)
+	assert.Equal(t, []byte{26, 0, 0, 0}, SlotBytes([]uint32{26}))
 	assert.Equal(t, []byte{7, 0, 0, 0, 0x00, 0x01, 0, 0}, SlotBytes([]cache.SlotID{7, 256}))
-	assert.Nil(t, SlotBytes(nil))
+	assert.Nil(t, SlotBytes[cache.SlotID](nil))
 	assert.Equal(t, []byte{9, 7, 0, 0, 0, 0x00, 0x01, 0, 0}, AppendSlotBytes([]byte{9}, []cache.SlotID{7, 256}), "appended after what the buffer holds")
 }
 

@@ -291,6 +291,18 @@ export class KubeliveClient {
     return err ? String(err.message ?? err) : '';
   }
 
+  /**
+   * Used by the worker host, not by apps: list and object snapshots of
+   * watches opened from now on hold each object as its JSON bytes (a
+   * Uint8Array, as the server sent it plus its cluster member) instead of a
+   * parsed object; identity still says "unchanged". Idempotent. Returns ''
+   * or why not.
+   */
+  _rawLists() {
+    if (this.#closed) return 'kubelive: client is closed';
+    return String(this.#api.rawLists() ?? '');
+  }
+
   /** Every socket, subscription and counter the module holds. */
   stats() {
     if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true, host: this.#host };

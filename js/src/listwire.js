@@ -1,6 +1,9 @@
 // The wire format of list snapshots from the worker host to a page: per
-// list, only the objects the page does not hold yet. encodeList runs in the
-// worker, applyList on the page; both are pure (no I/O, no globals).
+// list, only the objects the page does not hold yet, and the order as a
+// patch, splices or whole. encodeList and encodeFresh run in the worker
+// (where a list's objects may be the JSON bytes Go holds, one Uint8Array per
+// object version), applyList on the page; all are pure (no I/O; the only
+// module state is a TextEncoder and a TextDecoder).
 //
 // Invariants: an id names one object of one list until the worker frees it;
 // a freed id may name a new object in the same batch (applyList clears freed
@@ -12,7 +15,7 @@ export function newListState(id) {
   return { id, ids: new Map(), free: [], next: 1, sent: null, order: new Uint32Array(0), sentObject: undefined, mark: new Uint32Array(64), stamp: 0 };
 }
 
-// NONE marks, in an order being built, a position whose object has no id yet.
+// NONE is a stamp no encoding uses: nextStamp clears the marks before it.
 const NONE = -1 >>> 0;
 
 // nextStamp returns a stamp no id of w is marked with, w.mark holding a
@@ -34,8 +37,10 @@ function nextStamp(w) {
 // small ids, reused once freed (the page indexes an array by them); objects
 // the page already has go by id, new ones are appended to fresh with their
 // id. When only some objects changed in place (same length, nothing moved),
-// the list goes as a patch of [position, id] pairs; otherwise as the whole
-// order of ids, with the ids it freed.
+// the list goes as a patch of [position, id] pairs; when a few came, went or
+// moved, as splices of the previous order ([prevStart, removed, inserted,
+// ...ids], ascending, each on positions of the previous order); otherwise
+// as the whole order of ids; the last two with the ids they freed.
 export function encodeList(w, fresh) {
   const { items, object, ...meta } = w.snap;
   const first = fresh.length;
@@ -45,7 +50,7 @@ export function encodeList(w, fresh) {
     fresh.push(obj, n);
     return n;
   };
-  const out = { id: w.id, meta, order: null, patch: null, freed: null, objectId: -1, fresh: [first, first] };
+  const out = { id: w.id, meta, order: null, patch: null, splice: null, freed: null, objectId: -1, fresh: [first, first] };
   const patch = patchOf(w, items);
   if (patch) {
     const pairs = new Uint32Array(patch.length * 2);
@@ -69,23 +74,54 @@ export function encodeList(w, fresh) {
     const prev = w.sent ?? [];
     const prevOrder = w.order;
     const order = new Uint32Array(items.length);
-    for (let i = 0, j = 0; i < items.length; i++) {
-      const o = items[i];
-      if (j < prev.length && o !== prev[j]) {
-        if (o === prev[j + 1]) j++; // prev[j] went (or moved)
-        else if (items[i + 1] !== prev[j]) j++; // prev[j] replaced by o; else o came before prev[j]
+    // The objects kept at their place are a common subsequence of prev and
+    // items; between two of them, what prev had went and what items has
+    // came: one splice [prevStart, removed, newStart, inserted] each, kept
+    // while they are few (ops is null once they are not).
+    let ops = prev.length ? [] : null;
+    let budget = items.length >> 3;
+    let lastI = -1;
+    let lastJ = -1;
+    const gap = (i, j) => {
+      const removed = j - lastJ - 1;
+      const inserted = i - lastI - 1;
+      budget -= 4 + inserted;
+      if (budget < 0) ops = null;
+      else ops.push(lastJ + 1, removed, lastI + 1, inserted);
+    };
+    // One pass: what it skips of prev (the only candidates to free) and the
+    // positions still without an id are noted, not looked for again.
+    const skipped = [];
+    const missing = [];
+    const mark = w.mark;
+    let j = 0;
+    for (let i = 0; i < items.length; ) {
+      if (j < prev.length && items[i] === prev[j]) {
+        // A run of objects at their place: the common case, kept tight.
+        if (ops && (i !== lastI + 1 || j !== lastJ + 1)) gap(i, j);
+        do {
+          const n = prevOrder[j++];
+          order[i++] = n;
+          mark[n] = stamp;
+        } while (i < items.length && j < prev.length && items[i] === prev[j]);
+        lastI = i - 1;
+        lastJ = j - 1;
+        continue;
       }
-      let n;
-      if (j < prev.length && o === prev[j]) {
-        n = prevOrder[j];
-        j++;
-      } else n = w.ids.get(o);
-      if (n === undefined) order[i] = NONE; // allocated below, once the freed ids are known
+      const o = items[i];
+      if (j < prev.length && (j + 1 < prev.length && o === prev[j + 1] || (i + 1 < items.length ? items[i + 1] : undefined) !== prev[j])) {
+        skipped.push(j++); // prev[j] went, moved or was replaced by o; else o came before prev[j]
+        if (j < prev.length && o === prev[j]) continue; // o is at its place after all: the run takes it
+      }
+      const n = w.ids.get(o);
+      if (n === undefined) missing.push(i); // allocated below, once the freed ids are known
       else {
         order[i] = n;
-        w.mark[n] = stamp;
+        mark[n] = stamp;
       }
+      i++;
     }
+    if (ops && (items.length !== lastI + 1 || prev.length !== lastJ + 1)) gap(items.length, prev.length);
     const kept = object == null ? undefined : w.ids.get(object);
     if (kept !== undefined) w.mark[kept] = stamp;
     const freed = [];
@@ -95,18 +131,38 @@ export function encodeList(w, fresh) {
       w.ids.delete(o);
       freed.push(n);
     };
-    for (let j = 0; j < prev.length; j++) release(prev[j], prevOrder[j]);
+    for (const k of skipped) release(prev[k], prevOrder[k]);
+    for (let k = j; k < prev.length; k++) release(prev[k], prevOrder[k]);
     if (w.sentObject != null) release(w.sentObject, w.ids.get(w.sentObject));
     w.free.push(...freed);
-    for (let i = 0; i < items.length; i++) if (order[i] === NONE) order[i] = alloc(items[i]);
+    for (const i of missing) order[i] = alloc(items[i]);
     w.order = order;
-    out.order = order.slice(); // transferred: w.order stays here
+    if (ops) out.splice = spliceOf(ops, order);
+    else out.order = order.slice(); // transferred: w.order stays here
     out.freed = new Uint32Array(freed);
   }
   if (object !== undefined) out.objectId = object === null ? 0 : (w.ids.get(object) ?? alloc(object));
   w.sent = items;
   w.sentObject = object;
   out.fresh[1] = fresh.length;
+  return out;
+}
+
+// spliceOf encodes ops ([prevStart, removed, newStart, inserted], ...) as
+// [prevStart, removed, inserted, ...the inserted ids], with the ids of
+// order.
+function spliceOf(ops, order) {
+  let size = 0;
+  for (let k = 0; k < ops.length; k += 4) size += 3 + ops[k + 3];
+  const out = new Uint32Array(size);
+  let at = 0;
+  for (let k = 0; k < ops.length; k += 4) {
+    out[at++] = ops[k];
+    out[at++] = ops[k + 1];
+    out[at++] = ops[k + 3];
+    out.set(order.subarray(ops[k + 2], ops[k + 2] + ops[k + 3]), at);
+    at += ops[k + 3];
+  }
   return out;
 }
 
@@ -124,6 +180,57 @@ function patchOf(w, items) {
     at.push(i);
   }
   return at;
+}
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/**
+ * encodeFresh is the JSON text of fresh ([object, id, ...] as encodeList
+ * made it) for the page: an object held as its JSON bytes (a raw list's, see
+ * KubeliveClient._rawLists) is copied as it is, never parsed; any other
+ * value (a view's row) is stringified. The bytes are decoded once, at the
+ * end: the page gets a string, which postMessage copies as fast as bytes
+ * and which the page parses without decoding it first.
+ */
+export function encodeFresh(fresh) {
+  const parts = new Array(fresh.length);
+  let size = 2 + Math.max(fresh.length - 1, 0);
+  for (let i = 0; i < fresh.length; i++) {
+    const x = fresh[i];
+    if (typeof x === 'number') {
+      parts[i] = x;
+      size += digits(x);
+      continue;
+    }
+    parts[i] = x instanceof Uint8Array ? x : utf8.encode(JSON.stringify(x));
+    size += parts[i].length;
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  out[at++] = 0x5b; // [
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) out[at++] = 0x2c; // ,
+    const p = parts[i];
+    if (typeof p !== 'number') {
+      out.set(p, at);
+      at += p.length;
+      continue;
+    }
+    // An id: a non-negative integer, written in decimal.
+    const end = at + digits(p);
+    for (let n = p, k = end - 1; k >= at; k--, n = Math.floor(n / 10)) out[k] = 0x30 + (n % 10);
+    at = end;
+  }
+  out[at] = 0x5d; // ]
+  return fromUtf8.decode(out);
+}
+
+// digits is the number of decimal digits of the non-negative integer n.
+function digits(n) {
+  let d = 1;
+  for (; n >= 10; n = Math.floor(n / 10)) d++;
+  return d;
 }
 
 /**
@@ -148,6 +255,19 @@ export function applyList(byId, l, fresh, prev) {
     // array takes a slow path (about 40x a spread at 50,000 items).
     const items = [...prev];
     for (let k = 0; k < l.patch.length; k += 2) items[l.patch[k]] = byId[l.patch[k + 1]];
+    return items;
+  }
+  if (l.splice) {
+    // The splices, last first: each one's positions are the previous order's.
+    const items = [...prev];
+    const starts = [];
+    for (let k = 0; k < l.splice.length; k += 3 + l.splice[k + 2]) starts.push(k);
+    for (let s = starts.length - 1; s >= 0; s--) {
+      const k = starts[s];
+      const ins = new Array(l.splice[k + 2]);
+      for (let m = 0; m < ins.length; m++) ins[m] = byId[l.splice[k + 3 + m]];
+      items.splice(l.splice[k], l.splice[k + 1], ...ins);
+    }
     return items;
   }
   const items = new Array(l.order.length);

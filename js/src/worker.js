@@ -21,8 +21,9 @@
 //     when the page acknowledged the previous one (it does on receipt, and
 //     applies at most once per frame of its own) and is visible, and
 //     carries per list only the objects the page does not hold yet (their
-//     JSON as one string: a string's structured clone is a copy, cheaper than
-//     encoding it to UTF-8 here and decoding it on the page) plus the order of ids.
+//     JSON as one string: a list's objects are the bytes Go holds, cut per
+//     object and never parsed or stringified here, decoded once per batch)
+//     plus the order of ids (or splices of it).
 //   - A page's load() resolves once its configuration is taken ('started'),
 //     before the module is ready; its calls wait in conn.early until then.
 //     The LIST of a watchList that waits there is fetched at once, every
@@ -35,7 +36,7 @@
 //     once); its update and getObject are calls on its op, and getObject's
 //     answer goes back as an 'answer' callback.
 import { startModule } from './load.js';
-import { encodeList, newListState } from './listwire.js';
+import { encodeFresh, encodeList, newListState } from './listwire.js';
 import { BEAT_MS, pageWatcher, systemClock } from './beat.js';
 import { PAGE_SIZE, Prefetches, listURL } from './prefetch.js';
 
@@ -426,6 +427,8 @@ function open(conn, kl, { id, kind, args }) {
 // snapshots, as asItems makes them ({ items, ...meta }), go to the page in
 // the list batches; it returns the watch's unwatch.
 function watchInto(conn, id, [query, hasOnError], cb, start, asItems) {
+  // Objects go to the page as the JSON Go holds, never parsed here.
+  conn.client._rawLists?.();
   const w = { ...newListState(id), snap: null };
   const q = { ...query };
   if (hasOnError) q.onError = cb('onError');
@@ -456,8 +459,8 @@ function sendLists(conn) {
   const fresh = [];
   for (const w of conn.dirty) lists.push(encodeList(w, fresh));
   conn.dirty.clear();
-  const json = JSON.stringify(fresh);
+  const json = encodeFresh(fresh);
   const buffers = [];
-  for (const l of lists) for (const b of [l.order, l.patch, l.freed]) if (b) buffers.push(b.buffer);
+  for (const l of lists) for (const b of [l.order, l.patch, l.splice, l.freed]) if (b) buffers.push(b.buffer);
   conn.port.postMessage({ t: 'lists', lists, json }, buffers);
 }

@@ -3,7 +3,7 @@
 // objects the worker did not change keep their identity on the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyList, encodeList, newListState } from '../src/listwire.js';
+import { applyList, encodeFresh, encodeList, newListState } from '../src/listwire.js';
 
 /** page is one page's side of one list: it applies what the worker sends. */
 function page() {
@@ -15,7 +15,7 @@ function send(w, p, items, object) {
   const fresh = [];
   w.snap = object === undefined ? { key: 'k', items } : { key: 'k', items, object };
   const l = structuredClone(encodeList(w, fresh));
-  const parsed = JSON.parse(JSON.stringify(fresh));
+  const parsed = JSON.parse(encodeFresh(fresh));
   const prev = p.items;
   p.items = applyList(p.byId, l, parsed, prev);
   p.object = l.objectId < 0 ? undefined : l.objectId === 0 ? null : p.byId[l.objectId];
@@ -147,11 +147,77 @@ test('an add, a delete and a move in a long list: the page equals the worker, un
     const held = new Map(p.items.map((o, i) => [cur[i], o]));
     counting.gets = 0;
     const { l } = send(w, p, items);
-    assert.ok(l.order, `${what}: goes as a whole order`);
+    assert.ok(l.splice && !l.order, `${what}: goes as splices, not the whole order`);
+    assert.ok(l.splice.length <= 20, `${what}: ${l.splice.length} numbers of splices for a change of at most five objects in 1,000`);
     assert.deepEqual(p.items, items, what);
     for (const [i, o] of items.entries()) if (held.has(o)) assert.equal(p.items[i], held.get(o), `${what}: identity at ${i}`);
     assert.ok(counting.gets <= 8, `${what}: ${counting.gets} lookups for a change of a few objects in 1,000`);
     cur = items;
   }
   assert.equal(w.ids.size, cur.length, 'the worker holds an id for each object sent, and no other');
+});
+
+test('raw objects (each the JSON bytes Go holds) across 1,500 random adds, deletes, moves and changes: the page gets exactly the parsed objects, identity kept, in splices, patches and whole orders', () => {
+  let seed = 11;
+  const rnd = (n) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed >>> 16) % n;
+  };
+  const utf8 = new TextEncoder();
+  // As a raw view: one Uint8Array per object version, the same one while it is unchanged.
+  const raw = (o) => utf8.encode(JSON.stringify(o));
+  const w = newListState(1);
+  const p = page();
+  let cur = Array.from({ length: 400 }, (_, i) => raw(pod(`p${i}`)));
+  let next = 400;
+  send(w, p, cur);
+  const kinds = { splice: 0, patch: 0, order: 0 };
+  const parse = (b) => JSON.parse(new TextDecoder().decode(b));
+  for (let step = 0; step < 1500; step++) {
+    const items = cur.slice();
+    for (let k = rnd(step % 3 === 0 ? 12 : 3); k >= 0; k--) {
+      const op = rnd(step % 5 === 0 ? 4 : 3);
+      if (op === 0) items.splice(rnd(items.length + 1), 0, raw(pod(`p${next++}`, step)));
+      else if (op === 1 && items.length > 1) items.splice(rnd(items.length), 1);
+      else if (op === 2) {
+        const i = rnd(items.length);
+        items[i] = raw(pod(parse(items[i]).metadata.name, step + 2));
+      } else if (items.length > 1) items.splice(rnd(items.length), 0, ...items.splice(rnd(items.length), 1));
+    }
+    const held = new Map(p.items.map((o, i) => [cur[i], o]));
+    const { l } = send(w, p, items);
+    kinds[l.splice ? 'splice' : l.patch ? 'patch' : 'order']++;
+    assert.deepEqual(p.items, items.map(parse), `step ${step}`);
+    for (const [i, o] of items.entries()) if (held.has(o)) assert.equal(p.items[i], held.get(o), `step ${step}: identity at ${i}`);
+    cur = items;
+  }
+  assert.ok(kinds.splice > 100 && kinds.patch > 50 && kinds.order > 50, `every encoding was exercised: ${JSON.stringify(kinds)}`);
+  assert.equal(w.ids.size, cur.length, 'the worker holds an id for each object sent, and no other');
+});
+
+test('a page that joins late gets every object, and one that was hidden through many changes gets one exact batch', () => {
+  const utf8 = new TextEncoder();
+  const raw = (o) => utf8.encode(JSON.stringify(o));
+  const parse = (b) => JSON.parse(new TextDecoder().decode(b));
+  let cur = Array.from({ length: 300 }, (_, i) => raw(pod(`p${i}`)));
+  const early = newListState(1);
+  const ep = page();
+  send(early, ep, cur);
+  // 60 versions the early page does not see (hidden: the worker sends nothing).
+  for (let v = 0; v < 60; v++) {
+    cur = cur.slice();
+    cur.splice((v * 37) % cur.length, 1);
+    cur.splice((v * 11) % cur.length, 0, raw(pod(`n${v}`)));
+    cur[(v * 7) % cur.length] = raw(pod(`c${v}`, v));
+  }
+  const held = new Map(ep.items.map((o, i) => [early.sent[i], o]));
+  const { l } = send(early, ep, cur);
+  assert.deepEqual(ep.items, cur.map(parse), 'the page visible again holds exactly the current list');
+  for (const [i, o] of cur.entries()) if (held.has(o)) assert.equal(ep.items[i], held.get(o), `identity at ${i}`);
+  assert.ok(l.fresh[1] - l.fresh[0] <= 2 * 120, 'only the objects it did not hold were sent');
+  const late = newListState(1);
+  const lp = page();
+  const { sent } = send(late, lp, cur);
+  assert.equal(sent, cur.length, 'a page that joins late is sent every object');
+  assert.deepEqual(lp.items, cur.map(parse), 'and holds exactly the current list');
 });

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RemoteClient } from '../src/remote.js';
-import { encodeList, newListState } from '../src/listwire.js';
+import { encodeFresh, encodeList, newListState } from '../src/listwire.js';
 import { fakeWorker, until } from './fakeworker.mjs';
 
 const QUERY = { lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { group: '', version: 'v1', resource: 'pods' }, sort: [{ by: 'name' }] };
@@ -20,7 +20,7 @@ function viewWorker() {
     const fresh = [];
     state.snap = { key: 'worker-key', total: rows.length, count: rows.length, offset: 0, version: 1, status: 'live', lastError: null, countBy: null, lists: [{ status: 'live' }], ...meta, items: rows };
     const l = structuredClone(encodeList(state, fresh));
-    w.send({ t: 'lists', lists: [l], json: JSON.stringify(fresh) });
+    w.send({ t: 'lists', lists: [l], json: encodeFresh(fresh) });
   };
   w.answer = (id, ask, obj) => w.send({ t: 'cb', msgs: [[id, 'answer', [ask, obj]]] });
   return w;

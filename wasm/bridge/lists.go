@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/hack-pad/safejs"
@@ -26,6 +27,10 @@ type view = live.View[safejs.Value]
 
 // listJob is watchList and watchObject: views of cache queries, which
 // live.Views refcounts under its own lock (watcher ids are its own).
+//
+// raw, once set (rawLists), is never unset: views made after it keep each
+// object's JSON as bytes instead of parsing it, and every change handed to
+// JS carries the objects' ends (lists.js ignores them in a view made before).
 type listJob struct {
 	caller
 	deps  Deps
@@ -34,6 +39,7 @@ type listJob struct {
 	// objects' JSON, the slot lists' bytes): JS copies both before the call
 	// returns, so one flush's buffers serve the next.
 	json, slots live.Scratch
+	raw         atomic.Bool
 }
 
 // maxCrossingBuffer is the largest buffer listJob keeps for the next
@@ -56,7 +62,19 @@ func (j *listJob) methods() map[string]method {
 		"unwatch":     j.unwatch,
 		"getList":     j.getList,
 		"listKey":     j.listKey,
+		"rawLists":    j.rawLists,
 	}
+}
+
+// rawLists() makes the views made from now on keep each object's JSON as
+// bytes (a Uint8Array per object) instead of parsing it: for the worker
+// host, which forwards the objects to its pages as they are. Idempotent.
+func (j *listJob) rawLists([]safejs.Value) any {
+	if _, err := j.shim.Call("listsRaw"); err != nil {
+		return fmt.Sprintf("kubelive: raw lists: %v", err)
+	}
+	j.raw.Store(true)
+	return ""
 }
 
 // close makes later watches return 0 and drops later deltas.
@@ -204,9 +222,13 @@ func (j *listJob) sendChunks(v *view, items []*cache.Item, reset bool) bool {
 	start := 0
 	for _, end := range live.Chunks(items) {
 		var slots []cache.SlotID
-		buf, slots = live.EncodeItems(buf[:0], items[start:end])
-		sb := j.slots.Take(4 * len(slots))
-		if _, err := j.shim.Call("listsAdd", v.Data, j.scratchBytes(buf), j.bytes(live.AppendSlotBytes(sb, slots)), reset); err != nil {
+		var ends []uint32
+		buf, slots, ends = j.encode(buf[:0], items[start:end])
+		sb := j.slots.Take(4 * (len(slots) + len(ends)))
+		var slotBytes, endBytes any
+		sb, slotBytes = slotArg(j, sb, slots)
+		sb, endBytes = slotArg(j, sb, ends)
+		if _, err := j.shim.Call("listsAdd", v.Data, j.scratchBytes(buf), slotBytes, reset, endBytes); err != nil {
 			j.slots.Give(sb)
 			return false
 		}
@@ -234,6 +256,7 @@ func (j *listJob) applyDelta(v *view, d *cache.Delta) {
 func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.SlotID, lists []cache.ListStatus, version uint64, at time.Time, full bool) bool {
 	var buf []byte
 	var slots []cache.SlotID
+	var ends []uint32
 	size := 2
 	for _, it := range items {
 		// the object, a comma, and its "cluster" member
@@ -246,22 +269,42 @@ func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.S
 		}
 		full = false
 	case len(items) > 0:
-		buf, slots = live.EncodeItems(j.json.Take(size), items)
+		buf, slots, ends = j.encode(j.json.Take(size), items)
 		defer func() { j.json.Give(buf) }()
 	}
 	meta := live.MetaJSON(lists, version, at)
-	// the three slot lists in one reused buffer, each copied into a
-	// Uint8Array of its own (null for a nil list) before the call
-	sb := j.slots.Take(4 * (len(slots) + len(removed) + len(order)))
+	// the slot lists and the objects' ends in one reused buffer, each
+	// copied into a Uint8Array of its own (null for a nil list) before the call
+	sb := j.slots.Take(4 * (len(slots) + len(removed) + len(order) + len(ends)))
 	defer func() { j.slots.Give(sb) }()
-	var args [3]any
-	for i, s := range [3][]cache.SlotID{slots, removed, order} {
-		if s != nil {
-			start := len(sb)
-			sb = live.AppendSlotBytes(sb, s)
-			args[i] = j.bytes(sb[start:])
-		}
-	}
-	snap, err := j.shim.Call("listsApply", v.Data, j.scratchBytes(buf), args[0], args[1], args[2], meta, full)
+	var args [4]any
+	sb, args[0] = slotArg(j, sb, slots)
+	sb, args[1] = slotArg(j, sb, removed)
+	sb, args[2] = slotArg(j, sb, order)
+	sb, args[3] = slotArg(j, sb, ends)
+	snap, err := j.shim.Call("listsApply", v.Data, j.scratchBytes(buf), args[0], args[1], args[2], meta, full, args[3])
 	return err == nil && !snap.IsUndefined()
+}
+
+// slotArg appends s to sb as live.SlotBytes encodes it and returns the
+// longer sb with a Uint8Array copy of what it appended (null for a nil s).
+func slotArg[T ~uint32](j *listJob, sb []byte, s []T) ([]byte, any) {
+	if s == nil {
+		return sb, nil
+	}
+	start := len(sb)
+	sb = live.AppendSlotBytes(sb, s)
+	if sb == nil { // an empty s is an empty array, not null
+		sb = []byte{}
+	}
+	return sb, j.bytes(sb[start:])
+}
+
+// encode is live.EncodeItems, with the objects' ends once rawLists was called.
+func (j *listJob) encode(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, []uint32) {
+	if j.raw.Load() {
+		return live.EncodeItemsEnds(buf, items)
+	}
+	buf, slots := live.EncodeItems(buf, items)
+	return buf, slots, nil
 }

@@ -2,17 +2,27 @@
 // sends, once per flush, the JSON of the changed objects only (one
 // JSON.parse for all of them), their slots, the removed slots and, when
 // membership changed, the new order. Objects of untouched slots keep their
-// identity across snapshots; every snapshot is frozen. The query's status
+// identity across snapshots; every snapshot is frozen. A raw view (the
+// worker host's) holds each object as its JSON bytes instead. The query's status
 // comes from Go (live.Overall) with the meta of each flush. Evaluated with
 // the shim (browser.NewShim), whose object it extends.
 const listDecoder = new TextDecoder();
-const u32 = (bytes) => (bytes ? new Uint32Array(bytes.slice().buffer) : null);
+// u32 reads little-endian uint32s: a view of bytes when they start on a
+// 4-byte boundary (Go's u8new arrays do: an order of 50,000 slots is not
+// copied again), else a copy.
+const u32 = (bytes) => {
+  if (!bytes) return null;
+  return bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2) : new Uint32Array(bytes.slice().buffer);
+};
 shim.listsView = (key, isObject) => shim.lists.view(key, isObject);
 shim.listsListen = (v, id, fn) => shim.lists.listen(v, id, fn);
 shim.listsUnlisten = (v, id) => shim.lists.unlisten(v, id);
 shim.listsApply = (...a) => shim.lists.apply(...a);
 shim.listsAdd = (...a) => shim.lists.add(...a);
 shim.listsNotify = (v) => shim.lists.notify(v);
+shim.listsRaw = () => {
+  shim.lists.raw = true;
+};
 shim.u8new = (n) => new Uint8Array(n);
 // u8scratch returns n bytes of one Uint8Array that every call reuses (grown
 // by doubling, so it is never more than twice the largest change): for the
@@ -23,12 +33,28 @@ shim.u8scratch = (n) => {
   if (!shim.scratch || shim.scratch.length < n) shim.scratch = new Uint8Array(Math.max(n, 2 * (shim.scratch?.length ?? 0)));
   return shim.scratch.subarray(0, n);
 };
+// rawObjects cuts the JSON array json (bytes) at ends (EncodeItemsEnds in
+// Go) into one Uint8Array per object, copied out of json (the reused
+// scratch buffer), without parsing them.
+const rawObjects = (json, ends) => {
+  const out = new Array(ends.length);
+  for (let i = 0, start = 1; i < ends.length; start = ends[i] + 1, i++) out[i] = json.slice(start, ends[i]);
+  return out;
+};
+// objectsOf is the objects of a change: parsed, or in a raw view (made after
+// listsRaw, for the worker host) each object's JSON as it came.
+const objectsOf = (v, json, endBytes) => {
+  if (!json) return [];
+  return v.raw ? rawObjects(json, u32(endBytes) || []) : JSON.parse(listDecoder.decode(json));
+};
 shim.lists = {
+  // raw: views made from now on keep each object's JSON bytes (never unset).
+  raw: false,
   // A view indexes objects by slot in plain arrays (slots are small, dense
   // integers that are never reused): obj[slot] and, for the current order,
   // pos[slot] + 1 (0: absent).
   view(key, isObject) {
-    return { key, isObject, obj: [], pos: new Int32Array(1024), items: [], listeners: new Map(), snap: null };
+    return { key, isObject, raw: shim.lists.raw, obj: [], pos: new Int32Array(1024), items: [], listeners: new Map(), snap: null };
   },
   // listen adds a listener; it hears the view's snapshot on the next
   // notify (each listener remembers the last snapshot it was given).
@@ -41,12 +67,12 @@ shim.lists = {
   // add parses objects into their slots without making a snapshot: a big
   // first snapshot crosses in chunks. reset empties the view first. Each
   // object arrives with its cluster member (Go writes it into the JSON).
-  add(v, json, slotBytes, reset) {
+  add(v, json, slotBytes, reset, endBytes) {
     if (reset) {
       v.obj = [];
       v.items = [];
     }
-    const objs = JSON.parse(listDecoder.decode(json));
+    const objs = objectsOf(v, json, endBytes);
     const slots = u32(slotBytes) || [];
     v.pending = v.pending || [];
     for (let i = 0; i < objs.length; i++) {
@@ -56,12 +82,12 @@ shim.lists = {
   },
   // apply moves the view to a new version; a full snapshot is an apply with
   // every object and the complete order. Returns the new snapshot.
-  apply(v, json, slotBytes, removedBytes, orderBytes, meta, full) {
+  apply(v, json, slotBytes, removedBytes, orderBytes, meta, full, endBytes) {
     if (full) {
       v.obj = [];
       v.items = [];
     }
-    const objs = json ? JSON.parse(listDecoder.decode(json)) : [];
+    const objs = objectsOf(v, json, endBytes);
     const slots = u32(slotBytes);
     for (let i = 0; i < objs.length; i++) v.obj[slots[i]] = objs[i];
     for (const r of u32(removedBytes) || []) v.obj[r] = undefined;

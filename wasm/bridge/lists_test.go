@@ -36,9 +36,13 @@ const listsTestJS = `return {
   },
   summary(s) {
     if (!s) return 'null';
+    // A raw list (rawLists) holds each object as its JSON bytes.
+    const obj = (o) => (o instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(o)) : o);
+    const object = s.object && obj(s.object);
     return JSON.stringify({ status: s.status, rv: s.resourceVersion, deleted: !!s.deleted,
-      object: s.object === undefined ? undefined : (s.object ? s.object.metadata.name : null),
-      items: s.items.map((o) => [o.cluster, o.metadata.namespace, o.metadata.name, o.metadata.uid, o.metadata.resourceVersion]),
+      object: s.object === undefined ? undefined : (object ? object.metadata.name : null),
+      items: s.items.map(obj).map((o) => [o.cluster, o.metadata.namespace, o.metadata.name, o.metadata.uid, o.metadata.resourceVersion]),
+      raw: s.items.length > 0 && s.items.every((o) => o instanceof Uint8Array),
       errors: s.errors.map((e) => e.message) });
   },
   errors(r) { return JSON.stringify(r.errors); },
@@ -119,6 +123,7 @@ func (k *kube) serverListOf(cluster, path string) [][]string {
 }
 
 type summary struct {
+	Raw     bool       `json:"raw"`
 	Status  string     `json:"status"`
 	RV      string     `json:"rv"`
 	Deleted bool       `json:"deleted"`
@@ -257,6 +262,39 @@ func TestListFollowsCreateModifyDeleteAndKeepsIdentity(t *testing.T) {
 	})
 }
 
+// After rawLists, a list holds each object as the JSON bytes Go has (its
+// cluster member added), cut per object: the same contents as a parsed
+// list, identity kept for unchanged objects, a watched object the same.
+func TestRawListsHoldEachObjectsJSONAsItCame(t *testing.T) {
+	l := newListHarness(t, "off")
+	ns := testNS(t)
+	l.k.namespace(ns)
+	for i := range 4 {
+		l.k.pod(ns, fmt.Sprintf("p%d", i))
+	}
+	why, err := l.api.Call("rawLists")
+	require.NoError(t, err)
+	text, _ := why.String()
+	require.Empty(t, text)
+	r := l.watch(podsQuery(ns), false)
+	path := "/api/v1/namespaces/" + ns + "/pods"
+	got := l.equalToServer(r, path)
+	assert.True(t, got.Raw, "every item is a Uint8Array")
+	_, err = l.js.Call("keep", r)
+	require.NoError(t, err)
+	l.k.api("PATCH", path+"/p1", map[string]any{"metadata": map[string]any{"labels": map[string]string{"x": "y"}}})
+	l.k.api("DELETE", path+"/p2", nil)
+	l.k.pod(ns, "p9")
+	got = l.equalToServer(r, path)
+	assert.True(t, got.Raw)
+	assert.Equal(t, []string{"p0", "p1", "p3", "p9"}, names(got))
+	same := func(i int) bool { v, _ := l.js.Call("sameAt", r, i); b, _ := v.Bool(); return b }
+	assert.True(t, same(0), "p0 unchanged keeps its identity")
+	assert.False(t, same(1), "p1 changed: new bytes")
+	o := l.watch(`{"cluster":"demo","namespace":"`+ns+`","name":"p3","endpoint":{"group":"","version":"v1","resource":"pods"}}`, true)
+	l.waitFor("the raw object", func() bool { s := l.summary(o); return s.Object != nil && *s.Object == "p3" })
+}
+
 func names(s summary) []string {
 	out := make([]string, len(s.Items))
 	for i, it := range s.Items {
@@ -380,6 +418,12 @@ func TestBigListCrossesInChunks(t *testing.T) {
 	// the next frame.
 	r2 := l.watch(listQuery("demo", ns, "configmaps", ""), false)
 	l.waitFor("the second watcher is served the cached snapshot", func() bool { return len(l.summary(r2).Items) == n-1 })
+	// A raw client (the worker host's) gets the same list, chunk by chunk, as JSON bytes per object.
+	raw := newListHarness(t, "off")
+	_, err = raw.api.Call("rawLists")
+	require.NoError(t, err)
+	r3 := raw.watch(listQuery("demo", ns, "configmaps", ""), false)
+	assert.True(t, raw.equalToServer(r3, path).Raw)
 }
 
 // firstJS watches a query twice in one task and records how many snapshots

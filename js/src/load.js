@@ -52,13 +52,27 @@ export async function load(options = {}) {
   const locks = options._noLocks ? null : (globalThis.navigator?.locks ?? null);
   const client = new RemoteClient(chosen, () => connect(chosen, workerURL, name), config, { locks });
   try {
-    await client.start();
+    // A host asked for by name has no fallback: load() resolves as soon as the worker's port exists.
+    await client.start({ early: host !== 'auto', cold: coldWorker(locks, name) });
   } catch (err) {
     client.close();
     if (host !== 'auto') throw err;
     return startModule(options, 'page');
   }
   return client;
+}
+
+// coldWorker says whether no module of the worker named name is ready yet
+// (worker.js holds `${name}-ready` from then on): the page then fetches its
+// first LISTs itself. False without Web Locks (the worker fetches them).
+async function coldWorker(locks, name) {
+  if (typeof locks?.query !== 'function') return false;
+  try {
+    const { held = [] } = await locks.query();
+    return !held.some((l) => l.name === `${name}-ready`);
+  } catch {
+    return false;
+  }
 }
 
 // secure says whether this context has crypto.subtle, which the worker host

@@ -225,6 +225,7 @@ export class RemoteClient {
         if (gen === this.#generation) this.#beats?.answered();
         if (m?.t === 'beat') return;
         if (!attached && (m?.t === 'started' || m?.t === 'ready')) {
+          performance.mark('started');
           attached = true;
           resolve(m);
         } else if (m?.t === 'ready') {
@@ -334,7 +335,7 @@ export class RemoteClient {
   #prefetched(m) {
     const rec = this.#byWatch.get(m.id);
     const op = this.#ops.get(m.id);
-    if (!rec || rec.view || !op || (rec.snap && !rec.snap.prefetched)) return;
+    if (!rec || rec.view || !op || this.#failure || (rec.snap && !rec.snap.prefetched)) return;
     const prev = m.n > 0 && rec.snap?.status === 'loading' ? rec.snap : null;
     if (m.n > 0 && !prev) return;
     const snap = firstSnapshot(op.args[0], m, !!this.#config.keepManagedFields, prev);

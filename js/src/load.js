@@ -133,7 +133,6 @@ function connect(host, url, name) {
   const deaths = [];
   const died = (e) => deaths.splice(0).forEach((f) => f(e?.message || 'the worker script failed to load'));
   if (host === 'shared-worker') {
-    performance.mark('newSharedWorker');
     const w = new SharedWorker(url, { type: 'module', name });
     w.onerror = died;
     return { port: w.port, onDeath: (f) => deaths.push(f), stop: () => w.port.close() };

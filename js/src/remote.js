@@ -225,7 +225,6 @@ export class RemoteClient {
         if (gen === this.#generation) this.#beats?.answered();
         if (m?.t === 'beat') return;
         if (!attached && (m?.t === 'started' || m?.t === 'ready')) {
-          performance.mark('started');
           attached = true;
           resolve(m);
         } else if (m?.t === 'ready') {

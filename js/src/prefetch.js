@@ -1,6 +1,8 @@
-// The first LISTs of a worker host, fetched by the worker's JS while the
-// wasm module compiles and starts (worker.js), and the first snapshot a page
-// makes of them (remote.js).
+// The first LISTs of a worker host, fetched while the wasm module compiles
+// and starts, by the worker's JS (worker.js) or, while the worker has no
+// module ready, by the page itself (remote.js), which hands each page's
+// bytes to the worker (expect, give); and the first snapshot a page makes
+// of them (remote.js).
 //
 // Invariants:
 //   - A prefetched LIST is the requests the module would make for the
@@ -18,6 +20,11 @@
 //     The next page's request is registered before anyone else hears the
 //     answer of the one before, so the module, taking the pages in order,
 //     finds each one that was prefetched.
+//   - A list expect()ed is fetched elsewhere: each of its pages is
+//     registered before it comes (the first at once, each next one from its
+//     predecessor's token, as above), and the module's GET of it waits for
+//     give(); one the module waits for that is not given within GIVE_MS, or
+//     when this closes, is fetched here instead.
 //   - Each prefetched answer is taken by the module at most once, for the
 //     first GET of that URL (the shim's get); a page it asks for that was not
 //     prefetched, or at another URL, it fetches itself. One that is not taken

@@ -11,10 +11,14 @@
 //     { t: 'ack' } (the last list batch arrived), { t: 'vis', hidden },
 //     { t: 'retry' }, { t: 'stats' }, { t: 'persist', op: 'clear'|'flush', ask },
 //     { t: 'close' } (also sent on pagehide); and, when the worker asked for
-//     them, { t: 'beat' } every second (beat.js), outside the batches.
+//     them, { t: 'beat' } every second (beat.js), outside the batches; an
+//     op of a watchList whose LIST this page fetches itself carries pf: true,
+//     and each page of it goes outside the batches as { t: 'page', id, n,
+//     url, status, bytes (an ArrayBuffer, transferred), err }.
 //   worker -> page: { t: 'started', stats } once the worker took the
-//     configuration (load() resolves: calls are queued there until the
-//     module runs; stats.ready false), then { t: 'ready', lock, beatMs,
+//     configuration (load() resolves, or with a named host resolved when
+//     the port existed: calls are queued there until the module runs;
+//     stats.ready false), then { t: 'ready', lock, beatMs,
 //     stats } once the module runs, or { t: 'fail', message } (before
 //     'started': load() rejects; after it: every list fails)
 //     (beatMs > 0: this page holds no lock the worker can wait on, so it
@@ -45,6 +49,11 @@
 //     those after it in that frame together on the next frame, so a list's
 //     listeners hear one snapshot per frame at most; a hidden page applies
 //     nothing until visible, then gives one snapshot per list.
+//   - While no module of the first worker is ready (cold), the LIST of each
+//     new watchList is fetched here (pagePrefetch), the token in a header
+//     only: the page's first snapshots do not wait for the worker's script,
+//     and the server sees each page once (the module takes it). Nothing made
+//     of those pages is 'live', and none replaces a failure.
 import { sessionCallbacks, sessionHandle } from './client.js';
 import { stableKey } from './key.js';
 import { applyList, storeObjects } from './listwire.js';

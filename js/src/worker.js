@@ -30,7 +30,12 @@
 //     page (prefetch.js): each page's answer goes to the page, and the
 //     module's GET of each page takes it instead of fetching again; the
 //     module's snapshots of that list that hold fewer objects than the
-//     prefetched pages are not sent (behind).
+//     prefetched pages are not sent (behind). A watchList marked pf is one
+//     whose LIST the page fetches itself (remote.js: a cold worker): the
+//     worker fetches none of it and its module takes the pages the page
+//     hands over ('page': given). A worker whose module is ready holds the
+//     Web Lock `${its name}-ready` (readyLock), by which a page tells a
+//     cold worker from a warm one.
 //   - A live view is a list for this purpose: its window's rows are its
 //     items (rows Go did not change are the same objects, so they cross
 //     once); its update and getObject are calls on its op, and getObject's

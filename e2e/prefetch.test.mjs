@@ -100,6 +100,26 @@ async function exact(p) {
   assert.deepEqual(await p.evaluate(() => window.rec.last.items.map((o) => o.metadata.uid).sort()), truth, 'exactly the server\'s pods');
 }
 
+// tookThree checks, once the module is ready, that it took the three
+// prefetched pages (stats), kept their objects, ends exact, and that the
+// browser made three LIST requests, the token in the Authorization header
+// and in no URL; it returns the ready stats.
+async function tookThree(p, requests) {
+  const after = await until('stats from the ready worker', () => p.evaluate(() => {
+    const s = window.kubelive.stats();
+    return s.ready && s;
+  }));
+  const { held, ...pages } = after.prefetch;
+  assert.deepEqual(pages, { started: 3, taken: 3, unused: 0 }, 'the module took the prefetched pages');
+  assert.ok(await keptIdentity(p), 'the prefetched pages\' objects keep their identity in the module\'s snapshots');
+  await exact(p);
+  const listed = requests.filter((r) => isList(new URL(r.url)));
+  assert.equal(listed.length, 3, `the browser made three LIST requests: ${listed.map((r) => r.url)}`);
+  for (const r of listed) assert.equal(r.auth, `Bearer ${TOKEN}`, 'the token is sent as a bearer header');
+  for (const r of requests) assert.ok(!r.url.includes(TOKEN), `no token in a URL: ${r.url}`);
+  return after;
+}
+
 // wasmServer serves kubelive.wasm on another loopback port, each answer held
 // until release(): a SharedWorker's requests are not routed by the browser
 // context, so its module is held here.
@@ -165,18 +185,7 @@ test('every page of the first LIST is fetched beside the wasm compile, shown loa
     // The module took the prefetched pages: three pages in all, each fetched once.
     assert.equal((await env.server.metrics()).lists - lists0, 3, `three LIST pages at the server, not six: ${seen.map(String)}`);
     assert.equal(new Set(seen.map(String)).size, 3, 'each page fetched once');
-    const after = await until('stats from the ready worker', () => p.evaluate(() => {
-      const s = window.kubelive.stats();
-      return s.ready && s;
-    }));
-    const { held, ...pages } = after.prefetch;
-    assert.deepEqual(pages, { started: 3, taken: 3, unused: 0 }, 'the module took the prefetched pages');
-    assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity in the module\'s snapshots');
-    await exact(p);
-    const listed = requests.filter((r) => isList(new URL(r.url)));
-    assert.ok(listed.length >= 3, 'the LISTs were seen');
-    for (const r of listed) assert.equal(r.auth, `Bearer ${TOKEN}`, 'the token is sent as a bearer header');
-    for (const r of requests) assert.ok(!r.url.includes(TOKEN), `no token in a URL: ${r.url}`);
+    const after = await tookThree(p, requests);
     assert.ok(!JSON.stringify(after).includes(TOKEN), 'nor in stats()');
     assert.deepEqual(errors, []);
   } finally {
@@ -348,18 +357,7 @@ test('with the worker\'s script held, the page itself fetches every LIST page (t
     for (const r of script.splice(0)) await r.continue();
     await untilLive(p, errors, 'the complete list, live');
     assert.equal((await env.server.metrics()).lists - lists0, 3, 'three LIST pages at the server, not six: the module took the page\'s');
-    const after = await until('stats from the ready worker', () => p.evaluate(() => {
-      const s = window.kubelive.stats();
-      return s.ready && s;
-    }));
-    const { held, ...pages } = after.prefetch;
-    assert.deepEqual(pages, { started: 3, taken: 3, unused: 0 }, 'the module took the page\'s three pages');
-    assert.ok(await keptIdentity(p), 'the page\'s objects keep their identity in the module\'s snapshots');
-    await exact(p);
-    const listed = requests.filter((r) => isList(new URL(r.url)));
-    assert.equal(listed.length, 3, `the browser made three LIST requests: ${listed.map((r) => r.url)}`);
-    for (const r of listed) assert.equal(r.auth, `Bearer ${TOKEN}`, 'the token is sent as a bearer header');
-    for (const r of requests) assert.ok(!r.url.includes(TOKEN), `no token in a URL: ${r.url}`);
+    await tookThree(p, requests);
     assert.deepEqual(errors, []);
   } finally {
     await ctx.close();

@@ -24,7 +24,10 @@ const HOSTS = ['auto', 'shared-worker', 'worker', 'page'];
  * client), 'worker' (a dedicated Worker of this page), 'page' (this thread),
  * or 'auto' (the default: a SharedWorker where the browser has one, else a
  * Worker, else the page; a worker that fails to start falls back to the
- * page). stats().host says which one is in use.
+ * page). stats().host says which one is in use. A worker host named here
+ * resolves as soon as the worker's port exists (the port holds the calls
+ * until the worker listens); 'auto' waits until the worker took the
+ * configuration, so that it can still fall back.
  *
  * Without options.wasmURL the module is fetched from next to this file:
  * `new URL('./kubelive.wasm', import.meta.url)`, the pattern Vite and webpack 5

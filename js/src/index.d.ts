@@ -10,9 +10,7 @@ export interface LoadOptions {
    * tabs with equal configurations share one client), 'worker' (a dedicated Worker), 'page'
    * (this thread), or 'auto' (default: a SharedWorker where the browser has one, else a Worker,
    * else the page; a worker that cannot start falls back to the page). stats().host says which.
-   * With 'shared-worker' or 'worker' named, load() resolves as soon as the worker's port exists
-   * (before its script runs); a worker that then cannot start gives every list status 'error'
-   * with the reason. The worker hosts need a secure context (https, or http on localhost): elsewhere 'auto' picks
+   * The worker hosts need a secure context (https, or http on localhost): elsewhere 'auto' picks
    * the page and the others reject.
    */
   host?: 'auto' | 'shared-worker' | 'worker' | 'page';

@@ -24,10 +24,7 @@ const HOSTS = ['auto', 'shared-worker', 'worker', 'page'];
  * client), 'worker' (a dedicated Worker of this page), 'page' (this thread),
  * or 'auto' (the default: a SharedWorker where the browser has one, else a
  * Worker, else the page; a worker that fails to start falls back to the
- * page). stats().host says which one is in use. A worker host named here
- * resolves as soon as the worker's port exists (the port holds the calls
- * until the worker listens); 'auto' waits until the worker took the
- * configuration, so that it can still fall back.
+ * page). stats().host says which one is in use.
  *
  * Without options.wasmURL the module is fetched from next to this file:
  * `new URL('./kubelive.wasm', import.meta.url)`, the pattern Vite and webpack 5
@@ -55,27 +52,13 @@ export async function load(options = {}) {
   const locks = options._noLocks ? null : (globalThis.navigator?.locks ?? null);
   const client = new RemoteClient(chosen, () => connect(chosen, workerURL, name), config, { locks });
   try {
-    // A host asked for by name has no fallback: load() resolves as soon as the worker's port exists.
-    await client.start({ early: host !== 'auto', cold: coldWorker(locks, name) });
+    await client.start();
   } catch (err) {
     client.close();
     if (host !== 'auto') throw err;
     return startModule(options, 'page');
   }
   return client;
-}
-
-// coldWorker says whether no module of the worker named name is ready yet
-// (worker.js holds `${name}-ready` from then on): the page then fetches its
-// first LISTs itself. False without Web Locks (the worker fetches them).
-async function coldWorker(locks, name) {
-  if (typeof locks?.query !== 'function') return false;
-  try {
-    const { held = [] } = await locks.query();
-    return !held.some((l) => l.name === `${name}-ready`);
-  } catch {
-    return false;
-  }
 }
 
 // secure says whether this context has crypto.subtle, which the worker host

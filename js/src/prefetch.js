@@ -1,8 +1,6 @@
-// The first LISTs of a worker host, fetched while the wasm module compiles
-// and starts, by the worker's JS (worker.js) or, while the worker has no
-// module ready, by the page itself (remote.js), which hands each page's
-// bytes to the worker (expect, give); and the first snapshot a page makes
-// of them (remote.js).
+// The first LISTs of a worker host, fetched by the worker's JS while the
+// wasm module compiles and starts (worker.js), and the first snapshot a page
+// makes of them (remote.js).
 //
 // Invariants:
 //   - A prefetched LIST is the requests the module would make for the
@@ -20,11 +18,6 @@
 //     The next page's request is registered before anyone else hears the
 //     answer of the one before, so the module, taking the pages in order,
 //     finds each one that was prefetched.
-//   - A list expect()ed is fetched elsewhere: each of its pages is
-//     registered before it comes (the first at once, each next one from its
-//     predecessor's token, as above), and the module's GET of it waits for
-//     give(); one the module waits for that is not given within GIVE_MS, or
-//     when this closes, is fetched here instead.
 //   - Each prefetched answer is taken by the module at most once, for the
 //     first GET of that URL (the shim's get); a page it asks for that was not
 //     prefetched, or at another URL, it fetches itself. One that is not taken
@@ -41,10 +34,6 @@ export const PAGE_SIZE = 500;
 
 // UNUSED_MS is how long a prefetched answer waits for the module once it is ready.
 const UNUSED_MS = 10000;
-
-// GIVE_MS is how long the module's GET of a page another thread fetches
-// (Prefetches.expect) waits for it before it is fetched here.
-const GIVE_MS = 5000;
 
 // RESERVED are the parameters the module sets itself (never a query's own).
 const RESERVED = new Set(['watch', 'resourceVersion', 'resourceVersionMatch', 'allowWatchBookmarks', 'timeoutSeconds', 'sendInitialEvents', 'limit', 'continue']);
@@ -136,7 +125,6 @@ export class Prefetches {
   #started = 0;
   #taken = 0;
   #held = 0;
-  #given = new Map(); // canonical URL -> { url, resolve, timer }: a page expect()ed, not given yet
   #waiters = new Set(); // settled()'s: told of each page that came
   #timer = null;
   #open = true; // no new list once the module is ready
@@ -174,85 +162,23 @@ export class Prefetches {
   // page fetches one page of l at url; its answer goes to l's listeners
   // once the next page's request is registered (when there is one).
   #page(l, url, end) {
-    const answer = this.#fetch(url);
-    this.#byURL.set(canonical(url), answer);
-    this.#started++;
-    this.#chain(l, url, end, answer, (next) => this.#page(l, next, end));
-  }
-
-  #fetch(url) {
     const headers = this.#token ? { Authorization: `Bearer ${this.#token}` } : {};
-    return fetch(url, { headers, credentials: 'same-origin' }).then(
+    const answer = fetch(url, { headers, credentials: 'same-origin' }).then(
       async (r) => ({ status: r.status, bytes: new Uint8Array(await r.arrayBuffer()), err: '' }),
       (e) => ({ status: 0, bytes: null, err: String(e?.message ?? e) }),
     );
-  }
-
-  // chain hands page url's answer to l's listeners (the answer's url is
-  // the page's) once then(next URL) registered the next page, if any:
-  // registered before the module can take this one, the next page exists
-  // before the module asks for it.
-  #chain(l, url, end, answer, then) {
+    this.#byURL.set(canonical(url), answer);
+    this.#started++;
+    // Chained before the module can take it: the next page exists before the module asks for it.
     answer.then((a) => {
       if (this.#closed) return end();
       const next = a.status === 200 ? continueOf(a.bytes) : '';
-      if (next) then(nextURL(url, next));
+      if (next) this.#page(l, nextURL(url, next), end);
       else end();
-      a.url = url;
       const n = l.pages.push(a) - 1;
       for (const f of l.hear) f(a, n);
       for (const f of this.#waiters) f();
     });
-  }
-
-  /**
-   * expect registers the LIST whose first page is url as one whose pages
-   * another thread fetches and hands over (give): the module's GET of each
-   * page waits for that page's answer. A page the module asked for that
-   * has not come GIVE_MS later, or when this closes, it fetches itself.
-   * False when the module is ready already, or the list is known.
-   */
-  expect(url) {
-    const key = canonical(url);
-    if (!this.#open || !key || this.#lists.has(key)) return false;
-    const l = { pages: [], hear: new Set() };
-    let end;
-    l.done = new Promise((resolve) => (end = resolve));
-    this.#lists.set(key, l);
-    this.#await(l, url, end);
-    return true;
-  }
-
-  // await registers page url of l as given later (give), or fetched here.
-  #await(l, url, end) {
-    const w = { url, resolve: null, timer: null };
-    const answer = new Promise((resolve) => (w.resolve = resolve));
-    const key = canonical(url);
-    this.#given.set(key, w);
-    this.#byURL.set(key, answer);
-    this.#chain(l, url, end, answer, (next) => this.#await(l, next, end));
-  }
-
-  /** give is the answer of a page expect() registered (its url's), fetched elsewhere; false when no page waits for it. */
-  give(url, answer) {
-    const key = canonical(url);
-    const w = this.#given.get(key);
-    if (!w) return false;
-    this.#given.delete(key);
-    clearTimeout(w.timer);
-    this.#started++;
-    w.resolve({ status: Number(answer.status) || 0, bytes: answer.bytes ?? null, err: String(answer.err ?? '') });
-    return true;
-  }
-
-  // fetchGiven fetches a page that was to be given here instead.
-  #fetchGiven(key) {
-    const w = this.#given.get(key);
-    if (!w) return;
-    this.#given.delete(key);
-    clearTimeout(w.timer);
-    this.#started++;
-    this.#fetch(w.url).then(w.resolve);
   }
 
   /**
@@ -290,8 +216,6 @@ export class Prefetches {
     if (!answer) return null;
     this.#byURL.delete(key);
     this.#taken++;
-    const w = this.#given.get(key);
-    if (w) w.timer = setTimeout(() => this.#fetchGiven(key), GIVE_MS);
     return answer;
   }
 
@@ -309,9 +233,6 @@ export class Prefetches {
     this.#open = false;
     this.#closed = true;
     clearTimeout(this.#timer);
-    // A page the module waits for (taken, not given) it gets all the same.
-    for (const key of [...this.#given.keys()]) if (!this.#byURL.has(key)) this.#fetchGiven(key);
-    this.#given.clear();
     this.#byURL.clear();
     for (const l of this.#lists.values()) l.hear.clear();
   }

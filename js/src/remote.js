@@ -11,14 +11,10 @@
 //     { t: 'ack' } (the last list batch arrived), { t: 'vis', hidden },
 //     { t: 'retry' }, { t: 'stats' }, { t: 'persist', op: 'clear'|'flush', ask },
 //     { t: 'close' } (also sent on pagehide); and, when the worker asked for
-//     them, { t: 'beat' } every second (beat.js), outside the batches; an
-//     op of a watchList whose LIST this page fetches itself carries pf: true,
-//     and each page of it goes outside the batches as { t: 'page', id, n,
-//     url, status, bytes (an ArrayBuffer, transferred), err }.
+//     them, { t: 'beat' } every second (beat.js), outside the batches.
 //   worker -> page: { t: 'started', stats } once the worker took the
-//     configuration (load() resolves, or with a named host resolved when
-//     the port existed: calls are queued there until the module runs;
-//     stats.ready false), then { t: 'ready', lock, beatMs,
+//     configuration (load() resolves: calls are queued there until the
+//     module runs; stats.ready false), then { t: 'ready', lock, beatMs,
 //     stats } once the module runs, or { t: 'fail', message } (before
 //     'started': load() rejects; after it: every list fails)
 //     (beatMs > 0: this page holds no lock the worker can wait on, so it
@@ -49,19 +45,13 @@
 //     those after it in that frame together on the next frame, so a list's
 //     listeners hear one snapshot per frame at most; a hidden page applies
 //     nothing until visible, then gives one snapshot per list.
-//   - While no module of the first worker is ready (cold), the LIST of each
-//     new watchList is fetched here (pagePrefetch), the token in a header
-//     only: the page's first snapshots do not wait for the worker's script,
-//     and the server sees each page once (the module takes it). Nothing made
-//     of those pages is 'live', and none replaces a failure.
 import { sessionCallbacks, sessionHandle } from './client.js';
 import { stableKey } from './key.js';
 import { applyList, storeObjects } from './listwire.js';
 import { pageBeats, systemClock } from './beat.js';
-import { Prefetches, failedSnapshot, firstSnapshot, listURL } from './prefetch.js';
+import { failedSnapshot, firstSnapshot } from './prefetch.js';
 
 const noop = () => {};
-const dec = new TextDecoder();
 // MAX_PENDING_BATCHES bounds the list batches received and not yet applied.
 const MAX_PENDING_BATCHES = 8;
 const WORKER_GONE = 'the kubelive worker stopped; starting it again';
@@ -136,8 +126,6 @@ export class RemoteClient {
   #persistAsks = new Map(); // ask -> resolve of a clearPersisted/flushPersisted
   #persistSeq = 0;
   #pageLock = '';
-  #cold = false; // this page fetches its first watchLists' LISTs (pagePrefetch) until the worker is ready
-  #pre = null; // Prefetches: those LISTs
   #releasePageLock = noop;
   #generation = 0;
   #restarts = 0;
@@ -198,16 +186,8 @@ export class RemoteClient {
     return globalThis.document?.visibilityState === 'hidden';
   }
 
-  /**
-   * start connects to the worker and resolves once the worker took this
-   * page's configuration ('started'), or with early as soon as its port
-   * exists (the port holds this page's calls until the worker listens; a
-   * worker that then fails to start fails every list with the reason).
-   * cold (a promise of a boolean) says that no module of this worker is
-   * ready yet: the LIST of each watchList opened before it is, this page
-   * fetches itself (pagePrefetch).
-   */
-  async start({ early = false, cold = false } = {}) {
+  /** start connects to the worker and resolves once it is ready. */
+  async start() {
     if (this.#locks) {
       // Held until this page goes: its release tells the worker to end everything this page opened.
       this.#pageLock = `kubelive-page-${randomId()}`;
@@ -218,17 +198,16 @@ export class RemoteClient {
         });
       });
     }
-    this.#cold = (await cold) === true;
-    await this.#attach(early);
+    await this.#attach();
   }
 
   // attach opens a port, sends init and waits for ready; the operations
   // already open are sent again after it (a replaced worker).
-  async #attach(early = false) {
+  async #attach() {
     const gen = ++this.#generation;
     const conn = this.#connect();
     let attached = false; // 'started' (or 'ready') came: the worker queues this page's calls
-    const first = new Promise((resolve, reject) => {
+    const first = await new Promise((resolve, reject) => {
       conn.port.onmessage = (e) => {
         const m = e.data;
         if (gen === this.#generation) this.#beats?.answered();
@@ -248,34 +227,6 @@ export class RemoteClient {
       const config = this.#handoff ? { ...this.#config, handoff: this.#handoff.json, handoffAt: this.#handoff.at } : this.#config;
       conn.port.postMessage({ t: 'init', config, lock: this.#pageLock });
     });
-    if (early) return this.#attachEarly(conn, gen, first);
-    await first.then((m) => this.#attached(conn, gen, m));
-  }
-
-  // attachEarly uses conn's port at once; what first brings (the worker's
-  // 'started' or 'ready', or why it failed) is handled when it comes.
-  #attachEarly(conn, gen, first) {
-    this.#port = conn.port;
-    this.#conn = conn;
-    this.#stats = { ready: false, sockets: [], browserSockets: { created: 0, live: 0 }, reportedAt: Date.now() };
-    if (this.#hidden()) this.#out.push({ t: 'vis', hidden: true });
-    this.#flush();
-    first.then(
-      (m) => gen === this.#generation && this.#attached(conn, gen, m, true),
-      (err) => {
-        if (gen !== this.#generation || this.#closed) return;
-        this.#port = null;
-        this.#conn = null;
-        conn.stop();
-        this.#failed(err.message);
-      },
-    );
-  }
-
-  // attached: the worker answered conn's init with first ('started' or
-  // 'ready'); unless the port was in use already (early), what this page
-  // has open goes to it now.
-  #attached(conn, gen, first, early = false) {
     if (this.#closed) {
       conn.port.postMessage({ t: 'batch', msgs: [{ t: 'close' }] });
       return;
@@ -286,7 +237,6 @@ export class RemoteClient {
     this.#conn = conn;
     conn.onDeath(() => this.#died(gen));
     if (first.t === 'ready') this.#ready(first, conn, gen);
-    if (early) return;
     if (this.#hidden()) this.#out.push({ t: 'vis', hidden: true });
     for (const [id, op] of this.#ops) this.#out.push({ t: 'op', id, kind: op.kind, args: op.args });
     this.#flush();
@@ -300,8 +250,6 @@ export class RemoteClient {
   // there is none, the silence of its beats) tells this page it died.
   #ready(m, conn, gen) {
     this.#stats = m.stats;
-    this.#cold = false;
-    this.#pre?.ready();
     const died = () => this.#died(gen);
     if (m.lock && this.#locks) this.#locks.request(m.lock, { mode: 'shared' }, died);
     else if (m.beatMs > 0) {
@@ -343,7 +291,7 @@ export class RemoteClient {
   #prefetched(m) {
     const rec = this.#byWatch.get(m.id);
     const op = this.#ops.get(m.id);
-    if (!rec || rec.view || !op || this.#failure || (rec.snap && !rec.snap.prefetched)) return;
+    if (!rec || rec.view || !op || (rec.snap && !rec.snap.prefetched)) return;
     const prev = m.n > 0 && rec.snap?.status === 'loading' ? rec.snap : null;
     if (m.n > 0 && !prev) return;
     const snap = firstSnapshot(op.args[0], m, !!this.#config.keepManagedFields, prev);
@@ -442,36 +390,12 @@ export class RemoteClient {
     this.#port.postMessage({ t: 'batch', msgs });
   }
 
-  #open(kind, args, h, pf = false) {
+  #open(kind, args, h) {
     const id = ++this.#seq;
     this.#ops.set(id, { kind, args, h });
     if (this.#failure) queueMicrotask(() => this.#failOp(id));
-    else if (this.#port) this.#send(pf ? { t: 'op', id, kind, args, pf } : { t: 'op', id, kind, args });
+    else if (this.#port) this.#send({ t: 'op', id, kind, args });
     return id;
-  }
-
-  // pageURL is the LIST this page fetches itself for a watchList it opens
-  // now (pagePrefetch), or '': only while no module of the first worker is
-  // ready (cold), for a client that does not persist (its lists may start
-  // from IndexedDB with no LIST).
-  #pageURL(kind, q) {
-    if (kind !== 'watchList' || !this.#cold || !this.#port || this.#generation !== 1 || this.#config.persist) return '';
-    return listURL(this.#config.baseURL, q);
-  }
-
-  // pagePrefetch fetches the pages of watch id's LIST at url (prefetch.js:
-  // one after the other, the token in a header only), shows each as the
-  // list's 'loading' snapshot (prefetched) and hands its bytes, transferred,
-  // to the worker, whose module takes them as its own GETs (the op was sent
-  // with pf: the worker fetches none of it).
-  #pagePrefetch(id, url) {
-    this.#pre ??= new Prefetches(this.#config.token);
-    this.#pre.list(url, (a, n) => {
-      const text = a.bytes ? dec.decode(a.bytes) : '';
-      const bytes = a.bytes?.buffer ?? null;
-      this.#port?.postMessage({ t: 'page', id, n, url: a.url, status: a.status, bytes, err: a.err }, bytes ? [bytes] : []);
-      this.#prefetched({ id, n, status: a.status, text, err: a.err });
-    });
   }
 
   #end(id) {
@@ -699,11 +623,9 @@ export class RemoteClient {
     if (!rec) {
       rec = { key, id: 0, snap: null, byId: [], listeners: new Set(), errorHandlers: new Set() };
       const r = rec;
-      const url = this.#pageURL(kind, q);
-      rec.id = this.#open(kind, [q, true], { onError: (e) => r.errorHandlers.forEach((f) => safeCall(f, e)) }, !!url);
+      rec.id = this.#open(kind, [q, true], { onError: (e) => r.errorHandlers.forEach((f) => safeCall(f, e)) });
       this.#lists.set(key, rec);
       this.#byWatch.set(rec.id, rec);
-      if (url) this.#pagePrefetch(rec.id, url);
     } else if (rec.snap) {
       // A second watcher of a list this page holds hears its snapshot on the next frame, as in Go.
       const snap = rec.snap;
@@ -853,7 +775,6 @@ export class RemoteClient {
     this.#closed = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    this.#pre?.close();
     this.#ops.clear();
     this.#lists.clear();
     this.#byWatch.clear();

@@ -30,12 +30,7 @@
 //     page (prefetch.js): each page's answer goes to the page, and the
 //     module's GET of each page takes it instead of fetching again; the
 //     module's snapshots of that list that hold fewer objects than the
-//     prefetched pages are not sent (behind). A watchList marked pf is one
-//     whose LIST the page fetches itself (remote.js: a cold worker): the
-//     worker fetches none of it and its module takes the pages the page
-//     hands over ('page': given). A worker whose module is ready holds the
-//     Web Lock `${its name}-ready` (readyLock), by which a page tells a
-//     cold worker from a warm one.
+//     prefetched pages are not sent (behind).
 //   - A live view is a list for this purpose: its window's rows are its
 //     items (rows Go did not change are the same objects, so they cross
 //     once); its update and getObject are calls on its op, and getObject's
@@ -128,7 +123,6 @@ function accept(port) {
       if (!conn.closed) conn.port.postMessage({ t: 'beat' });
     } else if (m.t === 'init') init(conn, m);
     else if (m.t === 'batch') for (const x of m.msgs) handle(conn, x);
-    else if (m.t === 'page') given(conn, m);
   };
   port.start?.();
 }
@@ -148,7 +142,6 @@ async function init(conn, m) {
         () => {
           entry.started = true;
           prefetch.ready();
-          readyLock();
         },
         () => {
           prefetch.close();
@@ -159,9 +152,6 @@ async function init(conn, m) {
     entry.conns.add(conn);
     conn.entry = entry;
     conn.cfg = cfg;
-    // The watchLists and LIST pages that came before the configuration was taken.
-    for (const x of conn.early ?? []) if (x.t === 'op' && x.kind === 'watchList') prefetch(conn, x);
-    for (const x of conn.pages?.splice(0) ?? []) given(conn, x);
     // The page's load() resolves now: its calls wait here (handle) until the module is ready.
     conn.port.postMessage({ t: 'started', stats: startingStats(conn) });
     const client = await entry.ready;
@@ -248,32 +238,11 @@ function prefetch(conn, m) {
   if (!cfg || cfg.persist || typeof cfg.handoff === 'string' || conn.entry.started) return;
   const url = listURL(cfg.baseURL, m.args?.[0]);
   if (!url) return;
-  // The page fetches this LIST itself and hands each page over ('page': given).
-  if (m.pf) return void conn.entry.prefetch.expect(url);
   conn.entry.prefetch.list(url, (a, n) => {
     if (conn.closed) return;
     if (a.status === 200) conn.ahead.set(m.id, n + 1);
     conn.port.postMessage({ t: 'prefetch', id: m.id, n, status: a.status, text: a.bytes ? dec.decode(a.bytes) : '', err: a.err });
   });
-}
-
-// given takes a LIST page the page fetched for a watchList it marked pf
-// (remote.js): the module's GET of that page takes it (Prefetches.give),
-// and the page's count of pages shown is kept for behind. Pages that come
-// before the configuration was taken wait for it.
-function given(conn, m) {
-  if (conn.closed) return;
-  if (!conn.entry) return void (conn.pages ??= []).push(m);
-  const bytes = m.bytes instanceof ArrayBuffer ? new Uint8Array(m.bytes) : null;
-  if (conn.entry.prefetch.give(String(m.url ?? ''), { status: m.status, bytes, err: m.err }) && m.status === 200) conn.ahead.set(m.id, m.n + 1);
-}
-
-// readyLock is held from the moment a module of this worker is ready: a
-// page whose worker holds it (load.js: coldWorker) fetches no LIST itself,
-// the module lists (or already watches) the query.
-function readyLock() {
-  const name = typeof globalThis.name === 'string' && globalThis.name.startsWith('kubelive-') ? `${globalThis.name}-ready` : '';
-  if (name && globalThis.navigator?.locks) navigator.locks.request(name, { ifAvailable: true }, (lock) => lock && new Promise(() => {})).catch(() => {});
 }
 
 // behind says whether snap, a snapshot of watch id by the module, holds
@@ -299,7 +268,7 @@ function handle(conn, m) {
       conn.port.postMessage({ t: 'stats', stats: startingStats(conn) });
       return;
     }
-    if (m.t === 'op' && m.kind === 'watchList' && conn.entry) prefetch(conn, m);
+    if (m.t === 'op' && m.kind === 'watchList') prefetch(conn, m);
     (conn.early ??= []).push(m);
     return;
   }

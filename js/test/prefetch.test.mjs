@@ -248,34 +248,3 @@ test('settled waits for every page while they keep coming, and no longer than th
     p.close();
   });
 });
-
-test('expect and give: the module takes pages another thread fetched, the next page waits from its predecessor\'s token, and a page the module waits for is fetched here once this closes', async () => {
-  const srv = pagesServer(1200, 500);
-  await withFetch(srv.fetch, async () => {
-    const p = new Prefetches('tok');
-    const first = `${BASE}/api/v1/namespaces/ns/pods?limit=500`;
-    assert.equal(p.expect(first), true);
-    assert.equal(p.expect(first), false, 'a list is expected once');
-    // The page's pages, fetched by "another thread" (here the same fake server).
-    const page = async (url) => {
-      const r = await srv.fetch(url);
-      return { status: r.status, bytes: new Uint8Array(await r.arrayBuffer()), err: '' };
-    };
-    const taken0 = p.take(first);
-    assert.ok(taken0, 'the module\'s GET of page 1 waits for it');
-    assert.equal(p.give(first, await page(first)), true);
-    const a0 = await taken0;
-    const next = nextURL(first, JSON.parse(new TextDecoder().decode(a0.bytes)).metadata.continue);
-    await new Promise((r) => setTimeout(r, 0));
-    const taken1 = p.take(next);
-    assert.ok(taken1, 'page 2 is registered from page 1\'s token, before it came');
-    assert.equal(p.give(`${BASE}/api/v1/namespaces/ns/pods?limit=500&continue=nope`, await page(first)), false, 'a page nobody waits for is not taken');
-    const asked = srv.asked.length;
-    p.close();
-    const a1 = await taken1;
-    assert.equal(a1.status, 200);
-    assert.equal(JSON.parse(new TextDecoder().decode(a1.bytes)).items.length, 500, 'page 2, fetched here once this closed');
-    assert.equal(srv.asked.length, asked + 1, 'one fetch for the page the module waited for');
-    assert.deepEqual(p.stats(), { started: 2, taken: 2, unused: 0, held: 0 });
-  });
-});

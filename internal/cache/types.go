@@ -5,8 +5,8 @@
 //
 // The output is shaped for the boundary with JS: every object has a stable
 // SlotID, and each flush yields a Delta holding only the changed objects' raw
-// JSON, the removed slots, and the new order of slots when membership
-// changed, so JS parses only what changed and keeps the identity of the rest.
+// JSON, the removed slots, and, when membership changed, the new order of
+// slots or (few changes) its splices of the previous order, so JS parses only what changed and keeps the identity of the rest.
 package cache
 
 import (

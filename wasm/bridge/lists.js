@@ -49,8 +49,8 @@ const objectsOf = (v, json, endBytes) => {
 };
 // splicedItems applies splices (Go's live.SpliceWords: [at, removed,
 // inserted, ...slots], ascending on positions of the previous order) to the
-// view's order of slots (v.order) and returns prev's items so spliced, in
-// one pass over each; v.pos is brought up to date from the first splice on.
+// view's order of slots (v.order) and returns prev's items so spliced;
+// v.pos is brought up to date from the first splice on.
 const splicedItems = (v, prev, splice) => {
   let size = prev.length;
   let max = 0;
@@ -65,23 +65,29 @@ const splicedItems = (v, prev, splice) => {
   }
   const old = v.order;
   const order = new Uint32Array(size);
-  const items = new Array(size);
+  const starts = [];
   let from = 0;
   let at = 0;
   for (let k = 0; k < splice.length; k += 3 + splice[k + 2]) {
+    starts.push(k);
     const start = splice[k];
     order.set(old.subarray(from, start), at);
-    for (let i = from; i < start; i++) items[at++] = prev[i];
+    at += start - from;
     for (let i = start; i < start + splice[k + 1]; i++) v.pos[old[i]] = 0;
-    for (let m = 0; m < splice[k + 2]; m++) {
-      const slot = splice[k + 3 + m];
-      order[at] = slot;
-      items[at++] = v.obj[slot];
-    }
+    order.set(splice.subarray(k + 3, k + 3 + splice[k + 2]), at);
+    at += splice[k + 2];
     from = start + splice[k + 1];
   }
   order.set(old.subarray(from), at);
-  for (let i = from; i < prev.length; i++) items[at++] = prev[i];
+  // A spread, then native splices last first (each a move of the tail):
+  // V8 copies a frozen array fastest so, not element by element.
+  const items = [...prev];
+  for (let s = starts.length - 1; s >= 0; s--) {
+    const k = starts[s];
+    const ins = new Array(splice[k + 2]);
+    for (let m = 0; m < ins.length; m++) ins[m] = v.obj[splice[k + 3 + m]];
+    items.splice(splice[k], splice[k + 1], ...ins);
+  }
   const first = splice.length ? splice[0] : size;
   for (let i = first; i < size; i++) v.pos[order[i]] = i + 1;
   v.order = order;

@@ -53,12 +53,13 @@ func (e *entry) notify(l *listener, d *Delta) {
 	l.fn(d)
 }
 
-// commit turns the dirty recs into a Delta and advances the version: O(changed)
-// plus, when objects were added or removed, O(n) to rebuild the order. Caller
-// holds e.mu.
+// commit turns the dirty recs into a Delta and advances the version:
+// O(changed log n) plus, when objects were added or removed, one copy of the
+// order (whole runs, no per-object work) and, only when the changes are
+// many, the complete order of slots. Caller holds e.mu.
 func (e *entry) commit() *Delta {
 	d := &Delta{Key: e.key, From: e.version}
-	var added []*rec
+	var added, removed []*rec
 	membership := false
 	visit := func(r *rec) {
 		r.dirty, r.tomb = false, false
@@ -66,6 +67,7 @@ func (e *entry) commit() *Delta {
 		case r.live == r.committed: // added and deleted since the last flush, or unchanged
 		case r.live == nil:
 			d.Removed = append(d.Removed, r.slot)
+			removed = append(removed, r)
 			membership = true
 		case r.committed == nil:
 			added = append(added, r)
@@ -96,10 +98,14 @@ func (e *entry) commit() *Delta {
 	clear(e.dirty)
 	e.dirty, e.resync = e.dirty[:0], false
 	if membership {
-		e.reorder(added)
-		d.Order = make([]SlotID, len(e.order))
-		for i, r := range e.order {
-			d.Order[i] = r.slot
+		if sp, ok := e.resplice(added, removed); ok {
+			d.Splices = sp
+		} else {
+			e.reorder(added)
+			d.Order = make([]SlotID, len(e.order))
+			for i, r := range e.order {
+				d.Order[i] = r.slot
+			}
 		}
 	}
 	if e.statusChg || d.Changed != nil || d.Removed != nil {
@@ -122,6 +128,75 @@ func (e *entry) reorder(added []*rec) {
 	e.order = mergeOrder(e.spareOrder[:0], old, added)
 	clear(old)
 	e.spareOrder = old[:0]
+}
+
+// maxSpliceShare is the share of the order (1/maxSpliceShare) that the
+// objects added and removed by one flush may reach for the Delta to say the
+// change as splices; past it the complete order is as cheap to send.
+const maxSpliceShare = 8
+
+// resplice makes e.order the order with added and without removed (recs
+// still in it, whose committed is now nil) and returns the change as
+// splices of the previous order, or ok false (nothing done) when the
+// changes are too many for splices to be worth it. The positions are
+// found by binary search, O((a+r) log n); the new order is the old one's
+// runs copied whole into the spare buffer. Caller holds e.mu.
+func (e *entry) resplice(added, removed []*rec) ([]Splice, bool) {
+	old := e.order
+	if (len(added)+len(removed))*maxSpliceShare > len(old) {
+		return nil, false
+	}
+	at := func(r *rec) int {
+		return sort.Search(len(old), func(j int) bool { return less(r, old[j]) <= 0 })
+	}
+	slices.SortFunc(added, less)
+	put := make([]int, len(added))
+	for i, r := range added {
+		put[i] = at(r)
+	}
+	gone := make([]int, len(removed))
+	for i, r := range removed {
+		gone[i] = at(r) // old holds r: less is a total order (uid last)
+	}
+	slices.Sort(gone)
+	var sp []Splice
+	var ins [][]*rec // the inserted recs of each splice
+	// open returns the splice that position p extends (it starts at p or
+	// ends just before it), or a new one at p.
+	open := func(p int) int {
+		if n := len(sp); n > 0 && sp[n-1].At+sp[n-1].Removed == p {
+			return n - 1
+		}
+		sp = append(sp, Splice{At: p})
+		ins = append(ins, nil)
+		return len(sp) - 1
+	}
+	a, g := 0, 0
+	for a < len(added) || g < len(gone) {
+		// At one position, an insertion (before old[p]) goes first.
+		if a < len(added) {
+			if p := put[a]; g == len(gone) || p <= gone[g] {
+				k := open(p)
+				sp[k].Inserted = append(sp[k].Inserted, added[a].slot)
+				ins[k] = append(ins[k], added[a])
+				a++
+				continue
+			}
+		}
+		sp[open(gone[g])].Removed++
+		g++
+	}
+	out := slices.Grow(e.spareOrder[:0], len(old)+len(added)-len(removed))
+	prev := 0
+	for k, s := range sp {
+		out = append(out, old[prev:s.At]...)
+		out = append(out, ins[k]...)
+		prev = s.At + s.Removed
+	}
+	e.order = append(out, old[prev:]...)
+	clear(old)
+	e.spareOrder = old[:0]
+	return sp, true
 }
 
 // mergeOrder appends to into (which must not share memory with old) the new

@@ -5,8 +5,8 @@
 //
 // The output is shaped for the boundary with JS: every object has a stable
 // SlotID, and each flush yields a Delta holding only the changed objects' raw
-// JSON, the removed slots, and the new order of slots when membership
-// changed, so JS parses only what changed and keeps the identity of the rest.
+// JSON, the removed slots, and, when membership changed, the new order of
+// slots or (few changes) its splices of the previous order, so JS parses only what changed and keeps the identity of the rest.
 package cache
 
 import (
@@ -71,14 +71,25 @@ type Delta struct {
 	Key           Key
 	From, Version uint64
 	// Order is the complete new order of slots when objects were added or
-	// removed since From; nil when the order did not change.
+	// removed since From and Splices does not say it; nil otherwise.
 	Order []SlotID
+	// Splices, when the order changed by few objects, say the new order as
+	// changes of the previous one (Order is then nil): ascending, disjoint
+	// and not adjacent, each on positions of the previous order.
+	Splices []Splice
 	// Changed are the objects added or modified since From, in no order.
 	Changed []*Item
 	// Removed are the slots deleted since From.
 	Removed   []SlotID
 	Lists     []ListStatus
 	UpdatedAt time.Time
+}
+
+// Splice is one change of an order: at position At of the previous order,
+// Removed slots go and Inserted (in order) come in their place.
+type Splice struct {
+	At, Removed int
+	Inserted    []SlotID
 }
 
 // Scheduler runs a flush later: requestAnimationFrame in the browser, a

@@ -136,6 +136,27 @@ func AppendSlotBytes[T ~uint32](buf []byte, s []T) []byte {
 	return buf
 }
 
+// SpliceWords is splices as the JS view reads them: for each, its position
+// in the previous order, how many it removes, how many it inserts, then the
+// inserted slots; nil for none.
+func SpliceWords(splices []cache.Splice) []uint32 {
+	if splices == nil {
+		return nil
+	}
+	size := 0
+	for _, s := range splices {
+		size += 3 + len(s.Inserted)
+	}
+	out := make([]uint32, 0, size)
+	for _, s := range splices {
+		out = append(out, uint32(s.At), uint32(s.Removed), uint32(len(s.Inserted)))
+		for _, slot := range s.Inserted {
+			out = append(out, uint32(slot))
+		}
+	}
+	return out
+}
+
 type listMeta struct {
 	Cluster         string     `json:"cluster"`
 	Namespace       string     `json:"namespace"`

@@ -140,3 +140,22 @@ func TestLinesJSON(t *testing.T) {
 		LinesJSON([]stream.Line{{Time: at, Text: `a "quoted" line`}, {Text: "no time"}}))
 	assert.Equal(t, "[]", LinesJSON(nil))
 }
+
+// SpliceWords writes each splice as at, removed, inserted and the inserted
+// slots, in order; nil for no splices.
+func TestSpliceWords(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		in   []cache.Splice
+		want []uint32
+	}{
+		{"none", nil, nil},
+		{"a delete", []cache.Splice{{At: 4, Removed: 1}}, []uint32{4, 1, 0}},
+		{"an add, then a replacement by two", []cache.Splice{{At: 0, Inserted: []cache.SlotID{9}}, {At: 7, Removed: 1, Inserted: []cache.SlotID{3, 5}}},
+			[]uint32{0, 0, 1, 9, 7, 1, 2, 3, 5}},
+	}
+	for _, tc := range cases {
+		assert.Equal(t, tc.want, SpliceWords(tc.in), tc.name)
+	}
+}

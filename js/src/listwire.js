@@ -51,8 +51,15 @@ export function encodeList(w, fresh) {
     return n;
   };
   const out = { id: w.id, meta, order: null, patch: null, splice: null, freed: null, objectId: -1, fresh: [first, first] };
-  const patch = patchOf(w, items);
-  if (patch) {
+  // A raw view's snapshot says what changed since its previous items (not
+  // enumerable, see lists.js): when those are what the page holds, only
+  // the positions it names are looked at.
+  const changes = w.snap.changes;
+  const hinted = changes !== undefined && object === undefined && w.sent !== null && changes.prev === w.sent;
+  const patch = hinted ? null : patchOf(w, items);
+  if (hinted) {
+    encodeChanges(w, items, changes.splice, alloc, out);
+  } else if (patch) {
     const pairs = new Uint32Array(patch.length * 2);
     for (let k = 0; k < patch.length; k++) {
       const i = patch[k];
@@ -146,6 +153,62 @@ export function encodeList(w, fresh) {
   w.sentObject = object;
   out.fresh[1] = fresh.length;
   return out;
+}
+
+// encodeChanges is encodeList for a snapshot whose items differ from the
+// ones the page holds (w.sent) only at ch's [at, removed, inserted] triples
+// (ascending, on positions of w.sent): a patch when each one replaces as
+// many as it removes, else splices. O(changes) but for copying the order.
+function encodeChanges(w, items, ch, alloc, out) {
+  const prev = w.sent;
+  const prevOrder = w.order;
+  let patch = true;
+  let size = 0;
+  for (let k = 0; k < ch.length; k += 3) {
+    if (ch[k + 1] !== ch[k + 2]) patch = false;
+    size += 3 + ch[k + 2];
+  }
+  const freed = [];
+  for (let k = 0; k < ch.length; k += 3) {
+    for (let i = ch[k]; i < ch[k] + ch[k + 1]; i++) {
+      w.ids.delete(prev[i]);
+      freed.push(prevOrder[i]);
+    }
+  }
+  w.free.push(...freed);
+  const idOf = (o) => w.ids.get(o) ?? alloc(o);
+  if (patch) {
+    let pairs = 0;
+    for (let k = 0; k < ch.length; k += 3) pairs += ch[k + 1];
+    out.patch = new Uint32Array(2 * pairs);
+    let at = 0;
+    for (let k = 0; k < ch.length; k += 3) {
+      for (let i = ch[k]; i < ch[k] + ch[k + 1]; i++) {
+        w.order[i] = idOf(items[i]);
+        out.patch[at++] = i;
+        out.patch[at++] = w.order[i];
+      }
+    }
+    return;
+  }
+  const splice = new Uint32Array(size);
+  const order = new Uint32Array(items.length);
+  let from = 0; // in prev
+  let to = 0; // in items
+  let at = 0; // in splice
+  for (let k = 0; k < ch.length; k += 3) {
+    order.set(prevOrder.subarray(from, ch[k]), to);
+    to += ch[k] - from;
+    splice[at++] = ch[k];
+    splice[at++] = ch[k + 1];
+    splice[at++] = ch[k + 2];
+    for (let m = 0; m < ch[k + 2]; m++, to++) splice[at++] = order[to] = idOf(items[to]);
+    from = ch[k] + ch[k + 1];
+  }
+  order.set(prevOrder.subarray(from), to);
+  w.order = order;
+  out.splice = splice;
+  out.freed = new Uint32Array(freed);
 }
 
 // spliceOf encodes ops ([prevStart, removed, newStart, inserted], ...) as

@@ -210,7 +210,7 @@ func (j *listJob) applySnapshot(v *view, s *cache.Snapshot) {
 	for i, it := range s.Items {
 		order[i] = it.Slot
 	}
-	j.applyJS(v, s.Items, nil, order, s.Lists, s.Version, s.UpdatedAt, true)
+	j.applyJS(v, s.Items, nil, order, nil, s.Lists, s.Version, s.UpdatedAt, true)
 }
 
 // sendChunks hands items to the JS view in crossings of about
@@ -243,7 +243,7 @@ func (j *listJob) applyDelta(v *view, d *cache.Delta) {
 	if !j.views.Delta(v, d.Version) {
 		return
 	}
-	if j.applyJS(v, d.Changed, d.Removed, d.Order, d.Lists, d.Version, d.UpdatedAt, false) {
+	if j.applyJS(v, d.Changed, d.Removed, d.Order, d.Splices, d.Lists, d.Version, d.UpdatedAt, false) {
 		_, _ = j.shim.Call("listsNotify", v.Data)
 	}
 }
@@ -251,9 +251,9 @@ func (j *listJob) applyDelta(v *view, d *cache.Delta) {
 // applyJS hands one change to the JS view in a few crossings, whatever
 // the number of objects: the changed objects as one JSON array, each with
 // its cluster (one JSON.parse in JS, no per-object work after it), slots
-// as bytes. It notifies no listener; it reports whether the view took the
-// change.
-func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.SlotID, lists []cache.ListStatus, version uint64, at time.Time, full bool) bool {
+// as bytes, the order whole or as splices (live.SpliceWords). It notifies
+// no listener; it reports whether the view took the change.
+func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.SlotID, splices []cache.Splice, lists []cache.ListStatus, version uint64, at time.Time, full bool) bool {
 	var buf []byte
 	var slots []cache.SlotID
 	var ends []uint32
@@ -275,14 +275,16 @@ func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.S
 	meta := live.MetaJSON(lists, version, at)
 	// the slot lists and the objects' ends in one reused buffer, each
 	// copied into a Uint8Array of its own (null for a nil list) before the call
-	sb := j.slots.Take(4 * (len(slots) + len(removed) + len(order) + len(ends)))
+	words := live.SpliceWords(splices)
+	sb := j.slots.Take(4 * (len(slots) + len(removed) + len(order) + len(ends) + len(words)))
 	defer func() { j.slots.Give(sb) }()
-	var args [4]any
+	var args [5]any
 	sb, args[0] = slotArg(j, sb, slots)
 	sb, args[1] = slotArg(j, sb, removed)
 	sb, args[2] = slotArg(j, sb, order)
 	sb, args[3] = slotArg(j, sb, ends)
-	snap, err := j.shim.Call("listsApply", v.Data, j.scratchBytes(buf), args[0], args[1], args[2], meta, full, args[3])
+	sb, args[4] = slotArg(j, sb, words)
+	snap, err := j.shim.Call("listsApply", v.Data, j.scratchBytes(buf), args[0], args[1], args[2], meta, full, args[3], args[4])
 	return err == nil && !snap.IsUndefined()
 }
 

@@ -47,14 +47,84 @@ const objectsOf = (v, json, endBytes) => {
   if (!json) return [];
   return v.raw ? rawObjects(json, u32(endBytes) || []) : JSON.parse(listDecoder.decode(json));
 };
+// splicedItems applies splices (Go's live.SpliceWords: [at, removed,
+// inserted, ...slots], ascending on positions of the previous order) to the
+// view's order of slots (v.order) and returns prev's items so spliced;
+// v.pos is brought up to date from the first splice on.
+const splicedItems = (v, prev, splice) => {
+  let size = prev.length;
+  let max = 0;
+  for (let k = 0; k < splice.length; k += 3 + splice[k + 2]) {
+    size += splice[k + 2] - splice[k + 1];
+    for (let m = 0; m < splice[k + 2]; m++) if (splice[k + 3 + m] > max) max = splice[k + 3 + m];
+  }
+  if (max >= v.pos.length) {
+    const pos = new Int32Array(Math.max(max + 1, v.pos.length * 2));
+    pos.set(v.pos);
+    v.pos = pos;
+  }
+  const old = v.order;
+  const order = new Uint32Array(size);
+  const starts = [];
+  let from = 0;
+  let at = 0;
+  for (let k = 0; k < splice.length; k += 3 + splice[k + 2]) {
+    starts.push(k);
+    const start = splice[k];
+    order.set(old.subarray(from, start), at);
+    at += start - from;
+    for (let i = start; i < start + splice[k + 1]; i++) v.pos[old[i]] = 0;
+    order.set(splice.subarray(k + 3, k + 3 + splice[k + 2]), at);
+    at += splice[k + 2];
+    from = start + splice[k + 1];
+  }
+  order.set(old.subarray(from), at);
+  // A spread, then native splices last first (each a move of the tail):
+  // V8 copies a frozen array fastest so, not element by element.
+  const items = [...prev];
+  for (let s = starts.length - 1; s >= 0; s--) {
+    const k = starts[s];
+    const ins = new Array(splice[k + 2]);
+    for (let m = 0; m < ins.length; m++) ins[m] = v.obj[splice[k + 3 + m]];
+    items.splice(splice[k], splice[k + 1], ...ins);
+  }
+  const first = splice.length ? splice[0] : size;
+  for (let i = first; i < size; i++) v.pos[order[i]] = i + 1;
+  v.order = order;
+  return items;
+};
+// mergeChanges is what changed between two items arrays as [at, removed,
+// inserted] triples, ascending and not adjacent, on positions of the
+// previous one: the splices (as splicedItems reads them, or null) and the
+// previous positions replaced in place (each one removed and one inserted).
+// Every position outside them holds the same object in both.
+const mergeChanges = (splice, replaced) => {
+  replaced.sort((a, b) => a - b);
+  const out = [];
+  const put = (at, removed, inserted) => {
+    const n = out.length;
+    if (n && out[n - 3] + out[n - 2] > at && removed === inserted) return; // a position replaced twice
+    if (n && out[n - 3] + out[n - 2] >= at) {
+      out[n - 2] = Math.max(out[n - 2], at + removed - out[n - 3]);
+      out[n - 1] += inserted;
+    } else out.push(at, removed, inserted);
+  };
+  let r = 0;
+  for (let k = 0; splice && k < splice.length; k += 3 + splice[k + 2]) {
+    for (; r < replaced.length && replaced[r] < splice[k]; r++) put(replaced[r], 1, 1);
+    put(splice[k], splice[k + 1], splice[k + 2]);
+  }
+  for (; r < replaced.length; r++) put(replaced[r], 1, 1);
+  return Uint32Array.from(out);
+};
 shim.lists = {
   // raw: views made from now on keep each object's JSON bytes (never unset).
   raw: false,
   // A view indexes objects by slot in plain arrays (slots are small, dense
-  // integers that are never reused): obj[slot] and, for the current order,
-  // pos[slot] + 1 (0: absent).
+  // integers that are never reused): obj[slot] and, for the current order
+  // (order, the slots), pos[slot] + 1 (0: absent).
   view(key, isObject) {
-    return { key, isObject, raw: shim.lists.raw, obj: [], pos: new Int32Array(1024), items: [], listeners: new Map(), snap: null };
+    return { key, isObject, raw: shim.lists.raw, obj: [], pos: new Int32Array(1024), order: new Uint32Array(0), items: [], listeners: new Map(), snap: null };
   },
   // listen adds a listener; it hears the view's snapshot on the next
   // notify (each listener remembers the last snapshot it was given).
@@ -82,7 +152,7 @@ shim.lists = {
   },
   // apply moves the view to a new version; a full snapshot is an apply with
   // every object and the complete order. Returns the new snapshot.
-  apply(v, json, slotBytes, removedBytes, orderBytes, meta, full, endBytes) {
+  apply(v, json, slotBytes, removedBytes, orderBytes, meta, full, endBytes, spliceBytes) {
     if (full) {
       v.obj = [];
       v.items = [];
@@ -92,6 +162,7 @@ shim.lists = {
     for (let i = 0; i < objs.length; i++) v.obj[slots[i]] = objs[i];
     for (const r of u32(removedBytes) || []) v.obj[r] = undefined;
     let items;
+    let changes = null;
     const order = u32(orderBytes);
     if (order) {
       let max = 0;
@@ -103,10 +174,23 @@ shim.lists = {
         items[i] = v.obj[order[i]];
         v.pos[order[i]] = i + 1;
       }
+      v.order = order;
     } else {
+      const prev = v.items;
+      // The previous positions of the objects replaced in place (their
+      // slot was in the order before any splice), for encodeList.
+      const replaced = v.raw ? [] : null;
+      const note = (slot) => {
+        const p = v.pos[slot];
+        if (p && replaced) replaced.push(p - 1);
+      };
+      for (let i = 0; i < objs.length; i++) note(slots[i]);
+      for (const slot of v.pending || []) note(slot);
+      const splice = u32(spliceBytes);
+      if (splice) items = splicedItems(v, prev, splice);
       // A spread, not slice(): v.items is frozen, and V8's slice() of a
       // frozen array takes a slow path (2-4 ms at 50,000 items, per flush).
-      items = [...v.items];
+      else items = [...prev];
       for (let i = 0; i < objs.length; i++) {
         const p = v.pos[slots[i]];
         if (p) items[p - 1] = objs[i];
@@ -115,6 +199,7 @@ shim.lists = {
         const p = v.pos[slot];
         if (p) items[p - 1] = v.obj[slot];
       }
+      if (replaced && !v.pending) changes = { prev, splice: mergeChanges(splice, replaced) };
     }
     v.pending = null;
     v.items = Object.freeze(items);
@@ -139,6 +224,9 @@ shim.lists = {
       snap.object = v.items[0] ?? null;
       snap.deleted = lists.length === 1 && !!lists[0].deleted;
     }
+    // What changed since the previous items, for the worker host's
+    // encodeList (not enumerable: no reader of the snapshot sees it).
+    if (changes) Object.defineProperty(snap, 'changes', { value: Object.freeze(changes) });
     v.snap = Object.freeze(snap);
     return v.snap;
   },

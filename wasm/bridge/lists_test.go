@@ -47,7 +47,9 @@ const listsTestJS = `return {
   },
   errors(r) { return JSON.stringify(r.errors); },
   keep(r) { r.kept = r.last; },
-  sameAt(r, i) { return r.kept.items[i] === r.last.items[i]; },
+  sameAt(r, i, j = i) { return r.kept.items[i] === r.last.items[j]; },
+  // changes is what a raw view's last snapshot says changed (lists.js).
+  changes(r) { return JSON.stringify(r.last.changes ? [...r.last.changes.splice] : null); },
 };`
 
 type kube struct {
@@ -264,12 +266,14 @@ func TestListFollowsCreateModifyDeleteAndKeepsIdentity(t *testing.T) {
 
 // After rawLists, a list holds each object as the JSON bytes Go has (its
 // cluster member added), cut per object: the same contents as a parsed
-// list, identity kept for unchanged objects, a watched object the same.
+// list, identity kept for unchanged objects, a watched object the same. A
+// delete and an add in a list of 24 come as splices, and the snapshot says
+// what changed since the previous one.
 func TestRawListsHoldEachObjectsJSONAsItCame(t *testing.T) {
 	l := newListHarness(t, "off")
 	ns := testNS(t)
 	l.k.namespace(ns)
-	for i := range 4 {
+	for i := range 24 {
 		l.k.pod(ns, fmt.Sprintf("p%d", i))
 	}
 	why, err := l.api.Call("rawLists")
@@ -284,13 +288,23 @@ func TestRawListsHoldEachObjectsJSONAsItCame(t *testing.T) {
 	require.NoError(t, err)
 	l.k.api("PATCH", path+"/p1", map[string]any{"metadata": map[string]any{"labels": map[string]string{"x": "y"}}})
 	l.k.api("DELETE", path+"/p2", nil)
-	l.k.pod(ns, "p9")
+	l.k.pod(ns, "p99")
 	got = l.equalToServer(r, path)
 	assert.True(t, got.Raw)
-	assert.Equal(t, []string{"p0", "p1", "p3", "p9"}, names(got))
+	require.Len(t, got.Items, 24)
+	assert.Equal(t, []string{"p0", "p1", "p10"}, names(got)[:3])
+	assert.Equal(t, "p99", names(got)[23])
+	assert.NotContains(t, names(got), "p2")
 	same := func(i int) bool { v, _ := l.js.Call("sameAt", r, i); b, _ := v.Bool(); return b }
 	assert.True(t, same(0), "p0 unchanged keeps its identity")
 	assert.False(t, same(1), "p1 changed: new bytes")
+	v, _ := l.js.Call("sameAt", r, 23, 22)
+	moved, _ := v.Bool()
+	assert.True(t, moved, "p9 unchanged keeps its identity after the splices before it")
+	ch, err := l.js.Call("changes", r)
+	require.NoError(t, err)
+	text, _ = ch.String()
+	assert.Equal(t, "[23,0,1]", text, "the last change, the add of p99 at the end, as one splice of the previous order")
 	o := l.watch(`{"cluster":"demo","namespace":"`+ns+`","name":"p3","endpoint":{"group":"","version":"v1","resource":"pods"}}`, true)
 	l.waitFor("the raw object", func() bool { s := l.summary(o); return s.Object != nil && *s.Object == "p3" })
 }

@@ -1,0 +1,119 @@
+// A raw view (the worker host's, wasm/bridge/lists.js) applies the order's
+// splices from Go to its items and says what changed on its snapshot;
+// encodeList then encodes only those positions. The view is driven here as
+// the Go bridge drives it (bytes for slots, objects' JSON and ends), over
+// random adds, deletes and in-place changes, and the page must always
+// equal the view's items with the identity of unchanged objects kept.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { applyList, encodeFresh, encodeList, newListState } from '../src/listwire.js';
+
+const listsJS = readFileSync(new URL('../../wasm/bridge/lists.js', import.meta.url), 'utf8');
+
+/** newShim evaluates lists.js as the Go shim does, with a raw view. */
+function newShim() {
+  const shim = {};
+  new Function('shim', listsJS)(shim);
+  shim.listsRaw();
+  return shim;
+}
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+const words = (a) => (a === null ? null : new Uint8Array(Uint32Array.from(a).buffer));
+const meta = (version) => JSON.stringify({ version, updatedAt: version, status: 'live', lists: [] });
+
+/** apply hands the view one change the way lists.go's applyJS does. */
+function apply(shim, v, version, changed, { removed = null, order = null, splice = null, full = false }) {
+  const parts = changed.map(([, o]) => JSON.stringify(o));
+  const ends = [];
+  let at = 1;
+  for (const p of parts) {
+    at += utf8.encode(p).length;
+    ends.push(at);
+    at++;
+  }
+  const json = changed.length ? utf8.encode(`[${parts.join(',')}]`) : null;
+  return shim.listsApply(v, json, words(changed.map(([s]) => s)), words(removed), words(order), meta(version), full, words(ends), words(splice));
+}
+
+test('a raw view applies 300 random splices and in-place changes from Go; encodeList sends only what they name and the page equals the view', () => {
+  let seed = 5;
+  const rnd = (n) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed >>> 16) % n;
+  };
+  const shim = newShim();
+  const v = shim.listsView('k', false);
+  const obj = (slot, rv) => ({ metadata: { name: `p${slot}`, resourceVersion: String(rv) } });
+  let order = Array.from({ length: 500 }, (_, i) => i + 1);
+  let nextSlot = order.length + 1;
+  let snap = apply(shim, v, 1, order.map((s) => [s, obj(s, 0)]), { order, full: true });
+  const w = newListState(1);
+  const p = { byId: [], items: [] };
+  const send = () => {
+    w.snap = snap;
+    const fresh = [];
+    const l = structuredClone(encodeList(w, fresh));
+    p.items = applyList(p.byId, l, JSON.parse(encodeFresh(fresh)), p.items);
+    return l;
+  };
+  send();
+  const parse = (b) => JSON.parse(fromUtf8.decode(b));
+  const kinds = { splice: 0, patch: 0, order: 0 };
+  for (let step = 2; step < 300; step++) {
+    const before = snap.items;
+    const held = p.items;
+    // Go's splices: each previous position may go, and new slots may come before it.
+    const splice = [];
+    const next = [];
+    const removed = [];
+    const changed = [];
+    const open = (at) => {
+      const n = splice.length;
+      if (n && splice[n - 1].at + splice[n - 1].removed === at) return splice[n - 1];
+      splice.push({ at, removed: 0, slots: [] });
+      return splice[n];
+    };
+    const inPlace = step % 7 === 0; // in-place changes only
+    for (let i = 0; i <= order.length; i++) {
+      if (!inPlace && rnd(150) === 0) {
+        for (let k = rnd(3); k >= 0; k--) {
+          const s = nextSlot++;
+          open(i).slots.push(s);
+          next.push(s);
+          changed.push([s, obj(s, step)]);
+        }
+      }
+      if (i === order.length) break;
+      if (!inPlace && rnd(80) === 0) {
+        open(i).removed++;
+        removed.push(order[i]);
+      } else {
+        next.push(order[i]);
+        if (rnd(70) === 0) changed.push([order[i], obj(order[i], step)]);
+      }
+    }
+    const whole = step % 50 === 0;
+    const flat = splice.flatMap((s) => [s.at, s.removed, s.slots.length, ...s.slots]);
+    snap = apply(shim, v, step, changed, whole ? { removed, order: next } : { removed, splice: splice.length ? flat : null });
+    assert.deepEqual(snap.items.map(parse).map((o) => o.metadata.name), next.map((s) => `p${s}`), `step ${step}: the view's order`);
+    const kept = new Set(before);
+    const changedSlots = new Set(changed.map(([s]) => s));
+    for (const [i, s] of next.entries()) {
+      if (!changedSlots.has(s)) assert.ok(kept.has(snap.items[i]), `step ${step}: slot ${s} keeps its object`);
+    }
+    assert.ok(Object.isFrozen(snap.items) && Object.isFrozen(snap), 'frozen as before');
+    assert.equal(Object.keys(snap).includes('changes'), false, 'what changed is not an enumerable member');
+    const heldBy = new Map(before.map((o, i) => [o, held[i]]));
+    const l = send();
+    kinds[l.splice ? 'splice' : l.patch ? 'patch' : 'order']++;
+    if (!whole) assert.equal(l.order, null, `step ${step}: a change of the view goes as a patch or splices`);
+    assert.deepEqual(p.items, snap.items.map(parse), `step ${step}: the page equals the view`);
+    for (const [i, o] of snap.items.entries()) if (heldBy.has(o)) assert.equal(p.items[i], heldBy.get(o), `step ${step}: identity at ${i}`);
+    order = next;
+  }
+  assert.ok(kinds.splice > 200 && kinds.patch > 20, `both encodings were exercised: ${JSON.stringify(kinds)}`);
+  assert.equal(w.ids.size, order.length, 'the worker holds an id for each object sent, and no other');
+});

@@ -174,7 +174,7 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 		},
 		OnStatus: func(s mux.Status) {
 			if s.Server == "" {
-				w.socket(s.State == mux.StateOpen)
+				w.socket(s.State == mux.StateOpen, s.Seq)
 			} else if s.Server == muxwire.StateConnected {
 				w.confirm()
 			}
@@ -287,6 +287,7 @@ type muxWatch struct {
 	id        mux.ID
 	live      bool     // Subscribe returned: statuses from now on are changes
 	open      bool     // the socket is open
+	seq       uint64   // the mux.Status.Seq that set open
 	confirmed bool     // the server confirmed the watch
 	queue     [][]byte // frames not yet taken by Next
 	err       error    // why the watch ended; set once
@@ -300,10 +301,13 @@ func (w *muxWatch) started() bool {
 	return w.live
 }
 
-// socket records whether the socket is open and wakes a waiting Watch.
-func (w *muxWatch) socket(open bool) {
+// socket records whether the socket is open, unless a newer state (a higher
+// seq) was already recorded, and wakes a waiting Watch.
+func (w *muxWatch) socket(open bool, seq uint64) {
 	w.mu.Lock()
-	w.open = open
+	if seq >= w.seq {
+		w.open, w.seq = open, seq
+	}
 	w.mu.Unlock()
 	w.signal()
 }

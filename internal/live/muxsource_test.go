@@ -350,3 +350,30 @@ func TestMuxWatchAnsweredAndEndedAtOnceKeepsItsEvents(t *testing.T) {
 		})
 	}
 }
+
+// The socket's state at Subscribe may reach a watch after a later change
+// (the socket opened while Subscribe returned): the newer state stands, so
+// a confirmed watch on an open socket is not left waiting for an open that
+// already came.
+func TestMuxWatchKeepsTheNewestSocketState(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		order []bool // open or not, in the order delivered
+		seqs  []uint64
+		want  bool
+	}{
+		{name: "in order", order: []bool{false, true}, seqs: []uint64{1, 2}, want: true},
+		{name: "the state at Subscribe overtaken by the open", order: []bool{true, false}, seqs: []uint64{2, 1}, want: true},
+		{name: "a drop after the open", order: []bool{true, false}, seqs: []uint64{2, 3}, want: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := &muxWatch{wake: make(chan struct{}, 1)}
+			for i, open := range tc.order {
+				w.socket(open, tc.seqs[i])
+			}
+			assert.Equal(t, tc.want, w.open)
+		})
+	}
+}

@@ -120,6 +120,7 @@ type Client struct {
 	nextSeq    uint64
 	state      State              // the socket state every listener last saw
 	stateErr   string             // why, with state (the last failed dial or drop)
+	stateSeq   uint64             // the Seq of state: one more per change
 	running    bool               // the run goroutine is alive
 	dialCancel context.CancelFunc // cancels the dial in flight, if any
 	idle       *pendingClose      // the linger before an idle socket closes, nil if none
@@ -277,13 +278,12 @@ func (c *Client) Subscribe(key muxwire.Key, l Listener) (ID, error) {
 	s.members = append(s.members, member{id: id, l: l})
 	c.byID[id] = s
 	confirmed := s.req.live && s.req.confirmed
-	st := Status{State: c.state, Err: c.stateErr} // a late subscriber learns why too
 	if !c.running {
 		c.running = true
-		st.State = StateConnecting
-		c.state = StateConnecting
+		c.setStateLocked(StateConnecting, "")
 		go c.run()
 	}
+	st := Status{State: c.state, Err: c.stateErr, Seq: c.stateSeq} // a late subscriber learns why too
 	c.mu.Unlock()
 	deliverStatus(member{id: id, l: l}, st, c.opts.OnError)
 	if confirmed { // joined a watch the server already confirmed
@@ -418,6 +418,14 @@ func (c *Client) resume(id ID, query string, now bool) error {
 	return nil
 }
 
+// setStateLocked moves the socket's state to st, with why, under the next
+// Seq, and returns the Status that reports it.
+func (c *Client) setStateLocked(st State, why string) Status {
+	c.stateSeq++
+	c.state, c.stateErr = st, why
+	return Status{State: st, Err: why, Seq: c.stateSeq}
+}
+
 // Close ends every subscription and the socket; idempotent. Listeners get
 // StateClosed.
 func (c *Client) Close() {
@@ -441,12 +449,12 @@ func (c *Client) Close() {
 	if c.dialCancel != nil {
 		c.dialCancel()
 	}
-	c.state = StateClosed
+	st := c.setStateLocked(StateClosed, "")
 	c.kick()
 	c.mu.Unlock()
 	c.stop()
 	for _, m := range ms {
-		deliverStatus(m, Status{State: StateClosed}, c.opts.OnError)
+		deliverStatus(m, st, c.opts.OnError)
 	}
 }
 

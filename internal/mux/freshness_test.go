@@ -120,3 +120,46 @@ func TestLateSubscriberLearnsWhy(t *testing.T) {
 		t.Fatal("no status at subscribe")
 	}
 }
+
+// Every change of the socket's state takes a higher Seq, and the state a
+// subscriber gets at Subscribe carries the Seq of the state it reports, so a
+// listener can tell that one from a later change that overtook it.
+func TestSocketStatesAreOrderedBySeq(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	first := make(chan Status, 8)
+	_, err := h.c.Subscribe(muxwire.Key{Cluster: "c1", Path: "/api/v1/pods", Query: "watch=1"}, Listener{OnStatus: func(s Status) {
+		if s.Server == "" {
+			first <- s
+		}
+	}})
+	require.NoError(t, err)
+	next := func(c chan Status) Status {
+		t.Helper()
+		select {
+		case s := <-c:
+			return s
+		case <-time.After(waitFor):
+			require.FailNow(t, "no socket status")
+			return Status{}
+		}
+	}
+	connecting := next(first)
+	require.Equal(t, StateConnecting, connecting.State)
+	require.NotZero(t, connecting.Seq)
+	h.dialer.Next(waitFor).Accept(muxwire.MsgpackProtocol)
+	open := next(first)
+	require.Equal(t, StateOpen, open.State)
+	require.Greater(t, open.Seq, connecting.Seq)
+
+	late := make(chan Status, 8)
+	_, err = h.c.Subscribe(muxwire.Key{Cluster: "c1", Path: "/api/v1/configmaps", Query: "watch=1"}, Listener{OnStatus: func(s Status) {
+		if s.Server == "" {
+			late <- s
+		}
+	}})
+	require.NoError(t, err)
+	atSubscribe := next(late)
+	require.Equal(t, StateOpen, atSubscribe.State)
+	require.Equal(t, open.Seq, atSubscribe.Seq, "the state at Subscribe carries the Seq of the change it reports")
+}

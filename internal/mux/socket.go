@@ -179,12 +179,16 @@ func (c *Client) beginDial(reconnect bool) (context.Context, bool) {
 		c.stats.Reconnects++
 	}
 	changed := c.state != st
-	c.state = st
+	var status Status
+	if changed {
+		status = c.setStateLocked(st, c.stateErr) // a late subscriber still learns why
+		status.Err = ""
+	}
 	ms := c.membersLocked()
 	c.mu.Unlock()
 	if changed {
 		for _, m := range ms {
-			deliverStatus(m, Status{State: st}, c.opts.OnError)
+			deliverStatus(m, status, c.opts.OnError)
 		}
 	}
 	return ctx, true
@@ -245,11 +249,11 @@ func (c *Client) open(conn transport.Conn) *socket {
 	for _, k := range subs {
 		c.requestLocked(k)
 	}
-	c.state, c.stateErr = StateOpen, ""
+	st := c.setStateLocked(StateOpen, "")
 	ms := c.membersLocked()
 	c.mu.Unlock()
 	for _, m := range ms {
-		deliverStatus(m, Status{State: StateOpen}, c.opts.OnError)
+		deliverStatus(m, st, c.opts.OnError)
 	}
 	return s
 }
@@ -299,7 +303,7 @@ func (c *Client) broadcast(st Status, err error, permanent bool) {
 		st.State = StateClosed
 		c.running = false
 	}
-	c.state, c.stateErr = st.State, st.Err
+	st = c.setStateLocked(st.State, st.Err)
 	ms := c.membersLocked()
 	c.mu.Unlock()
 	for _, m := range ms {

@@ -26,10 +26,18 @@ const (
 // (Server empty, State set) or the server's STATUS about this key's upstream
 // watch (Server set; State is then meaningless and left zero). After a server's muxwire.StateClosed the
 // watch is over: the owner resumes it with Restart.
+//
+// Seq orders the socket's states: each change of the socket's state takes
+// the next Seq, and the state delivered at Subscribe carries the Seq of the
+// state it reports. That one may reach the listener after a later change
+// (the socket can open while Subscribe is returning), so a listener that
+// keeps the socket's state keeps the one with the highest Seq. The server's
+// statuses carry Seq 0.
 type Status struct {
 	State  State
 	Server muxwire.State
 	Err    string // why, when the state is an error, a close or a reconnect
+	Seq    uint64
 }
 
 // ServerError is an ERROR the server sent for a key; it wraps ErrServer.

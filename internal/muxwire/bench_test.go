@@ -44,6 +44,19 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+	b.Run("json-64-frames-decoder", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		var d JSONDecoder
+		for b.Loop() {
+			d.Reset()
+			for _, f := range jsonFrames {
+				if m, err := d.Decode(f, 0); err != nil || len(m.Data) == 0 {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
 	b.Run("json-64-frames", func(b *testing.B) {
 		b.SetBytes(int64(size))
 		b.ReportAllocs()

@@ -35,7 +35,7 @@ func (c *Client) read(ctx context.Context, s *socket) error {
 		current := c.sock == s
 		for _, f := range frames {
 			c.stats.FramesIn++
-			c.stats.BytesIn += uint64(len(f.Envelope) + len(f.Data))
+			c.stats.BytesIn += uint64(len(f.Data))
 			if !current {
 				continue
 			}
@@ -72,19 +72,12 @@ func (c *Client) read(ctx context.Context, s *socket) error {
 }
 
 // decode turns one frame into messages; server-bound kinds are dropped. A
-// JSON frame may arrive whole or split by the Conn (PayloadSplitData): both
-// give the same message.
+// JSON frame's payload is unescaped into dec's arena.
 func (c *Client) decode(s *socket, dec *muxwire.JSONDecoder, f transport.Frame) ([]muxwire.Message, error) {
 	if s.msgpack && f.Binary {
 		return muxwire.DecodeMsgp(f.Data, c.opts.MaxFrame)
 	}
-	var m muxwire.Message
-	var err error
-	if f.Envelope != nil {
-		m, err = muxwire.DecodeJSONSplit(f.Envelope, f.Data, c.opts.MaxFrame)
-	} else {
-		m, err = dec.Decode(f.Data, c.opts.MaxFrame)
-	}
+	m, err := dec.Decode(f.Data, c.opts.MaxFrame)
 	if err != nil {
 		return nil, err
 	}

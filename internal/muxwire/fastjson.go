@@ -246,7 +246,7 @@ const (
 func special(w uint64) uint64 {
 	q := w ^ (ones * '"')
 	b := w ^ (ones * '\\')
-	return ((q - ones) &^ q | (b - ones) &^ b | (w - ones*0x20) &^ w | w) & tops
+	return ((q-ones)&^q | (b-ones)&^b | (w-ones*0x20)&^w | w) & tops
 }
 
 // appendUnescaped appends the unescaped contents of the JSON string that s

@@ -69,3 +69,17 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkEncodeJSON is the server's cost of one DATA frame in Headlamp's
+// framing (the event quoted into the envelope). ns/op is per event.
+func BenchmarkEncodeJSON(b *testing.B) {
+	ev := benchEvent(1)
+	m := Message{Kind: KindData, Cluster: "c", Path: "/api/v1/namespaces/ns/pods", Query: "watch=1", UserID: "u", Data: ev}
+	b.SetBytes(int64(len(ev)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeJSON(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -18,24 +18,28 @@ type delivery struct {
 
 // read receives frames from s until the socket ends, decoding and routing
 // each burst under one lock and delivering it outside the lock, in order.
+// A burst's JSON payloads are unescaped into dec's arena, which the next
+// burst reuses: listeners copy what they keep (Listener.OnData).
 func (c *Client) read(ctx context.Context, s *socket) error {
 	var ds []delivery
+	var dec muxwire.JSONDecoder
 	for {
 		frames, err := s.conn.Recv(ctx)
 		if err != nil {
 			return fmt.Errorf("receive: %w", err)
 		}
 		ds = ds[:0]
+		dec.Reset()
 		var bad []error
 		c.mu.Lock()
 		current := c.sock == s
 		for _, f := range frames {
 			c.stats.FramesIn++
-			c.stats.BytesIn += uint64(len(f.Envelope) + len(f.Data))
+			c.stats.BytesIn += uint64(len(f.Data))
 			if !current {
 				continue
 			}
-			msgs, err := c.decode(s, f)
+			msgs, err := c.decode(s, &dec, f)
 			if err != nil {
 				bad = append(bad, err)
 				continue
@@ -68,19 +72,12 @@ func (c *Client) read(ctx context.Context, s *socket) error {
 }
 
 // decode turns one frame into messages; server-bound kinds are dropped. A
-// JSON frame may arrive whole or split by the Conn (PayloadSplitData): both
-// give the same message.
-func (c *Client) decode(s *socket, f transport.Frame) ([]muxwire.Message, error) {
+// JSON frame's payload is unescaped into dec's arena.
+func (c *Client) decode(s *socket, dec *muxwire.JSONDecoder, f transport.Frame) ([]muxwire.Message, error) {
 	if s.msgpack && f.Binary {
 		return muxwire.DecodeMsgp(f.Data, c.opts.MaxFrame)
 	}
-	var m muxwire.Message
-	var err error
-	if f.Envelope != nil {
-		m, err = muxwire.DecodeJSONSplit(f.Envelope, f.Data, c.opts.MaxFrame)
-	} else {
-		m, err = muxwire.DecodeJSON(f.Data, c.opts.MaxFrame)
-	}
+	m, err := dec.Decode(f.Data, c.opts.MaxFrame)
 	if err != nil {
 		return nil, err
 	}

@@ -208,7 +208,9 @@ func (c *Client) dial(parent context.Context) (transport.Conn, error) {
 		case <-ctx.Done():
 		}
 	}()
-	conn, err := c.opts.Dialer.Dial(ctx, c.url, transport.DialOptions{Protocols: c.protos, Payload: transport.PayloadSplitData})
+	// Borrow: read delivers a burst before its next Recv, and every
+	// listener copies what it keeps (Listener.OnData).
+	conn, err := c.opts.Dialer.Dial(ctx, c.url, transport.DialOptions{Protocols: c.protos, Payload: transport.PayloadBytes, Borrow: true})
 	if cause := context.Cause(ctx); errors.Is(cause, ErrDialTimeout) {
 		if conn != nil {
 			_ = conn.Close(transport.CloseNormal, "dial timed out")

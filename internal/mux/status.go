@@ -61,8 +61,7 @@ type Stats struct {
 	Reconnects int
 	FramesIn   uint64
 	MessagesIn uint64
-	// BytesIn counts payload bytes; a JSON frame the browser split counts
-	// its envelope and its unescaped data.
+	// BytesIn counts the bytes of the frames received, as they came.
 	BytesIn uint64
 }
 

@@ -44,6 +44,19 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+	b.Run("json-64-frames-decoder", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		var d JSONDecoder
+		for b.Loop() {
+			d.Reset()
+			for _, f := range jsonFrames {
+				if m, err := d.Decode(f, 0); err != nil || len(m.Data) == 0 {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
 	b.Run("json-64-frames", func(b *testing.B) {
 		b.SetBytes(int64(size))
 		b.ReportAllocs()
@@ -55,4 +68,18 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkEncodeJSON is the server's cost of one DATA frame in Headlamp's
+// framing (the event quoted into the envelope). ns/op is per event.
+func BenchmarkEncodeJSON(b *testing.B) {
+	ev := benchEvent(1)
+	m := Message{Kind: KindData, Cluster: "c", Path: "/api/v1/namespaces/ns/pods", Query: "watch=1", UserID: "u", Data: ev}
+	b.SetBytes(int64(len(ev)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeJSON(m); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -184,29 +184,15 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 // carries the routing fields, so that a server can answer with an ERROR.
 // STATUS's Query and UserID are its kubeliveQuery and kubeliveUserId (""
 // from Headlamp's backend, which names only the cluster and path). A member
-// that occurs twice counts once, by its last occurrence, as in JSON.parse
-// (so DecodeJSONSplit of the browser's split gives the same message).
-// maxSize <= 0 means DefaultMaxFrame.
+// that occurs twice counts once, by its last occurrence, as in JSON.parse.
+// maxSize <= 0 means DefaultMaxFrame. JSONDecoder returns the same without
+// an allocation per payload.
 func DecodeJSON(frame []byte, maxSize int) (Message, error) {
-	return decodeJSON(frame, nil, false, maxSize)
-}
-
-// DecodeJSONSplit reads a JSON frame that arrived split
-// (transport.PayloadSplitData): envelope is the frame's object without its
-// "data" member, data that member's string, unescaped. It returns what
-// DecodeJSON returns for the whole frame; sizes in its errors are
-// len(envelope) + len(data). A "data" member left in envelope is ignored.
-func DecodeJSONSplit(envelope, data []byte, maxSize int) (Message, error) {
-	return decodeJSON(envelope, data, true, maxSize)
-}
-
-// decodeJSON is DecodeJSON (split false) and DecodeJSONSplit (split true,
-// data given).
-func decodeJSON(frame, data []byte, split bool, maxSize int) (Message, error) {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFrame
 	}
-	size := len(frame) + len(data)
+	size := len(frame)
+	var data []byte
 	if size > maxSize {
 		return Message{}, fmt.Errorf("%w: JSON frame of %d bytes, cap %d", ErrFrameTooLarge, size, maxSize)
 	}
@@ -222,10 +208,8 @@ func decodeJSON(frame, data []byte, split bool, maxSize int) (Message, error) {
 		var bit uint16
 		switch string(key) {
 		case "data":
-			if !split {
-				data, dataNull = v, !str && string(v) == "null"
-				bad = setBit(bad, dataBit, !str && !dataNull)
-			}
+			data, dataNull = v, !str && string(v) == "null"
+			bad = setBit(bad, dataBit, !str && !dataNull)
 			return
 		case "binary":
 			j.Binary = string(v) == "true"

@@ -14,18 +14,13 @@ import (
 type Frame struct {
 	Binary bool // a binary frame; otherwise text
 	Size   int  // payload length in bytes
-	// Data holds the payload when the Conn was dialed with PayloadBytes or
-	// PayloadSplitData (and always for native conns).
+	// Data holds the payload when the Conn was dialed with PayloadBytes
+	// (and always for native conns).
 	Data []byte
 	// Value is an opaque handle to a payload that stayed outside Go (the
 	// browser's string or ArrayBuffer) when the Conn was dialed with
 	// PayloadOpaque; nil otherwise.
 	Value any
-	// Envelope is non-nil only for a text frame that a Conn dialed with
-	// PayloadSplitData split: the frame's JSON object without its "data"
-	// member, re-encoded as JSON; Data then holds that member's string,
-	// unescaped (UTF-8), and Size is len(Envelope) + len(Data).
-	Envelope []byte
 }
 
 // PayloadMode says whether frames must be copied into Go.
@@ -38,16 +33,6 @@ const (
 	// consumer that only routes them (copying a frame into Go costs ~15 µs in
 	// the browser).
 	PayloadOpaque
-	// PayloadSplitData is PayloadBytes, except that a Conn may split a text
-	// frame that is a JSON object whose "data" member is a string (an
-	// envelope around a JSON event quoted as a string, Headlamp's
-	// multiplexer framing) into Frame.Envelope and Frame.Data, parsing it
-	// where the frame already is (the browser's JSON.parse is far faster than
-	// any decoder in wasm). Any other frame, one that does not parse among
-	// them, arrives whole, as with PayloadBytes; a Conn may also deliver
-	// every frame whole (the native and fake ones do). A consumer must take
-	// both forms and get the same message from either.
-	PayloadSplitData
 )
 
 // DialOptions are the parameters of one dial.
@@ -58,7 +43,7 @@ type DialOptions struct {
 	// every burst in one buffer it reuses for the next, so that a consumer
 	// that copies what it keeps (a watch keeps one object per event, and
 	// nothing of a DELETED or a duplicate) costs the heap no frame at all.
-	// Data and Envelope are then valid only until the next Recv.
+	// Data is then valid only until the next Recv.
 	Borrow bool
 }
 
@@ -68,9 +53,9 @@ type Conn interface {
 	// Recv blocks until at least one frame is available and returns every
 	// frame buffered so far, in order (one call per burst, not per frame). It
 	// returns a *CloseError when the peer closed, or ctx.Err(). The frames'
-	// Data and Envelope are the consumer's to keep (the Conn never touches
-	// them again), unless the Conn was dialed with Borrow: then they are
-	// valid until the next Recv.
+	// Data are the consumer's to keep (the Conn never touches them again),
+	// unless the Conn was dialed with Borrow: then they are valid until the
+	// next Recv.
 	Recv(ctx context.Context) ([]Frame, error)
 	// Send writes one frame.
 	Send(ctx context.Context, f Frame) error

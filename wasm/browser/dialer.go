@@ -175,8 +175,8 @@ func (c *conn) Recv(ctx context.Context) ([]transport.Frame, error) {
 }
 
 func (c *conn) drain() ([]transport.Frame, error) {
-	if c.payload == transport.PayloadBytes || c.payload == transport.PayloadSplitData {
-		return c.drainBytes(c.payload == transport.PayloadSplitData)
+	if c.payload == transport.PayloadBytes {
+		return c.drainBytes()
 	}
 	r, err := c.shim.Call("drain", c.s)
 	if err != nil {
@@ -206,11 +206,11 @@ func (c *conn) drain() ([]transport.Frame, error) {
 	return frames, nil
 }
 
-// drainBytes copies a burst into Go in one call; with split (for
-// PayloadSplitData), frames of kind 2 arrive as Envelope and Data (see the
-// shim's drainBytes).
-func (c *conn) drainBytes(split bool) ([]transport.Frame, error) {
-	r, err := c.shim.Call("drainBytes", c.s, split)
+// drainBytes copies a burst into Go in one call: the shim encodes its text
+// frames (UTF-8, a lone surrogate as U+FFFD) and copies its binary ones into
+// one buffer, with each frame's length.
+func (c *conn) drainBytes() ([]transport.Frame, error) {
+	r, err := c.shim.Call("drainBytes", c.s)
 	if err != nil {
 		return nil, fmt.Errorf("drain socket: %w", err)
 	}
@@ -226,13 +226,6 @@ func (c *conn) drainBytes(split bool) ([]transport.Frame, error) {
 	}
 	if err := copyField(r, "kinds", kinds); err != nil {
 		return nil, err
-	}
-	var envs []byte
-	if split {
-		envs = make([]byte, 4*n)
-		if err := copyField(r, "envs", envs); err != nil {
-			return nil, err
-		}
 	}
 	dv, _ := r.Get("data")
 	total, _ := dv.Length()
@@ -252,15 +245,7 @@ func (c *conn) drainBytes(split bool) ([]transport.Frame, error) {
 		if off+l > len(data) {
 			return nil, fmt.Errorf("drain socket: frame %d of %d bytes runs past the burst's %d bytes", i, l, len(data))
 		}
-		f := transport.Frame{Binary: kinds[i] == 1, Size: l, Data: data[off : off+l : off+l]}
-		if kinds[i] == 2 {
-			e := int(binary.LittleEndian.Uint32(envs[4*i:]))
-			if e > l {
-				return nil, fmt.Errorf("drain socket: envelope of %d bytes in a frame of %d", e, l)
-			}
-			f.Envelope, f.Data = data[off:off+e:off+e], data[off+e:off+l:off+l]
-		}
-		frames[i] = f
+		frames[i] = transport.Frame{Binary: kinds[i] == 1, Size: l, Data: data[off : off+l : off+l]}
 		off += l
 	}
 	return frames, nil

@@ -14,20 +14,6 @@ const WORKER_FLUSH_MAX_MS = 16;
 // keep their wait (flushing at once there cost a fifth of the events/s).
 const WORKER_FLUSH_CHEAP_MS = 1;
 const CLOSE_OK = (c) => c === 1000 || (c >= 3000 && c <= 4999);
-// splitData returns [the object without data, as JSON; data] for a text
-// frame that is a JSON object whose data member is a string, else null.
-// JSON.parse keeps a member's last occurrence, as Go's DecodeJSON does.
-const splitData = (d) => {
-  try {
-    const o = JSON.parse(d);
-    if (o === null || typeof o !== 'object' || Array.isArray(o) || typeof o.data !== 'string') return null;
-    const data = o.data;
-    o.data = undefined; // JSON.stringify leaves it out
-    return [JSON.stringify(o), data];
-  } catch (e) {
-    return null; // not JSON, or nested too deep to re-encode: Go says why
-  }
-};
 // Wake-ups go through a setTimeout(0) task instead of running inside the
 // message event: frames that arrive before that task runs join the burst.
 const pending = new Set();
@@ -141,55 +127,35 @@ const shim = {
     return { q, sizes: new Uint8Array(sizes.buffer), kinds };
   },
   // drainBytes is drain with every payload copied into one byte array, so Go
-  // copies a burst in one call. With split, a text frame that is a JSON
-  // object whose data member is a string is split (kind 2): its bytes are
-  // the object without data, re-encoded as JSON (envs[i] bytes), then the
-  // data string; a frame that does not parse, or whose data is anything
-  // else, stays whole for Go to judge. The bytes are encoded into a buffer
-  // the socket keeps (a burst allocates nothing per frame).
-  drainBytes(s, split) {
+  // copies a burst in one call: text frames encoded (UTF-8; encodeInto writes
+  // a lone surrogate as U+FFFD), binary frames as they are, into a buffer the
+  // socket keeps (a burst allocates nothing per frame).
+  drainBytes(s) {
     const q = s.q;
     s.q = [];
     s.armed = true;
     const n = q.length;
     const lens = new Uint32Array(n);
-    const envs = new Uint32Array(split ? n : 0);
     const kinds = new Uint8Array(n);
-    const parts = new Array(n);
     let bound = 0;
     for (let i = 0; i < n; i++) {
-      let d = q[i];
-      if (typeof d !== 'string') {
-        d = new Uint8Array(d);
-        kinds[i] = 1;
-        bound += d.length;
-      } else if (split) {
-        const env = splitData(d);
-        if (env) {
-          kinds[i] = 2;
-          bound += 3 * (env[0].length + env[1].length);
-          d = env;
-        } else {
-          bound += 3 * d.length;
-        }
-      } else {
+      const d = q[i];
+      if (typeof d === 'string') {
         bound += 3 * d.length;
+      } else {
+        kinds[i] = 1;
+        bound += d.byteLength;
       }
-      parts[i] = d;
     }
     if (!s.buf || s.buf.length < bound) s.buf = new Uint8Array(Math.max(bound, 2 * (s.buf ? s.buf.length : 0), 1 << 16));
     const buf = s.buf;
     let off = 0;
     for (let i = 0; i < n; i++) {
-      const d = parts[i];
+      const d = q[i];
       const start = off;
       if (kinds[i] === 1) {
-        buf.set(d, off);
-        off += d.length;
-      } else if (kinds[i] === 2) {
-        off += enc.encodeInto(d[0], buf.subarray(off)).written;
-        envs[i] = off - start;
-        off += enc.encodeInto(d[1], buf.subarray(off)).written;
+        buf.set(new Uint8Array(d), off);
+        off += d.byteLength;
       } else {
         off += enc.encodeInto(d, buf.subarray(off)).written;
       }
@@ -197,7 +163,7 @@ const shim = {
     }
     // A buffer grown for one big burst is not kept.
     if (buf.length > 8 << 20) s.buf = null;
-    return { n, data: buf.subarray(0, off), lens: new Uint8Array(lens.buffer), envs: new Uint8Array(envs.buffer), kinds };
+    return { n, data: buf.subarray(0, off), lens: new Uint8Array(lens.buffer), kinds };
   },
   send(s, data) {
     if (s.ws.readyState !== 1) return 'socket is not open';

@@ -151,9 +151,12 @@ export async function startModule(options = {}, host = 'page') {
   const go = new GoCtor();
   const name = `__kubelive_boot_${++seq}_${Math.random().toString(36).slice(2)}`;
   go.env = { KUBELIVE_BOOT: name };
+  options.prefetch?.mark?.('wasm');
   const instance = await instantiate(wasmURL, go.importObject);
+  options.prefetch?.mark?.('compiled');
   // A worker host's first LISTs reach their pages before Go's start takes this thread (PREFETCH_IDLE_MS, PREFETCH_MAX_MS).
   await options.prefetch?.settled?.(PREFETCH_IDLE_MS, PREFETCH_MAX_MS);
+  options.prefetch?.mark?.('go');
   const api = await new Promise((resolve, reject) => {
     globalThis[name] = {
       config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0, persist: persist ? 1 : 0, persistExclude: exclude.join('\n'), ...handoffOf(options), ...prefetchOf(options) },

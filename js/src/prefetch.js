@@ -40,6 +40,9 @@ const RESERVED = new Set(['watch', 'resourceVersion', 'resourceVersionMatch', 'a
 
 const esc = (s) => encodeURIComponent(String(s));
 
+/** epoch is wall time in ms (performance.timeOrigin + now): comparable between a page and its workers. */
+export const epoch = () => performance.timeOrigin + performance.now();
+
 /**
  * listURL is the URL of the first page of a watchList query's LIST, or ''
  * when the query is not one a prefetch serves: exactly one list, an
@@ -129,6 +132,8 @@ export class Prefetches {
   #timer = null;
   #open = true; // no new list once the module is ready
   #closed = false;
+  #marks = {}; // name -> epoch ms of its first mark (stats().prefetch.marks)
+  #times = []; // per page fetched, in order: { asked, headers, body } epoch ms (stats().prefetch.pages)
 
   constructor(token) {
     this.#token = String(token ?? '');
@@ -163,8 +168,15 @@ export class Prefetches {
   // once the next page's request is registered (when there is one).
   #page(l, url, end) {
     const headers = this.#token ? { Authorization: `Bearer ${this.#token}` } : {};
+    const t = { asked: epoch(), headers: 0, body: 0 };
+    this.#times.push(t);
     const answer = fetch(url, { headers, credentials: 'same-origin' }).then(
-      async (r) => ({ status: r.status, bytes: new Uint8Array(await r.arrayBuffer()), err: '' }),
+      async (r) => {
+        t.headers = epoch();
+        const bytes = new Uint8Array(await r.arrayBuffer());
+        t.body = epoch();
+        return { status: r.status, bytes, err: '' };
+      },
       (e) => ({ status: 0, bytes: null, err: String(e?.message ?? e) }),
     );
     this.#byURL.set(canonical(url), answer);
@@ -242,12 +254,26 @@ export class Prefetches {
     this.#held++;
   }
 
+  /** mark notes when a step of the client's start (name) first happened (at, epoch ms), for stats().start.marks. */
+  mark(name, at = epoch()) {
+    this.#marks[name] ??= at;
+  }
+
   /**
    * stats: LIST pages prefetched, taken by the module, and waiting or
    * dropped unused; the module's snapshots held back (heldBack).
    */
   stats() {
     return { started: this.#started, taken: this.#taken, unused: this.#started - this.#taken, held: this.#held };
+  }
+
+  /**
+   * timeline is the client's start in epoch ms (stats().start): marks
+   * (mark) and, per page fetched, when it was asked for, its headers came
+   * and its body was in.
+   */
+  timeline() {
+    return { marks: { ...this.#marks }, pages: this.#times.map((t) => ({ ...t })) };
   }
 }
 

@@ -137,7 +137,8 @@ export class RemoteClient {
 
   /**
    * @param {string} host 'shared-worker' or 'worker'
-   * @param {() => { port: MessagePort, onDeath(fn): void, stop(): void }} connect opens a port to a fresh or shared worker
+   * @param {() => { port: MessagePort, onDeath(fn): void, stop(): void } | Promise<...>} connect opens a port to a fresh or shared worker
+   *   (onDeath also hears a death that came before it was called)
    * @param {object} config the client's configuration (with the token)
    * @param {{ locks?: LockManager | null, clock?: { now(): number, every(ms: number, fn: () => void): () => void } }} [opts]
    *   locks: the Web Locks to hold (default navigator.locks; null: none, the page beats);
@@ -186,26 +187,34 @@ export class RemoteClient {
     return globalThis.document?.visibilityState === 'hidden';
   }
 
-  /** start connects to the worker and resolves once it is ready. */
+  /**
+   * start connects to the worker and resolves once it took the
+   * configuration. The worker is created (its script fetched and started)
+   * while this page takes its Web Lock; init, which names that lock, is
+   * sent only once the lock is held, so the worker never finds it free.
+   */
   async start() {
+    let held = null;
     if (this.#locks) {
       // Held until this page goes: its release tells the worker to end everything this page opened.
       this.#pageLock = `kubelive-page-${randomId()}`;
-      await new Promise((held) => {
+      held = new Promise((resolve) => {
         this.#locks.request(this.#pageLock, () => {
-          held();
+          resolve();
           return new Promise((release) => (this.#releasePageLock = release));
         });
       });
     }
-    await this.#attach();
+    const [conn] = await Promise.all([this.#connect(), held]);
+    await this.#attach(conn);
   }
 
-  // attach opens a port, sends init and waits for ready; the operations
-  // already open are sent again after it (a replaced worker).
-  async #attach() {
+  // attach sends init on conn (a new port by default) and waits for
+  // started; the operations already open are sent again after it (a
+  // replaced worker).
+  async #attach(early = null) {
     const gen = ++this.#generation;
-    const conn = this.#connect();
+    const conn = early ?? (await this.#connect());
     let attached = false; // 'started' (or 'ready') came: the worker queues this page's calls
     const first = await new Promise((resolve, reject) => {
       conn.port.onmessage = (e) => {

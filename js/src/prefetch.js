@@ -11,6 +11,13 @@
 //     the module's pager asks for it), the token only in an Authorization
 //     header, never in a URL. URLs are compared in a canonical form
 //     (canonical), so the order of parameters does not matter.
+//   - The prefetched pages are fewer and larger than the module's own: the
+//     first asks for FIRST_LIMIT objects, each next one for twice as many
+//     as the one before, at most MAX_LIMIT (limitOf). A page answers the
+//     module's request of the same page whatever limit either asked for
+//     (pageKey: the canonical URL without limit); the module's pager follows
+//     the continue token of the page it got, so it asks next for the page
+//     after the objects it holds, the one prefetched next.
 //   - A list's pages are fetched one after the other, each once its
 //     predecessor's answer came, and the chain stops at the first answer
 //     that is not a page with a continue token (the last page, an HTTP
@@ -31,6 +38,19 @@
 // PAGE_SIZE is the module's page size of a LIST (listPageSize in
 // wasm/bridge/start.go): the prefetched request is its first page.
 export const PAGE_SIZE = 500;
+
+// FIRST_LIMIT and MAX_LIMIT size the prefetched pages (limitOf): a list of
+// up to FIRST_LIMIT objects is one request, as a plain LIST is, and a
+// bigger one comes in a few requests, each parsed by the pages while the
+// next is fetched; at most MAX_LIMIT objects of JSON (~14 MB of typical
+// pods) are in one page.
+export const FIRST_LIMIT = 1000;
+export const MAX_LIMIT = 4000;
+
+/** limitOf is the limit of prefetched page n (0, 1, ...): FIRST_LIMIT, doubling, at most MAX_LIMIT. */
+export function limitOf(n) {
+  return Math.min(MAX_LIMIT, FIRST_LIMIT * 2 ** Math.min(n, 30));
+}
 
 // UNUSED_MS is how long a prefetched answer waits for the module once it is ready.
 const UNUSED_MS = 10000;
@@ -72,6 +92,28 @@ export function nextURL(url, token) {
   const u = new URL(url);
   u.searchParams.set('continue', token);
   return String(u);
+}
+
+/** withLimit is url asking for limit objects. */
+export function withLimit(url, limit) {
+  const u = new URL(url);
+  u.searchParams.set('limit', String(limit));
+  return String(u);
+}
+
+/**
+ * pageKey names the page of a LIST that url asks for: canonical(url)
+ * without its limit (a prefetched page of any size answers the module's
+ * request of that page), or '' when url is not a URL.
+ */
+export function pageKey(url) {
+  try {
+    const u = new URL(url);
+    u.searchParams.delete('limit');
+    return canonical(String(u));
+  } catch {
+    return '';
+  }
 }
 
 /** canonical is url with its path decoded and its parameters sorted: equal requests, equal strings. */
@@ -123,7 +165,7 @@ export function continueOf(bytes) {
  */
 export class Prefetches {
   #token;
-  #byURL = new Map(); // canonical URL -> Promise<{ status, bytes, err }>: fetched, not taken
+  #byURL = new Map(); // pageKey of a page -> Promise<{ status, bytes, err, before }>: fetched, not taken
   #lists = new Map(); // canonical URL of a first page -> { pages: [answer], hear: Set<(answer, n)>, done: Promise }
   #started = 0;
   #taken = 0;
@@ -144,8 +186,11 @@ export class Prefetches {
    * the other (following metadata.continue), unless it is fetching them
    * already, and calls onPage(answer, n) for each page n (0, 1, ...) as it
    * comes (those that came already at once), answer being { status, bytes:
-   * Uint8Array | null, err: '' | why no answer came }. False when the module
-   * is ready already (it fetches for itself).
+   * Uint8Array | null, err: '' | why no answer came, before: the objects of
+   * the pages before it (their limits: each was full, since a token
+   * followed) }. url is the module's first page (listURL); the pages asked
+   * for are sized by limitOf. False when the module is ready already (it
+   * fetches for itself).
    */
   list(url, onPage) {
     const key = canonical(url);
@@ -157,46 +202,71 @@ export class Prefetches {
       let end;
       l.done = new Promise((resolve) => (end = resolve));
       this.#lists.set(key, l);
-      this.#page(l, url, end);
+      this.#page(l, url, end, 0, 0);
     }
     l.pages.forEach((a, n) => onPage(a, n));
     l.hear.add(onPage);
     return true;
   }
 
-  // page fetches one page of l at url; its answer goes to l's listeners
-  // once the next page's request is registered (when there is one).
-  #page(l, url, end) {
+  // page fetches page n of l at url (with limitOf(n)), before being the
+  // objects of the pages before it; its answer goes to l's listeners once
+  // the next page's request is registered (when there is one).
+  #page(l, url, end, n, before) {
     const headers = this.#token ? { Authorization: `Bearer ${this.#token}` } : {};
     const t = { asked: epoch(), headers: 0, body: 0 };
     this.#times.push(t);
-    const answer = fetch(url, { headers, credentials: 'same-origin' }).then(
+    const answer = fetch(withLimit(url, limitOf(n)), { headers, credentials: 'same-origin' }).then(
       async (r) => {
         t.headers = epoch();
-        const bytes = new Uint8Array(await r.arrayBuffer());
+        const bytes = await this.#read(r);
         t.body = epoch();
-        return { status: r.status, bytes, err: '' };
+        return { status: r.status, bytes, err: '', before };
       },
-      (e) => ({ status: 0, bytes: null, err: String(e?.message ?? e) }),
+      (e) => ({ status: 0, bytes: null, err: String(e?.message ?? e), before }),
     );
-    this.#byURL.set(canonical(url), answer);
+    this.#byURL.set(pageKey(url), answer);
     this.#started++;
     // Chained before the module can take it: the next page exists before the module asks for it.
     answer.then((a) => {
       if (this.#closed) return end();
       const next = a.status === 200 ? continueOf(a.bytes) : '';
-      if (next) this.#page(l, nextURL(url, next), end);
+      if (next) this.#page(l, nextURL(url, next), end, n + 1, before + limitOf(n));
       else end();
-      const n = l.pages.push(a) - 1;
+      l.pages.push(a);
       for (const f of l.hear) f(a, n);
       for (const f of this.#waiters) f();
     });
   }
 
+  // read is r's body; each part of it that comes tells settled()'s waiters
+  // the pages are still coming (a big page takes longer than the idle wait).
+  async #read(r) {
+    const reader = r.body?.getReader?.();
+    if (!reader) return new Uint8Array(await r.arrayBuffer());
+    const parts = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      size += value.length;
+      for (const f of this.#waiters) f();
+    }
+    if (parts.length === 1) return parts[0];
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    return bytes;
+  }
+
   /**
    * settled resolves once every list started so far has all its pages
-   * (and what list()'s callers do with them ran), once no page came for
-   * idleMs, or after maxMs, whichever comes first: the module's start waits
+   * (and what list()'s callers do with them ran), once no page and no part
+   * of one came for idleMs, or after maxMs, whichever comes first: the module's start waits
    * for the pages while they keep coming, so that they reach the tabs (and
    * each next page's request the server) before the module takes the thread.
    */
@@ -223,7 +293,7 @@ export class Prefetches {
 
   /** take hands the module the answer of url's prefetch, once, or null. */
   take(url) {
-    const key = canonical(url);
+    const key = pageKey(url);
     const answer = this.#byURL.get(key);
     if (!answer) return null;
     this.#byURL.delete(key);

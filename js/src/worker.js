@@ -38,7 +38,7 @@
 import { startModule } from './load.js';
 import { encodeFresh, encodeList, newListState } from './listwire.js';
 import { BEAT_MS, pageWatcher, systemClock } from './beat.js';
-import { PAGE_SIZE, Prefetches, epoch, listURL } from './prefetch.js';
+import { Prefetches, epoch, listURL } from './prefetch.js';
 
 // scriptAt is when this worker's script (its imports loaded) began to run, in epoch ms.
 const scriptAt = epoch();
@@ -116,7 +116,7 @@ function accept(port) {
     out: [], // callback messages of this task
     closed: false,
     beat: null, // this page's heartbeat timing, when it holds no lock here
-    ahead: new Map(), // watch id -> the pages of its LIST prefetched for the page (prefetch)
+    ahead: new Map(), // watch id -> the objects the page holds at least of its prefetched LIST: those before its last page (prefetch)
   };
   port.onmessage = (e) => {
     const m = e.data;
@@ -239,8 +239,8 @@ function readyStats(conn, client) {
 
 // prefetch starts the LIST of a watchList that came before the module was
 // ready (prefetch.js), every page of it, and sends each page's answer to
-// the page as the first snapshot's data, counting the pages of data in
-// conn.ahead. Not for a client that persists (its lists may start from
+// the page as the first snapshot's data, noting in conn.ahead how many
+// objects the page holds at least (those of the pages before the last). Not for a client that persists (its lists may start from
 // IndexedDB with no LIST at all) nor one taking over the lists of a dead
 // worker (they resume with no LIST).
 function prefetch(conn, m) {
@@ -252,7 +252,7 @@ function prefetch(conn, m) {
   pf.mark('op');
   pf.list(url, (a, n) => {
     if (conn.closed) return;
-    if (a.status === 200) conn.ahead.set(m.id, n + 1);
+    if (a.status === 200) conn.ahead.set(m.id, a.before);
     conn.port.postMessage({ t: 'prefetch', id: m.id, n, status: a.status, text: a.bytes ? dec.decode(a.bytes) : '', err: a.err });
     pf.mark(`posted${n}`);
   });
@@ -264,9 +264,9 @@ function prefetch(conn, m) {
 // list does not shrink back to one page, and its objects are matched
 // once, with the whole list. The module's next snapshot is sent as usual.
 function behind(conn, id, snap) {
-  const pages = conn.ahead.get(id);
-  if (!pages) return false;
-  if (snap.status === 'loading' && snap.items.length <= (pages - 1) * PAGE_SIZE) {
+  const before = conn.ahead.get(id);
+  if (before === undefined) return false;
+  if (snap.status === 'loading' && snap.items.length <= before) {
     conn.entry.prefetch.heldBack();
     return true;
   }

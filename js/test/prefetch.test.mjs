@@ -5,7 +5,7 @@
 // with their cluster, or 'error' with the module's sentence.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PAGE_SIZE, Prefetches, canonical, continueOf, firstSnapshot, listURL, nextURL } from '../src/prefetch.js';
+import { FIRST_LIMIT, MAX_LIMIT, PAGE_SIZE, Prefetches, canonical, continueOf, firstSnapshot, limitOf, listURL, nextURL, pageKey } from '../src/prefetch.js';
 
 const BASE = 'http://127.0.0.1:8080';
 
@@ -37,23 +37,24 @@ test('canonical: the order of parameters does not matter, their values do', () =
   assert.equal(canonical('not a url'), '');
 });
 
-// pagesServer stands in for fetch: the pages of a LIST of n pods, pageSize
-// a page, the continue token of page i being `tok ${i}+/=` (characters a
-// URL escapes); fail(i) may answer page i otherwise. Every URL asked for is
-// in asked.
+// pagesServer stands in for fetch: the pages of a LIST of n pods, each of
+// the limit asked for (pageSize when none), the continue token of the page
+// from object i being `tok ${i}+/=` (characters a URL escapes); fail(k) may
+// answer the k-th request otherwise. Every URL asked for is in asked.
 function pagesServer(n, pageSize, fail = () => null, itemsFirst = false) {
   const asked = [];
   const fetch = async (url) => {
-    asked.push(url);
+    const k = asked.push(url) - 1;
     const u = new URL(url);
     const c = u.searchParams.get('continue');
-    const i = c === null ? 0 : Number(/^tok (\d+)\+\/=$/.exec(c)?.[1] ?? NaN);
-    const f = fail(i);
+    const from = c === null ? 0 : Number(/^tok (\d+)\+\/=$/.exec(c)?.[1] ?? NaN);
+    const limit = Number(u.searchParams.get('limit') ?? pageSize);
+    const f = fail(k);
     if (f) return new Response(JSON.stringify(f.body), { status: f.status });
     const items = [];
-    for (let k = i * pageSize; k < Math.min(n, (i + 1) * pageSize); k++) items.push({ metadata: { namespace: 'ns', name: `p${String(k).padStart(5, '0')}`, uid: `u${k}`, resourceVersion: '7' } });
-    const more = (i + 1) * pageSize < n;
-    const metadata = { resourceVersion: '7', ...(more ? { continue: `tok ${i + 1}+/=` } : {}) };
+    for (let i = from; i < Math.min(n, from + limit); i++) items.push({ metadata: { namespace: 'ns', name: `p${String(i).padStart(5, '0')}`, uid: `u${i}`, resourceVersion: '7' } });
+    const more = from + limit < n;
+    const metadata = { resourceVersion: '7', ...(more ? { continue: `tok ${from + limit}+/=` } : {}) };
     return new Response(JSON.stringify(itemsFirst ? { items, kind: 'PodList', metadata } : { kind: 'PodList', apiVersion: 'v1', metadata, items }), { status: 200 });
   };
   return { asked, fetch };
@@ -101,13 +102,13 @@ test('continueOf reads metadata.continue, from the head when the metadata comes 
   assert.equal(continueOf(null), '');
 });
 
-test('list fetches every page in order, each ready before the module asks for it, and each taken once', async () => {
-  const srv = pagesServer(1200, 500);
+test('list fetches every page in order, fewer and larger than the module\'s, each ready before the module asks for it, and each taken once', async () => {
+  const srv = pagesServer(3500, 500);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('tok');
     const heard = [];
     const first = `${BASE}/api/v1/namespaces/ns/pods?limit=500`;
-    assert.equal(p.list(first, (a, n) => heard.push([n, a.status])), true);
+    assert.equal(p.list(first, (a, n) => heard.push([n, a.status, a.before])), true);
     // The module's pager: take a page, and in the same task ask for the next by its token.
     const got = [];
     let url = first;
@@ -120,11 +121,12 @@ test('list fetches every page in order, each ready before the module asks for it
       if (!doc.metadata.continue) break;
       url = nextURL(first, doc.metadata.continue);
     }
-    assert.deepEqual(got, [500, 500, 200]);
+    assert.deepEqual(got, [1000, 2000, 500], 'the prefetched pages, whatever limit the module asked for');
     await p.settled(5000);
-    assert.deepEqual(heard, [[0, 200], [1, 200], [2, 200]]);
+    assert.deepEqual(heard, [[0, 200, 0], [1, 200, 1000], [2, 200, 3000]], 'each page with the objects of those before it');
     assert.equal(srv.asked.length, 3, 'three pages fetched');
-    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1+/=', 'tok 2+/=']);
+    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1000+/=', 'tok 3000+/=']);
+    assert.deepEqual(srv.asked.map((u) => Number(new URL(u).searchParams.get('limit'))), [FIRST_LIMIT, 2 * FIRST_LIMIT, MAX_LIMIT], 'limits doubling from FIRST_LIMIT to MAX_LIMIT');
     assert.equal(p.take(first), null, 'each page once');
     assert.deepEqual(p.stats(), { started: 3, taken: 3, unused: 0, held: 0 });
     // A second tab asking for the same list hears the pages so far, and nothing is fetched again.
@@ -138,22 +140,75 @@ test('list fetches every page in order, each ready before the module asks for it
   });
 });
 
+test('a list of up to FIRST_LIMIT objects is one request', async () => {
+  const srv = pagesServer(FIRST_LIMIT, 500);
+  await withFetch(srv.fetch, async () => {
+    const p = new Prefetches('');
+    const heard = [];
+    p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push(n));
+    await p.settled(5000, 60000);
+    assert.deepEqual(heard, [0]);
+    assert.equal(srv.asked.length, 1);
+    const doc = JSON.parse(new TextDecoder().decode((await p.take(`${BASE}/api/v1/pods?limit=500`)).bytes));
+    assert.equal(doc.items.length, FIRST_LIMIT, 'the module\'s first page request gets the whole list');
+    assert.equal(doc.metadata.continue, undefined);
+    p.close();
+  });
+});
+
+test('limitOf doubles from FIRST_LIMIT up to MAX_LIMIT; pageKey ignores the limit only', () => {
+  assert.deepEqual([0, 1, 2, 3, 10, 1000].map(limitOf), [1000, 2000, 4000, 4000, 4000, 4000]);
+  assert.ok(PAGE_SIZE <= FIRST_LIMIT);
+  assert.equal(pageKey(`${BASE}/x?limit=500&a=1`), pageKey(`${BASE}/x?a=1&limit=4000`));
+  assert.equal(pageKey(`${BASE}/x?a=1`), pageKey(`${BASE}/x?limit=7&a=1`));
+  assert.notEqual(pageKey(`${BASE}/x?limit=500&continue=a`), pageKey(`${BASE}/x?limit=500&continue=b`));
+  assert.notEqual(pageKey(`${BASE}/x?limit=500`), pageKey(`${BASE}/y?limit=500`));
+  assert.equal(pageKey('not a url'), '');
+});
+
+test('settled waits for a page whose body is still coming, past the idle wait', async () => {
+  // One page of 12 parts, one every 10 ms (120 ms in all), against an idle wait of 40 ms.
+  const text = JSON.stringify({ kind: 'PodList', metadata: { resourceVersion: '7' }, items: [] });
+  const slow = async () => {
+    const bytes = new TextEncoder().encode(text);
+    const parts = 12;
+    let i = 0;
+    const body = new ReadableStream({
+      async pull(c) {
+        await new Promise((r) => setTimeout(r, 10));
+        const step = Math.ceil(bytes.length / parts);
+        c.enqueue(bytes.slice(i * step, (i + 1) * step));
+        if (++i === parts) c.close();
+      },
+    });
+    return new Response(body, { status: 200 });
+  };
+  await withFetch(slow, async () => {
+    const p = new Prefetches('');
+    const heard = [];
+    p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push([n, new TextDecoder().decode(a.bytes)]));
+    await p.settled(40, 60000);
+    assert.deepEqual(heard, [[0, text]], 'the whole page, in one piece, before settled resolved');
+    p.close();
+  });
+});
+
 test('list follows the tokens of pages whose metadata comes after their items too (read once the page is in)', async () => {
-  const srv = pagesServer(1200, 500, () => null, true);
+  const srv = pagesServer(3500, 500, () => null, true);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];
     p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push(n));
     await p.settled(5000, 60000);
     assert.deepEqual(heard, [0, 1, 2]);
-    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1+/=', 'tok 2+/=']);
+    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1000+/=', 'tok 3000+/=']);
     p.close();
   });
 });
 
 test('list stops at the first page that fails: a 410 on a continue token ends the prefetch there', async () => {
   const gone = { status: 410, body: { kind: 'Status', code: 410, reason: 'Expired', message: 'The provided continue parameter is too old' } };
-  const srv = pagesServer(1200, 500, (i) => (i === 1 ? gone : null));
+  const srv = pagesServer(3500, 500, (k) => (k === 1 ? gone : null));
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];
@@ -167,7 +222,7 @@ test('list stops at the first page that fails: a 410 on a continue token ends th
 });
 
 test('a closed Prefetches fetches no further page', async () => {
-  const srv = pagesServer(1200, 500);
+  const srv = pagesServer(3500, 500);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];
@@ -229,7 +284,7 @@ test('firstSnapshot of a later page: the pages so far and this one, sorted; a 41
 });
 
 test('settled waits for every page while they keep coming, and no longer than the idle wait once none comes', async () => {
-  const srv = pagesServer(1200, 500);
+  const srv = pagesServer(3500, 500);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];

@@ -11,13 +11,12 @@
 //     the module's pager asks for it), the token only in an Authorization
 //     header, never in a URL. URLs are compared in a canonical form
 //     (canonical), so the order of parameters does not matter.
-//   - The prefetched pages are fewer and larger than the module's own: the
-//     first asks for FIRST_LIMIT objects, each next one for twice as many
-//     as the one before, at most MAX_LIMIT (limitOf). A page answers the
-//     module's request of the same page whatever limit either asked for
-//     (pageKey: the canonical URL without limit); the module's pager follows
-//     the continue token of the page it got, so it asks next for the page
-//     after the objects it holds, the one prefetched next.
+//   - The prefetched pages are fewer and larger than the module's own:
+//     PREFETCH_LIMIT objects each. A page answers the module's request of
+//     the same page whatever limit either asked for (pageKey: the canonical
+//     URL without limit); the module's pager follows the continue token of
+//     the page it got, so it asks next for the page after the objects it
+//     holds, the one prefetched next.
 //   - A list's pages are fetched one after the other, each once its
 //     predecessor's answer came, and the chain stops at the first answer
 //     that is not a page with a continue token (the last page, an HTTP
@@ -39,18 +38,12 @@
 // wasm/bridge/start.go): the prefetched request is its first page.
 export const PAGE_SIZE = 500;
 
-// FIRST_LIMIT and MAX_LIMIT size the prefetched pages (limitOf): a list of
-// up to FIRST_LIMIT objects is one request, as a plain LIST is, and a
-// bigger one comes in a few requests, each parsed by the pages while the
-// next is fetched; at most MAX_LIMIT objects of JSON (~14 MB of typical
-// pods) are in one page.
-export const FIRST_LIMIT = 1000;
-export const MAX_LIMIT = 4000;
-
-/** limitOf is the limit of prefetched page n (0, 1, ...): FIRST_LIMIT, doubling, at most MAX_LIMIT. */
-export function limitOf(n) {
-  return Math.min(MAX_LIMIT, FIRST_LIMIT * 2 ** Math.min(n, 30));
-}
+// PREFETCH_LIMIT sizes the prefetched pages: a list of up to that many
+// objects is one request, as a plain LIST is, and a bigger one comes in
+// pages that the tabs parse one by one while the next is fetched (pages
+// of equal size: the tab's parse of the last page, after the last answer,
+// stays short; ~3.4 MB of typical pods a page).
+export const PREFETCH_LIMIT = 1000;
 
 // UNUSED_MS is how long a prefetched answer waits for the module once it is ready.
 const UNUSED_MS = 10000;
@@ -189,8 +182,8 @@ export class Prefetches {
    * Uint8Array | null, err: '' | why no answer came, before: the objects of
    * the pages before it (their limits: each was full, since a token
    * followed) }. url is the module's first page (listURL); the pages asked
-   * for are sized by limitOf. False when the module is ready already (it
-   * fetches for itself).
+   * for hold PREFETCH_LIMIT objects. False when the module is ready already
+   * (it fetches for itself).
    */
   list(url, onPage) {
     const key = canonical(url);
@@ -202,21 +195,22 @@ export class Prefetches {
       let end;
       l.done = new Promise((resolve) => (end = resolve));
       this.#lists.set(key, l);
-      this.#page(l, url, end, 0, 0);
+      this.#page(l, url, end, 0);
     }
     l.pages.forEach((a, n) => onPage(a, n));
     l.hear.add(onPage);
     return true;
   }
 
-  // page fetches page n of l at url (with limitOf(n)), before being the
-  // objects of the pages before it; its answer goes to l's listeners once
-  // the next page's request is registered (when there is one).
-  #page(l, url, end, n, before) {
+  // page fetches page n of l at url (with PREFETCH_LIMIT); its answer goes
+  // to l's listeners once the next page's request is registered (when
+  // there is one).
+  #page(l, url, end, n) {
+    const before = n * PREFETCH_LIMIT;
     const headers = this.#token ? { Authorization: `Bearer ${this.#token}` } : {};
     const t = { asked: epoch(), headers: 0, body: 0 };
     this.#times.push(t);
-    const answer = fetch(withLimit(url, limitOf(n)), { headers, credentials: 'same-origin' }).then(
+    const answer = fetch(withLimit(url, PREFETCH_LIMIT), { headers, credentials: 'same-origin' }).then(
       async (r) => {
         t.headers = epoch();
         const bytes = await this.#read(r);
@@ -231,7 +225,7 @@ export class Prefetches {
     answer.then((a) => {
       if (this.#closed) return end();
       const next = a.status === 200 ? continueOf(a.bytes) : '';
-      if (next) this.#page(l, nextURL(url, next), end, n + 1, before + limitOf(n));
+      if (next) this.#page(l, nextURL(url, next), end, n + 1);
       else end();
       l.pages.push(a);
       for (const f of l.hear) f(a, n);

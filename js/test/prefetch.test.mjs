@@ -5,7 +5,7 @@
 // with their cluster, or 'error' with the module's sentence.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FIRST_LIMIT, MAX_LIMIT, PAGE_SIZE, Prefetches, canonical, continueOf, firstSnapshot, limitOf, listURL, nextURL, pageKey } from '../src/prefetch.js';
+import { PAGE_SIZE, PREFETCH_LIMIT, Prefetches, canonical, continueOf, firstSnapshot, listURL, nextURL, pageKey } from '../src/prefetch.js';
 
 const BASE = 'http://127.0.0.1:8080';
 
@@ -103,7 +103,7 @@ test('continueOf reads metadata.continue, from the head when the metadata comes 
 });
 
 test('list fetches every page in order, fewer and larger than the module\'s, each ready before the module asks for it, and each taken once', async () => {
-  const srv = pagesServer(3500, 500);
+  const srv = pagesServer(2500, 500);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('tok');
     const heard = [];
@@ -121,12 +121,12 @@ test('list fetches every page in order, fewer and larger than the module\'s, eac
       if (!doc.metadata.continue) break;
       url = nextURL(first, doc.metadata.continue);
     }
-    assert.deepEqual(got, [1000, 2000, 500], 'the prefetched pages, whatever limit the module asked for');
+    assert.deepEqual(got, [1000, 1000, 500], 'the prefetched pages, whatever limit the module asked for');
     await p.settled(5000);
-    assert.deepEqual(heard, [[0, 200, 0], [1, 200, 1000], [2, 200, 3000]], 'each page with the objects of those before it');
+    assert.deepEqual(heard, [[0, 200, 0], [1, 200, 1000], [2, 200, 2000]], 'each page with the objects of those before it');
     assert.equal(srv.asked.length, 3, 'three pages fetched');
-    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1000+/=', 'tok 3000+/=']);
-    assert.deepEqual(srv.asked.map((u) => Number(new URL(u).searchParams.get('limit'))), [FIRST_LIMIT, 2 * FIRST_LIMIT, MAX_LIMIT], 'limits doubling from FIRST_LIMIT to MAX_LIMIT');
+    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1000+/=', 'tok 2000+/=']);
+    assert.deepEqual(srv.asked.map((u) => Number(new URL(u).searchParams.get('limit'))), [PREFETCH_LIMIT, PREFETCH_LIMIT, PREFETCH_LIMIT], 'pages of PREFETCH_LIMIT, not the module\'s PAGE_SIZE');
     assert.equal(p.take(first), null, 'each page once');
     assert.deepEqual(p.stats(), { started: 3, taken: 3, unused: 0, held: 0 });
     // A second tab asking for the same list hears the pages so far, and nothing is fetched again.
@@ -140,8 +140,8 @@ test('list fetches every page in order, fewer and larger than the module\'s, eac
   });
 });
 
-test('a list of up to FIRST_LIMIT objects is one request', async () => {
-  const srv = pagesServer(FIRST_LIMIT, 500);
+test('a list of up to PREFETCH_LIMIT objects is one request', async () => {
+  const srv = pagesServer(PREFETCH_LIMIT, 500);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];
@@ -150,15 +150,14 @@ test('a list of up to FIRST_LIMIT objects is one request', async () => {
     assert.deepEqual(heard, [0]);
     assert.equal(srv.asked.length, 1);
     const doc = JSON.parse(new TextDecoder().decode((await p.take(`${BASE}/api/v1/pods?limit=500`)).bytes));
-    assert.equal(doc.items.length, FIRST_LIMIT, 'the module\'s first page request gets the whole list');
+    assert.equal(doc.items.length, PREFETCH_LIMIT, 'the module\'s first page request gets the whole list');
     assert.equal(doc.metadata.continue, undefined);
     p.close();
   });
 });
 
-test('limitOf doubles from FIRST_LIMIT up to MAX_LIMIT; pageKey ignores the limit only', () => {
-  assert.deepEqual([0, 1, 2, 3, 10, 1000].map(limitOf), [1000, 2000, 4000, 4000, 4000, 4000]);
-  assert.ok(PAGE_SIZE <= FIRST_LIMIT);
+test('pageKey ignores the limit only', () => {
+  assert.ok(PAGE_SIZE < PREFETCH_LIMIT);
   assert.equal(pageKey(`${BASE}/x?limit=500&a=1`), pageKey(`${BASE}/x?a=1&limit=4000`));
   assert.equal(pageKey(`${BASE}/x?a=1`), pageKey(`${BASE}/x?limit=7&a=1`));
   assert.notEqual(pageKey(`${BASE}/x?limit=500&continue=a`), pageKey(`${BASE}/x?limit=500&continue=b`));
@@ -194,21 +193,21 @@ test('settled waits for a page whose body is still coming, past the idle wait', 
 });
 
 test('list follows the tokens of pages whose metadata comes after their items too (read once the page is in)', async () => {
-  const srv = pagesServer(3500, 500, () => null, true);
+  const srv = pagesServer(2500, 500, () => null, true);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];
     p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push(n));
     await p.settled(5000, 60000);
     assert.deepEqual(heard, [0, 1, 2]);
-    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1000+/=', 'tok 3000+/=']);
+    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1000+/=', 'tok 2000+/=']);
     p.close();
   });
 });
 
 test('list stops at the first page that fails: a 410 on a continue token ends the prefetch there', async () => {
   const gone = { status: 410, body: { kind: 'Status', code: 410, reason: 'Expired', message: 'The provided continue parameter is too old' } };
-  const srv = pagesServer(3500, 500, (k) => (k === 1 ? gone : null));
+  const srv = pagesServer(2500, 500, (k) => (k === 1 ? gone : null));
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];
@@ -222,7 +221,7 @@ test('list stops at the first page that fails: a 410 on a continue token ends th
 });
 
 test('a closed Prefetches fetches no further page', async () => {
-  const srv = pagesServer(3500, 500);
+  const srv = pagesServer(2500, 500);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];
@@ -284,7 +283,7 @@ test('firstSnapshot of a later page: the pages so far and this one, sorted; a 41
 });
 
 test('settled waits for every page while they keep coming, and no longer than the idle wait once none comes', async () => {
-  const srv = pagesServer(3500, 500);
+  const srv = pagesServer(2500, 500);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];

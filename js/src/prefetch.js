@@ -3,14 +3,15 @@
 // makes of them (remote.js).
 //
 // Invariants:
-//   - A prefetched LIST is the requests the module would make for the
-//     query's pages: the first page's URL (listURL mirrors the module's
-//     kubeurl.List and endpoint.HTTPURL: the resource's path, the query's
-//     own parameters, the selectors, limit=PAGE_SIZE), then each next page
-//     at that URL with the previous page's metadata.continue (nextURL, as
-//     the module's pager asks for it), the token only in an Authorization
-//     header, never in a URL. URLs are compared in a canonical form
-//     (canonical), so the order of parameters does not matter.
+//   - A prefetched LIST is the module's LIST of the query: the first
+//     page's URL (listURL mirrors the module's kubeurl.List and
+//     endpoint.HTTPURL: the resource's path, the query's own parameters,
+//     the selectors, limit=PAGE_SIZE), then each next page at that URL
+//     with the previous page's metadata.continue (nextURL, as the module's
+//     pager asks for it), each asking for PREFETCH_LIMIT objects instead
+//     of PAGE_SIZE; the token only in an Authorization header, never in a
+//     URL. URLs are compared in a canonical form (canonical), so the order
+//     of parameters does not matter.
 //   - The prefetched pages are fewer and larger than the module's own:
 //     PREFETCH_LIMIT objects each. A page answers the module's request of
 //     the same page whatever limit either asked for (pageKey: the canonical
@@ -35,7 +36,7 @@
 //     module lists again at once, as it does for its own).
 
 // PAGE_SIZE is the module's page size of a LIST (listPageSize in
-// wasm/bridge/start.go): the prefetched request is its first page.
+// wasm/bridge/start.go): listURL is its first page's request.
 export const PAGE_SIZE = 500;
 
 // PREFETCH_LIMIT sizes the prefetched pages: a list of up to that many

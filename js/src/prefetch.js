@@ -350,10 +350,11 @@ export class Prefetches {
  * when that page failed, prev's items and status 'error' with a sentence;
  * or prev itself when a later page is 410 Gone (its continue token
  * expired: the module lists again at once, and says nothing of it either).
- * Never 'live'.
+ * Never 'live'. added, when given, gets page n's own items (those not in
+ * prev), in order.
  * @param {{ status: number, text: string, err: string }} answer
  */
-export function firstSnapshot(query, answer, keepManagedFields, prev = null) {
+export function firstSnapshot(query, answer, keepManagedFields, prev = null, added = null) {
   const { cluster = '', namespace = '' } = query.lists[0];
   const before = prev?.items ?? [];
   let items = [];
@@ -377,6 +378,7 @@ export function firstSnapshot(query, answer, keepManagedFields, prev = null) {
       Object.freeze(o);
     }
     items.sort(byNamespaceName);
+    if (added) for (const o of items) added.push(o);
   }
   return snapshotOf([{ cluster, namespace }], before.length ? merged(before, items) : items, error);
 }

@@ -303,14 +303,13 @@ export class RemoteClient {
     if (!rec || rec.view || !op || (rec.snap && !rec.snap.prefetched)) return;
     const prev = m.n > 0 && rec.snap?.status === 'loading' ? rec.snap : null;
     if (m.n > 0 && !prev) return;
-    const snap = firstSnapshot(op.args[0], m, !!this.#config.keepManagedFields, prev);
+    const added = []; // this page's objects: the snapshot's others are in rec.reuse already
+    const snap = firstSnapshot(op.args[0], m, !!this.#config.keepManagedFields, prev, added);
     if (snap === prev) return;
     rec.snap = snap;
-    if (!prev || !rec.reuse) {
-      if (snap.items.length > 0) rec.reuse = new Map(snap.items.map((o) => [sameKey(o), o]));
-    } else {
-      const had = new Set(prev.items);
-      for (const o of snap.items) if (!had.has(o)) rec.reuse.set(sameKey(o), o);
+    if (added.length > 0) {
+      if (!prev || !rec.reuse) rec.reuse = new Map();
+      for (const o of added) rec.reuse.set(sameKey(o), o);
     }
     // It counts as this frame's apply: a batch arriving in the same frame waits for the next.
     this.#appliedInFrame = true;

@@ -268,7 +268,13 @@ test('firstSnapshot of a later page: the pages so far and this one, sorted; a 41
   const pod = (ns, name) => ({ metadata: { namespace: ns, name, uid: `${ns}/${name}`, resourceVersion: '1' } });
   const page = (...items) => ({ status: 200, text: JSON.stringify({ kind: 'PodList', metadata: { continue: 'c' }, items }), err: '' });
   const p0 = firstSnapshot(q, page(pod('b', 'x'), pod('a', 'y')), false);
-  const p1 = firstSnapshot(q, page(pod('a', 'z'), pod('c', 'a'), pod('a', 'a')), false, p0);
+  const added = [];
+  const p1 = firstSnapshot(q, page(pod('a', 'z'), pod('c', 'a'), pod('a', 'a')), false, p0, added);
+  assert.deepEqual(added.map((o) => o.metadata.uid), ['a/a', 'a/z', 'c/a'], 'added: this page\'s own objects, sorted');
+  assert.ok(added.every((o) => p1.items.includes(o) && !p0.items.includes(o)));
+  const none = [];
+  firstSnapshot(q, { status: 503, text: '', err: '' }, false, p1, none);
+  assert.deepEqual(none, [], 'a failed page adds nothing');
   assert.equal(p1.status, 'loading');
   assert.ok(p1.prefetched && Object.isFrozen(p1.items));
   assert.deepEqual(p1.items.map((o) => o.metadata.uid), ['a/a', 'a/y', 'a/z', 'b/x', 'c/a'], 'merged by namespace, then name');

@@ -7,7 +7,8 @@ let seq = 0;
 
 // A compiled module waits for the LIST pages a worker host started beside
 // its compile while they keep coming: until every list has its last page,
-// no page came for PREFETCH_IDLE_MS, or PREFETCH_MAX_MS went by. Go's start,
+// no page request was in flight and none came for PREFETCH_IDLE_MS, or
+// PREFETCH_MAX_MS went by. Go's start,
 // then its reading of the pages, hold the worker's thread: a page answered
 // meanwhile is handled only when Go yields, so the pages would reach the
 // tabs (and the next page's request the server) hundreds of ms later.

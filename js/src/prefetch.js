@@ -165,6 +165,7 @@ export class Prefetches {
   #taken = 0;
   #held = 0;
   #waiters = new Set(); // settled()'s: told of each page that came
+  #inflight = 0; // page requests asked for and not answered yet
   #timer = null;
   #open = true; // no new list once the module is ready
   #closed = false;
@@ -214,7 +215,7 @@ export class Prefetches {
     const answer = fetch(withLimit(url, PREFETCH_LIMIT), { headers, credentials: 'same-origin' }).then(
       async (r) => {
         t.headers = epoch();
-        const bytes = await this.#read(r);
+        const bytes = new Uint8Array(await r.arrayBuffer());
         t.body = epoch();
         return { status: r.status, bytes, err: '', before };
       },
@@ -222,8 +223,10 @@ export class Prefetches {
     );
     this.#byURL.set(pageKey(url), answer);
     this.#started++;
+    this.#inflight++;
     // Chained before the module can take it: the next page exists before the module asks for it.
     answer.then((a) => {
+      this.#inflight--;
       if (this.#closed) return end();
       const next = a.status === 200 ? continueOf(a.bytes) : '';
       if (next) this.#page(l, nextURL(url, next), end, n + 1);
@@ -234,36 +237,15 @@ export class Prefetches {
     });
   }
 
-  // read is r's body; each part of it that comes tells settled()'s waiters
-  // the pages are still coming (a big page takes longer than the idle wait).
-  async #read(r) {
-    const reader = r.body?.getReader?.();
-    if (!reader) return new Uint8Array(await r.arrayBuffer());
-    const parts = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parts.push(value);
-      size += value.length;
-      for (const f of this.#waiters) f();
-    }
-    if (parts.length === 1) return parts[0];
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.length;
-    }
-    return bytes;
-  }
-
   /**
    * settled resolves once every list started so far has all its pages
-   * (and what list()'s callers do with them ran), once no page and no part
-   * of one came for idleMs, or after maxMs, whichever comes first: the module's start waits
-   * for the pages while they keep coming, so that they reach the tabs (and
-   * each next page's request the server) before the module takes the thread.
+   * (and what list()'s callers do with them ran), once no page request is
+   * in flight and none came for idleMs, or after maxMs, whichever comes
+   * first: the module's start waits for the pages while they are asked for
+   * (a page of a loaded server can take longer than idleMs to answer, and
+   * the module would wait for that same answer anyway), so that they reach
+   * the tabs (and each next page's request the server) before the module
+   * takes the thread.
    */
   settled(idleMs, maxMs = idleMs) {
     if (this.#lists.size === 0) return Promise.resolve();
@@ -277,7 +259,7 @@ export class Prefetches {
       };
       const quiet = () => {
         clearTimeout(idle);
-        idle = setTimeout(done, idleMs);
+        if (this.#inflight === 0) idle = setTimeout(done, idleMs);
       };
       const max = setTimeout(done, maxMs);
       this.#waiters.add(quiet);

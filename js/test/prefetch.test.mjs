@@ -165,7 +165,7 @@ test('pageKey ignores the limit only', () => {
   assert.equal(pageKey('not a url'), '');
 });
 
-test('settled waits for a page whose body is still coming, past the idle wait', async () => {
+test('settled waits for a page still in flight, past the idle wait', async () => {
   // One page of 12 parts, one every 10 ms (120 ms in all), against an idle wait of 40 ms.
   const text = JSON.stringify({ kind: 'PodList', metadata: { resourceVersion: '7' }, items: [] });
   const slow = async () => {
@@ -288,7 +288,7 @@ test('firstSnapshot of a later page: the pages so far and this one, sorted; a 41
   assert.equal(down.errors[0].message, 'The server could not answer (503).');
 });
 
-test('settled waits for every page while they keep coming, and no longer than the idle wait once none comes', async () => {
+test('settled waits for every page while they are asked for, at most the bound', async () => {
   const srv = pagesServer(2500, 500);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
@@ -298,13 +298,24 @@ test('settled waits for every page while they keep coming, and no longer than th
     assert.deepEqual(heard, [0, 1, 2], 'all three pages before it resolved');
     p.close();
   });
-  // A page that never comes: settled ends after the idle wait, well before the bound.
+  // A page that never comes: settled ends at the bound.
   await withFetch(() => new Promise(() => {}), async () => {
     const p = new Prefetches('');
     p.list(`${BASE}/api/v1/pods?limit=500`, () => {});
     const t0 = Date.now();
+    await p.settled(20, 300);
+    const took = Date.now() - t0;
+    assert.ok(took >= 250 && took < 30000, `the bound, not the idle wait (a page is in flight): ${took} ms`);
+    p.close();
+  });
+  // No page asked for since the last answer (the callers of list() still at work): the idle wait.
+  await withFetch(pagesServer(10, 500).fetch, async () => {
+    const p = new Prefetches('');
+    p.list(`${BASE}/api/v1/pods?limit=500`, () => {});
+    await p.settled(5000, 60000); // the one page came: nothing in flight
+    const t0 = Date.now();
     await p.settled(20, 60000);
-    assert.ok(Date.now() - t0 < 30000, 'the idle wait, not the bound');
+    assert.ok(Date.now() - t0 < 30000, 'nothing in flight: done at once or after the idle wait');
     p.close();
   });
 });

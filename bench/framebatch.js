@@ -2,6 +2,9 @@
 // snapshot and one notification per animation frame.
 import { LIST_PATH, Tracker, ctl, main, mode, now, release, render, verify, watchURL } from './common.js';
 
+// P5's timeline: ms after navigation start of each step of this page's start.
+const marks = { script: performance.now() };
+
 class LiveList {
   constructor(items, rv) {
     this.byUid = new Map();
@@ -43,11 +46,18 @@ class LiveList {
 main(async () => {
   const run = await ctl('/ctl/run');
   const tracker = new Tracker(run);
-  const body = await (await fetch(LIST_PATH)).json();
+  marks.asked = performance.now();
+  const resp = await fetch(LIST_PATH);
+  marks.headers = performance.now();
+  const body = await resp.json();
+  marks.parsed = performance.now();
   const live = new LiveList(body.items, body.metadata.resourceVersion);
   if (mode === 'first') {
+    marks.full = performance.now();
     await render(live.snapshot.items, (o) => o.metadata.name);
-    return { firstList: performance.now(), items: live.snapshot.items.length };
+    marks.rendered = performance.now();
+    marks.body = performance.getEntriesByName(resp.url).at(-1)?.responseEnd ?? NaN;
+    return { firstList: marks.rendered, items: live.snapshot.items.length, timeline: marks };
   }
   live.listeners.add((s) => tracker.seen(s.resourceVersion, s.items.length, (uid) => live.byUid.get(uid)?.metadata.resourceVersion));
   const ws = new WebSocket(watchURL(body.metadata.resourceVersion), ['base64.binary.k8s.io']);

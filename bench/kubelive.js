@@ -3,10 +3,14 @@
 // multiplexer mode; per-URL today).
 import { Tracker, captureWasm, ctl, main, mode, now, params, release, render, verify } from './common.js';
 
+// P5's timeline: ms after navigation start of each step of this page's start.
+const marks = { script: performance.now() };
+
 // ?js= loads the JS package (and the worker's entry) from another copy of
 // js/src under the server's root, e.g. an earlier commit's (bench/run.mjs --other-js).
 const JS = params.get('js') || '/js/src';
 const { load } = await import(`${JS}/index.js`);
+marks.imported = performance.now();
 
 captureWasm();
 
@@ -21,9 +25,11 @@ main(async () => {
   // ?persist=1: load({ persist: true }); mode=warm renders the first snapshot
   // with rows (the persisted copy, 'stale') and then waits for 'live'.
   const persist = params.get('persist') === '1';
+  marks.load = performance.now();
   const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: params.get('mux') || 'off', host: params.get('host') || 'page', workerURL: `${JS}/worker.js`, persist });
   window.kl = kl;
   const tLoaded = performance.now();
+  marks.loaded = tLoaded;
   let snap = null;
   let ready;
   let rows;
@@ -47,13 +53,15 @@ main(async () => {
   }
   const first = await live;
   if (mode === 'first') {
+    const liveAt = performance.now();
     await render(first.items, (o) => o.metadata.name);
     const firstList = performance.now();
     // rowsAt: the first snapshot with rows, e.g. a LIST's first page ('loading')
     const { at: rowsAt } = await withRows;
     const fullAt = firstFull(statuses) - performance.timeOrigin;
     if (persist) await kl.flushPersisted(); // the next visit of this profile starts warm
-    return { firstList, rowsAt, fullAt, items: first.items.length, loadStart: t0, loaded: tLoaded, wasmBytes: window.benchWasmBytes() };
+    Object.assign(marks, { rows: rowsAt, full: fullAt, live: liveAt, rendered: firstList }, workerMarks(await freshStats(kl)));
+    return { firstList, rowsAt, fullAt, items: first.items.length, loadStart: t0, loaded: tLoaded, wasmBytes: window.benchWasmBytes(), timeline: marks };
   }
   if (mode === 'relists') return relists(first, statuses, () => snap);
   // P2: the module's Go heap and collector counters around the stream
@@ -66,18 +74,43 @@ main(async () => {
 });
 
 /**
+ * freshStats is stats() as the worker reports them after this call (a page
+ * host answers at once), or the last report when none comes within 10 s.
+ */
+async function freshStats(kl) {
+  const asked = Date.now();
+  for (const deadline = performance.now() + 10000; performance.now() < deadline; ) {
+    const s = kl.stats();
+    if (s.host === 'page' || s.reportedAt >= asked) return s;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return kl.stats();
+}
+
+/**
+ * workerMarks is a worker host's start timeline (stats().start: epoch
+ * ms) in ms after this page's navigation start: the worker's marks as
+ * 'w.<name>' and, per prefetched LIST page i, 'w.list<i>.asked|headers|body'.
+ */
+function workerMarks(stats) {
+  const out = {};
+  const rel = (t) => (t ? t - performance.timeOrigin : NaN);
+  for (const [k, t] of Object.entries(stats?.start?.marks ?? {})) out[`w.${k}`] = rel(t);
+  (stats?.start?.pages ?? []).forEach((p, i) => {
+    for (const k of ['asked', 'headers', 'body']) out[`w.list${i}.${k}`] = rel(p[k]);
+  });
+  return out;
+}
+
+/**
  * goStats is stats().go as the module reports it after this call (a worker
  * host's stats() returns the worker's last report and asks for a newer
  * one), or null when no report comes within 10 s.
  */
 async function goStats(kl) {
   const asked = Date.now();
-  for (const deadline = performance.now() + 10000; performance.now() < deadline; ) {
-    const s = kl.stats();
-    if (s.host === 'page' || s.reportedAt >= asked) return s.go ?? null;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return null;
+  const s = await freshStats(kl);
+  return s.host === 'page' || s.reportedAt >= asked ? (s.go ?? null) : null;
 }
 
 /**

@@ -6,6 +6,7 @@
 //                      [--contenders t,a,b,kubelive,kubelive-mux,kubelive-mux-json,kubelive-worker,kubelive-worker-mux,kubelive-worker-mux-json] [--profile] [--only p1,p2,p3,p4,p5,p6,p7,p8]
 //                      [--profile-contenders kubelive,b] (a worker contender: its SharedWorker too) [--profile-set n10000] [--p6-contenders b,kubelive,kubelive-worker]
 //                      [--other-wasm /dist/bench/kubelive-base.wasm] [--other-js /dist/bench/js-base] (contenders <name>@other)
+//                      [--bundle] (the kubelive pages load esbuild bundles of the JS) [--no-p5-warm] (P5: the cold start only)
 //                      [--relists 10] [--relists-n 10000] (P4's forced relists)
 //                      [--p7-sizes 50000,100000] [--p7-events 2000] [--p7-rate 200] [--p7-parts update,filter]
 //                      [--p7-contenders kubelive,b,list,kubelive-worker] [--p7-filter-contenders kubelive,b,kubelive@other]
@@ -15,6 +16,7 @@
 // The data sets must exist in dist/bench/n<N> (scripts/bench.sh makes them)
 // and .bin/benchserver must be built. Prints a Markdown report and writes
 // dist/bench/results.json (and dist/bench/profiles/ with --profile).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, launch, start } from '../e2e/lib.mjs';
@@ -69,13 +71,29 @@ async function freshStats(page) {
 const OTHER_WASM = encodeURIComponent(opt('other-wasm', ''));
 // --other-js: and the JS package from this copy of js/src (a path under the root, e.g. /dist/bench/js-base)
 const OTHER_JS = encodeURIComponent(opt('other-js', ''));
+// --bundle: the kubelive pages load the JS package and the worker's entry
+// as one esbuild bundle each (as an app and the packed kubelive-worker.js
+// ship them), built here into dist/bench/bundle (and bundle-other from
+// --other-js, or js/src), instead of the unbundled modules of js/src.
+const BUNDLE = flag('bundle');
+if (BUNDLE) {
+  const esbuild = path.join(ROOT, 'node_modules/.bin/esbuild');
+  const from = (js) => path.join(ROOT, js ? decodeURIComponent(js).slice(1) : 'js/src');
+  for (const [src, out] of [[from(''), 'bundle'], [from(OTHER_JS), 'bundle-other']]) {
+    for (const entry of ['index.js', 'worker.js']) {
+      const r = spawnSync(esbuild, [path.join(src, entry), '--bundle', '--format=esm', '--minify', '--target=es2022', '--log-level=warning', `--outfile=${path.join(ROOT, 'dist/bench', out, entry)}`], { stdio: 'inherit' });
+      if (r.status !== 0) throw new Error(`esbuild ${src}/${entry}: exit ${r.status}`);
+    }
+  }
+}
 const pageOf = (name) => {
   const [base, tag] = name.split('@');
   const p = PAGES[base];
   if (!p) throw new Error(`unknown contender ${name}`);
-  if (!tag) return p;
+  const bundled = (q, dir) => (BUNDLE && p.page === 'kubelive' ? `${q.replace(/&js=[^&]*/, '')}&js=${encodeURIComponent(dir)}` : q);
+  if (!tag) return { ...p, query: bundled(p.query, '/dist/bench/bundle') };
   if (tag !== 'other' || !OTHER_WASM || p.page !== 'kubelive') throw new Error(`${name}: only kubelive contenders take @other, with --other-wasm`);
-  return { ...p, query: p.query.replace(/wasm=[^&]*/, `wasm=${OTHER_WASM}`) + (OTHER_JS ? `&js=${OTHER_JS}` : '') };
+  return { ...p, query: bundled(p.query.replace(/wasm=[^&]*/, `wasm=${OTHER_WASM}`) + (OTHER_JS ? `&js=${OTHER_JS}` : ''), '/dist/bench/bundle-other') };
 };
 const ONLY = opt('only', SMOKE ? 'p1,p8' : 'p1,p2,p3,p4,p5').split(',');
 const PROFILE = flag('profile');
@@ -296,26 +314,49 @@ if (ONLY.includes('p5')) {
   // Chromium), and each @other (the module of --other-wasm, and the JS of
   // --other-js) for a before and after in one run.
   const P5_CONTENDERS = CONTENDERS.filter((c) => ['a', 'b', 'kubelive', 'kubelive@other', 'kubelive-worker', 'kubelive-worker@other'].includes(c));
-  const per = Object.fromEntries(P5_CONTENDERS.map((c) => [c, []]));
-  const loads = Object.fromEntries(P5_CONTENDERS.filter((c) => c.startsWith('kubelive')).map((c) => [c, []]));
-  const wasmBytes = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // wasm memory at the first list
-  const rows = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // navigation -> the first snapshot with rows, any status
-  const full = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // navigation -> the first snapshot with all rows, any status
-  for (let r = 0; r < Math.max(RUNS, 3); r++) {
-    // the order rotates per run, as in P1
-    for (const c of P5_CONTENDERS.map((_, i, a) => a[(i + r) % a.length])) {
-      await ctl(`/ctl/use?set=${SETS[0]}`);
-      const res = await visit(c, 'first');
-      per[c].push(res.firstList);
-      if (loads[c]) loads[c].push(res.loaded - res.loadStart);
-      if (wasmBytes[c]) wasmBytes[c].push(res.wasmBytes);
-      if (rows[c]) rows[c].push(res.rowsAt);
-      if (full[c]) full[c].push(res.fullAt);
+  const loadsOf = () => Object.fromEntries(P5_CONTENDERS.filter((c) => c.startsWith('kubelive')).map((c) => [c, []]));
+  let loads = loadsOf();
+  results.p5 = { raw, gz, bySet: {} };
+  // Cold, on every data set (results.p5.bySet[set]; the first set's also at results.p5's top).
+  for (const set of SETS) {
+    const per = Object.fromEntries(P5_CONTENDERS.map((c) => [c, []]));
+    loads = loadsOf();
+    const wasmBytes = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // wasm memory at the first list
+    const rows = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // navigation -> the first snapshot with rows, any status
+    const full = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // navigation -> the first snapshot with all rows, any status
+    const lines = Object.fromEntries(P5_CONTENDERS.map((c) => [c, []])); // each run's timeline (ms after navigation, by mark)
+    for (let r = 0; r < Math.max(RUNS, 3); r++) {
+      // the order rotates per run, as in P1
+      for (const c of P5_CONTENDERS.map((_, i, a) => a[(i + r) % a.length])) {
+        await ctl(`/ctl/use?set=${set}`);
+        const res = await visit(c, 'first');
+        per[c].push(res.firstList);
+        if (loads[c]) loads[c].push(res.loaded - res.loadStart);
+        if (wasmBytes[c]) wasmBytes[c].push(res.wasmBytes);
+        if (rows[c]) rows[c].push(res.rowsAt);
+        if (full[c]) full[c].push(res.fullAt);
+        if (res.timeline) lines[c].push(res.timeline);
+      }
     }
+    const medians = (o) => Object.fromEntries(Object.entries(o).map(([c, xs]) => [c, median(xs)]));
+    // timeline: per contender, each mark's median over the runs that have it
+    const timeline = Object.fromEntries(P5_CONTENDERS.map((c) => [c, Object.fromEntries([...new Set(lines[c].flatMap((t) => Object.keys(t)))].map((k) => [k, median(lines[c].map((t) => t[k]))]))]));
+    // fromScript: per run, from the contender's own script start (its module
+    // evaluated: before it, the navigation and the HTML are the same page
+    // work for every contender, and the noisiest part on a shared machine)
+    // to its whole first list (any status) and to its first rendered list
+    const span = (c, k) => median(lines[c].map((t) => t[k] - t.script));
+    const fromScript = Object.fromEntries(P5_CONTENDERS.map((c) => [c, { full: span(c, 'full'), rendered: span(c, 'rendered') }]));
+    const out = { n: (await ctl('/ctl/meta')).n, first: medians(per), wasmLoad: median(loads.kubelive ?? []), wasmLoadBy: medians(loads), wasmBytesBy: medians(wasmBytes), firstRowsBy: medians(rows), firstFullBy: medians(full), timeline, fromScript, runs: lines };
+    results.p5.bySet[set] = out;
+    if (set === SETS[0]) Object.assign(results.p5, out);
+    log(`P5 first list (${set}): ${JSON.stringify(out.first)}; load() ${JSON.stringify(out.wasmLoadBy)} ms; first rows (any status) ${JSON.stringify(out.firstRowsBy)} ms; first snapshot with all rows (any status) ${JSON.stringify(out.firstFullBy)} ms; wasm memory at the first list ${JSON.stringify(out.wasmBytesBy)} bytes`);
+    log(`P5 from the contender's script start (${set}), medians per run: ${P5_CONTENDERS.map((c) => `${c}: whole first list ${fmt(fromScript[c].full)} ms (${ratio(fromScript[c].full, fromScript.b?.full)} B), first rendered list ${fmt(fromScript[c].rendered)} ms`).join('; ')}`);
+    for (const c of P5_CONTENDERS) log(`P5 timeline (${set}) ${c}: ${Object.entries(timeline[c]).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
   }
-  results.p5 = { raw, gz, n: (await ctl('/ctl/meta')).n, first: Object.fromEntries(Object.entries(per).map(([c, xs]) => [c, median(xs)])), wasmLoad: median(loads.kubelive ?? []), wasmLoadBy: Object.fromEntries(Object.entries(loads).map(([c, xs]) => [c, median(xs)])), wasmBytesBy: Object.fromEntries(Object.entries(wasmBytes).map(([c, xs]) => [c, median(xs)])), firstRowsBy: Object.fromEntries(Object.entries(rows).map(([c, xs]) => [c, median(xs)])), firstFullBy: Object.fromEntries(Object.entries(full).map(([c, xs]) => [c, median(xs)])) };
-  log(`P5 first list (${SETS[0]}): ${JSON.stringify(results.p5.first)}; load() ${JSON.stringify(results.p5.wasmLoadBy)} ms; first rows (any status) ${JSON.stringify(results.p5.firstRowsBy)} ms; first snapshot with all rows (any status) ${JSON.stringify(results.p5.firstFullBy)} ms; wasm memory at the first list ${JSON.stringify(results.p5.wasmBytesBy)} bytes`);
-  const warmers = Object.keys(loads);
+  loads = loadsOf();
+  // --no-p5-warm: the cold start only
+  const warmers = flag('no-p5-warm') ? [] : Object.keys(loads);
   if (warmers.length) {
     // Warm: one profile, a cold visit with persist (it writes the list), then
     // a second visit that starts from IndexedDB; LISTs counted at the server.

@@ -17,8 +17,11 @@ import path from 'node:path';
 import { serverAndBrowser } from './chaos.mjs';
 import { ROOT, until } from './lib.mjs';
 
-// The embedded cluster's namespace "scale" holds --scale pods: three LIST pages of 500.
-const PODS = 1200;
+// The embedded cluster's namespace "scale" holds --scale pods: three
+// prefetched LIST pages (the module's first page of 500, then 1,000 and
+// 1,000: prefetch.js limitOf; the module's own pages are of 500).
+const PODS = 2500;
+const FIRST = 500; // the first prefetched page (the module's own)
 const QUERY = { lists: [{ cluster: 'demo', namespace: 'scale' }], endpoint: { version: 'v1', resource: 'pods' } };
 const TOKEN = 'prefetch-test-token-4f1c';
 const isList = (url) => url.pathname.endsWith('/namespaces/scale/pods') && !url.searchParams.has('watch');
@@ -143,14 +146,14 @@ test('every page of the first LIST is fetched beside the wasm compile, shown loa
     // load() resolved with the module held back: the worker queues the calls and fetches the pages.
     const rows = () => p.evaluate(() => window.rec.first && { status: window.rec.first.status, n: window.rec.first.items.length, rv: window.rec.first.resourceVersion });
     const first = await until('the prefetched first page on the page', rows);
-    assert.equal(first.n, 500, 'the first page of the LIST, as soon as it came');
+    assert.equal(first.n, FIRST, 'the first page of the LIST, as soon as it came');
     assert.equal(first.status, 'loading', 'a list no watch confirmed is not live');
     assert.equal(first.rv, '', 'nor does it claim a resourceVersion');
-    const full = await until('all 1,200 pods on the page', () => p.evaluate(() => window.rec.full && { status: window.rec.full.status, rv: window.rec.full.resourceVersion, ready: window.kubelive.stats().ready }));
+    const full = await until('all 2,500 pods on the page', () => p.evaluate(() => window.rec.full && { status: window.rec.full.status, rv: window.rec.full.resourceVersion, ready: window.kubelive.stats().ready }));
     assert.deepEqual(full, { status: 'loading', rv: '', ready: false }, 'every page before the module runs, loading');
     assert.ok(wasm.length >= 1, 'the worker asked for kubelive.wasm and it is still held');
     assert.equal((await env.server.metrics()).lists - lists0, 3, 'the server answered the three LIST pages before the module exists');
-    assert.deepEqual(seen.map((u) => u.searchParams.get('limit')), ['500', '500', '500'], 'the module\'s pages');
+    assert.deepEqual(seen.map((u) => u.searchParams.get('limit')), ['500', '1000', '1000'], 'the module\'s first page, then fewer, larger pages than the module\'s 500, which it takes as its own');
     assert.equal(seen.filter((u) => u.searchParams.has('continue')).length, 2, 'pages 2 and 3 by their continue tokens');
     const stats = await until('stats from the starting worker', () => p.evaluate(() => {
       const s = window.kubelive.stats();
@@ -227,7 +230,7 @@ test('while the module reads the last prefetched page, its snapshot of the first
       return route.continue();
     });
     const stats = () => p.evaluate(() => window.kubelive.stats());
-    await until('pages 1 and 2 on the page', () => p.evaluate(() => window.rec.last?.items.length === 1000 || null));
+    await until('pages 1 and 2 on the page', () => p.evaluate(() => window.rec.last?.items.length === 1500 || null));
     await release();
     await until('the module took the three pages, the third still held', async () => ((await stats()).prefetch?.taken === 3 && third ? true : null));
     // The module's snapshot of its first page: held back, or (broken) sent and shown with fewer pods.
@@ -261,14 +264,14 @@ test('a 410 on a continue token mid-prefetch stops the prefetch there; the modul
     await until('the 410 on page 2', () => (expired > 0 ? true : null));
     // The prefetch stopped at the 410: page 1 on the page, loading, and no page 3.
     const shown = await until('the first page on the page', () => p.evaluate(() => window.rec.last && { status: window.rec.last.status, n: window.rec.last.items.length, ready: window.kubelive.stats().ready }));
-    assert.deepEqual(shown, { status: 'loading', n: 500, ready: false }, 'a 410 is not a failure to show: the module lists again');
+    assert.deepEqual(shown, { status: 'loading', n: FIRST, ready: false }, 'a 410 is not a failure to show: the module lists again');
     const stats = await until('stats from the starting worker', () => p.evaluate(() => window.kubelive.stats().prefetch?.started === 2 && window.kubelive.stats().prefetch));
     assert.deepEqual(stats, { started: 2, taken: 0, unused: 2, held: 0 }, 'two pages fetched, none after the 410');
     assert.equal(seen.length, 2);
     await release();
     await untilLive(p, errors, 'the complete list, live, after one relist');
-    // Prefetched: page 1 (server) and the 410 (the route). The module took both, then listed again: 3 pages.
-    assert.equal((await env.server.metrics()).lists - lists0, 4, `one relist: ${seen.map(String)}`);
+    // Prefetched: page 1 (server) and the 410 (the route). The module took both, then listed again in its own pages of 500.
+    assert.equal((await env.server.metrics()).lists - lists0, 1 + Math.ceil(PODS / 500), `one relist: ${seen.map(String)}`);
     assert.equal(seen.filter((u) => !u.searchParams.has('continue')).length, 2, 'the first page twice: the prefetch\'s and the relist\'s');
     await exact(p);
     const snaps = await p.evaluate(() => window.rec.snaps);
@@ -288,8 +291,8 @@ for (const multiplexer of ['off', 'on']) {
       const lists0 = (await env.server.metrics()).lists;
       await p.evaluate((o) => window.start({ host: 'auto', ...o }), { wasmURL: wasm.url, multiplexer });
       const first = await until('the prefetched first page on the page', () => p.evaluate(() => window.rec.first && { status: window.rec.first.status, n: window.rec.first.items.length, host: window.kubelive.stats().host }));
-      assert.deepEqual(first, { status: 'loading', n: 500, host: 'shared-worker' });
-      const full = await until('all 1,200 pods on the page', () => p.evaluate(() => window.rec.full?.status));
+      assert.deepEqual(first, { status: 'loading', n: FIRST, host: 'shared-worker' });
+      const full = await until('all 2,500 pods on the page', () => p.evaluate(() => window.rec.full?.status));
       assert.equal(full, 'loading');
       assert.equal(wasm.held.length, 1, 'the worker asked for kubelive.wasm and it is still held');
       assert.equal((await env.server.metrics()).lists - lists0, 3, 'the server answered the three LIST pages before the module exists');

@@ -140,6 +140,15 @@ export interface Stats {
    * of that list already (its first page while it read the prefetched others).
    */
   prefetch?: { started: number; taken: number; unused: number; held: number };
+  /**
+   * Worker hosts: the client's start, in ms since the epoch (performance.timeOrigin + now, comparable
+   * with a page's): marks by name, each the first time it happened (worker: the worker's creation;
+   * script: its script ran; init: the first configuration came; wasm, compiled: the module's fetch
+   * and compile; op: the first prefetched watchList; go: Go's start; ready; postedN: page N of a
+   * prefetched LIST sent to a page; lists: the first list batch sent), and per prefetched page when it
+   * was asked for, its headers came and its body was in.
+   */
+  start?: { marks: Record<string, number>; pages: { asked: number; headers: number; body: number }[] };
 }
 
 /**

@@ -7,7 +7,8 @@ let seq = 0;
 
 // A compiled module waits for the LIST pages a worker host started beside
 // its compile while they keep coming: until every list has its last page,
-// no page came for PREFETCH_IDLE_MS, or PREFETCH_MAX_MS went by. Go's start,
+// no page request was in flight and none came for PREFETCH_IDLE_MS, or
+// PREFETCH_MAX_MS went by. Go's start,
 // then its reading of the pages, hold the worker's thread: a page answered
 // meanwhile is handled only when Go yields, so the pages would reach the
 // tabs (and the next page's request the server) hundreds of ms later.
@@ -48,9 +49,10 @@ export async function load(options = {}) {
   if (typeof ctor !== 'function') throw new Error(`kubelive: host '${chosen}' is not available here: this browser has no ${chosen === 'shared-worker' ? 'SharedWorker' : 'Worker'}`);
   if (!secure()) throw new Error(`kubelive: host '${chosen}' needs a secure context (https, or http on localhost): a worker host names its workers with crypto.subtle, which exists only there`);
   const { config, workerURL } = workerConfig(options);
-  const name = await workerName(config);
+  // The name is digested while the page takes its lock (RemoteClient.start).
+  const named = workerName(config);
   const locks = options._noLocks ? null : (globalThis.navigator?.locks ?? null);
-  const client = new RemoteClient(chosen, () => connect(chosen, workerURL, name), config, { locks });
+  const client = new RemoteClient(chosen, () => named.then((name) => connect(chosen, workerURL, name)), config, { locks });
   try {
     await client.start();
   } catch (err) {
@@ -114,14 +116,26 @@ async function workerName(config) {
   return `kubelive-${Array.from(d.subarray(0, 12), (x) => x.toString(16).padStart(2, '0')).join('')}`;
 }
 
-// connect starts (or, for a SharedWorker, joins) the worker and returns its port.
-function connect(host, url, name) {
+/**
+ * connect starts (or, for a SharedWorker, joins) the worker and returns its
+ * port. onDeath(f) hears the worker's failure once, also one that came
+ * before f was given (the worker starts before the page holds its lock).
+ */
+export function connect(host, url, name) {
   const deaths = [];
-  const died = (e) => deaths.splice(0).forEach((f) => f(e?.message || 'the worker script failed to load'));
+  let dead = null; // why the worker died, once it did
+  const died = (e) => {
+    dead ??= e?.message || 'the worker script failed to load';
+    deaths.splice(0).forEach((f) => f(dead));
+  };
+  const onDeath = (f) => {
+    if (dead === null) deaths.push(f);
+    else queueMicrotask(() => f(dead));
+  };
   if (host === 'shared-worker') {
     const w = new SharedWorker(url, { type: 'module', name });
     w.onerror = died;
-    return { port: w.port, onDeath: (f) => deaths.push(f), stop: () => w.port.close() };
+    return { port: w.port, onDeath, stop: () => w.port.close() };
   }
   const w = new Worker(url, { type: 'module', name });
   const ch = new MessageChannel();
@@ -129,7 +143,7 @@ function connect(host, url, name) {
   w.postMessage({ t: 'port' }, [ch.port2]);
   return {
     port: ch.port1,
-    onDeath: (f) => deaths.push(f),
+    onDeath,
     stop: () => {
       ch.port1.close();
       w.terminate();
@@ -151,9 +165,12 @@ export async function startModule(options = {}, host = 'page') {
   const go = new GoCtor();
   const name = `__kubelive_boot_${++seq}_${Math.random().toString(36).slice(2)}`;
   go.env = { KUBELIVE_BOOT: name };
+  options.prefetch?.mark?.('wasm');
   const instance = await instantiate(wasmURL, go.importObject);
+  options.prefetch?.mark?.('compiled');
   // A worker host's first LISTs reach their pages before Go's start takes this thread (PREFETCH_IDLE_MS, PREFETCH_MAX_MS).
   await options.prefetch?.settled?.(PREFETCH_IDLE_MS, PREFETCH_MAX_MS);
+  options.prefetch?.mark?.('go');
   const api = await new Promise((resolve, reject) => {
     globalThis[name] = {
       config: { baseURL: String(baseURL), token: String(token), userId: String(userId), multiplexer: String(multiplexer), maxFrameBytes: Number(maxFrameBytes) || 0, staleAfterMs: Number(staleAfterMs) || 0, keepManagedFields: keepManagedFields ? 1 : 0, persist: persist ? 1 : 0, persistExclude: exclude.join('\n'), ...handoffOf(options), ...prefetchOf(options) },

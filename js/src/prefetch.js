@@ -3,14 +3,21 @@
 // makes of them (remote.js).
 //
 // Invariants:
-//   - A prefetched LIST is the requests the module would make for the
-//     query's pages: the first page's URL (listURL mirrors the module's
-//     kubeurl.List and endpoint.HTTPURL: the resource's path, the query's
-//     own parameters, the selectors, limit=PAGE_SIZE), then each next page
-//     at that URL with the previous page's metadata.continue (nextURL, as
-//     the module's pager asks for it), the token only in an Authorization
-//     header, never in a URL. URLs are compared in a canonical form
-//     (canonical), so the order of parameters does not matter.
+//   - A prefetched LIST is the module's LIST of the query: the first
+//     page's URL (listURL mirrors the module's kubeurl.List and
+//     endpoint.HTTPURL: the resource's path, the query's own parameters,
+//     the selectors, limit=PAGE_SIZE), then each next page at that URL
+//     with the previous page's metadata.continue (nextURL, as the module's
+//     pager asks for it), each after the first asking for PREFETCH_LIMIT
+//     objects instead of PAGE_SIZE (limitOf); the token only in an Authorization header, never in a
+//     URL. URLs are compared in a canonical form (canonical), so the order
+//     of parameters does not matter.
+//   - The prefetched pages after the first are fewer and larger than the
+//     module's own: PREFETCH_LIMIT objects each. A page answers the module's request of
+//     the same page whatever limit either asked for (pageKey: the canonical
+//     URL without limit); the module's pager follows the continue token of
+//     the page it got, so it asks next for the page after the objects it
+//     holds, the one prefetched next.
 //   - A list's pages are fetched one after the other, each once its
 //     predecessor's answer came, and the chain stops at the first answer
 //     that is not a page with a continue token (the last page, an HTTP
@@ -29,8 +36,21 @@
 //     module lists again at once, as it does for its own).
 
 // PAGE_SIZE is the module's page size of a LIST (listPageSize in
-// wasm/bridge/start.go): the prefetched request is its first page.
+// wasm/bridge/start.go): listURL is its first page's request.
 export const PAGE_SIZE = 500;
+
+// PREFETCH_LIMIT sizes the prefetched pages after the first (which is the
+// module's own first page, PAGE_SIZE: the first rows come as soon as
+// before): a big list comes in half as many requests, each parsed by the
+// tabs while the next is fetched (pages of equal size: the tab's parse of
+// the last page, after the last answer, stays short; ~3.4 MB of typical
+// pods a page).
+export const PREFETCH_LIMIT = 1000;
+
+/** limitOf is the limit of prefetched page n (0, 1, ...): PAGE_SIZE, then PREFETCH_LIMIT. */
+export function limitOf(n) {
+  return n === 0 ? PAGE_SIZE : PREFETCH_LIMIT;
+}
 
 // UNUSED_MS is how long a prefetched answer waits for the module once it is ready.
 const UNUSED_MS = 10000;
@@ -39,6 +59,9 @@ const UNUSED_MS = 10000;
 const RESERVED = new Set(['watch', 'resourceVersion', 'resourceVersionMatch', 'allowWatchBookmarks', 'timeoutSeconds', 'sendInitialEvents', 'limit', 'continue']);
 
 const esc = (s) => encodeURIComponent(String(s));
+
+/** epoch is wall time in ms (performance.timeOrigin + now): comparable between a page and its workers. */
+export const epoch = () => performance.timeOrigin + performance.now();
 
 /**
  * listURL is the URL of the first page of a watchList query's LIST, or ''
@@ -69,6 +92,28 @@ export function nextURL(url, token) {
   const u = new URL(url);
   u.searchParams.set('continue', token);
   return String(u);
+}
+
+/** withLimit is url asking for limit objects. */
+export function withLimit(url, limit) {
+  const u = new URL(url);
+  u.searchParams.set('limit', String(limit));
+  return String(u);
+}
+
+/**
+ * pageKey names the page of a LIST that url asks for: canonical(url)
+ * without its limit (a prefetched page of any size answers the module's
+ * request of that page), or '' when url is not a URL.
+ */
+export function pageKey(url) {
+  try {
+    const u = new URL(url);
+    u.searchParams.delete('limit');
+    return canonical(String(u));
+  } catch {
+    return '';
+  }
 }
 
 /** canonical is url with its path decoded and its parameters sorted: equal requests, equal strings. */
@@ -120,15 +165,18 @@ export function continueOf(bytes) {
  */
 export class Prefetches {
   #token;
-  #byURL = new Map(); // canonical URL -> Promise<{ status, bytes, err }>: fetched, not taken
+  #byURL = new Map(); // pageKey of a page -> Promise<{ status, bytes, err, before }>: fetched, not taken
   #lists = new Map(); // canonical URL of a first page -> { pages: [answer], hear: Set<(answer, n)>, done: Promise }
   #started = 0;
   #taken = 0;
   #held = 0;
   #waiters = new Set(); // settled()'s: told of each page that came
+  #inflight = 0; // page requests asked for and not answered yet
   #timer = null;
   #open = true; // no new list once the module is ready
   #closed = false;
+  #marks = {}; // name -> epoch ms of its first mark (stats().prefetch.marks)
+  #times = []; // per page fetched, in order: { asked, headers, body } epoch ms (stats().prefetch.pages)
 
   constructor(token) {
     this.#token = String(token ?? '');
@@ -139,8 +187,11 @@ export class Prefetches {
    * the other (following metadata.continue), unless it is fetching them
    * already, and calls onPage(answer, n) for each page n (0, 1, ...) as it
    * comes (those that came already at once), answer being { status, bytes:
-   * Uint8Array | null, err: '' | why no answer came }. False when the module
-   * is ready already (it fetches for itself).
+   * Uint8Array | null, err: '' | why no answer came, before: the objects of
+   * the pages before it (their limits: each was full, since a token
+   * followed) }. url is the module's first page (listURL); the pages asked
+   * for hold limitOf(n) objects. False when the module is ready already
+   * (it fetches for itself).
    */
   list(url, onPage) {
     const key = canonical(url);
@@ -152,30 +203,41 @@ export class Prefetches {
       let end;
       l.done = new Promise((resolve) => (end = resolve));
       this.#lists.set(key, l);
-      this.#page(l, url, end);
+      this.#page(l, url, end, 0);
     }
     l.pages.forEach((a, n) => onPage(a, n));
     l.hear.add(onPage);
     return true;
   }
 
-  // page fetches one page of l at url; its answer goes to l's listeners
-  // once the next page's request is registered (when there is one).
-  #page(l, url, end) {
+  // page fetches page n of l at url (with limitOf(n)); its answer goes to
+  // l's listeners once the next page's request is registered (when there
+  // is one).
+  #page(l, url, end, n) {
+    const before = n === 0 ? 0 : PAGE_SIZE + (n - 1) * PREFETCH_LIMIT;
     const headers = this.#token ? { Authorization: `Bearer ${this.#token}` } : {};
-    const answer = fetch(url, { headers, credentials: 'same-origin' }).then(
-      async (r) => ({ status: r.status, bytes: new Uint8Array(await r.arrayBuffer()), err: '' }),
-      (e) => ({ status: 0, bytes: null, err: String(e?.message ?? e) }),
+    const t = { asked: epoch(), headers: 0, body: 0 };
+    this.#times.push(t);
+    const answer = fetch(withLimit(url, limitOf(n)), { headers, credentials: 'same-origin' }).then(
+      async (r) => {
+        t.headers = epoch();
+        const bytes = new Uint8Array(await r.arrayBuffer());
+        t.body = epoch();
+        return { status: r.status, bytes, err: '', before };
+      },
+      (e) => ({ status: 0, bytes: null, err: String(e?.message ?? e), before }),
     );
-    this.#byURL.set(canonical(url), answer);
+    this.#byURL.set(pageKey(url), answer);
     this.#started++;
+    this.#inflight++;
     // Chained before the module can take it: the next page exists before the module asks for it.
     answer.then((a) => {
+      this.#inflight--;
       if (this.#closed) return end();
       const next = a.status === 200 ? continueOf(a.bytes) : '';
-      if (next) this.#page(l, nextURL(url, next), end);
+      if (next) this.#page(l, nextURL(url, next), end, n + 1);
       else end();
-      const n = l.pages.push(a) - 1;
+      l.pages.push(a);
       for (const f of l.hear) f(a, n);
       for (const f of this.#waiters) f();
     });
@@ -183,10 +245,13 @@ export class Prefetches {
 
   /**
    * settled resolves once every list started so far has all its pages
-   * (and what list()'s callers do with them ran), once no page came for
-   * idleMs, or after maxMs, whichever comes first: the module's start waits
-   * for the pages while they keep coming, so that they reach the tabs (and
-   * each next page's request the server) before the module takes the thread.
+   * (and what list()'s callers do with them ran), once no page request is
+   * in flight and none came for idleMs, or after maxMs, whichever comes
+   * first: the module's start waits for the pages while they are asked for
+   * (a page of a loaded server can take longer than idleMs to answer, and
+   * the module would wait for that same answer anyway), so that they reach
+   * the tabs (and each next page's request the server) before the module
+   * takes the thread.
    */
   settled(idleMs, maxMs = idleMs) {
     if (this.#lists.size === 0) return Promise.resolve();
@@ -200,7 +265,7 @@ export class Prefetches {
       };
       const quiet = () => {
         clearTimeout(idle);
-        idle = setTimeout(done, idleMs);
+        if (this.#inflight === 0) idle = setTimeout(done, idleMs);
       };
       const max = setTimeout(done, maxMs);
       this.#waiters.add(quiet);
@@ -211,7 +276,7 @@ export class Prefetches {
 
   /** take hands the module the answer of url's prefetch, once, or null. */
   take(url) {
-    const key = canonical(url);
+    const key = pageKey(url);
     const answer = this.#byURL.get(key);
     if (!answer) return null;
     this.#byURL.delete(key);
@@ -242,12 +307,26 @@ export class Prefetches {
     this.#held++;
   }
 
+  /** mark notes when a step of the client's start (name) first happened (at, epoch ms), for stats().start.marks. */
+  mark(name, at = epoch()) {
+    this.#marks[name] ??= at;
+  }
+
   /**
    * stats: LIST pages prefetched, taken by the module, and waiting or
    * dropped unused; the module's snapshots held back (heldBack).
    */
   stats() {
     return { started: this.#started, taken: this.#taken, unused: this.#started - this.#taken, held: this.#held };
+  }
+
+  /**
+   * timeline is the client's start in epoch ms (stats().start): marks
+   * (mark) and, per page fetched, when it was asked for, its headers came
+   * and its body was in.
+   */
+  timeline() {
+    return { marks: { ...this.#marks }, pages: this.#times.map((t) => ({ ...t })) };
   }
 }
 
@@ -259,10 +338,11 @@ export class Prefetches {
  * when that page failed, prev's items and status 'error' with a sentence;
  * or prev itself when a later page is 410 Gone (its continue token
  * expired: the module lists again at once, and says nothing of it either).
- * Never 'live'.
+ * Never 'live'. added, when given, gets page n's own items (those not in
+ * prev), in order.
  * @param {{ status: number, text: string, err: string }} answer
  */
-export function firstSnapshot(query, answer, keepManagedFields, prev = null) {
+export function firstSnapshot(query, answer, keepManagedFields, prev = null, added = null) {
   const { cluster = '', namespace = '' } = query.lists[0];
   const before = prev?.items ?? [];
   let items = [];
@@ -286,6 +366,7 @@ export function firstSnapshot(query, answer, keepManagedFields, prev = null) {
       Object.freeze(o);
     }
     items.sort(byNamespaceName);
+    if (added) for (const o of items) added.push(o);
   }
   return snapshotOf([{ cluster, namespace }], before.length ? merged(before, items) : items, error);
 }

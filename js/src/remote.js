@@ -137,7 +137,8 @@ export class RemoteClient {
 
   /**
    * @param {string} host 'shared-worker' or 'worker'
-   * @param {() => { port: MessagePort, onDeath(fn): void, stop(): void }} connect opens a port to a fresh or shared worker
+   * @param {() => { port: MessagePort, onDeath(fn): void, stop(): void } | Promise<...>} connect opens a port to a fresh or shared worker
+   *   (onDeath also hears a death that came before it was called)
    * @param {object} config the client's configuration (with the token)
    * @param {{ locks?: LockManager | null, clock?: { now(): number, every(ms: number, fn: () => void): () => void } }} [opts]
    *   locks: the Web Locks to hold (default navigator.locks; null: none, the page beats);
@@ -186,26 +187,34 @@ export class RemoteClient {
     return globalThis.document?.visibilityState === 'hidden';
   }
 
-  /** start connects to the worker and resolves once it is ready. */
+  /**
+   * start connects to the worker and resolves once it took the
+   * configuration. The worker is created (its script fetched and started)
+   * while this page takes its Web Lock; init, which names that lock, is
+   * sent only once the lock is held, so the worker never finds it free.
+   */
   async start() {
+    let held = null;
     if (this.#locks) {
       // Held until this page goes: its release tells the worker to end everything this page opened.
       this.#pageLock = `kubelive-page-${randomId()}`;
-      await new Promise((held) => {
+      held = new Promise((resolve) => {
         this.#locks.request(this.#pageLock, () => {
-          held();
+          resolve();
           return new Promise((release) => (this.#releasePageLock = release));
         });
       });
     }
-    await this.#attach();
+    const [conn] = await Promise.all([this.#connect(), held]);
+    await this.#attach(conn);
   }
 
-  // attach opens a port, sends init and waits for ready; the operations
-  // already open are sent again after it (a replaced worker).
-  async #attach() {
+  // attach sends init on conn (a new port by default) and waits for
+  // started; the operations already open are sent again after it (a
+  // replaced worker).
+  async #attach(early = null) {
     const gen = ++this.#generation;
-    const conn = this.#connect();
+    const conn = early ?? (await this.#connect());
     let attached = false; // 'started' (or 'ready') came: the worker queues this page's calls
     const first = await new Promise((resolve, reject) => {
       conn.port.onmessage = (e) => {
@@ -294,14 +303,13 @@ export class RemoteClient {
     if (!rec || rec.view || !op || (rec.snap && !rec.snap.prefetched)) return;
     const prev = m.n > 0 && rec.snap?.status === 'loading' ? rec.snap : null;
     if (m.n > 0 && !prev) return;
-    const snap = firstSnapshot(op.args[0], m, !!this.#config.keepManagedFields, prev);
+    const added = []; // this page's objects: the snapshot's others are in rec.reuse already
+    const snap = firstSnapshot(op.args[0], m, !!this.#config.keepManagedFields, prev, added);
     if (snap === prev) return;
     rec.snap = snap;
-    if (!prev || !rec.reuse) {
-      if (snap.items.length > 0) rec.reuse = new Map(snap.items.map((o) => [sameKey(o), o]));
-    } else {
-      const had = new Set(prev.items);
-      for (const o of snap.items) if (!had.has(o)) rec.reuse.set(sameKey(o), o);
+    if (added.length > 0) {
+      if (!prev || !rec.reuse) rec.reuse = new Map();
+      for (const o of added) rec.reuse.set(sameKey(o), o);
     }
     // It counts as this frame's apply: a batch arriving in the same frame waits for the next.
     this.#appliedInFrame = true;

@@ -38,7 +38,10 @@
 import { startModule } from './load.js';
 import { encodeFresh, encodeList, newListState } from './listwire.js';
 import { BEAT_MS, pageWatcher, systemClock } from './beat.js';
-import { PAGE_SIZE, Prefetches, listURL } from './prefetch.js';
+import { Prefetches, epoch, listURL } from './prefetch.js';
+
+// scriptAt is when this worker's script (its imports loaded) began to run, in epoch ms.
+const scriptAt = epoch();
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -113,7 +116,7 @@ function accept(port) {
     out: [], // callback messages of this task
     closed: false,
     beat: null, // this page's heartbeat timing, when it holds no lock here
-    ahead: new Map(), // watch id -> the pages of its LIST prefetched for the page (prefetch)
+    ahead: new Map(), // watch id -> the objects the page holds at least of its prefetched LIST: those before its last page (prefetch)
   };
   port.onmessage = (e) => {
     const m = e.data;
@@ -129,6 +132,7 @@ function accept(port) {
 
 async function init(conn, m) {
   try {
+    const initAt = epoch();
     const cfg = m.config ?? {};
     const hash = await configHash(cfg);
     let entry = clients.get(hash);
@@ -136,11 +140,16 @@ async function init(conn, m) {
     if (!entry) {
       // The module takes the LISTs its pages' first watchLists started while it compiled (prefetch.js).
       const prefetch = new Prefetches(cfg.token);
+      // The start's timeline: the worker's creation, its script's start, this init.
+      prefetch.mark('worker', performance.timeOrigin);
+      prefetch.mark('script', scriptAt);
+      prefetch.mark('init', initAt);
       entry = { hash, conns: new Set(), prefetch, ready: startModule({ ...cfg, prefetch }), started: false };
       clients.set(hash, entry);
       entry.ready.then(
         () => {
           entry.started = true;
+          prefetch.mark('ready');
           prefetch.ready();
         },
         () => {
@@ -153,6 +162,7 @@ async function init(conn, m) {
     conn.entry = entry;
     conn.cfg = cfg;
     // The page's load() resolves now: its calls wait here (handle) until the module is ready.
+    entry.prefetch.mark('started');
     conn.port.postMessage({ t: 'started', stats: startingStats(conn) });
     const client = await entry.ready;
     if (conn.closed) return;
@@ -219,18 +229,18 @@ function flushOut(conn) {
 
 // startingStats are the stats of a client whose module is not ready yet.
 function startingStats(conn) {
-  return { ready: false, sockets: [], browserSockets: { created: 0, live: 0 }, prefetch: conn.entry?.prefetch.stats(), reportedAt: Date.now() };
+  return { ready: false, sockets: [], browserSockets: { created: 0, live: 0 }, prefetch: conn.entry?.prefetch.stats(), start: conn.entry?.prefetch.timeline(), reportedAt: Date.now() };
 }
 
 // readyStats are the module's stats, with the prefetched LISTs.
 function readyStats(conn, client) {
-  return { ...client.stats(), ready: true, prefetch: conn.entry?.prefetch.stats(), reportedAt: Date.now() };
+  return { ...client.stats(), ready: true, prefetch: conn.entry?.prefetch.stats(), start: conn.entry?.prefetch.timeline(), reportedAt: Date.now() };
 }
 
 // prefetch starts the LIST of a watchList that came before the module was
 // ready (prefetch.js), every page of it, and sends each page's answer to
-// the page as the first snapshot's data, counting the pages of data in
-// conn.ahead. Not for a client that persists (its lists may start from
+// the page as the first snapshot's data, noting in conn.ahead how many
+// objects the page holds at least (those of the pages before the last). Not for a client that persists (its lists may start from
 // IndexedDB with no LIST at all) nor one taking over the lists of a dead
 // worker (they resume with no LIST).
 function prefetch(conn, m) {
@@ -238,10 +248,13 @@ function prefetch(conn, m) {
   if (!cfg || cfg.persist || typeof cfg.handoff === 'string' || conn.entry.started) return;
   const url = listURL(cfg.baseURL, m.args?.[0]);
   if (!url) return;
-  conn.entry.prefetch.list(url, (a, n) => {
+  const pf = conn.entry.prefetch;
+  pf.mark('op');
+  pf.list(url, (a, n) => {
     if (conn.closed) return;
-    if (a.status === 200) conn.ahead.set(m.id, n + 1);
+    if (a.status === 200) conn.ahead.set(m.id, a.before);
     conn.port.postMessage({ t: 'prefetch', id: m.id, n, status: a.status, text: a.bytes ? dec.decode(a.bytes) : '', err: a.err });
+    pf.mark(`posted${n}`);
   });
 }
 
@@ -251,9 +264,9 @@ function prefetch(conn, m) {
 // list does not shrink back to one page, and its objects are matched
 // once, with the whole list. The module's next snapshot is sent as usual.
 function behind(conn, id, snap) {
-  const pages = conn.ahead.get(id);
-  if (!pages) return false;
-  if (snap.status === 'loading' && snap.items.length <= (pages - 1) * PAGE_SIZE) {
+  const before = conn.ahead.get(id);
+  if (before === undefined) return false;
+  if (snap.status === 'loading' && snap.items.length <= before) {
     conn.entry.prefetch.heldBack();
     return true;
   }
@@ -463,4 +476,5 @@ function sendLists(conn) {
   const buffers = [];
   for (const l of lists) for (const b of [l.order, l.patch, l.splice, l.freed]) if (b) buffers.push(b.buffer);
   conn.port.postMessage({ t: 'lists', lists, json }, buffers);
+  conn.entry?.prefetch.mark('lists');
 }

@@ -5,7 +5,7 @@
 // with their cluster, or 'error' with the module's sentence.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PAGE_SIZE, Prefetches, canonical, continueOf, firstSnapshot, listURL, nextURL } from '../src/prefetch.js';
+import { PAGE_SIZE, PREFETCH_LIMIT, Prefetches, limitOf, canonical, continueOf, firstSnapshot, listURL, nextURL, pageKey } from '../src/prefetch.js';
 
 const BASE = 'http://127.0.0.1:8080';
 
@@ -37,23 +37,24 @@ test('canonical: the order of parameters does not matter, their values do', () =
   assert.equal(canonical('not a url'), '');
 });
 
-// pagesServer stands in for fetch: the pages of a LIST of n pods, pageSize
-// a page, the continue token of page i being `tok ${i}+/=` (characters a
-// URL escapes); fail(i) may answer page i otherwise. Every URL asked for is
-// in asked.
+// pagesServer stands in for fetch: the pages of a LIST of n pods, each of
+// the limit asked for (pageSize when none), the continue token of the page
+// from object i being `tok ${i}+/=` (characters a URL escapes); fail(k) may
+// answer the k-th request otherwise. Every URL asked for is in asked.
 function pagesServer(n, pageSize, fail = () => null, itemsFirst = false) {
   const asked = [];
   const fetch = async (url) => {
-    asked.push(url);
+    const k = asked.push(url) - 1;
     const u = new URL(url);
     const c = u.searchParams.get('continue');
-    const i = c === null ? 0 : Number(/^tok (\d+)\+\/=$/.exec(c)?.[1] ?? NaN);
-    const f = fail(i);
+    const from = c === null ? 0 : Number(/^tok (\d+)\+\/=$/.exec(c)?.[1] ?? NaN);
+    const limit = Number(u.searchParams.get('limit') ?? pageSize);
+    const f = fail(k);
     if (f) return new Response(JSON.stringify(f.body), { status: f.status });
     const items = [];
-    for (let k = i * pageSize; k < Math.min(n, (i + 1) * pageSize); k++) items.push({ metadata: { namespace: 'ns', name: `p${String(k).padStart(5, '0')}`, uid: `u${k}`, resourceVersion: '7' } });
-    const more = (i + 1) * pageSize < n;
-    const metadata = { resourceVersion: '7', ...(more ? { continue: `tok ${i + 1}+/=` } : {}) };
+    for (let i = from; i < Math.min(n, from + limit); i++) items.push({ metadata: { namespace: 'ns', name: `p${String(i).padStart(5, '0')}`, uid: `u${i}`, resourceVersion: '7' } });
+    const more = from + limit < n;
+    const metadata = { resourceVersion: '7', ...(more ? { continue: `tok ${from + limit}+/=` } : {}) };
     return new Response(JSON.stringify(itemsFirst ? { items, kind: 'PodList', metadata } : { kind: 'PodList', apiVersion: 'v1', metadata, items }), { status: 200 });
   };
   return { asked, fetch };
@@ -101,13 +102,13 @@ test('continueOf reads metadata.continue, from the head when the metadata comes 
   assert.equal(continueOf(null), '');
 });
 
-test('list fetches every page in order, each ready before the module asks for it, and each taken once', async () => {
-  const srv = pagesServer(1200, 500);
+test('list fetches every page in order, fewer and larger than the module\'s, each ready before the module asks for it, and each taken once', async () => {
+  const srv = pagesServer(2500, 500);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('tok');
     const heard = [];
     const first = `${BASE}/api/v1/namespaces/ns/pods?limit=500`;
-    assert.equal(p.list(first, (a, n) => heard.push([n, a.status])), true);
+    assert.equal(p.list(first, (a, n) => heard.push([n, a.status, a.before])), true);
     // The module's pager: take a page, and in the same task ask for the next by its token.
     const got = [];
     let url = first;
@@ -120,11 +121,12 @@ test('list fetches every page in order, each ready before the module asks for it
       if (!doc.metadata.continue) break;
       url = nextURL(first, doc.metadata.continue);
     }
-    assert.deepEqual(got, [500, 500, 200]);
+    assert.deepEqual(got, [500, 1000, 1000], 'the prefetched pages, whatever limit the module asked for');
     await p.settled(5000);
-    assert.deepEqual(heard, [[0, 200], [1, 200], [2, 200]]);
+    assert.deepEqual(heard, [[0, 200, 0], [1, 200, 500], [2, 200, 1500]], 'each page with the objects of those before it');
     assert.equal(srv.asked.length, 3, 'three pages fetched');
-    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1+/=', 'tok 2+/=']);
+    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 500+/=', 'tok 1500+/=']);
+    assert.deepEqual(srv.asked.map((u) => Number(new URL(u).searchParams.get('limit'))), [PAGE_SIZE, PREFETCH_LIMIT, PREFETCH_LIMIT], 'the module\'s first page, then pages of PREFETCH_LIMIT');
     assert.equal(p.take(first), null, 'each page once');
     assert.deepEqual(p.stats(), { started: 3, taken: 3, unused: 0, held: 0 });
     // A second tab asking for the same list hears the pages so far, and nothing is fetched again.
@@ -138,22 +140,77 @@ test('list fetches every page in order, each ready before the module asks for it
   });
 });
 
+test('a list of up to PAGE_SIZE + PREFETCH_LIMIT objects is two requests, the second taken by the module\'s request of its second page', async () => {
+  const srv = pagesServer(PAGE_SIZE + PREFETCH_LIMIT, 500);
+  await withFetch(srv.fetch, async () => {
+    const p = new Prefetches('');
+    const heard = [];
+    p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push(n));
+    await p.settled(5000, 60000);
+    assert.deepEqual(heard, [0, 1]);
+    assert.equal(srv.asked.length, 2);
+    const first = JSON.parse(new TextDecoder().decode((await p.take(`${BASE}/api/v1/pods?limit=500`)).bytes));
+    assert.equal(first.items.length, PAGE_SIZE);
+    const rest = JSON.parse(new TextDecoder().decode((await p.take(nextURL(`${BASE}/api/v1/pods?limit=500`, first.metadata.continue))).bytes));
+    assert.equal(rest.items.length, PREFETCH_LIMIT, 'the module\'s request of its second page (limit 500) gets the rest of the list');
+    assert.equal(rest.metadata.continue, undefined);
+    p.close();
+  });
+});
+
+test('limitOf: the module\'s first page, then PREFETCH_LIMIT; pageKey ignores the limit only', () => {
+  assert.deepEqual([0, 1, 2, 50].map(limitOf), [PAGE_SIZE, PREFETCH_LIMIT, PREFETCH_LIMIT, PREFETCH_LIMIT]);
+  assert.ok(PAGE_SIZE < PREFETCH_LIMIT);
+  assert.equal(pageKey(`${BASE}/x?limit=500&a=1`), pageKey(`${BASE}/x?a=1&limit=4000`));
+  assert.equal(pageKey(`${BASE}/x?a=1`), pageKey(`${BASE}/x?limit=7&a=1`));
+  assert.notEqual(pageKey(`${BASE}/x?limit=500&continue=a`), pageKey(`${BASE}/x?limit=500&continue=b`));
+  assert.notEqual(pageKey(`${BASE}/x?limit=500`), pageKey(`${BASE}/y?limit=500`));
+  assert.equal(pageKey('not a url'), '');
+});
+
+test('settled waits for a page still in flight, past the idle wait', async () => {
+  // One page of 12 parts, one every 10 ms (120 ms in all), against an idle wait of 40 ms.
+  const text = JSON.stringify({ kind: 'PodList', metadata: { resourceVersion: '7' }, items: [] });
+  const slow = async () => {
+    const bytes = new TextEncoder().encode(text);
+    const parts = 12;
+    let i = 0;
+    const body = new ReadableStream({
+      async pull(c) {
+        await new Promise((r) => setTimeout(r, 10));
+        const step = Math.ceil(bytes.length / parts);
+        c.enqueue(bytes.slice(i * step, (i + 1) * step));
+        if (++i === parts) c.close();
+      },
+    });
+    return new Response(body, { status: 200 });
+  };
+  await withFetch(slow, async () => {
+    const p = new Prefetches('');
+    const heard = [];
+    p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push([n, new TextDecoder().decode(a.bytes)]));
+    await p.settled(40, 60000);
+    assert.deepEqual(heard, [[0, text]], 'the whole page, in one piece, before settled resolved');
+    p.close();
+  });
+});
+
 test('list follows the tokens of pages whose metadata comes after their items too (read once the page is in)', async () => {
-  const srv = pagesServer(1200, 500, () => null, true);
+  const srv = pagesServer(2500, 500, () => null, true);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];
     p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push(n));
     await p.settled(5000, 60000);
     assert.deepEqual(heard, [0, 1, 2]);
-    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1+/=', 'tok 2+/=']);
+    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 500+/=', 'tok 1500+/=']);
     p.close();
   });
 });
 
 test('list stops at the first page that fails: a 410 on a continue token ends the prefetch there', async () => {
   const gone = { status: 410, body: { kind: 'Status', code: 410, reason: 'Expired', message: 'The provided continue parameter is too old' } };
-  const srv = pagesServer(1200, 500, (i) => (i === 1 ? gone : null));
+  const srv = pagesServer(2500, 500, (k) => (k === 1 ? gone : null));
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];
@@ -167,7 +224,7 @@ test('list stops at the first page that fails: a 410 on a continue token ends th
 });
 
 test('a closed Prefetches fetches no further page', async () => {
-  const srv = pagesServer(1200, 500);
+  const srv = pagesServer(2500, 500);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];
@@ -214,7 +271,13 @@ test('firstSnapshot of a later page: the pages so far and this one, sorted; a 41
   const pod = (ns, name) => ({ metadata: { namespace: ns, name, uid: `${ns}/${name}`, resourceVersion: '1' } });
   const page = (...items) => ({ status: 200, text: JSON.stringify({ kind: 'PodList', metadata: { continue: 'c' }, items }), err: '' });
   const p0 = firstSnapshot(q, page(pod('b', 'x'), pod('a', 'y')), false);
-  const p1 = firstSnapshot(q, page(pod('a', 'z'), pod('c', 'a'), pod('a', 'a')), false, p0);
+  const added = [];
+  const p1 = firstSnapshot(q, page(pod('a', 'z'), pod('c', 'a'), pod('a', 'a')), false, p0, added);
+  assert.deepEqual(added.map((o) => o.metadata.uid), ['a/a', 'a/z', 'c/a'], 'added: this page\'s own objects, sorted');
+  assert.ok(added.every((o) => p1.items.includes(o) && !p0.items.includes(o)));
+  const none = [];
+  firstSnapshot(q, { status: 503, text: '', err: '' }, false, p1, none);
+  assert.deepEqual(none, [], 'a failed page adds nothing');
   assert.equal(p1.status, 'loading');
   assert.ok(p1.prefetched && Object.isFrozen(p1.items));
   assert.deepEqual(p1.items.map((o) => o.metadata.uid), ['a/a', 'a/y', 'a/z', 'b/x', 'c/a'], 'merged by namespace, then name');
@@ -228,8 +291,8 @@ test('firstSnapshot of a later page: the pages so far and this one, sorted; a 41
   assert.equal(down.errors[0].message, 'The server could not answer (503).');
 });
 
-test('settled waits for every page while they keep coming, and no longer than the idle wait once none comes', async () => {
-  const srv = pagesServer(1200, 500);
+test('settled waits for every page while they are asked for, at most the bound', async () => {
+  const srv = pagesServer(2500, 500);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];
@@ -238,13 +301,24 @@ test('settled waits for every page while they keep coming, and no longer than th
     assert.deepEqual(heard, [0, 1, 2], 'all three pages before it resolved');
     p.close();
   });
-  // A page that never comes: settled ends after the idle wait, well before the bound.
+  // A page that never comes: settled ends at the bound.
   await withFetch(() => new Promise(() => {}), async () => {
     const p = new Prefetches('');
     p.list(`${BASE}/api/v1/pods?limit=500`, () => {});
     const t0 = Date.now();
+    await p.settled(20, 300);
+    const took = Date.now() - t0;
+    assert.ok(took >= 250 && took < 30000, `the bound, not the idle wait (a page is in flight): ${took} ms`);
+    p.close();
+  });
+  // No page asked for since the last answer (the callers of list() still at work): the idle wait.
+  await withFetch(pagesServer(10, 500).fetch, async () => {
+    const p = new Prefetches('');
+    p.list(`${BASE}/api/v1/pods?limit=500`, () => {});
+    await p.settled(5000, 60000); // the one page came: nothing in flight
+    const t0 = Date.now();
     await p.settled(20, 60000);
-    assert.ok(Date.now() - t0 < 30000, 'the idle wait, not the bound');
+    assert.ok(Date.now() - t0 < 30000, 'nothing in flight: done at once or after the idle wait');
     p.close();
   });
 });

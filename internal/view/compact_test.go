@@ -1,8 +1,10 @@
 package view
 
 import (
+	"encoding/json"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"weak"
 
@@ -74,4 +76,56 @@ func TestCompactKeepsTheView(t *testing.T) {
 	require.NoError(t, v.SetSpec(spec(t, `{"where":{"text":"p01"},"sort":[{"by":"r","desc":true}],"window":{"limit":4},"columns":{"r":"status.containerStatuses[*].restartCount|sum"},"countBy":"status.phase"}`)))
 	checkTree(t, v)
 	assert.Equal(t, 10, v.Snapshot().Total, "p010-p019")
+}
+
+// TestTextAtHaystackBounds: a new text is searched in each object's own
+// haystack (name, namespace, label values), never across two objects'
+// haystacks that lie side by side in the compacted string, whether the
+// object is in the compacted array or was made after it.
+func TestTextAtHaystackBounds(t *testing.T) {
+	t.Parallel()
+	query := func(text string) string {
+		b, err := json.Marshal(text)
+		require.NoError(t, err)
+		return fmt.Sprintf(`{"where":{"text":%s},"sort":[{"by":"name"}],"window":{"limit":20}}`, b)
+	}
+	f := newFeed(t)
+	for _, name := range []string{"a1", "a2na", "a4"} { // haystacks "a1\x00n", "a2na\x00n", "a4\x00n"
+		f.add(pod{ns: "n", name: name, phase: "Running"})
+	}
+	for _, name := range []string{"qb", "qc", "qd", "qe", "qf", "qg", "qh", "qi"} { // enough for a loose node to stay loose
+		f.add(pod{ns: "m", name: name, phase: "Running"})
+	}
+	v := newView(t, query("zzz"))
+	v.Reset(f.snapshot())
+	f.add(pod{ns: "n", name: "a3", phase: "Running"}) // a loose node, between a2na and a4 in sort order
+	v.Apply(f.delta())
+	require.Equal(t, 1, v.loose)
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"na2", nil},             // "a1\x00n" then "a2na": only across two
+		{"na", []string{"a2na"}}, // across a1|a2na first, then inside a2na
+		{"na4", nil},             // across a3's neighbours in the string: a2na|a4
+		{"\x00n", []string{"a1", "a2na", "a3", "a4"}}, // a text's NULs are dropped: it never spans two fields
+		{"n", []string{"a1", "a2na", "a3", "a4"}},
+		{"a4", []string{"a4"}},
+		{"a1", []string{"a1"}}, // the first haystack, from its start
+		{"qi", []string{"qi"}}, // the last
+		{"n\x00a", []string{"a2na"}},
+		{"3", []string{"a3"}},
+		{"", []string{"a1", "a2na", "a3", "a4", "qb", "qc", "qd", "qe", "qf", "qg", "qh", "qi"}},
+	} {
+		require.NoError(t, v.SetSpec(spec(t, query("zzz")))) // unrelated to each text
+		require.NoError(t, v.SetSpec(spec(t, query(tc.text))))
+		checkTree(t, v)
+		s := v.Snapshot()
+		var got []string
+		for _, n := range names(s) { // namespace/name
+			got = append(got, n[strings.IndexByte(n, '/')+1:])
+		}
+		assert.Equal(t, tc.want, got, "text %q", tc.text)
+		assert.Equal(t, len(tc.want), s.Total, "text %q", tc.text)
+	}
 }

@@ -91,7 +91,7 @@ func TestRandomized(t *testing.T) {
 			}
 			selectors := []string{"", "app=web", "app in (db,cache)", "!app", "app!=db"}
 			phaseSets := [][]string{{"Running", "Pending", "Failed"}, {"Running"}, {"Pending", "Failed"}}
-			texts := []string{"", "pod-1", "pod-12", "WEB", "d-2"}
+			texts := []string{"", "pod-1", "pod-12", "WEB", "d-2", "o", "pod-", "s1", "bp"} // narrowing, widening, unrelated, across two haystacks ("web" then "pod-")
 			byName := seed%2 == 1 // no sort keys: the tie order alone, until a change of spec
 			query := func(sel, text string, phases []string, off, limit int) string {
 				sort := `[{"by":"restarts","desc":true}]`
@@ -105,10 +105,13 @@ func TestRandomized(t *testing.T) {
 			v := newView(t, query(sel, text, phases, off, limit))
 			v.Reset(f.snapshot())
 			for step := range 300 {
-				if r.IntN(10) == 0 { // change the spec of the live view
-					sel, text, phases = selectors[r.IntN(len(selectors))], texts[r.IntN(len(texts))], phaseSets[r.IntN(len(phaseSets))]
+				if k := r.IntN(10); k <= 1 { // change the spec of the live view
+					text = texts[r.IntN(len(texts))] // k == 1: the text alone (type-to-filter)
+					if k == 0 {
+						sel, phases = selectors[r.IntN(len(selectors))], phaseSets[r.IntN(len(phaseSets))]
+					}
 					off, limit = r.IntN(20), 1+r.IntN(15)
-					if r.IntN(3) == 0 {
+					if k == 0 && r.IntN(3) == 0 {
 						byName = !byName
 					}
 					require.NoError(t, v.SetSpec(spec(t, query(sel, text, phases, off, limit))))

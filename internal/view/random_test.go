@@ -91,7 +91,9 @@ func TestRandomized(t *testing.T) {
 			}
 			selectors := []string{"", "app=web", "app in (db,cache)", "!app", "app!=db"}
 			phaseSets := [][]string{{"Running", "Pending", "Failed"}, {"Running"}, {"Pending", "Failed"}}
-			texts := []string{"", "pod-1", "pod-12", "WEB", "d-2", "o", "pod-", "s1", "bp"} // narrowing, widening, unrelated, across two haystacks ("web" then "pod-")
+			// Texts that narrow, widen, are unrelated, or lie across two
+			// haystacks ("bp": a label "web", then the next name "pod-").
+			texts := []string{"", "pod-1", "pod-12", "WEB", "d-2", "o", "pod-", "s1", "bp"}
 			byName := seed%2 == 1 // no sort keys: the tie order alone, until a change of spec
 			query := func(sel, text string, phases []string, off, limit int) string {
 				sort := `[{"by":"restarts","desc":true}]`

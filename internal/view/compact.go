@@ -38,5 +38,64 @@ func (v *View) compact(sorted []*node) {
 		release(n) // n may be in an older array: it holds nothing now
 	}
 	v.loose = 0
+	v.slab = slab
 	v.tree.build(sorted)
+}
+
+// refilterSlab is refilterText over the whole view in three passes that
+// follow no pointer between nodes where the tree kept its built shape:
+// one in slab order sets the match and countBy of every node whose
+// subtree is as built (lo >= 0) and counts the hits before each position,
+// one sets those nodes' hits from the counts (the hits in their subtree's
+// range of the slab), and a walk from the root over the nodes whose
+// subtree changed since the compact (fix marked them) redoes match,
+// countBy and hits for them alone (the nodes made since are among them).
+// The first two read memory in address order and make no call per node:
+// over the recursive walk of every node that was most of the pass.
+func (v *View) refilterSlab(narrow, widen bool) {
+	text, counts := v.c.text, v.countBy.n
+	if v.c.countBy < 0 {
+		counts = nil
+	}
+	slab := v.slab
+	if cap(v.before) < len(slab)+1 {
+		v.before = make([]int32, len(slab)+1)
+	}
+	before := v.before[:len(slab)+1]
+	k := int32(0)
+	for i := range slab {
+		n := &slab[i]
+		before[i] = k
+		if n.lo < 0 {
+			continue
+		}
+		n.match = textHit(n, text, narrow, widen)
+		if n.match {
+			k++
+			if counts != nil {
+				counts[n.by]++
+			}
+		}
+	}
+	before[len(slab)] = k
+	for i := range slab {
+		if n := &slab[i]; n.lo >= 0 {
+			n.hits = int(before[int(n.lo)+n.size] - before[n.lo])
+		}
+	}
+	v.refilterChanged(v.tree.root, narrow, widen)
+}
+
+// refilterChanged is refilterText over the nodes below n whose subtree
+// changed since the last compact (lo -1), whose children's counts are
+// exact when their subtree did not.
+func (v *View) refilterChanged(n *node, narrow, widen bool) {
+	if n == nil || n.lo >= 0 {
+		return
+	}
+	v.refilterChanged(n.left, narrow, widen)
+	v.refilterChanged(n.right, narrow, widen)
+	n.match = textHit(n, v.c.text, narrow, widen)
+	n.hits = hits(n.left) + hits(n.right) + b2i(n.match)
+	v.counted(n, 1)
 }

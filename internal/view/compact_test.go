@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kubelive/kubelive/internal/cache"
 )
@@ -127,5 +128,69 @@ func TestTextAtHaystackBounds(t *testing.T) {
 		}
 		assert.Equal(t, tc.want, got, "text %q", tc.text)
 		assert.Equal(t, len(tc.want), s.Total, "text %q", tc.text)
+	}
+}
+
+// TestTextPassAfterChanges: a new text after objects were added, modified
+// and deleted since the last compact (some subtrees as built, some not,
+// some nodes outside the compact's array) gives the rows, total and
+// counts of a computation from scratch, for texts that narrow (from many
+// hits and from few), widen, are unrelated or empty.
+func TestTextPassAfterChanges(t *testing.T) {
+	t.Parallel()
+	query := func(text string) string {
+		return fmt.Sprintf(`{"where":{"text":%q},"sort":[{"by":"r","desc":true}],"window":{"offset":3,"limit":7},"columns":{"r":"status.containerStatuses[*].restartCount|sum"},"countBy":"status.phase"}`, text)
+	}
+	phases := []string{"Running", "Pending", "Failed"}
+	mkPod := func(i, r int) pod {
+		return pod{ns: fmt.Sprintf("ns%d", i%3), name: fmt.Sprintf("pod-%03d", i), phase: phases[(i+r)%3], restarts: []int{(i * r) % 5}}
+	}
+	f := newFeed(t)
+	var slots []cache.SlotID
+	for i := range 400 {
+		slots = append(slots, f.add(mkPod(i, 0)))
+	}
+	v := newView(t, query(""))
+	v.Reset(f.snapshot())
+	texts := []string{"1", "pod-1", "pod-12", "pod-123", "2", "", "ns1", "s", "pod-0", "zzz", "d-3", "3"}
+	for round := range 4 {
+		for k := range 12 { // fewer than a compact's share: the changes stay loose
+			i := (round*97 + k*31) % len(slots)
+			switch k % 3 {
+			case 0:
+				f.set(slots[i], mkPod(i, round+k))
+			case 1:
+				if _, ok := f.items[slots[i]]; ok {
+					f.remove(slots[i])
+				}
+			default:
+				slots = append(slots, f.add(mkPod(len(slots), round)))
+			}
+		}
+		v.Apply(f.delta())
+		require.Positive(t, v.loose, "round %d: nodes made since the compact", round)
+		built, changed := 0, 0
+		walk(v.tree.root, func(n *node) {
+			built += b2i(n.lo >= 0)
+			changed += b2i(n.lo < 0)
+		})
+		require.Positive(t, built, "round %d", round)
+		require.Positive(t, changed, "round %d", round)
+		for _, text := range texts {
+			require.NoError(t, v.SetSpec(spec(t, query(text))))
+			checkTree(t, v)
+			s := v.Snapshot()
+			rows, total, byPhase := expected(f, labels.Everything(), map[string]bool{"Running": true, "Pending": true, "Failed": true}, text, false, 3, 7)
+			var got []string
+			for _, row := range s.Rows {
+				got = append(got, fmt.Sprintf("%s/%s/%s=%s", row.Item.Cluster, row.Item.Namespace, row.Item.Name, row.Columns[0].Text()))
+			}
+			require.Equal(t, rows, got, "round %d, text %q", round, text)
+			require.Equal(t, total, s.Total, "round %d, text %q", round, text)
+			if len(byPhase) == 0 {
+				byPhase = map[string]int{}
+			}
+			require.Equal(t, byPhase, s.CountBy, "round %d, text %q", round, text)
+		}
 	}
 }

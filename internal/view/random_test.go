@@ -221,4 +221,27 @@ func checkTree(t *testing.T, v *View) {
 	}
 	check(v.tree.root)
 	require.Equal(t, len(v.nodes), seen)
+	checkBuilt(t, v, v.tree.root)
+}
+
+// checkBuilt verifies the nodes' lo below n: a node with lo >= 0 has
+// exactly the nodes of the compact's array from lo to lo+size in its
+// subtree, in order, and no descendant with lo -1.
+func checkBuilt(t *testing.T, v *View, n *node) {
+	t.Helper()
+	if n == nil {
+		return
+	}
+	if n.lo >= 0 {
+		i := int(n.lo)
+		walk(n, func(m *node) {
+			require.Less(t, i, len(v.slab), "a built subtree is in the compact's array")
+			require.Same(t, &v.slab[i], m, "slab position %d", i)
+			require.GreaterOrEqual(t, m.lo, int32(0), "below a built node, every node is as built")
+			i++
+		})
+		require.Equal(t, int(n.lo)+n.size, i)
+	}
+	checkBuilt(t, v, n.left)
+	checkBuilt(t, v, n.right)
 }

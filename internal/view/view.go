@@ -39,6 +39,10 @@ type View struct {
 	cursor  Cursor // the window of the spec, for Snapshot
 	gen     uint64 // bumped when the columns change: every row is fresh
 	loose   int    // nodes made since the last compact
+	// slab is the array of the last compact: while the tree is shaped,
+	// exactly the tree's nodes in order.
+	slab   []node
+	before []int32 // refilterSlab's counts, kept for the next pass
 }
 
 // New returns an empty view for spec (as ParseSpec returns it).
@@ -148,11 +152,10 @@ func (v *View) SetSpec(spec Spec) error {
 	case !sameWhere(c, old):
 		v.countBy.reset()
 		textOnly := c.spec.Where.LabelSelector == old.spec.Where.LabelSelector && sameFields(c.fields, old.fields)
-		switch root := v.tree.root; {
-		case !textOnly:
-			v.refilterTree(root, narrows(c, old))
-		case root != nil && !(narrows(c, old) && root.hits == 0):
-			v.refilterText(root, narrows(c, old), strings.Contains(old.text, c.text))
+		if textOnly {
+			v.textPass(narrows(c, old), strings.Contains(old.text, c.text))
+		} else {
+			v.refilterTree(v.tree.root, narrows(c, old))
 		}
 	}
 	v.version++
@@ -209,9 +212,28 @@ func (v *View) refilterTree(n *node, narrow bool) {
 	v.refilterTree(n.left, narrow)
 	v.refilterTree(n.right, narrow)
 	v.match(&n.rec)
-	n.fix()
+	n.hits = hits(n.left) + hits(n.right) + b2i(n.match) // not fix: the subtree is as it was
 	v.counted(n, 1)
 }
+
+// textPass re-evaluates the filter's text on every node (only the text
+// changed, countBy reset), with narrow and widen as refilterText takes
+// them. Narrowing from few hits walks the tree, skipping the subtrees
+// without one; any other text is searched in every node, mostly in slab
+// order (refilterSlab).
+func (v *View) textPass(narrow, widen bool) {
+	switch root := v.tree.root; {
+	case root == nil || narrow && root.hits == 0:
+	case narrow && root.hits <= root.size/fewHits:
+		v.refilterText(root, narrow, widen)
+	default:
+		v.refilterSlab(narrow, widen)
+	}
+}
+
+// fewHits: narrowing from at most one hit in fewHits of the view walks
+// the tree.
+const fewHits = 16
 
 // refilterText is refilterTree when only the text changed (the rest of
 // the filter is not evaluated again), n not nil. With narrow (the new text

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/reflector"
 )
 
 // TestDroppedObjectsAreNotKept: a view whose nodes live in one compacted
@@ -193,4 +194,40 @@ func TestTextPassAfterChanges(t *testing.T) {
 			require.Equal(t, byPhase, s.CountBy, "round %d, text %q", round, text)
 		}
 	}
+}
+
+// TestCompactWhenLoaded: a view filled by the pages of a first LIST is
+// compacted once its lists stop loading (every subtree then as built, for
+// the text filters that follow), not while they load.
+func TestCompactWhenLoaded(t *testing.T) {
+	t.Parallel()
+	f := newFeed(t)
+	v := newView(t, `{"where":{"text":"p"},"sort":[{"by":"name"}],"window":{"limit":5}}`)
+	v.Reset(f.snapshot())
+	lists := func(p reflector.Phase) []cache.ListStatus {
+		return []cache.ListStatus{{Phase: reflector.PhaseLive}, {Phase: p}}
+	}
+	for page, size := range []int{30, 30, 30, 30, 30, 3} { // the last page too small for a compact
+		for i := range size {
+			f.add(pod{ns: "ns", name: fmt.Sprintf("p%d-%02d", page, i), phase: "Running"})
+		}
+		d := f.delta()
+		d.Lists = lists(reflector.PhaseLoading)
+		v.Apply(d)
+	}
+	require.Positive(t, v.loose, "nodes made since the last compact, while loading")
+	f.add(pod{ns: "ns", name: "p-last", phase: "Running"})
+	d := f.delta()
+	d.Lists = lists(reflector.PhaseLive)
+	v.Apply(d)
+	checkTree(t, v)
+	assert.Zero(t, v.loose)
+	assert.GreaterOrEqual(t, v.tree.root.lo, int32(0), "the whole tree as built")
+	assert.Equal(t, 154, v.Snapshot().Total)
+
+	f.set(f.add(pod{ns: "ns", name: "p-later", phase: "Running"}), pod{ns: "ns", name: "p-later", phase: "Failed"})
+	d = f.delta()
+	d.Lists = lists(reflector.PhaseLive)
+	v.Apply(d)
+	assert.Equal(t, 1, v.loose, "a live view compacts by its share only")
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
@@ -70,7 +71,10 @@ func (v *View) Reset(s *cache.Snapshot) {
 }
 
 // Apply moves the view by one cache Delta: O(log n) per changed or removed
-// object, the filter evaluated on the changed objects only.
+// object, the filter evaluated on the changed objects only. When its lists
+// finish loading the view is compacted (O(n), once): a first LIST in pages
+// leaves up to one node in looseShare made since the last compact, and
+// each makes a new text filter walk part of the tree (refilterSlab).
 func (v *View) Apply(d *cache.Delta) {
 	for _, it := range d.Changed {
 		old := v.nodes[it.Slot]
@@ -97,13 +101,24 @@ func (v *View) Apply(d *cache.Delta) {
 			release(n)
 		}
 	}
+	loaded := loading(v.lists) && !loading(d.Lists) // the first LIST ended: typing a filter comes next
 	v.lists = d.Lists
 	v.version++
-	if v.loose > len(v.nodes)/looseShare {
+	if v.loose > len(v.nodes)/looseShare || loaded && v.loose > 0 {
 		all := make([]*node, 0, len(v.nodes))
 		walk(v.tree.root, func(n *node) { all = append(all, n) })
 		v.compact(all)
 	}
+}
+
+// loading reports whether a list has no data yet.
+func loading(lists []cache.ListStatus) bool {
+	for _, l := range lists {
+		if l.Phase == reflector.PhaseLoading {
+			return true
+		}
+	}
+	return false
 }
 
 // looseShare bounds the nodes made since the last compact: at most one in

@@ -255,6 +255,7 @@ func benchTextPass(b *testing.B, n, loose int) {
 		return time.Since(start)
 	}
 	perText := make([][2][]time.Duration, len(cs))
+	share := make([]float64, len(cs)) // of the view matching the previous text
 	var walked, slabbed []time.Duration
 	v.c = cs[len(cs)-1]
 	pass(cs[0], v.c, false)
@@ -262,6 +263,7 @@ func benchTextPass(b *testing.B, n, loose int) {
 	for b.Loop() {
 		old, c := cs[(i+len(cs)-1)%len(cs)], cs[i%len(cs)]
 		unshape(i)
+		share[i%len(cs)] = float64(v.tree.root.hits) / float64(n)
 		tw := pass(old, c, false)
 		want, wantBy := v.tree.root.hits, slices.Clone(v.countBy.n)
 		pass(c, old, false)
@@ -288,7 +290,7 @@ func benchTextPass(b *testing.B, n, loose int) {
 	if testing.Verbose() {
 		for k, t := range perText {
 			if len(t[0]) > 0 {
-				b.Logf("%q after %q: walk %.3f ms, slab %.3f ms", texts[k], texts[(k+len(texts)-1)%len(texts)], ms(t[0]), ms(t[1]))
+				b.Logf("%q after %q (%.3f of the view): walk %.3f ms, slab %.3f ms", texts[k], texts[(k+len(texts)-1)%len(texts)], share[k], ms(t[0]), ms(t[1]))
 			}
 		}
 	}

@@ -1,6 +1,9 @@
 package view
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // compact lays the nodes of sorted (every node of the view, in sort order)
 // out in one array, in that order, with their text-filter haystacks in one
@@ -62,6 +65,7 @@ func (v *View) refilterSlab(narrow, widen bool) {
 		v.before = make([]int32, len(slab)+1)
 	}
 	before := v.before[:len(slab)+1]
+	keep := narrow || widen // a node whose match is widen keeps it (textHit, inlined)
 	k := int32(0)
 	for i := range slab {
 		n := &slab[i]
@@ -69,8 +73,14 @@ func (v *View) refilterSlab(narrow, widen bool) {
 		if n.lo < 0 {
 			continue
 		}
-		n.match = textHit(n, text, narrow, widen)
-		if n.match {
+		m := n.match
+		if !keep || m != widen {
+			m = n.rest && (text == "" || strings.Contains(n.hay, text))
+			if m != n.match { // a line not written is not written back
+				n.match = m
+			}
+		}
+		if m {
 			k++
 			if counts != nil {
 				counts[n.by]++
@@ -80,7 +90,9 @@ func (v *View) refilterSlab(narrow, widen bool) {
 	before[len(slab)] = k
 	for i := range slab {
 		if n := &slab[i]; n.lo >= 0 {
-			n.hits = int(before[int(n.lo)+n.size] - before[n.lo])
+			if h := int(before[int(n.lo)+n.size] - before[n.lo]); h != n.hits {
+				n.hits = h
+			}
 		}
 	}
 	v.refilterChanged(v.tree.root, narrow, widen)

@@ -248,7 +248,7 @@ func (v *View) textPass(narrow, widen bool) {
 
 // fewHits: narrowing from at most one hit in fewHits of the view walks
 // the tree.
-const fewHits = 16
+const fewHits = 8
 
 // refilterText is refilterTree when only the text changed (the rest of
 // the filter is not evaluated again), n not nil. With narrow (the new text

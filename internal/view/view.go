@@ -40,10 +40,11 @@ type View struct {
 	cursor  Cursor // the window of the spec, for Snapshot
 	gen     uint64 // bumped when the columns change: every row is fresh
 	loose   int    // nodes made since the last compact
-	// slab is the array of the last compact: while the tree is shaped,
-	// exactly the tree's nodes in order.
+	// slab is the array of the last compact, in the order the tree was
+	// built in: the nodes with lo >= 0 are in it (lo is a position in it).
 	slab   []node
-	before []int32 // refilterSlab's counts, kept for the next pass
+	before []int32 // refilterSlab's counts by slab position, kept for the next pass
+	right  []int32 // the slab positions of the nodes built with a right child
 }
 
 // New returns an empty view for spec (as ParseSpec returns it).

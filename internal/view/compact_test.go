@@ -155,7 +155,10 @@ func TestTextPassAfterChanges(t *testing.T) {
 	v.Reset(f.snapshot())
 	texts := []string{"1", "pod-1", "pod-12", "pod-123", "2", "", "ns1", "s", "pod-0", "zzz", "d-3", "3"}
 	for round := range 4 {
-		for k := range 12 { // fewer than a compact's share: the changes stay loose
+		all := make([]*node, 0, len(v.nodes))
+		walk(v.tree.root, func(n *node) { all = append(all, n) })
+		v.compact(all)
+		for k := range 12 { // few enough for refilterSlab (manyLoose)
 			i := (round*97 + k*31) % len(slots)
 			switch k % 3 {
 			case 0:
@@ -170,6 +173,7 @@ func TestTextPassAfterChanges(t *testing.T) {
 		}
 		v.Apply(f.delta())
 		require.Positive(t, v.loose, "round %d: nodes made since the compact", round)
+		require.LessOrEqual(t, v.loose, len(v.nodes)/manyLoose, "round %d: a text is searched in slab order", round)
 		built, changed := 0, 0
 		walk(v.tree.root, func(n *node) {
 			built += b2i(n.lo >= 0)

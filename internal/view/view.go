@@ -235,21 +235,29 @@ func (v *View) refilterTree(n *node, narrow bool) {
 // textPass re-evaluates the filter's text on every node (only the text
 // changed, countBy reset), with narrow and widen as refilterText takes
 // them. Narrowing from few hits walks the tree, skipping the subtrees
-// without one; any other text is searched in every node, mostly in slab
-// order (refilterSlab).
+// without one; so does any text when many nodes were made since the last
+// compact (each changes the subtrees above it: at 1 in 64 of the view,
+// about a fifth of the nodes); any other text is searched in every node,
+// mostly in slab order (refilterSlab).
 func (v *View) textPass(narrow, widen bool) {
 	switch root := v.tree.root; {
 	case root == nil || narrow && root.hits == 0:
-	case narrow && root.hits <= root.size/fewHits:
+	case narrow && root.hits <= root.size/fewHits, v.loose > root.size/manyLoose:
 		v.refilterText(root, narrow, widen)
 	default:
 		v.refilterSlab(narrow, widen)
 	}
 }
 
-// fewHits: narrowing from at most one hit in fewHits of the view walks
-// the tree.
-const fewHits = 8
+const (
+	// fewHits: narrowing from at most one hit in fewHits of the view
+	// walks the tree.
+	fewHits = 8
+	// manyLoose: with more than one node in manyLoose made since the last
+	// compact, a text pass walks the tree (refilterSlab's own walk over
+	// the changed subtrees was then as long as the whole walk).
+	manyLoose = 32
+)
 
 // refilterText is refilterTree when only the text changed (the rest of
 // the filter is not evaluated again), n not nil. With narrow (the new text

@@ -148,7 +148,7 @@ func TestTextPassAfterChanges(t *testing.T) {
 	}
 	f := newFeed(t)
 	var slots []cache.SlotID
-	for i := range 400 {
+	for i := range 600 {
 		slots = append(slots, f.add(mkPod(i, 0)))
 	}
 	v := newView(t, query(""))

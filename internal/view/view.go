@@ -254,9 +254,10 @@ const (
 	// walks the tree.
 	fewHits = 8
 	// manyLoose: with more than one node in manyLoose made since the last
-	// compact, a text pass walks the tree (refilterSlab's own walk over
-	// the changed subtrees was then as long as the whole walk).
-	manyLoose = 32
+	// compact, a text pass walks the tree (refilterSlab and its own walk
+	// over the changed subtrees were then about as long as the whole walk
+	// at 100,000 objects, and longer at 1 in 8).
+	manyLoose = 64
 )
 
 // refilterText is refilterTree when only the text changed (the rest of

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -182,6 +183,115 @@ func BenchmarkFirstList(b *testing.B) {
 		for i := 0; i < len(items); i += 500 {
 			v.Apply(&cache.Delta{Changed: items[i:min(i+500, len(items))]})
 			_ = v.Snapshot()
+		}
+	}
+}
+
+// BenchmarkTextPass times the two passes a text-only SetSpec can make over
+// the same view of pods, alternately in every iteration so that both see
+// the same load: the tree's recursive walk (walk) and the pass in slab
+// order (refilterSlab). Each starts from the view filtered by the
+// previous text, the texts cycling through narrowing, widening and
+// unrelated ones. loose is the number of nodes made since the last
+// compact: none, 1 in 64, or 1 in 8 less one (the most there can be).
+func BenchmarkTextPass(b *testing.B) {
+	for _, n := range []int{50_000, 100_000} {
+		for _, loose := range []int{0, n / 64, n/looseShare - 1} {
+			b.Run(fmt.Sprintf("%d/loose=%d", n, loose), func(b *testing.B) {
+				benchTextPass(b, n, loose)
+			})
+		}
+	}
+}
+
+func benchTextPass(b *testing.B, n, loose int) {
+	v, items := loaded(b, n, benchQuery)
+	tmpl, err := os.ReadFile("../wire/testdata/pod.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tmpl = bytes.TrimSpace(tmpl)
+	r := rand.New(rand.NewPCG(5, 6))
+	var changes []*cache.Item
+	for _, k := range r.Perm(n)[:loose] {
+		changes = append(changes, realPod(b, tmpl, r, items[k].Slot, k))
+	}
+	// Unshape: the changed objects applied, with their previous items
+	// alternately, so that every iteration finds the same number of loose nodes.
+	prev := make([]*cache.Item, len(changes))
+	for i, it := range changes {
+		prev[i] = v.nodes[it.Slot].item
+	}
+	unshape := func(round int) {
+		if loose == 0 {
+			return
+		}
+		v.loose = 0
+		if round%2 == 0 {
+			v.Apply(&cache.Delta{Changed: changes})
+		} else {
+			v.Apply(&cache.Delta{Changed: prev})
+		}
+	}
+	texts := []string{"1", "12", "123", "1234", "2", "23", "", "web-01", "web-012", "ns-3", "web-0", "e", "web-00042"}
+	cs := make([]*compiled, len(texts))
+	for i, t := range texts {
+		s := spec(b, benchQuery)
+		s.Where.Text = t
+		if cs[i], err = compile(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	pass := func(old, c *compiled, slab bool) time.Duration {
+		start := time.Now()
+		v.c = c
+		v.countBy.reset()
+		narrow, widen := narrows(c, old), strings.Contains(old.text, c.text)
+		if slab {
+			v.refilterSlab(narrow, widen)
+		} else {
+			v.refilterText(v.tree.root, narrow, widen)
+		}
+		return time.Since(start)
+	}
+	perText := make([][2][]time.Duration, len(cs))
+	share := make([]float64, len(cs)) // of the view matching the previous text
+	var walked, slabbed []time.Duration
+	v.c = cs[len(cs)-1]
+	pass(cs[0], v.c, false)
+	i := 0
+	for b.Loop() {
+		old, c := cs[(i+len(cs)-1)%len(cs)], cs[i%len(cs)]
+		unshape(i)
+		share[i%len(cs)] = float64(v.tree.root.hits) / float64(n)
+		tw := pass(old, c, false)
+		want, wantBy := v.tree.root.hits, slices.Clone(v.countBy.n)
+		pass(c, old, false)
+		ts := pass(old, c, true)
+		walked, slabbed = append(walked, tw), append(slabbed, ts)
+		perText[i%len(cs)][0] = append(perText[i%len(cs)][0], tw)
+		perText[i%len(cs)][1] = append(perText[i%len(cs)][1], ts)
+		if v.tree.root.hits != want || !slices.Equal(v.countBy.n, wantBy) {
+			b.Fatalf("text %q: %d hits, countBy %v by the walk, %d, %v by the slab", c.text, want, wantBy, v.tree.root.hits, v.countBy.n)
+		}
+		i++
+	}
+	ms := func(t []time.Duration) float64 {
+		slices.Sort(t)
+		return float64(t[len(t)/2]) / float64(time.Millisecond)
+	}
+	w, s := ms(walked), ms(slabbed)
+	b.ReportMetric(w, "walk-p50-ms")
+	b.ReportMetric(s, "slab-p50-ms")
+	b.ReportMetric(w/s, "speedup")
+	changed := 0
+	walk(v.tree.root, func(n *node) { changed += b2i(n.lo < 0) })
+	b.ReportMetric(float64(changed)/float64(n), "changed-share")
+	if testing.Verbose() {
+		for k, t := range perText {
+			if len(t[0]) > 0 {
+				b.Logf("%q after %q (%.3f of the view): walk %.3f ms, slab %.3f ms", texts[k], texts[(k+len(texts)-1)%len(texts)], share[k], ms(t[0]), ms(t[1]))
+			}
 		}
 	}
 }

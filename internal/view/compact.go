@@ -1,6 +1,9 @@
 package view
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // compact lays the nodes of sorted (every node of the view, in sort order)
 // out in one array, in that order, with their text-filter haystacks in one
@@ -38,5 +41,85 @@ func (v *View) compact(sorted []*node) {
 		release(n) // n may be in an older array: it holds nothing now
 	}
 	v.loose = 0
+	v.slab = slab
 	v.tree.build(sorted)
+	v.right = v.right[:0]
+	for i := range slab {
+		if slab[i].right != nil {
+			v.right = append(v.right, int32(i))
+		}
+	}
+}
+
+// refilterSlab is refilterText over the whole view in three passes that
+// follow no pointer between nodes where the tree kept its built shape:
+// one in slab order sets the match and countBy of every node whose
+// subtree is as built (lo >= 0) and counts the hits before each position,
+// and the hits of those without a right child (their subtree's range of
+// the slab ends there), one sets the hits of those with one (v.right:
+// about half), and a walk from the root over the nodes whose
+// subtree changed since the compact (fix marked them) redoes match,
+// countBy and hits for them alone (the nodes made since are among them).
+// The first two read memory in address order and make no call per node:
+// over the recursive walk of every node that was most of the pass.
+func (v *View) refilterSlab(narrow, widen bool) {
+	text, counts := v.c.text, v.countBy.n
+	if v.c.countBy < 0 {
+		counts = nil
+	}
+	slab := v.slab
+	if cap(v.before) < len(slab)+1 {
+		v.before = make([]int32, len(slab)+1)
+	}
+	before := v.before[:len(slab)+1]
+	keep := narrow || widen // a node whose match is widen keeps it (textHit, inlined)
+	k := int32(0)
+	for i := range slab {
+		n := &slab[i]
+		before[i] = k
+		if n.lo < 0 {
+			continue
+		}
+		m := n.match
+		if !keep || m != widen {
+			m = n.rest && (text == "" || strings.Contains(n.hay, text))
+			if m != n.match { // a line not written is not written back
+				n.match = m
+			}
+		}
+		if m {
+			k++
+			if counts != nil {
+				counts[n.by]++
+			}
+		}
+		if n.right == nil { // its subtree ends here: its hits are known
+			if h := int(k - before[n.lo]); h != n.hits {
+				n.hits = h
+			}
+		}
+	}
+	before[len(slab)] = k
+	for _, i := range v.right {
+		if n := &slab[i]; n.lo >= 0 {
+			if h := int(before[int(n.lo)+n.size] - before[n.lo]); h != n.hits {
+				n.hits = h
+			}
+		}
+	}
+	v.refilterChanged(v.tree.root, narrow, widen)
+}
+
+// refilterChanged is refilterText over the nodes below n whose subtree
+// changed since the last compact (lo -1), whose children's counts are
+// exact when their subtree did not.
+func (v *View) refilterChanged(n *node, narrow, widen bool) {
+	if n == nil || n.lo >= 0 {
+		return
+	}
+	v.refilterChanged(n.left, narrow, widen)
+	v.refilterChanged(n.right, narrow, widen)
+	n.match = textHit(n, v.c.text, narrow, widen)
+	n.hits = hits(n.left) + hits(n.right) + b2i(n.match)
+	v.counted(n, 1)
 }

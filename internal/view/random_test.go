@@ -91,7 +91,9 @@ func TestRandomized(t *testing.T) {
 			}
 			selectors := []string{"", "app=web", "app in (db,cache)", "!app", "app!=db"}
 			phaseSets := [][]string{{"Running", "Pending", "Failed"}, {"Running"}, {"Pending", "Failed"}}
-			texts := []string{"", "pod-1", "pod-12", "WEB", "d-2"}
+			// Texts that narrow, widen, are unrelated, or lie across two
+			// haystacks ("bp": a label "web", then the next name "pod-").
+			texts := []string{"", "pod-1", "pod-12", "WEB", "d-2", "o", "pod-", "s1", "bp"}
 			byName := seed%2 == 1 // no sort keys: the tie order alone, until a change of spec
 			query := func(sel, text string, phases []string, off, limit int) string {
 				sort := `[{"by":"restarts","desc":true}]`
@@ -105,10 +107,13 @@ func TestRandomized(t *testing.T) {
 			v := newView(t, query(sel, text, phases, off, limit))
 			v.Reset(f.snapshot())
 			for step := range 300 {
-				if r.IntN(10) == 0 { // change the spec of the live view
-					sel, text, phases = selectors[r.IntN(len(selectors))], texts[r.IntN(len(texts))], phaseSets[r.IntN(len(phaseSets))]
+				if k := r.IntN(10); k <= 1 { // change the spec of the live view
+					text = texts[r.IntN(len(texts))] // k == 1: the text alone (type-to-filter)
+					if k == 0 {
+						sel, phases = selectors[r.IntN(len(selectors))], phaseSets[r.IntN(len(phaseSets))]
+					}
 					off, limit = r.IntN(20), 1+r.IntN(15)
-					if r.IntN(3) == 0 {
+					if k == 0 && r.IntN(3) == 0 {
 						byName = !byName
 					}
 					require.NoError(t, v.SetSpec(spec(t, query(sel, text, phases, off, limit))))
@@ -216,4 +221,27 @@ func checkTree(t *testing.T, v *View) {
 	}
 	check(v.tree.root)
 	require.Equal(t, len(v.nodes), seen)
+	checkBuilt(t, v, v.tree.root)
+}
+
+// checkBuilt verifies the nodes' lo below n: a node with lo >= 0 has
+// exactly the nodes of the compact's array from lo to lo+size in its
+// subtree, in order, and no descendant with lo -1.
+func checkBuilt(t *testing.T, v *View, n *node) {
+	t.Helper()
+	if n == nil {
+		return
+	}
+	if n.lo >= 0 {
+		i := int(n.lo)
+		walk(n, func(m *node) {
+			require.Less(t, i, len(v.slab), "a built subtree is in the compact's array")
+			require.Same(t, &v.slab[i], m, "slab position %d", i)
+			require.GreaterOrEqual(t, m.lo, int32(0), "below a built node, every node is as built")
+			i++
+		})
+		require.Equal(t, int(n.lo)+n.size, i)
+	}
+	checkBuilt(t, v, n.left)
+	checkBuilt(t, v, n.right)
 }

@@ -1,5 +1,7 @@
 package view
 
+import "math"
+
 // The sorted index is a treap (a binary search tree whose nodes also form a
 // heap on a priority) over every object the view holds, in sort order, each
 // node counting the nodes of its subtree (size) and those that pass the
@@ -19,6 +21,12 @@ type node struct {
 	left, right *node
 	prio        uint64
 	size, hits  int
+	// lo is the position of the subtree's first node in the order the
+	// tree was last built in, or -1 once the subtree changed (fix marks
+	// it). Invariant: a node with lo >= 0 has the subtree it was built
+	// with, the nodes sorted[lo : lo+size] of that build; its ancestors
+	// may have lo -1, its descendants have not.
+	lo int32
 	// tie is the node's place in the view's tie order (namespace, name,
 	// cluster, uid, slot) as last ranked, or 0 when not ranked yet.
 	// Invariant: for two ranked nodes of a view, tie order equals the
@@ -41,6 +49,7 @@ func hits(n *node) int {
 }
 
 func (n *node) fix() {
+	n.lo = -1
 	n.size = 1 + size(n.left) + size(n.right)
 	n.hits = hits(n.left) + hits(n.right)
 	if n.match {
@@ -163,9 +172,14 @@ func (t *tree) build(sorted []*node) {
 	}
 	t.root = spine[0]
 	recount(t.root)
+	if len(sorted) < math.MaxInt32 {
+		for i, n := range sorted {
+			n.lo = int32(i - size(n.left))
+		}
+	}
 }
 
-// recount recomputes size and hits below n (after the filter changed).
+// recount recomputes size and hits below n.
 func recount(n *node) {
 	if n == nil {
 		return

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
@@ -39,6 +40,11 @@ type View struct {
 	cursor  Cursor // the window of the spec, for Snapshot
 	gen     uint64 // bumped when the columns change: every row is fresh
 	loose   int    // nodes made since the last compact
+	// slab is the array of the last compact, in the order the tree was
+	// built in: the nodes with lo >= 0 are in it (lo is a position in it).
+	slab   []node
+	before []int32 // refilterSlab's counts by slab position, kept for the next pass
+	right  []int32 // the slab positions of the nodes built with a right child
 }
 
 // New returns an empty view for spec (as ParseSpec returns it).
@@ -66,7 +72,10 @@ func (v *View) Reset(s *cache.Snapshot) {
 }
 
 // Apply moves the view by one cache Delta: O(log n) per changed or removed
-// object, the filter evaluated on the changed objects only.
+// object, the filter evaluated on the changed objects only. When its lists
+// finish loading the view is compacted (O(n), once): a first LIST in pages
+// leaves up to one node in looseShare made since the last compact, and
+// each makes a new text filter walk part of the tree (refilterSlab).
 func (v *View) Apply(d *cache.Delta) {
 	for _, it := range d.Changed {
 		old := v.nodes[it.Slot]
@@ -93,13 +102,24 @@ func (v *View) Apply(d *cache.Delta) {
 			release(n)
 		}
 	}
+	loaded := loading(v.lists) && !loading(d.Lists) // the first LIST ended: typing a filter comes next
 	v.lists = d.Lists
 	v.version++
-	if v.loose > len(v.nodes)/looseShare {
+	if v.loose > len(v.nodes)/looseShare || loaded && v.loose > 0 {
 		all := make([]*node, 0, len(v.nodes))
 		walk(v.tree.root, func(n *node) { all = append(all, n) })
 		v.compact(all)
 	}
+}
+
+// loading reports whether a list has no data yet.
+func loading(lists []cache.ListStatus) bool {
+	for _, l := range lists {
+		if l.Phase == reflector.PhaseLoading {
+			return true
+		}
+	}
+	return false
 }
 
 // looseShare bounds the nodes made since the last compact: at most one in
@@ -113,7 +133,7 @@ const looseShare = 8
 // object it showed.
 func release(n *node) {
 	if n != nil {
-		*n = node{}
+		*n = node{lo: -1} // not as built: a text pass in slab order skips it
 	}
 }
 
@@ -148,11 +168,10 @@ func (v *View) SetSpec(spec Spec) error {
 	case !sameWhere(c, old):
 		v.countBy.reset()
 		textOnly := c.spec.Where.LabelSelector == old.spec.Where.LabelSelector && sameFields(c.fields, old.fields)
-		switch root := v.tree.root; {
-		case !textOnly:
-			v.refilterTree(root, narrows(c, old))
-		case root != nil && !(narrows(c, old) && root.hits == 0):
-			v.refilterText(root, narrows(c, old), strings.Contains(old.text, c.text))
+		if textOnly {
+			v.textPass(narrows(c, old), strings.Contains(old.text, c.text))
+		} else {
+			v.refilterTree(v.tree.root, narrows(c, old))
 		}
 	}
 	v.version++
@@ -209,9 +228,37 @@ func (v *View) refilterTree(n *node, narrow bool) {
 	v.refilterTree(n.left, narrow)
 	v.refilterTree(n.right, narrow)
 	v.match(&n.rec)
-	n.fix()
+	n.hits = hits(n.left) + hits(n.right) + b2i(n.match) // not fix: the subtree is as it was
 	v.counted(n, 1)
 }
+
+// textPass re-evaluates the filter's text on every node (only the text
+// changed, countBy reset), with narrow and widen as refilterText takes
+// them. Narrowing from few hits walks the tree, skipping the subtrees
+// without one; so does any text when many nodes were made since the last
+// compact (each changes the subtrees above it: at 1 in 64 of the view,
+// about a fifth of the nodes); any other text is searched in every node,
+// mostly in slab order (refilterSlab).
+func (v *View) textPass(narrow, widen bool) {
+	switch root := v.tree.root; {
+	case root == nil || narrow && root.hits == 0:
+	case narrow && root.hits <= root.size/fewHits, v.loose > root.size/manyLoose:
+		v.refilterText(root, narrow, widen)
+	default:
+		v.refilterSlab(narrow, widen)
+	}
+}
+
+const (
+	// fewHits: narrowing from at most one hit in fewHits of the view
+	// walks the tree.
+	fewHits = 8
+	// manyLoose: with more than one node in manyLoose made since the last
+	// compact, a text pass walks the tree (refilterSlab and its own walk
+	// over the changed subtrees were then about as long as the whole walk
+	// at 100,000 objects, and longer at 1 in 8).
+	manyLoose = 64
+)
 
 // refilterText is refilterTree when only the text changed (the rest of
 // the filter is not evaluated again), n not nil. With narrow (the new text

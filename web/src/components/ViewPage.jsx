@@ -7,24 +7,12 @@ import { KubeliveContext, useKubeView } from '../../../js/src/react.js';
 import { ALL, navigate } from '../route.js';
 import { number } from '../format.js';
 import { listQuery } from '../resources.jsx';
+import { MIN_LIMIT, ROW_HEIGHT, windowAt } from '../view.js';
 import { Empty, Icon } from './bits.jsx';
 import { ConnectionBadge } from './ConnectionBadge.jsx';
 import { ErrorBanner } from './ErrorBanner.jsx';
 import { NotLoaded, Skeleton, useSort } from './ListPage.jsx';
 import { cellClass, moveFocus, SortHeader } from './ResourceTable.jsx';
-
-/** ROW_HEIGHT is every row's height in px (styles.css .vtable); OVERSCAN rows are kept beyond each edge. */
-const ROW_HEIGHT = 37;
-const OVERSCAN = 30;
-const MIN_LIMIT = 100;
-
-/** windowAt is the window for a scroll position: offsets move in steps of 10 rows, so a scroll asks for a new window now and then, not per pixel. */
-export function windowAt(scrollTop, height) {
-  const first = Math.floor(scrollTop / ROW_HEIGHT);
-  const offset = Math.max(0, Math.floor((first - OVERSCAN) / 10) * 10);
-  const limit = Math.max(MIN_LIMIT, Math.ceil(height / ROW_HEIGHT) + 2 * OVERSCAN + 10);
-  return { offset, limit };
-}
 
 export function ViewPage({ resource, route }) {
   const kl = useContext(KubeliveContext);

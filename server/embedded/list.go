@@ -266,23 +266,25 @@ func (t *table) pageAt(at uint64, f filter, start string, limit int64) (page []*
 		want = int(limit) + 1
 		page = make([]*Stored, 0, min(want, hi-lo+len(old)))
 	}
-	i, j := lo, 0
-	for want < 0 || len(page) < want {
-		for i < hi && (now[t.order[i]] || !f.matches(t.order[i])) {
-			i++
+	full := func() bool { return want >= 0 && len(page) >= want }
+	// The objects of t.order[lo:hi] and old, merged: each of old finds its
+	// place by binary search and the run of t.order before it is copied, so
+	// the objects of t.order are compared only in those searches.
+	for i, j := lo, 0; ; j++ {
+		end := hi
+		if j < len(old) {
+			end = i + sort.Search(hi-i, func(k int) bool { return compareStored(t.order[i+k], old[j]) > 0 })
 		}
-		switch {
-		case j < len(old) && (i == hi || compareStored(old[j], t.order[i]) < 0):
-			page = append(page, old[j])
-			j++
-		case i < hi:
-			page = append(page, t.order[i])
-			i++
-		default:
+		for ; i < end && !full(); i++ {
+			if st := t.order[i]; !now[st] && f.matches(st) {
+				page = append(page, st)
+			}
+		}
+		if full() || j == len(old) {
 			return page, rest
 		}
+		page = append(page, old[j])
 	}
-	return page, rest
 }
 
 // span is the part of t.order after key start ("": from the first) and in

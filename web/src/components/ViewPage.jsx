@@ -2,7 +2,7 @@
 // selector), the sort and the window are the view's query, and only the
 // rows in sight cross to the page. The table scrolls virtually: spacers
 // stand for the rows above and below the window, which follows the scroll.
-import { memo, useCallback, useContext, useDeferredValue, useRef, useState } from 'react';
+import { memo, useCallback, useContext, useRef, useState } from 'react';
 import { KubeliveContext, useKubeView } from '../../../js/src/react.js';
 import { ALL, navigate } from '../route.js';
 import { number } from '../format.js';
@@ -22,8 +22,9 @@ export function ViewPage({ resource, route }) {
   const [sort, onSort] = useSort(resource);
   const [win, setWin] = useState({ offset: 0, limit: MIN_LIMIT });
   const scroller = useRef(null);
-  const text = useDeferredValue(filter.trim());
-  const labels = useDeferredValue(selector.trim());
+  // Not deferred: the filtering is the view's, in Go; the page only sends the text (one update per frame).
+  const text = filter.trim();
+  const labels = selector.trim();
   const column = resource.columns.find((c) => c.id === sort.id && c.view);
   const base = listQuery(resource, route.cluster, ns);
   // A worker host cannot check a selector synchronously (its viewKey always answers): the view's

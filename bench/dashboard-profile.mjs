@@ -11,7 +11,7 @@
 //     SharedWorker, attached through the browser's CDP target), each over
 //     the first load and over the keystrokes and jumps: busy time and the
 //     functions with the most self time.
-//   ./build.sh build && node bench/dashboard-profile.mjs 20000 [--host page] [--static DIR] [--top 25]
+//   ./build.sh build && node bench/dashboard-profile.mjs 20000 [--host page] [--static DIR] [--bin SERVER] [--no-floor] [--top 25]
 // --static serves another web/dist, e.g. one whose kubelive.wasm keeps its
 // name section (GOOS=js GOARCH=wasm go build -trimpath -o DIR/kubelive.wasm ./wasm)
 // so that the profile names Go's functions.
@@ -20,13 +20,19 @@ import { ROOT, launch, start } from '../e2e/lib.mjs';
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
-  options: { host: { type: 'string', default: '' }, static: { type: 'string', default: `${ROOT}/web/dist` }, top: { type: 'string', default: '25' } },
+  options: {
+    host: { type: 'string', default: '' },
+    static: { type: 'string', default: `${ROOT}/web/dist` },
+    bin: { type: 'string', default: `${ROOT}/.bin/kubelive` },
+    top: { type: 'string', default: '25' },
+    'no-floor': { type: 'boolean', default: false },
+  },
 });
 const N = Number(positionals[0] ?? 20000);
 const TOP = Number(opt.top);
 const COUNT = '[data-testid=page-pods] [data-testid=count]';
 
-const server = await start(`${ROOT}/.bin/kubelive`, ['--addr', '127.0.0.1:0', '--static', opt.static, '--scale', String(N), '--log-level', 'warn'], 'KUBELIVE_ADDR');
+const server = await start(opt.bin, ['--addr', '127.0.0.1:0', '--static', opt.static, '--scale', String(N), '--log-level', 'warn'], 'KUBELIVE_ADDR');
 const base = `http://${server.addr}`;
 // The server prints its address before it has made the N pods: wait until it answers.
 for (const end = Date.now() + 900000; ; ) {
@@ -122,18 +128,19 @@ async function profiler(send, intervalUs) {
   return async () => summary((await send('Profiler.stop')).profile);
 }
 
-const native = await pages(base);
-console.log('server alone (node fetch, one page after the other)', JSON.stringify(native));
+if (!opt['no-floor']) console.log('server alone (node fetch, one page after the other)', JSON.stringify(await pages(base)));
 
 const browser = await launch();
 try {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  // The floor: a page of the same origin with nothing else on it.
-  const plain = await ctx.newPage();
-  await plain.goto(`${base}/no-such-page`).catch(() => {});
-  const floor = await plain.evaluate(`(${pages.toString()})(location.origin)`);
-  console.log('floor in the browser (fetch + JSON.parse of each page)', JSON.stringify(floor));
-  await plain.close();
+  if (!opt['no-floor']) {
+    // The floor: a page of the same origin with nothing else on it.
+    const plain = await ctx.newPage();
+    await plain.goto(`${base}/no-such-page`).catch(() => {});
+    const floor = await plain.evaluate(`(${pages.toString()})(location.origin)`);
+    console.log('floor in the browser (fetch + JSON.parse of each page)', JSON.stringify(floor));
+    await plain.close();
+  }
 
   const p = await ctx.newPage();
   const errors = [];
@@ -166,10 +173,10 @@ try {
   const countText = () => document.querySelector('[data-testid=page-pods] [data-testid=count]')?.textContent;
   const keys = [];
   // Characters of generated pod names (no 0, 1 or 3 there): each text changes the count.
-  for (const t of ['2', '24', '245', '24', '2', '', '9', '']) keys.push([t, await step(() => p.fill('[data-filter]', t), countText)]);
+  for (const t of ['2', '24', '245', '24', '2', '', '9', '', '7', '78', '7', '']) keys.push([t, await step(() => p.fill('[data-filter]', t), countText)]);
   const offset = () => document.querySelector('[data-testid=table-pods]')?.dataset.offset;
   const jumps = [];
-  for (const row of [N / 2, N / 4, (3 * N) / 4, 100, N - 200, N / 3]) {
+  for (const row of [N / 2, N / 4, (3 * N) / 4, 100, N - 200, N / 3, N / 5, (2 * N) / 3, 5000, N / 8]) {
     jumps.push([Math.round(row), await step(() => p.$eval('[data-testid=vscroll]', (el, r) => { el.scrollTop = r * 37; el.dispatchEvent(new Event('scroll')); }, row), offset)]);
   }
   console.log('keystroke -> new count ms', JSON.stringify(keys));

@@ -1,60 +1,189 @@
-// A CPU profile of the dashboard's Pods page (All namespaces) at --scale N,
-// in headless Chromium through CDP: the time to the first full count, a few
-// keystrokes in the filter box and jumps of the scroll position (each to the
-// next change on the page, or 5 s when nothing changes), then the main
-// thread's busy time and the 25 functions with the most self time.
-//   ./build.sh build && node bench/dashboard-profile.mjs 20000
-import { ROOT, launch, page, start } from '../e2e/lib.mjs';
-const N = Number(process.argv[2] ?? 20000);
-const server = await start(ROOT + '/.bin/kubelive', ['--addr', '127.0.0.1:0', '--static', ROOT + '/web/dist', '--scale', String(N)], 'KUBELIVE_ADDR');
+// Where the dashboard's time goes at --scale N, in headless Chromium
+// through CDP: the Pods page of All namespaces, from navigation to the
+// first full count, then keystrokes in the filter box and jumps of the
+// scroll position (each to the next change on the page, or 5 s when
+// nothing changes). Beside it, in the same run:
+//   - the server alone: every LIST page of the pods (limit=500, following
+//     metadata.continue, one after the other) fetched by node;
+//   - the floor in the browser: the same pages fetched by a plain page of
+//     the same origin with fetch(), each parsed with JSON.parse;
+//   - a CPU profile of the page and one of the client's worker (the
+//     SharedWorker, attached through the browser's CDP target), each over
+//     the first load and over the keystrokes and jumps: busy time and the
+//     functions with the most self time.
+//   ./build.sh build && node bench/dashboard-profile.mjs 20000 [--host page] [--static DIR] [--bin SERVER] [--no-floor] [--top 25]
+// --static serves another web/dist, e.g. one whose kubelive.wasm keeps its
+// name section (GOOS=js GOARCH=wasm go build -trimpath -o DIR/kubelive.wasm ./wasm)
+// so that the profile names Go's functions.
+import { parseArgs } from 'node:util';
+import { ROOT, launch, start } from '../e2e/lib.mjs';
+
+const { values: opt, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    host: { type: 'string', default: '' },
+    static: { type: 'string', default: `${ROOT}/web/dist` },
+    bin: { type: 'string', default: `${ROOT}/.bin/kubelive` },
+    top: { type: 'string', default: '25' },
+    'no-floor': { type: 'boolean', default: false },
+  },
+});
+const N = Number(positionals[0] ?? 20000);
+const TOP = Number(opt.top);
+const COUNT = '[data-testid=page-pods] [data-testid=count]';
+
+const server = await start(opt.bin, ['--addr', '127.0.0.1:0', '--static', opt.static, '--scale', String(N), '--log-level', 'warn'], 'KUBELIVE_ADDR');
+const base = `http://${server.addr}`;
 // The server prints its address before it has made the N pods: wait until it answers.
 for (const end = Date.now() + 900000; ; ) {
-  if (await fetch(`http://${server.addr}/`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false)) break;
+  if (await fetch(`${base}/`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false)) break;
   if (Date.now() > end) throw new Error('the server never answered');
   await new Promise((r) => setTimeout(r, 200));
 }
-const browser = await launch();
-try {
-  const t0 = Date.now();
-  const p = await page(browser, `http://${server.addr}/#/demo/_all/pods`);
-  await p.waitForFunction((n) => Number((document.querySelector('[data-testid=page-pods] [data-testid=count]')?.textContent ?? '0').replace(/,/g, '')) >= n, N, { timeout: 600000 });
-  console.log('first full count ms', Date.now() - t0);
-  const cdp = await p.context().newCDPSession(p);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-  await cdp.send('Profiler.start');
-  const times = [];
-  for (const t of ['1', '12', '123', '12', '1', '']) {
-    const before = await p.textContent('[data-testid=page-pods] [data-testid=count]');
-    const s = Date.now();
-    await p.fill('[data-filter]', t);
-    await p.waitForFunction((b) => document.querySelector('[data-testid=page-pods] [data-testid=count]')?.textContent !== b, before, { timeout: 5000 }).catch(() => {});
-    times.push([t, Date.now() - s]);
+
+/** pages fetches every LIST page of the pods of all namespaces in turn; runs in node and, as its source, in a page. */
+async function pages(base) {
+  const t0 = performance.now();
+  let fetchMs = 0;
+  let parseMs = 0;
+  let bytes = 0;
+  let items = 0;
+  let n = 0;
+  for (let token = ''; ; n++) {
+    const s = performance.now();
+    const r = await fetch(`${base}/clusters/demo/api/v1/pods?limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
+    const text = await r.text();
+    const p = performance.now();
+    fetchMs += p - s;
+    const doc = JSON.parse(text);
+    parseMs += performance.now() - p;
+    bytes += text.length;
+    items += doc.items.length;
+    token = doc.metadata?.continue ?? '';
+    if (!token) break;
   }
-  const jumps = [];
-  for (const row of [N / 2, N / 4, (3 * N) / 4, 100]) {
-    const before = await p.$eval('[data-testid=table-pods]', (t) => t.dataset.offset);
-    const s = Date.now();
-    await p.$eval('[data-testid=vscroll]', (el, r) => { el.scrollTop = r * 37; el.dispatchEvent(new Event('scroll')); }, row);
-    await p.waitForFunction((b) => document.querySelector('[data-testid=table-pods]')?.dataset.offset !== b, before, { timeout: 5000 }).catch(() => {});
-    jumps.push([row, Date.now() - s]);
-  }
-  console.log('scroll jump ms', JSON.stringify(jumps));
-  const { profile } = await cdp.send('Profiler.stop');
-  console.log('keystroke ms', JSON.stringify(times));
+  return { pages: n + 1, items, mb: +(bytes / 1e6).toFixed(1), wallMs: Math.round(performance.now() - t0), fetchMs: Math.round(fetchMs), parseMs: Math.round(parseMs) };
+}
+
+/** summary is a CPU profile's busy time and its top functions by self time. */
+function summary(profile) {
   const self = new Map();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const dt = profile.timeDeltas;
   profile.samples.forEach((id, i) => {
     const n = byId.get(id);
-    const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
-    self.set(k, (self.get(k) ?? 0) + (dt[i] ?? 0));
+    const f = n.callFrame;
+    const k = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+    self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   let busy = 0;
-  for (const [k, us] of self) if (!k.startsWith('(idle)')) busy += us;
-  console.log('busy ms (not idle)', (busy / 1000).toFixed(0));
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
-  for (const [k, us] of top) console.log((us / 1000).toFixed(1).padStart(8), 'ms', k);
+  let wasm = 0;
+  for (const [k, us] of self) {
+    if (!k.startsWith('(idle)')) busy += us;
+    if (/wasm-function|\.wasm/.test(k) || /^[a-z_]+[./]/.test(k)) wasm += us;
+  }
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([k, us]) => `${(us / 1000).toFixed(1).padStart(9)} ms  ${k}`);
+  return { busyMs: Math.round(busy / 1000), wasmMs: Math.round(wasm / 1000), top };
+}
+
+/**
+ * workerSession attaches to the dashboard's SharedWorker through the
+ * browser's CDP session (playwright has no handle on shared workers) and
+ * returns send(method, params), or null when there is none within ms.
+ */
+async function workerSession(browser, ms) {
+  const b = await browser.newBrowserCDPSession();
+  const end = Date.now() + ms;
+  let target = null;
+  while (!target && Date.now() < end) {
+    const { targetInfos } = await b.send('Target.getTargets');
+    target = targetInfos.find((t) => t.type === 'shared_worker' || t.type === 'worker');
+    if (!target) await new Promise((r) => setTimeout(r, 20));
+  }
+  if (!target) return null;
+  const { sessionId } = await b.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
+  let next = 0;
+  const waiting = new Map();
+  b.on('Target.receivedMessageFromTarget', (e) => {
+    if (e.sessionId !== sessionId) return;
+    const m = JSON.parse(e.message);
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (m.error) w.reject(new Error(m.error.message));
+    else w.resolve(m.result);
+  });
+  return (method, params = {}) =>
+    new Promise((resolve, reject) => {
+      const id = ++next;
+      waiting.set(id, { resolve, reject });
+      b.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+    });
+}
+
+/** profiler starts a CPU profile on a session's send and returns stop() -> summary. */
+async function profiler(send, intervalUs) {
+  await send('Profiler.enable');
+  await send('Profiler.setSamplingInterval', { interval: intervalUs });
+  await send('Profiler.start');
+  return async () => summary((await send('Profiler.stop')).profile);
+}
+
+if (!opt['no-floor']) console.log('server alone (node fetch, one page after the other)', JSON.stringify(await pages(base)));
+
+const browser = await launch();
+try {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  if (!opt['no-floor']) {
+    // The floor: a page of the same origin with nothing else on it.
+    const plain = await ctx.newPage();
+    await plain.goto(`${base}/no-such-page`).catch(() => {});
+    const floor = await plain.evaluate(`(${pages.toString()})(location.origin)`);
+    console.log('floor in the browser (fetch + JSON.parse of each page)', JSON.stringify(floor));
+    await plain.close();
+  }
+
+  const p = await ctx.newPage();
+  const errors = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  const cdp = await p.context().newCDPSession(p);
+  const send = (m, a) => cdp.send(m, a);
+  let stopPage = await profiler(send, 1000);
+  const t0 = Date.now();
+  await p.goto(`${base}/${opt.host ? `?host=${opt.host}` : ''}#/demo/_all/pods`);
+  const worker = opt.host === 'page' ? null : await workerSession(browser, 10000);
+  let stopWorker = worker && (await profiler(worker, 1000));
+  const counted = () => p.evaluate((sel) => Number((document.querySelector(sel)?.textContent ?? '0').split(' ')[0].replace(/,/g, '')), COUNT);
+  let firstRows = null;
+  await p.waitForSelector('[data-testid=table-pods] tbody tr', { timeout: 900000 }).then(() => (firstRows = Date.now() - t0));
+  await p.waitForFunction(([sel, n]) => Number((document.querySelector(sel)?.textContent ?? '0').split(' ')[0].replace(/,/g, '')) >= n, [COUNT, N], { timeout: 900000, polling: 100 });
+  const first = Date.now() - t0;
+  console.log('navigation -> first rows ms', firstRows, '-> first full count ms', first, 'count', await counted());
+  console.log('page, first load', JSON.stringify((await stopPage()), null, 1));
+  if (stopWorker) console.log('worker, first load', JSON.stringify(await stopWorker(), null, 1));
+
+  stopPage = await profiler(send, 200);
+  stopWorker = worker && (await profiler(worker, 200));
+  const step = async (act, read) => {
+    const before = await p.evaluate(read);
+    const s = Date.now();
+    await act();
+    const ok = await p.waitForFunction(([f, b]) => new Function(`return (${f})()`)() !== b, [read.toString(), before], { timeout: 5000, polling: 'raf' }).then(() => true, () => false);
+    return ok ? Date.now() - s : null;
+  };
+  const countText = () => document.querySelector('[data-testid=page-pods] [data-testid=count]')?.textContent;
+  const keys = [];
+  // Characters of generated pod names (no 0, 1 or 3 there): each text changes the count.
+  for (const t of ['2', '24', '245', '24', '2', '', '9', '', '7', '78', '7', '']) keys.push([t, await step(() => p.fill('[data-filter]', t), countText)]);
+  const offset = () => document.querySelector('[data-testid=table-pods]')?.dataset.offset;
+  const jumps = [];
+  for (const row of [N / 2, N / 4, (3 * N) / 4, 100, N - 200, N / 3, N / 5, (2 * N) / 3, 5000, N / 8]) {
+    jumps.push([Math.round(row), await step(() => p.$eval('[data-testid=vscroll]', (el, r) => { el.scrollTop = r * 37; el.dispatchEvent(new Event('scroll')); }, row), offset)]);
+  }
+  console.log('keystroke -> new count ms', JSON.stringify(keys));
+  console.log('scroll jump -> new window ms', JSON.stringify(jumps));
+  console.log('page, keystrokes and jumps', JSON.stringify(await stopPage(), null, 1));
+  if (stopWorker) console.log('worker, keystrokes and jumps', JSON.stringify(await stopWorker(), null, 1));
+  if (errors.length) console.log('page errors', errors);
 } finally {
   await browser.close();
   server.stop();

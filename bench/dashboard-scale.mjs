@@ -6,7 +6,8 @@
 // pages the server served meanwhile (kubelive_requests_total). A build is a
 // directory holding .bin/kubelive and web/dist (this tree by default; a
 // branch point: git archive <commit> | tar -x -C DIR, then ./build.sh build
-// there).
+// there). Each build's line has the medians and p90s (nearest rank) of its
+// keystrokes and jumps; a timeout counts as no figure.
 //   ./build.sh build && node bench/dashboard-scale.mjs 100000 /tmp/base .
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -39,10 +40,12 @@ async function lists(addr) {
   return Number(/^kubelive_requests_total\{cluster="demo",verb="LIST"\} (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
-const median = (xs) => {
+/** quantile q (0..1) of the times that came (nulls are timeouts, left out), nearest rank. */
+const quantile = (xs, q) => {
   const s = xs.filter((x) => x !== null).sort((a, b) => a - b);
-  return s.length ? s[s.length >> 1] : null;
+  return s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] : null;
 };
+const median = (xs) => quantile(xs, 0.5);
 
 async function measure(dir) {
   const server = await serve(dir);
@@ -66,14 +69,16 @@ async function measure(dir) {
     const countOf = (sel) => document.querySelector(sel)?.textContent;
     const keys = [];
     // Characters of generated pod names (no 0, 1 or 3 there): each text changes the count.
-    for (const t of ['2', '24', '245', '24', '2', '', '9', '']) keys.push([t, await step(() => p.fill('[data-filter]', t), countOf, count)]);
+    for (const t of ['2', '24', '245', '24', '2', '', '9', '', '7', '78', '7', '']) keys.push([t, await step(() => p.fill('[data-filter]', t), countOf, count)]);
     const offsetOf = () => document.querySelector('[data-testid=table-pods]')?.dataset.offset;
     const jumps = [];
-    for (const row of [N / 2, N / 4, (3 * N) / 4, 100, N - 200, N / 3]) {
-      jumps.push([row, await step(() => p.$eval('[data-testid=vscroll]', (el, r) => { el.scrollTop = r * 37; el.dispatchEvent(new Event('scroll')); }, row), offsetOf)]);
+    for (const row of [N / 2, N / 4, (3 * N) / 4, 100, N - 200, N / 3, N / 5, (2 * N) / 3, 5000, N / 8]) {
+      jumps.push([Math.round(row), await step(() => p.$eval('[data-testid=vscroll]', (el, r) => { el.scrollTop = r * 37; el.dispatchEvent(new Event('scroll')); }, row), offsetOf)]);
     }
     const errors = p.errors.length;
-    return { dir, first, listed, keys, keyMedian: median(keys.map((k) => k[1])), jumps, jumpMedian: median(jumps.map((j) => j[1])), errors };
+    const k = keys.map((x) => x[1]);
+    const j = jumps.map((x) => x[1]);
+    return { dir, first, listed, keys, keyMedian: median(k), keyP90: quantile(k, 0.9), jumps, jumpMedian: median(j), jumpP90: quantile(j, 0.9), errors };
   } finally {
     await browser.close();
     server.stop();

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nodeStatus, podStatus, tone } from '../web/src/format.js';
-import { viewPath, viewRows } from '../web/src/view.js';
+import { MIN_LIMIT, ROW_HEIGHT, viewPath, viewRows, windowAt } from '../web/src/view.js';
 
 const obj = (name, extra = {}) => ({ metadata: { name, namespace: 'default', uid: name }, ...extra });
 
@@ -64,4 +64,27 @@ test('viewPath reads a printer column\'s JSONPath as a view expression, or null'
     ['', null],
   ];
   for (const [path, want] of cases) assert.equal(viewPath(path), want, path);
+});
+
+test('windowAt holds the rows in sight with a margin at each edge, and not many more', () => {
+  const cases = [
+    ['the top of an 800 px table', 0, 800],
+    ['the top of a short table', 0, 200],
+    ['a few rows down', 5 * ROW_HEIGHT + 3, 590],
+    ['the middle of 100,000 rows', 50000 * ROW_HEIGHT, 590],
+    ['between two steps', 12345 * ROW_HEIGHT + 20, 590],
+    ['a tall screen', 777 * ROW_HEIGHT, 1400],
+  ];
+  for (const [what, top, height] of cases) {
+    const { offset, limit } = windowAt(top, height);
+    const first = Math.floor(top / ROW_HEIGHT);
+    const last = Math.ceil((top + height) / ROW_HEIGHT);
+    assert.equal(offset % 10, 0, `${what}: the offset moves in steps of 10 rows`);
+    assert.ok(offset <= Math.max(0, first - 10), `${what}: 10 rows above the first in sight are in the window (offset ${offset}, first ${first})`);
+    assert.ok(offset + limit >= last + 10, `${what}: 10 rows below the last in sight are in the window (${offset} + ${limit}, last ${last})`);
+    // Every row of the window is rendered, laid out and painted on each change: only a margin more than in sight.
+    assert.ok(limit <= Math.max(MIN_LIMIT, last - first + 31), `${what}: ${limit} rows for ${last - first} in sight`);
+  }
+  assert.ok(MIN_LIMIT <= 60, `the window before the table is measured (${MIN_LIMIT} rows) is a screenful`);
+  assert.deepEqual(windowAt(36 * ROW_HEIGHT, 590), windowAt(39 * ROW_HEIGHT, 590), 'a scroll within a step asks for no new window');
 });

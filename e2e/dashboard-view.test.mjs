@@ -12,6 +12,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nodeStatus } from '../web/src/format.js';
+import { MIN_LIMIT } from '../web/src/view.js';
 import { ROOT, launch, page, screenshot, start, until } from './lib.mjs';
 
 const N = 5000;
@@ -310,8 +311,8 @@ const table = (p, id) =>
     });
   });
 const keys = async (p, id) => (await table(p, id)).map((r) => r.key);
-/** WINDOW is the rows a view page shows at the top (ViewPage's MIN_LIMIT at this viewport). */
-const WINDOW = 100;
+/** WINDOW is the rows a view page shows at the top, before any scroll (its first window). */
+const WINDOW = MIN_LIMIT;
 /** showing reports whether the page shows the first rows of want, as many as fit the window. */
 const showing = async (p, id, want) => JSON.stringify(await keys(p, id)) === JSON.stringify(want.slice(0, WINDOW));
 const countText = (p, id) => p.$eval(`[data-testid="page-${id}"] [data-testid=count]`, (el) => el.textContent);

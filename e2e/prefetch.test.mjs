@@ -41,9 +41,14 @@ async function bare(ctx) {
     window.kubelive.close();
     // first: the first snapshot with rows; full: the first with all n.
     window.rec = { snaps: [], first: null, full: null, last: null };
-    window.start = async (options) => {
+    window.start = async (options, view = false) => {
       const { load } = await import('./kubelive.js');
       window.kubelive = await load({ wasmURL: 'kubelive.wasm', baseURL: location.origin, multiplexer: 'off', ...options });
+      if (view) {
+        // A view's snapshots, as window.rec.view: its count and its rows' names.
+        window.kubelive.watchView({ ...q, window: { offset: 0, limit: 5 } }, (v) => (window.rec.view = { status: v.status, count: v.count, names: v.rows.map((r) => r.name) }));
+        return;
+      }
       window.kubelive.watchList(q, (s) => {
         if (s.items.length > 0) window.rec.first ??= s;
         if (s.items.length === n) window.rec.full ??= s;
@@ -58,7 +63,7 @@ async function bare(ctx) {
 // open is bare with a client in a dedicated worker (whose requests the
 // browser context routes): its kubelive.wasm held until release(), the LISTs
 // of namespace scale routed by onList, every request recorded.
-async function open(ctx, onList) {
+async function open(ctx, onList, view = false) {
   const requests = [];
   ctx.on('request', (r) => requests.push({ url: r.url(), auth: r.headers().authorization ?? '' }));
   const { p, errors } = await bare(ctx);
@@ -66,7 +71,7 @@ async function open(ctx, onList) {
   let holding = true;
   await ctx.route((url) => url.pathname.endsWith('/kubelive.wasm'), (route) => (holding ? wasm.push(route) : route.continue()));
   await ctx.route(isList, onList);
-  await p.evaluate((token) => window.start({ host: 'worker', token }), TOKEN);
+  await p.evaluate(([token, view]) => window.start({ host: 'worker', token }, view), [TOKEN, view]);
   const release = async () => {
     holding = false;
     for (const r of wasm.splice(0)) await r.continue();
@@ -181,6 +186,33 @@ test('every page of the first LIST is fetched beside the wasm compile, shown loa
     for (const r of listed) assert.equal(r.auth, `Bearer ${TOKEN}`, 'the token is sent as a bearer header');
     for (const r of requests) assert.ok(!r.url.includes(TOKEN), `no token in a URL: ${r.url}`);
     assert.ok(!JSON.stringify(after).includes(TOKEN), 'nor in stats()');
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('a view\'s LIST is fetched ahead too, every page beside the wasm compile, and is the module\'s own LIST', async () => {
+  const ctx = await env.browser.newContext();
+  try {
+    const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.name).sort();
+    const lists0 = (await env.server.metrics()).lists;
+    const { p, errors, wasm, release } = await open(ctx, (route) => route.continue(), true);
+    await until('the three LIST pages at the server with the module held', async () => (await env.server.metrics()).lists - lists0 === 3);
+    assert.ok(wasm.length >= 1, 'kubelive.wasm is still held');
+    const early = await p.evaluate(() => ({ view: window.rec.view ?? null, ready: window.kubelive.stats().ready }));
+    assert.deepEqual(early, { view: null, ready: false }, 'a view has no rows before Go computes them');
+    await release();
+    await until('the view of every pod, live', () => p.evaluate((n) => window.rec.view?.status === 'live' && window.rec.view.count === n, PODS), 60000);
+    assert.deepEqual(await p.evaluate(() => window.rec.view.names), truth.slice(0, 5), 'the view\'s first rows are the server\'s');
+    assert.equal((await env.server.metrics()).lists - lists0, 3, 'the module took the prefetched pages: three LIST pages in all');
+    // stats() answers with what the worker reported last and asks for newer: wait for the module's takes.
+    const stats = await until('stats with the module\'s takes', () => p.evaluate(() => {
+      const s = window.kubelive.stats();
+      return s.ready && s.prefetch?.taken > 0 && s;
+    })).catch(async (e) => assert.fail(`${e.message}: ${JSON.stringify(await p.evaluate(() => window.kubelive.stats().prefetch))}`));
+    const { held, ...pages } = stats.prefetch;
+    assert.deepEqual(pages, { started: 3, taken: 3, unused: 0 }, 'every page fetched ahead and taken by the module');
     assert.deepEqual(errors, []);
   } finally {
     await ctx.close();

@@ -27,9 +27,13 @@
 //     finds each one that was prefetched.
 //   - Each prefetched answer is taken by the module at most once, for the
 //     first GET of that URL (the shim's get); a page it asks for that was not
-//     prefetched, or at another URL, it fetches itself. One that is not taken
-//     within UNUSED_MS after the module is ready is dropped, and counted as
-//     unused.
+//     prefetched, or at another URL, it fetches itself. Once the module is
+//     ready, what it has not taken when UNUSED_MS pass without a take is
+//     dropped, and counted as unused (a module reading a long list takes
+//     a page every few ms, so the pages fetched ahead of it stay).
+//   - The module's start waits (settled) only for the lists whose pages a
+//     page shows before it runs (a watchList's); a view's LIST (whose rows
+//     only Go computes) is fetched ahead of the module without holding it.
 //   - A snapshot made from prefetched pages is never 'live': 'loading'
 //     (the module has not confirmed it: no watch is open), or 'error' with a
 //     sentence when a page failed (not for a 410 on a later page: the
@@ -191,20 +195,22 @@ export class Prefetches {
    * the pages before it (their limits: each was full, since a token
    * followed) }. url is the module's first page (listURL); the pages asked
    * for hold limitOf(n) objects. False when the module is ready already
-   * (it fetches for itself).
+   * (it fetches for itself). With hold false, the module's start does not
+   * wait for this list's pages (settled).
    */
-  list(url, onPage) {
+  list(url, onPage, hold = true) {
     const key = canonical(url);
     if (this.#closed || !key) return false;
     let l = this.#lists.get(key);
     if (!l) {
       if (!this.#open) return false;
-      l = { pages: [], hear: new Set() };
+      l = { pages: [], hear: new Set(), hold: false };
       let end;
       l.done = new Promise((resolve) => (end = resolve));
       this.#lists.set(key, l);
       this.#page(l, url, end, 0);
     }
+    l.hold ||= hold;
     l.pages.forEach((a, n) => onPage(a, n));
     l.hear.add(onPage);
     return true;
@@ -244,7 +250,7 @@ export class Prefetches {
   }
 
   /**
-   * settled resolves once every list started so far has all its pages
+   * settled resolves once every list started so far with hold has all its pages
    * (and what list()'s callers do with them ran), once no page request is
    * in flight and none came for idleMs, or after maxMs, whichever comes
    * first: the module's start waits for the pages while they are asked for
@@ -254,7 +260,8 @@ export class Prefetches {
    * takes the thread.
    */
   settled(idleMs, maxMs = idleMs) {
-    if (this.#lists.size === 0) return Promise.resolve();
+    const held = [...this.#lists.values()].filter((l) => l.hold);
+    if (held.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       let idle;
       const done = () => {
@@ -270,7 +277,7 @@ export class Prefetches {
       const max = setTimeout(done, maxMs);
       this.#waiters.add(quiet);
       quiet();
-      Promise.all([...this.#lists.values()].map((l) => l.done)).then(done);
+      Promise.all(held.map((l) => l.done)).then(done);
     });
   }
 
@@ -281,16 +288,24 @@ export class Prefetches {
     if (!answer) return null;
     this.#byURL.delete(key);
     this.#taken++;
+    if (this.#timer !== null) this.#unusedAfter();
     return answer;
   }
 
   /**
    * ready: the module runs; no list starts any more (those started go on to
-   * their last page), and what it has not taken within UNUSED_MS is dropped.
+   * their last page), and what it has not taken once UNUSED_MS pass without
+   * a take is dropped.
    */
   ready() {
     this.#open = false;
-    if (this.#timer === null && this.#lists.size > 0) this.#timer = setTimeout(() => this.close(), UNUSED_MS);
+    if (this.#timer === null && this.#lists.size > 0) this.#unusedAfter();
+  }
+
+  // unusedAfter (re)starts the wait after which what was not taken goes.
+  #unusedAfter() {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.close(), UNUSED_MS);
   }
 
   /** close drops every answer not taken, and fetches no further page. */

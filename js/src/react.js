@@ -1,7 +1,7 @@
 // React hooks over the client. Each is useSyncExternalStore plus a key made
 // from its inputs' values (never their identity); the logic lives in the
 // client, not here.
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { createContext, useCallback, useContext, useLayoutEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import { stableKey } from './key.js';
 
 export { stableKey };
@@ -61,34 +61,81 @@ export function useKubeView(query, client) {
   const kl = useClient(client);
   const q = useByValue(query);
   const lists = useMemo(() => (kl && q ? kl.listKey(q) : ''), [kl, q]);
-  const st = useRef({ snap: null, unwatch: null, applied: null }).current;
-  st.latest = q;
-  useEffect(() => {
-    if (st.unwatch && st.applied !== q) {
-      st.applied = q;
-      st.unwatch.update(q);
+  const st = useRef(null);
+  st.current ??= { snap: null, unwatch: null, applied: null, push: perFrame((next) => st.current.unwatch?.update(next)) };
+  const s = st.current;
+  s.latest = q;
+  // At commit, before the browser paints (a passive effect would wait for
+  // the paint): the view hears a new query one frame sooner, and a burst of
+  // them (keystrokes, scroll steps) as one update per frame.
+  useLayoutEffect(() => {
+    if (s.unwatch && s.applied !== q) {
+      s.applied = q;
+      s.push(q);
     }
-  }, [st, q]);
+  }, [s, q]);
   const subscribe = useCallback(
     (cb) => {
       if (!lists) return () => {};
-      st.applied = st.latest;
-      const unwatch = kl.watchView(st.latest, (snap) => {
-        st.snap = snap;
-        st.snapLists = lists;
+      s.push.cancel(); // the new watch starts from the latest query
+      s.applied = s.latest;
+      const unwatch = kl.watchView(s.latest, (snap) => {
+        s.snap = snap;
+        s.snapLists = lists;
         cb();
       });
-      st.unwatch = unwatch;
+      s.unwatch = unwatch;
       return () => {
         unwatch();
-        if (st.unwatch === unwatch) st.unwatch = null;
+        if (s.unwatch === unwatch) {
+          s.unwatch = null;
+          s.push.cancel();
+        }
       };
     },
-    [kl, lists, st],
+    [kl, lists, s],
   );
   // Never the snapshot of other lists (the one before a namespace change).
-  const get = useCallback(() => (lists && st.snapLists === lists ? st.snap : null), [lists, st]);
+  const get = useCallback(() => (lists && s.snapLists === lists ? s.snap : null), [lists, s]);
   return useSyncExternalStore(subscribe, get, get);
+}
+
+const nextFrame = (f) => (typeof requestAnimationFrame === 'function' ? requestAnimationFrame(f) : setTimeout(f, 16));
+const cancelFrame = (h) => (typeof cancelAnimationFrame === 'function' ? cancelAnimationFrame(h) : clearTimeout(h));
+
+/**
+ * perFrame returns push(value): the first value of a frame goes to send at
+ * once, later ones in the same frame wait for the next frame, where only
+ * the last of them is sent. So send runs at most once per frame, and never
+ * with a value older than the last pushed. push.cancel() drops a waiting
+ * value. frame and cancel schedule and unschedule a function for the next
+ * frame (requestAnimationFrame, or 16 ms where there is none).
+ */
+export function perFrame(send, frame = nextFrame, cancel = cancelFrame) {
+  let armed = null; // the frame's handle while one is pending
+  let waiting = null; // [value] to send on that frame
+  const tick = () => {
+    armed = null;
+    if (!waiting) return;
+    const [v] = waiting;
+    waiting = null;
+    armed = frame(tick);
+    send(v);
+  };
+  const push = (v) => {
+    if (armed !== null) {
+      waiting = [v];
+      return;
+    }
+    armed = frame(tick);
+    send(v);
+  };
+  push.cancel = () => {
+    waiting = null;
+    if (armed !== null) cancel(armed);
+    armed = null;
+  };
+  return push;
 }
 
 // store is a tiny external store for hooks whose state is callback-driven.

@@ -30,7 +30,12 @@
 //     page (prefetch.js): each page's answer goes to the page, and the
 //     module's GET of each page takes it instead of fetching again; the
 //     module's snapshots of that list that hold fewer objects than the
-//     prefetched pages are not sent (behind).
+//     prefetched pages are not sent (behind). A watchView's LIST is
+//     fetched ahead the same way, every page, but only for the module (the
+//     page shows a view's rows, which only Go makes), and without holding
+//     the module's start: Go reads each page as it comes while the next
+//     ones are on their way, instead of asking for each once it read the
+//     one before.
 //   - A live view is a list for this purpose: its window's rows are its
 //     items (rows Go did not change are the same objects, so they cross
 //     once); its update and getObject are calls on its op, and getObject's
@@ -237,10 +242,12 @@ function readyStats(conn, client) {
   return { ...client.stats(), ready: true, prefetch: conn.entry?.prefetch.stats(), start: conn.entry?.prefetch.timeline(), reportedAt: Date.now() };
 }
 
-// prefetch starts the LIST of a watchList that came before the module was
-// ready (prefetch.js), every page of it, and sends each page's answer to
-// the page as the first snapshot's data, noting in conn.ahead how many
-// objects the page holds at least (those of the pages before the last). Not for a client that persists (its lists may start from
+// prefetch starts the LIST of a watchList or watchView that came before the
+// module was ready (prefetch.js), every page of it; a watchList's pages go
+// to the page as the first snapshot's data, noting in conn.ahead how many
+// objects the page holds at least (those of the pages before the last); a
+// watchView's are for the module only (its rows only Go computes) and do
+// not hold its start. Not for a client that persists (its lists may start from
 // IndexedDB with no LIST at all) nor one taking over the lists of a dead
 // worker (they resume with no LIST).
 function prefetch(conn, m) {
@@ -250,6 +257,10 @@ function prefetch(conn, m) {
   if (!url) return;
   const pf = conn.entry.prefetch;
   pf.mark('op');
+  if (m.kind === 'watchView') {
+    pf.list(url, () => {}, false);
+    return;
+  }
   pf.list(url, (a, n) => {
     if (conn.closed) return;
     if (a.status === 200) conn.ahead.set(m.id, a.before);
@@ -281,7 +292,7 @@ function handle(conn, m) {
       conn.port.postMessage({ t: 'stats', stats: startingStats(conn) });
       return;
     }
-    if (m.t === 'op' && m.kind === 'watchList') prefetch(conn, m);
+    if (m.t === 'op' && (m.kind === 'watchList' || m.kind === 'watchView')) prefetch(conn, m);
     (conn.early ??= []).push(m);
     return;
   }

@@ -322,3 +322,40 @@ test('settled waits for every page while they are asked for, at most the bound',
     p.close();
   });
 });
+
+test('a list that does not hold the module (a view\'s) leaves settled to the lists that do', async () => {
+  await withFetch(() => new Promise(() => {}), async () => {
+    const p = new Prefetches('');
+    assert.equal(p.list(`${BASE}/api/v1/pods?limit=500`, () => {}, false), true);
+    const t0 = Date.now();
+    await p.settled(20000, 60000);
+    assert.ok(Date.now() - t0 < 10000, `settled at once: no held list (${Date.now() - t0} ms)`);
+    // The same list asked for by a watchList holds it from then on.
+    p.list(`${BASE}/api/v1/pods?limit=500`, () => {});
+    const waited = await Promise.race([p.settled(20000, 60000).then(() => 'settled'), new Promise((r) => setTimeout(() => r('waiting'), 50))]);
+    assert.equal(waited, 'waiting', 'a held list is waited for');
+    p.close();
+  });
+});
+
+test('once the module is ready, prefetched pages stay while it keeps taking them, and go once it stops for UNUSED_MS', async (t) => {
+  const srv = pagesServer(1500, 500);
+  await withFetch(srv.fetch, async () => {
+    const p = new Prefetches('');
+    const first = `${BASE}/api/v1/pods?limit=500`;
+    p.list(first, () => {}, false);
+    // Every page in before the clock is mocked: the chain runs on promises, not timers.
+    for (let i = 0; i < 100 && p.stats().started < 3; i++) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(p.stats().started, 3);
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    p.ready();
+    t.mock.timers.tick(9000);
+    assert.ok(p.take(first), 'page 0, 9 s after ready');
+    t.mock.timers.tick(9000);
+    assert.ok(p.take(nextURL(first, 'tok 1+/=')), 'page 1, 18 s after ready but 9 s after the last take');
+    t.mock.timers.tick(10001);
+    assert.equal(p.take(nextURL(first, 'tok 2+/=')), null, 'page 2 went: nothing was taken for 10 s');
+    assert.deepEqual(p.stats(), { started: 3, taken: 2, unused: 1, held: 0 });
+  });
+});

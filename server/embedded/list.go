@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"sort"
 	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -199,62 +200,116 @@ func (s *Store) List(res string, o ListOptions) (*List, error) {
 		}
 	}
 	f := filter{namespace: o.Namespace, labels: o.Labels, fields: o.Fields}
-	items := t.matchingAt(at, f)
-	if start != "" {
-		i, _ := slices.BinarySearchFunc(items, start, func(st *Stored, k string) int {
-			if compareKeys(storedKey(st), k) <= 0 {
-				return -1
-			}
-			return 1
-		})
-		items = items[i:]
-	}
+	items, rest := t.pageAt(at, f, start, o.Limit)
 	l := &List{Resource: t.res, ResourceVersion: strconv.FormatUint(at, 10), Items: items}
 	if o.Limit > 0 && int64(len(items)) > o.Limit {
 		l.Items = items[:o.Limit]
 		l.Continue = continueToken{V: "meta.k8s.io/v1", RV: at, Start: storedKey(l.Items[len(l.Items)-1])}.encode()
-		if f.empty() {
-			rest := int64(len(items)) - o.Limit
+		if rest >= 0 {
+			rest -= o.Limit
 			l.Remaining = &rest
 		}
 	}
 	return l, nil
 }
 
-// matchingAt returns the objects matching f as they were at resourceVersion
-// at, sorted by compareStored: O(n) over t.order, and a sort of only those
-// changed since at and those in t.added. Caller holds mu and has checked at >= t.floor.
-func (t *table) matchingAt(at uint64, f filter) []*Stored {
+// pageAt returns the objects matching f as they were at resourceVersion at
+// whose keys come after start ("": from the first), sorted by
+// compareStored: all of them when limit is 0, else at most limit+1 (one more
+// than a page: it tells whether another page follows). rest counts every
+// such object, or is -1 when f selects by labels or fields (which only a
+// pass over every object could count). The cost is O(page + changes since
+// at, log n): t.order is entered by binary search at start (and at f's
+// namespace), and only objects changed since at (from the history) and
+// those in t.added are sorted. Caller holds mu and has checked at >= t.floor.
+func (t *table) pageAt(at uint64, f filter, start string, limit int64) (page []*Stored, rest int64) {
+	lo, hi := t.span(f.namespace, start)
+	after := func(st *Stored) bool {
+		k := storedKey(st)
+		return (start == "" || compareKeys(k, start) > 0) && (f.namespace == "" || st.Object.GetNamespace() == f.namespace)
+	}
 	// then maps a key changed after at to its state at at (nil: absent
-	// then); now holds the current states of those keys, left out below.
+	// then); now holds the current states of those keys, left out of
+	// t.order's pass below.
 	then := map[string]*Stored{}
 	for i := t.history.n - 1; i >= t.history.after(at); i-- {
 		ev := t.history.at(i)
 		then[storedKey(ev.obj)] = ev.prev
 	}
 	now := make(map[*Stored]bool, len(then))
-	var old []*Stored
+	var old []*Stored // objects outside t.order[lo:hi] or changed since at, as they were at at
 	for k, st := range then {
 		if cur := t.objects[k]; cur != nil {
 			now[cur] = true
 		}
-		if st != nil && f.matches(st) {
+		if st != nil && after(st) && f.matches(st) {
 			old = append(old, st)
 		}
 	}
-	var items []*Stored
-	for _, st := range t.order {
-		if !now[st] && f.matches(st) {
-			items = append(items, st)
-		}
-	}
 	for _, st := range t.added {
-		if !now[st] && f.matches(st) {
+		if !now[st] && after(st) && f.matches(st) {
 			old = append(old, st)
 		}
 	}
 	slices.SortFunc(old, compareStored)
-	return mergeStored(items, old)
+	rest = -1
+	if f.empty() {
+		rest = int64(hi-lo) + int64(len(old))
+		for st := range now {
+			if i, found := slices.BinarySearchFunc(t.order, st, compareStored); found && t.order[i] == st && lo <= i && i < hi {
+				rest--
+			}
+		}
+	}
+	want := -1
+	if limit > 0 {
+		want = int(limit) + 1
+		page = make([]*Stored, 0, min(want, hi-lo+len(old)))
+	}
+	full := func() bool { return want >= 0 && len(page) >= want }
+	// The objects of t.order[lo:hi] and old, merged: each of old finds its
+	// place by binary search and the run of t.order before it is copied, so
+	// the objects of t.order are compared only in those searches.
+	for i, j := lo, 0; ; j++ {
+		end := hi
+		if j < len(old) {
+			end = i + sort.Search(hi-i, func(k int) bool { return compareStored(t.order[i+k], old[j]) > 0 })
+		}
+		for ; i < end && !full(); i++ {
+			if st := t.order[i]; !now[st] && f.matches(st) {
+				page = append(page, st)
+			}
+		}
+		if full() || j == len(old) {
+			return page, rest
+		}
+		page = append(page, old[j])
+	}
+}
+
+// span is the part of t.order after key start ("": from the first) and in
+// namespace ns ("": every namespace), found by binary search.
+func (t *table) span(ns, start string) (lo, hi int) {
+	// first returns the first position whose object's key is past k (at
+	// or past it when strict is false).
+	first := func(k string, strict bool) int {
+		i, _ := slices.BinarySearchFunc(t.order, k, func(st *Stored, k string) int {
+			if c := compareKeys(storedKey(st), k); c < 0 || (c == 0 && strict) {
+				return -1
+			}
+			return 1
+		})
+		return i
+	}
+	hi = len(t.order)
+	if ns != "" {
+		lo = first(key(ns, ""), false)
+		hi = lo + sort.Search(hi-lo, func(i int) bool { return t.order[lo+i].Object.GetNamespace() > ns })
+	}
+	if start != "" {
+		lo = max(lo, min(first(start, true), hi))
+	}
+	return lo, hi
 }
 
 func storedKey(st *Stored) string { return key(st.Object.GetNamespace(), st.Object.GetName()) }

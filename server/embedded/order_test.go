@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -66,6 +67,8 @@ func TestListOrderUnderChurn(t *testing.T) {
 		if i%10 == 9 {
 			for _, p := range past[max(0, len(past)-40):] {
 				require.Equal(t, p.want, list(p.rv), "step %d: the list at %s", i, p.rv)
+				require.Equal(t, p.want, paged(t, s, p.rv, "", 97), "step %d: the list at %s in pages", i, p.rv)
+				require.Equal(t, inNamespace(p.want, "scale"), paged(t, s, p.rv, "scale", 131), "step %d: namespace scale at %s in pages", i, p.rv)
 			}
 		}
 	}
@@ -82,6 +85,45 @@ func podsByOwnerScan(t *testing.T, s *Store) map[types.UID][]*corev1.Pod {
 		p := st.Object.(*corev1.Pod)
 		if ref := metav1.GetControllerOf(p); ref != nil {
 			out[ref.UID] = append(out[ref.UID], p)
+		}
+	}
+	return out
+}
+
+// paged lists the pods of namespace ns ("": all) as they were at rv in
+// pages of limit (the first page's continue token made for rv), checking
+// each page's size and remainingItemCount, and describes them.
+func paged(t *testing.T, s *Store, rv, ns string, limit int64) []string {
+	t.Helper()
+	at, err := strconv.ParseUint(rv, 10, 64)
+	require.NoError(t, err)
+	o := ListOptions{Namespace: ns, Limit: limit, Continue: continueToken{V: "meta.k8s.io/v1", RV: at}.encode()}
+	var out []string
+	for {
+		l, err := s.List(Pods, o)
+		require.NoError(t, err)
+		require.Equal(t, rv, l.ResourceVersion)
+		out = append(out, describe(l.Items)...)
+		if l.Continue == "" {
+			require.LessOrEqual(t, int64(len(l.Items)), limit)
+			require.Nil(t, l.Remaining, "the last page has nothing remaining")
+			return out
+		}
+		require.Len(t, l.Items, int(limit), "a page before the last is full")
+		require.NotNil(t, l.Remaining)
+		o.Continue = l.Continue
+		rest, err := s.List(Pods, ListOptions{Namespace: ns, Continue: o.Continue})
+		require.NoError(t, err)
+		require.Equal(t, int64(len(rest.Items)), *l.Remaining, "remainingItemCount is what the rest of the list holds")
+	}
+}
+
+// inNamespace keeps the described pods ("namespace/name@rv") of ns.
+func inNamespace(described []string, ns string) []string {
+	var out []string
+	for _, d := range described {
+		if strings.HasPrefix(d, ns+"/") {
+			out = append(out, d)
 		}
 	}
 	return out

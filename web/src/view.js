@@ -1,7 +1,34 @@
 // How the rows of a table without a live view are chosen and ordered, in
 // the browser; a kind that defines a view (resources.jsx) is filtered,
-// sorted and windowed in Go instead (components/ViewPage.jsx). And how a
-// CRD's printer column becomes a view expression.
+// sorted and windowed in Go instead (components/ViewPage.jsx), in the window
+// of rows windowAt picks for the scroll position. And how a CRD's printer
+// column becomes a view expression.
+
+/**
+ * ROW_HEIGHT is every row's height in px (styles.css .vtable); OVERSCAN rows
+ * are kept beyond each edge; STEP is how far (in rows) the window's offset
+ * moves at a time; MIN_LIMIT is the window before the table is measured.
+ * Every row in the window is rendered, laid out and painted on each new
+ * window or text, so the window is the rows in sight and little more.
+ */
+export const ROW_HEIGHT = 37;
+const OVERSCAN = 10;
+const STEP = 10;
+export const MIN_LIMIT = 50;
+
+/**
+ * windowAt is the window for a scroll position: offsets move in steps of
+ * STEP rows, so a scroll asks for a new window now and then, not per pixel;
+ * the window holds the rows in sight with OVERSCAN more at each edge
+ * (limit: the rows in sight, 2 x OVERSCAN and the STEP - 1 rows the offset
+ * may be behind).
+ */
+export function windowAt(scrollTop, height) {
+  const first = Math.floor(scrollTop / ROW_HEIGHT);
+  const offset = Math.max(0, Math.floor((first - OVERSCAN) / STEP) * STEP);
+  const limit = Math.max(MIN_LIMIT, Math.ceil(height / ROW_HEIGHT) + 2 * OVERSCAN + STEP);
+  return { offset, limit };
+}
 
 /** compare orders two cell keys: numbers numerically, the rest as text (numeric-aware). */
 function compare(a, b) {

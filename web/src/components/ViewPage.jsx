@@ -2,29 +2,17 @@
 // selector), the sort and the window are the view's query, and only the
 // rows in sight cross to the page. The table scrolls virtually: spacers
 // stand for the rows above and below the window, which follows the scroll.
-import { memo, useCallback, useContext, useDeferredValue, useRef, useState } from 'react';
+import { memo, useCallback, useContext, useRef, useState } from 'react';
 import { KubeliveContext, useKubeView } from '../../../js/src/react.js';
 import { ALL, navigate } from '../route.js';
 import { number } from '../format.js';
 import { listQuery } from '../resources.jsx';
+import { MIN_LIMIT, ROW_HEIGHT, windowAt } from '../view.js';
 import { Empty, Icon } from './bits.jsx';
 import { ConnectionBadge } from './ConnectionBadge.jsx';
 import { ErrorBanner } from './ErrorBanner.jsx';
 import { NotLoaded, Skeleton, useSort } from './ListPage.jsx';
 import { cellClass, moveFocus, SortHeader } from './ResourceTable.jsx';
-
-/** ROW_HEIGHT is every row's height in px (styles.css .vtable); OVERSCAN rows are kept beyond each edge. */
-const ROW_HEIGHT = 37;
-const OVERSCAN = 30;
-const MIN_LIMIT = 100;
-
-/** windowAt is the window for a scroll position: offsets move in steps of 10 rows, so a scroll asks for a new window now and then, not per pixel. */
-export function windowAt(scrollTop, height) {
-  const first = Math.floor(scrollTop / ROW_HEIGHT);
-  const offset = Math.max(0, Math.floor((first - OVERSCAN) / 10) * 10);
-  const limit = Math.max(MIN_LIMIT, Math.ceil(height / ROW_HEIGHT) + 2 * OVERSCAN + 10);
-  return { offset, limit };
-}
 
 export function ViewPage({ resource, route }) {
   const kl = useContext(KubeliveContext);
@@ -34,8 +22,9 @@ export function ViewPage({ resource, route }) {
   const [sort, onSort] = useSort(resource);
   const [win, setWin] = useState({ offset: 0, limit: MIN_LIMIT });
   const scroller = useRef(null);
-  const text = useDeferredValue(filter.trim());
-  const labels = useDeferredValue(selector.trim());
+  // Not deferred: the filtering is the view's, in Go; the page only sends the text (one update per frame).
+  const text = filter.trim();
+  const labels = selector.trim();
   const column = resource.columns.find((c) => c.id === sort.id && c.view);
   const base = listQuery(resource, route.cluster, ns);
   // A worker host cannot check a selector synchronously (its viewKey always answers): the view's

@@ -339,7 +339,7 @@ test('a list that does not hold the module (a view\'s) leaves settled to the lis
 });
 
 test('once the module is ready, prefetched pages stay while it keeps taking them, and go once it stops for UNUSED_MS', async (t) => {
-  const srv = pagesServer(1500, 500);
+  const srv = pagesServer(2500, 500); // pages of 500, 1,000, 1,000
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const first = `${BASE}/api/v1/pods?limit=500`;
@@ -353,9 +353,9 @@ test('once the module is ready, prefetched pages stay while it keeps taking them
     t.mock.timers.tick(9000);
     assert.ok(p.take(first), 'page 0, 9 s after ready');
     t.mock.timers.tick(9000);
-    assert.ok(p.take(nextURL(first, 'tok 1+/=')), 'page 1, 18 s after ready but 9 s after the last take');
+    assert.ok(p.take(nextURL(first, 'tok 500+/=')), 'page 1, 18 s after ready but 9 s after the last take');
     t.mock.timers.tick(10001);
-    assert.equal(p.take(nextURL(first, 'tok 2+/=')), null, 'page 2 went: nothing was taken for 10 s');
+    assert.equal(p.take(nextURL(first, 'tok 1500+/=')), null, 'page 2 went: nothing was taken for 10 s');
     assert.deepEqual(p.stats(), { started: 3, taken: 2, unused: 1, held: 0 });
   });
 });

@@ -328,7 +328,8 @@ func FuzzExtract(f *testing.F) {
 		var out Extracted
 		err := x.Extract(doc, &out)
 		var top map[string]json.RawMessage
-		isObject := json.Valid(doc) && json.Unmarshal(doc, &top) == nil
+		// json.Unmarshal takes null into a map as a nil map: not an object.
+		isObject := json.Valid(doc) && json.Unmarshal(doc, &top) == nil && top != nil
 		require.Equal(t, isObject, err == nil, "accepted iff a JSON object: %v", err)
 		if err != nil {
 			return

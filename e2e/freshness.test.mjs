@@ -229,6 +229,8 @@ describe('an app on another origin whose upgrades the server refuses', () => {
         assert.ok(!rec.log.some((x) => x.state === 'open'), 'the log pane never streamed');
 
         // The dashboard on that origin: the reason in a banner with Retry, no "No pods" claim.
+        const step = (what) => console.log(`# freshness: ${mode}${IN}: refused origin: ${what} at ${Date.now() - t0} ms`); // where a slow run spent its time
+        step('the dashboard opens');
         const d = await page(browser, `${px.origin}/?multiplexer=${mode}&host=${HOST}#/demo/default/pods`);
         const said = new RegExp(`origin ${px.origin}.*--allow-origin ${host}`);
         await d
@@ -240,13 +242,16 @@ describe('an app on another origin whose upgrades the server refuses', () => {
 
         // The server restarted allowing the origin: the lists converge to its LIST.
         server.args.push('--allow-origin', host);
+        step('the server restarts');
         await server.restart();
+        step('Retry');
         const tBack = Date.now();
         await d.click('[data-testid=page-pods] [data-testid=retry]'); // the dashboard retries at once
         await d.waitForSelector('[data-testid=page-pods] [data-testid=conn][data-state=live]', { timeout: 15000 });
         console.log(`# freshness: ${mode}${IN}: Retry clicked: the dashboard's list live ${Date.now() - tBack} ms after the restart`);
         assert.equal(await d.$('[data-testid=page-pods] [data-testid=error-banner]'), null, 'the banner is gone once live');
         await d.close();
+        step('the lists converge');
         await until('the lists to equal the server', () => exactly(p, server), 45000, 100);
         const logOpen = await until('the log pane to stream', async () => (await p.evaluate(pageRecord)).log.find((x) => x.state === 'open'), 45000);
         console.log(`# freshness: ${mode}${IN}: origin allowed: lists exact ${Date.now() - tBack} ms after the restart, log streaming after ${logOpen.at - tBack} ms`);

@@ -2,7 +2,7 @@
 // selector), the sort and the window are the view's query, and only the
 // rows in sight cross to the page. The table scrolls virtually: spacers
 // stand for the rows above and below the window, which follows the scroll.
-import { memo, useCallback, useContext, useRef, useState } from 'react';
+import { memo, useCallback, useContext, useMemo, useRef, useState } from 'react';
 import { KubeliveContext, useKubeView } from '../../../js/src/react.js';
 import { ALL, navigate } from '../route.js';
 import { number } from '../format.js';
@@ -58,11 +58,15 @@ export function ViewPage({ resource, route }) {
     const next = windowAt(el.scrollTop, el.clientHeight);
     setWin((w) => (w.offset === next.offset && w.limit === next.limit ? w : next));
   };
-  const onOpen = (r) => navigate({ namespace: r.namespace || ALL, resource: resource.id, name: r.name, tab: '' }, route);
+  // Rows are memoised: onOpen and columns keep their identity across renders, so a new window
+  // or an event re-renders only the rows that changed (a row's identity is kept by the view).
+  const at = useRef(route);
+  at.current = route;
+  const onOpen = useCallback((r) => navigate({ namespace: r.namespace || ALL, resource: resource.id, name: r.name, tab: '' }, at.current), [resource.id]);
   const lower = resource.title.toLowerCase();
   const filtered = !!(text || (labels && !badSelector));
   const rows = snap?.rows ?? [];
-  const columns = resource.columns.filter((c) => (!ns && resource.namespaced) || !c.allNamespacesOnly);
+  const columns = useMemo(() => resource.columns.filter((c) => (!ns && resource.namespaced) || !c.allNamespacesOnly), [resource, ns]);
   const troubled = snap?.status === 'error' || snap?.status === 'reconnecting';
   const counts = Object.entries(snap?.countBy ?? {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return (

@@ -3,7 +3,7 @@
 // and run with the e2e tier, the one that builds and tests the dashboard.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nodeStatus, podStatus, tone } from '../web/src/format.js';
+import { clockTime, nodeStatus, podStatus, tone } from '../web/src/format.js';
 import { MIN_LIMIT, ROW_HEIGHT, viewPath, viewRows, windowAt } from '../web/src/view.js';
 
 const obj = (name, extra = {}) => ({ metadata: { name, namespace: 'default', uid: name }, ...extra });
@@ -87,4 +87,11 @@ test('windowAt holds the rows in sight with a margin at each edge, and not many 
   }
   assert.ok(MIN_LIMIT <= 60, `the window before the table is measured (${MIN_LIMIT} rows) is a screenful`);
   assert.deepEqual(windowAt(36 * ROW_HEIGHT, 590), windowAt(39 * ROW_HEIGHT, 590), 'a scroll within a step asks for no new window');
+});
+
+test('clockTime reads a time just after midnight as 00, never 24', () => {
+  const d = new Date(2026, 11, 2, 0, 2, 29); // local time
+  assert.equal(clockTime(d.getTime()), '00:02:29');
+  assert.equal(clockTime(new Date(2026, 11, 2, 23, 59, 5).getTime()), '23:59:05');
+  assert.equal(clockTime(0), '—');
 });

@@ -253,7 +253,7 @@ test('logs: a container picker with init containers, previous, wrap, local times
   await p.waitForSelector('[data-testid=log-lines] .log-ts', T);
   const ts = await p.$eval('[data-testid=log-lines] .log-ts', (t) => ({ text: t.textContent, title: t.title, iso: t.dateTime }));
   const d = new Date(ts.iso);
-  assert.equal(ts.text.slice(0, 8), d.toLocaleTimeString([], { hour12: false }));
+  assert.equal(ts.text.slice(0, 8), d.toLocaleTimeString([], { hourCycle: 'h23' }));
   assert.match(ts.title, new RegExp(String(d.getFullYear())));
   assert.equal(await p.$eval('[data-testid=log-lines]', (b) => b.classList.contains('log-wrap')), true);
   await p.click('[data-testid=log-wrap]');

@@ -30,7 +30,7 @@ function localClock(ts) {
   const t = Date.parse(ts ?? '');
   if (!Number.isFinite(t)) return '';
   const d = new Date(t);
-  return `${d.toLocaleTimeString([], { hour12: false })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  return `${d.toLocaleTimeString([], { hourCycle: 'h23' })}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
 export function LogView({ cluster, namespace, pod, spec }) {

@@ -7,7 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { applyList, encodeFresh, encodeList, newListState } from '../src/listwire.js';
+import { applyList, decodeFresh, encodeFresh, encodeList, newListState } from '../src/listwire.js';
+import { LazyObjects } from '../src/lazy.js';
+
+// fromWire is what a page makes of encodeFresh's output: [object, id, ...].
+const fromWire = ({ bytes, index }) => decodeFresh(bytes, index, new LazyObjects(), () => undefined);
 
 const listsJS = readFileSync(new URL('../../wasm/bridge/lists.js', import.meta.url), 'utf8');
 
@@ -27,15 +31,30 @@ const meta = (version) => JSON.stringify({ version, updatedAt: version, status: 
 /** apply hands the view one change the way lists.go's applyJS does. */
 function apply(shim, v, version, changed, { removed = null, order = null, splice = null, full = false }) {
   const parts = changed.map(([, o]) => JSON.stringify(o));
-  const ends = [];
+  const ends = []; // Go's EncodeItemsSpans index: each object's end, then its members' spans
   let at = 1;
-  for (const p of parts) {
+  for (const [i, p] of parts.entries()) {
     at += utf8.encode(p).length;
-    ends.push(at);
+    ends.push(at, ...memberSpans(changed[i][1]));
     at++;
   }
   const json = changed.length ? utf8.encode(`[${parts.join(',')}]`) : null;
   return shim.listsApply(v, json, words(changed.map(([s]) => s)), words(removed), words(order), meta(version), full, words(ends), words(splice));
+}
+
+// memberSpans is what Go's wire.AppendMemberSpans gives for JSON.stringify(o):
+// the count of o's members, then per member its key's contents and its value.
+function memberSpans(o) {
+  const out = [0];
+  let at = 1; // past '{'
+  for (const [k, v] of Object.entries(o)) {
+    const key = utf8.encode(JSON.stringify(k)).length;
+    const val = utf8.encode(JSON.stringify(v)).length;
+    out.push(at + 1, at + key - 1, at + key + 1, at + key + 1 + val);
+    at += key + 1 + val + 1; // the key, ':', the value, ','
+    out[0]++;
+  }
+  return out;
 }
 
 test('a raw view applies 300 random splices and in-place changes from Go; encodeList sends only what they name and the page equals the view', () => {
@@ -56,7 +75,7 @@ test('a raw view applies 300 random splices and in-place changes from Go; encode
     w.snap = snap;
     const fresh = [];
     const l = structuredClone(encodeList(w, fresh));
-    p.items = applyList(p.byId, l, JSON.parse(encodeFresh(fresh)), p.items);
+    p.items = applyList(p.byId, l, fromWire(encodeFresh(fresh)), p.items);
     return l;
   };
   send();

@@ -39,9 +39,12 @@ func EncodeItemsEnds(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, [
 // EncodeItemsSpans is EncodeItemsEnds whose index also locates each
 // object's top-level members: for object i, in order, the offset just past
 // it (as EncodeItemsEnds' ends[i]), then wire.AppendMemberSpans of the
-// object as written (its cluster member included), offsets relative to the
-// object's first byte. A reader that keeps each object as text (the worker
-// host's page) so parses one member without the others.
+// object as written (its cluster member included) and, unless that was
+// wire.NoSpans alone, wire.AppendMemberSpans of its "metadata" member's
+// value (the last, when there are several), or wire.NoSpans when it has
+// none that is an object; every offset relative to the object's first
+// byte. A reader that keeps each object as text (the worker host's page)
+// so parses one member, or one member of metadata, without the others.
 func EncodeItemsSpans(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, []uint32) {
 	return encodeItems(buf, items, true, true)
 }
@@ -70,12 +73,41 @@ func encodeItems(buf []byte, items []*cache.Item, withEnds, spans bool) ([]byte,
 		slots[i] = it.Slot
 		switch {
 		case spans:
-			ends = wire.AppendMemberSpans(append(ends, uint32(len(buf))), buf[start:])
+			ends = appendSpans(append(ends, uint32(len(buf))), buf[start:])
 		case withEnds:
 			ends[i] = uint32(len(buf))
 		}
 	}
 	return append(buf, ']'), slots, ends
+}
+
+// appendSpans appends the member spans of obj, then those of its metadata
+// (EncodeItemsSpans).
+func appendSpans(dst []uint32, obj []byte) []uint32 {
+	at := len(dst)
+	dst = wire.AppendMemberSpans(dst, obj)
+	n := dst[at]
+	if n == wire.NoSpans {
+		return dst
+	}
+	meta := -1
+	for m := 0; m < int(n); m++ {
+		if w := dst[at+1+4*m:]; string(obj[w[0]:w[1]]) == "metadata" {
+			meta = m
+		}
+	}
+	if meta < 0 {
+		return append(dst, wire.NoSpans)
+	}
+	vs, ve := dst[at+1+4*meta+2], dst[at+1+4*meta+3]
+	k := len(dst)
+	dst = wire.AppendMemberSpans(dst, obj[vs:ve])
+	if dst[k] != wire.NoSpans {
+		for i := k + 1; i < len(dst); i++ {
+			dst[i] += vs
+		}
+	}
+	return dst
 }
 
 // appendWithCluster appends the object raw with the member

@@ -34,31 +34,37 @@ class Base {
 
 class Lazy extends Base {
   #text;
-  #spans; // [start, end] of each member's value in #text, by member index
+  #at; // [start, end] of each member's value in #text, by member index
   #values; // null until a member is read, then the parsed value (or UNREAD) by index
   #report;
+  #nested; // null, or { i, spans, lazy }: member i is itself a lazy object of spans over #text
 
-  constructor(o, text, spans, report) {
+  constructor(o, text, at, report, nested) {
     super(o);
     this.#text = text;
-    this.#spans = spans;
+    this.#at = at;
     this.#values = null;
     this.#report = report;
+    this.#nested = nested;
   }
 
   // read is member i (named key) of o, parsed on first read.
   static read(o, i, key) {
     if (!(#text in o)) return undefined; // a getter borrowed by another object
-    if (o.#values === null) o.#values = new Array(o.#spans.length >> 1).fill(UNREAD);
+    if (o.#values === null) o.#values = new Array(o.#at.length >> 1).fill(UNREAD);
     const had = o.#values[i];
     if (had !== UNREAD) return had;
-    const text = o.#text.slice(o.#spans[2 * i], o.#spans[2 * i + 1]);
+    const nested = o.#nested;
     let v;
-    try {
-      v = deepFreeze(JSON.parse(text));
-    } catch (e) {
-      v = placeholder(text);
-      safeReport(o.#report, `kubelive: the member "${key}" of an object of this list is not valid JSON (${text.length} characters): ${e?.message ?? e}`);
+    if (nested !== null && nested.i === i) v = nested.lazy.fromText(o.#text, nested.spans, o.#report);
+    else {
+      const text = o.#text.slice(o.#at[2 * i], o.#at[2 * i + 1]);
+      try {
+        v = deepFreeze(JSON.parse(text));
+      } catch (e) {
+        v = placeholder(text);
+        safeReport(o.#report, `kubelive: the member "${key}" of an object of this list is not valid JSON (${text.length} characters): ${e?.message ?? e}`);
+      }
     }
     o.#values[i] = v;
     return v;
@@ -116,32 +122,53 @@ export class LazyObjects {
   make(bytes, spans, report) {
     const n = spans[0];
     if (n === NO_SPANS || n === undefined || spans.length < 1 + 4 * n) return wholeObject(decoder.decode(bytes), report);
-    let text = decoder.decode(bytes);
+    const text = decoder.decode(bytes);
+    if (text.length === bytes.length) return this.fromText(text, spans, report); // ASCII: the byte offsets are the text's
+    // Not ASCII: each key and value decoded on its own, the values kept end
+    // to end (metadata's members are parsed with metadata, not apart).
     const keys = new Array(n);
     const at = new Array(2 * n);
-    if (text.length === bytes.length) {
-      // ASCII: the byte offsets are the text's.
-      for (let m = 0; m < n; m++) {
-        const k = 1 + 4 * m;
-        keys[m] = keyOf(text.slice(spans[k], spans[k + 1]));
-        at[2 * m] = spans[k + 2];
-        at[2 * m + 1] = spans[k + 3];
-      }
-    } else {
-      // Not ASCII: each key and value decoded on its own, the values kept end to end.
-      const parts = new Array(n);
-      let off = 0;
-      for (let m = 0; m < n; m++) {
-        const k = 1 + 4 * m;
-        keys[m] = keyOf(decoder.decode(bytes.subarray(spans[k], spans[k + 1])));
-        parts[m] = decoder.decode(bytes.subarray(spans[k + 2], spans[k + 3]));
-        at[2 * m] = off;
-        off += parts[m].length;
-        at[2 * m + 1] = off;
-      }
-      text = parts.join('');
+    const parts = new Array(n);
+    let off = 0;
+    for (let m = 0; m < n; m++) {
+      const k = 1 + 4 * m;
+      keys[m] = keyOf(decoder.decode(bytes.subarray(spans[k], spans[k + 1])));
+      parts[m] = decoder.decode(bytes.subarray(spans[k + 2], spans[k + 3]));
+      at[2 * m] = off;
+      off += parts[m].length;
+      at[2 * m + 1] = off;
     }
-    const o = new Lazy({}, text, at, report);
+    return this.#build(parts.join(''), keys, at, report, null);
+  }
+
+  /**
+   * fromText is make for an object already decoded: spans' offsets are
+   * text's. A member "metadata" whose members spans lists too (after the
+   * object's own) reads as a lazy object of its own over the same text.
+   */
+  fromText(text, spans, report) {
+    const n = spans[0];
+    const keys = new Array(n);
+    const at = new Array(2 * n);
+    let meta = -1;
+    for (let m = 0; m < n; m++) {
+      const k = 1 + 4 * m;
+      keys[m] = keyOf(text.slice(spans[k], spans[k + 1]));
+      at[2 * m] = spans[k + 2];
+      at[2 * m + 1] = spans[k + 3];
+      if (keys[m] === 'metadata') meta = m;
+    }
+    const after = 1 + 4 * n;
+    const inner = spans[after];
+    let nested = null;
+    if (meta >= 0 && inner !== undefined && inner !== NO_SPANS && spans.length >= after + 1 + 4 * inner) {
+      nested = { i: meta, spans: spans.slice(after, after + 1 + 4 * inner), lazy: this };
+    }
+    return this.#build(text, keys, at, report, nested);
+  }
+
+  #build(text, keys, at, report, nested) {
+    const o = new Lazy({}, text, at, report, nested);
     Object.defineProperties(o, this.#descriptors(keys));
     return Object.freeze(o);
   }

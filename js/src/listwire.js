@@ -252,9 +252,10 @@ const utf8 = new TextEncoder();
 /**
  * encodeFresh is fresh ([object, id, ...] as encodeList made it) for the
  * page, as { bytes, index }: bytes the objects' JSON end to end, index per
- * object its id, its [start, end) in bytes, then the spans of its top-level
- * members (Go's wire.AppendMemberSpans, offsets from the object's start:
- * n, then four per member) or NO_SPANS alone. An object held as its JSON
+ * object its id, its [start, end) in bytes, the number of words that
+ * follow, then those words: the spans of its members (Go's
+ * live.EncodeItemsSpans: n, four per member, then metadata's the same way;
+ * offsets from the object's start) or NO_SPANS alone. An object held as its JSON
  * bytes (a raw list's, see KubeliveClient._rawLists: its spans are the
  * words before it in its ArrayBuffer) is copied as it is, never parsed;
  * any other value (a view's row) is stringified and goes with NO_SPANS.
@@ -280,7 +281,7 @@ export function encodeFresh(fresh) {
     parts.push(bytes);
     heads.push(head);
     size += bytes.length;
-    words += 3 + head.length;
+    words += 4 + head.length;
   }
   const bytes = new Uint8Array(size);
   const index = new Uint32Array(words);
@@ -292,6 +293,7 @@ export function encodeFresh(fresh) {
     bytes.set(parts[k], at);
     at += parts[k].length;
     index[w++] = at;
+    index[w++] = heads[k].length;
     index.set(heads[k], w);
     w += heads[k].length;
   }
@@ -308,10 +310,9 @@ export function decodeFresh(bytes, index, lazy, reportOf) {
   for (let w = 0; w < index.length; ) {
     const id = index[w];
     const obj = bytes.subarray(index[w + 1], index[w + 2]);
-    const n = index[w + 3];
-    const len = n === NO_SPANS ? 1 : 1 + 4 * n;
-    out.push(lazy.make(obj, index.subarray(w + 3, w + 3 + len), reportOf(out.length)), id);
-    w += 3 + len;
+    const len = index[w + 3];
+    out.push(lazy.make(obj, index.subarray(w + 4, w + 4 + len), reportOf(out.length)), id);
+    w += 4 + len;
   }
   return out;
 }

@@ -39,7 +39,33 @@ function object(members, sep = '') {
     spans.push(vs, at);
   });
   put(`${sep}}`);
-  return { text, bytes: utf8.encode(text), spans: Uint32Array.from(spans) };
+  // Then metadata's members, as Go's live.EncodeItemsSpans adds them: found
+  // here by writing metadata's value the way object() writes, when it is
+  // one of ours (no separators inside it).
+  const mi = members.findLastIndex(([k]) => k === 'metadata');
+  let inner = [NO_SPANS];
+  if (mi >= 0 && members[mi][1].startsWith('{"')) {
+    const start = spans[1 + 4 * mi + 2];
+    inner = innerSpans(members[mi][1], start);
+  }
+  return { text, bytes: utf8.encode(text), spans: Uint32Array.from([...spans, ...inner]) };
+}
+
+// innerSpans is the member spans of the object JSON text v (written without
+// spaces), offsets shifted by start.
+function innerSpans(v, start) {
+  const o = JSON.parse(v);
+  if (JSON.stringify(o) !== v) return [NO_SPANS];
+  const out = [0];
+  let at = start + 1;
+  for (const [k, x] of Object.entries(o)) {
+    const key = utf8.encode(JSON.stringify(k)).length;
+    const val = utf8.encode(JSON.stringify(x)).length;
+    out.push(at + 1, at + key - 1, at + key + 1, at + key + 1 + val);
+    at += key + 1 + val + 1;
+    out[0]++;
+  }
+  return out;
 }
 
 const POD = [
@@ -114,12 +140,17 @@ test('a member is parsed only when read, and once', () => {
   };
   try {
     assert.equal(o.metadata.name, 'web-1');
-    assert.equal(calls, 1, 'reading metadata parses metadata only');
-    assert.equal(o.metadata.uid, 'u-1');
+    assert.equal(calls, 1, 'reading metadata.name parses that string only: metadata is lazy too');
+    assert.equal(o.metadata.name, 'web-1');
+    assert.equal(o.metadata, o.metadata, 'metadata is the same object on every read');
     assert.equal(calls, 1, 'a second read parses nothing');
+    assert.deepEqual(o.metadata.labels, { app: 'web' });
+    assert.equal(calls, 2, 'another member of metadata is parsed when read');
+    assert.deepEqual(o.spec.nodeName, 'n1');
+    assert.equal(calls, 3, 'spec is parsed whole when read');
     const other = lazy.make(bytes, spans, () => {});
     assert.notEqual(other.metadata, o.metadata, 'another object has values of its own');
-    assert.equal(calls, 2);
+    assert.equal(calls, 3);
   } finally {
     JSON.parse = parse;
   }
@@ -133,26 +164,27 @@ test('an object Go could not cut (NO_SPANS) is parsed whole, as it is', () => {
 
 test('a member that does not parse reads as an empty value of its kind, reported once, and never throws', () => {
   const { bytes } = object(POD);
-  const text = new TextDecoder().decode(bytes);
-  // spans off by a few bytes: metadata's starts inside its first key, spec's cuts its end, status's is not JSON
+  // spans off by a few bytes: metadata.name's starts after its quote, spec's cuts its end, status's is not JSON
   const good = object(POD).spans;
   const bad = Uint32Array.from(good);
   const m = (i) => 1 + 4 * i; // member i's words
-  bad[m(2) + 2] = text.indexOf('{', good[m(2) + 2]) + 0; // metadata still starts at '{'
-  bad[m(2) + 3] = good[m(2) + 3] - 2; // ... but is cut short
-  bad[m(3) + 3] = good[m(3) + 3] - 5; // spec too ('[' ... cut)
+  const inner = 1 + 4 * POD.length; // metadata's members' count
+  bad[inner + 1 + 2] += 1; // metadata's first member, name: its value starts past its quote
+  bad[m(3) + 3] = good[m(3) + 3] - 5; // spec cut short
   bad[m(4) + 2] = good[m(4) + 2] + 1; // status starts after its '{'
   const reports = [];
   const o = new LazyObjects().make(bytes, bad, (msg) => reports.push(msg));
   assert.equal(o.apiVersion, 'v1', 'the members whose spans are right read as they are');
-  assert.doesNotThrow(() => o.metadata.name, 'reading under a bad member does not throw');
-  assert.deepEqual(o.metadata, {}, 'a bad object member reads as {}');
-  assert.ok(Object.isFrozen(o.metadata));
-  assert.deepEqual(o.spec, {});
-  assert.equal(o.status, null, 'a bad member that does not start an object or array reads as null');
-  assert.equal(o.metadata, o.metadata, 'the same placeholder on every read');
+  assert.equal(o.metadata.uid, 'u-1', 'so do the right members of metadata');
+  assert.doesNotThrow(() => o.spec.containers, 'reading under a bad member does not throw');
+  assert.equal(o.metadata.name, null, 'a bad member that does not start an object or array reads as null');
+  assert.deepEqual(o.spec, {}, 'a bad object member reads as {}');
+  assert.ok(Object.isFrozen(o.spec));
+  assert.equal(o.status, null);
+  assert.equal(o.spec, o.spec, 'the same placeholder on every read');
   assert.equal(reports.length, 3, `one report per bad member, not per read: ${reports.join(' | ')}`);
-  assert.match(reports[0], /^kubelive: the member "metadata" of an object of this list is not valid JSON \(\d+ characters\): /);
+  assert.match(reports.find((r) => r.includes('"name"')) ?? '', /^kubelive: the member "name" of an object of this list is not valid JSON \(\d+ characters\): /);
+  assert.match(reports.find((r) => r.includes('"spec"')) ?? '', /^kubelive: the member "spec" of an object of this list is not valid JSON/);
   assert.doesNotThrow(() => JSON.stringify(o));
 });
 

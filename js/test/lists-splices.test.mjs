@@ -42,19 +42,27 @@ function apply(shim, v, version, changed, { removed = null, order = null, splice
   return shim.listsApply(v, json, words(changed.map(([s]) => s)), words(removed), words(order), meta(version), full, words(ends), words(splice));
 }
 
-// memberSpans is what Go's wire.AppendMemberSpans gives for JSON.stringify(o):
-// the count of o's members, then per member its key's contents and its value.
+// memberSpans is what Go's live.EncodeItemsSpans gives for JSON.stringify(o):
+// the count of o's members, then per member its key's contents and its
+// value, then the same for o.metadata (or NO_SPANS when it is no object).
 function memberSpans(o) {
-  const out = [0];
-  let at = 1; // past '{'
-  for (const [k, v] of Object.entries(o)) {
-    const key = utf8.encode(JSON.stringify(k)).length;
-    const val = utf8.encode(JSON.stringify(v)).length;
-    out.push(at + 1, at + key - 1, at + key + 1, at + key + 1 + val);
-    at += key + 1 + val + 1; // the key, ':', the value, ','
-    out[0]++;
-  }
-  return out;
+  const members = (x, from) => {
+    const out = [0];
+    const spans = {};
+    let at = from + 1; // past '{'
+    for (const [k, v] of Object.entries(x)) {
+      const key = utf8.encode(JSON.stringify(k)).length;
+      const val = utf8.encode(JSON.stringify(v)).length;
+      out.push(at + 1, at + key - 1, at + key + 1, at + key + 1 + val);
+      spans[k] = at + key + 1;
+      at += key + 1 + val + 1; // the key, ':', the value, ','
+      out[0]++;
+    }
+    return { out, spans };
+  };
+  const top = members(o, 0);
+  const meta = o.metadata && typeof o.metadata === 'object' && !Array.isArray(o.metadata) ? members(o.metadata, top.spans.metadata).out : [0xffffffff];
+  return [...top.out, ...meta];
 }
 
 test('a raw view applies 300 random splices and in-place changes from Go; encodeList sends only what they name and the page equals the view', () => {

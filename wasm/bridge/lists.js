@@ -35,7 +35,8 @@ shim.u8scratch = (n) => {
 };
 // rawObjects cuts the JSON array json (bytes) at the ends of index (Go's
 // EncodeItemsSpans: per object its end, then the count of its top-level
-// members and four offsets each, or NoSpans) into one Uint8Array per object,
+// members and four offsets each, or NoSpans alone; after a count, the same
+// for its metadata's members) into one Uint8Array per object,
 // copied out of json (the reused scratch buffer), without parsing them. Each
 // one's ArrayBuffer starts with its member words as little-endian uint32s
 // (the object's byteOffset is their size): the worker host hands them to
@@ -46,7 +47,11 @@ const rawObjects = (json, index) => {
   for (let k = 0, start = 1; k < index.length; ) {
     const end = index[k];
     const n = index[k + 1];
-    const words = n === NO_SPANS ? 1 : 1 + 4 * n;
+    let words = 1;
+    if (n !== NO_SPANS) {
+      const m = index[k + 2 + 4 * n];
+      words += 4 * n + (m === NO_SPANS ? 1 : 1 + 4 * m);
+    }
     const buf = new ArrayBuffer(4 * words + end - start);
     new Uint32Array(buf, 0, words).set(index.subarray(k + 1, k + 1 + words));
     const o = new Uint8Array(buf, 4 * words);

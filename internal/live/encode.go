@@ -53,8 +53,10 @@ func encodeItems(buf []byte, items []*cache.Item, withEnds, spans bool) ([]byte,
 	slots := make([]cache.SlotID, len(items))
 	var ends []uint32
 	if spans {
-		// the end, a count and about 8 members of 4 offsets per object
-		ends = make([]uint32, 0, 34*len(items))
+		// per object its end, two counts and 4 offsets per member: a pod's
+		// 6 members and its metadata's 10-15 take 70-90 words (one
+		// allocation per crossing, not a slice grown by doubling)
+		ends = make([]uint32, 0, 96*len(items))
 	} else if withEnds {
 		ends = make([]uint32, len(items))
 	}

@@ -1,12 +1,14 @@
 // Objects parsed one top-level member at a time, on first read: what a page
 // of the worker host holds of a list. The worker sends each changed object
-// as its JSON bytes with the spans of its top-level members (Go's
-// wire.AppendMemberSpans); LazyObjects.make makes of them a frozen plain object
+// as its JSON bytes with the spans of its top-level members and of its
+// metadata's members (Go's live.EncodeItemsSpans); LazyObjects.make makes
+// of them a frozen plain object
 // whose own enumerable properties are those members, in JSON.parse's order
 // (integer-like keys first, then as they came; a duplicate key where it
 // first came, with its last value), each an accessor that parses only its
 // member's span on first read, deep-freezes it and returns that same value
-// on every read after. Object.keys, spread, Object.entries, JSON.stringify
+// on every read after; metadata is such an object itself, over the same
+// text. Object.keys, spread, Object.entries, JSON.stringify
 // and structuredClone read through the accessors, so they see what
 // JSON.parse of the bytes gives. A member that does not parse reads as a
 // frozen {} (or [] or null, by its first character) and is reported once,
@@ -107,13 +109,14 @@ export function deepFreeze(v) {
  * of their own.
  */
 export class LazyObjects {
-  #shapes = new Map(); // keys joined by NUL -> { descs }
+  #shapes = new Map(); // keys joined by NUL -> their property descriptors
 
   /**
    * make is the object of bytes (one JSON object, UTF-8) whose members
    * spans describes (a Uint32Array or array: n, then per member its key's
-   * contents and its whole value as [start, end) offsets into bytes, as
-   * Go's wire.AppendMemberSpans gives them), members parsed on first read.
+   * contents and its whole value as [start, end) offsets into bytes, then
+   * the same for its metadata's members or NO_SPANS, as Go's
+   * live.EncodeItemsSpans gives them), members parsed on first read.
    * spans[0] NO_SPANS (or spans too short for n): the object is JSON.parse'd
    * whole at once, as it is (a view's row). report(message) hears, once
    * per member, a member that did not parse, and an object that did not

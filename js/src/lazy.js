@@ -58,7 +58,7 @@ class Lazy extends Base {
     if (had !== UNREAD) return had;
     const nested = o.#nested;
     let v;
-    if (nested !== null && nested.i === i) v = nested.lazy.fromText(o.#text, nested.spans, o.#report);
+    if (nested !== null && nested.i === i) v = nested.lazy.fromText(o.#text, nested.spans, o.#report, 0, 1);
     else {
       const text = o.#text.slice(o.#at[2 * i], o.#at[2 * i + 1]);
       try {
@@ -120,13 +120,14 @@ export class LazyObjects {
    * spans[0] NO_SPANS (or spans too short for n): the object is JSON.parse'd
    * whole at once, as it is (a view's row). report(message) hears, once
    * per member, a member that did not parse, and an object that did not
-   * parse whole (it is then a frozen {}).
+   * parse whole (it is then a frozen {}). The words start at spans[from]
+   * (a batch's index holds every object's).
    */
-  make(bytes, spans, report) {
-    const n = spans[0];
-    if (n === NO_SPANS || n === undefined || spans.length < 1 + 4 * n) return wholeObject(decoder.decode(bytes), report);
+  make(bytes, spans, report, from = 0) {
+    const n = spans[from];
+    if (n === NO_SPANS || n === undefined || spans.length < from + 1 + 4 * n) return wholeObject(decoder.decode(bytes), report);
     const text = decoder.decode(bytes);
-    if (text.length === bytes.length) return this.fromText(text, spans, report); // ASCII: the byte offsets are the text's
+    if (text.length === bytes.length) return this.fromText(text, spans, report, from); // ASCII: the byte offsets are the text's
     // Not ASCII: each key and value decoded on its own, the values kept end
     // to end (metadata's members are parsed with metadata, not apart).
     const keys = new Array(n);
@@ -134,45 +135,80 @@ export class LazyObjects {
     const parts = new Array(n);
     let off = 0;
     for (let m = 0; m < n; m++) {
-      const k = 1 + 4 * m;
+      const k = from + 1 + 4 * m;
       keys[m] = keyOf(decoder.decode(bytes.subarray(spans[k], spans[k + 1])));
       parts[m] = decoder.decode(bytes.subarray(spans[k + 2], spans[k + 3]));
       at[2 * m] = off;
       off += parts[m].length;
       at[2 * m + 1] = off;
     }
-    return this.#build(parts.join(''), keys, at, report, null);
+    return this.#build(parts.join(''), this.#descriptors(keys), at, report, null);
   }
 
   /**
-   * fromText is make for an object already decoded: spans' offsets are
-   * text's. A member "metadata" whose members spans lists too (after the
-   * object's own) reads as a lazy object of its own over the same text.
+   * fromText is make for an object already decoded: spans' offsets (from
+   * spans[from] on) are text's. A member "metadata" whose members spans
+   * lists too (after the object's own) reads as a lazy object of its own
+   * over the same text.
    */
-  fromText(text, spans, report) {
-    const n = spans[0];
-    const keys = new Array(n);
+  fromText(text, spans, report, from = 0, level = 0) {
+    const n = spans[from];
     const at = new Array(2 * n);
-    let meta = -1;
     for (let m = 0; m < n; m++) {
-      const k = 1 + 4 * m;
-      keys[m] = keyOf(text.slice(spans[k], spans[k + 1]));
+      const k = from + 1 + 4 * m;
       at[2 * m] = spans[k + 2];
       at[2 * m + 1] = spans[k + 3];
-      if (keys[m] === 'metadata') meta = m;
     }
-    const after = 1 + 4 * n;
+    const shape = this.#shapeAt(text, spans, from, n, level);
+    const after = from + 1 + 4 * n;
     const inner = spans[after];
     let nested = null;
-    if (meta >= 0 && inner !== undefined && inner !== NO_SPANS && spans.length >= after + 1 + 4 * inner) {
-      nested = { i: meta, spans: spans.slice(after, after + 1 + 4 * inner), lazy: this };
+    if (shape.meta >= 0 && inner !== undefined && inner !== NO_SPANS && spans.length >= after + 1 + 4 * inner) {
+      // A plain array, not a typed one: one small backing store per object costs the collector.
+      const words = new Array(1 + 4 * inner);
+      for (let i = 0; i < words.length; i++) words[i] = spans[after + i];
+      nested = { i: shape.meta, spans: words, lazy: this };
     }
-    return this.#build(text, keys, at, report, nested);
+    return this.#build(text, shape.descs, at, report, nested);
   }
 
-  #build(text, keys, at, report, nested) {
+  // shapeAt is the shape of the n members whose keys spans (from spans[from])
+  // locates in text: the last shape made at that level (an object, a
+  // metadata) when the keys are its keys (the
+  // common case: a list's objects share one; compared in place, no key
+  // string made), else the one of the keys read.
+  #shapeAt(text, spans, from, n, level) {
+    const last = this.#last[level];
+    if (last !== null && last.keys.length === n) {
+      let same = true;
+      for (let m = 0; m < n && same; m++) {
+        const k = from + 1 + 4 * m;
+        const key = last.raw[m];
+        same = spans[k + 1] - spans[k] === key.length && text.startsWith(key, spans[k]);
+      }
+      if (same) return last;
+    }
+    const raw = new Array(n);
+    const keys = new Array(n);
+    let meta = -1;
+    for (let m = 0; m < n; m++) {
+      const k = from + 1 + 4 * m;
+      raw[m] = text.slice(spans[k], spans[k + 1]);
+      keys[m] = keyOf(raw[m]);
+      if (keys[m] === 'metadata') meta = m;
+    }
+    const shape = { raw, keys, meta, descs: this.#descriptors(keys) };
+    this.#last[level] = shape;
+    return shape;
+  }
+
+  // the last shape fromText made for an object (0) and for a metadata (1):
+  // { raw: keys as written, keys, meta: metadata's index or -1, descs }
+  #last = [null, null];
+
+  #build(text, descs, at, report, nested) {
     const o = new Lazy({}, text, at, report, nested);
-    Object.defineProperties(o, this.#descriptors(keys));
+    Object.defineProperties(o, descs);
     return Object.freeze(o);
   }
 

@@ -310,9 +310,8 @@ export function decodeFresh(bytes, index, lazy, reportOf) {
   for (let w = 0; w < index.length; ) {
     const id = index[w];
     const obj = bytes.subarray(index[w + 1], index[w + 2]);
-    const len = index[w + 3];
-    out.push(lazy.make(obj, index.subarray(w + 4, w + 4 + len), reportOf(out.length)), id);
-    w += 4 + len;
+    out.push(lazy.make(obj, index, reportOf(out.length), w + 4), id);
+    w += 4 + index[w + 3];
   }
   return out;
 }

@@ -238,3 +238,25 @@ test('in a worker host list, a member that does not parse sets the list\'s lastE
   stop();
   kl.close();
 });
+
+test('objects of different keys made one after the other by one LazyObjects each get their own keys', () => {
+  const lazy = new LazyObjects();
+  const seq = [
+    [['ab', '1'], ['metadata', '{"name":"x"}']],
+    [['cd', '2'], ['metadata', '{"nbme":"y"}']],
+    [['ab', '3'], ['metadata', '{"name":"z"}']],
+    [['ab', '4']],
+    [['ab', '5'], ['metadatb', '{"name":"w"}']],
+    [['a\\u0062', '6'], ['metadata', '{"n\\u0061me":"v"}']],
+  ];
+  const made = seq.map((members) => {
+    const { bytes, spans } = object(members);
+    return lazy.make(bytes, spans, () => {});
+  });
+  seq.forEach((members, i) => {
+    const want = JSON.parse(object(members).text);
+    assert.deepEqual(Object.keys(made[i]), Object.keys(want), `object ${i}: its keys`);
+    assert.deepEqual(JSON.parse(JSON.stringify(made[i])), want, `object ${i}: its members`);
+    if (want.metadata) assert.deepEqual(Object.keys(made[i].metadata), Object.keys(want.metadata), `object ${i}: its metadata's keys`);
+  });
+});

@@ -9,6 +9,7 @@ import (
 	"github.com/kubelive/kubelive/internal/probe"
 	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/stream"
+	"github.com/kubelive/kubelive/internal/wire"
 )
 
 // SnapshotChunk bounds the JSON of one crossing into the page when a whole
@@ -22,7 +23,7 @@ const SnapshotChunk = 1 << 20
 // JSON.parse and touches no object after it; a raw value that is not an
 // object (never, from the scanner) is appended as it is.
 func EncodeItems(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID) {
-	buf, slots, _ := encodeItems(buf, items, false)
+	buf, slots, _ := encodeItems(buf, items, false, false)
 	return buf, slots
 }
 
@@ -32,13 +33,31 @@ func EncodeItems(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID) {
 // ends[i-1]'s ','. A reader that keeps each object's JSON as it is (the
 // worker host) cuts the array there without parsing it.
 func EncodeItemsEnds(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, []uint32) {
-	return encodeItems(buf, items, true)
+	return encodeItems(buf, items, true, false)
 }
 
-func encodeItems(buf []byte, items []*cache.Item, withEnds bool) ([]byte, []cache.SlotID, []uint32) {
+// EncodeItemsSpans is EncodeItemsEnds whose index also locates each
+// object's top-level members: for object i, in order, the offset just past
+// it (as EncodeItemsEnds' ends[i]), then wire.AppendMemberSpans of the
+// object as written (its cluster member included) and, unless that was
+// wire.NoSpans alone, wire.AppendMemberSpans of its "metadata" member's
+// value (the last, when there are several), or wire.NoSpans when it has
+// none that is an object; every offset relative to the object's first
+// byte. A reader that keeps each object as text (the worker host's page)
+// so parses one member, or one member of metadata, without the others.
+func EncodeItemsSpans(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, []uint32) {
+	return encodeItems(buf, items, true, true)
+}
+
+func encodeItems(buf []byte, items []*cache.Item, withEnds, spans bool) ([]byte, []cache.SlotID, []uint32) {
 	slots := make([]cache.SlotID, len(items))
 	var ends []uint32
-	if withEnds {
+	if spans {
+		// per object its end, two counts and 4 offsets per member: a pod's
+		// 6 members and its metadata's 10-15 take 70-90 words (one
+		// allocation per crossing, not a slice grown by doubling)
+		ends = make([]uint32, 0, 96*len(items))
+	} else if withEnds {
 		ends = make([]uint32, len(items))
 	}
 	var cluster string
@@ -51,13 +70,46 @@ func encodeItems(buf []byte, items []*cache.Item, withEnds bool) ([]byte, []cach
 		if quoted == nil || it.Cluster != cluster {
 			cluster, quoted = it.Cluster, quoteJSON(it.Cluster)
 		}
+		start := len(buf)
 		buf = appendWithCluster(buf, it.Raw, quoted)
 		slots[i] = it.Slot
-		if withEnds {
+		switch {
+		case spans:
+			ends = appendSpans(append(ends, uint32(len(buf))), buf[start:])
+		case withEnds:
 			ends[i] = uint32(len(buf))
 		}
 	}
 	return append(buf, ']'), slots, ends
+}
+
+// appendSpans appends the member spans of obj, then those of its metadata
+// (EncodeItemsSpans).
+func appendSpans(dst []uint32, obj []byte) []uint32 {
+	at := len(dst)
+	dst = wire.AppendMemberSpans(dst, obj)
+	n := dst[at]
+	if n == wire.NoSpans {
+		return dst
+	}
+	meta := -1
+	for m := 0; m < int(n); m++ {
+		if w := dst[at+1+4*m:]; string(obj[w[0]:w[1]]) == "metadata" {
+			meta = m
+		}
+	}
+	if meta < 0 {
+		return append(dst, wire.NoSpans)
+	}
+	vs, ve := dst[at+1+4*meta+2], dst[at+1+4*meta+3]
+	k := len(dst)
+	dst = wire.AppendMemberSpans(dst, obj[vs:ve])
+	if dst[k] != wire.NoSpans {
+		for i := k + 1; i < len(dst); i++ {
+			dst[i] += vs
+		}
+	}
+	return dst
 }
 
 // appendWithCluster appends the object raw with the member

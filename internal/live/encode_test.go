@@ -159,3 +159,51 @@ func TestSpliceWords(t *testing.T) {
 		assert.Equal(t, tc.want, SpliceWords(tc.in), tc.name)
 	}
 }
+
+// EncodeItemsSpans' index: per object its end (as EncodeItemsEnds'), then
+// the spans of its members as written, cluster member included, relative
+// to the object's first byte; NoSpans for a value that is not an object.
+func TestEncodeItemsSpans(t *testing.T) {
+	t.Parallel()
+	buf, slots, index := EncodeItemsSpans([]byte("old"), []*cache.Item{
+		item(7, "c1", `{"a":1,"metadata":{"name":"n","labels":{"x":"}"}},"b":{"c":"}"}}`), item(2, "c2", `[3]`), item(3, "c2", `{}`), item(4, "c2", `{"metadata":null}`),
+	})
+	assert.Equal(t, `old[{"a":1,"metadata":{"name":"n","labels":{"x":"}"}},"b":{"c":"}"},"cluster":"c1"},[3],{"cluster":"c2"},{"metadata":null,"cluster":"c2"}]`, string(buf))
+	assert.Equal(t, []cache.SlotID{7, 2, 3, 4}, slots)
+	type member struct{ Key, Value string }
+	var objects, metas [][]member
+	for k, start := 0, 4; k < len(index); {
+		end := int(index[k])
+		obj := buf[start:end]
+		k++
+		members := func() []member {
+			n := index[k]
+			k++
+			if n == wire.NoSpans {
+				return nil
+			}
+			ms := []member{}
+			for m := 0; m < int(n); m++ {
+				w := index[k+4*m:]
+				ms = append(ms, member{string(obj[w[0]:w[1]]), string(obj[w[2]:w[3]])})
+			}
+			k += 4 * int(n)
+			return ms
+		}
+		ms := members()
+		objects = append(objects, ms)
+		if ms == nil {
+			metas = append(metas, nil)
+		} else {
+			metas = append(metas, members())
+		}
+		start = end + 1
+	}
+	assert.Equal(t, [][]member{
+		{{"a", "1"}, {"metadata", `{"name":"n","labels":{"x":"}"}}`}, {"b", `{"c":"}"}`}, {"cluster", `"c1"`}},
+		nil,
+		{{"cluster", `"c2"`}},
+		{{"metadata", "null"}, {"cluster", `"c2"`}},
+	}, objects)
+	assert.Equal(t, [][]member{{{"name", `"n"`}, {"labels", `{"x":"}"}`}}, nil, nil, nil}, metas, "metadata's members, where it is an object")
+}

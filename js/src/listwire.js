@@ -3,12 +3,14 @@
 // patch, splices or whole. encodeList and encodeFresh run in the worker
 // (where a list's objects may be the JSON bytes Go holds, one Uint8Array per
 // object version), applyList on the page; all are pure (no I/O; the only
-// module state is a TextEncoder and a TextDecoder).
+// module state is a TextEncoder).
 //
 // Invariants: an id names one object of one list until the worker frees it;
 // a freed id may name a new object in the same batch (applyList clears freed
 // ids before it stores the batch's objects); objects the page holds and the
 // snapshot kept keep their identity on the page.
+
+import { NO_SPANS } from './lazy.js';
 
 /** newListState is the worker's record of what one page holds of list id. */
 export function newListState(id) {
@@ -246,54 +248,72 @@ function patchOf(w, items) {
 }
 
 const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
 
 /**
- * encodeFresh is the JSON text of fresh ([object, id, ...] as encodeList
- * made it) for the page: an object held as its JSON bytes (a raw list's, see
- * KubeliveClient._rawLists) is copied as it is, never parsed; any other
- * value (a view's row) is stringified. The bytes are decoded once, at the
- * end: the page gets a string, which postMessage copies as fast as bytes
- * and which the page parses without decoding it first.
+ * encodeFresh is fresh ([object, id, ...] as encodeList made it) for the
+ * page, as { bytes, index }: bytes the objects' JSON end to end, index per
+ * object its id, its [start, end) in bytes, the number of words that
+ * follow, then those words: the spans of its members (Go's
+ * live.EncodeItemsSpans: n, four per member, then metadata's the same way;
+ * offsets from the object's start) or NO_SPANS alone. An object held as its JSON
+ * bytes (a raw list's, see KubeliveClient._rawLists: its spans are the
+ * words before it in its ArrayBuffer) is copied as it is, never parsed;
+ * any other value (a view's row) is stringified and goes with NO_SPANS.
+ * Both are transferred: the page decodes each object's bytes on its own
+ * and parses a member when it is read (lazy.js).
  */
 export function encodeFresh(fresh) {
-  const parts = new Array(fresh.length);
-  let size = 2 + Math.max(fresh.length - 1, 0);
-  for (let i = 0; i < fresh.length; i++) {
+  const parts = [];
+  const heads = [];
+  let size = 0;
+  let words = 0;
+  for (let i = 0; i < fresh.length; i += 2) {
     const x = fresh[i];
-    if (typeof x === 'number') {
-      parts[i] = x;
-      size += digits(x);
-      continue;
+    let bytes;
+    let head;
+    if (x instanceof Uint8Array) {
+      bytes = x;
+      head = x.byteOffset > 0 ? new Uint32Array(x.buffer, 0, x.byteOffset >> 2) : [NO_SPANS];
+    } else {
+      bytes = utf8.encode(JSON.stringify(x));
+      head = [NO_SPANS];
     }
-    parts[i] = x instanceof Uint8Array ? x : utf8.encode(JSON.stringify(x));
-    size += parts[i].length;
+    parts.push(bytes);
+    heads.push(head);
+    size += bytes.length;
+    words += 4 + head.length;
   }
-  const out = new Uint8Array(size);
+  const bytes = new Uint8Array(size);
+  const index = new Uint32Array(words);
   let at = 0;
-  out[at++] = 0x5b; // [
-  for (let i = 0; i < parts.length; i++) {
-    if (i > 0) out[at++] = 0x2c; // ,
-    const p = parts[i];
-    if (typeof p !== 'number') {
-      out.set(p, at);
-      at += p.length;
-      continue;
-    }
-    // An id: a non-negative integer, written in decimal.
-    const end = at + digits(p);
-    for (let n = p, k = end - 1; k >= at; k--, n = Math.floor(n / 10)) out[k] = 0x30 + (n % 10);
-    at = end;
+  let w = 0;
+  for (let k = 0; k < parts.length; k++) {
+    index[w++] = fresh[2 * k + 1];
+    index[w++] = at;
+    bytes.set(parts[k], at);
+    at += parts[k].length;
+    index[w++] = at;
+    index[w++] = heads[k].length;
+    index.set(heads[k], w);
+    w += heads[k].length;
   }
-  out[at] = 0x5d; // ]
-  return fromUtf8.decode(out);
+  return { bytes, index };
 }
 
-// digits is the number of decimal digits of the non-negative integer n.
-function digits(n) {
-  let d = 1;
-  for (; n >= 10; n = Math.floor(n / 10)) d++;
-  return d;
+/**
+ * decodeFresh is the [object, id, ...] array encodeFresh's { bytes, index }
+ * describe, each object made by lazy (LazyObjects) with reportOf(i) (i its
+ * place in the array) told of what does not parse.
+ */
+export function decodeFresh(bytes, index, lazy, reportOf) {
+  const out = [];
+  for (let w = 0; w < index.length; ) {
+    const id = index[w];
+    const obj = bytes.subarray(index[w + 1], index[w + 2]);
+    out.push(lazy.make(obj, index, reportOf(out.length), w + 4), id);
+    w += 4 + index[w + 3];
+  }
+  return out;
 }
 
 /**

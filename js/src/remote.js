@@ -23,8 +23,10 @@
 //     the LIST of watch id, fetched while the module started: prefetch.js);
 //     { t: 'cb', msgs: [[id, name, args]] } (callbacks of one task; a view's
 //     getObject answers as 'answer' [ask, object]); { t: 'lists', lists,
-//     json } (list and view snapshots, a view's rows as its items, one
-//     batch at a time: the next once this one is acknowledged); { t: 'stats', stats };
+//     bytes, index } (list and view snapshots, a view's rows as its items,
+//     the objects the page does not hold as listwire.js's encodeFresh
+//     makes them, one batch at a time: the next once this one is
+//     acknowledged); { t: 'stats', stats };
 //     { t: 'persisted', ask, ok } (the answer of a 'persist'); { t: 'warn', text }
 //     (a warning of the module, shown in this page's console).
 //
@@ -39,7 +41,10 @@
 //     that did not change keep their identity here.
 //   - Each watched list and view keeps its frozen snapshot here: getList(key)
 //     and getView(key) are synchronous, and objects and rows the worker did
-//     not resend keep their identity.
+//     not resend keep their identity. A list's objects are lazy.js's: frozen
+//     plain objects whose top-level members are parsed when first read (a
+//     member that does not parse reads as an empty value and sets the
+//     list's lastError, on the next task, never in the reader's call).
 //   - Batches are applied at most once per animation frame of this page: a
 //     batch that arrives in a frame with no apply yet is applied on arrival,
 //     those after it in that frame together on the next frame, so a list's
@@ -47,7 +52,8 @@
 //     nothing until visible, then gives one snapshot per list.
 import { sessionCallbacks, sessionHandle } from './client.js';
 import { stableKey } from './key.js';
-import { applyList, storeObjects } from './listwire.js';
+import { applyList, decodeFresh, storeObjects } from './listwire.js';
+import { LazyObjects } from './lazy.js';
 import { pageBeats, systemClock } from './beat.js';
 import { failedSnapshot, firstSnapshot } from './prefetch.js';
 
@@ -134,6 +140,7 @@ export class RemoteClient {
   #clock;
   #beats = null; // the heartbeats of the current worker, when it asked for them
   #onPageHide = null;
+  #lazy = new LazyObjects();
 
   /**
    * @param {string} host 'shared-worker' or 'worker'
@@ -315,6 +322,33 @@ export class RemoteClient {
     this.#appliedInFrame = true;
     this.#armFrame();
     for (const l of [...rec.listeners]) safeCall(l, rec.snap);
+  }
+
+  // readFailed: a member of one of rec's objects did not parse when read
+  // (lazy.js). On the next task, never inside the read: the list's
+  // snapshot gets it as each list's lastError (kept until the worker
+  // reports a later one) and its onError handlers hear it.
+  #readFailed(rec, message) {
+    if (this.#closed) return;
+    rec.readError = { message, at: Date.now() };
+    if (rec.readTimer) return;
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      rec.readTimer = null;
+      if (this.#closed) return;
+      const err = new Error(rec.readError.message);
+      if (rec.view) {
+        safeCall(this.#ops.get(rec.id)?.h.onError, err);
+        return;
+      }
+      if (rec.snap) {
+        rec.snap = withReadError(rec.snap, rec.readError);
+        for (const l of [...rec.listeners]) safeCall(l, rec.snap);
+      }
+      for (const f of rec.errorHandlers) safeCall(f, err);
+    }, 0);
+    rec.readTimer = t;
+    this.#timers.add(t);
   }
 
   #conn = null;
@@ -504,7 +538,12 @@ export class RemoteClient {
     this.#armFrame();
     const steps = new Map(); // list record -> [[list, fresh], ...] in the order received
     for (const b of batches) {
-      const fresh = JSON.parse(b.json);
+      const recs = b.lists.map((l) => this.#byWatch.get(l.id));
+      const reportOf = (i) => {
+        const k = b.lists.findIndex((l) => i >= l.fresh[0] && i < l.fresh[1]);
+        return recs[k]?.report;
+      };
+      const fresh = decodeFresh(b.bytes, b.index, this.#lazy, reportOf);
       for (const l of b.lists) {
         const rec = this.#byWatch.get(l.id);
         if (!rec) continue;
@@ -531,7 +570,7 @@ export class RemoteClient {
       }
       const snap = { ...l.meta, items: Object.freeze(items) };
       if (l.objectId >= 0) snap.object = l.objectId === 0 ? null : (rec.byId[l.objectId] ?? null);
-      rec.snap = Object.freeze(snap);
+      rec.snap = rec.readError ? withReadError(snap, rec.readError) : Object.freeze(snap);
       if (typeof l.meta.key === 'string') this.#byKey.set(l.meta.key, rec);
     }
     for (const rec of steps.keys()) for (const l of [...rec.listeners]) safeCall(l, rec.snap);
@@ -629,8 +668,9 @@ export class RemoteClient {
     const key = localKey(kind, q);
     let rec = this.#lists.get(key);
     if (!rec) {
-      rec = { key, id: 0, snap: null, byId: [], listeners: new Set(), errorHandlers: new Set() };
+      rec = { key, id: 0, snap: null, byId: [], listeners: new Set(), errorHandlers: new Set(), readError: null, readTimer: null };
       const r = rec;
+      rec.report = (message) => this.#readFailed(r, message);
       rec.id = this.#open(kind, [q, true], { onError: (e) => r.errorHandlers.forEach((f) => safeCall(f, e)) });
       this.#lists.set(key, rec);
       this.#byWatch.set(rec.id, rec);
@@ -699,7 +739,8 @@ export class RemoteClient {
       return Object.assign(noop, { update: () => 'kubelive: client is closed', getObject: () => Promise.resolve(null) });
     }
     const { onError, ...q } = query ?? {};
-    const rec = { view: true, id: 0, local: localKey('watchView', q), lists: listsOf(q), snap: null, byId: [], listeners: new Set([onChange]), asks: new Map(), ask: 0 };
+    const rec = { view: true, id: 0, local: localKey('watchView', q), lists: listsOf(q), snap: null, byId: [], listeners: new Set([onChange]), asks: new Map(), ask: 0, readError: null, readTimer: null };
+    rec.report = (message) => this.#readFailed(rec, message);
     const op = {
       onError: (e) => safeCall(onError, e),
       answer: (n, obj) => {
@@ -808,6 +849,13 @@ export class RemoteClient {
 // equal keys, the same object.
 function sameKey(o) {
   return `${o?.cluster}/${o?.metadata?.uid}@${o?.metadata?.resourceVersion}`;
+}
+
+// withReadError is snap, frozen, with e ({ message, at }: a member that
+// did not parse) as the lastError of each of its lists that has no later one.
+function withReadError(snap, e) {
+  const lists = (snap.lists ?? []).map((l) => (l.lastErrorAt > e.at ? l : Object.freeze({ ...l, lastError: Object.freeze({ message: e.message }), lastErrorAt: e.at })));
+  return Object.freeze({ ...snap, lists: Object.freeze(lists) });
 }
 
 // viewSnapshot freezes a view snapshot the worker sent (rows are frozen as

@@ -21,9 +21,11 @@
 //     when the page acknowledged the previous one (it does on receipt, and
 //     applies at most once per frame of its own) and is visible, and
 //     carries per list only the objects the page does not hold yet (their
-//     JSON as one string: a list's objects are the bytes Go holds, cut per
-//     object and never parsed or stringified here, decoded once per batch)
-//     plus the order of ids (or splices of it).
+//     JSON bytes end to end in one transferred buffer, with the spans of
+//     each object's top-level members that Go found: a list's objects are
+//     the bytes Go holds, cut per object and never parsed, decoded or
+//     stringified here; the page parses a member when it is read) plus the
+//     order of ids (or splices of it).
 //   - A page's load() resolves once its configuration is taken ('started'),
 //     before the module is ready; its calls wait in conn.early until then.
 //     The LIST of a watchList that waits there is fetched at once, every
@@ -483,9 +485,9 @@ function sendLists(conn) {
   const fresh = [];
   for (const w of conn.dirty) lists.push(encodeList(w, fresh));
   conn.dirty.clear();
-  const json = encodeFresh(fresh);
-  const buffers = [];
+  const { bytes, index } = encodeFresh(fresh);
+  const buffers = [bytes.buffer, index.buffer];
   for (const l of lists) for (const b of [l.order, l.patch, l.splice, l.freed]) if (b) buffers.push(b.buffer);
-  conn.port.postMessage({ t: 'lists', lists, json }, buffers);
+  conn.port.postMessage({ t: 'lists', lists, bytes, index }, buffers);
   conn.entry?.prefetch.mark('lists');
 }

@@ -3,7 +3,11 @@
 // objects the worker did not change keep their identity on the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyList, encodeFresh, encodeList, newListState } from '../src/listwire.js';
+import { applyList, decodeFresh, encodeFresh, encodeList, newListState } from '../src/listwire.js';
+import { LazyObjects } from '../src/lazy.js';
+
+// fromWire is what a page makes of encodeFresh's output: [object, id, ...].
+const fromWire = ({ bytes, index }) => decodeFresh(bytes, index, new LazyObjects(), () => undefined);
 
 /** page is one page's side of one list: it applies what the worker sends. */
 function page() {
@@ -15,7 +19,7 @@ function send(w, p, items, object) {
   const fresh = [];
   w.snap = object === undefined ? { key: 'k', items } : { key: 'k', items, object };
   const l = structuredClone(encodeList(w, fresh));
-  const parsed = JSON.parse(encodeFresh(fresh));
+  const parsed = fromWire(encodeFresh(fresh));
   const prev = p.items;
   p.items = applyList(p.byId, l, parsed, prev);
   p.object = l.objectId < 0 ? undefined : l.objectId === 0 ? null : p.byId[l.objectId];

@@ -57,7 +57,7 @@ test('batches are acknowledged on receipt, the first of a frame applied at once,
     const fresh = [];
     state.snap = { key: 'k', status: 'live', lists: [{ cluster: 'demo', namespace: 'default', status: 'live', resourceVersion: '1' }], items };
     const l = structuredClone(encodeList(state, fresh));
-    fw.send({ t: 'lists', lists: [l], json: encodeFresh(fresh) });
+    fw.send({ t: 'lists', lists: [l], ...encodeFresh(fresh) });
   };
 
   send();
@@ -119,7 +119,7 @@ test('at most one apply per frame; the first arrival in a frame is applied at on
     rv++;
     state.snap = { key: 'k', status: 'live', lists: [], resourceVersion: String(rv), items: [a, pod('b', rv)] };
     const l = structuredClone(encodeList(state, fresh));
-    fw.send({ t: 'lists', lists: [l], json: encodeFresh(fresh) });
+    fw.send({ t: 'lists', lists: [l], ...encodeFresh(fresh) });
   };
   // A fixed pseudo-random sequence of arrivals and frames (seeded LCG).
   let seed = 7;
@@ -173,7 +173,7 @@ test('a hidden page applies nothing on arrival, and gives one snapshot on the fi
   const send = (rv) => {
     const fresh = [];
     state.snap = { key: 'k', status: 'live', lists: [], resourceVersion: String(rv), items: [a, pod('b', rv)] };
-    fw.send({ t: 'lists', lists: [structuredClone(encodeList(state, fresh))], json: encodeFresh(fresh) });
+    fw.send({ t: 'lists', lists: [structuredClone(encodeList(state, fresh))], ...encodeFresh(fresh) });
   };
   send(2);
   assert.equal(snaps.length, 1, 'visible: applied on arrival');

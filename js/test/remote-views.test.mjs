@@ -20,7 +20,7 @@ function viewWorker() {
     const fresh = [];
     state.snap = { key: 'worker-key', total: rows.length, count: rows.length, offset: 0, version: 1, status: 'live', lastError: null, countBy: null, lists: [{ status: 'live' }], ...meta, items: rows };
     const l = structuredClone(encodeList(state, fresh));
-    w.send({ t: 'lists', lists: [l], json: encodeFresh(fresh) });
+    w.send({ t: 'lists', lists: [l], ...encodeFresh(fresh) });
   };
   w.answer = (id, ask, obj) => w.send({ t: 'cb', msgs: [[id, 'answer', [ask, obj]]] });
   return w;

@@ -302,10 +302,11 @@ func slotArg[T ~uint32](j *listJob, sb []byte, s []T) ([]byte, any) {
 	return sb, j.bytes(sb[start:])
 }
 
-// encode is live.EncodeItems, with the objects' ends once rawLists was called.
+// encode is live.EncodeItems, with the objects' ends and their members'
+// spans (live.EncodeItemsSpans) once rawLists was called.
 func (j *listJob) encode(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, []uint32) {
 	if j.raw.Load() {
-		return live.EncodeItemsEnds(buf, items)
+		return live.EncodeItemsSpans(buf, items)
 	}
 	buf, slots := live.EncodeItems(buf, items)
 	return buf, slots, nil

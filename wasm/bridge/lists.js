@@ -33,19 +33,40 @@ shim.u8scratch = (n) => {
   if (!shim.scratch || shim.scratch.length < n) shim.scratch = new Uint8Array(Math.max(n, 2 * (shim.scratch?.length ?? 0)));
   return shim.scratch.subarray(0, n);
 };
-// rawObjects cuts the JSON array json (bytes) at ends (EncodeItemsEnds in
-// Go) into one Uint8Array per object, copied out of json (the reused
-// scratch buffer), without parsing them.
-const rawObjects = (json, ends) => {
-  const out = new Array(ends.length);
-  for (let i = 0, start = 1; i < ends.length; start = ends[i] + 1, i++) out[i] = json.slice(start, ends[i]);
+// rawObjects cuts the JSON array json (bytes) at the ends of index (Go's
+// EncodeItemsSpans: per object its end, then the count of its top-level
+// members and four offsets each, or NoSpans alone; after a count, the same
+// for its metadata's members) into one Uint8Array per object,
+// copied out of json (the reused scratch buffer), without parsing them. Each
+// one's ArrayBuffer starts with its member words as little-endian uint32s
+// (the object's byteOffset is their size): the worker host hands them to
+// its pages, which parse one member at a time (js/src/lazy.js).
+const NO_SPANS = 0xffffffff;
+const rawObjects = (json, index) => {
+  const out = [];
+  for (let k = 0, start = 1; k < index.length; ) {
+    const end = index[k];
+    const n = index[k + 1];
+    let words = 1;
+    if (n !== NO_SPANS) {
+      const m = index[k + 2 + 4 * n];
+      words += 4 * n + (m === NO_SPANS ? 1 : 1 + 4 * m);
+    }
+    const buf = new ArrayBuffer(4 * words + end - start);
+    new Uint32Array(buf, 0, words).set(index.subarray(k + 1, k + 1 + words));
+    const o = new Uint8Array(buf, 4 * words);
+    o.set(json.subarray(start, end));
+    out.push(o);
+    k += 1 + words;
+    start = end + 1;
+  }
   return out;
 };
 // objectsOf is the objects of a change: parsed, or in a raw view (made after
 // listsRaw, for the worker host) each object's JSON as it came.
 const objectsOf = (v, json, endBytes) => {
   if (!json) return [];
-  return v.raw ? rawObjects(json, u32(endBytes) || []) : JSON.parse(listDecoder.decode(json));
+  return v.raw ? rawObjects(json, u32(endBytes) || new Uint32Array(0)) : JSON.parse(listDecoder.decode(json));
 };
 // splicedItems applies splices (Go's live.SpliceWords: [at, removed,
 // inserted, ...slots], ascending on positions of the previous order) to the

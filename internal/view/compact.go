@@ -149,24 +149,17 @@ type occurrences struct {
 
 // in reports whether hays[start:end] holds text; start is not before the
 // start of the haystack asked before.
-// Small enough to inline: the pass makes no call for a haystack it need
-// not search.
 func (o *occurrences) in(start, end int) bool {
 	if o.at < start {
-		o.from(start)
+		if j := strings.Index(o.hays[start:], o.text); j >= 0 {
+			o.at = start + j
+		} else {
+			o.at = len(o.hays)
+		}
 	}
 	// An occurrence that starts here but ends past end is in no haystack
 	// of this one: any later one in it would end later still.
 	return o.at+len(o.text) <= end
-}
-
-// from sets at to the first occurrence at or after start.
-func (o *occurrences) from(start int) {
-	if j := strings.Index(o.hays[start:], o.text); j >= 0 {
-		o.at = start + j
-	} else {
-		o.at = len(o.hays)
-	}
 }
 
 // refilterChanged is refilterText over the nodes below n whose subtree

@@ -27,10 +27,6 @@ func (v *View) compact(sorted []*node) {
 	}
 	hays := string(buf)
 	off := 0
-	ends := v.ends[:0]
-	if len(hays) >= math.MaxInt32 {
-		ends = nil // refilterSlab searches each node's haystack then
-	}
 	rank := len(v.c.sort) == 0 && len(sorted) < math.MaxUint32 // sort order is the tie order
 	for i, n := range sorted {
 		m := &slab[i]
@@ -40,15 +36,12 @@ func (v *View) compact(sorted []*node) {
 		}
 		m.hay = hays[off : off+len(n.hay)]
 		off += len(n.hay)
-		if len(hays) < math.MaxInt32 {
-			ends = append(ends, int32(off))
-		}
 		sorted[i] = m
 		v.nodes[m.item.Slot] = m
 		release(n) // n may be in an older array: it holds nothing now
 	}
 	v.loose = 0
-	v.slab, v.hays, v.ends = slab, hays, ends
+	v.slab = slab
 	v.tree.build(sorted)
 	v.right = v.right[:0]
 	for i := range slab {
@@ -80,8 +73,6 @@ func (v *View) refilterSlab(narrow, widen bool) {
 	}
 	before := v.before[:len(slab)+1]
 	keep := narrow || widen // a node whose match is widen keeps it (textHit, inlined)
-	found := occurrences{hays: v.hays, text: text, at: -1}
-	joined := len(v.ends) == len(slab) && text != ""
 	k := int32(0)
 	for i := range slab {
 		n := &slab[i]
@@ -91,14 +82,7 @@ func (v *View) refilterSlab(narrow, widen bool) {
 		}
 		m := n.match
 		if !keep || m != widen {
-			switch {
-			case !n.rest:
-				m = false
-			case joined:
-				m = found.in(v.start(i), int(v.ends[i]))
-			default:
-				m = text == "" || strings.Contains(n.hay, text)
-			}
+			m = n.rest && (text == "" || strings.Contains(n.hay, text))
 			if m != n.match { // a line not written is not written back
 				n.match = m
 			}
@@ -124,42 +108,6 @@ func (v *View) refilterSlab(narrow, widen bool) {
 		}
 	}
 	v.refilterChanged(v.tree.root, narrow, widen)
-}
-
-// start is where slab[i]'s haystack starts in v.hays.
-func (v *View) start(i int) int {
-	if i == 0 {
-		return 0
-	}
-	return int(v.ends[i-1])
-}
-
-// occurrences finds text in the slab's joined haystacks for haystacks
-// asked in increasing order: one search from a haystack's start finds the
-// first occurrence at or after it, which answers every later haystack
-// that starts at or before it, so the haystacks without a hit between two
-// hits cost no search (a search per haystack was most of a text pass in
-// wasm). text is not empty.
-type occurrences struct {
-	hays, text string
-	// at is the first occurrence at or after the start last searched from
-	// (len(hays) when there is none; -1 before the first search).
-	at int
-}
-
-// in reports whether hays[start:end] holds text; start is not before the
-// start of the haystack asked before.
-func (o *occurrences) in(start, end int) bool {
-	if o.at < start {
-		if j := strings.Index(o.hays[start:], o.text); j >= 0 {
-			o.at = start + j
-		} else {
-			o.at = len(o.hays)
-		}
-	}
-	// An occurrence that starts here but ends past end is in no haystack
-	// of this one: any later one in it would end later still.
-	return o.at+len(o.text) <= end
 }
 
 // refilterChanged is refilterText over the nodes below n whose subtree

@@ -3,7 +3,6 @@ package view
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
@@ -235,59 +234,4 @@ func TestCompactWhenLoaded(t *testing.T) {
 	d.Lists = lists(reflector.PhaseLive)
 	v.Apply(d)
 	assert.Equal(t, 1, v.loose, "a live view compacts by its share only")
-}
-
-// TestOccurrencesAgreeWithContains: the search over the joined haystacks
-// answers each haystack asked (in order, some skipped, as a narrowing or
-// widening text asks only some) as strings.Contains of that haystack
-// alone does, also for occurrences that cross into the next haystack and
-// for haystacks that are empty or end exactly where a match does.
-func TestOccurrencesAgreeWithContains(t *testing.T) {
-	cases := []struct {
-		name string
-		hays []string
-		text string
-	}{
-		{"a match that crosses into the next", []string{"xab", "cx", "abc"}, "abc"},
-		{"matches ending where their haystack does", []string{"ab", "ab", "", "ab"}, "ab"},
-		{"empty haystacks", []string{"", "", "a", ""}, "a"},
-		{"longer than every haystack", []string{"ab", "cd"}, "abcd"},
-		{"a NUL inside", []string{"a\x00b", "a", "\x00b"}, "a\x00b"},
-		{"none", []string{"xyz", "zyx"}, "q"},
-	}
-	r := rand.New(rand.NewPCG(7, 8))
-	for i := range 200 {
-		hays := make([]string, 1+r.IntN(30))
-		for j := range hays {
-			b := make([]byte, r.IntN(8))
-			for k := range b {
-				b[k] = "ab\x00"[r.IntN(3)]
-			}
-			hays[j] = string(b)
-		}
-		text := []string{"a", "ab", "ba", "aa", "b\x00a", "aba"}[i%6]
-		cases = append(cases, struct {
-			name string
-			hays []string
-			text string
-		}{fmt.Sprint("random ", i), hays, text})
-	}
-	for _, tc := range cases {
-		joined, ends, end := strings.Join(tc.hays, ""), []int{}, 0
-		for _, h := range tc.hays {
-			end += len(h)
-			ends = append(ends, end)
-		}
-		for _, every := range []int{1, 2, 3} { // every haystack, every other, every third
-			o := occurrences{hays: joined, text: tc.text, at: -1}
-			for i := 0; i < len(tc.hays); i += every {
-				start := 0
-				if i > 0 {
-					start = ends[i-1]
-				}
-				require.Equal(t, strings.Contains(tc.hays[i], tc.text), o.in(start, ends[i]),
-					"%s: haystack %d %q of %q, text %q, every %d", tc.name, i, tc.hays[i], tc.hays, tc.text, every)
-			}
-		}
-	}
 }

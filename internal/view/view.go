@@ -42,13 +42,7 @@ type View struct {
 	loose   int    // nodes made since the last compact
 	// slab is the array of the last compact, in the order the tree was
 	// built in: the nodes with lo >= 0 are in it (lo is a position in it).
-	slab []node
-	// hays is the slab's haystacks in slab order, one after the other;
-	// ends[i] is where slab[i]'s ends (it starts at ends[i-1], or 0).
-	// Invariant: slab[i].hay == hays[ends[i-1]:ends[i]] while slab[i] has
-	// lo >= 0 (a released node has lo -1).
-	hays   string
-	ends   []int32
+	slab   []node
 	before []int32 // refilterSlab's counts by slab position, kept for the next pass
 	right  []int32 // the slab positions of the nodes built with a right child
 }
@@ -147,7 +141,6 @@ func release(n *node) {
 // re-evaluating from the objects it holds (no new LIST or watch): a new
 // window is O(log n), a new filter O(n), a new sort O(n log n), new
 // expressions re-read each object's raw JSON once.
-
 func (v *View) SetSpec(spec Spec) error {
 	c, err := compile(spec)
 	if err != nil {

@@ -190,12 +190,23 @@ func recount(n *node) {
 }
 
 // window appends the matching nodes of rank lo to hi-1 (ranks among the
-// matching nodes of the subtree n) in order: O(log n + hi - lo).
+// matching nodes of the subtree n) in order: O(log n + hi - lo), since it
+// enters a subtree only when that subtree holds a rank in [lo, hi), so
+// never one without hits (lo is clamped at 0: the ranks left of a subtree
+// are already taken).
 func window(n *node, lo, hi int, out []*node) []*node {
+	out, _ = windowCounted(n, max(lo, 0), hi, out, 0)
+	return out
+}
+
+// windowCounted is window, also counting the nodes it entered (visits in,
+// the total out), so that a test can hold it to its bound. lo >= 0.
+func windowCounted(n *node, lo, hi int, out []*node, visits int) ([]*node, int) {
 	if n == nil || hi <= 0 || lo >= n.hits {
-		return out
+		return out, visits
 	}
-	out = window(n.left, lo, hi, out)
+	visits++
+	out, visits = windowCounted(n.left, lo, hi, out, visits)
 	k := hits(n.left)
 	if n.match {
 		if lo <= k && k < hi {
@@ -203,7 +214,7 @@ func window(n *node, lo, hi int, out []*node) []*node {
 		}
 		k++
 	}
-	return window(n.right, lo-k, hi-k, out)
+	return windowCounted(n.right, max(lo-k, 0), hi-k, out, visits)
 }
 
 // walk calls fn on every node in order.

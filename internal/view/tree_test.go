@@ -1,0 +1,74 @@
+package view
+
+import (
+	"fmt"
+	"math/bits"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestWindowEntersOnlySubtreesWithRanks: window returns the matching
+// nodes of the asked ranks in order, and enters only subtrees holding one
+// of them: with few matches far apart (the rest of a text filter's view
+// after a narrowing text) it must not walk the subtrees without a hit
+// right of a match, which a negative rank left of them would let it do.
+func TestWindowEntersOnlySubtreesWithRanks(t *testing.T) {
+	const n = 20_000
+	every := func(k int) func(int) bool { return func(i int) bool { return i%k == k-1 } }
+	cases := []struct {
+		name    string
+		match   func(int) bool
+		lo, hi  int
+		wantLen int // rows returned
+	}{
+		{"15 matches far apart, a window of 50", every(n / 15), 0, 50, 15},
+		{"15 matches far apart, the last 2", every(n / 15), 13, 50, 2},
+		{"one match at the end", func(i int) bool { return i == n-1 }, 0, 50, 1},
+		{"one match at the start", func(i int) bool { return i == 0 }, 0, 50, 1},
+		{"none", func(int) bool { return false }, 0, 50, 0},
+		{"offset past the matches", every(n / 15), 16, 66, 0},
+		{"dense: every other node, the first 50", every(2), 0, 50, 50},
+		{"dense: every other node, 50 at the end", every(2), n/2 - 50, n / 2, 50},
+		{"dense: 50 in the middle", every(2), 5_000, 5_050, 50},
+		{"every node, 50 in the middle", every(1), 9_000, 9_050, 50},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sorted := make([]*node, n)
+			var want []*node
+			for i := range sorted {
+				sorted[i] = &node{prio: splitmix64(uint64(i + 1)), rec: rec{match: tc.match(i)}}
+				if sorted[i].match {
+					want = append(want, sorted[i])
+				}
+			}
+			var tr tree
+			tr.build(sorted)
+			got, visits := windowCounted(tr.root, tc.lo, tc.hi, nil, 0)
+			require.Len(t, got, tc.wantLen)
+			assert.True(t, slices.Equal(want[min(tc.lo, len(want)):min(tc.hi, len(want))], got), "the matching nodes of ranks [lo, hi), in order")
+			// Each row returned and each edge of the window is at most one root path.
+			bound := (tc.wantLen + 2) * depth(tr.root)
+			assert.LessOrEqual(t, visits, bound, "nodes entered (depth %d, %d nodes)", depth(tr.root), n)
+			assert.True(t, slices.Equal(got, window(tr.root, tc.lo, tc.hi, nil)))
+		})
+	}
+	// The tree is a treap: its depth is O(log n), or the bound says little.
+	var tr tree
+	sorted := make([]*node, n)
+	for i := range sorted {
+		sorted[i] = &node{prio: splitmix64(uint64(i + 1))}
+	}
+	tr.build(sorted)
+	require.Less(t, depth(tr.root), 4*bits.Len(n), fmt.Sprint("depth of a treap of ", n))
+}
+
+func depth(n *node) int {
+	if n == nil {
+		return 0
+	}
+	return 1 + max(depth(n.left), depth(n.right))
+}

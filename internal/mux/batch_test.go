@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kubelive/kubelive/internal/conntest"
 	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 )
@@ -22,11 +23,7 @@ func TestJSONBatchWithABadFrame(t *testing.T) {
 	h.subscribe("c1", "/api/v1/namespaces/a/pods", "watch=1", a)
 	h.subscribe("c1", "/api/v1/namespaces/b/pods", "watch=1", b)
 	conn := h.accept(muxwire.HeadlampProtocol)
-	ms := sent(t, conn, 2)
-	reqA, reqB := ms[0], ms[1]
-	if reqA.Path != "/api/v1/namespaces/a/pods" {
-		reqA, reqB = reqB, reqA
-	}
+	reqA, reqB := requestsAB(t, conn)
 	// Events with quotes, escapes and non-ASCII text, so that the
 	// data strings hold escapes to undo.
 	ev := func(i int) string {
@@ -72,11 +69,7 @@ func TestJSONBurstsReuseTheirBuffers(t *testing.T) {
 	h.subscribe("c1", "/api/v1/namespaces/b/pods", "watch=1", b)
 	h.subscribe("c1", "/api/v1/namespaces/a/pods", "watch=1", a2)
 	conn := h.accept(muxwire.HeadlampProtocol)
-	ms := sent(t, conn, 2)
-	reqA, reqB := ms[0], ms[1]
-	if reqA.Path != "/api/v1/namespaces/a/pods" {
-		reqA, reqB = reqB, reqA
-	}
+	reqA, reqB := requestsAB(t, conn)
 	frame := func(req muxwire.Message, k muxwire.Kind, data string) transport.Frame {
 		e, err := muxwire.EncodeJSON(reply(req, k, data))
 		require.NoError(t, err)
@@ -104,4 +97,16 @@ func TestJSONBurstsReuseTheirBuffers(t *testing.T) {
 	assert.Equal(t, wantA, a1.with("data"), "nothing more, once all is delivered")
 	assert.Equal(t, wantB, b.with("data"))
 	assert.Empty(t, h.errs.with("error"))
+}
+
+// requestsAB returns the REQUESTs of namespaces a and b that conn got, in
+// that order, whatever order the client sent them in.
+func requestsAB(t *testing.T, conn *conntest.Conn) (reqA, reqB muxwire.Message) {
+	t.Helper()
+	ms := sent(t, conn, 2)
+	reqA, reqB = ms[0], ms[1]
+	if reqA.Path != "/api/v1/namespaces/a/pods" {
+		reqA, reqB = reqB, reqA
+	}
+	return reqA, reqB
 }

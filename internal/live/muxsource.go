@@ -160,7 +160,7 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 	w := &muxWatch{client: l.client, wake: make(chan struct{}, 1)}
 	id, err := l.client.Subscribe(key, mux.Listener{
 		OnData: func(f transport.Frame) error {
-			w.push(append([]byte(nil), f.Data...)) // the frame's memory is the client's
+			w.push(f.Data) // copied: the frame's memory is the client's
 			return nil
 		},
 		OnError: func(err error) {
@@ -220,7 +220,7 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 	}()
 	for {
 		w.mu.Lock()
-		queued := len(w.queue) > 0
+		queued := len(w.ends) > 0
 		if !queued && errors.Is(w.err, reflector.ErrTransportReconnects) {
 			w.err = nil // the socket dropped again before it opened: keep waiting
 		}
@@ -278,7 +278,18 @@ func (l *muxListerWatcher) muxWatch(ctx context.Context, o reflector.WatchOption
 	}
 }
 
+// maxQueueSlab is the largest frame buffer a muxWatch keeps for reuse: a
+// burst bigger than that (a relist's worth of events) is not pinned.
+const maxQueueSlab = 4 << 20
+
 // muxWatch queues one subscription's frames for the Reflector.
+//
+// The frames are copied into one of two buffers that take turns: fill
+// gathers what push copies (frame i is fill[ends[i-1]:ends[i]]); Next hands
+// fill's frames over and keeps the buffer as lent, whose memory the
+// Reflector reads until its next Next (the Watch contract), when lent
+// becomes the next fill. So a stream allocates no buffer per frame, and no
+// byte Next returned is written before the next Next.
 type muxWatch struct {
 	client *mux.Client
 	wake   chan struct{}
@@ -289,7 +300,10 @@ type muxWatch struct {
 	open      bool     // the socket is open
 	seq       uint64   // the mux.Status.Seq that set open
 	confirmed bool     // the server confirmed the watch
-	queue     [][]byte // frames not yet taken by Next
+	fill      []byte   // the frames not yet taken by Next, back to back
+	ends      []int    // where each of them ends in fill
+	lent      []byte   // the buffer of the frames Next returned last
+	frames    [][]byte // Next's last result, reused by the next one
 	err       error    // why the watch ended; set once
 	why       string   // why the socket's last dial failed, not yet reported
 	closed    bool
@@ -328,10 +342,12 @@ func (w *muxWatch) dialFailed(why string) {
 	w.signal()
 }
 
+// push queues a copy of b (b may be reused once push returns).
 func (w *muxWatch) push(b []byte) {
 	w.mu.Lock()
 	if w.err == nil {
-		w.queue = append(w.queue, b)
+		w.fill = append(w.fill, b...)
+		w.ends = append(w.ends, len(w.fill))
 	}
 	w.mu.Unlock()
 	w.signal()
@@ -353,13 +369,13 @@ func (w *muxWatch) signal() {
 	}
 }
 
-// Next returns the queued frames, or why the watch ended once they are all taken.
+// Next returns the queued frames, or why the watch ended once they are all
+// taken. The frames it returns are valid until its next call.
 func (w *muxWatch) Next(ctx context.Context) ([][]byte, error) {
 	for {
 		w.mu.Lock()
-		if len(w.queue) > 0 {
-			q := w.queue
-			w.queue = nil
+		if len(w.ends) > 0 {
+			q := w.take()
 			w.mu.Unlock()
 			return q, nil
 		}
@@ -374,6 +390,30 @@ func (w *muxWatch) Next(ctx context.Context) ([][]byte, error) {
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// take moves the queued frames to lent and returns them; the buffer lent
+// before (the Reflector is done with it: it called Next) becomes fill.
+// Called with w.mu held and frames queued.
+func (w *muxWatch) take() [][]byte {
+	prev := w.lent
+	if cap(prev) > maxQueueSlab {
+		prev = nil
+	}
+	w.lent, w.fill = w.fill, prev[:0]
+	q := w.frames[:0]
+	start := 0
+	for _, end := range w.ends {
+		q = append(q, w.lent[start:end:end])
+		start = end
+	}
+	w.ends = w.ends[:0]
+	if cap(q) > maxQueueSlab/64 {
+		w.frames = nil
+	} else {
+		w.frames = q
+	}
+	return q
 }
 
 // Close unsubscribes (the client sends CLOSE after its debounce).

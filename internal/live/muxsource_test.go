@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -376,4 +377,68 @@ func TestMuxWatchKeepsTheNewestSocketState(t *testing.T) {
 			assert.Equal(t, tc.want, w.open)
 		})
 	}
+}
+
+// A muxWatch copies each pushed frame, and the frames one Next returned
+// stay intact while the next burst is pushed (the Reflector still reads
+// them), up to the Next after; in a steady stream push and Next allocate
+// nothing (the two buffers take turns).
+func TestMuxWatchFramesStayUntilTheNextNext(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		bursts [][]string
+	}{
+		{name: "bursts of one", bursts: [][]string{{"a1"}, {"b2"}, {"c3"}, {"d4"}}},
+		{name: "bursts of several", bursts: [][]string{{"first", "second"}, {"third", "", "fifth"}, {"sixth"}, {"7", "8", "9"}}},
+		{name: "a burst bigger than the last", bursts: [][]string{{"x"}, {strings.Repeat("y", 5000), strings.Repeat("z", 3000)}, {"w"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := &muxWatch{wake: make(chan struct{}, 1)}
+			src := make([]byte, 0, 8192) // reused by the "client" after each push
+			pushAll := func(burst []string) {
+				for _, f := range burst {
+					src = append(src[:0], f...)
+					w.push(src)
+					for i := range src {
+						src[i] = '!'
+					}
+				}
+			}
+			pushAll(tc.bursts[0])
+			got, err := w.Next(context.Background())
+			require.NoError(t, err)
+			for i := 1; i < len(tc.bursts); i++ {
+				pushAll(tc.bursts[i]) // while the Reflector reads got
+				require.Len(t, got, len(tc.bursts[i-1]))
+				for j, f := range got {
+					assert.Equal(t, tc.bursts[i-1][j], string(f), "burst %d frame %d, after the next burst was pushed", i-1, j)
+				}
+				got, err = w.Next(context.Background())
+				require.NoError(t, err)
+			}
+			last := tc.bursts[len(tc.bursts)-1]
+			require.Len(t, got, len(last))
+			for j, f := range got {
+				assert.Equal(t, last[j], string(f))
+			}
+		})
+	}
+}
+
+// In a steady stream a muxWatch's push and Next allocate nothing: the two
+// buffers take turns. (Not parallel: AllocsPerRun.)
+func TestMuxWatchSteadyStreamAllocatesNothing(t *testing.T) {
+	w := &muxWatch{wake: make(chan struct{}, 1)}
+	frame := []byte(strings.Repeat("e", 3400))
+	cycle := func() {
+		for range 8 {
+			w.push(frame)
+		}
+		_, _ = w.Next(context.Background())
+	}
+	cycle()
+	cycle()
+	assert.Zero(t, testing.AllocsPerRun(50, cycle))
 }

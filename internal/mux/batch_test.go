@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kubelive/kubelive/internal/conntest"
 	"github.com/kubelive/kubelive/internal/muxwire"
 	"github.com/kubelive/kubelive/internal/transport"
 )
@@ -22,11 +23,7 @@ func TestJSONBatchWithABadFrame(t *testing.T) {
 	h.subscribe("c1", "/api/v1/namespaces/a/pods", "watch=1", a)
 	h.subscribe("c1", "/api/v1/namespaces/b/pods", "watch=1", b)
 	conn := h.accept(muxwire.HeadlampProtocol)
-	ms := sent(t, conn, 2)
-	reqA, reqB := ms[0], ms[1]
-	if reqA.Path != "/api/v1/namespaces/a/pods" {
-		reqA, reqB = reqB, reqA
-	}
+	reqA, reqB := requestsAB(t, conn)
 	// Events with quotes, escapes and non-ASCII text, so that the
 	// data strings hold escapes to undo.
 	ev := func(i int) string {
@@ -57,4 +54,59 @@ func TestJSONBatchWithABadFrame(t *testing.T) {
 	assert.Empty(t, a.with("fail"))
 	assert.Equal(t, uint64(9), h.c.Stats().FramesIn)
 	assert.Equal(t, uint64(8), h.c.Stats().MessagesIn)
+}
+
+// TestJSONBurstsReuseTheirBuffers: bursts of Headlamp's frames (a COMPLETE
+// before each DATA) to a key of two listeners and a key of one. The read
+// loop reuses, from burst to burst and frame to frame, the buffers of the
+// decoded message and of each delivery's listeners: every listener gets
+// each of its key's events exactly once, in order, and no other key's.
+func TestJSONBurstsReuseTheirBuffers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	a1, a2, b := &recorder{}, &recorder{}, &recorder{}
+	h.subscribe("c1", "/api/v1/namespaces/a/pods", "watch=1", a1)
+	h.subscribe("c1", "/api/v1/namespaces/b/pods", "watch=1", b)
+	h.subscribe("c1", "/api/v1/namespaces/a/pods", "watch=1", a2)
+	conn := h.accept(muxwire.HeadlampProtocol)
+	reqA, reqB := requestsAB(t, conn)
+	frame := func(req muxwire.Message, k muxwire.Kind, data string) transport.Frame {
+		e, err := muxwire.EncodeJSON(reply(req, k, data))
+		require.NoError(t, err)
+		return transport.Frame{Size: len(e), Data: e}
+	}
+	var wantA, wantB []string
+	bursts := [][]int{{0, 1, 2}, {3}, {4, 5, 6, 7, 8, 9, 10}, {11, 12}} // event numbers; every third to b
+	for _, burst := range bursts {
+		var frames []transport.Frame
+		for _, i := range burst {
+			req, want := reqA, &wantA
+			if i%3 == 1 {
+				req, want = reqB, &wantB
+			}
+			ev := fmt.Sprintf(`{"type":"MODIFIED","object":{"metadata":{"name":"p%d"}}}`, i)
+			frames = append(frames, frame(req, muxwire.KindComplete, ""), frame(req, muxwire.KindData, ev))
+			*want = append(*want, "data "+ev)
+		}
+		conn.Push(frames...) // one burst: one Recv
+	}
+	assert.Equal(t, wantA, a1.waitLen(t, "data", len(wantA)))
+	assert.Equal(t, wantA, a2.waitLen(t, "data", len(wantA)))
+	assert.Equal(t, wantB, b.waitLen(t, "data", len(wantB)))
+	h.c.Close()
+	assert.Equal(t, wantA, a1.with("data"), "nothing more, once all is delivered")
+	assert.Equal(t, wantB, b.with("data"))
+	assert.Empty(t, h.errs.with("error"))
+}
+
+// requestsAB returns the REQUESTs of namespaces a and b that conn got, in
+// that order, whatever order the client sent them in.
+func requestsAB(t *testing.T, conn *conntest.Conn) (reqA, reqB muxwire.Message) {
+	t.Helper()
+	ms := sent(t, conn, 2)
+	reqA, reqB = ms[0], ms[1]
+	if reqA.Path != "/api/v1/namespaces/a/pods" {
+		reqA, reqB = reqB, reqA
+	}
+	return reqA, reqB
 }

@@ -16,19 +16,27 @@ type delivery struct {
 	members []member
 }
 
+// maxKeptDeliveries bounds the delivery buffers read keeps between bursts.
+const maxKeptDeliveries = 4096
+
 // read receives frames from s until the socket ends, decoding and routing
 // each burst under one lock and delivering it outside the lock, in order.
 // A burst's JSON payloads are unescaped into dec's arena, which the next
-// burst reuses: listeners copy what they keep (Listener.OnData).
+// burst reuses: listeners copy what they keep (Listener.OnData). The
+// deliveries' member lists and a JSON frame's message are kept in buffers
+// the next burst reuses too (all of a burst is delivered before the next
+// Recv), so a frame of Headlamp's framing allocates nothing here.
 func (c *Client) read(ctx context.Context, s *socket) error {
 	var ds []delivery
 	var dec muxwire.JSONDecoder
+	var one []muxwire.Message // the frame's messages, copied into ds
+	var mbuf []member         // the members of every delivery of the burst
 	for {
 		frames, err := s.conn.Recv(ctx)
 		if err != nil {
 			return fmt.Errorf("receive: %w", err)
 		}
-		ds = ds[:0]
+		ds, mbuf = ds[:0], mbuf[:0]
 		dec.Reset()
 		var bad []error
 		c.mu.Lock()
@@ -39,11 +47,12 @@ func (c *Client) read(ctx context.Context, s *socket) error {
 			if !current {
 				continue
 			}
-			msgs, err := c.decode(s, &dec, f)
+			msgs, err := c.decode(s, &dec, f, one[:0])
 			if err != nil {
 				bad = append(bad, err)
 				continue
 			}
+			one = msgs[:0] // copied into ds below; the next frame's to reuse
 			c.stats.MessagesIn += uint64(len(msgs))
 			for i := range msgs {
 				subs, confirm := c.routeLocked(s.msgpack, &msgs[i])
@@ -51,7 +60,9 @@ func (c *Client) read(ctx context.Context, s *socket) error {
 					if len(sb.members) == 0 {
 						continue
 					}
-					ms := append([]member(nil), sb.members...)
+					at := len(mbuf)
+					mbuf = append(mbuf, sb.members...)
+					ms := mbuf[at:len(mbuf):len(mbuf)] // a later append moves mbuf, never ms
 					if confirm {
 						ds = append(ds, delivery{m: muxwire.Message{Kind: muxwire.KindStatus, State: muxwire.StateConnected}, key: sb.key, members: ms})
 					}
@@ -68,23 +79,31 @@ func (c *Client) read(ctx context.Context, s *socket) error {
 		for i := range ds {
 			c.deliver(&ds[i])
 		}
+		// No listener nor payload kept alive by a burst gone by; a burst's
+		// worth of deliveries far above a stream's is not kept either.
+		clear(ds)
+		clear(mbuf)
+		if cap(mbuf) > maxKeptDeliveries {
+			ds, mbuf = nil, nil
+		}
 	}
 }
 
 // decode turns one frame into messages; server-bound kinds are dropped. A
-// JSON frame's payload is unescaped into dec's arena.
-func (c *Client) decode(s *socket, dec *muxwire.JSONDecoder, f transport.Frame) ([]muxwire.Message, error) {
+// JSON frame's message is appended to out (its payload unescaped into dec's
+// arena); a msgpack batch comes in a slice of its own.
+func (c *Client) decode(s *socket, dec *muxwire.JSONDecoder, f transport.Frame, out []muxwire.Message) ([]muxwire.Message, error) {
 	if s.msgpack && f.Binary {
 		return muxwire.DecodeMsgp(f.Data, c.opts.MaxFrame)
 	}
 	m, err := dec.Decode(f.Data, c.opts.MaxFrame)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	if m.Kind == muxwire.KindComplete {
-		return nil, nil // Headlamp sends one before every DATA; it means nothing
+		return out, nil // Headlamp sends one before every DATA; it means nothing
 	}
-	return []muxwire.Message{m}, nil
+	return append(out, m), nil
 }
 
 func (c *Client) deliver(d *delivery) {

@@ -133,6 +133,17 @@ func (w *Watch) Read(ctx context.Context) (bool, []byte, error) {
 	case f := <-w.frames:
 		return false, f, nil
 	case err := <-w.ended:
+		// Frames sent before End come first, also those that arrived
+		// while this select chose among ready cases at random.
+		select {
+		case f := <-w.frames:
+			select { // the end stays for the read after the queue
+			case w.ended <- err:
+			default: // a later End's is there already
+			}
+			return false, f, nil
+		default:
+		}
 		return false, nil, err
 	case <-w.closed:
 		return false, nil, io.ErrClosedPipe

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -74,4 +75,34 @@ func TestChooseTheMultiplexer(t *testing.T) {
 	assert.True(t, Auto(""))
 	assert.True(t, Auto("auto"))
 	assert.False(t, Auto("on"))
+}
+
+// The multiplexer's probe asks the backend's /config, without credentials,
+// and counts any answer but a 5xx (a proxy's word that the backend behind it
+// is down) or none.
+func TestMultiplexerProbeAnswers(t *testing.T) {
+	t.Parallel()
+	const config = "http://backend.test/config"
+	for _, tc := range []struct {
+		name string
+		a    answer
+		want bool
+	}{
+		{"ok", answer{status: 200, body: "{}"}, true},
+		{"not found (Headlamp without /config)", answer{status: 404}, true},
+		{"unauthorized", answer{status: 401}, true},
+		{"bad gateway", answer{status: 502}, false},
+		{"unavailable", answer{status: 503}, false},
+		{"no answer", answer{err: errors.New("connection refused")}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := &fakeFetcher{answers: map[string]answer{config: tc.a}}
+			probe := answers(f, testEndpoint(t))
+			require.NotNil(t, probe)
+			assert.Equal(t, tc.want, probe(context.Background()))
+			assert.Equal(t, []string{config}, f.gets)
+		})
+	}
+	assert.Nil(t, answers(nil, testEndpoint(t)), "a probe without a fetcher")
 }

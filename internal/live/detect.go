@@ -73,11 +73,28 @@ func Choose(o ChooseOptions) (Choice, error) {
 	default:
 		return Choice{}, fmt.Errorf("multiplexer must be 'auto', 'on', 'json' or 'off', not %q", o.Setting)
 	}
-	c, err := mux.New(mux.Options{Dialer: o.Dialer, Endpoint: o.Endpoint, UserID: o.UserID, JSONOnly: o.Setting == "json", Clock: o.Clock, Reach: o.Reach})
+	c, err := mux.New(mux.Options{
+		Dialer: o.Dialer, Endpoint: o.Endpoint, UserID: o.UserID, JSONOnly: o.Setting == "json", Clock: o.Clock, Reach: o.Reach,
+		Answers: answers(o.Fetch, o.Endpoint),
+	})
 	if err != nil {
 		return Choice{}, fmt.Errorf("multiplexer: %w", err)
 	}
 	return Choice{Client: c, Mode: ModeMux, Reason: why}, nil
+}
+
+// answers is the multiplexer's probe of the backend: a GET of its /config
+// (no credentials) that got any HTTP answer but a 5xx (a proxy's 502 or 503
+// says the backend behind it is still down); nil without a Fetcher.
+func answers(fetch Fetcher, ep endpoint.Endpoint) func(ctx context.Context) bool {
+	if fetch == nil {
+		return nil
+	}
+	url := ep.HTTPURL("", "config")
+	return func(ctx context.Context) bool {
+		status, _, err := fetch.Get(ctx, url, "")
+		return err == nil && status < 500
+	}
 }
 
 // advertised reads the backend's /config: "yes" or "no" when it says whether

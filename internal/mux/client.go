@@ -92,7 +92,18 @@ type Options struct {
 	// socket to the backend opens or the page comes back (backoff.Reach,
 	// key "").
 	Reach *backoff.Reach
+	// Answers, when set, asks the backend over plain HTTP whether it
+	// answers (true for any HTTP response but a 5xx; false when none came
+	// before ctx ended). While the socket waits to redial, it is asked every
+	// ProbeEvery; an answer after a silence cuts the wait short (see
+	// redial.Loop.Probe), so that one socket's long backoff does not
+	// outlast a server's restart.
+	Answers func(ctx context.Context) bool
 }
+
+// ProbeEvery is how often Options.Answers is asked while the socket waits
+// longer than that to redial.
+const ProbeEvery = 2 * time.Second
 
 // Client is one multiplexed socket and its subscriptions. All methods are
 // safe for concurrent use.

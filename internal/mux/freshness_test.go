@@ -3,6 +3,7 @@ package mux
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -162,4 +163,32 @@ func TestSocketStatesAreOrderedBySeq(t *testing.T) {
 	atSubscribe := next(late)
 	require.Equal(t, StateOpen, atSubscribe.State)
 	require.Equal(t, open.Seq, atSubscribe.Seq, "the state at Subscribe carries the Seq of the change it reports")
+}
+
+// While the socket waits to redial, the backend is asked over HTTP whether
+// it answers: an answer after a silence (the server restarted) cuts the
+// wait short, so the socket's grown backoff does not outlast the restart.
+func TestAnswerAfterSilenceCutsTheRedialWait(t *testing.T) {
+	t.Parallel()
+	var asked atomic.Int32
+	h := newHarness(t, func(o *Options) {
+		o.Answers = func(context.Context) bool { return asked.Add(1) > 1 } // silent once, then back
+	})
+	h.subscribe("c1", "/api/v1/pods", "watch=1", &recorder{})
+	for _, d := range []time.Duration{400, 800, 1600} { // waits no longer than ProbeEvery: nobody asked
+		h.dialer.Next(waitFor).Fail(errors.New("connection refused"))
+		h.advanceTo(d * time.Millisecond)
+	}
+	require.Zero(t, asked.Load(), "asked during a short wait")
+	h.dialer.Next(waitFor).Fail(errors.New("connection refused"))
+	waitArmed(t, h, 3200*time.Millisecond)
+	h.advanceTo(ProbeEvery) // asked: no answer
+	waitArmed(t, h, ProbeEvery)
+	h.clk.Advance(1200 * time.Millisecond) // the wait ends as its backoff says
+	h.dialer.Next(waitFor).Fail(errors.New("connection refused"))
+	waitArmed(t, h, 6400*time.Millisecond)
+	h.advanceTo(ProbeEvery) // asked again: it answers
+	h.advanceTo(backoff.KickWindow / 2)
+	h.accept(muxwire.MsgpackProtocol)
+	require.Equal(t, int32(2), asked.Load())
 }

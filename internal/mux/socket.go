@@ -114,6 +114,7 @@ func (c *Client) run() {
 		Backoff: c.opts.Backoff, Rand: c.opts.Rand, Clock: c.opts.Clock,
 		Reach: c.opts.Reach, ReachKey: "", // the socket serves the whole backend
 		Wake: c.wake, Idle: c.exitIfIdle,
+		Probe: c.opts.Answers, ProbeEvery: ProbeEvery,
 	}
 	loop.Run(c.ctx, c.attempt)
 	c.mu.Lock()

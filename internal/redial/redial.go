@@ -58,7 +58,17 @@ type Loop struct {
 	// reporting true ends the loop.
 	Wake <-chan struct{}
 	Idle func() bool
-	// Track, when set, arms every timer of a wait: it calls arm under the
+	// Probe, when set, asks the backend by another way than the
+	// connection (an HTTP request) whether it answers, every ProbeEvery
+	// during a wait longer than that. A probe that answers after one of this
+	// loop's probes did not (the backend was down and is back) cuts the
+	// wait short as a kick of Reach would: a long backoff does not outlast
+	// a server's restart. A backend that answers every probe never cuts a
+	// wait (its connection fails for another reason: the backoff stands).
+	// Probe must return when ctx ends.
+	Probe      func(ctx context.Context) bool
+	ProbeEvery time.Duration
+	// Track, when set, arms the backoff timer of a wait: it calls arm under the
 	// owner's lock and keeps the timer, so that the owner can stop it
 	// synchronously, or returns nil without calling arm when the owner is
 	// cancelled (the wait and the loop then end). It is called with a nil
@@ -71,11 +81,13 @@ type Loop struct {
 // for the first one and after Again).
 func (l Loop) Run(ctx context.Context, attempt func(retry bool) Result) {
 	b := backoff.New(l.Backoff, l.Rand)
+	var p probing
 	retry := false
 	for ctx.Err() == nil {
 		r := attempt(retry)
 		if !r.Opened.IsZero() {
 			b.Healthy(l.Clock.Now().Sub(r.Opened))
+			p = probing{} // it answered: the next outage is seen afresh
 		}
 		if r.Served {
 			b.Reset()
@@ -89,18 +101,27 @@ func (l Loop) Run(ctx context.Context, attempt func(retry bool) Result) {
 			continue
 		}
 		retry = true
-		if !l.Wait(ctx, b.Next()) {
+		if !l.wait(ctx, b.Next(), &p) {
 			return
 		}
 	}
 }
 
+// probing is what a loop's probes have seen: down once one did not answer.
+type probing struct{ down bool }
+
 // Wait sleeps d on the clock; false if ctx ended, Idle reported true or
-// Track refused to arm a timer. A kick of ReachKey on Reach cuts the wait to a
-// delay drawn from [0, backoff.KickWindow), never later than d would have
-// ended.
+// Track refused to arm a timer. A kick of ReachKey on Reach, or a probe that
+// answers after one that did not, cuts the wait (once) to a delay drawn from
+// [0, backoff.KickWindow), never later than d would have ended.
 func (l Loop) Wait(ctx context.Context, d time.Duration) bool {
+	return l.wait(ctx, d, &probing{})
+}
+
+// wait is Wait with the probes' memory p of the loop it belongs to.
+func (l Loop) wait(ctx context.Context, d time.Duration, p *probing) bool {
 	var kicked <-chan struct{}
+	cutShort := false
 	if l.Reach != nil {
 		kicked = l.Reach.Wait(l.ReachKey, l.Clock.Now())
 	}
@@ -115,10 +136,31 @@ func (l Loop) Wait(ctx context.Context, d time.Duration) bool {
 			l.Track(nil)
 		}
 	}()
+	pr := l.startProbing(ctx, d)
+	defer pr.stop()
 	for {
 		select {
 		case <-t.C():
 			return true
+		case <-pr.tick():
+			pr.probe()
+		case up := <-pr.answers:
+			if !up {
+				p.down = true
+				pr.rearm()
+				continue
+			}
+			if !p.down {
+				pr.rearm()
+				continue
+			}
+			p.down = false // back: no more probes in this wait
+			if !cutShort {
+				cutShort, kicked = true, nil
+				if !l.cut(&t, end) {
+					return false
+				}
+			}
 		case <-ctx.Done():
 			return false
 		case <-l.Wake:
@@ -127,18 +169,32 @@ func (l Loop) Wait(ctx context.Context, d time.Duration) bool {
 			}
 		case <-kicked: // the backend answers again: go soon, jittered
 			kicked = nil
-			j := backoff.KickDelay(l.Rand)
-			if !l.Clock.Now().Add(j).Before(end) {
-				continue
+			if !cutShort {
+				cutShort = true
+				pr.stopTimer()
+				if !l.cut(&t, end) {
+					return false
+				}
 			}
-			t.Stop()
-			nt := l.timer(j)
-			if nt == nil {
-				return false
-			}
-			t = nt
 		}
 	}
+}
+
+// cut replaces the wait's timer *t with one of a delay drawn from [0,
+// backoff.KickWindow), unless the wait ends before that; false if Track
+// refused the new timer.
+func (l Loop) cut(t *clock.Timer, end time.Time) bool {
+	j := backoff.KickDelay(l.Rand)
+	if !l.Clock.Now().Add(j).Before(end) {
+		return true
+	}
+	(*t).Stop()
+	nt := l.timer(j)
+	if nt == nil {
+		return false
+	}
+	*t = nt
+	return true
 }
 
 // timer arms a timer of d, through Track when set; nil if Track refused.

@@ -559,9 +559,16 @@ export class RemoteClient {
     for (const [rec, s] of steps) {
       const whole = s.findLastIndex(([l]) => l.order);
       let items = rec.snap ? (rec.view ? rec.snap.rows : rec.snap.items) : [];
+      // The items are copied once (by the first apply: a whole order makes
+      // a new array, a patch or splices copy the snapshot's); the batches
+      // after it change that copy in place.
+      let owned = false;
       for (let i = 0; i < s.length; i++) {
         if (i < whole) storeObjects(rec.byId, s[i][0], s[i][1]);
-        else items = applyList(rec.byId, s[i][0], s[i][1], items);
+        else {
+          items = applyList(rec.byId, s[i][0], s[i][1], items, owned);
+          owned = true;
+        }
       }
       const l = s.at(-1)[0];
       if (rec.view) {

@@ -530,9 +530,10 @@ if (ONLY.includes('p6')) {
         const use = await ctl(`/ctl/use?set=${set}&hold=1`);
         meta = use.meta;
         const m = await visitMainThread(c);
-        const x = { msPer1000: (m.busyMs / use.events) * 1000, fps: m.fps, busyMs: m.busyMs, streamMs: m.streamMs };
+        const x = { msPer1000: (m.busyMs / use.events) * 1000, fps: m.fps, busyMs: m.busyMs, streamMs: m.streamMs, batches: m.batches, applies: m.applies };
         per[c].push(x);
-        log(`P6 n=${meta.n} run ${r + 1}/${RUNS} ${c}: main thread ${fmt(x.msPer1000, 1)} ms per 1,000 events (${fmt(m.busyMs)} ms over ${fmt(m.streamMs)} ms), ${fmt(m.fps, 1)} frames/s`);
+        const counts = m.applies === undefined ? '' : `, ${m.batches} list batches in ${m.applies} applies (${fmt(m.busyMs / m.applies, 2)} ms per apply)`;
+        log(`P6 n=${meta.n} run ${r + 1}/${RUNS} ${c}: main thread ${fmt(x.msPer1000, 1)} ms per 1,000 events (${fmt(m.busyMs)} ms over ${fmt(m.streamMs)} ms), ${fmt(m.fps, 1)} frames/s${counts}`);
       }
     }
     results.p6[meta.n] = Object.fromEntries(
@@ -693,12 +694,16 @@ async function visitMainThread(name) {
       };
       requestAnimationFrame(tick);
     });
+    // A worker host's list batches and applies (stats().pageBatches) are read outside the window.
+    const batches = () => page.evaluate(() => window.kl?.stats?.().pageBatches ?? null);
+    const b0 = await batches();
     const t0 = await task();
     const start = await page.evaluate(() => ({ at: performance.now(), frames: window.benchFrames }));
     await page.evaluate(() => window.benchProceed());
     await page.waitForFunction(() => window.benchSeen !== undefined || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
     const t1 = await task();
     const end = await page.evaluate(() => ({ at: window.benchSeen, frames: window.benchFrames }));
+    const b1 = await batches();
     // Then the page checks every item (outside the window) and publishes its result.
     await page.evaluate(() => window.benchCheck?.());
     await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
@@ -707,7 +712,8 @@ async function visitMainThread(name) {
     if (res.ok === false) throw new Error(`${name}: final state wrong: ${JSON.stringify({ bad: res.bad, got: res.got, expected: res.expected })}`);
     if (pg.page === 'kubelive') checkRun(name, await freshStats(page));
     const streamMs = end.at - start.at;
-    return { busyMs: t1 - t0, streamMs, fps: ((end.frames - start.frames) * 1000) / streamMs };
+    const counts = b0 && b1 ? { batches: b1.received - b0.received, applies: b1.applies - b0.applies } : {};
+    return { busyMs: t1 - t0, streamMs, fps: ((end.frames - start.frames) * 1000) / streamMs, ...counts };
   } finally {
     await ctx.close();
   }

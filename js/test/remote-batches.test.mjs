@@ -278,6 +278,7 @@ test('400 random arrivals and frames of patches, splices and whole orders: exact
   for (const [snap, labels] of given) assert.deepEqual(snap.items.map(label), labels, 'an earlier snapshot is as it was given');
   assert.ok(kinds.order > 5 && kinds.splice > 50 && kinds.patch > 5, `every encoding was exercised: ${JSON.stringify(kinds)}`);
   assert.ok(checked > 100 && checked < sentItems.length, `batches were applied alone and together (${checked} applies, ${sentItems.length} batches)`);
+  assert.deepEqual(kl.stats().pageBatches, { received: sentItems.length, applies: checked }, 'stats() counts the batches and the applies');
   stop();
   kl.close();
 });

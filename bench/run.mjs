@@ -726,10 +726,10 @@ if (PROFILE) {
     await ctl(`/ctl/use?set=${PROFILE_SET}&hold=1`);
     let profile;
     let worker;
-    const ctxRes = await visitProfiled(c, (p, w) => ((profile = p), (worker = w)));
+    const { eventsPerSec: ctxRes, notifications, pageBatches } = await visitProfiled(c, (p, w) => ((profile = p), (worker = w)));
     const file = path.join(OUT, 'profiles', `${c}-${PROFILE_SET}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
-    results.profiles[c] = { file: path.relative(ROOT, file), top: summarize(profile), eventsPerSec: ctxRes };
+    results.profiles[c] = { file: path.relative(ROOT, file), top: summarize(profile), eventsPerSec: ctxRes, notifications, pageBatches };
     if (worker) {
       // a worker host: the SharedWorker's own thread, where the client runs
       const wf = path.join(OUT, 'profiles', `${c}-worker-${PROFILE_SET}.cpuprofile`);
@@ -811,7 +811,8 @@ async function visitProfiled(name, keep) {
   if (res.error) throw new Error(res.error);
   keep(profile, workerProfile);
   const { sends } = await ctl('/ctl/sends');
-  return sends.length / ((res.done - sends[0]) / 1000);
+  // notifications: snapshots the subscriber heard; pageBatches: a worker host's list batches and applies (the page's whole life)
+  return { eventsPerSec: sends.length / ((res.done - sends[0]) / 1000), notifications: res.notifications, pageBatches: res.stats?.pageBatches };
 }
 
 /** summarize returns the top self-time functions of a CDP profile. */
@@ -965,7 +966,8 @@ if (results.p8) {
   p();
 }
 for (const [c, prof] of Object.entries(results.profiles)) {
-  p(`### Profile: ${c} on ${PROFILE_SET} (${fmt(prof.eventsPerSec)} events/s under the profiler), top self time`);
+  const heard = prof.notifications === undefined ? '' : `, ${fmt(prof.notifications)} snapshots heard${prof.pageBatches ? ` (list batches ${fmt(prof.pageBatches.received)}, applies ${fmt(prof.pageBatches.applies)}, the page's whole life)` : ''}`;
+  p(`### Profile: ${c} on ${PROFILE_SET} (${fmt(prof.eventsPerSec)} events/s under the profiler${heard}), top self time`);
   p();
   p('| function | ms | share |');
   p('| --- | ---: | ---: |');

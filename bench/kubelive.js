@@ -42,7 +42,7 @@ main(async () => {
     statuses.push({ status: s.status, n: s.items.length, at: now() });
     if (s.status === 'live') ready(s);
     if (s.items.length > 0) rows({ s, at: performance.now() });
-    tracker.seen(s.resourceVersion, s.items.length, (uid) => s.items.find((o) => o.metadata.uid === uid)?.metadata.resourceVersion);
+    tracker.seen(s.resourceVersion, s.items.length, (uid) => rvByName(s.items, run.meta.lastName, uid));
   });
   if (mode === 'warm') {
     const { s: warm, at: rowsAt } = await withRows;
@@ -70,8 +70,35 @@ main(async () => {
   const end = await tracker.finished;
   const goAfter = mode === 'latency' ? await goStats(kl) : null;
   const check = mode === 'throughput' ? await verify(snap.items, (o) => o.metadata.uid, (o) => o.metadata.resourceVersion) : { ok: true };
+  if (unordered) Object.assign(check, { ok: false, unordered: 'the last event\'s object was not where the order by name puts it' });
   return { done: end, calls: tracker.calls, notifications: tracker.notifications, ...check, stats: kl.stats(), finishedAt: now(), goBefore, goAfter };
 });
+
+// unordered: rvByName found the object it looked for only by a scan.
+let unordered = false;
+
+/**
+ * rvByName is the resourceVersion of the object with uid, named name, in
+ * items (a snapshot's: ordered by namespace, then name; one namespace here),
+ * found by bisection: O(log n) objects read, as B's lookup is one Map get,
+ * not a scan that reads every object's metadata (a worker host's objects
+ * parse their metadata on its first read). Not where the order puts it: a
+ * scan finds it, and the run fails (unordered).
+ */
+function rvByName(items, name, uid) {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid].metadata.name < name) lo = mid + 1;
+    else hi = mid;
+  }
+  const o = items[lo];
+  if (o?.metadata.name === name && o.metadata.uid === uid) return o.metadata.resourceVersion;
+  const found = items.find((x) => x.metadata.uid === uid);
+  if (found) unordered = true;
+  return found?.metadata.resourceVersion;
+}
 
 /**
  * freshStats is stats() as the worker reports them after this call (a page

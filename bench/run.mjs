@@ -515,8 +515,11 @@ if (ONLY.includes('p7')) {
 // ------------------------------------------------------------------ P6
 // The page's main-thread cost of the stream: CDP Performance.getMetrics
 // TaskDuration (the renderer main thread's task time; a worker's threads are
-// not in it) from the moment the page holds its list to the final state, per
-// 1,000 events, and the frames the page rendered per second meanwhile.
+// not in it) from the moment the page holds its list to the moment its
+// subscriber saw the final state, per 1,000 events, and the frames the page
+// rendered per second meanwhile. The window is the stream's, alike for every
+// contender: the page's check of every item against final.json comes after
+// it (?holdcheck=1: verify waits for the driver), not inside it.
 const P6_CONTENDERS = opt('p6-contenders', 'b,kubelive,kubelive-worker').split(',');
 if (ONLY.includes('p6')) {
   for (const set of SETS) {
@@ -527,9 +530,10 @@ if (ONLY.includes('p6')) {
         const use = await ctl(`/ctl/use?set=${set}&hold=1`);
         meta = use.meta;
         const m = await visitMainThread(c);
-        const x = { msPer1000: (m.busyMs / use.events) * 1000, fps: m.fps, busyMs: m.busyMs, streamMs: m.streamMs };
+        const x = { msPer1000: (m.busyMs / use.events) * 1000, fps: m.fps, busyMs: m.busyMs, streamMs: m.streamMs, batches: m.batches, applies: m.applies };
         per[c].push(x);
-        log(`P6 n=${meta.n} run ${r + 1}/${RUNS} ${c}: main thread ${fmt(x.msPer1000, 1)} ms per 1,000 events (${fmt(m.busyMs)} ms over ${fmt(m.streamMs)} ms), ${fmt(m.fps, 1)} frames/s`);
+        const counts = m.applies === undefined ? '' : `, ${m.batches} list batches in ${m.applies} applies (${fmt(m.busyMs / m.applies, 2)} ms per apply)`;
+        log(`P6 n=${meta.n} run ${r + 1}/${RUNS} ${c}: main thread ${fmt(x.msPer1000, 1)} ms per 1,000 events (${fmt(m.busyMs)} ms over ${fmt(m.streamMs)} ms), ${fmt(m.fps, 1)} frames/s${counts}`);
       }
     }
     results.p6[meta.n] = Object.fromEntries(
@@ -677,28 +681,39 @@ async function visitMainThread(name) {
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
     const pg = pageOf(name);
-    await page.goto(`${base}/bench/${pg.page}.html?mode=throughput&profile=1&${pg.query}`);
+    await page.goto(`${base}/bench/${pg.page}.html?mode=throughput&profile=1&holdcheck=1&${pg.query}`);
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: TIMEOUT, polling: 20 });
     const task = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
+    // Frames are counted until the final state is seen (window.benchSeen).
     await page.evaluate(() => {
       window.benchFrames = 0;
       const tick = () => {
+        if (window.benchSeen !== undefined || document.title === 'error') return;
         window.benchFrames++;
-        if (document.title !== 'done' && document.title !== 'error') requestAnimationFrame(tick);
+        requestAnimationFrame(tick);
       };
       requestAnimationFrame(tick);
     });
+    // A worker host's list batches and applies (stats().pageBatches) are read outside the window.
+    const batches = () => page.evaluate(() => window.kl?.stats?.().pageBatches ?? null);
+    const b0 = await batches();
     const t0 = await task();
     const start = await page.evaluate(() => ({ at: performance.now(), frames: window.benchFrames }));
     await page.evaluate(() => window.benchProceed());
-    await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
+    await page.waitForFunction(() => window.benchSeen !== undefined || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
     const t1 = await task();
+    const end = await page.evaluate(() => ({ at: window.benchSeen, frames: window.benchFrames }));
+    const b1 = await batches();
+    // Then the page checks every item (outside the window) and publishes its result.
+    await page.evaluate(() => window.benchCheck?.());
+    await page.waitForFunction(() => document.title === 'done' || document.title === 'error', null, { timeout: TIMEOUT, polling: 50 });
     const res = await page.evaluate(() => window.benchResult ?? { error: window.benchError });
     if (res.error) throw new Error(`${name}: ${res.error}`);
-    const end = await page.evaluate(() => ({ at: performance.now(), frames: window.benchFrames }));
+    if (res.ok === false) throw new Error(`${name}: final state wrong: ${JSON.stringify({ bad: res.bad, got: res.got, expected: res.expected })}`);
     if (pg.page === 'kubelive') checkRun(name, await freshStats(page));
     const streamMs = end.at - start.at;
-    return { busyMs: t1 - t0, streamMs, fps: ((end.frames - start.frames) * 1000) / streamMs };
+    const counts = b0 && b1 ? { batches: b1.received - b0.received, applies: b1.applies - b0.applies } : {};
+    return { busyMs: t1 - t0, streamMs, fps: ((end.frames - start.frames) * 1000) / streamMs, ...counts };
   } finally {
     await ctx.close();
   }
@@ -711,10 +726,10 @@ if (PROFILE) {
     await ctl(`/ctl/use?set=${PROFILE_SET}&hold=1`);
     let profile;
     let worker;
-    const ctxRes = await visitProfiled(c, (p, w) => ((profile = p), (worker = w)));
+    const { eventsPerSec: ctxRes, notifications, pageBatches } = await visitProfiled(c, (p, w) => ((profile = p), (worker = w)));
     const file = path.join(OUT, 'profiles', `${c}-${PROFILE_SET}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
-    results.profiles[c] = { file: path.relative(ROOT, file), top: summarize(profile), eventsPerSec: ctxRes };
+    results.profiles[c] = { file: path.relative(ROOT, file), top: summarize(profile), eventsPerSec: ctxRes, notifications, pageBatches };
     if (worker) {
       // a worker host: the SharedWorker's own thread, where the client runs
       const wf = path.join(OUT, 'profiles', `${c}-worker-${PROFILE_SET}.cpuprofile`);
@@ -796,7 +811,8 @@ async function visitProfiled(name, keep) {
   if (res.error) throw new Error(res.error);
   keep(profile, workerProfile);
   const { sends } = await ctl('/ctl/sends');
-  return sends.length / ((res.done - sends[0]) / 1000);
+  // notifications: snapshots the subscriber heard; pageBatches: a worker host's list batches and applies (the page's whole life)
+  return { eventsPerSec: sends.length / ((res.done - sends[0]) / 1000), notifications: res.notifications, pageBatches: res.stats?.pageBatches };
 }
 
 /** summarize returns the top self-time functions of a CDP profile. */
@@ -950,7 +966,8 @@ if (results.p8) {
   p();
 }
 for (const [c, prof] of Object.entries(results.profiles)) {
-  p(`### Profile: ${c} on ${PROFILE_SET} (${fmt(prof.eventsPerSec)} events/s under the profiler), top self time`);
+  const heard = prof.notifications === undefined ? '' : `, ${fmt(prof.notifications)} snapshots heard${prof.pageBatches ? ` (list batches ${fmt(prof.pageBatches.received)}, applies ${fmt(prof.pageBatches.applies)}, the page's whole life)` : ''}`;
+  p(`### Profile: ${c} on ${PROFILE_SET} (${fmt(prof.eventsPerSec)} events/s under the profiler${heard}), top self time`);
   p();
   p('| function | ms | share |');
   p('| --- | ---: | ---: |');

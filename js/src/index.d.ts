@@ -127,6 +127,8 @@ export interface Stats {
   restarts?: number;
   /** Worker hosts: operations (subscriptions, streams, watches) this page holds open. */
   pageOps?: number;
+  /** Worker hosts: list batches the worker sent this page, and the applies (at most one per animation frame) that gave their snapshots. */
+  pageBatches?: { received: number; applies: number };
   /**
    * Worker hosts: false while the worker's module starts (load() has resolved, calls are queued
    * in the worker; most other fields are absent until then), true once it runs.

@@ -14,7 +14,87 @@ import { NO_SPANS } from './lazy.js';
 
 /** newListState is the worker's record of what one page holds of list id. */
 export function newListState(id) {
-  return { id, ids: new Map(), free: [], next: 1, sent: null, order: new Uint32Array(0), sentObject: undefined, mark: new Uint32Array(64), stamp: 0 };
+  return { id, ids: new Map(), free: [], next: 1, sent: null, order: new Uint32Array(0), sentObject: undefined, mark: new Uint32Array(64), stamp: 0, snap: null, changes: null };
+}
+
+/**
+ * noteSnapshot makes snap w's latest snapshot (the next encodeList sends
+ * it) and keeps in w.changes what changed from the items the page holds
+ * (w.sent) to snap's, as [at, removed, inserted] triples on positions of
+ * w.sent, while every snapshot since says what changed since the one
+ * before it (a raw view's snap.changes): those the page did not get (it
+ * had not acknowledged the batch before) are composed, so that encodeList
+ * still looks only at the positions they name, not at every item.
+ */
+export function noteSnapshot(w, snap) {
+  const ch = snap.changes;
+  const last = w.snap;
+  if (ch == null || w.sent === null) w.changes = null;
+  else if (ch.prev === w.sent) w.changes = { prev: ch.prev, splice: ch.splice, to: snap.items };
+  else if (w.changes !== null && last !== null && w.changes.to === last.items && ch.prev === last.items) {
+    w.changes = { prev: w.changes.prev, splice: composeChanges(w.changes.splice, ch.splice), to: snap.items };
+  } else w.changes = null;
+  w.snap = snap;
+}
+
+/**
+ * composeChanges is the triples ([at, removed, inserted], ascending, on
+ * positions of P0) of P0 -> P2, given a (P0 -> P1) and b (P1 -> P2) the
+ * same way: every position outside them holds in P2 the object it held in
+ * P0. An object a inserted and b removed is in neither.
+ */
+export function composeChanges(a, b) {
+  // P1 as runs: [s, n] n objects kept from P0 position s, or [-1, n] n
+  // objects a inserted; the last run (from P0) never ends.
+  const runs = [];
+  let cur = 0;
+  for (let k = 0; k < a.length; k += 3) {
+    if (a[k] > cur) runs.push([cur, a[k] - cur]);
+    if (a[k + 2] > 0) runs.push([-1, a[k + 2]]);
+    cur = a[k] + a[k + 1];
+  }
+  runs.push([cur, Infinity]);
+  // P2 as runs: b applied to P1's runs.
+  const out = [];
+  let r = 0; // the run of P1 being read
+  let off = 0; // objects of runs[r] read
+  let p1 = 0; // the P1 position of runs[r][off]
+  // take moves n objects of P1 to P2 (keep) or drops them.
+  const take = (n, keep) => {
+    while (n > 0) {
+      const [s, len] = runs[r];
+      const m = Math.min(n, len - off);
+      if (keep) out.push([s < 0 ? -1 : s + off, m]);
+      off += m;
+      p1 += m;
+      n -= m;
+      if (off === len) {
+        r++;
+        off = 0;
+      }
+    }
+  };
+  for (let k = 0; k < b.length; k += 3) {
+    take(b[k] - p1, true);
+    take(b[k + 1], false);
+    if (b[k + 2] > 0) out.push([-1, b[k + 2]]);
+  }
+  // The rest of P1 is in P2 as it is (its last run the rest of P0).
+  for (; r < runs.length; r++, off = 0) out.push([runs[r][0] < 0 ? -1 : runs[r][0] + off, runs[r][1] - off]);
+  // P2's runs as triples on P0: a gap between two kept runs, or inserted objects, is a triple.
+  const triples = [];
+  let at = 0; // the P0 position after the last kept run
+  let inserted = 0;
+  for (const [s2, n] of out) {
+    if (s2 < 0) {
+      inserted += n;
+      continue;
+    }
+    if (s2 > at || inserted > 0) triples.push(at, s2 - at, inserted);
+    at = s2 + n;
+    inserted = 0;
+  }
+  return Uint32Array.from(triples);
 }
 
 // NONE is a stamp no encoding uses: nextStamp clears the marks before it.
@@ -54,10 +134,12 @@ export function encodeList(w, fresh) {
   };
   const out = { id: w.id, meta, order: null, patch: null, splice: null, freed: null, objectId: -1, fresh: [first, first] };
   // A raw view's snapshot says what changed since its previous items (not
-  // enumerable, see lists.js): when those are what the page holds, only
-  // the positions it names are looked at.
-  const changes = w.snap.changes;
-  const hinted = changes !== undefined && object === undefined && w.sent !== null && changes.prev === w.sent;
+  // enumerable, see lists.js), and noteSnapshot composes those of the
+  // snapshots the page did not get: when they start from what the page
+  // holds, only the positions they name are looked at.
+  const changes = w.changes?.to === items ? w.changes : w.snap.changes;
+  const hinted = changes != null && object === undefined && w.sent !== null && changes.prev === w.sent;
+  w.changes = null;
   const patch = hinted ? null : patchOf(w, items);
   if (hinted) {
     encodeChanges(w, items, changes.splice, alloc, out);
@@ -329,20 +411,23 @@ export function storeObjects(byId, l, fresh) {
 /**
  * applyList moves the page's objects (byId, an array indexed by id, updated
  * in place) to the list l describes, with fresh the parsed [object, id, ...]
- * of its batch, and returns the new items; prev is the items it had.
+ * of its batch, and returns the new items; prev is the items it had. When
+ * owned, prev is the caller's own array (in no snapshot, not frozen): a
+ * patch or splices change it in place and it is returned, so that several
+ * batches applied together copy the items once; else prev is left as it is.
  */
-export function applyList(byId, l, fresh, prev) {
+export function applyList(byId, l, fresh, prev, owned = false) {
   storeObjects(byId, l, fresh);
   if (l.patch) {
     // Spread, not slice(): prev is frozen, and V8's slice() of a frozen
     // array takes a slow path (about 40x a spread at 50,000 items).
-    const items = [...prev];
+    const items = owned ? prev : [...prev];
     for (let k = 0; k < l.patch.length; k += 2) items[l.patch[k]] = byId[l.patch[k + 1]];
     return items;
   }
   if (l.splice) {
     // The splices, last first: each one's positions are the previous order's.
-    const items = [...prev];
+    const items = owned ? prev : [...prev];
     const starts = [];
     for (let k = 0; k < l.splice.length; k += 3 + l.splice[k + 2]) starts.push(k);
     for (let s = starts.length - 1; s >= 0; s--) {

@@ -124,6 +124,7 @@ export class RemoteClient {
   #byKey = new Map(); // the worker's key -> list record
   #views = new Set(); // view records (each watchView its own)
   #pendingBatches = [];
+  #batchCounts = { received: 0, applies: 0 }; // list batches received, and the applies they took (stats().pageBatches)
   #ackOwed = false; // the last batch waits for the frame to be acknowledged
   #frameArmed = false;
   #appliedInFrame = false; // batches were applied since the last animation frame
@@ -459,6 +460,7 @@ export class RemoteClient {
       // once (it is not a frame late); later ones in that frame wait for
       // the next.
       this.#pendingBatches.push(m);
+      this.#batchCounts.received++;
       if (this.#pendingBatches.length < MAX_PENDING_BATCHES) this.#send({ t: 'ack' });
       else this.#ackOwed = true;
       if (!this.#appliedInFrame) this.#applyBatches();
@@ -535,6 +537,7 @@ export class RemoteClient {
     const batches = this.#pendingBatches;
     this.#pendingBatches = [];
     this.#appliedInFrame = true;
+    this.#batchCounts.applies++;
     this.#armFrame();
     const steps = new Map(); // list record -> [[list, fresh], ...] in the order received
     for (const b of batches) {
@@ -559,9 +562,16 @@ export class RemoteClient {
     for (const [rec, s] of steps) {
       const whole = s.findLastIndex(([l]) => l.order);
       let items = rec.snap ? (rec.view ? rec.snap.rows : rec.snap.items) : [];
+      // The items are copied once (by the first apply: a whole order makes
+      // a new array, a patch or splices copy the snapshot's); the batches
+      // after it change that copy in place.
+      let owned = false;
       for (let i = 0; i < s.length; i++) {
         if (i < whole) storeObjects(rec.byId, s[i][0], s[i][1]);
-        else items = applyList(rec.byId, s[i][0], s[i][1], items);
+        else {
+          items = applyList(rec.byId, s[i][0], s[i][1], items, owned);
+          owned = true;
+        }
       }
       const l = s.at(-1)[0];
       if (rec.view) {
@@ -803,8 +813,10 @@ export class RemoteClient {
   /**
    * The worker client's stats as last reported (each call asks for newer
    * ones; reportedAt says when, in ms since the epoch), with host and the
-   * page's own counts: restarts (workers replaced) and pageOps (operations
-   * this page holds open).
+   * page's own counts: restarts (workers replaced), pageOps (operations
+   * this page holds open) and pageBatches ({ received, applies }: the list
+   * batches the worker sent this page, and the applies, at most one per
+   * animation frame, that gave their snapshots).
    */
   stats() {
     if (this.#closed) return { sockets: [], browserSockets: { created: 0, live: 0 }, funcs: 0, timers: 0, closed: true, host: this.#host };
@@ -812,7 +824,7 @@ export class RemoteClient {
       this.#statsAsked = true;
       this.#send({ t: 'stats' });
     }
-    return { ...this.#stats, host: this.#host, restarts: this.#restarts, pageOps: this.#ops.size, pageTimers: this.#timers.size };
+    return { ...this.#stats, host: this.#host, restarts: this.#restarts, pageOps: this.#ops.size, pageTimers: this.#timers.size, pageBatches: { ...this.#batchCounts } };
   }
 
   close() {

@@ -43,7 +43,7 @@
 //     once); its update and getObject are calls on its op, and getObject's
 //     answer goes back as an 'answer' callback.
 import { startModule } from './load.js';
-import { encodeFresh, encodeList, newListState } from './listwire.js';
+import { encodeFresh, encodeList, newListState, noteSnapshot } from './listwire.js';
 import { BEAT_MS, pageWatcher, systemClock } from './beat.js';
 import { Prefetches, epoch, listURL } from './prefetch.js';
 
@@ -455,12 +455,12 @@ function open(conn, kl, { id, kind, args }) {
 function watchInto(conn, id, [query, hasOnError], cb, start, asItems) {
   // Objects go to the page as the JSON Go holds, never parsed here.
   conn.client._rawLists?.();
-  const w = { ...newListState(id), snap: null };
+  const w = newListState(id);
   const q = { ...query };
   if (hasOnError) q.onError = cb('onError');
   conn.watches.set(id, w);
   const unwatch = start(q, (snap) => {
-    w.snap = asItems(snap);
+    noteSnapshot(w, asItems(snap));
     if (behind(conn, id, snap)) return;
     conn.dirty.add(w);
     sendLists(conn);

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { applyList, decodeFresh, encodeFresh, encodeList, newListState } from '../src/listwire.js';
+import { applyList, decodeFresh, encodeFresh, encodeList, newListState, noteSnapshot } from '../src/listwire.js';
 import { LazyObjects } from '../src/lazy.js';
 
 // fromWire is what a page makes of encodeFresh's output: [object, id, ...].
@@ -65,15 +65,58 @@ function memberSpans(o) {
   return [...top.out, ...meta];
 }
 
-test('a raw view applies 300 random splices and in-place changes from Go; encodeList sends only what they name and the page equals the view', () => {
-  let seed = 5;
-  const rnd = (n) => {
+const obj = (slot, rv) => ({ metadata: { name: `p${slot}`, resourceVersion: String(rv) } });
+
+/**
+ * goChange is one random change of a view's order as Go sends it: each
+ * previous position may go, new slots may come before it, some kept slots
+ * change in place (only those when inPlace). Returns the new order, the
+ * removed slots, the changed [slot, object] pairs and the splices' words.
+ */
+function goChange(rnd, order, newSlot, step, inPlace) {
+  const splice = [];
+  const next = [];
+  const removed = [];
+  const changed = [];
+  const open = (at) => {
+    const n = splice.length;
+    if (n && splice[n - 1].at + splice[n - 1].removed === at) return splice[n - 1];
+    splice.push({ at, removed: 0, slots: [] });
+    return splice[n];
+  };
+  for (let i = 0; i <= order.length; i++) {
+    if (!inPlace && rnd(150) === 0) {
+      for (let k = rnd(3); k >= 0; k--) {
+        const s = newSlot();
+        open(i).slots.push(s);
+        next.push(s);
+        changed.push([s, obj(s, step)]);
+      }
+    }
+    if (i === order.length) break;
+    if (!inPlace && rnd(80) === 0) {
+      open(i).removed++;
+      removed.push(order[i]);
+    } else {
+      next.push(order[i]);
+      if (rnd(70) === 0) changed.push([order[i], obj(order[i], step)]);
+    }
+  }
+  return { next, removed, changed, flat: splice.length ? splice.flatMap((s) => [s.at, s.removed, s.slots.length, ...s.slots]) : null };
+}
+
+/** lcg is a seeded pseudo-random rnd(n) in [0, n). */
+function lcg(seed) {
+  return (n) => {
     seed = (seed * 1103515245 + 12345) >>> 0;
     return (seed >>> 16) % n;
   };
+}
+
+test('a raw view applies 300 random splices and in-place changes from Go; encodeList sends only what they name and the page equals the view', () => {
+  const rnd = lcg(5);
   const shim = newShim();
   const v = shim.listsView('k', false);
-  const obj = (slot, rv) => ({ metadata: { name: `p${slot}`, resourceVersion: String(rv) } });
   let order = Array.from({ length: 500 }, (_, i) => i + 1);
   let nextSlot = order.length + 1;
   let snap = apply(shim, v, 1, order.map((s) => [s, obj(s, 0)]), { order, full: true });
@@ -92,39 +135,10 @@ test('a raw view applies 300 random splices and in-place changes from Go; encode
   for (let step = 2; step < 300; step++) {
     const before = snap.items;
     const held = p.items;
-    // Go's splices: each previous position may go, and new slots may come before it.
-    const splice = [];
-    const next = [];
-    const removed = [];
-    const changed = [];
-    const open = (at) => {
-      const n = splice.length;
-      if (n && splice[n - 1].at + splice[n - 1].removed === at) return splice[n - 1];
-      splice.push({ at, removed: 0, slots: [] });
-      return splice[n];
-    };
-    const inPlace = step % 7 === 0; // in-place changes only
-    for (let i = 0; i <= order.length; i++) {
-      if (!inPlace && rnd(150) === 0) {
-        for (let k = rnd(3); k >= 0; k--) {
-          const s = nextSlot++;
-          open(i).slots.push(s);
-          next.push(s);
-          changed.push([s, obj(s, step)]);
-        }
-      }
-      if (i === order.length) break;
-      if (!inPlace && rnd(80) === 0) {
-        open(i).removed++;
-        removed.push(order[i]);
-      } else {
-        next.push(order[i]);
-        if (rnd(70) === 0) changed.push([order[i], obj(order[i], step)]);
-      }
-    }
+    // Go's splices (in-place changes only every 7th step).
+    const { next, removed, changed, flat } = goChange(rnd, order, () => nextSlot++, step, step % 7 === 0);
     const whole = step % 50 === 0;
-    const flat = splice.flatMap((s) => [s.at, s.removed, s.slots.length, ...s.slots]);
-    snap = apply(shim, v, step, changed, whole ? { removed, order: next } : { removed, splice: splice.length ? flat : null });
+    snap = apply(shim, v, step, changed, whole ? { removed, order: next } : { removed, splice: flat });
     assert.deepEqual(snap.items.map(parse).map((o) => o.metadata.name), next.map((s) => `p${s}`), `step ${step}: the view's order`);
     const kept = new Set(before);
     const changedSlots = new Set(changed.map(([s]) => s));
@@ -142,5 +156,53 @@ test('a raw view applies 300 random splices and in-place changes from Go; encode
     order = next;
   }
   assert.ok(kinds.splice > 200 && kinds.patch > 20, `both encodings were exercised: ${JSON.stringify(kinds)}`);
+  assert.equal(w.ids.size, order.length, 'the worker holds an id for each object sent, and no other');
+});
+
+test('snapshots the page did not take (no acknowledgement yet) are composed: 300 random changes of a raw view, a batch now and then, each exact, none walking every item but after a whole order', () => {
+  const rnd = lcg(9);
+  const shim = newShim();
+  const v = shim.listsView('k', false);
+  let order = Array.from({ length: 800 }, (_, i) => i + 1);
+  let nextSlot = order.length + 1;
+  const w = newListState(1);
+  const p = { byId: [], items: [] };
+  noteSnapshot(w, apply(shim, v, 1, order.map((s) => [s, obj(s, 0)]), { order, full: true }));
+  const parse = (b) => JSON.parse(fromUtf8.decode(b));
+  let held = new Map(); // the view's object -> the page's object for it
+  const send = () => {
+    const fresh = [];
+    const l = structuredClone(encodeList(w, fresh));
+    p.items = applyList(p.byId, l, fromWire(encodeFresh(fresh)), p.items);
+    const items = w.snap.items;
+    assert.deepEqual(p.items, items.map(parse), 'the page equals the view');
+    for (const [i, o] of items.entries()) if (held.has(o)) assert.equal(p.items[i], held.get(o), `identity at ${i}`);
+    held = new Map(items.map((o, i) => [o, p.items[i]]));
+    return l;
+  };
+  send();
+  let walks = w.stamp; // encodeList walks every item (with a new stamp) only without a hint
+  let wholeSince = false;
+  let skipped = 0;
+  let sends = 0;
+  for (let step = 2; step < 300; step++) {
+    const { next, removed, changed, flat } = goChange(rnd, order, () => nextSlot++, step, step % 5 === 0);
+    const whole = step % 60 === 0;
+    noteSnapshot(w, apply(shim, v, step, changed, whole ? { removed, order: next } : { removed, splice: flat }));
+    wholeSince ||= whole;
+    order = next;
+    if (rnd(4) !== 0) {
+      skipped++;
+      continue;
+    }
+    const l = send();
+    sends++;
+    if (wholeSince) walks++;
+    else assert.equal(l.order, null, `step ${step}: composed changes go as a patch or splices`);
+    assert.equal(w.stamp, walks, `step ${step}: every item walked only after a whole order`);
+    wholeSince = false;
+  }
+  assert.ok(skipped > 150 && sends > 50, `snapshots were composed (${skipped} not sent, ${sends} batches)`);
+  send();
   assert.equal(w.ids.size, order.length, 'the worker holds an id for each object sent, and no other');
 });

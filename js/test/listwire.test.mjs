@@ -3,7 +3,7 @@
 // objects the worker did not change keep their identity on the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyList, decodeFresh, encodeFresh, encodeList, newListState } from '../src/listwire.js';
+import { applyList, composeChanges, decodeFresh, encodeFresh, encodeList, newListState } from '../src/listwire.js';
 import { LazyObjects } from '../src/lazy.js';
 
 // fromWire is what a page makes of encodeFresh's output: [object, id, ...].
@@ -224,4 +224,52 @@ test('a page that joins late gets every object, and one that was hidden through 
   const { sent } = send(late, lp, cur);
   assert.equal(sent, cur.length, 'a page that joins late is sent every object');
   assert.deepEqual(lp.items, cur.map(parse), 'and holds exactly the current list');
+});
+
+test('composeChanges: 2,000 random pairs of changes compose into the changes from the first list to the last, kept objects at their place', () => {
+  let seed = 3;
+  const rnd = (n) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed >>> 16) % n;
+  };
+  let serial = 0;
+  // change makes random triples on list and the list they give.
+  const change = (list) => {
+    const t = [];
+    const next = [];
+    for (let i = 0; i <= list.length; i++) {
+      const ins = rnd(8) === 0 ? Array.from({ length: 1 + rnd(3) }, () => ({ n: serial++ })) : [];
+      const start = i;
+      while (i < list.length && rnd(6) === 0) i++;
+      if (i > start || ins.length) t.push(start, i - start, ins.length);
+      next.push(...ins);
+      if (i < list.length) next.push(list[i]);
+    }
+    return [next, t];
+  };
+  // apply is list with triples t applied, NEW for each object inserted.
+  const apply = (list, t) => {
+    const out = [];
+    let from = 0;
+    for (let k = 0; k < t.length; k += 3) {
+      out.push(...list.slice(from, t[k]), ...Array(t[k + 2]).fill('NEW'));
+      from = t[k] + t[k + 1];
+    }
+    return [...out, ...list.slice(from)];
+  };
+  for (let trial = 0; trial < 2000; trial++) {
+    const p0 = Array.from({ length: rnd(30) }, () => ({ n: serial++ }));
+    const [p1, a] = change(p0);
+    const [p2, b] = change(p1);
+    const c = composeChanges(a, b);
+    const what = `trial ${trial}: a ${a}, b ${b}, composed ${c}`;
+    const got = apply(p0, c);
+    assert.equal(got.length, p2.length, what);
+    const inP0 = new Set(p0);
+    for (let i = 0; i < p2.length; i++) {
+      if (got[i] === 'NEW') assert.ok(!inP0.has(p2[i]), `${what}: an object of the first list at ${i} is not new`);
+      else assert.equal(got[i], p2[i], `${what}: position ${i}`);
+    }
+    for (let k = 3; k < c.length; k += 3) assert.ok(c[k] >= c[k - 3] + c[k - 2], `${what}: ascending`);
+  }
 });

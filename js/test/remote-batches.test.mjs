@@ -198,3 +198,87 @@ test('a hidden page applies nothing on arrival, and gives one snapshot on the fi
   stop();
   kl.close();
 });
+
+test('400 random arrivals and frames of patches, splices and whole orders: exact after every apply, one apply per frame, unchanged objects keep their identity, earlier snapshots untouched', async (t) => {
+  const { f, fw, sent, kl, snaps, stop } = await watching(t);
+  const state = newListState(sent.find((m) => m.t === 'op').id);
+  let seed = 11;
+  const rnd = (n) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return (seed >>> 16) % n;
+  };
+  let rv = 1;
+  let serial = 0;
+  const make = () => pod(`p${String(serial++).padStart(5, '0')}`, rv);
+  let items = Array.from({ length: 300 }, make);
+  const label = (o) => `${o.metadata.name}@${o.metadata.resourceVersion}`;
+  const sentItems = []; // per batch sent, the worker's items
+  const send = () => {
+    rv++;
+    const fresh = [];
+    state.snap = { key: 'k', status: 'live', lists: [], resourceVersion: String(rv), items };
+    const l = structuredClone(encodeList(state, fresh));
+    kinds[l.order ? 'order' : l.splice ? 'splice' : l.patch ? 'patch' : 'none']++;
+    sentItems.push(items);
+    fw.send({ t: 'lists', lists: [l], ...encodeFresh(fresh) });
+  };
+  // change makes the worker's next items: objects changed in place, some
+  // added and deleted (splices), or now and then many (a whole order).
+  const change = () => {
+    const next = [];
+    const kind = rnd(12); // 0: many changes, 1-4: in place only, else a few of each
+    const [del, add, mod] = kind === 0 ? [3, 4, 5] : kind < 5 ? [0, 0, 40] : [150, 200, 150];
+    for (const o of items) {
+      if (del && rnd(del) === 0) continue; // deleted
+      if (add && rnd(add) === 0) next.push(make()); // added before it
+      next.push(rnd(mod) === 0 ? pod(o.metadata.name, rv + 1) : o);
+    }
+    if (kind >= 5 && rnd(3) === 0) next.push(make());
+    next.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+    items = next;
+  };
+  const kinds = { order: 0, splice: 0, patch: 0, none: 0 };
+  const given = []; // [snapshot, its labels when given]
+  const pageOf = new Map(); // the worker's object -> the page's object for it
+  let checked = 0;
+  // check: the snapshot just given equals the last batch sent, and every
+  // object the page held for an unchanged worker object is the same object.
+  const check = (step) => {
+    const snap = snaps.at(-1);
+    const want = sentItems.at(-1);
+    assert.deepEqual(snap.items.map(label), want.map(label), `step ${step}: the page's items equal the worker's last batch`);
+    assert.ok(Object.isFrozen(snap) && Object.isFrozen(snap.items), `step ${step}: frozen`);
+    for (const [i, o] of want.entries()) {
+      const had = pageOf.get(o);
+      if (had) assert.equal(snap.items[i], had, `step ${step}: ${label(o)} keeps its identity`);
+      else pageOf.set(o, snap.items[i]);
+    }
+    given.push([snap, snap.items.map(label)]);
+    checked++;
+  };
+  send();
+  check(0);
+  let applies = 0; // snapshots since the last frame
+  for (let step = 1; step <= 400; step++) {
+    if (rnd(10) < 6) {
+      const before = snaps.length;
+      change();
+      send();
+      applies += snaps.length - before;
+      if (snaps.length > before) check(step);
+    } else {
+      const before = snaps.length;
+      f.run();
+      applies = snaps.length - before;
+      if (applies > 0) check(step);
+    }
+    assert.ok(applies <= 1, `step ${step}: at most one apply per frame`);
+  }
+  f.run();
+  for (const [snap, labels] of given) assert.deepEqual(snap.items.map(label), labels, 'an earlier snapshot is as it was given');
+  assert.ok(kinds.order > 5 && kinds.splice > 50 && kinds.patch > 5, `every encoding was exercised: ${JSON.stringify(kinds)}`);
+  assert.ok(checked > 100 && checked < sentItems.length, `batches were applied alone and together (${checked} applies, ${sentItems.length} batches)`);
+  assert.deepEqual(kl.stats().pageBatches, { received: sentItems.length, applies: checked }, 'stats() counts the batches and the applies');
+  stop();
+  kl.close();
+});

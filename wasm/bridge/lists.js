@@ -71,7 +71,9 @@ const objectsOf = (v, json, endBytes) => {
 // splicedItems applies splices (Go's live.SpliceWords: [at, removed,
 // inserted, ...slots], ascending on positions of the previous order) to the
 // view's order of slots (v.order) and returns prev's items so spliced;
-// v.pos is brought up to date from the first splice on.
+// v.pos is brought up to date where positions changed: the inserted slots
+// and the runs of the previous order that moved (one the splices before it
+// left in place, as many removed as inserted, is not walked).
 const splicedItems = (v, prev, splice) => {
   let size = prev.length;
   let max = 0;
@@ -85,21 +87,31 @@ const splicedItems = (v, prev, splice) => {
     v.pos = pos;
   }
   const old = v.order;
+  const pos = v.pos;
   const order = new Uint32Array(size);
   const starts = [];
+  // kept copies the run old[from, to) to position at (re-indexed if it moved).
+  const kept = (from, to, at) => {
+    order.set(old.subarray(from, to), at);
+    if (at !== from) for (let i = from, j = at + 1; i < to; i++, j++) pos[old[i]] = j;
+  };
+  for (let k = 0; k < splice.length; k += 3 + splice[k + 2]) {
+    for (let i = splice[k]; i < splice[k] + splice[k + 1]; i++) pos[old[i]] = 0;
+  }
   let from = 0;
   let at = 0;
   for (let k = 0; k < splice.length; k += 3 + splice[k + 2]) {
     starts.push(k);
     const start = splice[k];
-    order.set(old.subarray(from, start), at);
+    kept(from, start, at);
     at += start - from;
-    for (let i = start; i < start + splice[k + 1]; i++) v.pos[old[i]] = 0;
-    order.set(splice.subarray(k + 3, k + 3 + splice[k + 2]), at);
-    at += splice[k + 2];
+    for (let m = 0; m < splice[k + 2]; m++, at++) {
+      order[at] = splice[k + 3 + m];
+      pos[order[at]] = at + 1;
+    }
     from = start + splice[k + 1];
   }
-  order.set(old.subarray(from), at);
+  kept(from, old.length, at);
   // A spread, then native splices last first (each a move of the tail):
   // V8 copies a frozen array fastest so, not element by element.
   const items = [...prev];
@@ -109,8 +121,6 @@ const splicedItems = (v, prev, splice) => {
     for (let m = 0; m < ins.length; m++) ins[m] = v.obj[splice[k + 3 + m]];
     items.splice(splice[k], splice[k + 1], ...ins);
   }
-  const first = splice.length ? splice[0] : size;
-  for (let i = first; i < size; i++) v.pos[order[i]] = i + 1;
   v.order = order;
   return items;
 };

@@ -84,10 +84,10 @@ func encodeItems(buf []byte, items []*cache.Item, withEnds, spans bool) ([]byte,
 }
 
 // appendSpans appends the member spans of obj, then those of its metadata
-// (EncodeItemsSpans).
+// (EncodeItemsSpans); obj is valid JSON (appendMemberSpans).
 func appendSpans(dst []uint32, obj []byte) []uint32 {
 	at := len(dst)
-	dst = wire.AppendMemberSpans(dst, obj)
+	dst = appendMemberSpans(dst, obj)
 	n := dst[at]
 	if n == wire.NoSpans {
 		return dst
@@ -103,7 +103,7 @@ func appendSpans(dst []uint32, obj []byte) []uint32 {
 	}
 	vs, ve := dst[at+1+4*meta+2], dst[at+1+4*meta+3]
 	k := len(dst)
-	dst = wire.AppendMemberSpans(dst, obj[vs:ve])
+	dst = appendMemberSpans(dst, obj[vs:ve])
 	if dst[k] != wire.NoSpans {
 		for i := k + 1; i < len(dst); i++ {
 			dst[i] += vs

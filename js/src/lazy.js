@@ -1,5 +1,7 @@
 // Objects parsed one top-level member at a time, on first read: what a page
-// of the worker host holds of a list. The worker sends each changed object
+// holds of a list, in every host (the page host's lists are made in
+// wasm/bridge/lists.js with the LazyObjects load() gives the module, a worker
+// host's page makes its own of what the worker sends). Go sends each changed object
 // as its JSON bytes with the spans of its top-level members and of its
 // metadata's members (Go's live.EncodeItemsSpans); LazyObjects.make makes
 // of them a frozen plain object
@@ -110,6 +112,17 @@ export function deepFreeze(v) {
  */
 export class LazyObjects {
   #shapes = new Map(); // keys joined by NUL -> their property descriptors
+  #freezeWhole;
+
+  /**
+   * options.freezeWhole: an object parsed whole (NO_SPANS) is deep-frozen
+   * too, as every lazy object's values are (a page host's list, whose
+   * objects are all frozen); without it such an object is left as
+   * JSON.parse gives it (a worker host's view row, frozen by its reader).
+   */
+  constructor({ freezeWhole = false } = {}) {
+    this.#freezeWhole = !!freezeWhole;
+  }
 
   /**
    * make is the object of bytes (one JSON object, UTF-8) whose members
@@ -118,14 +131,17 @@ export class LazyObjects {
    * the same for its metadata's members or NO_SPANS, as Go's
    * live.EncodeItemsSpans gives them), members parsed on first read.
    * spans[0] NO_SPANS (or spans too short for n): the object is JSON.parse'd
-   * whole at once, as it is (a view's row). report(message) hears, once
+   * whole at once, as it is (a view's row; deep-frozen with freezeWhole). report(message) hears, once
    * per member, a member that did not parse, and an object that did not
    * parse whole (it is then a frozen {}). The words start at spans[from]
    * (a batch's index holds every object's).
    */
   make(bytes, spans, report, from = 0) {
     const n = spans[from];
-    if (n === NO_SPANS || n === undefined || spans.length < from + 1 + 4 * n) return wholeObject(decoder.decode(bytes), report);
+    if (n === NO_SPANS || n === undefined || spans.length < from + 1 + 4 * n) {
+      const o = wholeObject(decoder.decode(bytes), report);
+      return this.#freezeWhole ? deepFreeze(o) : o;
+    }
     const text = decoder.decode(bytes);
     if (text.length === bytes.length) return this.fromText(text, spans, report, from); // ASCII: the byte offsets are the text's
     // Not ASCII: each key and value decoded on its own, the values kept end

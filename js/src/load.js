@@ -1,6 +1,7 @@
 // The loader: fetches and starts kubelive.wasm and resolves to a client.
 import './wasm_exec.js';
 import { KubeliveClient } from './client.js';
+import { LazyObjects } from './lazy.js';
 import { RemoteClient } from './remote.js';
 
 let seq = 0;
@@ -184,6 +185,10 @@ export async function startModule(options = {}, host = 'page') {
   }).finally(() => {
     delete globalThis[name];
   });
+  // The lists' objects are lazy (lazy.js): each member parsed on its first
+  // read. A module without lazyLists (an older build) parses them at once.
+  const why = api.lazyLists?.(new LazyObjects({ freezeWhole: true }));
+  if (why) console.warn(`${why} (the lists' objects are parsed whole)`);
   return new KubeliveClient(api, host, () => instance.exports.mem?.buffer.byteLength ?? 0);
 }
 

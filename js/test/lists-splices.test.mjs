@@ -6,64 +6,14 @@
 // equal the view's items with the identity of unchanged objects kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { applyList, decodeFresh, encodeFresh, encodeList, newListState, noteSnapshot } from '../src/listwire.js';
 import { LazyObjects } from '../src/lazy.js';
+import { apply, newShim } from './golists.mjs';
 
 // fromWire is what a page makes of encodeFresh's output: [object, id, ...].
 const fromWire = ({ bytes, index }) => decodeFresh(bytes, index, new LazyObjects(), () => undefined);
 
-const listsJS = readFileSync(new URL('../../wasm/bridge/lists.js', import.meta.url), 'utf8');
-
-/** newShim evaluates lists.js as the Go shim does, with a raw view. */
-function newShim() {
-  const shim = {};
-  new Function('shim', listsJS)(shim);
-  shim.listsRaw();
-  return shim;
-}
-
-const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
-const words = (a) => (a === null ? null : new Uint8Array(Uint32Array.from(a).buffer));
-const meta = (version) => JSON.stringify({ version, updatedAt: version, status: 'live', lists: [] });
-
-/** apply hands the view one change the way lists.go's applyJS does. */
-function apply(shim, v, version, changed, { removed = null, order = null, splice = null, full = false }) {
-  const parts = changed.map(([, o]) => JSON.stringify(o));
-  const ends = []; // Go's EncodeItemsSpans index: each object's end, then its members' spans
-  let at = 1;
-  for (const [i, p] of parts.entries()) {
-    at += utf8.encode(p).length;
-    ends.push(at, ...memberSpans(changed[i][1]));
-    at++;
-  }
-  const json = changed.length ? utf8.encode(`[${parts.join(',')}]`) : null;
-  return shim.listsApply(v, json, words(changed.map(([s]) => s)), words(removed), words(order), meta(version), full, words(ends), words(splice));
-}
-
-// memberSpans is what Go's live.EncodeItemsSpans gives for JSON.stringify(o):
-// the count of o's members, then per member its key's contents and its
-// value, then the same for o.metadata (or NO_SPANS when it is no object).
-function memberSpans(o) {
-  const members = (x, from) => {
-    const out = [0];
-    const spans = {};
-    let at = from + 1; // past '{'
-    for (const [k, v] of Object.entries(x)) {
-      const key = utf8.encode(JSON.stringify(k)).length;
-      const val = utf8.encode(JSON.stringify(v)).length;
-      out.push(at + 1, at + key - 1, at + key + 1, at + key + 1 + val);
-      spans[k] = at + key + 1;
-      at += key + 1 + val + 1; // the key, ':', the value, ','
-      out[0]++;
-    }
-    return { out, spans };
-  };
-  const top = members(o, 0);
-  const meta = o.metadata && typeof o.metadata === 'object' && !Array.isArray(o.metadata) ? members(o.metadata, top.spans.metadata).out : [0xffffffff];
-  return [...top.out, ...meta];
-}
 
 const obj = (slot, rv) => ({ metadata: { name: `p${slot}`, resourceVersion: String(rv) } });
 
@@ -115,7 +65,7 @@ function lcg(seed) {
 
 test('a raw view applies 300 random splices and in-place changes from Go; encodeList sends only what they name and the page equals the view', () => {
   const rnd = lcg(5);
-  const shim = newShim();
+  const shim = newShim({ raw: true });
   const v = shim.listsView('k', false);
   let order = Array.from({ length: 500 }, (_, i) => i + 1);
   let nextSlot = order.length + 1;
@@ -161,7 +111,7 @@ test('a raw view applies 300 random splices and in-place changes from Go; encode
 
 test('snapshots the page did not take (no acknowledgement yet) are composed: 300 random changes of a raw view, a batch now and then, each exact, none walking every item but after a whole order', () => {
   const rnd = lcg(9);
-  const shim = newShim();
+  const shim = newShim({ raw: true });
   const v = shim.listsView('k', false);
   let order = Array.from({ length: 800 }, (_, i) => i + 1);
   let nextSlot = order.length + 1;

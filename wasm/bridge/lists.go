@@ -28,9 +28,12 @@ type view = live.View[safejs.Value]
 // listJob is watchList and watchObject: views of cache queries, which
 // live.Views refcounts under its own lock (watcher ids are its own).
 //
-// raw, once set (rawLists), is never unset: views made after it keep each
-// object's JSON as bytes instead of parsing it, and every change handed to
-// JS carries the objects' ends (lists.js ignores them in a view made before).
+// spans, once set (rawLists or lazyLists), is never unset: every change
+// handed to JS carries its objects' ends and their members' spans
+// (live.EncodeItemsSpans), which views made after it use: a raw view keeps
+// each object's JSON as bytes, a lazy view makes of it an object parsed one
+// member at a time on first read (lists.js ignores them in a view made
+// before, which parses the change whole).
 type listJob struct {
 	caller
 	deps  Deps
@@ -39,7 +42,7 @@ type listJob struct {
 	// objects' JSON, the slot lists' bytes): JS copies both before the call
 	// returns, so one flush's buffers serve the next.
 	json, slots live.Scratch
-	raw         atomic.Bool
+	spans       atomic.Bool
 }
 
 // maxCrossingBuffer is the largest buffer listJob keeps for the next
@@ -63,6 +66,7 @@ func (j *listJob) methods() map[string]method {
 		"getList":     j.getList,
 		"listKey":     j.listKey,
 		"rawLists":    j.rawLists,
+		"lazyLists":   j.lazyLists,
 	}
 }
 
@@ -73,7 +77,26 @@ func (j *listJob) rawLists([]safejs.Value) any {
 	if _, err := j.shim.Call("listsRaw"); err != nil {
 		return fmt.Sprintf("kubelive: raw lists: %v", err)
 	}
-	j.raw.Store(true)
+	j.spans.Store(true)
+	return ""
+}
+
+// lazyLists(lazy) makes the views made from now on (but raw ones) hold
+// each object as lazy.make (a LazyObjects of js/src/lazy.js) makes it of
+// the object's JSON and its members' spans: frozen, each member parsed on
+// its first read; a member that does not parse becomes the lastError of
+// the view's lists. For the page host. Returns "" or why not.
+func (j *listJob) lazyLists(args []safejs.Value) any {
+	if len(args) == 0 || args[0].Type() != safejs.TypeObject {
+		return "kubelive: lazy lists: the argument must be a LazyObjects (js/src/lazy.js)"
+	}
+	if m, err := args[0].Get("make"); err != nil || m.Type() != safejs.TypeFunction {
+		return "kubelive: lazy lists: the argument has no make method: it must be a LazyObjects (js/src/lazy.js)"
+	}
+	if _, err := j.shim.Call("listsLazy", args[0]); err != nil {
+		return fmt.Sprintf("kubelive: lazy lists: %v", err)
+	}
+	j.spans.Store(true)
 	return ""
 }
 
@@ -106,7 +129,7 @@ func (j *listJob) watchList(args []safejs.Value, object bool) any {
 		j.report(onError, fmt.Errorf("watch: %w", err))
 		return 0
 	}
-	if _, err := j.shim.Call("listsListen", v.Data, float64(id), args[1]); err != nil {
+	if _, err := j.shim.Call("listsListen", v.Data, float64(id), args[1], onError); err != nil {
 		j.release(id)
 		j.report(onError, fmt.Errorf("watch: %w", err))
 		return 0
@@ -303,9 +326,9 @@ func slotArg[T ~uint32](j *listJob, sb []byte, s []T) ([]byte, any) {
 }
 
 // encode is live.EncodeItems, with the objects' ends and their members'
-// spans (live.EncodeItemsSpans) once rawLists was called.
+// spans (live.EncodeItemsSpans) once rawLists or lazyLists was called.
 func (j *listJob) encode(buf []byte, items []*cache.Item) ([]byte, []cache.SlotID, []uint32) {
-	if j.raw.Load() {
+	if j.spans.Load() {
 		return live.EncodeItemsSpans(buf, items)
 	}
 	buf, slots := live.EncodeItems(buf, items)

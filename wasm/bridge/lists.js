@@ -1,11 +1,14 @@
 // The JS half of live lists. A view mirrors one query of the Go cache: Go
-// sends, once per flush, the JSON of the changed objects only (one
-// JSON.parse for all of them), their slots, the removed slots and, when
-// membership changed, the new order. Objects of untouched slots keep their
-// identity across snapshots; every snapshot is frozen. A raw view (the
-// worker host's) holds each object as its JSON bytes instead. The query's status
-// comes from Go (live.Overall) with the meta of each flush. Evaluated with
-// the shim (browser.NewShim), whose object it extends.
+// sends, once per flush, the JSON of the changed objects only, their slots,
+// the removed slots and, when membership changed, the new order. Objects of
+// untouched slots keep their identity across snapshots; every snapshot is
+// frozen. A lazy view (after listsLazy: the page host's) makes each object
+// with the LazyObjects it was given (js/src/lazy.js) from its JSON and its
+// members' spans: a frozen object whose members are parsed on first read;
+// a view made before holds each change's objects JSON.parse'd in one call.
+// A raw view (the worker host's) holds each object as its JSON bytes. The
+// query's status comes from Go (live.Overall) with the meta of each flush.
+// Evaluated with the shim (browser.NewShim), whose object it extends.
 const listDecoder = new TextDecoder();
 // u32 reads little-endian uint32s: a view of bytes when they start on a
 // 4-byte boundary (Go's u8new arrays do: an order of 50,000 slots is not
@@ -15,13 +18,16 @@ const u32 = (bytes) => {
   return bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2) : new Uint32Array(bytes.slice().buffer);
 };
 shim.listsView = (key, isObject) => shim.lists.view(key, isObject);
-shim.listsListen = (v, id, fn) => shim.lists.listen(v, id, fn);
+shim.listsListen = (v, id, fn, onError) => shim.lists.listen(v, id, fn, onError);
 shim.listsUnlisten = (v, id) => shim.lists.unlisten(v, id);
 shim.listsApply = (...a) => shim.lists.apply(...a);
 shim.listsAdd = (...a) => shim.lists.add(...a);
 shim.listsNotify = (v) => shim.lists.notify(v);
 shim.listsRaw = () => {
   shim.lists.raw = true;
+};
+shim.listsLazy = (lazy) => {
+  shim.lists.lazy = lazy;
 };
 shim.u8new = (n) => new Uint8Array(n);
 // u8scratch returns n bytes of one Uint8Array that every call reuses (grown
@@ -33,6 +39,15 @@ shim.u8scratch = (n) => {
   if (!shim.scratch || shim.scratch.length < n) shim.scratch = new Uint8Array(Math.max(n, 2 * (shim.scratch?.length ?? 0)));
   return shim.scratch.subarray(0, n);
 };
+const NO_SPANS = 0xffffffff;
+// spanWords is how many words of index, from index[k] (an object's member
+// count) on, describe one object: its members' spans and its metadata's.
+const spanWords = (index, k) => {
+  const n = index[k];
+  if (n === NO_SPANS) return 1;
+  const m = index[k + 1 + 4 * n];
+  return 1 + 4 * n + (m === NO_SPANS ? 1 : 1 + 4 * m);
+};
 // rawObjects cuts the JSON array json (bytes) at the ends of index (Go's
 // EncodeItemsSpans: per object its end, then the count of its top-level
 // members and four offsets each, or NoSpans alone; after a count, the same
@@ -41,17 +56,11 @@ shim.u8scratch = (n) => {
 // one's ArrayBuffer starts with its member words as little-endian uint32s
 // (the object's byteOffset is their size): the worker host hands them to
 // its pages, which parse one member at a time (js/src/lazy.js).
-const NO_SPANS = 0xffffffff;
 const rawObjects = (json, index) => {
   const out = [];
   for (let k = 0, start = 1; k < index.length; ) {
     const end = index[k];
-    const n = index[k + 1];
-    let words = 1;
-    if (n !== NO_SPANS) {
-      const m = index[k + 2 + 4 * n];
-      words += 4 * n + (m === NO_SPANS ? 1 : 1 + 4 * m);
-    }
+    const words = spanWords(index, k + 1);
     const buf = new ArrayBuffer(4 * words + end - start);
     new Uint32Array(buf, 0, words).set(index.subarray(k + 1, k + 1 + words));
     const o = new Uint8Array(buf, 4 * words);
@@ -62,11 +71,27 @@ const rawObjects = (json, index) => {
   }
   return out;
 };
-// objectsOf is the objects of a change: parsed, or in a raw view (made after
-// listsRaw, for the worker host) each object's JSON as it came.
+// lazyObjects makes of each object of json (cut at the ends of index, as
+// rawObjects reads it) a lazy object of v's LazyObjects: each one decodes
+// its own bytes (no string of the whole change is kept) and parses a member
+// only when it is read; what does not parse is told to v.report.
+const lazyObjects = (v, json, index) => {
+  const out = [];
+  for (let k = 0, start = 1; k < index.length; ) {
+    const end = index[k];
+    out.push(v.lazy.make(json.subarray(start, end), index, v.report, k + 1));
+    k += 1 + spanWords(index, k + 1);
+    start = end + 1;
+  }
+  return out;
+};
+// objectsOf is the objects of a change: lazy (a lazy view, when Go sent
+// the spans), each object's JSON as it came (a raw view), or parsed.
 const objectsOf = (v, json, endBytes) => {
   if (!json) return [];
-  return v.raw ? rawObjects(json, u32(endBytes) || new Uint32Array(0)) : JSON.parse(listDecoder.decode(json));
+  if (v.raw) return rawObjects(json, u32(endBytes) || new Uint32Array(0));
+  if (v.lazy && endBytes) return lazyObjects(v, json, u32(endBytes));
+  return JSON.parse(listDecoder.decode(json));
 };
 // splicedItems applies splices (Go's live.SpliceWords: [at, removed,
 // inserted, ...slots], ascending on positions of the previous order) to the
@@ -148,19 +173,94 @@ const mergeChanges = (splice, replaced) => {
   for (; r < replaced.length; r++) put(replaced[r], 1, 1);
   return Uint32Array.from(out);
 };
+// snapshot makes v's snapshot of its items and its last meta (Go's
+// live.MetaJSON), with v's read error as its lists' lastError (but where a
+// list has a later one of its own), and returns it.
+const snapshot = (v, changes) => {
+  const m = JSON.parse(v.meta);
+  const e = v.readError;
+  const lists = m.lists.map((l) => {
+    if (e && !(l.lastErrorAt > e.at)) {
+      l.lastError = { message: e.message };
+      l.lastErrorAt = e.at;
+    }
+    if (l.error) Object.freeze(l.error);
+    if (l.lastError) Object.freeze(l.lastError);
+    return Object.freeze(l);
+  });
+  const snap = {
+    key: v.key,
+    version: m.version,
+    items: v.items,
+    resourceVersion: lists.length === 1 ? lists[0].resourceVersion : '',
+    resourceVersions: Object.fromEntries(lists.map((l) => [`${l.cluster}/${l.namespace}`, l.resourceVersion])),
+    status: m.status, // the worst of the lists' (live.Overall, in Go)
+    errors: Object.freeze(lists.filter((l) => l.error).map((l) => Object.freeze({ cluster: l.cluster, namespace: l.namespace, ...l.error }))),
+    lists: Object.freeze(lists),
+    updatedAt: m.updatedAt,
+  };
+  if (v.isObject) {
+    snap.object = v.items[0] ?? null;
+    snap.deleted = lists.length === 1 && !!lists[0].deleted;
+  }
+  // What changed since the previous items, for the worker host's
+  // encodeList (not enumerable: no reader of the snapshot sees it).
+  if (changes) Object.defineProperty(snap, 'changes', { value: Object.freeze(changes) });
+  v.snap = Object.freeze(snap);
+  return v.snap;
+};
+// readFailed is a lazy view's report: a member of one of its objects did
+// not parse when read. On the next task, never inside the read (which
+// returns a placeholder and does not throw), the view gets a new snapshot
+// with the error as its lists' lastError, its listeners hear it, and their
+// onError the error itself.
+const readFailed = (v, message) => {
+  v.readError = { message, at: Date.now() };
+  if (v.readTimer !== null) return;
+  v.readTimer = setTimeout(() => {
+    v.readTimer = null;
+    if (!v.snap) return;
+    snapshot(v, null);
+    shim.lists.notify(v);
+    const err = new Error(v.readError.message);
+    for (const l of [...v.listeners.values()]) {
+      if (l.onError) guarded(l.onError, err);
+    }
+  }, 0);
+};
+// guarded calls f(x); what it throws is reported (reportError), never thrown on.
+const guarded = (f, x) => {
+  try {
+    f(x);
+  } catch (e) {
+    if (typeof reportError === 'function') reportError(e);
+    else console.error(e);
+  }
+};
 shim.lists = {
   // raw: views made from now on keep each object's JSON bytes (never unset).
   raw: false,
+  // lazy: the LazyObjects (js/src/lazy.js) of the views made from now on
+  // but raw ones; null: their objects are parsed at once.
+  lazy: null,
   // A view indexes objects by slot in plain arrays (slots are small, dense
   // integers that are never reused): obj[slot] and, for the current order
-  // (order, the slots), pos[slot] + 1 (0: absent).
+  // (order, the slots), pos[slot] + 1 (0: absent). A lazy view's
+  // readError ({ message, at }, or null) is the last member of its objects
+  // that did not parse when read: every snapshot from then on has it as its
+  // lists' lastError, but a list's own later one.
   view(key, isObject) {
-    return { key, isObject, raw: shim.lists.raw, obj: [], pos: new Int32Array(1024), order: new Uint32Array(0), items: [], listeners: new Map(), snap: null };
+    const raw = shim.lists.raw;
+    const v = { key, isObject, raw, lazy: raw ? null : shim.lists.lazy, report: null, readError: null, readTimer: null, meta: null,
+      obj: [], pos: new Int32Array(1024), order: new Uint32Array(0), items: [], listeners: new Map(), snap: null };
+    v.report = (message) => readFailed(v, message);
+    return v;
   },
   // listen adds a listener; it hears the view's snapshot on the next
-  // notify (each listener remembers the last snapshot it was given).
-  listen(v, id, fn) {
-    v.listeners.set(id, { fn, last: null });
+  // notify (each listener remembers the last snapshot it was given), and
+  // onError (a function, or not) what of the view's objects did not parse.
+  listen(v, id, fn, onError) {
+    v.listeners.set(id, { fn, last: null, onError: typeof onError === 'function' ? onError : null });
   },
   unlisten(v, id) {
     v.listeners.delete(id);
@@ -234,32 +334,8 @@ shim.lists = {
     }
     v.pending = null;
     v.items = Object.freeze(items);
-    const m = JSON.parse(meta);
-    const lists = m.lists.map((l) => {
-      if (l.error) Object.freeze(l.error);
-      if (l.lastError) Object.freeze(l.lastError);
-      return Object.freeze(l);
-    });
-    const snap = {
-      key: v.key,
-      version: m.version,
-      items: v.items,
-      resourceVersion: lists.length === 1 ? lists[0].resourceVersion : '',
-      resourceVersions: Object.fromEntries(lists.map((l) => [`${l.cluster}/${l.namespace}`, l.resourceVersion])),
-      status: m.status, // the worst of the lists' (live.Overall, in Go)
-      errors: Object.freeze(lists.filter((l) => l.error).map((l) => Object.freeze({ cluster: l.cluster, namespace: l.namespace, ...l.error }))),
-      lists: Object.freeze(lists),
-      updatedAt: m.updatedAt,
-    };
-    if (v.isObject) {
-      snap.object = v.items[0] ?? null;
-      snap.deleted = lists.length === 1 && !!lists[0].deleted;
-    }
-    // What changed since the previous items, for the worker host's
-    // encodeList (not enumerable: no reader of the snapshot sees it).
-    if (changes) Object.defineProperty(snap, 'changes', { value: Object.freeze(changes) });
-    v.snap = Object.freeze(snap);
-    return v.snap;
+    v.meta = meta;
+    return snapshot(v, changes);
   },
   // notify calls every listener of the view that does not hold its current
   // snapshot yet; a listener that throws is reported (reportError) and the
@@ -269,12 +345,7 @@ shim.lists = {
     for (const l of [...v.listeners.values()]) {
       if (l.last === v.snap) continue;
       l.last = v.snap;
-      try {
-        l.fn(v.snap);
-      } catch (e) {
-        if (typeof reportError === 'function') reportError(e);
-        else console.error(e);
-      }
+      guarded(l.fn, v.snap);
     }
   },
 };

@@ -519,3 +519,62 @@ func TestWatchListUndoesItsBookkeepingWhenListenFails(t *testing.T) {
 	assert.Contains(t, errs[0], "listen failed")
 	assert.Zero(t, l.jsInt(r, "snaps"))
 }
+
+// fakeLazyJS is a stand-in for js/src/lazy.js's LazyObjects: its make parses
+// the object's bytes whole and counts the calls whose spans do not give the
+// object's members (their count at spans[from]).
+const fakeLazyJS = `return {
+  calls: 0,
+  wrong: 0,
+  make(bytes, spans, report, from) {
+    this.calls++;
+    const o = JSON.parse(new TextDecoder().decode(bytes));
+    if (spans[from] !== Object.keys(o).length) this.wrong++;
+    return Object.freeze(o);
+  },
+};`
+
+// After lazyLists(lazy), each object of a list is what lazy.make makes of its
+// JSON and its members' spans (no JSON.parse of the change in lists.js),
+// with the identity of unchanged objects kept; an argument that is no
+// LazyObjects is refused with a sentence.
+func TestLazyListsMakeEachObjectFromItsJSONAndSpans(t *testing.T) {
+	l := newListHarness(t, "off")
+	for _, bad := range []any{nil, "lazy", map[string]any{}} {
+		why, err := l.api.Call("lazyLists", bad)
+		require.NoError(t, err)
+		text, _ := why.String()
+		assert.Contains(t, text, "must be a LazyObjects", "lazyLists(%v)", bad)
+	}
+	ctor, _ := safejs.Global().Get("Function")
+	f, err := ctor.New(fakeLazyJS)
+	require.NoError(t, err)
+	lazy, err := f.Invoke()
+	require.NoError(t, err)
+	why, err := l.api.Call("lazyLists", lazy)
+	require.NoError(t, err)
+	text, _ := why.String()
+	require.Empty(t, text)
+	ns := testNS(t)
+	l.k.namespace(ns)
+	for i := range 6 {
+		l.k.pod(ns, fmt.Sprintf("p%d", i))
+	}
+	r := l.watch(podsQuery(ns), false)
+	path := "/api/v1/namespaces/" + ns + "/pods"
+	l.equalToServer(r, path)
+	_, err = l.js.Call("keep", r)
+	require.NoError(t, err)
+	l.k.api("PATCH", path+"/p1", map[string]any{"metadata": map[string]any{"labels": map[string]string{"x": "y"}}})
+	l.waitFor("p1 changed", func() bool {
+		v, _ := l.js.Call("sameAt", r, 1)
+		b, _ := v.Bool()
+		return !b
+	})
+	l.equalToServer(r, path)
+	same := func(i int) bool { v, _ := l.js.Call("sameAt", r, i); b, _ := v.Bool(); return b }
+	assert.True(t, same(0), "p0 unchanged keeps its identity")
+	count := func(name string) int { v, _ := lazy.Get(name); n, _ := v.Int(); return n }
+	assert.GreaterOrEqual(t, count("calls"), 7, "every object, and p1 again, made by lazy.make")
+	assert.Equal(t, 0, count("wrong"), "each with its members' spans")
+}

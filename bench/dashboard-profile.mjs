@@ -1,8 +1,8 @@
 // Where the dashboard's time goes at --scale N, in headless Chromium
 // through CDP: the Pods page of All namespaces, from navigation to the
 // first full count, then keystrokes in the filter box and jumps of the
-// scroll position (each to the next change on the page, or 5 s when
-// nothing changes). Beside it, in the same run:
+// scroll position (dashboard-steps.mjs: each to the change on the page, or
+// 10 s when nothing changes). Beside it, in the same run:
 //   - the server alone: every LIST page of the pods (limit=500, following
 //     metadata.continue, one after the other) fetched by node;
 //   - the floor in the browser: the same pages fetched by a plain page of
@@ -26,6 +26,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, launch, start } from '../e2e/lib.mjs';
+import { figures, steps } from './dashboard-steps.mjs';
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
@@ -228,34 +229,10 @@ try {
     stopPage = await profiler(send, 200);
     stopWorker = worker && (await profiler(worker, 200));
   }
-  let steps = 0;
-  // Each step is marked in the trace (console.timeStamp): its start before the act, its end in
-  // the frame where the page showed the change.
-  const step = async (act, read) => {
-    const before = await p.evaluate(read);
-    const i = steps++;
-    await p.evaluate((m) => console.timeStamp(m), `step ${i} start`);
-    const s = Date.now();
-    await act();
-    const changed = ([f, b, m]) => {
-      const now = new Function(`return (${f})()`)() !== b;
-      if (now) console.timeStamp(m);
-      return now;
-    };
-    const ok = await p.waitForFunction(changed, [read.toString(), before, `step ${i} end`], { timeout: 5000, polling: 'raf' }).then(() => true, () => false);
-    return ok ? Date.now() - s : null;
-  };
-  const countText = () => document.querySelector('[data-testid=page-pods] [data-testid=count]')?.textContent;
-  const keys = [];
-  // Characters of generated pod names (no 0, 1 or 3 there): each text changes the count.
-  for (const t of ['2', '24', '245', '24', '2', '', '9', '', '7', '78', '7', '']) keys.push([t, await step(() => p.fill('[data-filter]', t), countText)]);
-  const offset = () => document.querySelector('[data-testid=table-pods]')?.dataset.offset;
-  const jumps = [];
-  for (const row of [N / 2, N / 4, (3 * N) / 4, 100, N - 200, N / 3, N / 5, (2 * N) / 3, 5000, N / 8]) {
-    jumps.push([Math.round(row), await step(() => p.$eval('[data-testid=vscroll]', (el, r) => { el.scrollTop = r * 37; el.dispatchEvent(new Event('scroll')); }, row), offset)]);
-  }
-  console.log('keystroke -> new count ms', JSON.stringify(keys));
-  console.log('scroll jump -> new window ms', JSON.stringify(jumps));
+  const { keys, jumps } = await steps(p, N);
+  console.log('keystroke -> new count ms (from node, in the page)', JSON.stringify(keys.map(([t, x]) => [t, x.ms, x.pageMs])));
+  console.log('scroll jump -> new window ms (from node, in the page)', JSON.stringify(jumps.map(([r, x]) => [r, x.ms, x.pageMs])));
+  console.log('medians and p90s', JSON.stringify(figures({ keys, jumps })));
   if (opt.trace) {
     const buf = await browser.stopTracing();
     const file = `${ROOT}/dist/bench/profiles/dashboard-trace-${N}.json`;

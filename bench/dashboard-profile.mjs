@@ -76,15 +76,25 @@ async function pages(base) {
   return { pages: n + 1, items, mb: +(bytes / 1e6).toFixed(1), wallMs: Math.round(performance.now() - t0), fetchMs: Math.round(fetchMs), parseMs: Math.round(parseMs) };
 }
 
-/** summary is a CPU profile's busy time and its top functions by self time. */
+/**
+ * summary is a CPU profile's busy time, its top functions by self time and
+ * by total time (their own and that of what they called: a function on
+ * the stack of a sample counts it once).
+ */
 function summary(profile) {
   const self = new Map();
+  const total = new Map();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = (n) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
   profile.samples.forEach((id, i) => {
-    const n = byId.get(id);
-    const f = n.callFrame;
-    const k = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
-    self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    const dt = profile.timeDeltas[i] ?? 0;
+    const k = name(byId.get(id));
+    self.set(k, (self.get(k) ?? 0) + dt);
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) seen.add(name(byId.get(at)));
+    for (const f of seen) total.set(f, (total.get(f) ?? 0) + dt);
   });
   let busy = 0;
   let wasm = 0;
@@ -92,8 +102,9 @@ function summary(profile) {
     if (!k.startsWith('(idle)')) busy += us;
     if (/wasm-function|\.wasm/.test(k) || /^[a-z_]+[./]/.test(k)) wasm += us;
   }
-  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([k, us]) => `${(us / 1000).toFixed(1).padStart(9)} ms  ${k}`);
-  return { busyMs: Math.round(busy / 1000), wasmMs: Math.round(wasm / 1000), top };
+  const rank = (m) => [...m].filter(([k]) => !/^\((idle|root|program)\)/.test(k)).sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([k, us]) => `${(us / 1000).toFixed(1).padStart(9)} ms  ${k}`);
+  const idle = [...self].filter(([k]) => /^\((idle|program)\)/.test(k)).map(([k, us]) => `${(us / 1000).toFixed(1)} ms ${k.split(' ')[0]}`);
+  return { busyMs: Math.round(busy / 1000), wasmMs: Math.round(wasm / 1000), idle, top: rank(self), topTotal: rank(total) };
 }
 
 /**

@@ -7,18 +7,22 @@
 // directory holding .bin/kubelive and web/dist (this tree by default; a
 // branch point: git archive <commit> | tar -x -C DIR, then ./build.sh build
 // there). Each build's line has the medians and p90s (nearest rank) of its
-// keystrokes and jumps; a timeout counts as no figure.
+// keystrokes and jumps, from node (key*, jump*: playwright's own work on
+// each act included) and in the page (*InPage*: from the input event or
+// the scroll to the frame that shows the change; dashboard-steps.mjs); a
+// timeout counts as no figure. Each step in keys and jumps is [text or
+// row, ms, pageMs].
 //   ./build.sh build && node bench/dashboard-scale.mjs 100000 /tmp/base .
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import path from 'node:path';
 import { ROOT, launch, page } from '../e2e/lib.mjs';
+import { figures, steps } from './dashboard-steps.mjs';
 
 const N = Number(process.argv[2] ?? 20000);
 const builds = process.argv.length > 3 ? process.argv.slice(3).map((d) => path.resolve(d)) : [ROOT];
 const FIRST_MS = 1200000;
-const STEP_MS = 10000;
 
 /** serve starts a build's server at --scale N and waits until it answers (seeding N pods takes a while). */
 async function serve(dir) {
@@ -40,13 +44,6 @@ async function lists(addr) {
   return Number(/^kubelive_requests_total\{cluster="demo",verb="LIST"\} (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
-/** quantile q (0..1) of the times that came (nulls are timeouts, left out), nearest rank. */
-const quantile = (xs, q) => {
-  const s = xs.filter((x) => x !== null).sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] : null;
-};
-const median = (xs) => quantile(xs, 0.5);
-
 async function measure(dir) {
   const server = await serve(dir);
   const browser = await launch();
@@ -58,27 +55,14 @@ async function measure(dir) {
     await p.waitForFunction(([sel, n]) => Number((document.querySelector(sel)?.textContent ?? '0').split(' ')[0].replace(/,/g, '')) >= n, [count, N], { timeout: FIRST_MS, polling: 250 });
     const first = Date.now() - t0;
     const listed = (await lists(server.addr)) - l0;
-    // A change on the page within STEP_MS, or null.
-    const step = async (act, changed, arg) => {
-      const before = await p.evaluate(changed, arg);
-      const s = Date.now();
-      await act();
-      const ok = await p.waitForFunction(([f, b, a]) => new Function('a', `return (${f})(a)`)(a) !== b, [changed.toString(), before, arg], { timeout: STEP_MS, polling: 'raf' }).then(() => true, () => false);
-      return ok ? Date.now() - s : null;
-    };
-    const countOf = (sel) => document.querySelector(sel)?.textContent;
-    const keys = [];
-    // Characters of generated pod names (no 0, 1 or 3 there): each text changes the count.
-    for (const t of ['2', '24', '245', '24', '2', '', '9', '', '7', '78', '7', '']) keys.push([t, await step(() => p.fill('[data-filter]', t), countOf, count)]);
-    const offsetOf = () => document.querySelector('[data-testid=table-pods]')?.dataset.offset;
-    const jumps = [];
-    for (const row of [N / 2, N / 4, (3 * N) / 4, 100, N - 200, N / 3, N / 5, (2 * N) / 3, 5000, N / 8]) {
-      jumps.push([Math.round(row), await step(() => p.$eval('[data-testid=vscroll]', (el, r) => { el.scrollTop = r * 37; el.dispatchEvent(new Event('scroll')); }, row), offsetOf)]);
-    }
+    const { keys, jumps } = await steps(p, N);
     const errors = p.errors.length;
-    const k = keys.map((x) => x[1]);
-    const j = jumps.map((x) => x[1]);
-    return { dir, first, listed, keys, keyMedian: median(k), keyP90: quantile(k, 0.9), jumps, jumpMedian: median(j), jumpP90: quantile(j, 0.9), errors };
+    const f = figures({ keys, jumps });
+    const flat = (xs) => xs.map(([x, { ms, pageMs }]) => [x, ms, pageMs]);
+    return {
+      dir, first, listed, keys: flat(keys), keyMedian: f.keys.median, keyP90: f.keys.p90, keyInPageMedian: f.keysInPage.median, keyInPageP90: f.keysInPage.p90,
+      jumps: flat(jumps), jumpMedian: f.jumps.median, jumpP90: f.jumps.p90, jumpInPageMedian: f.jumpsInPage.median, jumpInPageP90: f.jumpsInPage.p90, errors,
+    };
   } finally {
     await browser.close();
     server.stop();

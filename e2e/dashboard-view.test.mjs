@@ -69,6 +69,9 @@ test('the pods view sorts, scrolls and filters 5,000 pods, as the server lists t
   assert.ok(shown < 300, `only the window is in the page (${shown} rows of ${N})`);
 
   // Scroll to the middle: the window follows, and holds the rows the sort puts there.
+  // Each place in the window keeps its row's elements (only their content changes): a new
+  // window or text makes no new rows where it has as many.
+  await p.$$eval('[data-testid=table-pods] tbody tr', (trs) => trs.forEach((tr, i) => (tr.place = i)));
   await p.$eval('[data-testid=vscroll]', (el) => {
     el.scrollTop = 2500 * 37;
     el.dispatchEvent(new Event('scroll'));
@@ -78,6 +81,8 @@ test('the pods view sorts, scrolls and filters 5,000 pods, as the server lists t
   const middle = await rows(p);
   assert.deepEqual(middle, names.slice(off, off + middle.length));
   assert.ok(off <= 2500 && 2500 < off + middle.length, `the row at the scroll position (2500) is in the window [${off}, ${off + middle.length})`);
+  const kept = await p.$$eval('[data-testid=table-pods] tbody tr', (trs) => trs.map((tr, i) => tr.place === i));
+  assert.ok(kept.length >= shown - 10 && kept.slice(0, shown).every(Boolean), `every place of the window kept its element (${kept.filter(Boolean).length} of ${kept.length})`);
   await screenshot(p, 'dashboard-view-scrolled');
 
   // Type to filter: the rows whose name, namespace or a label value holds the text.

@@ -42,6 +42,13 @@ func (v *View) compact(sorted []*node) {
 	}
 	v.loose = 0
 	v.slab = slab
+	if cap(v.sets) < len(slab) {
+		v.sets = make([]byteSet, len(slab))
+	}
+	v.sets = v.sets[:len(slab)]
+	for i := range slab {
+		v.sets[i] = bytesOf(slab[i].hay)
+	}
 	v.tree.build(sorted)
 	v.right = v.right[:0]
 	for i := range slab {
@@ -73,6 +80,8 @@ func (v *View) refilterSlab(narrow, widen bool) {
 	}
 	before := v.before[:len(slab)+1]
 	keep := narrow || widen // a node whose match is widen keeps it (textHit, inlined)
+	want, exact := bytesOf(text), oneByte(text)
+	sets := v.sets[:len(slab)]
 	k := int32(0)
 	for i := range slab {
 		n := &slab[i]
@@ -82,7 +91,9 @@ func (v *View) refilterSlab(narrow, widen bool) {
 		}
 		m := n.match
 		if !keep || m != widen {
-			m = n.rest && (text == "" || strings.Contains(n.hay, text))
+			// A haystack without every byte of the text cannot hold it; with a text of one
+			// byte, one with that byte does.
+			m = n.rest && (text == "" || sets[i].holds(want) && (exact || strings.Contains(n.hay, text)))
 			if m != n.match { // a line not written is not written back
 				n.match = m
 			}
@@ -122,4 +133,35 @@ func (v *View) refilterChanged(n *node, narrow, widen bool) {
 	n.match = textHit(n, v.c.text, narrow, widen)
 	n.hits = hits(n.left) + hits(n.right) + b2i(n.match)
 	v.counted(n, 1)
+}
+
+// byteSet is the set of bytes in a string: bit c for an ASCII byte c from
+// 0x20 on, and bit 1 for any other byte (control bytes and the bytes of
+// non-ASCII characters), so that a string holding a byte has its bit
+// (bytesOf never misses one), and for a byte from 0x20 to 0x7f the bit says
+// exactly whether the string holds it.
+type byteSet [2]uint64
+
+func bytesOf(s string) byteSet {
+	var b byteSet
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x80 {
+			c = 1
+		}
+		b[c>>6] |= 1 << (c & 63)
+	}
+	return b
+}
+
+// holds reports whether every bit of want is in b.
+func (b byteSet) holds(want byteSet) bool {
+	return b[0]&want[0] == want[0] && b[1]&want[1] == want[1]
+}
+
+// oneByte reports whether text is one byte whose bit in a byteSet is
+// exact (see byteSet): then a haystack holds text if and only if its set
+// holds text's.
+func oneByte(text string) bool {
+	return len(text) == 1 && text[0] >= 0x20 && text[0] < 0x80
 }

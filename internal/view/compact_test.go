@@ -235,3 +235,29 @@ func TestCompactWhenLoaded(t *testing.T) {
 	v.Apply(d)
 	assert.Equal(t, 1, v.loose, "a live view compacts by its share only")
 }
+
+// TestByteSetsNeverMissAHaystack: the byte-set test a text pass makes
+// before it searches a haystack turns none away that holds the text, and
+// for a text of one byte from 0x20 to 0x7f it is the search itself
+// (non-ASCII and control bytes included, which share one bit).
+func TestByteSetsNeverMissAHaystack(t *testing.T) {
+	t.Parallel()
+	hays := []string{"", "web-0\x00default", "a", "A", "~", " ", "\x01", "\x7f", "é", "日本", "ns-3\x00app\x00tier", "\xc3", "pod-2\x00ns-4"}
+	texts := []string{"a", "C", ")", "2", "~", " ", "\x7f", "\x00", "\x01", "\x1f", "é", "\xc3", "\xa9", "日", "web-0", "ns-4", "-", "\x00d", "app\x00t", "z"}
+	for _, hay := range hays {
+		for _, text := range texts {
+			t.Run(fmt.Sprintf("%q in %q", text, hay), func(t *testing.T) {
+				holds := strings.Contains(hay, text)
+				passes := bytesOf(hay).holds(bytesOf(text))
+				if holds {
+					assert.True(t, passes, "a haystack that holds the text passes the byte test")
+				}
+				if oneByte(text) {
+					assert.Equal(t, holds, passes, "for one printable ASCII byte the byte test is the search")
+				}
+			})
+		}
+	}
+	assert.True(t, oneByte("a") && oneByte(" ") && oneByte("\x7f"))
+	assert.False(t, oneByte("") || oneByte("ab") || oneByte("\x1f") || oneByte("\xc3"))
+}

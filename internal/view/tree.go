@@ -103,11 +103,43 @@ func merge(l, r *node) *node {
 	return r
 }
 
-// insert adds n, which the tree must not hold.
+// insert adds n, which the tree must not hold. A node that sorts after
+// every other (a first LIST arrives in the cache's order, which is the
+// view's when it has no sort keys) costs one comparison, with the last
+// node, instead of one per level: the tree is the same either way.
 func (t *tree) insert(n *node) {
 	n.left, n.right = nil, nil
 	n.fix()
+	if last := rightmost(t.root); last != nil && t.cmp(last, n) < 0 {
+		t.root = appendAt(t.root, n)
+		return
+	}
 	t.root = t.insertAt(t.root, n)
+}
+
+// rightmost is the last node below n in order, or nil.
+func rightmost(n *node) *node {
+	for n != nil && n.right != nil {
+		n = n.right
+	}
+	return n
+}
+
+// appendAt is insertAt for an n that sorts after every node below root:
+// it goes down the right spine only, and splitting there leaves every
+// node on n's left.
+func appendAt(root, n *node) *node {
+	if root == nil {
+		return n
+	}
+	if n.prio > root.prio {
+		n.left = root
+		n.fix()
+		return n
+	}
+	root.right = appendAt(root.right, n)
+	root.fix()
+	return root
 }
 
 func (t *tree) insertAt(root, n *node) *node {

@@ -72,3 +72,62 @@ func depth(n *node) int {
 	}
 	return 1 + max(depth(n.left), depth(n.right))
 }
+
+// TestInsertInOrderIsTheSameTree: nodes inserted in sort order (a first
+// LIST in the cache's order) make the tree that inserts in any other order
+// make (a treap's shape follows from the order and the priorities), with
+// one comparison per insert for those that come after every other node.
+func TestInsertInOrderIsTheSameTree(t *testing.T) {
+	const n = 5_000
+	mk := func() []*node {
+		ns := make([]*node, n)
+		for i := range ns {
+			ns[i] = &node{prio: splitmix64(uint64(i + 1)), rec: rec{match: i%3 == 0, by: int32(i)}}
+		}
+		return ns
+	}
+	order := func(cmps *int) func(a, b *node) int {
+		return func(a, b *node) int {
+			*cmps++
+			return int(a.by) - int(b.by)
+		}
+	}
+	cases := []struct {
+		name    string
+		perm    func(i int) int // the i-th node inserted
+		maxCmps int
+		minCmps int
+	}{
+		{"ascending: one comparison each", func(i int) int { return i }, n, 0},
+		{"descending: a walk down each time", func(i int) int { return n - 1 - i }, 40 * n, 2 * n},
+		{"interleaved", func(i int) int { return (i * 7919) % n }, 40 * n, 2 * n},
+	}
+	var want tree
+	want.build(mk())
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := mk()
+			cmps := 0
+			tr := tree{cmp: order(&cmps)}
+			for i := range n {
+				tr.insert(ns[tc.perm(i)])
+			}
+			assert.LessOrEqual(t, cmps, tc.maxCmps, "comparisons")
+			assert.GreaterOrEqual(t, cmps, tc.minCmps, "comparisons")
+			assert.Equal(t, shape(want.root), shape(tr.root), "the tree of build over the sorted nodes")
+		})
+	}
+}
+
+// shape lists a tree in order as (key, size, hits, left key, right key), -1 for no child.
+func shape(n *node) [][5]int {
+	var out [][5]int
+	key := func(c *node) int {
+		if c == nil {
+			return -1
+		}
+		return int(c.by)
+	}
+	walk(n, func(x *node) { out = append(out, [5]int{int(x.by), x.size, x.hits, key(x.left), key(x.right)}) })
+	return out
+}

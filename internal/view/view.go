@@ -45,6 +45,11 @@ type View struct {
 	slab   []node
 	before []int32 // refilterSlab's counts by slab position, kept for the next pass
 	right  []int32 // the slab positions of the nodes built with a right child
+	// sets holds the bytes of each slab node's haystack, by slab position
+	// (bytesOf): a text pass tests them before it searches a haystack.
+	// Invariant: len(sets) == len(slab), sets[i] == bytesOf(slab[i].hay)
+	// for every node with lo >= 0 (a node's haystack never changes).
+	sets []byteSet
 }
 
 // New returns an empty view for spec (as ParseSpec returns it).

@@ -58,8 +58,9 @@ export function ViewPage({ resource, route }) {
     const next = windowAt(el.scrollTop, el.clientHeight);
     setWin((w) => (w.offset === next.offset && w.limit === next.limit ? w : next));
   };
-  // Rows are memoised: onOpen and columns keep their identity across renders, so a new window
-  // or an event re-renders only the rows that changed (a row's identity is kept by the view).
+  // Rows are keyed by their place in the window and memoised: a new text or window, which changes
+  // most rows, updates the cells of each place's elements (none removed and made again), and as
+  // onOpen and columns keep their identity, a place whose row the view kept is not rendered again.
   const at = useRef(route);
   at.current = route;
   const onOpen = useCallback((r) => navigate({ namespace: r.namespace || ALL, resource: resource.id, name: r.name, tab: '' }, at.current), [resource.id]);
@@ -122,8 +123,8 @@ export function ViewPage({ resource, route }) {
             <table className="table vtable" data-testid={`table-${resource.id}`} data-total={snap.total} data-offset={snap.offset}>
               <SortHeader columns={columns} sort={sort} onSort={onSort} sortable={(c) => !!c.view} />
               <tbody onKeyDown={moveFocus}>
-                {rows.map((r) => (
-                  <Row key={`${r.cluster}/${r.uid}`} row={r} columns={columns} onOpen={onOpen} />
+                {rows.map((r, i) => (
+                  <Row key={i} row={r} columns={columns} onOpen={onOpen} />
                 ))}
               </tbody>
             </table>

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"slices"
 )
@@ -104,13 +103,7 @@ func (q Query) Key() (Key, error) {
 }
 
 // key serialises a normalized query. JSON quoting makes it unambiguous.
-func (q Query) key() Key {
-	b, err := json.Marshal(q)
-	if err != nil {
-		panic("cache: a Query of strings failed to marshal: " + err.Error())
-	}
-	return Key(b)
-}
+func (q Query) key() Key { return Key(q.appendJSON(nil)) }
 
 // selectors splits the label and field selectors out of params.
 func selectors(params []Param) (label, field string, rest []Param) {

@@ -1,7 +1,6 @@
 package persist
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubelive/kubelive/internal/sha256lite"
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
@@ -21,7 +21,7 @@ var ErrCorrupt = errors.New("persisted snapshot is corrupt")
 // hashOf is SHA-256 over length-prefixed parts, so that no two different
 // lists of parts hash alike ("a"+"bc" differs from "ab"+"c").
 func hashOf(parts ...[]byte) string {
-	h := sha256.New()
+	h := sha256lite.New() // crypto/sha256's digest, without the FIPS module in wasm
 	var n [8]byte
 	for _, p := range parts {
 		binary.BigEndian.PutUint64(n[:], uint64(len(p)))

@@ -108,7 +108,7 @@ func (e *warmEnv) open(token string, exclude ...string) *Warm {
 	e.t.Helper()
 	w, err := Open(e.b, Options{BaseURL: "http://h", Token: token, Exclude: exclude, Clock: e.clk, Interval: time.Hour,
 		Random: func(p []byte) error { _, err := rand.Read(p); return err },
-		Warn: func(m string) { e.mu.Lock(); e.warns = append(e.warns, m); e.mu.Unlock() }})
+		Warn:   func(m string) { e.mu.Lock(); e.warns = append(e.warns, m); e.mu.Unlock() }})
 	require.NoError(e.t, err)
 	e.t.Cleanup(w.Close)
 	return w

@@ -20,10 +20,10 @@ var (
 
 // status is the part of a metav1.Status that carries an exec's result.
 type status struct {
-	Status  string `json:"status"`
-	Message string `json:"message"`
-	Reason  string `json:"reason"`
-	Code    int    `json:"code"`
+	Status  string         `json:"status"`
+	Message string         `json:"message"`
+	Reason  string         `json:"reason"`
+	Code    int            `json:"code"`
 	Details *statusDetails `json:"details"`
 }
 

@@ -223,11 +223,7 @@ func errorText(data string) string {
 
 // EncodeMsgp appends b as one msgpack frame to dst.
 func EncodeMsgp(dst []byte, b Batch) ([]byte, error) {
-	out, err := b.MarshalMsg(dst)
-	if err != nil {
-		return dst, fmt.Errorf("encode msgpack batch of %d messages: %w", len(b), err)
-	}
-	return out, nil
+	return appendBatch(dst, b), nil
 }
 
 // DecodeMsgp reads one msgpack frame into a Batch. It never panics; an error
@@ -240,8 +236,7 @@ func DecodeMsgp(frame []byte, maxSize int) (Batch, error) {
 	if len(frame) > maxSize {
 		return nil, fmt.Errorf("%w: msgpack frame of %d bytes, cap %d", ErrFrameTooLarge, len(frame), maxSize)
 	}
-	var b Batch
-	rest, err := b.UnmarshalMsg(frame)
+	b, rest, err := readBatch(frame)
 	if err != nil {
 		return nil, fmt.Errorf("%w: msgpack frame of %d bytes: %v", ErrBadFrame, len(frame), err)
 	}

@@ -108,11 +108,7 @@ func Encode(key, rv string, savedAt time.Time, items []wire.Item) ([]byte, error
 		rec.Items[i] = Object{UID: it.UID, Namespace: it.Namespace, Name: it.Name, ResourceVersion: it.ResourceVersion, Raw: it.Raw}
 		size += 32 + len(it.UID) + len(it.Namespace) + len(it.Name) + len(it.ResourceVersion) + len(it.Raw)
 	}
-	out, err := rec.MarshalMsg(make([]byte, 0, size))
-	if err != nil {
-		return nil, fmt.Errorf("encode persisted snapshot: %w", err)
-	}
-	return out, nil
+	return rec.appendMsgpack(make([]byte, 0, size)), nil
 }
 
 // Decode reads the record stored under key. It fails (ErrFormat or
@@ -121,7 +117,7 @@ func Encode(key, rv string, savedAt time.Time, items []wire.Item) ([]byte, error
 // a uid, a name or a resourceVersion, or whose raw JSON is not an object.
 func Decode(key string, data []byte) (Snapshot, error) {
 	var rec Record
-	rest, err := rec.UnmarshalMsg(data)
+	rest, err := rec.readMsgpack(data)
 	switch {
 	case err != nil:
 		return Snapshot{}, fmt.Errorf("%w: %d bytes that are not a snapshot: %w", ErrCorrupt, len(data), err)

@@ -117,4 +117,3 @@ func readMap(b []byte, member func(key string, b []byte) ([]byte, error)) ([]byt
 	}
 	return b, nil
 }
-

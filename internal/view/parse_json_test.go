@@ -147,7 +147,6 @@ func sortKeysJSON(v json.RawMessage) ([]SortKey, error) {
 	return out, nil
 }
 
-
 // FuzzParseSpecMatchesJSON: ParseSpec returns the spec the encoding/json
 // version returned, and fails where it failed with the same sentence before
 // the decoder's own words (the part in parentheses). Which unknown member
@@ -183,4 +182,3 @@ func FuzzParseSpecMatchesJSON(f *testing.F) {
 		require.Equal(t, want, got)
 	})
 }
-

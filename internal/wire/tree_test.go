@@ -71,7 +71,9 @@ func TestNodeLookups(t *testing.T) {
 		{"flag of an object", func() (any, error) { return n.Get("o").Flag("o") }, false, "o is an object, not a boolean"},
 		{"texts", func() (any, error) { return n.Get("s").Texts("s") }, []string{"a", ""}, ""},
 		{"texts of a string", func() (any, error) { return n.Get("kind").Texts("kind") }, []string(nil), "kind is a string, not an array of strings"},
-		{"texts of numbers", func() (any, error) { return Node{Kind: Array, Elems: []Node{{Kind: Number, Raw: []byte("1")}}}.Texts("t") }, []string(nil), "t[0] is a number, not a string"},
+		{"texts of numbers", func() (any, error) {
+			return Node{Kind: Array, Elems: []Node{{Kind: Number, Raw: []byte("1")}}}.Texts("t")
+		}, []string(nil), "t[0] is a number, not a string"},
 		{"any out of range", func() (any, error) { return n.Any() }, nil, "value is a number, not a number a float64 holds"},
 	} {
 		got, err := tc.got()

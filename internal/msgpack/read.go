@@ -263,3 +263,26 @@ func fixed(b []byte, n int) ([]byte, error) {
 	}
 	return b[n:], nil
 }
+
+// ReadMap reads a map of at most limit pairs (more is ErrLimit) whose keys
+// are str or bin: member reads each value from the bytes after its key
+// (the key aliases b) and returns the bytes after the value.
+func ReadMap(b []byte, limit uint32, member func(key, b []byte) ([]byte, error)) ([]byte, error) {
+	n, b, err := ReadMapHeader(b)
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, ErrLimit
+	}
+	for ; n > 0; n-- {
+		var k []byte
+		if k, b, err = ReadMapKey(b); err != nil {
+			return nil, err
+		}
+		if b, err = member(k, b); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}

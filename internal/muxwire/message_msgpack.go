@@ -97,26 +97,15 @@ func readBatch(b []byte) (Batch, []byte, error) {
 }
 
 func readMessage(b []byte, m *Message) ([]byte, error) {
-	n, b, err := msgpack.ReadMapHeader(b)
-	if err != nil {
-		return nil, err
-	}
-	if n > maxMembers {
-		return nil, msgpack.ErrLimit
-	}
-	for ; n > 0; n-- {
-		var k []byte
-		if k, b, err = msgpack.ReadMapKey(b); err != nil {
-			return nil, err
-		}
+	return msgpack.ReadMap(b, maxMembers, func(k, b []byte) (rest []byte, err error) {
 		var s *string // the string member read, if any
 		switch string(k) {
 		case "k":
 			var u uint64
-			u, b, err = msgpack.ReadUint(b, 8)
+			u, rest, err = msgpack.ReadUint(b, 8)
 			m.Kind = Kind(u)
 		case "i":
-			m.ID, b, err = msgpack.ReadUint(b, 64)
+			m.ID, rest, err = msgpack.ReadUint(b, 64)
 		case "c":
 			s = &m.Cluster
 		case "p":
@@ -126,24 +115,21 @@ func readMessage(b []byte, m *Message) ([]byte, error) {
 		case "u":
 			s = &m.UserID
 		case "d":
-			m.Data, b, err = msgpack.ReadBytesZC(b, maxData)
+			m.Data, rest, err = msgpack.ReadBytesZC(b, maxData)
 		case "b":
-			m.Binary, b, err = msgpack.ReadBool(b)
+			m.Binary, rest, err = msgpack.ReadBool(b)
 		case "s":
 			var state string
-			state, b, err = msgpack.ReadString(b)
+			state, rest, err = msgpack.ReadString(b)
 			m.State = State(state)
 		case "e":
 			s = &m.Err
 		default:
-			b, err = msgpack.Skip(b)
+			rest, err = msgpack.Skip(b)
 		}
 		if s != nil {
-			*s, b, err = msgpack.ReadString(b)
+			*s, rest, err = msgpack.ReadString(b)
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return b, nil
+		return rest, err
+	})
 }

@@ -38,8 +38,8 @@ func (r *Record) appendMsgpack(o []byte) []byte {
 // refusing what msgp's generated decoder does: members in any order,
 // unknown ones skipped, a later duplicate winning. Each Raw is a copy.
 func (r *Record) readMsgpack(b []byte) ([]byte, error) {
-	return readMap(b, func(k string, b []byte) (rest []byte, err error) {
-		switch k {
+	return msgpack.ReadMap(b, maxMembers, func(k, b []byte) (rest []byte, err error) {
+		switch string(k) {
 		case "f":
 			var u uint64
 			u, rest, err = msgpack.ReadUint(b, 16)
@@ -76,8 +76,8 @@ func (r *Record) readMsgpack(b []byte) ([]byte, error) {
 }
 
 func (x *Object) readMsgpack(b []byte) ([]byte, error) {
-	return readMap(b, func(k string, b []byte) (rest []byte, err error) {
-		switch k {
+	return msgpack.ReadMap(b, maxMembers, func(k, b []byte) (rest []byte, err error) {
+		switch string(k) {
 		case "u":
 			x.UID, rest, err = msgpack.ReadString(b)
 		case "ns":
@@ -95,25 +95,4 @@ func (x *Object) readMsgpack(b []byte) ([]byte, error) {
 		}
 		return rest, err
 	})
-}
-
-// readMap reads a map of at most maxMembers members, each value by member.
-func readMap(b []byte, member func(key string, b []byte) ([]byte, error)) ([]byte, error) {
-	n, b, err := msgpack.ReadMapHeader(b)
-	if err != nil {
-		return nil, err
-	}
-	if n > maxMembers {
-		return nil, msgpack.ErrLimit
-	}
-	for ; n > 0; n-- {
-		var k []byte
-		if k, b, err = msgpack.ReadMapKey(b); err != nil {
-			return nil, err
-		}
-		if b, err = member(string(k), b); err != nil {
-			return nil, err
-		}
-	}
-	return b, nil
 }

@@ -12,6 +12,7 @@ import (
 func FuzzStatusOfMatchesUnmarshal(f *testing.F) {
 	for _, s := range []string{
 		`{"kind":"Status","reason":"Forbidden","message":"no","details":{"causes":[{"reason":"` + CauseOriginRefused + `"}]}}`,
+		`{"kind":"Status","details":{"causes":[{"reason":"` + CauseOriginRefused + `"},{"reason":"FieldValueInvalid"}]}}`,
 		`{"kind":"Status","details":null}`, `{"kind":"Status","details":{"causes":[null,1]}}`, `{"kind":"Status","reason":1}`,
 		`{"Kind":"Status"}`, `[]`, `null`, `{"kind":"Pod"}`, `not json`,
 	} {

@@ -2,9 +2,9 @@ package cache
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"slices"
+	"sort"
 )
 
 // Endpoint names a resource type.
@@ -67,8 +67,11 @@ func (q Query) normalize() (Query, error) {
 		return Query{}, ErrNoLists
 	}
 	lists := slices.Clone(q.Lists)
-	slices.SortFunc(lists, func(a, b ListRef) int {
-		return cmp.Or(cmp.Compare(a.Cluster, b.Cluster), cmp.Compare(a.Namespace, b.Namespace))
+	// sort.Slice rather than slices.SortFunc: one sort's code for every
+	// element type (each SortFunc instantiation is ~24 KB of wasm).
+	sort.Slice(lists, func(i, j int) bool {
+		a, b := lists[i], lists[j]
+		return cmp.Or(cmp.Compare(a.Cluster, b.Cluster), cmp.Compare(a.Namespace, b.Namespace)) < 0
 	})
 	lists = slices.Compact(lists)
 	if q.Name == "" {
@@ -88,8 +91,9 @@ func (q Query) normalize() (Query, error) {
 			params = append(params, p)
 		}
 	}
-	slices.SortFunc(params, func(a, b Param) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Value, b.Value))
+	sort.Slice(params, func(i, j int) bool {
+		a, b := params[i], params[j]
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Value, b.Value)) < 0
 	})
 	return Query{Endpoint: q.Endpoint, Lists: lists, Params: slices.Compact(params), Name: q.Name}, nil
 }
@@ -104,13 +108,7 @@ func (q Query) Key() (Key, error) {
 }
 
 // key serialises a normalized query. JSON quoting makes it unambiguous.
-func (q Query) key() Key {
-	b, err := json.Marshal(q)
-	if err != nil {
-		panic("cache: a Query of strings failed to marshal: " + err.Error())
-	}
-	return Key(b)
-}
+func (q Query) key() Key { return Key(q.appendJSON(nil)) }
 
 // selectors splits the label and field selectors out of params.
 func selectors(params []Param) (label, field string, rest []Param) {

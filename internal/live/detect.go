@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/kubelive/kubelive/internal/endpoint"
 	"github.com/kubelive/kubelive/internal/mux"
 	"github.com/kubelive/kubelive/internal/transport"
+	"github.com/kubelive/kubelive/internal/wire"
 )
 
 // DetectTimeout bounds the detection of the multiplexer in 'auto'.
@@ -104,13 +104,18 @@ func advertised(ctx context.Context, fetch Fetcher, ep endpoint.Endpoint) string
 	if err != nil || status != 200 {
 		return "unknown"
 	}
-	var cfg struct {
-		Multiplexer *bool `json:"multiplexer"`
-	}
-	if json.Unmarshal(body, &cfg) != nil || cfg.Multiplexer == nil {
+	// As a decode into struct{ Multiplexer *bool }: JSON whose multiplexer
+	// is a boolean says; anything else does not.
+	cfg, err := wire.Parse(body)
+	if err != nil || cfg.CheckKind("config", wire.Object, "an object") != nil {
 		return "unknown"
 	}
-	if *cfg.Multiplexer {
+	m := cfg.Field("multiplexer")
+	on, err := m.Flag("multiplexer")
+	switch {
+	case err != nil || m.Missing():
+		return "unknown"
+	case on:
 		return "yes"
 	}
 	return "no"

@@ -2,10 +2,10 @@ package live
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"time"
 
 	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/jsonw"
 	"github.com/kubelive/kubelive/internal/probe"
 	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/stream"
@@ -147,11 +147,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 // quoteJSON is s as a JSON string.
 func quoteJSON(s string) []byte {
-	b, err := json.Marshal(s)
-	if err != nil { // a string always marshals
-		return []byte(`""`)
-	}
-	return b
+	return jsonw.String(nil, s)
 }
 
 // Chunks splits items into runs whose JSON is about SnapshotChunk bytes
@@ -294,11 +290,11 @@ func MetaJSON(lists []cache.ListStatus, version uint64, at time.Time) string {
 		}
 		out.Lists[i] = m
 	}
-	text, err := json.Marshal(out)
-	if err != nil {
-		return `{"version":0,"updatedAt":0,"status":"error","lists":[]}`
-	}
-	return string(text)
+	text := jsonw.Uint(append([]byte(nil), `{"version":`...), out.Version)
+	text = jsonw.Int(append(text, `,"updatedAt":`...), out.UpdatedAt)
+	text = jsonw.String(append(text, `,"status":`...), out.Status)
+	text = jsonw.Array(append(text, `,"lists":`...), out.Lists, appendListMeta)
+	return string(append(text, '}'))
 }
 
 func ms(t time.Time) int64 {
@@ -323,6 +319,5 @@ func LinesJSON(lines []stream.Line) string {
 			out[i].Time = l.Time.Format(time.RFC3339Nano)
 		}
 	}
-	text, _ := json.Marshal(out)
-	return string(text)
+	return string(jsonw.Array(nil, out, appendLine))
 }

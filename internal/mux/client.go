@@ -14,10 +14,10 @@ package mux
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -230,8 +230,13 @@ func New(opts Options) (*Client, error) {
 	}
 	userID := opts.UserID
 	if userID == "" {
+		// Unique, not secret (the id travels in every frame): the runtime's
+		// generator, seeded by the platform's, does; crypto/rand would add
+		// the FIPS module to the wasm module for it.
 		var b [12]byte
-		_, _ = rand.Read(b[:])
+		for i := range b {
+			b[i] = byte(rand.Uint32())
+		}
 		userID = "kl-" + hex.EncodeToString(b[:])
 	}
 	protos := []string{muxwire.MsgpackProtocol, muxwire.HeadlampProtocol}

@@ -2,11 +2,10 @@ package muxwire
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 
+	"github.com/kubelive/kubelive/internal/jsonw"
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
@@ -77,106 +76,33 @@ func EncodeJSON(m Message) ([]byte, error) {
 			data = m.Data
 		}
 	case KindError:
-		b, err := json.Marshal(jsonErrorData{Error: m.Err})
-		if err != nil {
-			return nil, fmt.Errorf("encode JSON error data: %w", err)
-		}
-		data = b
+		data = jsonErrorData{Error: m.Err}.appendJSON(nil)
 	case KindStatus:
-		b, err := json.Marshal(jsonStatusData{State: m.State, Error: m.Err})
-		if err != nil {
-			return nil, fmt.Errorf("encode JSON status data: %w", err)
-		}
+		b := jsonStatusData{State: m.State, Error: m.Err}.appendJSON(nil)
 		data, j.Query, j.UserID, j.KubeliveQuery, j.KubeliveUser = b, "", "", m.Query, m.UserID
 	}
 	// The object written by hand, fields in jsonMessage's order, each string
 	// escaped as encoding/json escapes it: one pass over the payload.
 	out := make([]byte, 0, len(data)+len(data)/8+len(j.Path)+len(j.Query)+len(j.ClusterID)+len(j.UserID)+96)
-	out = appendJSONString(append(out, `{"clusterId":`...), j.ClusterID)
-	out = appendJSONString(append(out, `,"path":`...), j.Path)
-	out = appendJSONString(append(out, `,"query":`...), j.Query)
-	out = appendJSONString(append(out, `,"userId":`...), j.UserID)
+	out = jsonw.String(append(out, `{"clusterId":`...), j.ClusterID)
+	out = jsonw.String(append(out, `,"path":`...), j.Path)
+	out = jsonw.String(append(out, `,"query":`...), j.Query)
+	out = jsonw.String(append(out, `,"userId":`...), j.UserID)
 	if len(data) > 0 {
-		out = appendJSONString(append(out, `,"data":`...), data)
+		out = jsonw.String(append(out, `,"data":`...), data)
 	}
 	if j.Binary {
 		out = append(out, `,"binary":true`...)
 	}
-	out = appendJSONString(append(out, `,"type":`...), j.Type)
+	out = jsonw.String(append(out, `,"type":`...), j.Type)
 	if j.KubeliveQuery != "" {
-		out = appendJSONString(append(out, `,"kubeliveQuery":`...), j.KubeliveQuery)
+		out = jsonw.String(append(out, `,"kubeliveQuery":`...), j.KubeliveQuery)
 	}
 	if j.KubeliveUser != "" {
-		out = appendJSONString(append(out, `,"kubeliveUserId":`...), j.KubeliveUser)
+		out = jsonw.String(append(out, `,"kubeliveUserId":`...), j.KubeliveUser)
 	}
 	return append(out, "}\n"...), nil
 }
-
-// appendJSONString appends s quoted as encoding/json quotes it with HTML
-// escaping on (gorilla's WriteJSON): \" \\ \b \f \n \r \t, \u00XX for the
-// other control characters and < > &, \ufffd for invalid UTF-8, and \u2028
-// and \u2029. Runs of bytes that need nothing are copied in bulk.
-func appendJSONString[T string | []byte](dst []byte, s T) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if htmlSafe[c] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := decodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(append(dst, s[start:i]...), `\ufffd`...)
-		} else if r == '\u2028' || r == '\u2029' {
-			dst = append(append(dst, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xf])
-		} else {
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	return append(append(dst, s[start:]...), '"')
-}
-
-func decodeRune[T string | []byte](s T) (rune, int) {
-	if b, ok := any(s).([]byte); ok {
-		return utf8.DecodeRune(b)
-	}
-	return utf8.DecodeRuneInString(string(s))
-}
-
-// htmlSafe (a read-only table, never written after init) marks the ASCII
-// bytes encoding/json writes as they are with HTML escaping on.
-var htmlSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
 
 // DecodeJSON reads one JSON frame of either direction. It never panics; an
 // error wraps ErrFrameTooLarge, ErrBadFrame or ErrUnsupportedType and names
@@ -266,8 +192,8 @@ func DecodeJSON(frame []byte, maxSize int) (Message, error) {
 	case KindError:
 		m.Err = errorText(string(data))
 	case KindStatus:
-		var s jsonStatusData
-		if err := json.Unmarshal(data, &s); err != nil || s.State == "" {
+		s, err := readStatusData(data)
+		if err != nil || s.State == "" {
 			return Message{}, fmt.Errorf("%w: STATUS data of %d bytes in a JSON frame of %d bytes has no state", ErrBadFrame, len(data), size)
 		}
 		m.State, m.Err, m.Query, m.UserID = s.State, s.Error, j.KubeliveQuery, j.KubeliveUser
@@ -286,8 +212,7 @@ func setBit(bits, bit uint16, on bool) uint16 {
 // errorText extracts an ERROR's message as Headlamp's client does: the
 // "error" field of data, else data itself, else "Unknown error".
 func errorText(data string) string {
-	var e jsonErrorData
-	if err := json.Unmarshal([]byte(data), &e); err == nil && e.Error != "" {
+	if e, err := readErrorData([]byte(data)); err == nil && e.Error != "" {
 		return e.Error
 	}
 	if data != "" {
@@ -298,11 +223,7 @@ func errorText(data string) string {
 
 // EncodeMsgp appends b as one msgpack frame to dst.
 func EncodeMsgp(dst []byte, b Batch) ([]byte, error) {
-	out, err := b.MarshalMsg(dst)
-	if err != nil {
-		return dst, fmt.Errorf("encode msgpack batch of %d messages: %w", len(b), err)
-	}
-	return out, nil
+	return appendBatch(dst, b), nil
 }
 
 // DecodeMsgp reads one msgpack frame into a Batch. It never panics; an error
@@ -315,8 +236,7 @@ func DecodeMsgp(frame []byte, maxSize int) (Batch, error) {
 	if len(frame) > maxSize {
 		return nil, fmt.Errorf("%w: msgpack frame of %d bytes, cap %d", ErrFrameTooLarge, len(frame), maxSize)
 	}
-	var b Batch
-	rest, err := b.UnmarshalMsg(frame)
+	b, rest, err := readBatch(frame)
 	if err != nil {
 		return nil, fmt.Errorf("%w: msgpack frame of %d bytes: %v", ErrBadFrame, len(frame), err)
 	}

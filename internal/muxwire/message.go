@@ -10,7 +10,9 @@
 // a raw number or string.
 package muxwire
 
-//go:generate go run -C ../../tools github.com/tinylib/msgp -file ../internal/muxwire/message.go -o ../internal/muxwire/message_gen.go -tests=false
+// The msgp-generated codec is test code only: the tests check
+// message_msgpack.go's against it (msgp's runtime links encoding/json).
+//go:generate go run -C ../../tools github.com/tinylib/msgp -file ../internal/muxwire/message.go -o ../internal/muxwire/message_msgp_test.go -tests=false
 
 //msgp:limit arrays:4096 maps:64
 
@@ -67,7 +69,7 @@ const (
 )
 
 // Message is one multiplexer message, the same shape on both protocols. On
-// the msgpack protocol it is the msgp-generated envelope itself; on the JSON
+// the msgpack protocol it is the envelope itself (message_msgpack.go); on the JSON
 // protocol EncodeJSON/DecodeJSON translate it to Headlamp's object.
 //
 // Invariants: ID is set on every msgpack message and 0 on JSON; Data is the

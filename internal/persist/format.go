@@ -10,7 +10,9 @@
 // returns an error saying what is wrong, and the caller drops the record.
 package persist
 
-//go:generate go run -C ../../tools github.com/tinylib/msgp -file ../internal/persist/format.go -o ../internal/persist/format_gen.go -tests=false
+// The msgp-generated codec is test code only: the tests check
+// format_msgpack.go's against it (msgp's runtime links encoding/json).
+//go:generate go run -C ../../tools github.com/tinylib/msgp -file ../internal/persist/format.go -o ../internal/persist/format_msgp_test.go -tests=false
 
 //msgp:limit arrays:1000000 maps:64
 

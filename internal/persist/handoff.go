@@ -1,7 +1,6 @@
 package persist
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
@@ -41,16 +40,6 @@ type handoffList struct {
 	items   []wire.Item
 }
 
-// handoffRecord is one list in the handoff's JSON: the cache key of its
-// query, the list, its resourceVersion and its objects as JSON.
-type handoffRecord struct {
-	Key       string          `json:"key"`
-	Cluster   string          `json:"cluster"`
-	Namespace string          `json:"namespace"`
-	RV        string          `json:"rv"`
-	Items     json.RawMessage `json:"items"`
-}
-
 // NewHandoff returns a Handoff holding no list yet, in front of next (nil:
 // none), that scans handed-over objects with opts (as a LIST's are).
 func NewHandoff(next cache.Warm, opts wire.Options) *Handoff {
@@ -62,8 +51,8 @@ func NewHandoff(next cache.Warm, opts wire.Options) *Handoff {
 // held already. Every object must have a uid and a resourceVersion; when a
 // list does not check, nothing of data is added and the reason is returned.
 func (h *Handoff) Add(data []byte, savedAt time.Time) error {
-	var recs []handoffRecord
-	if err := json.Unmarshal(data, &recs); err != nil {
+	recs, err := handoffRecords(data)
+	if err != nil {
 		return fmt.Errorf("handoff: the lists are not a JSON array of lists: %w", err)
 	}
 	lists := make(map[handoffKey]handoffList, len(recs))
@@ -73,7 +62,7 @@ func (h *Handoff) Add(data []byte, savedAt time.Time) error {
 		}
 		items := r.Items
 		if len(items) == 0 {
-			items = json.RawMessage("[]")
+			items = []byte("[]")
 		}
 		// The objects are scanned as the items of a LIST body, with the checks a LIST gets.
 		body := make([]byte, 0, len(items)+len(r.RV)+48)

@@ -1,7 +1,6 @@
 package persist
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubelive/kubelive/internal/sha256lite"
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
@@ -21,7 +21,7 @@ var ErrCorrupt = errors.New("persisted snapshot is corrupt")
 // hashOf is SHA-256 over length-prefixed parts, so that no two different
 // lists of parts hash alike ("a"+"bc" differs from "ab"+"c").
 func hashOf(parts ...[]byte) string {
-	h := sha256.New()
+	h := sha256lite.New() // crypto/sha256's digest, without the FIPS module in wasm
 	var n [8]byte
 	for _, p := range parts {
 		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
@@ -108,11 +108,7 @@ func Encode(key, rv string, savedAt time.Time, items []wire.Item) ([]byte, error
 		rec.Items[i] = Object{UID: it.UID, Namespace: it.Namespace, Name: it.Name, ResourceVersion: it.ResourceVersion, Raw: it.Raw}
 		size += 32 + len(it.UID) + len(it.Namespace) + len(it.Name) + len(it.ResourceVersion) + len(it.Raw)
 	}
-	out, err := rec.MarshalMsg(make([]byte, 0, size))
-	if err != nil {
-		return nil, fmt.Errorf("encode persisted snapshot: %w", err)
-	}
-	return out, nil
+	return rec.appendMsgpack(make([]byte, 0, size)), nil
 }
 
 // Decode reads the record stored under key. It fails (ErrFormat or
@@ -121,7 +117,7 @@ func Encode(key, rv string, savedAt time.Time, items []wire.Item) ([]byte, error
 // a uid, a name or a resourceVersion, or whose raw JSON is not an object.
 func Decode(key string, data []byte) (Snapshot, error) {
 	var rec Record
-	rest, err := rec.UnmarshalMsg(data)
+	rest, err := rec.readMsgpack(data)
 	switch {
 	case err != nil:
 		return Snapshot{}, fmt.Errorf("%w: %d bytes that are not a snapshot: %w", ErrCorrupt, len(data), err)

@@ -1,7 +1,7 @@
 package persist
 
 import (
-	"crypto/rand"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -40,6 +40,10 @@ type Options struct {
 	// Warn hears every record that was ignored, and every failed write: a
 	// sentence, never a token.
 	Warn func(msg string)
+	// Random fills p with cryptographically random bytes (the salt); it is
+	// required: crypto/rand.Read natively, crypto.getRandomValues in a
+	// browser.
+	Random func(p []byte) error
 }
 
 // Warm is a cache.Warm over a Backend for one identity.
@@ -72,7 +76,10 @@ func Open(b Backend, o Options) (*Warm, error) {
 	}
 	if !ok || len(salt) < 16 {
 		salt = make([]byte, 16)
-		if _, err := rand.Read(salt); err != nil {
+		if o.Random == nil {
+			return nil, errors.New("persist: make a salt: no source of randomness (Options.Random is nil)")
+		}
+		if err := o.Random(salt); err != nil {
 			return nil, fmt.Errorf("persist: make a salt: %w", err)
 		}
 		if err := b.Put(saltKey, salt); err != nil {

@@ -2,6 +2,8 @@ package persist
 
 import (
 	"bytes"
+	"crypto/rand"
+	"errors"
 	"sort"
 	"strings"
 	"sync"
@@ -105,7 +107,8 @@ type warmEnv struct {
 func (e *warmEnv) open(token string, exclude ...string) *Warm {
 	e.t.Helper()
 	w, err := Open(e.b, Options{BaseURL: "http://h", Token: token, Exclude: exclude, Clock: e.clk, Interval: time.Hour,
-		Warn: func(m string) { e.mu.Lock(); e.warns = append(e.warns, m); e.mu.Unlock() }})
+		Random: func(p []byte) error { _, err := rand.Read(p); return err },
+		Warn:   func(m string) { e.mu.Lock(); e.warns = append(e.warns, m); e.mu.Unlock() }})
 	require.NoError(e.t, err)
 	e.t.Cleanup(w.Close)
 	return w
@@ -239,6 +242,15 @@ func TestWarmClearEmptiesTheStore(t *testing.T) {
 	_, rv, _, ok := seedPods(t, w2)
 	require.True(t, ok, "a list written after Clear is found by the next load")
 	assert.Equal(t, "44", rv)
+}
+
+func TestOpenNeedsRandomnessForANewSalt(t *testing.T) {
+	t.Parallel()
+	_, err := Open(newMemBackend(), Options{Clock: clock.NewFake()})
+	require.ErrorContains(t, err, "no source of randomness")
+	failing := func([]byte) error { return errors.New("no entropy") }
+	_, err = Open(newMemBackend(), Options{Clock: clock.NewFake(), Random: failing})
+	require.ErrorContains(t, err, "make a salt: no entropy")
 }
 
 func TestOpenRefusesABadExclude(t *testing.T) {

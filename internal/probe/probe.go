@@ -12,7 +12,6 @@
 package probe
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -74,21 +73,8 @@ func FromResponse(status int, body []byte, notFound string) error {
 		return nil
 	}
 	se := &StatusError{Code: status}
-	var st struct {
-		Kind    string `json:"kind"`
-		Reason  string `json:"reason"`
-		Message string `json:"message"`
-		Details struct {
-			Causes []struct {
-				Type string `json:"reason"`
-			} `json:"causes"`
-		} `json:"details"`
-	}
-	if json.Unmarshal(body, &st) == nil && st.Kind == "Status" {
-		se.Reason, se.Message = st.Reason, st.Message
-		for _, c := range st.Details.Causes {
-			se.OriginRefused = se.OriginRefused || c.Type == CauseOriginRefused
-		}
+	if st, ok := statusOf(body); ok {
+		se.Reason, se.Message, se.OriginRefused = st.reason, st.message, st.originRefused
 	}
 	if status == 404 && se.Message == "" {
 		se.Message = notFound

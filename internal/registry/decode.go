@@ -1,17 +1,17 @@
 package registry
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/kubelive/kubelive/internal/transport"
+	"github.com/kubelive/kubelive/internal/wire"
 )
 
 // ErrBadFrame is wrapped by every decode error.
 var ErrBadFrame = fmt.Errorf("malformed frame")
 
 // DecodeDefault is the native decoder: binary keys get each frame's bytes;
-// JSON keys get each frame decoded with encoding/json. A bad frame becomes a
+// JSON keys get each frame decoded as encoding/json decodes into an any. A bad frame becomes a
 // Message with an error naming its length, never its content.
 func DecodeDefault(k Key, frames []transport.Frame) []Message {
 	out := make([]Message, len(frames))
@@ -20,8 +20,12 @@ func DecodeDefault(k Key, frames []transport.Frame) []Message {
 			out[i] = Message{Value: f.Data}
 			continue
 		}
+		n, err := wire.Parse(f.Data)
 		var v any
-		if err := json.Unmarshal(f.Data, &v); err != nil {
+		if err == nil {
+			v, err = n.Any()
+		}
+		if err != nil {
 			out[i] = Message{Err: BadFrame(f.Size)}
 			continue
 		}

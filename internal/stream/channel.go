@@ -2,10 +2,10 @@ package stream
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 
+	"github.com/kubelive/kubelive/internal/jsonw"
 	"github.com/kubelive/kubelive/internal/transport"
 )
 
@@ -136,10 +136,9 @@ func (c Codec) ResizeFrame(cols, rows int) (transport.Frame, error) {
 	if cols < 0 || rows < 0 {
 		return transport.Frame{}, fmt.Errorf("resize %dx%d: %w", cols, rows, errNegativeResizeSize)
 	}
-	p, err := json.Marshal(struct{ Width, Height int }{cols, rows})
-	if err != nil {
-		return transport.Frame{}, fmt.Errorf("resize: %w", err)
-	}
+	// {"Width":cols,"Height":rows}, as Marshal writes struct{ Width, Height int }
+	p := jsonw.Int(append([]byte(nil), `{"Width":`...), cols)
+	p = append(jsonw.Int(append(p, `,"Height":`...), rows), '}')
 	return c.Encode(ChannelResize, p), nil
 }
 

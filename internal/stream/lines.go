@@ -98,13 +98,13 @@ func splitTimestamp(raw []byte) (time.Time, []byte) {
 	if i := bytes.IndexByte(raw, ' '); i >= 0 {
 		tok, rest = raw[:i], raw[i+1:]
 	}
-	// The shortest RFC3339 time is 20 bytes; the length bound keeps time.Parse
-	// off arbitrary text.
+	// The shortest RFC3339 time is 20 bytes; the length bound keeps the
+	// parse off arbitrary text.
 	if len(tok) < 20 || len(tok) > 40 {
 		return time.Time{}, raw
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(tok))
-	if err != nil {
+	t, ok := parseRFC3339(tok) // as time.Parse(time.RFC3339Nano, ...)
+	if !ok {
 		return time.Time{}, raw
 	}
 	return t, rest

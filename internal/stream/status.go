@@ -1,7 +1,6 @@
 package stream
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -21,16 +20,20 @@ var (
 
 // status is the part of a metav1.Status that carries an exec's result.
 type status struct {
-	Status  string `json:"status"`
-	Message string `json:"message"`
+	Status  string         `json:"status"`
+	Message string         `json:"message"`
+	Reason  string         `json:"reason"`
+	Code    int            `json:"code"`
+	Details *statusDetails `json:"details"`
+}
+
+type statusDetails struct {
+	Causes []statusCause `json:"causes"`
+}
+
+type statusCause struct {
 	Reason  string `json:"reason"`
-	Code    int    `json:"code"`
-	Details *struct {
-		Causes []struct {
-			Reason  string `json:"reason"`
-			Message string `json:"message"`
-		} `json:"causes"`
-	} `json:"details"`
+	Message string `json:"message"`
 }
 
 // ExitCode reads the Status of channel 3. Success is exit code 0; a Failure
@@ -38,8 +41,8 @@ type status struct {
 // error; any other Status is -1 with an error wrapping ErrExecFailed that
 // carries the Status message.
 func ExitCode(data []byte) (int, error) {
-	var st status
-	if err := json.Unmarshal(data, &st); err != nil {
+	st, err := readStatus(data)
+	if err != nil {
 		return -1, fmt.Errorf("%w: %w", ErrBadStatus, err)
 	}
 	switch st.Status {

@@ -1,7 +1,6 @@
 package view
 
 import (
-	"encoding/json"
 	"errors"
 
 	"github.com/kubelive/kubelive/internal/cache"
@@ -86,11 +85,7 @@ func (g *Group) Apply(d *cache.Delta) {
 // specs that share a view.
 func SpecKey(s Spec) string {
 	s.Window = Window{}
-	b, err := json.Marshal(s) // maps are written with sorted keys
-	if err != nil {
-		return ""
-	}
-	return string(b)
+	return string(s.appendJSON(nil)) // maps are written with sorted keys
 }
 
 // Open returns a reader of the view of spec, making the view if the group

@@ -7,8 +7,6 @@
 package view
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -78,85 +76,125 @@ var reserved = []string{"uid", "cluster", "namespace", "name"}
 
 // ParseSpec decodes the view part of a query from its JSON (the members
 // where, sort, window, columns and countBy; the others, the watchList part,
-// are ignored) and checks it.
+// are ignored) and checks it. A member given twice counts by its last
+// occurrence (the text comes from JSON.stringify, which never repeats one).
 func ParseSpec(text string) (Spec, error) {
-	var raw struct {
-		Where *struct {
-			LabelSelector string                     `json:"labelSelector"`
-			Fields        map[string]json.RawMessage `json:"fields"`
-			Text          string                     `json:"text"`
-			TextIn        json.RawMessage            `json:"textIn"`
-		} `json:"where"`
-		Sort    json.RawMessage                   `json:"sort"`
-		Window  *struct{ Offset, Limit *float64 } `json:"window"`
-		Columns map[string]string                 `json:"columns"`
-		CountBy string                            `json:"countBy"`
+	root, err := wire.Parse([]byte(text))
+	if err == nil {
+		err = root.CheckKind("the query", wire.Object, "an object")
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(text), &members); err != nil {
+	if err != nil {
 		return Spec{}, fmt.Errorf("%w: not a JSON object (%v)", ErrQuery, err)
 	}
-	for k := range members {
-		if !slices.Contains(queryMembers, k) {
-			return Spec{}, fmt.Errorf("%w: unknown member %q (a view query has %s)", ErrQuery, k, strings.Join(queryMembers, ", "))
+	for _, m := range root.Members {
+		if !slices.Contains(queryMembers, m.Key) {
+			return Spec{}, fmt.Errorf("%w: unknown member %q (a view query has %s)", ErrQuery, m.Key, strings.Join(queryMembers, ", "))
 		}
 	}
-	if w := members["where"]; w != nil && string(w) != "null" {
-		var where map[string]json.RawMessage
-		if json.Unmarshal(w, &where) == nil {
-			for k := range where {
-				if !slices.Contains(whereMembers, k) {
-					return Spec{}, fmt.Errorf("%w: unknown member where.%s (where has %s)", ErrQuery, k, strings.Join(whereMembers, ", "))
+	where := root.Get("where")
+	for _, m := range where.Members {
+		if !slices.Contains(whereMembers, m.Key) {
+			return Spec{}, fmt.Errorf("%w: unknown member where.%s (where has %s)", ErrQuery, m.Key, strings.Join(whereMembers, ", "))
+		}
+	}
+	// Each member is decoded from the tree read once above, in this order,
+	// the first of the wrong shape named in the error.
+	var s Spec
+	var fields []wire.Member
+	var textIn wire.Node
+	var window struct{ offset, limit *float64 }
+	for _, p := range []struct {
+		name   string
+		decode func(wire.Node) error
+	}{
+		{"where", func(n wire.Node) (err error) {
+			if err = n.CheckKind("where", wire.Object, "an object"); err != nil {
+				return err
+			}
+			if s.Where.LabelSelector, err = n.Field("labelSelector").Text("where.labelSelector"); err != nil {
+				return err
+			}
+			f := n.Field("fields")
+			if err = f.CheckKind("where.fields", wire.Object, "an object"); err != nil {
+				return err
+			}
+			fields, textIn = f.Members, n.Field("textIn")
+			s.Where.Text, err = n.Field("text").Text("where.text")
+			return err
+		}},
+		{"window", func(n wire.Node) error {
+			if err := n.CheckKind("window", wire.Object, "an object"); err != nil {
+				return err
+			}
+			for _, f := range []struct {
+				name string
+				into **float64
+			}{{"offset", &window.offset}, {"limit", &window.limit}} {
+				if v := n.Field(f.name); !v.Missing() {
+					x, err := v.Float("window." + f.name)
+					if err != nil {
+						return err
+					}
+					*f.into = &x
 				}
 			}
+			return nil
+		}},
+		{"columns", func(n wire.Node) error {
+			if err := n.CheckKind("columns", wire.Object, "an object"); err != nil {
+				return err
+			}
+			for _, m := range n.Members {
+				c, err := m.Value.Text("columns." + m.Key)
+				if err != nil {
+					return err
+				}
+				if s.Columns == nil {
+					s.Columns = map[string]string{}
+				}
+				s.Columns[m.Key] = c
+			}
+			return nil
+		}},
+		{"countBy", func(n wire.Node) (err error) {
+			s.CountBy, err = n.Text("countBy")
+			return err
+		}},
+	} {
+		if err := p.decode(root.Get(p.name)); err != nil {
+			return Spec{}, fmt.Errorf("%w: not a JSON object of the expected shape (%s: %v)", ErrQuery, p.name, err)
 		}
 	}
-	// Each member is decoded from its part of the text, read once above
-	// (a second decode of the whole query cost as much again in wasm as
-	// this one, on every new text).
-	for _, p := range []struct {
-		name string
-		into any
-	}{{"where", &raw.Where}, {"sort", &raw.Sort}, {"window", &raw.Window}, {"columns", &raw.Columns}, {"countBy", &raw.CountBy}} {
-		if m, ok := members[p.name]; ok {
-			if err := json.Unmarshal(m, p.into); err != nil {
-				return Spec{}, fmt.Errorf("%w: not a JSON object of the expected shape (%s: %v)", ErrQuery, p.name, err)
-			}
+	if !textIn.Missing() {
+		if s.Where.TextIn, err = textIn.Texts("where.textIn"); err != nil {
+			return Spec{}, fmt.Errorf("%w: where.textIn must be an array of column names or expressions", ErrQuery)
 		}
 	}
-	s := Spec{Columns: raw.Columns, CountBy: raw.CountBy}
-	if raw.Where != nil {
-		s.Where.LabelSelector, s.Where.Text = raw.Where.LabelSelector, raw.Where.Text
-		if t := bytes.TrimSpace(raw.Where.TextIn); len(t) > 0 && string(t) != "null" {
-			if err := json.Unmarshal(t, &s.Where.TextIn); err != nil {
-				return Spec{}, fmt.Errorf("%w: where.textIn must be an array of column names or expressions", ErrQuery)
-			}
+	for i, m := range fields {
+		if lastMember(fields, m.Key) != i {
+			continue // a later duplicate counts
 		}
-		for path, v := range raw.Where.Fields {
-			vals, err := fieldValues(v)
-			if err != nil {
-				return Spec{}, fmt.Errorf("%w: where.fields[%q] %v", ErrQuery, path, err)
-			}
-			if s.Where.Fields == nil {
-				s.Where.Fields = map[string][]string{}
-			}
-			s.Where.Fields[path] = vals
+		vals, err := fieldValues(m.Value)
+		if err != nil {
+			return Spec{}, fmt.Errorf("%w: where.fields[%q] %v", ErrQuery, m.Key, err)
 		}
+		if s.Where.Fields == nil {
+			s.Where.Fields = map[string][]string{}
+		}
+		s.Where.Fields[m.Key] = vals
 	}
-	sort, err := sortKeys(raw.Sort)
+	sort, err := sortKeys(root.Get("sort"))
 	if err != nil {
 		return Spec{}, err
 	}
 	s.Sort = sort
 	s.Window.Limit = DefaultLimit
-	if w := raw.Window; w != nil {
-		if s.Window.Offset, err = count("window.offset", w.Offset); err != nil {
+	if s.Window.Offset, err = count("window.offset", window.offset); err != nil {
+		return Spec{}, err
+	}
+	if window.limit != nil {
+		if s.Window.Limit, err = count("window.limit", window.limit); err != nil {
 			return Spec{}, err
-		}
-		if w.Limit != nil {
-			if s.Window.Limit, err = count("window.limit", w.Limit); err != nil {
-				return Spec{}, err
-			}
 		}
 	}
 	if _, err := compile(s); err != nil {
@@ -165,47 +203,66 @@ func ParseSpec(text string) (Spec, error) {
 	return s, nil
 }
 
-// fieldValues reads a string or an array of strings.
-func fieldValues(v json.RawMessage) ([]string, error) {
-	var one string
-	if err := json.Unmarshal(v, &one); err == nil {
+// lastMember returns the index of the last member of ms named key.
+func lastMember(ms []wire.Member, key string) int {
+	i := len(ms) - 1
+	for i >= 0 && ms[i].Key != key {
+		i--
+	}
+	return i
+}
+
+// fieldValues reads a string or an array of strings (null reads as "").
+func fieldValues(v wire.Node) ([]string, error) {
+	if v.Kind == wire.Array {
+		if many, err := v.Texts(""); err == nil {
+			return many, nil
+		}
+	} else if one, err := v.Text(""); err == nil {
 		return []string{one}, nil
 	}
-	var many []string
-	if err := json.Unmarshal(v, &many); err != nil {
-		return nil, errors.New("must be a string or an array of strings")
-	}
-	return many, nil
+	return nil, errors.New("must be a string or an array of strings")
 }
 
 // sortKeys reads sort: one {by, desc} or an array of them.
-func sortKeys(v json.RawMessage) ([]SortKey, error) {
-	v = bytes.TrimSpace(v)
-	if len(v) == 0 || string(v) == "null" {
+func sortKeys(v wire.Node) ([]SortKey, error) {
+	if v.Missing() {
 		return nil, nil
 	}
-	type key struct {
-		By   string `json:"by"`
-		Desc bool   `json:"desc"`
+	one := func(n wire.Node) (k SortKey, err error) {
+		if err = n.CheckKind("sort", wire.Object, "an object"); err == nil {
+			if k.By, err = n.Field("by").Text("by"); err == nil {
+				k.Desc, err = n.Field("desc").Flag("desc")
+			}
+		}
+		return k, err
 	}
-	var keys []key
-	if v[0] == '{' {
-		var k key
-		if err := json.Unmarshal(v, &k); err != nil {
+	var keys []SortKey
+	switch v.Kind {
+	case wire.Object:
+		k, err := one(v)
+		if err != nil {
 			return nil, fmt.Errorf("%w: sort must be {by, desc} or an array of them", ErrQuery)
 		}
-		keys = []key{k}
-	} else if err := json.Unmarshal(v, &keys); err != nil {
+		keys = []SortKey{k}
+	case wire.Array:
+		keys = make([]SortKey, len(v.Elems))
+		for i, e := range v.Elems {
+			k, err := one(e)
+			if err != nil {
+				return nil, fmt.Errorf("%w: sort must be {by, desc} or an array of them", ErrQuery)
+			}
+			keys[i] = k
+		}
+	default:
 		return nil, fmt.Errorf("%w: sort must be {by, desc} or an array of them", ErrQuery)
 	}
-	out := make([]SortKey, len(keys))
 	for i, k := range keys {
 		if k.By == "" {
 			return nil, fmt.Errorf("%w: sort[%d].by is empty", ErrQuery, i)
 		}
-		out[i] = SortKey(k)
 	}
-	return out, nil
+	return keys, nil
 }
 
 func count(name string, f *float64) (int, error) {

@@ -1,11 +1,11 @@
 package view
 
 import (
-	"encoding/json"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/jsonw"
 	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/wire"
 )
@@ -242,10 +242,18 @@ func appendString(buf []byte, s string) []byte {
 	return append(buf, '"')
 }
 
+// appendAny appends x as Marshal would: a value that writes itself, a
+// string, or a map of ints or strings (sorted keys); null for anything else.
 func appendAny(buf []byte, x any) []byte {
-	b, err := json.Marshal(x)
-	if err != nil {
-		return append(buf, "null"...)
+	switch x := x.(type) {
+	case jsonw.Appender:
+		return x.AppendJSON(buf)
+	case string:
+		return jsonw.String(buf, x)
+	case map[string]int:
+		return jsonw.Map(buf, x, jsonw.Int[int])
+	case map[string]string:
+		return jsonw.Map(buf, x, jsonw.String[string])
 	}
-	return append(buf, b...)
+	return append(buf, "null"...)
 }

@@ -89,7 +89,7 @@ func (s *scanner) strDecode() ([]byte, error) {
 				if err := s.escape(); err != nil {
 					return nil, err
 				}
-				if s.b[s.i-6] != '\\' || s.b[s.i-5] != 'u' || s.i+1 >= len(b) || b[s.i] != '\\' || b[s.i+1] != 'u' {
+				if s.i < 6 || s.b[s.i-6] != '\\' || s.b[s.i-5] != 'u' || s.i+1 >= len(b) || b[s.i] != '\\' || b[s.i+1] != 'u' {
 					break
 				}
 			}

@@ -184,7 +184,7 @@ func openWarm(cfg Config, shim *browser.Shim, funcs *browser.Funcs, clk clock.Cl
 		return nil, nil
 	}
 	w, err := persist.Open(idb, persist.Options{BaseURL: cfg.BaseURL, Token: string(cfg.Token), UserID: cfg.UserID,
-		Exclude: cfg.PersistExclude, Clock: clk, Warn: warn})
+		Exclude: cfg.PersistExclude, Clock: clk, Warn: warn, Random: browser.RandomBytes})
 	if err != nil {
 		warn("kubelive: persist is off: " + err.Error())
 		return nil, nil

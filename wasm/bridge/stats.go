@@ -3,8 +3,6 @@
 package bridge
 
 import (
-	"encoding/json"
-
 	"github.com/hack-pad/safejs"
 
 	"github.com/kubelive/kubelive/internal/gomem"
@@ -122,9 +120,5 @@ func (b *Bridge) stats([]safejs.Value) any {
 		st.Cache.Entries, st.Cache.Watching, st.Cache.Lists, st.Cache.Resyncs = cs.Entries, cs.Watching, cs.Lists, cs.Resyncs
 	}
 	st.Go = b.goMem.Read()
-	text, err := json.Marshal(st)
-	if err != nil {
-		return nil
-	}
-	return parseJSON(string(text))
+	return parseJSON(string(st.appendJSON(nil)))
 }

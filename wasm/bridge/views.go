@@ -4,7 +4,6 @@ package bridge
 
 import (
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/kubelive/kubelive/internal/cache"
+	"github.com/kubelive/kubelive/internal/jsonw"
 	"github.com/kubelive/kubelive/internal/live"
 	liveview "github.com/kubelive/kubelive/internal/view"
 )
@@ -132,11 +132,9 @@ func (b *viewJob) viewQuery(o safejs.Value) (cache.Query, liveview.Spec, string,
 // viewKey is the canonical key of a view query: its list key, its view
 // spec and its window, as one JSON array.
 func viewKey(lk cache.Key, s liveview.Spec) string {
-	b, err := json.Marshal([]any{string(lk), json.RawMessage(liveview.SpecKey(s)), s.Window})
-	if err != nil {
-		return ""
-	}
-	return string(b)
+	b := jsonw.String(append([]byte(nil), '['), string(lk))
+	b = append(append(append(b, ','), liveview.SpecKey(s)...), ',')
+	return string(append(s.Window.AppendJSON(b), ']'))
 }
 
 func stringify(o safejs.Value) (string, error) {

@@ -144,13 +144,13 @@ func ParseSpec(text string) (Spec, error) {
 			if err := n.CheckKind("columns", wire.Object, "an object"); err != nil {
 				return err
 			}
+			if n.Kind == wire.Object {
+				s.Columns = map[string]string{} // {} is no columns, as null is, but an empty map as encoding/json makes it
+			}
 			for _, m := range n.Members {
 				c, err := m.Value.Text("columns." + m.Key)
 				if err != nil {
 					return err
-				}
-				if s.Columns == nil {
-					s.Columns = map[string]string{}
 				}
 				s.Columns[m.Key] = c
 			}

@@ -8,8 +8,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
+
+	"github.com/kubelive/kubelive/internal/weburl"
 )
 
 // Subprotocols kubelive knows by name.
@@ -37,7 +38,7 @@ type Endpoint struct {
 
 // New returns an Endpoint for base, accepting http, https, ws and wss URLs.
 func New(base string, token Secret, userID string) (Endpoint, error) {
-	u, err := url.Parse(base)
+	u, query, fragment, err := weburl.ParseBase(base)
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("base URL: %w", err)
 	}
@@ -50,10 +51,7 @@ func New(base string, token Secret, userID string) (Endpoint, error) {
 	default:
 		return Endpoint{}, fmt.Errorf("base URL %q: scheme must be http, https, ws or wss", base)
 	}
-	if u.Host == "" {
-		return Endpoint{}, fmt.Errorf("base URL %q: no host", base)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
+	if query != "" || fragment != "" {
 		return Endpoint{}, fmt.Errorf("base URL %q: must not have a query or fragment", base)
 	}
 	if userID != "" && !validUserID(userID) {
@@ -69,7 +67,7 @@ func (e Endpoint) URL(cluster, path string) string {
 	if cluster == "" {
 		return e.Base + "/" + path
 	}
-	return e.Base + "/clusters/" + url.PathEscape(cluster) + "/" + path
+	return e.Base + "/clusters/" + weburl.PathEscape(cluster) + "/" + path
 }
 
 // HTTPURL is URL with the http(s) scheme, for fetch.

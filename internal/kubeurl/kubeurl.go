@@ -5,10 +5,10 @@
 package kubeurl
 
 import (
-	"net/url"
 	"strconv"
 
 	"github.com/kubelive/kubelive/internal/reflector"
+	"github.com/kubelive/kubelive/internal/weburl"
 )
 
 // Resource names a resource type: group "" is the core group (/api/v1).
@@ -19,16 +19,16 @@ type Resource struct {
 // Path returns the path of a resource list, namespaced if namespace is set,
 // and of one object if name is set: api/v1/namespaces/ns/pods/name.
 func Path(r Resource, namespace, name string) string {
-	p := "api/" + url.PathEscape(r.Version)
+	p := "api/" + weburl.PathEscape(r.Version)
 	if r.Group != "" {
-		p = "apis/" + url.PathEscape(r.Group) + "/" + url.PathEscape(r.Version)
+		p = "apis/" + weburl.PathEscape(r.Group) + "/" + weburl.PathEscape(r.Version)
 	}
 	if namespace != "" {
-		p += "/namespaces/" + url.PathEscape(namespace)
+		p += "/namespaces/" + weburl.PathEscape(namespace)
 	}
-	p += "/" + url.PathEscape(r.Resource)
+	p += "/" + weburl.PathEscape(r.Resource)
 	if name != "" {
-		p += "/" + url.PathEscape(name)
+		p += "/" + weburl.PathEscape(name)
 	}
 	return p
 }
@@ -38,7 +38,7 @@ type Extra []struct{ Name, Value string }
 
 // List returns the path and query of a LIST, or of a GET when o.Name is set.
 func List(r Resource, namespace string, o reflector.ListOptions, extra Extra) string {
-	q := url.Values{}
+	q := weburl.Values{}
 	for _, p := range extra {
 		q.Add(p.Name, p.Value)
 	}
@@ -61,7 +61,7 @@ func List(r Resource, namespace string, o reflector.ListOptions, extra Extra) st
 
 // Watch returns the path and query of a WATCH.
 func Watch(r Resource, namespace string, o reflector.WatchOptions, extra Extra) string {
-	q := url.Values{}
+	q := weburl.Values{}
 	for _, p := range extra {
 		q.Add(p.Name, p.Value)
 	}
@@ -82,13 +82,13 @@ func Watch(r Resource, namespace string, o reflector.WatchOptions, extra Extra) 
 	return withQuery(Path(r, namespace, ""), q)
 }
 
-func set(q url.Values, name, value string) {
+func set(q weburl.Values, name, value string) {
 	if value != "" {
 		q.Set(name, value)
 	}
 }
 
-func withQuery(path string, q url.Values) string {
+func withQuery(path string, q weburl.Values) string {
 	if len(q) == 0 {
 		return path
 	}

@@ -2,12 +2,12 @@ package live
 
 import (
 	"context"
-	"net/url"
 	"time"
 
 	"github.com/kubelive/kubelive/internal/endpoint"
 	"github.com/kubelive/kubelive/internal/probe"
 	"github.com/kubelive/kubelive/internal/stream"
+	"github.com/kubelive/kubelive/internal/weburl"
 )
 
 // Fetcher makes the plain HTTP GETs of a client: LISTs and the probes that
@@ -45,7 +45,7 @@ func PodProbe(f Fetcher, ep endpoint.Endpoint, cluster string, pod stream.Pod) f
 	if f == nil {
 		return nil
 	}
-	path := "api/v1/namespaces/" + url.PathEscape(pod.Namespace) + "/pods/" + url.PathEscape(pod.Name)
+	path := "api/v1/namespaces/" + weburl.PathEscape(pod.Namespace) + "/pods/" + weburl.PathEscape(pod.Name)
 	return func(ctx context.Context) error {
 		return probeGet(ctx, f, ep, cluster, path, "pod "+pod.Namespace+"/"+pod.Name+" not found")
 	}

@@ -2,11 +2,11 @@ package live
 
 import (
 	"context"
-	"net/url"
 	"strings"
 
 	"github.com/kubelive/kubelive/internal/backoff"
 	"github.com/kubelive/kubelive/internal/transport"
+	"github.com/kubelive/kubelive/internal/weburl"
 )
 
 // ReachDialer wraps the Dialer of every socket of a client: a socket that
@@ -47,7 +47,7 @@ func clusterOf(base, u string) (string, bool) {
 		return "", false
 	}
 	c, _, _ := strings.Cut(rest, "/")
-	if un, err := url.PathUnescape(c); err == nil {
+	if un, err := weburl.PathUnescape(c); err == nil {
 		c = un
 	}
 	return c, true

@@ -3,7 +3,8 @@ package muxwire
 import (
 	"errors"
 	"fmt"
-	"net/url"
+
+	"github.com/kubelive/kubelive/internal/weburl"
 )
 
 // ErrBadKey is wrapped by the errors of NewKey and CanonicalQuery.
@@ -41,7 +42,7 @@ func CanonicalQuery(q string) (string, error) {
 	if q == "" {
 		return "", nil
 	}
-	v, err := url.ParseQuery(q)
+	v, err := weburl.ParseQuery(q)
 	if err != nil {
 		return "", fmt.Errorf("%w: query of %d bytes does not parse", ErrBadKey, len(q))
 	}

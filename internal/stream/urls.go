@@ -1,10 +1,11 @@
 package stream
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kubelive/kubelive/internal/weburl"
 )
 
 // Pod names a container of a pod.
@@ -17,12 +18,12 @@ type Pod struct {
 // path returns base + /api/v1/namespaces/<ns>/pods/<name>/<sub>, every
 // segment escaped. base is the cluster prefix ("" or "/clusters/<c>").
 func (p Pod) path(base, sub string) string {
-	return strings.TrimRight(base, "/") + "/api/v1/namespaces/" + url.PathEscape(p.Namespace) +
-		"/pods/" + url.PathEscape(p.Name) + "/" + sub
+	return strings.TrimRight(base, "/") + "/api/v1/namespaces/" + weburl.PathEscape(p.Namespace) +
+		"/pods/" + weburl.PathEscape(p.Name) + "/" + sub
 }
 
-func (p Pod) query() url.Values {
-	q := url.Values{}
+func (p Pod) query() weburl.Values {
+	q := weburl.Values{}
 	if p.Container != "" {
 		q.Set("container", p.Container)
 	}
@@ -71,7 +72,7 @@ type ProcessOptions struct {
 	TTY     bool
 }
 
-func (o ProcessOptions) query() url.Values {
+func (o ProcessOptions) query() weburl.Values {
 	q := o.Pod.query()
 	for _, k := range []struct {
 		name string

@@ -8,12 +8,12 @@
 //     endpoint.HTTPURL: the resource's path, the query's own parameters,
 //     the selectors, limit=PAGE_SIZE), then each next page at that URL
 //     with the previous page's metadata.continue (nextURL, as the module's
-//     pager asks for it), each after the first asking for PREFETCH_LIMIT
-//     objects instead of PAGE_SIZE (limitOf); the token only in an Authorization header, never in a
+//     pager asks for it), each asking for PREFETCH_LIMIT objects instead
+//     of PAGE_SIZE; the token only in an Authorization header, never in a
 //     URL. URLs are compared in a canonical form (canonical), so the order
 //     of parameters does not matter.
-//   - The prefetched pages after the first are fewer and larger than the
-//     module's own: PREFETCH_LIMIT objects each. A page answers the module's request of
+//   - The prefetched pages are fewer and larger than the module's own:
+//     PREFETCH_LIMIT objects each. A page answers the module's request of
 //     the same page whatever limit either asked for (pageKey: the canonical
 //     URL without limit); the module's pager follows the continue token of
 //     the page it got, so it asks next for the page after the objects it
@@ -43,18 +43,14 @@
 // wasm/bridge/start.go): listURL is its first page's request.
 export const PAGE_SIZE = 500;
 
-// PREFETCH_LIMIT sizes the prefetched pages after the first (which is the
-// module's own first page, PAGE_SIZE: the first rows come as soon as
-// before): a big list comes in half as many requests, each parsed by the
-// tabs while the next is fetched (pages of equal size: the tab's parse of
-// the last page, after the last answer, stays short; ~3.4 MB of typical
-// pods a page).
+// PREFETCH_LIMIT sizes the prefetched pages, the first too: a big list
+// comes in half as many requests as the module's, each parsed by the tabs
+// while the next is fetched (pages of equal size: the tab's parse of the
+// last page, after the last answer, stays short; ~3.4 MB of typical pods a
+// page), and a list of up to 1,000 objects in one request (a first page of
+// PAGE_SIZE showed the first rows earlier but the whole list one round
+// trip later).
 export const PREFETCH_LIMIT = 1000;
-
-/** limitOf is the limit of prefetched page n (0, 1, ...): PAGE_SIZE, then PREFETCH_LIMIT. */
-export function limitOf(n) {
-  return n === 0 ? PAGE_SIZE : PREFETCH_LIMIT;
-}
 
 // UNUSED_MS is how long a prefetched answer waits for the module once it is ready.
 const UNUSED_MS = 10000;
@@ -194,7 +190,7 @@ export class Prefetches {
    * Uint8Array | null, err: '' | why no answer came, before: the objects of
    * the pages before it (their limits: each was full, since a token
    * followed) }. url is the module's first page (listURL); the pages asked
-   * for hold limitOf(n) objects. False when the module is ready already
+   * for hold PREFETCH_LIMIT objects. False when the module is ready already
    * (it fetches for itself). With hold false, the module's start does not
    * wait for this list's pages (settled).
    */
@@ -216,15 +212,15 @@ export class Prefetches {
     return true;
   }
 
-  // page fetches page n of l at url (with limitOf(n)); its answer goes to
+  // page fetches page n of l at url (with PREFETCH_LIMIT); its answer goes to
   // l's listeners once the next page's request is registered (when there
   // is one).
   #page(l, url, end, n) {
-    const before = n === 0 ? 0 : PAGE_SIZE + (n - 1) * PREFETCH_LIMIT;
+    const before = n * PREFETCH_LIMIT;
     const headers = this.#token ? { Authorization: `Bearer ${this.#token}` } : {};
     const t = { asked: epoch(), headers: 0, body: 0 };
     this.#times.push(t);
-    const answer = fetch(withLimit(url, limitOf(n)), { headers, credentials: 'same-origin' }).then(
+    const answer = fetch(withLimit(url, PREFETCH_LIMIT), { headers, credentials: 'same-origin' }).then(
       async (r) => {
         t.headers = epoch();
         const bytes = new Uint8Array(await r.arrayBuffer());

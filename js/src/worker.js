@@ -46,6 +46,15 @@ import { startModule } from './load.js';
 import { encodeFresh, encodeList, newListState, noteSnapshot } from './listwire.js';
 import { BEAT_MS, pageWatcher, systemClock } from './beat.js';
 import { Prefetches, epoch, listURL } from './prefetch.js';
+// The modules load.js imports, named here as well: an unbundled worker
+// fetches its whole graph in one round of requests instead of one level
+// after another (the worker's script runs that much sooner, and with it
+// the first LIST).
+import './wasm_exec.js';
+import './client.js';
+import './lazy.js';
+import './remote.js';
+import './key.js';
 
 // scriptAt is when this worker's script (its imports loaded) began to run, in epoch ms.
 const scriptAt = epoch();

@@ -103,10 +103,13 @@ function keptIdentity(p, which = 'full') {
   }, which);
 }
 
-// exact: the last snapshot holds exactly the server's pods.
-async function exact(p) {
-  const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.uid).sort();
-  assert.deepEqual(await p.evaluate(() => window.rec.last.items.map((o) => o.metadata.uid).sort()), truth, 'exactly the server\'s pods');
+// exact: the last snapshot (or, with which 'full', the first with all
+// pods) holds exactly the server's pods, each at the server's resourceVersion.
+async function exact(p, which = 'last') {
+  const key = (o) => `${o.metadata.uid} ${o.metadata.resourceVersion}`;
+  const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map(key).sort();
+  const shown = await p.evaluate((w) => window.rec[w].items.map((o) => `${o.metadata.uid} ${o.metadata.resourceVersion}`).sort(), which);
+  assert.deepEqual(shown, truth, `exactly the server's pods (${which} snapshot)`);
 }
 
 // wasmServer serves kubelive.wasm on another loopback port, each answer held
@@ -329,9 +332,12 @@ for (const multiplexer of ['off', 'on']) {
       assert.equal(full, 'loading');
       assert.equal(wasm.held.length, 1, 'the worker asked for kubelive.wasm and it is still held');
       assert.equal((await env.server.metrics()).lists - lists0, 3, 'the server answered the three LIST pages before the module exists');
+      // The page's own snapshot of the prefetched pages is the server's list
+      // (exact asks the server for its list: one more LIST, this test's).
+      await exact(p, 'full');
       wasm.release();
       await untilLive(p, errors, 'the complete list, live');
-      assert.equal((await env.server.metrics()).lists - lists0, 3, 'three LIST pages at the server, not six: the module took them');
+      assert.equal((await env.server.metrics()).lists - lists0, 3 + 1, 'three LIST pages at the server (and exact\'s), not six: the module took them');
       assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity');
       assert.deepEqual(errors, []);
     } finally {

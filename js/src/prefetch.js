@@ -32,8 +32,11 @@
 //     dropped, and counted as unused (a module reading a long list takes
 //     a page every few ms, so the pages fetched ahead of it stay).
 //   - The module's start waits (settled) only for the lists whose pages a
-//     page shows before it runs (a watchList's); a view's LIST (whose rows
-//     only Go computes) is fetched ahead of the module without holding it.
+//     page shows before it runs (a watchList's), and for the tabs' first
+//     snapshots of the pages sent to them (sent, shown: Go's start would
+//     take a core from the tab's parse on a machine of few cores); a
+//     view's LIST (whose rows only Go computes) is fetched ahead of the
+//     module without holding it.
 //   - A snapshot made from prefetched pages is never 'live': 'loading'
 //     (the module has not confirmed it: no watch is open), or 'error' with a
 //     sentence when a page failed (not for a 410 on a later page: the
@@ -172,6 +175,7 @@ export class Prefetches {
   #held = 0;
   #waiters = new Set(); // settled()'s: told of each page that came
   #inflight = 0; // page requests asked for and not answered yet
+  #unshown = 0; // pages sent to a tab whose snapshot of them it has not made yet (sent, shown)
   #timer = null;
   #open = true; // no new list once the module is ready
   #closed = false;
@@ -245,21 +249,36 @@ export class Prefetches {
     });
   }
 
+  /** sent notes n pages posted to a tab, each to be shown (or given up on when the tab left). */
+  sent(n = 1) {
+    this.#unshown += n;
+  }
+
+  /** shown notes n pages sent whose snapshot a tab made (or that a tab that left will not show). */
+  shown(n = 1) {
+    this.#unshown = Math.max(0, this.#unshown - n);
+    for (const f of this.#waiters) f();
+  }
+
   /**
    * settled resolves once every list started so far with hold has all its pages
-   * (and what list()'s callers do with them ran), once no page request is
-   * in flight and none came for idleMs, or after maxMs, whichever comes
-   * first: the module's start waits for the pages while they are asked for
-   * (a page of a loaded server can take longer than idleMs to answer, and
-   * the module would wait for that same answer anyway), so that they reach
-   * the tabs (and each next page's request the server) before the module
-   * takes the thread.
+   * (and what list()'s callers do with them ran) and every page sent to a
+   * tab was shown there, once no page request is in flight, none is
+   * waiting to be shown and nothing came for idleMs, or after maxMs,
+   * whichever comes first: the module's start waits for the pages while
+   * they are asked for (a page of a loaded server can take longer than
+   * idleMs to answer, and the module would wait for that same answer
+   * anyway), so that they reach the tabs (and each next page's request the
+   * server) before the module takes the thread, and while the tabs parse
+   * them (Go's start, on a machine of two cores, takes the core a tab's
+   * parse would have).
    */
   settled(idleMs, maxMs = idleMs) {
     const held = [...this.#lists.values()].filter((l) => l.hold);
     if (held.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       let idle;
+      let all = false; // every held list has its last page
       const done = () => {
         clearTimeout(idle);
         clearTimeout(max);
@@ -268,12 +287,16 @@ export class Prefetches {
       };
       const quiet = () => {
         clearTimeout(idle);
-        if (this.#inflight === 0) idle = setTimeout(done, idleMs);
+        if (all && this.#unshown === 0) done();
+        else if (this.#inflight === 0 && this.#unshown === 0) idle = setTimeout(done, idleMs);
       };
       const max = setTimeout(done, maxMs);
       this.#waiters.add(quiet);
       quiet();
-      Promise.all(held.map((l) => l.done)).then(done);
+      Promise.all(held.map((l) => l.done)).then(() => {
+        all = true;
+        quiet();
+      });
     });
   }
 

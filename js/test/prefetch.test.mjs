@@ -288,6 +288,49 @@ test('firstSnapshot of a later page: the pages so far and this one, sorted; a 41
   assert.equal(down.errors[0].message, 'The server could not answer (503).');
 });
 
+test('settled waits for the tabs\' snapshots of the pages sent to them (sent, shown), past the idle wait, at most the bound', async () => {
+  const srv = pagesServer(1500, 500); // two pages of PREFETCH_LIMIT
+  await withFetch(srv.fetch, async () => {
+    const p = new Prefetches('');
+    let got = 0;
+    p.list(`${BASE}/api/v1/pods?limit=500`, () => {
+      got++;
+      p.sent(); // posted to a tab
+    });
+    let settled = false;
+    const done = p.settled(20, 60000).then(() => (settled = true));
+    // Both pages in, sent, and not shown: settled waits, past several idle waits of 20 ms.
+    await until(() => got === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(settled, false, 'not settled while a page sent is not shown');
+    p.shown();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(settled, false, 'one page of two shown');
+    p.shown();
+    await done;
+    assert.equal(settled, true);
+    p.close();
+  });
+  // A tab that never shows what it was sent: the bound.
+  await withFetch(pagesServer(10, 500).fetch, async () => {
+    const p = new Prefetches('');
+    p.list(`${BASE}/api/v1/pods?limit=500`, () => p.sent());
+    const t0 = Date.now();
+    await p.settled(20, 300);
+    const took = Date.now() - t0;
+    assert.ok(took >= 250 && took < 30000, `the bound, not the idle wait: ${took} ms`);
+    p.close();
+  });
+});
+
+// until resolves once cond() holds, checked each 5 ms, or rejects after 10 s.
+async function until(cond) {
+  for (const deadline = Date.now() + 10000; !cond(); ) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 test('settled waits for every page while they are asked for, at most the bound', async () => {
   const srv = pagesServer(2500, 500);
   await withFetch(srv.fetch, async () => {

@@ -324,6 +324,8 @@ if (ONLY.includes('p5')) {
     const wasmBytes = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // wasm memory at the first list
     const rows = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // navigation -> the first snapshot with rows, any status
     const full = Object.fromEntries(Object.keys(loads).map((c) => [c, []])); // navigation -> the first snapshot with all rows, any status
+    // navigation -> the first rendered list with all rows, any status (B: its first rendered list)
+    const fullRendered = Object.fromEntries(P5_CONTENDERS.map((c) => [c, []]));
     const lines = Object.fromEntries(P5_CONTENDERS.map((c) => [c, []])); // each run's timeline (ms after navigation, by mark)
     for (let r = 0; r < Math.max(RUNS, 3); r++) {
       // the order rotates per run, as in P1
@@ -331,10 +333,12 @@ if (ONLY.includes('p5')) {
         await ctl(`/ctl/use?set=${set}`);
         const res = await visit(c, 'first');
         per[c].push(res.firstList);
+        if (!loads[c]) res.fullRendered = res.firstList;
         if (loads[c]) loads[c].push(res.loaded - res.loadStart);
         if (wasmBytes[c]) wasmBytes[c].push(res.wasmBytes);
         if (rows[c]) rows[c].push(res.rowsAt);
         if (full[c]) full[c].push(res.fullAt);
+        if (fullRendered[c]) fullRendered[c].push(res.fullRendered);
         if (res.timeline) lines[c].push(res.timeline);
       }
     }
@@ -347,10 +351,11 @@ if (ONLY.includes('p5')) {
     // to its whole first list (any status) and to its first rendered list
     const span = (c, k) => median(lines[c].map((t) => t[k] - t.script));
     const fromScript = Object.fromEntries(P5_CONTENDERS.map((c) => [c, { full: span(c, 'full'), rendered: span(c, 'rendered') }]));
-    const out = { n: (await ctl('/ctl/meta')).n, first: medians(per), wasmLoad: median(loads.kubelive ?? []), wasmLoadBy: medians(loads), wasmBytesBy: medians(wasmBytes), firstRowsBy: medians(rows), firstFullBy: medians(full), timeline, fromScript, runs: lines };
+    const out = { n: (await ctl('/ctl/meta')).n, first: medians(per), wasmLoad: median(loads.kubelive ?? []), wasmLoadBy: medians(loads), wasmBytesBy: medians(wasmBytes), firstRowsBy: medians(rows), firstFullBy: medians(full), firstFullRenderedBy: medians(fullRendered), timeline, fromScript, runs: lines };
     results.p5.bySet[set] = out;
     if (set === SETS[0]) Object.assign(results.p5, out);
     log(`P5 first list (${set}): ${JSON.stringify(out.first)}; load() ${JSON.stringify(out.wasmLoadBy)} ms; first rows (any status) ${JSON.stringify(out.firstRowsBy)} ms; first snapshot with all rows (any status) ${JSON.stringify(out.firstFullBy)} ms; wasm memory at the first list ${JSON.stringify(out.wasmBytesBy)} bytes`);
+    log(`P5 first rendered list with all rows, any status (${set}): ${P5_CONTENDERS.map((c) => `${c} ${fmt(out.firstFullRenderedBy[c])} ms (${ratio(out.firstFullRenderedBy[c], out.firstFullRenderedBy.b)} B)`).join('; ')}`);
     log(`P5 from the contender's script start (${set}), medians per run: ${P5_CONTENDERS.map((c) => `${c}: whole first list ${fmt(fromScript[c].full)} ms (${ratio(fromScript[c].full, fromScript.b?.full)} B), first rendered list ${fmt(fromScript[c].rendered)} ms`).join('; ')}`);
     for (const c of P5_CONTENDERS) log(`P5 timeline (${set}) ${c}: ${Object.entries(timeline[c]).sort((a, b) => a[1] - b[1]).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
   }

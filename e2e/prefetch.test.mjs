@@ -18,10 +18,11 @@ import { serverAndBrowser } from './chaos.mjs';
 import { ROOT, until } from './lib.mjs';
 
 // The embedded cluster's namespace "scale" holds --scale pods: three
-// prefetched LIST pages (the module's first page of 500, then 1,000 and
-// 1,000: prefetch.js limitOf; the module's own pages are of 500).
+// prefetched LIST pages (1,000, 1,000 and 500: prefetch.js PREFETCH_LIMIT;
+// the module's own pages are of 500, the first of them answered by the
+// prefetched first page).
 const PODS = 2500;
-const FIRST = 500; // the first prefetched page (the module's own)
+const FIRST = 1000; // the first prefetched page (PREFETCH_LIMIT)
 const QUERY = { lists: [{ cluster: 'demo', namespace: 'scale' }], endpoint: { version: 'v1', resource: 'pods' } };
 const TOKEN = 'prefetch-test-token-4f1c';
 const isList = (url) => url.pathname.endsWith('/namespaces/scale/pods') && !url.searchParams.has('watch');
@@ -102,10 +103,13 @@ function keptIdentity(p, which = 'full') {
   }, which);
 }
 
-// exact: the last snapshot holds exactly the server's pods.
-async function exact(p) {
-  const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map((o) => o.metadata.uid).sort();
-  assert.deepEqual(await p.evaluate(() => window.rec.last.items.map((o) => o.metadata.uid).sort()), truth, 'exactly the server\'s pods');
+// exact: the last snapshot (or, with which 'full', the first with all
+// pods) holds exactly the server's pods, each at the server's resourceVersion.
+async function exact(p, which = 'last') {
+  const key = (o) => `${o.metadata.uid} ${o.metadata.resourceVersion}`;
+  const truth = (await env.server.list('api/v1/namespaces/scale/pods')).items.map(key).sort();
+  const shown = await p.evaluate((w) => window.rec[w].items.map((o) => `${o.metadata.uid} ${o.metadata.resourceVersion}`).sort(), which);
+  assert.deepEqual(shown, truth, `exactly the server's pods (${which} snapshot)`);
 }
 
 // wasmServer serves kubelive.wasm on another loopback port, each answer held
@@ -158,7 +162,7 @@ test('every page of the first LIST is fetched beside the wasm compile, shown loa
     assert.deepEqual(full, { status: 'loading', rv: '', ready: false }, 'every page before the module runs, loading');
     assert.ok(wasm.length >= 1, 'the worker asked for kubelive.wasm and it is still held');
     assert.equal((await env.server.metrics()).lists - lists0, 3, 'the server answered the three LIST pages before the module exists');
-    assert.deepEqual(seen.map((u) => u.searchParams.get('limit')), ['500', '1000', '1000'], 'the module\'s first page, then fewer, larger pages than the module\'s 500, which it takes as its own');
+    assert.deepEqual(seen.map((u) => u.searchParams.get('limit')), ['1000', '1000', '1000'], 'fewer, larger pages than the module\'s 500 from the first, which it takes as its own');
     assert.equal(seen.filter((u) => u.searchParams.has('continue')).length, 2, 'pages 2 and 3 by their continue tokens');
     const stats = await until('stats from the starting worker', () => p.evaluate(() => {
       const s = window.kubelive.stats();
@@ -262,7 +266,7 @@ test('while the module reads the last prefetched page, its snapshot of the first
       return route.continue();
     });
     const stats = () => p.evaluate(() => window.kubelive.stats());
-    await until('pages 1 and 2 on the page', () => p.evaluate(() => window.rec.last?.items.length === 1500 || null));
+    await until('pages 1 and 2 on the page', () => p.evaluate(() => window.rec.last?.items.length === 2000 || null));
     await release();
     await until('the module took the three pages, the third still held', async () => ((await stats()).prefetch?.taken === 3 && third ? true : null));
     // The module's snapshot of its first page: held back, or (broken) sent and shown with fewer pods.
@@ -328,9 +332,12 @@ for (const multiplexer of ['off', 'on']) {
       assert.equal(full, 'loading');
       assert.equal(wasm.held.length, 1, 'the worker asked for kubelive.wasm and it is still held');
       assert.equal((await env.server.metrics()).lists - lists0, 3, 'the server answered the three LIST pages before the module exists');
+      // The page's own snapshot of the prefetched pages is the server's list
+      // (exact asks the server for its list: one more LIST, this test's).
+      await exact(p, 'full');
       wasm.release();
       await untilLive(p, errors, 'the complete list, live');
-      assert.equal((await env.server.metrics()).lists - lists0, 3, 'three LIST pages at the server, not six: the module took them');
+      assert.equal((await env.server.metrics()).lists - lists0, 3 + 1, 'three LIST pages at the server (and exact\'s), not six: the module took them');
       assert.ok(await keptIdentity(p), 'the prefetched page\'s objects keep their identity');
       assert.deepEqual(errors, []);
     } finally {

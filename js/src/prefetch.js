@@ -8,12 +8,12 @@
 //     endpoint.HTTPURL: the resource's path, the query's own parameters,
 //     the selectors, limit=PAGE_SIZE), then each next page at that URL
 //     with the previous page's metadata.continue (nextURL, as the module's
-//     pager asks for it), each after the first asking for PREFETCH_LIMIT
-//     objects instead of PAGE_SIZE (limitOf); the token only in an Authorization header, never in a
+//     pager asks for it), each asking for PREFETCH_LIMIT objects instead
+//     of PAGE_SIZE; the token only in an Authorization header, never in a
 //     URL. URLs are compared in a canonical form (canonical), so the order
 //     of parameters does not matter.
-//   - The prefetched pages after the first are fewer and larger than the
-//     module's own: PREFETCH_LIMIT objects each. A page answers the module's request of
+//   - The prefetched pages are fewer and larger than the module's own:
+//     PREFETCH_LIMIT objects each. A page answers the module's request of
 //     the same page whatever limit either asked for (pageKey: the canonical
 //     URL without limit); the module's pager follows the continue token of
 //     the page it got, so it asks next for the page after the objects it
@@ -32,8 +32,11 @@
 //     dropped, and counted as unused (a module reading a long list takes
 //     a page every few ms, so the pages fetched ahead of it stay).
 //   - The module's start waits (settled) only for the lists whose pages a
-//     page shows before it runs (a watchList's); a view's LIST (whose rows
-//     only Go computes) is fetched ahead of the module without holding it.
+//     page shows before it runs (a watchList's), and for the tabs' first
+//     snapshots of the pages sent to them (sent, shown: Go's start would
+//     take a core from the tab's parse on a machine of few cores); a
+//     view's LIST (whose rows only Go computes) is fetched ahead of the
+//     module without holding it.
 //   - A snapshot made from prefetched pages is never 'live': 'loading'
 //     (the module has not confirmed it: no watch is open), or 'error' with a
 //     sentence when a page failed (not for a 410 on a later page: the
@@ -43,18 +46,14 @@
 // wasm/bridge/start.go): listURL is its first page's request.
 export const PAGE_SIZE = 500;
 
-// PREFETCH_LIMIT sizes the prefetched pages after the first (which is the
-// module's own first page, PAGE_SIZE: the first rows come as soon as
-// before): a big list comes in half as many requests, each parsed by the
-// tabs while the next is fetched (pages of equal size: the tab's parse of
-// the last page, after the last answer, stays short; ~3.4 MB of typical
-// pods a page).
+// PREFETCH_LIMIT sizes the prefetched pages, the first too: a big list
+// comes in half as many requests as the module's, each parsed by the tabs
+// while the next is fetched (pages of equal size: the tab's parse of the
+// last page, after the last answer, stays short; ~3.4 MB of typical pods a
+// page), and a list of up to 1,000 objects in one request (a first page of
+// PAGE_SIZE showed the first rows earlier but the whole list one round
+// trip later).
 export const PREFETCH_LIMIT = 1000;
-
-/** limitOf is the limit of prefetched page n (0, 1, ...): PAGE_SIZE, then PREFETCH_LIMIT. */
-export function limitOf(n) {
-  return n === 0 ? PAGE_SIZE : PREFETCH_LIMIT;
-}
 
 // UNUSED_MS is how long a prefetched answer waits for the module once it is ready.
 const UNUSED_MS = 10000;
@@ -176,6 +175,7 @@ export class Prefetches {
   #held = 0;
   #waiters = new Set(); // settled()'s: told of each page that came
   #inflight = 0; // page requests asked for and not answered yet
+  #unshown = 0; // pages sent to a tab whose snapshot of them it has not made yet (sent, shown)
   #timer = null;
   #open = true; // no new list once the module is ready
   #closed = false;
@@ -194,7 +194,7 @@ export class Prefetches {
    * Uint8Array | null, err: '' | why no answer came, before: the objects of
    * the pages before it (their limits: each was full, since a token
    * followed) }. url is the module's first page (listURL); the pages asked
-   * for hold limitOf(n) objects. False when the module is ready already
+   * for hold PREFETCH_LIMIT objects. False when the module is ready already
    * (it fetches for itself). With hold false, the module's start does not
    * wait for this list's pages (settled).
    */
@@ -216,15 +216,15 @@ export class Prefetches {
     return true;
   }
 
-  // page fetches page n of l at url (with limitOf(n)); its answer goes to
+  // page fetches page n of l at url (with PREFETCH_LIMIT); its answer goes to
   // l's listeners once the next page's request is registered (when there
   // is one).
   #page(l, url, end, n) {
-    const before = n === 0 ? 0 : PAGE_SIZE + (n - 1) * PREFETCH_LIMIT;
+    const before = n * PREFETCH_LIMIT;
     const headers = this.#token ? { Authorization: `Bearer ${this.#token}` } : {};
     const t = { asked: epoch(), headers: 0, body: 0 };
     this.#times.push(t);
-    const answer = fetch(withLimit(url, limitOf(n)), { headers, credentials: 'same-origin' }).then(
+    const answer = fetch(withLimit(url, PREFETCH_LIMIT), { headers, credentials: 'same-origin' }).then(
       async (r) => {
         t.headers = epoch();
         const bytes = new Uint8Array(await r.arrayBuffer());
@@ -249,21 +249,36 @@ export class Prefetches {
     });
   }
 
+  /** sent notes n pages posted to a tab, each to be shown (or given up on when the tab left). */
+  sent(n = 1) {
+    this.#unshown += n;
+  }
+
+  /** shown notes n pages sent whose snapshot a tab made (or that a tab that left will not show). */
+  shown(n = 1) {
+    this.#unshown = Math.max(0, this.#unshown - n);
+    for (const f of this.#waiters) f();
+  }
+
   /**
    * settled resolves once every list started so far with hold has all its pages
-   * (and what list()'s callers do with them ran), once no page request is
-   * in flight and none came for idleMs, or after maxMs, whichever comes
-   * first: the module's start waits for the pages while they are asked for
-   * (a page of a loaded server can take longer than idleMs to answer, and
-   * the module would wait for that same answer anyway), so that they reach
-   * the tabs (and each next page's request the server) before the module
-   * takes the thread.
+   * (and what list()'s callers do with them ran) and every page sent to a
+   * tab was shown there, once no page request is in flight, none is
+   * waiting to be shown and nothing came for idleMs, or after maxMs,
+   * whichever comes first: the module's start waits for the pages while
+   * they are asked for (a page of a loaded server can take longer than
+   * idleMs to answer, and the module would wait for that same answer
+   * anyway), so that they reach the tabs (and each next page's request the
+   * server) before the module takes the thread, and while the tabs parse
+   * them (Go's start, on a machine of two cores, takes the core a tab's
+   * parse would have).
    */
   settled(idleMs, maxMs = idleMs) {
     const held = [...this.#lists.values()].filter((l) => l.hold);
     if (held.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       let idle;
+      let all = false; // every held list has its last page
       const done = () => {
         clearTimeout(idle);
         clearTimeout(max);
@@ -272,12 +287,16 @@ export class Prefetches {
       };
       const quiet = () => {
         clearTimeout(idle);
-        if (this.#inflight === 0) idle = setTimeout(done, idleMs);
+        if (all && this.#unshown === 0) done();
+        else if (this.#inflight === 0 && this.#unshown === 0) idle = setTimeout(done, idleMs);
       };
       const max = setTimeout(done, maxMs);
       this.#waiters.add(quiet);
       quiet();
-      Promise.all(held.map((l) => l.done)).then(done);
+      Promise.all(held.map((l) => l.done)).then(() => {
+        all = true;
+        quiet();
+      });
     });
   }
 

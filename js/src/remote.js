@@ -10,6 +10,8 @@
 //     send/close, a view's update and getObject),
 //     { t: 'ack' } (the last list batch arrived), { t: 'vis', hidden },
 //     { t: 'retry' }, { t: 'stats' }, { t: 'persist', op: 'clear'|'flush', ask },
+//     { t: 'shown' } (one per 'prefetch' received, once its snapshot was made
+//     and heard: the module's start waits for it),
 //     { t: 'close' } (also sent on pagehide); and, when the worker asked for
 //     them, { t: 'beat' } every second (beat.js), outside the batches.
 //   worker -> page: { t: 'started', stats } once the worker took the
@@ -467,6 +469,7 @@ export class RemoteClient {
       else this.#armFrame();
     } else if (m.t === 'prefetch') {
       this.#prefetched(m);
+      this.#send({ t: 'shown' });
     } else if (m.t === 'stats') {
       this.#stats = m.stats;
       this.#statsAsked = false;

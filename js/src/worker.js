@@ -46,6 +46,15 @@ import { startModule } from './load.js';
 import { encodeFresh, encodeList, newListState, noteSnapshot } from './listwire.js';
 import { BEAT_MS, pageWatcher, systemClock } from './beat.js';
 import { Prefetches, epoch, listURL } from './prefetch.js';
+// The modules load.js imports, named here as well: an unbundled worker
+// fetches its whole graph in one round of requests instead of one level
+// after another (the worker's script runs that much sooner, and with it
+// the first LIST).
+import './wasm_exec.js';
+import './client.js';
+import './lazy.js';
+import './remote.js';
+import './key.js';
 
 // scriptAt is when this worker's script (its imports loaded) began to run, in epoch ms.
 const scriptAt = epoch();
@@ -124,6 +133,7 @@ function accept(port) {
     closed: false,
     beat: null, // this page's heartbeat timing, when it holds no lock here
     ahead: new Map(), // watch id -> the objects the page holds at least of its prefetched LIST: those before its last page (prefetch)
+    unshown: 0, // prefetched pages sent to the page and not yet shown there ('shown')
   };
   port.onmessage = (e) => {
     const m = e.data;
@@ -213,6 +223,8 @@ function leave(conn) {
   }
   const entry = conn.entry;
   if (!entry) return;
+  entry.prefetch.shown(conn.unshown); // a page that left shows nothing more
+  conn.unshown = 0;
   entry.conns.delete(conn);
   if (entry.conns.size === 0 && clients.get(entry.hash) === entry) {
     clients.delete(entry.hash);
@@ -267,8 +279,18 @@ function prefetch(conn, m) {
     if (conn.closed) return;
     if (a.status === 200) conn.ahead.set(m.id, a.before);
     conn.port.postMessage({ t: 'prefetch', id: m.id, n, status: a.status, text: a.bytes ? dec.decode(a.bytes) : '', err: a.err });
+    // The module's start waits for the page's snapshot of it ('shown'): Go's start would slow the page's parse.
+    conn.unshown++;
+    pf.sent();
     pf.mark(`posted${n}`);
   });
+}
+
+// shown: the page made its snapshot of one prefetched page sent to it.
+function shown(conn) {
+  if (conn.unshown === 0) return;
+  conn.unshown--;
+  conn.entry?.prefetch.shown();
 }
 
 // behind says whether snap, a snapshot of watch id by the module, holds
@@ -294,10 +316,15 @@ function handle(conn, m) {
       conn.port.postMessage({ t: 'stats', stats: startingStats(conn) });
       return;
     }
+    if (m.t === 'shown') {
+      shown(conn);
+      return;
+    }
     if (m.t === 'op' && (m.kind === 'watchList' || m.kind === 'watchView')) prefetch(conn, m);
     (conn.early ??= []).push(m);
     return;
   }
+  if (m.t === 'shown') return shown(conn);
   const kl = conn.client;
   switch (m.t) {
     case 'op':

@@ -5,7 +5,7 @@
 // with their cluster, or 'error' with the module's sentence.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PAGE_SIZE, PREFETCH_LIMIT, Prefetches, limitOf, canonical, continueOf, firstSnapshot, listURL, nextURL, pageKey } from '../src/prefetch.js';
+import { PAGE_SIZE, PREFETCH_LIMIT, Prefetches, canonical, continueOf, firstSnapshot, listURL, nextURL, pageKey } from '../src/prefetch.js';
 
 const BASE = 'http://127.0.0.1:8080';
 
@@ -121,12 +121,12 @@ test('list fetches every page in order, fewer and larger than the module\'s, eac
       if (!doc.metadata.continue) break;
       url = nextURL(first, doc.metadata.continue);
     }
-    assert.deepEqual(got, [500, 1000, 1000], 'the prefetched pages, whatever limit the module asked for');
+    assert.deepEqual(got, [1000, 1000, 500], 'the prefetched pages, whatever limit the module asked for');
     await p.settled(5000);
-    assert.deepEqual(heard, [[0, 200, 0], [1, 200, 500], [2, 200, 1500]], 'each page with the objects of those before it');
+    assert.deepEqual(heard, [[0, 200, 0], [1, 200, 1000], [2, 200, 2000]], 'each page with the objects of those before it');
     assert.equal(srv.asked.length, 3, 'three pages fetched');
-    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 500+/=', 'tok 1500+/=']);
-    assert.deepEqual(srv.asked.map((u) => Number(new URL(u).searchParams.get('limit'))), [PAGE_SIZE, PREFETCH_LIMIT, PREFETCH_LIMIT], 'the module\'s first page, then pages of PREFETCH_LIMIT');
+    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1000+/=', 'tok 2000+/=']);
+    assert.deepEqual(srv.asked.map((u) => Number(new URL(u).searchParams.get('limit'))), [PREFETCH_LIMIT, PREFETCH_LIMIT, PREFETCH_LIMIT], 'pages of PREFETCH_LIMIT from the first');
     assert.equal(p.take(first), null, 'each page once');
     assert.deepEqual(p.stats(), { started: 3, taken: 3, unused: 0, held: 0 });
     // A second tab asking for the same list hears the pages so far, and nothing is fetched again.
@@ -140,26 +140,23 @@ test('list fetches every page in order, fewer and larger than the module\'s, eac
   });
 });
 
-test('a list of up to PAGE_SIZE + PREFETCH_LIMIT objects is two requests, the second taken by the module\'s request of its second page', async () => {
-  const srv = pagesServer(PAGE_SIZE + PREFETCH_LIMIT, 500);
+test('a list of up to PREFETCH_LIMIT objects is one request, taken by the module\'s request of its first page of PAGE_SIZE', async () => {
+  const srv = pagesServer(PREFETCH_LIMIT, 500);
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const heard = [];
     p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push(n));
     await p.settled(5000, 60000);
-    assert.deepEqual(heard, [0, 1]);
-    assert.equal(srv.asked.length, 2);
+    assert.deepEqual(heard, [0]);
+    assert.equal(srv.asked.length, 1, 'one LIST at the server');
     const first = JSON.parse(new TextDecoder().decode((await p.take(`${BASE}/api/v1/pods?limit=500`)).bytes));
-    assert.equal(first.items.length, PAGE_SIZE);
-    const rest = JSON.parse(new TextDecoder().decode((await p.take(nextURL(`${BASE}/api/v1/pods?limit=500`, first.metadata.continue))).bytes));
-    assert.equal(rest.items.length, PREFETCH_LIMIT, 'the module\'s request of its second page (limit 500) gets the rest of the list');
-    assert.equal(rest.metadata.continue, undefined);
+    assert.equal(first.items.length, PREFETCH_LIMIT, 'the module\'s first page (limit 500) is the whole list');
+    assert.equal(first.metadata.continue, undefined, 'no page after it');
     p.close();
   });
 });
 
-test('limitOf: the module\'s first page, then PREFETCH_LIMIT; pageKey ignores the limit only', () => {
-  assert.deepEqual([0, 1, 2, 50].map(limitOf), [PAGE_SIZE, PREFETCH_LIMIT, PREFETCH_LIMIT, PREFETCH_LIMIT]);
+test('pageKey ignores the limit only (a prefetched page of PREFETCH_LIMIT answers the module\'s of PAGE_SIZE)', () => {
   assert.ok(PAGE_SIZE < PREFETCH_LIMIT);
   assert.equal(pageKey(`${BASE}/x?limit=500&a=1`), pageKey(`${BASE}/x?a=1&limit=4000`));
   assert.equal(pageKey(`${BASE}/x?a=1`), pageKey(`${BASE}/x?limit=7&a=1`));
@@ -203,7 +200,7 @@ test('list follows the tokens of pages whose metadata comes after their items to
     p.list(`${BASE}/api/v1/pods?limit=500`, (a, n) => heard.push(n));
     await p.settled(5000, 60000);
     assert.deepEqual(heard, [0, 1, 2]);
-    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 500+/=', 'tok 1500+/=']);
+    assert.deepEqual(srv.asked.map((u) => new URL(u).searchParams.get('continue')), [null, 'tok 1000+/=', 'tok 2000+/=']);
     p.close();
   });
 });
@@ -291,6 +288,49 @@ test('firstSnapshot of a later page: the pages so far and this one, sorted; a 41
   assert.equal(down.errors[0].message, 'The server could not answer (503).');
 });
 
+test('settled waits for the tabs\' snapshots of the pages sent to them (sent, shown), past the idle wait, at most the bound', async () => {
+  const srv = pagesServer(1500, 500); // two pages of PREFETCH_LIMIT
+  await withFetch(srv.fetch, async () => {
+    const p = new Prefetches('');
+    let got = 0;
+    p.list(`${BASE}/api/v1/pods?limit=500`, () => {
+      got++;
+      p.sent(); // posted to a tab
+    });
+    let settled = false;
+    const done = p.settled(20, 60000).then(() => (settled = true));
+    // Both pages in, sent, and not shown: settled waits, past several idle waits of 20 ms.
+    await until(() => got === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(settled, false, 'not settled while a page sent is not shown');
+    p.shown();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(settled, false, 'one page of two shown');
+    p.shown();
+    await done;
+    assert.equal(settled, true);
+    p.close();
+  });
+  // A tab that never shows what it was sent: the bound.
+  await withFetch(pagesServer(10, 500).fetch, async () => {
+    const p = new Prefetches('');
+    p.list(`${BASE}/api/v1/pods?limit=500`, () => p.sent());
+    const t0 = Date.now();
+    await p.settled(20, 300);
+    const took = Date.now() - t0;
+    assert.ok(took >= 250 && took < 30000, `the bound, not the idle wait: ${took} ms`);
+    p.close();
+  });
+});
+
+// until resolves once cond() holds, checked each 5 ms, or rejects after 10 s.
+async function until(cond) {
+  for (const deadline = Date.now() + 10000; !cond(); ) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 test('settled waits for every page while they are asked for, at most the bound', async () => {
   const srv = pagesServer(2500, 500);
   await withFetch(srv.fetch, async () => {
@@ -339,7 +379,7 @@ test('a list that does not hold the module (a view\'s) leaves settled to the lis
 });
 
 test('once the module is ready, prefetched pages stay while it keeps taking them, and go once it stops for UNUSED_MS', async (t) => {
-  const srv = pagesServer(2500, 500); // pages of 500, 1,000, 1,000
+  const srv = pagesServer(2500, 500); // pages of 1,000, 1,000, 500
   await withFetch(srv.fetch, async () => {
     const p = new Prefetches('');
     const first = `${BASE}/api/v1/pods?limit=500`;
@@ -353,9 +393,9 @@ test('once the module is ready, prefetched pages stay while it keeps taking them
     t.mock.timers.tick(9000);
     assert.ok(p.take(first), 'page 0, 9 s after ready');
     t.mock.timers.tick(9000);
-    assert.ok(p.take(nextURL(first, 'tok 500+/=')), 'page 1, 18 s after ready but 9 s after the last take');
+    assert.ok(p.take(nextURL(first, 'tok 1000+/=')), 'page 1, 18 s after ready but 9 s after the last take');
     t.mock.timers.tick(10001);
-    assert.equal(p.take(nextURL(first, 'tok 1500+/=')), null, 'page 2 went: nothing was taken for 10 s');
+    assert.equal(p.take(nextURL(first, 'tok 2000+/=')), null, 'page 2 went: nothing was taken for 10 s');
     assert.deepEqual(p.stats(), { started: 3, taken: 2, unused: 1, held: 0 });
   });
 });

@@ -1,0 +1,334 @@
+// Command gcstall measures, in the Go runtime it is built for (js/wasm under
+// node: see run.sh), how long one collection keeps the thread for heaps
+// shaped like the client's cache: N objects' bytes alone, or with the
+// cache's per-object records in several layouts. It prints one JSON line per
+// shape: runtime.GC's wall time (mark plus the full sweep), the mark's share
+// (from runtime/metrics' GC CPU classes), and, with the program streaming
+// events at 1,000/s between sleeps, the longest wake-up delay of each
+// collection triggered by allocation (what a socket message waits).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"slices"
+	"strings"
+	"time"
+	"unsafe"
+)
+
+// item is the cache's Item: slot, cluster, four strings sharing one
+// allocation, the object's bytes.
+type item struct {
+	slot                                  uint32
+	cluster                               string
+	uid, namespace, name, resourceVersion string
+	raw                                   []byte
+	owned                                 bool
+}
+
+// rec is the cache's rec.
+type rec struct {
+	l                    *list
+	slot                 uint32
+	uid, namespace, name string
+	live, committed      *item
+	dirty, tomb          bool
+	seen                 uint64
+}
+
+type list struct{ recs map[string]*rec }
+
+// flat is a record with no pointer but the bytes: the strings are offsets
+// into raw.
+type flat struct {
+	slot                   uint32
+	uidOff, nsOff, nameOff uint16
+	uidLen, nsLen, nameLen uint16
+	rvOff, rvLen           uint16
+	raw                    []byte
+	dirty, tomb            bool
+	seen                   uint64
+}
+
+// inlineRec is a rec that holds its item by value.
+type inlineRec struct {
+	l           *list
+	it          item
+	dirty, tomb bool
+	seen        uint64
+}
+
+// leanRec is a rec without its own copies of the item's strings.
+type leanRec struct {
+	l               *list
+	slot            uint32
+	live, committed *item
+	dirty, tomb     bool
+	seen            uint64
+}
+
+type heap struct {
+	lean      map[string]*leanRec
+	leanOrder []*leanRec
+	inl       map[string]*inlineRec
+	inlOrder  []*inlineRec
+	bytes     [][]byte
+	l         *list
+	order     []*rec
+	// views: a second map slot -> *item, as the view group keeps
+	items map[uint32]*item
+	flats []flat
+	byUID map[string]uint32
+}
+
+func names(i int) (uid, ns, name, rv string) {
+	uid = fmt.Sprintf("%08x-1234-5678-9abc-%012x", i, i)
+	ns = fmt.Sprintf("ns-%03d", i%100)
+	name = fmt.Sprintf("pod-%06d-abcdef", i)
+	rv = fmt.Sprintf("%d", 100000+i)
+	return
+}
+
+func payload(size int) []byte {
+	b := make([]byte, size)
+	for i := range b {
+		b[i] = 'a' + byte(i%26)
+	}
+	return b
+}
+
+// build makes the live heap of one shape.
+func build(shape string, n, size int) *heap {
+	h := &heap{}
+	switch shape {
+	case "bytes":
+		for range n {
+			h.bytes = append(h.bytes, payload(size))
+		}
+	case "cache-lean":
+		// the cache's rec without its own uid, namespace and name (read
+		// from its item instead): three pointers fewer per object
+		h.l = &list{}
+		h.lean = map[string]*leanRec{}
+		for i := range n {
+			uid, ns, name, rv := names(i)
+			all := strings.Clone(uid + ns + name + rv)
+			u, a := all[:len(uid)], all[len(uid):]
+			s, a := a[:len(ns)], a[len(ns):]
+			nm, r := a[:len(name)], a[len(name):]
+			it := &item{slot: uint32(i), cluster: "c", uid: u, namespace: s, name: nm, resourceVersion: r, raw: payload(size), owned: true}
+			rc := &leanRec{l: h.l, slot: uint32(i), live: it, committed: it}
+			h.lean[u] = rc
+			h.leanOrder = append(h.leanOrder, rc)
+		}
+	case "cache", "cache+view", "recs", "cache-rawstr":
+		h.l = &list{recs: map[string]*rec{}}
+		for i := range n {
+			uid, ns, name, rv := names(i)
+			all := strings.Clone(uid + ns + name + rv)
+			var raw []byte
+			if shape != "recs" {
+				raw = payload(size)
+			}
+			if shape == "cache-rawstr" {
+				// the strings point into the object's own bytes
+				copy(raw, all)
+				all = unsafe.String(&raw[0], len(all))
+			}
+			u, a := all[:len(uid)], all[len(uid):]
+			s, a := a[:len(ns)], a[len(ns):]
+			nm, r := a[:len(name)], a[len(name):]
+			it := &item{slot: uint32(i), cluster: "c", uid: u, namespace: s, name: nm, resourceVersion: r, raw: raw, owned: true}
+			rc := &rec{l: h.l, slot: uint32(i), uid: u, namespace: s, name: nm, live: it, committed: it}
+			h.l.recs[u] = rc
+			h.order = append(h.order, rc)
+		}
+		if shape == "cache+view" {
+			h.items = map[uint32]*item{}
+			for _, rc := range h.order {
+				h.items[rc.slot] = rc.live
+			}
+		}
+	case "slab", "slab-recs":
+		// recs and items each in one allocation per list (slab-recs: the
+		// strings still one allocation per object; slab: one buffer too)
+		h.l = &list{recs: make(map[string]*rec, n)}
+		recs, items := make([]rec, n), make([]item, n)
+		var buf []byte
+		for i := range n {
+			uid, ns, name, rv := names(i)
+			all := uid + ns + name + rv
+			if shape == "slab" {
+				if len(buf)+len(all) > cap(buf) {
+					buf = make([]byte, 0, 64<<10)
+				}
+				buf = append(buf, all...)
+				all = unsafe.String(&buf[len(buf)-len(all)], len(all))
+			} else {
+				all = strings.Clone(all)
+			}
+			u, a := all[:len(uid)], all[len(uid):]
+			s, a := a[:len(ns)], a[len(ns):]
+			nm, r := a[:len(name)], a[len(name):]
+			it := &items[i]
+			*it = item{slot: uint32(i), cluster: "c", uid: u, namespace: s, name: nm, resourceVersion: r, raw: payload(size), owned: true}
+			rc := &recs[i]
+			*rc = rec{l: h.l, slot: uint32(i), uid: u, namespace: s, name: nm, live: it, committed: it}
+			h.l.recs[u] = rc
+			h.order = append(h.order, rc)
+		}
+	case "inline":
+		// one record per object holding its item by value: no *item, the
+		// strings one allocation
+		h.l = &list{}
+		h.inl = map[string]*inlineRec{}
+		for i := range n {
+			uid, ns, name, rv := names(i)
+			all := strings.Clone(uid + ns + name + rv)
+			u, a := all[:len(uid)], all[len(uid):]
+			s, a := a[:len(ns)], a[len(ns):]
+			nm, r := a[:len(name)], a[len(name):]
+			rc := &inlineRec{l: h.l, it: item{slot: uint32(i), cluster: "c", uid: u, namespace: s, name: nm, resourceVersion: r, raw: payload(size)}}
+			h.inl[u] = rc
+			h.inlOrder = append(h.inlOrder, rc)
+		}
+	case "flat":
+		h.byUID = map[string]uint32{}
+		for i := range n {
+			uid, _, _, _ := names(i)
+			h.flats = append(h.flats, flat{slot: uint32(i), raw: payload(size)})
+			h.byUID[uid] = uint32(i)
+		}
+	default:
+		fmt.Fprintln(os.Stderr, "unknown shape", shape)
+		os.Exit(2)
+	}
+	return h
+}
+
+var sink [][]byte
+
+// event allocates what one watch event allocates (objs objects, bytes in
+// all) and replaces one object's bytes, as an update does.
+func (h *heap) event(rng *rand.Rand, n, size, objs, total int) {
+	per := total / objs
+	for range objs - 1 {
+		sink = append(sink, make([]byte, per))
+		if len(sink) > 64 {
+			sink = sink[:0]
+		}
+	}
+	i := rng.IntN(n)
+	switch {
+	case h.bytes != nil:
+		h.bytes[i] = payload(size)
+	case h.leanOrder != nil:
+		rc := h.leanOrder[i]
+		it := *rc.live
+		it.raw = payload(size)
+		rc.live, rc.committed = &it, &it
+	case h.inlOrder != nil:
+		h.inlOrder[i].it.raw = payload(size)
+	case h.order != nil:
+		rc := h.order[i]
+		it := *rc.live
+		it.raw = payload(size)
+		rc.live, rc.committed = &it, &it
+		if h.items != nil {
+			h.items[rc.slot] = &it
+		}
+	case h.flats != nil:
+		h.flats[i].raw = payload(size)
+	}
+}
+
+func gcCPU(s []metrics.Sample) (mark, sweep float64) {
+	metrics.Read(s)
+	return s[0].Value.Float64(), s[1].Value.Float64()
+}
+
+func main() {
+	shape := flag.String("shape", "bytes", "bytes, recs, cache, cache+view, cache-rawstr, cache-lean, inline, slab-recs, slab or flat")
+	n := flag.Int("n", 10000, "objects")
+	size := flag.Int("size", 3400, "bytes per object")
+	gogc := flag.Int("gogc", 25, "GOGC while streaming")
+	events := flag.Int("events", 6000, "events streamed")
+	objs := flag.Int("objs", 48, "objects allocated per event")
+	per := flag.Int("per", 5700, "bytes allocated per event")
+	reps := flag.Int("reps", 15, "forced collections timed")
+	flag.Parse()
+
+	h := build(*shape, *n, *size)
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/mark/dedicated:cpu-seconds"}, {Name: "/cpu/classes/gc/mark/idle:cpu-seconds"},
+		{Name: "/cpu/classes/gc/mark/assist:cpu-seconds"}, {Name: "/cpu/classes/gc/pause:cpu-seconds"},
+		{Name: "/cpu/classes/scavenge/total:cpu-seconds"}, {Name: "/gc/heap/live:bytes"}, {Name: "/gc/heap/objects:objects"},
+		{Name: "/gc/cycles/total:gc-cycles"}}
+	read := func() (markMs float64, live, objects, cycles uint64) {
+		metrics.Read(s)
+		for _, x := range s[:4] {
+			markMs += x.Value.Float64() * 1000
+		}
+		return markMs, s[5].Value.Uint64(), s[6].Value.Uint64(), s[7].Value.Uint64()
+	}
+	runtime.GC()
+	var gcs, marks []float64
+	for range *reps {
+		m0, _, _, _ := read()
+		t := time.Now()
+		runtime.GC()
+		ms := float64(time.Since(t).Microseconds()) / 1000
+		gcs = append(gcs, ms)
+		m1, _, _, _ := read()
+		marks = append(marks, m1-m0)
+		// paired with the gctrace line just before it (GODEBUG=gctrace=1)
+		fmt.Fprintf(os.Stderr, "forced-gc-wall %.3f ms\n", ms)
+	}
+	_, live, objects, _ := read()
+
+	// Stream: bursts of 3 events, then a 3 ms sleep (~1,000 events/s when
+	// the work is short). The sleep's overshoot is the time the thread was
+	// kept: in js/wasm the idle collector runs before the runtime returns
+	// to the event loop.
+	debug.SetGCPercent(*gogc)
+	rng := rand.New(rand.NewPCG(1, 2))
+	_, _, _, c0 := read()
+	var stalls []float64 // per collection: the longest overshoot while it ran
+	var all []float64
+	cur, last := 0.0, c0
+	for e := 0; e < *events; e += 3 {
+		for range 3 {
+			h.event(rng, *n, *size, *objs, *per)
+		}
+		t := time.Now()
+		time.Sleep(3 * time.Millisecond)
+		over := float64(time.Since(t).Microseconds())/1000 - 3
+		all = append(all, over)
+		cur = max(cur, over)
+		if _, _, _, c := read(); c != last {
+			stalls = append(stalls, cur)
+			cur, last = 0, c
+		}
+	}
+	if len(all) == 0 {
+		all = []float64{0}
+	}
+	slices.Sort(all)
+	med := func(x []float64) float64 {
+		if len(x) == 0 {
+			return 0
+		}
+		y := slices.Clone(x)
+		slices.Sort(y)
+		return y[len(y)/2]
+	}
+	fmt.Printf("{\"shape\":%q,\"n\":%d,\"liveMB\":%.1f,\"objects\":%d,\"gcMs\":%.1f,\"gcMinMs\":%.1f,\"markCpuMs\":%.1f,\"streamCollections\":%d,\"stallMedianMs\":%.1f,\"stallMaxMs\":%.1f,\"overshootP50\":%.2f,\"overshootP99\":%.2f,\"stalls\":%v}\n",
+		*shape, *n, float64(live)/1e6, objects, med(gcs), slices.Min(gcs), med(marks), len(stalls), med(stalls), slices.Max(append(stalls, 0)),
+		all[len(all)/2], all[len(all)*99/100], stalls)
+	runtime.KeepAlive(h)
+}

@@ -74,6 +74,7 @@ type leanRec struct {
 }
 
 type heap struct {
+	ptrs      []*byte
 	lean      map[string]*leanRec
 	leanOrder []*leanRec
 	inl       map[string]*inlineRec
@@ -198,6 +199,21 @@ func build(shape string, n, size int) *heap {
 			h.inl[u] = rc
 			h.inlOrder = append(h.inlOrder, rc)
 		}
+	case "ptrs0", "ptrs4", "ptrs8", "ptrs16":
+		// the bytes, and one slab of k pointers per object into its bytes:
+		// the object count fixed, only the pointer words vary
+		k := int(shape[4] - '0')
+		if len(shape) == 6 {
+			k = 16
+		}
+		h.ptrs = make([]*byte, n*k)
+		for i := range n {
+			b := payload(size)
+			h.bytes = append(h.bytes, b)
+			for j := range k {
+				h.ptrs[i*k+j] = &b[j]
+			}
+		}
 	case "flat":
 		h.byUID = map[string]uint32{}
 		for i := range n {
@@ -254,7 +270,7 @@ func gcCPU(s []metrics.Sample) (mark, sweep float64) {
 }
 
 func main() {
-	shape := flag.String("shape", "bytes", "bytes, recs, cache, cache+view, cache-rawstr, cache-lean, inline, slab-recs, slab or flat")
+	shape := flag.String("shape", "bytes", "bytes, recs, cache, cache+view, cache-rawstr, cache-lean, inline, slab-recs, slab, flat, ptrs0, ptrs4, ptrs8 or ptrs16")
 	n := flag.Int("n", 10000, "objects")
 	size := flag.Int("size", 3400, "bytes per object")
 	gogc := flag.Int("gogc", 25, "GOGC while streaming")

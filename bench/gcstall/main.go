@@ -73,7 +73,28 @@ type leanRec struct {
 	seen            uint64
 }
 
+// minItem is an item whose four strings are one, cut by offsets.
+type minItem struct {
+	slot  uint32
+	offs  [4]uint16
+	meta  string
+	raw   []byte
+	owned bool
+}
+
+// minRec is a rec that keeps only the uid of its strings.
+type minRec struct {
+	l               *list
+	slot            uint32
+	uid             string
+	live, committed *minItem
+	dirty, tomb     bool
+	seen            uint64
+}
+
 type heap struct {
+	min       map[string]*minRec
+	minOrder  []*minRec
 	ptrs      []*byte
 	lean      map[string]*leanRec
 	leanOrder []*leanRec
@@ -127,6 +148,20 @@ func build(shape string, n, size int) *heap {
 			rc := &leanRec{l: h.l, slot: uint32(i), live: it, committed: it}
 			h.lean[u] = rc
 			h.leanOrder = append(h.leanOrder, rc)
+		}
+	case "cache-min":
+		// the pointer words a contained diet leaves: the rec keeps list,
+		// uid, live and committed; the item one string with offsets for
+		// its four, and its bytes, no cluster string
+		h.l = &list{}
+		h.min = map[string]*minRec{}
+		for i := range n {
+			uid, ns, name, rv := names(i)
+			all := strings.Clone(uid + ns + name + rv)
+			it := &minItem{slot: uint32(i), meta: all, offs: [4]uint16{uint16(len(uid)), uint16(len(uid) + len(ns)), uint16(len(uid) + len(ns) + len(name)), uint16(len(all))}, raw: payload(size)}
+			rc := &minRec{l: h.l, uid: all[:len(uid)], live: it, committed: it}
+			h.min[rc.uid] = rc
+			h.minOrder = append(h.minOrder, rc)
 		}
 	case "cache", "cache+view", "recs", "cache-rawstr":
 		h.l = &list{recs: map[string]*rec{}}
@@ -244,6 +279,11 @@ func (h *heap) event(rng *rand.Rand, n, size, objs, total int) {
 	switch {
 	case h.bytes != nil:
 		h.bytes[i] = payload(size)
+	case h.minOrder != nil:
+		rc := h.minOrder[i]
+		it := *rc.live
+		it.raw = payload(size)
+		rc.live, rc.committed = &it, &it
 	case h.leanOrder != nil:
 		rc := h.leanOrder[i]
 		it := *rc.live
@@ -270,7 +310,7 @@ func gcCPU(s []metrics.Sample) (mark, sweep float64) {
 }
 
 func main() {
-	shape := flag.String("shape", "bytes", "bytes, recs, cache, cache+view, cache-rawstr, cache-lean, inline, slab-recs, slab, flat, ptrs0, ptrs4, ptrs8 or ptrs16")
+	shape := flag.String("shape", "bytes", "bytes, recs, cache, cache+view, cache-rawstr, cache-lean, cache-min, inline, slab-recs, slab, flat, ptrs0, ptrs4, ptrs8 or ptrs16")
 	n := flag.Int("n", 10000, "objects")
 	size := flag.Int("size", 3400, "bytes per object")
 	gogc := flag.Int("gogc", 25, "GOGC while streaming")

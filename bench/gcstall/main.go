@@ -117,6 +117,37 @@ func names(i int) (uid, ns, name, rv string) {
 	return
 }
 
+// joined returns object i's four strings in one (uid, namespace, name,
+// resourceVersion), a fresh allocation.
+func joined(i int) string {
+	uid, ns, name, rv := names(i)
+	return strings.Clone(uid + ns + name + rv)
+}
+
+// itemOf returns object i's item over all (joined's text, wherever it is
+// held) and raw.
+func itemOf(i int, all string, raw []byte) item {
+	uid, ns, name, _ := names(i)
+	u, s, nm, r := cut(all, uid, ns, name)
+	return item{slot: uint32(i), cluster: "c", uid: u, namespace: s, name: nm, resourceVersion: r, raw: raw, owned: true}
+}
+
+// cut returns the four strings of all, which holds uid, ns, name and rv in
+// that order (the cache's four strings share one allocation).
+func cut(all, uid, ns, name string) (u, s, nm, r string) {
+	a, b, c := len(uid), len(uid)+len(ns), len(uid)+len(ns)+len(name)
+	return all[:a], all[a:b], all[b:c], all[c:]
+}
+
+// replace makes a changed copy of *live the live and committed item (an
+// update is a new item) and returns it.
+func replace[T any](live, committed **T, set func(*T)) *T {
+	c := **live
+	set(&c)
+	*live, *committed = &c, &c
+	return &c
+}
+
 func payload(size int) []byte {
 	b := make([]byte, size)
 	for i := range b {
@@ -139,14 +170,9 @@ func build(shape string, n, size int) *heap {
 		h.l = &list{}
 		h.lean = map[string]*leanRec{}
 		for i := range n {
-			uid, ns, name, rv := names(i)
-			all := strings.Clone(uid + ns + name + rv)
-			u, a := all[:len(uid)], all[len(uid):]
-			s, a := a[:len(ns)], a[len(ns):]
-			nm, r := a[:len(name)], a[len(name):]
-			it := &item{slot: uint32(i), cluster: "c", uid: u, namespace: s, name: nm, resourceVersion: r, raw: payload(size), owned: true}
-			rc := &leanRec{l: h.l, slot: uint32(i), live: it, committed: it}
-			h.lean[u] = rc
+			it := itemOf(i, joined(i), payload(size))
+			rc := &leanRec{l: h.l, slot: uint32(i), live: &it, committed: &it}
+			h.lean[it.uid] = rc
 			h.leanOrder = append(h.leanOrder, rc)
 		}
 	case "cache-min":
@@ -156,8 +182,8 @@ func build(shape string, n, size int) *heap {
 		h.l = &list{}
 		h.min = map[string]*minRec{}
 		for i := range n {
-			uid, ns, name, rv := names(i)
-			all := strings.Clone(uid + ns + name + rv)
+			uid, ns, name, _ := names(i)
+			all := joined(i)
 			it := &minItem{slot: uint32(i), meta: all, offs: [4]uint16{uint16(len(uid)), uint16(len(uid) + len(ns)), uint16(len(uid) + len(ns) + len(name)), uint16(len(all))}, raw: payload(size)}
 			rc := &minRec{l: h.l, uid: all[:len(uid)], live: it, committed: it}
 			h.min[rc.uid] = rc
@@ -166,8 +192,7 @@ func build(shape string, n, size int) *heap {
 	case "cache", "cache+view", "recs", "cache-rawstr":
 		h.l = &list{recs: map[string]*rec{}}
 		for i := range n {
-			uid, ns, name, rv := names(i)
-			all := strings.Clone(uid + ns + name + rv)
+			all := joined(i)
 			var raw []byte
 			if shape != "recs" {
 				raw = payload(size)
@@ -177,13 +202,8 @@ func build(shape string, n, size int) *heap {
 				copy(raw, all)
 				all = unsafe.String(&raw[0], len(all))
 			}
-			u, a := all[:len(uid)], all[len(uid):]
-			s, a := a[:len(ns)], a[len(ns):]
-			nm, r := a[:len(name)], a[len(name):]
-			it := &item{slot: uint32(i), cluster: "c", uid: u, namespace: s, name: nm, resourceVersion: r, raw: raw, owned: true}
-			rc := &rec{l: h.l, slot: uint32(i), uid: u, namespace: s, name: nm, live: it, committed: it}
-			h.l.recs[u] = rc
-			h.order = append(h.order, rc)
+			it := itemOf(i, all, raw)
+			h.addRec(&rec{}, &it)
 		}
 		if shape == "cache+view" {
 			h.items = map[uint32]*item{}
@@ -198,26 +218,16 @@ func build(shape string, n, size int) *heap {
 		recs, items := make([]rec, n), make([]item, n)
 		var buf []byte
 		for i := range n {
-			uid, ns, name, rv := names(i)
-			all := uid + ns + name + rv
+			all := joined(i)
 			if shape == "slab" {
 				if len(buf)+len(all) > cap(buf) {
 					buf = make([]byte, 0, 64<<10)
 				}
 				buf = append(buf, all...)
 				all = unsafe.String(&buf[len(buf)-len(all)], len(all))
-			} else {
-				all = strings.Clone(all)
 			}
-			u, a := all[:len(uid)], all[len(uid):]
-			s, a := a[:len(ns)], a[len(ns):]
-			nm, r := a[:len(name)], a[len(name):]
-			it := &items[i]
-			*it = item{slot: uint32(i), cluster: "c", uid: u, namespace: s, name: nm, resourceVersion: r, raw: payload(size), owned: true}
-			rc := &recs[i]
-			*rc = rec{l: h.l, slot: uint32(i), uid: u, namespace: s, name: nm, live: it, committed: it}
-			h.l.recs[u] = rc
-			h.order = append(h.order, rc)
+			items[i] = itemOf(i, all, payload(size))
+			h.addRec(&recs[i], &items[i])
 		}
 	case "inline":
 		// one record per object holding its item by value: no *item, the
@@ -225,13 +235,8 @@ func build(shape string, n, size int) *heap {
 		h.l = &list{}
 		h.inl = map[string]*inlineRec{}
 		for i := range n {
-			uid, ns, name, rv := names(i)
-			all := strings.Clone(uid + ns + name + rv)
-			u, a := all[:len(uid)], all[len(uid):]
-			s, a := a[:len(ns)], a[len(ns):]
-			nm, r := a[:len(name)], a[len(name):]
-			rc := &inlineRec{l: h.l, it: item{slot: uint32(i), cluster: "c", uid: u, namespace: s, name: nm, resourceVersion: r, raw: payload(size)}}
-			h.inl[u] = rc
+			rc := &inlineRec{l: h.l, it: itemOf(i, joined(i), payload(size))}
+			h.inl[rc.it.uid] = rc
 			h.inlOrder = append(h.inlOrder, rc)
 		}
 	case "ptrs0", "ptrs4", "ptrs8", "ptrs16":
@@ -263,6 +268,14 @@ func build(shape string, n, size int) *heap {
 	return h
 }
 
+// addRec fills rc as the cache's rec of it and adds it to the list and the
+// order.
+func (h *heap) addRec(rc *rec, it *item) {
+	*rc = rec{l: h.l, slot: it.slot, uid: it.uid, namespace: it.namespace, name: it.name, live: it, committed: it}
+	h.l.recs[it.uid] = rc
+	h.order = append(h.order, rc)
+}
+
 var sink [][]byte
 
 // event allocates what one watch event allocates (objs objects, bytes in
@@ -281,23 +294,17 @@ func (h *heap) event(rng *rand.Rand, n, size, objs, total int) {
 		h.bytes[i] = payload(size)
 	case h.minOrder != nil:
 		rc := h.minOrder[i]
-		it := *rc.live
-		it.raw = payload(size)
-		rc.live, rc.committed = &it, &it
+		replace(&rc.live, &rc.committed, func(c *minItem) { c.raw = payload(size) })
 	case h.leanOrder != nil:
 		rc := h.leanOrder[i]
-		it := *rc.live
-		it.raw = payload(size)
-		rc.live, rc.committed = &it, &it
+		replace(&rc.live, &rc.committed, func(c *item) { c.raw = payload(size) })
 	case h.inlOrder != nil:
 		h.inlOrder[i].it.raw = payload(size)
 	case h.order != nil:
 		rc := h.order[i]
-		it := *rc.live
-		it.raw = payload(size)
-		rc.live, rc.committed = &it, &it
+		it := replace(&rc.live, &rc.committed, func(c *item) { c.raw = payload(size) })
 		if h.items != nil {
-			h.items[rc.slot] = &it
+			h.items[rc.slot] = it
 		}
 	case h.flats != nil:
 		h.flats[i].raw = payload(size)

@@ -316,6 +316,15 @@ func gcCPU(s []metrics.Sample) (mark, sweep float64) {
 	return s[0].Value.Float64(), s[1].Value.Float64()
 }
 
+// jsonList formats x as JSON array elements.
+func jsonList(x []float64) string {
+	s := make([]string, len(x))
+	for i, v := range x {
+		s[i] = fmt.Sprintf("%.1f", v)
+	}
+	return strings.Join(s, ",")
+}
+
 func main() {
 	shape := flag.String("shape", "bytes", "bytes, recs, cache, cache+view, cache-rawstr, cache-lean, cache-min, inline, slab-recs, slab, flat, ptrs0, ptrs4, ptrs8 or ptrs16")
 	n := flag.Int("n", 10000, "objects")
@@ -390,8 +399,8 @@ func main() {
 		slices.Sort(y)
 		return y[len(y)/2]
 	}
-	fmt.Printf("{\"shape\":%q,\"n\":%d,\"liveMB\":%.1f,\"objects\":%d,\"gcMs\":%.1f,\"gcMinMs\":%.1f,\"markCpuMs\":%.1f,\"streamCollections\":%d,\"stallMedianMs\":%.1f,\"stallMaxMs\":%.1f,\"overshootP50\":%.2f,\"overshootP99\":%.2f,\"stalls\":%v}\n",
+	fmt.Printf("{\"shape\":%q,\"n\":%d,\"liveMB\":%.1f,\"objects\":%d,\"gcMs\":%.1f,\"gcMinMs\":%.1f,\"markCpuMs\":%.1f,\"streamCollections\":%d,\"stallMedianMs\":%.1f,\"stallMaxMs\":%.1f,\"overshootP50\":%.2f,\"overshootP99\":%.2f,\"stalls\":[%s]}\n",
 		*shape, *n, float64(live)/1e6, objects, med(gcs), slices.Min(gcs), med(marks), len(stalls), med(stalls), slices.Max(append(stalls, 0)),
-		all[len(all)/2], all[len(all)*99/100], stalls)
+		all[len(all)/2], all[len(all)*99/100], jsonList(stalls))
 	runtime.KeepAlive(h)
 }

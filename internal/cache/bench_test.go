@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/metrics"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/kubelive/kubelive/internal/clock"
 	"github.com/kubelive/kubelive/internal/wire"
@@ -155,4 +159,45 @@ func BenchmarkSnapshot(b *testing.B) {
 		}
 		e.mu.Unlock()
 	}
+}
+
+// BenchmarkCollect times one full collection (runtime.GC: mark, then the
+// sweep of every span) with a 10,000-pod entry live, against the same
+// objects' bytes alone, so that the records' share of a collection shows.
+// One op is one collection; run it in js/wasm too, where the runtime does
+// the whole collection on the program's only thread.
+func BenchmarkCollect(b *testing.B) {
+	b.Run("entry", func(b *testing.B) {
+		e, _ := benchEntry(b, benchN)
+		collect(b)
+		runtime.KeepAlive(e)
+	})
+	b.Run("bytes", func(b *testing.B) {
+		raws := make([][]byte, benchN)
+		for i := range raws {
+			raws[i] = bytes.Clone(benchPod(b, i, "0"))
+		}
+		collect(b)
+		runtime.KeepAlive(raws)
+	})
+}
+
+// collect runs b.N collections and reports, besides the mean, the fastest
+// and the median one (a loaded machine preempts some; the fastest is the
+// collection's own cost) and the live heap's objects.
+func collect(b *testing.B) {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/objects:objects"}, {Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	var ms []float64
+	for b.Loop() {
+		t := time.Now()
+		runtime.GC()
+		ms = append(ms, float64(time.Since(t).Microseconds())/1000)
+	}
+	slices.Sort(ms)
+	b.ReportMetric(ms[0], "min-ms")
+	b.ReportMetric(ms[len(ms)/2], "median-ms")
+	b.ReportMetric(float64(s[0].Value.Uint64()), "heap-objects")
+	b.ReportMetric(float64(s[1].Value.Uint64())/1e6, "live-MB")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kubelive/kubelive/internal/reflector"
+	rt "github.com/kubelive/kubelive/internal/reflector/reflectortest"
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
@@ -142,4 +143,42 @@ func TestKeptObjectsReadBackByteForByte(t *testing.T) {
 	for _, it := range snap.Items {
 		assert.Equal(t, seeded[it.UID], string(it.JSON()), "seeded %s", it.UID)
 	}
+}
+
+// TestPagedFirstListIsStagedNotShown: the pages of a first LIST after the
+// first one are staged (packed, not copied whole by the Reflector) and not
+// shown before the list completes; the Replace shows every object with its
+// exact bytes; a later relist of unchanged objects keeps their identity.
+func TestPagedFirstListIsStagedNotShown(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *Config) { c.PageSize = 2 })
+	q := query(ListRef{"c1", "ns"})
+	_, _, _ = h.subscribe(q)
+	lw := h.lw("c1", "ns")
+	a, b, c, d, e := pod("ns", "a", "1"), pod("ns", "b", "2"), pod("ns", "c", "3"), pod("ns", "d", "4"), pod("ns", "e", "5")
+	c.Data, d.Data = strings.Repeat("x", 3000), "y"
+	lw.NextList(t).Reply(rt.PageBody("10", "t1", a, b))
+	lw.NextList(t).Reply(rt.PageBody("10", "t2", c, d))
+	ent := h.entry(q)
+	require.Eventually(t, func() bool {
+		ent.mu.Lock()
+		defer ent.mu.Unlock()
+		return len(ent.lists[0].staged) == 2
+	}, 10*time.Second, time.Millisecond, "the second page staged")
+	h.sched.run()
+	assert.Equal(t, []string{"ns/a@c1", "ns/b@c1"}, names(h.mustGet(q).Items), "only the first page is shown while the list loads")
+	lw.NextList(t).Reply(rt.ListBody("10", e))
+	lw.NextWatch(t).Accept()
+	h.settle(q, 0, "10")
+	snap := h.mustGet(q)
+	require.Equal(t, []string{"ns/a@c1", "ns/b@c1", "ns/c@c1", "ns/d@c1", "ns/e@c1"}, names(snap.Items))
+	for i, o := range []rt.Obj{a, b, c, d, e} {
+		assert.Equal(t, o.JSON(), string(snap.Items[i].JSON()), o.Name)
+	}
+	ent.mu.Lock()
+	assert.Nil(t, ent.lists[0].staged, "the Replace took the staged objects")
+	slots := []SlotID{snap.Items[2].Slot, snap.Items[3].Slot}
+	ent.mu.Unlock()
+	assert.NotEqual(t, slots[0], slots[1], "each staged object has its own slot")
+	assert.NotZero(t, slots[0])
 }

@@ -12,11 +12,10 @@ import (
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
-// TestUpsertKeepsItsOwnCopy: every object, Owned or not, is kept packed in
-// the cache's own memory, so that its snapshot keeps its exact bytes when
-// the buffer it came from is written again.
-func TestUpsertKeepsItsOwnCopy(t *testing.T) {
-	t.Parallel()
+// liveStore is a harness with one live, empty list of cluster c1 (query q)
+// and that list's Store, to call directly.
+func liveStore(t *testing.T) (*harness, Query, *list, store) {
+	t.Helper()
 	h := newHarness(t, nil)
 	q := query(ListRef{"c1", ""})
 	_, _, _ = h.subscribe(q)
@@ -25,8 +24,16 @@ func TestUpsertKeepsItsOwnCopy(t *testing.T) {
 	e := h.entry(q)
 	l := e.lists[0]
 	e.mu.Lock()
-	s := store{l: l, gen: l.gen}
-	e.mu.Unlock()
+	defer e.mu.Unlock()
+	return h, q, l, store{l: l, gen: l.gen}
+}
+
+// TestUpsertKeepsItsOwnCopy: every object, Owned or not, is kept packed in
+// the cache's own memory, so that its snapshot keeps its exact bytes when
+// the buffer it came from is written again.
+func TestUpsertKeepsItsOwnCopy(t *testing.T) {
+	t.Parallel()
+	h, q, _, s := liveStore(t)
 
 	shared := []byte(`{"metadata":{"uid":"u1","resourceVersion":"2"}}`)
 	s.Upsert(wire.Item{UID: "u1", Namespace: "n", Name: "a", ResourceVersion: "2", Raw: shared})

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kubelive/kubelive/internal/reflector"
 	rt "github.com/kubelive/kubelive/internal/reflector/reflectortest"
 	"github.com/kubelive/kubelive/internal/wire"
 )
@@ -35,6 +34,17 @@ func randomPod(r *rand.Rand, uid, rv string) []byte {
 	return []byte(b.String())
 }
 
+// garble writes over every buffer of frames (as a reused frame is) and
+// returns none.
+func garble(frames [][]byte) [][]byte {
+	for _, f := range frames {
+		for i := range f {
+			f[i] = '#'
+		}
+	}
+	return nil
+}
+
 // TestKeptObjectsReadBackByteForByte is the oracle of the packed store:
 // after random upserts, relists (Replace), first pages (Partial) and a seed,
 // every reader of the kept bytes (a snapshot's items, Len, export for
@@ -43,16 +53,8 @@ func randomPod(r *rand.Rand, uid, rv string) []byte {
 func TestKeptObjectsReadBackByteForByte(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(7, 9))
-	h := newHarness(t, nil)
-	q := query(ListRef{"c1", ""})
-	_, _, _ = h.subscribe(q)
-	live(t, h.lw("c1", ""), "1")
-	h.phase(q, 0, reflector.PhaseLive)
-	e := h.entry(q)
-	l := e.lists[0]
-	e.mu.Lock()
-	s := store{l: l, gen: l.gen}
-	e.mu.Unlock()
+	h, q, l, s := liveStore(t)
+	e := l.e
 
 	want := map[string]string{} // uid -> the JSON last sent
 	var frames [][]byte         // every buffer handed to the store, garbled later
@@ -64,12 +66,7 @@ func TestKeptObjectsReadBackByteForByte(t *testing.T) {
 	}
 	check := func(step string) {
 		t.Helper()
-		for _, f := range frames {
-			for i := range f {
-				f[i] = '#'
-			}
-		}
-		frames = nil
+		frames = garble(frames)
 		h.sched.run()
 		snap := h.mustGet(q)
 		require.Len(t, snap.Items, len(want), step)
@@ -131,12 +128,7 @@ func TestKeptObjectsReadBackByteForByte(t *testing.T) {
 	e2.mu.Lock()
 	l2.seed(items, "200", time.Unix(1, 0))
 	e2.mu.Unlock()
-	for _, f := range frames {
-		for i := range f {
-			f[i] = '#'
-		}
-	}
-	frames = nil
+	garble(frames)
 	h.sched.run()
 	snap := h.mustGet(q2)
 	require.Len(t, snap.Items, len(seeded))

@@ -180,7 +180,10 @@ async function memory(page, cdp) {
   const stats = await page.evaluate(() => (window.kl?.stats ? true : false)) ? await freshStats(page) : null;
   // the Go heap of the client's module (stats().go: live after the last collection, the next goal, all the runtime maps)
   const go = stats?.go ?? null;
-  const pagePart = { jsHeap: heap.usedSize, wasm: pageWasm };
+  // outside the JS heap's usedSize: Blink's external strings and the
+  // ArrayBuffers' backing stores (e.g. TextDecoder's strings of a lazy
+  // object's JSON), reported beside the figure, not in it
+  const pagePart = { jsHeap: heap.usedSize, wasm: pageWasm, embedder: heap.embedderHeapUsedSize, backing: heap.backingStorageSize };
   if (!stats || stats.host === 'page') return { ...pagePart, jsHeapTotal: heap.totalSize, go };
   if (stats.stale) throw new Error('P4: the worker sent no stats');
   const { targetInfo } = await cdp.send('Target.getTargetInfo');
@@ -207,7 +210,7 @@ if (ONLY.includes('p1') || ONLY.includes('p4')) {
         const eps = use.events / ((res.done - sends[0]) / 1000);
         if (res.ok === false) throw new Error(`${c} on ${set}: final state wrong: ${JSON.stringify({ bad: res.bad, got: res.got, expected: res.expected })}`);
         per[c].push({ eps, notifications: res.notifications, mem, wakes: res.stats?.browserSockets?.wakes });
-        log(`P1 n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(eps)} events/s (${res.notifications ?? res.frames} notifications${mem ? `, heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB${mem.worker ? ` (worker JS heap ${fmt(mem.worker.jsHeap / 1e6, 1)} MB, page JS heap ${fmt(mem.page.jsHeap / 1e6, 1)} MB)` : ''}${mem.go ? ` (Go live heap ${fmt(mem.go.heapLive / 1e6, 1)} MB, goal ${fmt(mem.go.heapGoal / 1e6, 1)} MB, mapped ${fmt(mem.go.mapped / 1e6, 1)} MB, ${mem.go.gcCycles} GC cycles)` : ''}` : ''})`);
+        log(`P1 n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(eps)} events/s (${res.notifications ?? res.frames} notifications${mem ? `, heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB${Number.isFinite(mem.page?.embedder ?? mem.embedder) ? ` (page outside the JS heap: embedder ${fmt((mem.page?.embedder ?? mem.embedder) / 1e6, 1)} MB, backing stores ${fmt((mem.page?.backing ?? mem.backing) / 1e6, 1)} MB)` : ''}${mem.worker ? ` (worker JS heap ${fmt(mem.worker.jsHeap / 1e6, 1)} MB, page JS heap ${fmt(mem.page.jsHeap / 1e6, 1)} MB)` : ''}${mem.go ? ` (Go live heap ${fmt(mem.go.heapLive / 1e6, 1)} MB, goal ${fmt(mem.go.heapGoal / 1e6, 1)} MB, mapped ${fmt(mem.go.mapped / 1e6, 1)} MB, ${mem.go.gcCycles} GC cycles)` : ''}` : ''})`);
       }
     }
     const n = meta.n;

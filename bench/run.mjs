@@ -170,25 +170,32 @@ async function visit(name, mode, extra = '', inspect, shared, prepare) {
  * so the worker's JS heap (CDP on its target, in the page's browser context)
  * and its module's memory (the worker's stats().wasmBytes, reported after
  * this call) are added to the page's: jsHeap and wasm are the sums, page and
- * worker the parts.
+ * worker the parts. jsHeap is V8's usedSize; outside, logged beside it and
+ * not counted, is Runtime.getHeapUsage's backingStorageSize (ArrayBuffers'
+ * and external strings' backing stores, e.g. Blink's strings of a lazy
+ * object's JSON text) less the module's memory (how V8 counts a wasm
+ * memory there is not established: the difference is a lead, not a figure).
  */
 async function memory(page, cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = await cdp.send('Runtime.getHeapUsage');
   const pageWasm = await page.evaluate(() => (window.benchWasmBytes ? window.benchWasmBytes() : 0));
-  const stats = await page.evaluate(() => (window.kl?.stats ? true : false)) ? await freshStats(page) : null;
+  const stats = (await page.evaluate(() => Boolean(window.kl?.stats))) ? await freshStats(page) : null;
   // the Go heap of the client's module (stats().go: live after the last collection, the next goal, all the runtime maps)
   const go = stats?.go ?? null;
-  // outside the JS heap's usedSize: Blink's external strings and the
-  // ArrayBuffers' backing stores (e.g. TextDecoder's strings of a lazy
-  // object's JSON), reported beside the figure, not in it
-  const pagePart = { jsHeap: heap.usedSize, wasm: pageWasm, embedder: heap.embedderHeapUsedSize, backing: heap.backingStorageSize };
+  const pagePart = { jsHeap: heap.usedSize, outside: outside(heap, pageWasm), wasm: pageWasm };
   if (!stats || stats.host === 'page') return { ...pagePart, jsHeapTotal: heap.totalSize, go };
   if (stats.stale) throw new Error('P4: the worker sent no stats');
   const { targetInfo } = await cdp.send('Target.getTargetInfo');
-  const worker = { jsHeap: await sharedWorkerHeap(targetInfo.browserContextId), wasm: stats.wasmBytes };
+  const wh = await sharedWorkerHeap(targetInfo.browserContextId);
+  const worker = { jsHeap: wh.usedSize, outside: outside(wh, stats.wasmBytes), wasm: stats.wasmBytes };
   return { jsHeap: pagePart.jsHeap + worker.jsHeap, wasm: pagePart.wasm + worker.wasm, jsHeapTotal: heap.totalSize, go, page: pagePart, worker };
+}
+
+/** outside is a heap's backing stores beyond the module's memory (wasm bytes). */
+function outside(heap, wasm) {
+  return Math.max(0, (heap.backingStorageSize ?? 0) - wasm);
 }
 
 // ------------------------------------------------------------------ P1 (+P4)
@@ -210,7 +217,7 @@ if (ONLY.includes('p1') || ONLY.includes('p4')) {
         const eps = use.events / ((res.done - sends[0]) / 1000);
         if (res.ok === false) throw new Error(`${c} on ${set}: final state wrong: ${JSON.stringify({ bad: res.bad, got: res.got, expected: res.expected })}`);
         per[c].push({ eps, notifications: res.notifications, mem, wakes: res.stats?.browserSockets?.wakes });
-        log(`P1 n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(eps)} events/s (${res.notifications ?? res.frames} notifications${mem ? `, heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB${Number.isFinite(mem.page?.embedder ?? mem.embedder) ? ` (page outside the JS heap: embedder ${fmt((mem.page?.embedder ?? mem.embedder) / 1e6, 1)} MB, backing stores ${fmt((mem.page?.backing ?? mem.backing) / 1e6, 1)} MB)` : ''}${mem.worker ? ` (worker JS heap ${fmt(mem.worker.jsHeap / 1e6, 1)} MB, page JS heap ${fmt(mem.page.jsHeap / 1e6, 1)} MB)` : ''}${mem.go ? ` (Go live heap ${fmt(mem.go.heapLive / 1e6, 1)} MB, goal ${fmt(mem.go.heapGoal / 1e6, 1)} MB, mapped ${fmt(mem.go.mapped / 1e6, 1)} MB, ${mem.go.gcCycles} GC cycles)` : ''}` : ''})`);
+        log(`P1 n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(eps)} events/s (${res.notifications ?? res.frames} notifications${mem ? `, heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB${Number.isFinite(mem.outside ?? mem.page?.outside) ? ` (backing stores beyond the module, not counted: page ${fmt((mem.outside ?? mem.page.outside) / 1e6, 1)} MB${mem.worker ? `, worker ${fmt(mem.worker.outside / 1e6, 1)} MB` : ''})` : ''}${mem.worker ? ` (worker JS heap ${fmt(mem.worker.jsHeap / 1e6, 1)} MB, page JS heap ${fmt(mem.page.jsHeap / 1e6, 1)} MB)` : ''}${mem.go ? ` (Go live heap ${fmt(mem.go.heapLive / 1e6, 1)} MB, goal ${fmt(mem.go.heapGoal / 1e6, 1)} MB, mapped ${fmt(mem.go.mapped / 1e6, 1)} MB, ${mem.go.gcCycles} GC cycles)` : ''}` : ''})`);
       }
     }
     const n = meta.n;
@@ -635,7 +642,7 @@ async function visitTabs(mux, k) {
       }
       return window.kl.stats().wasmBytes;
     });
-    const jsHeap = await sharedWorkerHeap();
+    const jsHeap = (await sharedWorkerHeap()).usedSize;
     return { sockets, lists, jsHeap, wasm, total: jsHeap + wasm };
   } finally {
     await ctx.close();
@@ -661,7 +668,7 @@ async function settle(read, ok, what) {
 }
 
 /**
- * sharedWorkerHeap is the used JS heap of this server's one SharedWorker
+ * sharedWorkerHeap is Runtime.getHeapUsage of this server's one SharedWorker
  * (within the browser context contextId when given) after a forced GC (CDP
  * on its target).
  */
@@ -689,7 +696,7 @@ async function sharedWorkerHeap(contextId) {
     await send('HeapProfiler.collectGarbage');
     const heap = await send('Runtime.getHeapUsage');
     await cdp.send('Target.detachFromTarget', { sessionId });
-    return heap.usedSize;
+    return heap;
   } finally {
     await cdp.detach();
   }

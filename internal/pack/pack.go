@@ -16,6 +16,7 @@ package pack
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 )
 
 const (
@@ -72,22 +73,32 @@ func (p *Packer) PackWith(scratch, b []byte) []byte {
 	dict := p.dict
 	lit := 0    // start of the pending literals
 	expect := 0 // where in the dictionary the next bytes would continue the last copy
+	misses := 0 // places looked at since the last copy
 	for i := 0; i+minMatch <= len(b); {
-		off := -1
-		if expect+minMatch <= len(dict) && string(b[i:i+minMatch]) == string(dict[expect:expect+minMatch]) {
-			off = expect
-		} else if c := p.table[hash(b[i:])]; c != 0 && string(b[i:i+minMatch]) == string(dict[c-1:int(c-1)+minMatch]) {
-			off = int(c - 1)
+		off, n := -1, 0
+		if expect < len(dict) {
+			if n = matchLen(b[i:], dict[expect:]); n >= minMatch {
+				off = expect
+			}
 		}
 		if off < 0 {
-			i++
-			expect++
+			if c := p.table[hash(b[i:])]; c != 0 {
+				if n = matchLen(b[i:], dict[c-1:]); n >= minMatch {
+					off = int(c - 1)
+				}
+			}
+		}
+		if off < 0 {
+			// past a run of misses, look at fewer places (the bytes
+			// skipped stay literals): a long value unlike the
+			// dictionary's costs less than a hash lookup a byte
+			misses++
+			step := 1 + misses>>4
+			i += step
+			expect += step
 			continue
 		}
-		n := minMatch
-		for i+n < len(b) && off+n < len(dict) && b[i+n] == dict[off+n] {
-			n++
-		}
+		misses = 0
 		out = appendUvarint(out, uint64(i-lit))
 		out = append(out, b[lit:i]...)
 		out = appendUvarint(out, uint64(n))
@@ -106,6 +117,29 @@ func (p *Packer) PackWith(scratch, b []byte) []byte {
 		return Raw(b)
 	}
 	return append([]byte(nil), out...) // sized to fit: the estimate may be far off
+}
+
+// matchLen is the length of the longest common prefix of a and b, compared
+// eight bytes at a time.
+func matchLen(a, b []byte) int {
+	n := min(len(a), len(b))
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if x := load64(a[i:]) ^ load64(b[i:]); x != 0 {
+			return i + bits.TrailingZeros64(x)>>3
+		}
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// load64 is b's first eight bytes, little-endian.
+func load64(b []byte) uint64 {
+	b = b[:8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // Raw is b stored as it is (not packed), in a new slice: readable by every Packer.

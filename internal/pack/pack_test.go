@@ -204,3 +204,21 @@ func TestHolds(t *testing.T) {
 	assert.False(t, p.Holds(f[:len(f)-1], in), "a corrupt form")
 	assert.False(t, p.Holds(nil, nil), "no form")
 }
+
+// BenchmarkPack packs pods against the first one, as the cache keeps them.
+func BenchmarkPack(b *testing.B) {
+	p := NewPacker(pod(0, ""))
+	pods := make([][]byte, 64)
+	for i := range pods {
+		pods[i] = pod(i+1, "")
+	}
+	scratch := make([]byte, 0, 4096) // the cache's packBuf
+	b.SetBytes(int64(len(pods[0])))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		f := p.PackWith(scratch, pods[i%len(pods)])
+		if !p.Holds(f, pods[i%len(pods)]) {
+			b.Fatal("does not hold")
+		}
+	}
+}

@@ -145,18 +145,22 @@ func hasLiteral(b []byte, i int, lit string) bool {
 	return len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit
 }
 
+// The SWAR constants: one in each byte, and each byte's top bit.
 const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
+	ones = 0x0101010101010101
+	tops = 0x8080808080808080
 )
 
-// special reports whether one of w's eight bytes is a quote, a backslash or
-// a control character (below 0x20): the bytes a string's skip must look at.
-// Exact as a yes or no (the zero-byte and less-than tests of each byte).
-func special(w uint64) bool {
+// SpecialBytes returns a mask with the top bit set in the lowest byte of w
+// (eight bytes of a JSON string, loaded little-endian) that is a quote, a
+// backslash, a control character or not ASCII, and maybe in bytes above it;
+// 0 if there is none. The lowest set bit is always exact: a false positive
+// only follows a true one. It lets a string's scan pass eight plain bytes at
+// a time.
+func SpecialBytes(w uint64) uint64 {
 	q := w ^ (ones * '"')
-	s := w ^ (ones * '\\')
-	return ((q-ones)&^q|(s-ones)&^s|(w-ones*0x20)&^w)&highs != 0
+	b := w ^ (ones * '\\')
+	return ((q-ones)&^q | (b-ones)&^b | (w-ones*0x20)&^w | w) & tops
 }
 
 // skipString returns the offset just past the string whose contents start at
@@ -164,7 +168,7 @@ func special(w uint64) bool {
 // escapes str accepts); bytes from 0x80 pass as they are, as in str.
 func skipString(b []byte, i int) (int, bool) {
 	for {
-		for i+8 <= len(b) && !special(binary.LittleEndian.Uint64(b[i:])) {
+		for i+8 <= len(b) && SpecialBytes(binary.LittleEndian.Uint64(b[i:])) == 0 {
 			i += 8
 		}
 		for i < len(b) && (plainByte[b[i]] || b[i] >= 0x80) {

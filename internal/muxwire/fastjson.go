@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/kubelive/kubelive/internal/wire"
 )
 
 // maxArena is the largest arena a JSONDecoder keeps across Reset: a stream
@@ -233,22 +235,6 @@ func (d *JSONDecoder) str(s []byte) (v []byte, n int, ok bool) {
 	return out[start:len(out):len(out)], n, true
 }
 
-// The SWAR constants: one in each byte, and each byte's top bit.
-const (
-	ones = 0x0101010101010101
-	tops = 0x8080808080808080
-)
-
-// special returns a mask with the top bit set in the lowest byte of w (and
-// maybe in bytes above it) that is a quote, a backslash, a control
-// character or not ASCII; 0 if there is none. The lowest set bit is always
-// exact: a false positive only follows a true one.
-func special(w uint64) uint64 {
-	q := w ^ (ones * '"')
-	b := w ^ (ones * '\\')
-	return ((q-ones)&^q | (b-ones)&^b | (w-ones*0x20)&^w | w) & tops
-}
-
 // appendUnescaped appends the unescaped contents of the JSON string that s
 // starts (after its opening quote) to dst, which must have room for len(s)
 // more bytes; n counts the bytes of s taken, the closing quote included.
@@ -268,7 +254,7 @@ func appendUnescaped(dst, s []byte) (out []byte, n int, ok bool) {
 		for i+8 <= len(s) {
 			w := binary.LittleEndian.Uint64(s[i:])
 			binary.LittleEndian.PutUint64(buf[o:], w)
-			m := special(w)
+			m := wire.SpecialBytes(w)
 			if m == 0 {
 				i, o = i+8, o+8
 				continue

@@ -121,13 +121,17 @@ func (s *scanner) value(d int) (val, error) {
 		return s.str()
 	case '{':
 		start := s.i
-		if err := s.skipObject(d); err != nil {
+		if end, ok := skipComposite(s.b, start, d); ok {
+			s.i = end
+		} else if err := s.skipObject(d); err != nil {
 			return val{}, err
 		}
 		return val{start: start, end: s.i, kind: kObject}, nil
 	case '[':
 		start := s.i
-		if err := s.skipArray(d); err != nil {
+		if end, ok := skipComposite(s.b, start, d); ok {
+			s.i = end
+		} else if err := s.skipArray(d); err != nil {
 			return val{}, err
 		}
 		return val{start: start, end: s.i, kind: kArray}, nil

@@ -71,7 +71,7 @@ main(async () => {
     Object.assign(marks, { rows: rowsAt, full: fullAt, fullRendered, live: liveAt, rendered: firstList }, workerMarks(await freshStats(kl)));
     return { firstList, rowsAt, fullAt, fullRendered, items: first.items.length, loadStart: t0, loaded: tLoaded, wasmBytes: window.benchWasmBytes(), timeline: marks };
   }
-  if (mode === 'relists') return relists(first, statuses, () => snap);
+  if (mode === 'relists') return relists(kl, first, statuses, () => snap);
   // P2: the module's Go heap and collector counters around the stream
   const goBefore = mode === 'latency' ? await goStats(kl) : null;
   await release();
@@ -211,11 +211,14 @@ async function fullRenderedAt(statuses) {
  * /ctl/expire drops the watch and makes its resume get 410 Expired, so the
  * list relists (a LIST counted at the server) and goes live again. It
  * returns the wasm memory after the first list and after each relist, and
- * how long each relist took. Every wait has a deadline.
+ * how long each relist took. Every wait has a deadline. The wasm memory is
+ * the client's module's: the page's, or in a worker host the worker's (its
+ * stats().wasmBytes, reported after the relist).
  */
-async function relists(first, statuses, current) {
+async function relists(kl, first, statuses, current) {
   const count = Number(params.get('relists') || 10);
-  const wasm = [window.benchWasmBytes()];
+  const moduleBytes = async () => (kl.stats().host === 'page' ? window.benchWasmBytes() : (await freshStats(kl)).wasmBytes);
+  const wasm = [await moduleBytes()];
   const ms = [];
   for (let i = 0; i < count; i++) {
     // Let the watch run a second first: a watch that ends sooner with no
@@ -244,7 +247,7 @@ async function relists(first, statuses, current) {
       await new Promise((r) => setTimeout(r, 20));
     }
     ms.push(performance.now() - t);
-    wasm.push(window.benchWasmBytes());
+    wasm.push(await moduleBytes());
   }
   const { lists } = await ctl('/ctl/lists');
   return { relists: count, wasm, ms, lists, statuses: statuses.map((x) => x.status), items: current().items.length };

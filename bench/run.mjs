@@ -164,14 +164,38 @@ async function visit(name, mode, extra = '', inspect, shared, prepare) {
   }
 }
 
+/**
+ * memory is a page's JS heap and wasm memory after forced collections. In a
+ * worker host the client (its Go module, its JS) lives in the SharedWorker,
+ * so the worker's JS heap (CDP on its target, in the page's browser context)
+ * and its module's memory (the worker's stats().wasmBytes, reported after
+ * this call) are added to the page's: jsHeap and wasm are the sums, page and
+ * worker the parts. jsHeap is V8's usedSize; outside, logged beside it and
+ * not counted, is Runtime.getHeapUsage's backingStorageSize (ArrayBuffers'
+ * and external strings' backing stores, e.g. Blink's strings of a lazy
+ * object's JSON text) less the module's memory (how V8 counts a wasm
+ * memory there is not established: the difference is a lead, not a figure).
+ */
 async function memory(page, cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = await cdp.send('Runtime.getHeapUsage');
-  const wasm = await page.evaluate(() => (window.benchWasmBytes ? window.benchWasmBytes() : 0));
-  // the Go heap in the page host's module (stats().go: live after the last collection, the next goal, all the runtime maps)
-  const go = await page.evaluate(() => window.kl?.stats?.().go ?? null);
-  return { jsHeap: heap.usedSize, jsHeapTotal: heap.totalSize, wasm, go };
+  const pageWasm = await page.evaluate(() => (window.benchWasmBytes ? window.benchWasmBytes() : 0));
+  const stats = (await page.evaluate(() => Boolean(window.kl?.stats))) ? await freshStats(page) : null;
+  // the Go heap of the client's module (stats().go: live after the last collection, the next goal, all the runtime maps)
+  const go = stats?.go ?? null;
+  const pagePart = { jsHeap: heap.usedSize, outside: outside(heap, pageWasm), wasm: pageWasm };
+  if (!stats || stats.host === 'page') return { ...pagePart, jsHeapTotal: heap.totalSize, go };
+  if (stats.stale) throw new Error('P4: the worker sent no stats');
+  const { targetInfo } = await cdp.send('Target.getTargetInfo');
+  const wh = await sharedWorkerHeap(targetInfo.browserContextId);
+  const worker = { jsHeap: wh.usedSize, outside: outside(wh, stats.wasmBytes), wasm: stats.wasmBytes };
+  return { jsHeap: pagePart.jsHeap + worker.jsHeap, wasm: pagePart.wasm + worker.wasm, jsHeapTotal: heap.totalSize, go, page: pagePart, worker };
+}
+
+/** outside is a heap's backing stores beyond the module's memory (wasm bytes). */
+function outside(heap, wasm) {
+  return Math.max(0, (heap.backingStorageSize ?? 0) - wasm);
 }
 
 // ------------------------------------------------------------------ P1 (+P4)
@@ -193,7 +217,7 @@ if (ONLY.includes('p1') || ONLY.includes('p4')) {
         const eps = use.events / ((res.done - sends[0]) / 1000);
         if (res.ok === false) throw new Error(`${c} on ${set}: final state wrong: ${JSON.stringify({ bad: res.bad, got: res.got, expected: res.expected })}`);
         per[c].push({ eps, notifications: res.notifications, mem, wakes: res.stats?.browserSockets?.wakes });
-        log(`P1 n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(eps)} events/s (${res.notifications ?? res.frames} notifications${mem ? `, heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB${mem.go ? ` (Go live heap ${fmt(mem.go.heapLive / 1e6, 1)} MB, goal ${fmt(mem.go.heapGoal / 1e6, 1)} MB, mapped ${fmt(mem.go.mapped / 1e6, 1)} MB, ${mem.go.gcCycles} GC cycles)` : ''}` : ''})`);
+        log(`P1 n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(eps)} events/s (${res.notifications ?? res.frames} notifications${mem ? `, heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB${Number.isFinite(mem.outside ?? mem.page?.outside) ? ` (backing stores beyond the module, not counted: page ${fmt((mem.outside ?? mem.page.outside) / 1e6, 1)} MB${mem.worker ? `, worker ${fmt(mem.worker.outside / 1e6, 1)} MB` : ''})` : ''}${mem.worker ? ` (worker JS heap ${fmt(mem.worker.jsHeap / 1e6, 1)} MB, page JS heap ${fmt(mem.page.jsHeap / 1e6, 1)} MB)` : ''}${mem.go ? ` (Go live heap ${fmt(mem.go.heapLive / 1e6, 1)} MB, goal ${fmt(mem.go.heapGoal / 1e6, 1)} MB, mapped ${fmt(mem.go.mapped / 1e6, 1)} MB, ${mem.go.gcCycles} GC cycles)` : ''}` : ''})`);
       }
     }
     const n = meta.n;
@@ -207,7 +231,7 @@ if (ONLY.includes('p1') || ONLY.includes('p4')) {
         ...Object.fromEntries(
           CONTENDERS.filter((c) => c !== 't').map((c) => [
             c,
-            (({ jsHeap, wasm }) => ({ jsHeap, wasm, ratio: (jsHeap + wasm) / meta.listBytes }))({ jsHeap: median(per[c].map((x) => x.mem?.jsHeap)), wasm: median(per[c].map((x) => x.mem?.wasm)) }),
+            (({ jsHeap, wasm, workerJsHeap }) => ({ jsHeap, wasm, ...(Number.isFinite(workerJsHeap) ? { workerJsHeap } : {}), ratio: (jsHeap + wasm) / meta.listBytes }))({ jsHeap: median(per[c].map((x) => x.mem?.jsHeap)), wasm: median(per[c].map((x) => x.mem?.wasm)), workerJsHeap: median(per[c].map((x) => x.mem?.worker?.jsHeap)) }),
           ]),
         ),
       };
@@ -623,7 +647,7 @@ async function visitTabs(mux, k) {
       }
       return window.kl.stats().wasmBytes;
     });
-    const jsHeap = await sharedWorkerHeap();
+    const jsHeap = (await sharedWorkerHeap()).usedSize;
     return { sockets, lists, jsHeap, wasm, total: jsHeap + wasm };
   } finally {
     await ctx.close();
@@ -648,13 +672,17 @@ async function settle(read, ok, what) {
   }
 }
 
-/** sharedWorkerHeap is the used JS heap of this server's one SharedWorker after a forced GC (CDP on its target). */
-async function sharedWorkerHeap() {
+/**
+ * sharedWorkerHeap is Runtime.getHeapUsage of this server's one SharedWorker
+ * (within the browser context contextId when given) after a forced GC (CDP
+ * on its target).
+ */
+async function sharedWorkerHeap(contextId) {
   const cdp = await browser.newBrowserCDPSession();
   try {
     const { targetInfos } = await cdp.send('Target.getTargets');
-    const workers = targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(base));
-    if (workers.length !== 1) throw new Error(`P8: ${workers.length} shared workers, not 1: ${JSON.stringify(workers.map((x) => x.url))}`);
+    const workers = targetInfos.filter((x) => x.type === 'shared_worker' && x.url.startsWith(base) && (!contextId || x.browserContextId === contextId));
+    if (workers.length !== 1) throw new Error(`${workers.length} shared workers, not 1: ${JSON.stringify(workers.map((x) => x.url))}`);
     const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: workers[0].targetId, flatten: false });
     const waiting = new Map();
     let seq = 0;
@@ -673,7 +701,7 @@ async function sharedWorkerHeap() {
     await send('HeapProfiler.collectGarbage');
     const heap = await send('Runtime.getHeapUsage');
     await cdp.send('Target.detachFromTarget', { sessionId });
-    return heap.usedSize;
+    return heap;
   } finally {
     await cdp.detach();
   }
@@ -897,7 +925,7 @@ if (Object.keys(results.p3).length) {
 if (results.p4.rawJSON) {
   p(`### P4: memory at 10,000 pods after the stream (raw LIST JSON ${fmt(results.p4.rawJSON / 1e6, 1)} MB)`);
   p();
-  p('| contender | JS heap MB | wasm memory MB | total / raw JSON |');
+  p('| contender | JS heap MB (page + worker) | wasm memory MB | total / raw JSON |');
   p('| --- | ---: | ---: | ---: |');
   for (const c of CONTENDERS.filter((x) => x !== 't')) {
     const m = results.p4[c];

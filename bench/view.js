@@ -34,6 +34,7 @@ const viewQuery = (text = '') => ({
 async function kubelive(onTop) {
   // ?host=shared-worker runs the client in a SharedWorker (its entry unbundled, from js/src): only the window reaches the page.
   const kl = await load({ wasmURL: params.get('wasm') || '/dist/bench/kubelive.wasm', multiplexer: 'off', host: params.get('host') || 'page', workerURL: '/js/src/worker.js' });
+  window.kl = kl; // P4 with a view reads its stats() (a worker host's module memory)
   let ready;
   const live = new Promise((r) => (ready = r));
   let last = null;

@@ -1,11 +1,11 @@
 package cache
 
 import (
-	"bytes"
 	"context"
 	"sync"
 	"time"
 
+	"github.com/kubelive/kubelive/internal/pack"
 	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/wire"
 )
@@ -70,6 +70,14 @@ type list struct {
 	// changed: the Store changed the list since the last flush (told to
 	// Config.Warm after it).
 	changed bool
+	// pk packs the list's objects (keep): made from its first object.
+	pk *pack.Packer
+	// staged are the objects of a LIST's pages the Reflector staged
+	// (Stage), by uid, until the Replace that completes the list.
+	staged map[string]*Item
+	// packBuf is keep's scratch: Pack's output before its copy (kept for
+	// objects up to maxPackBuf bytes).
+	packBuf []byte
 }
 
 // rec tracks one object across flushes. Invariant: slot, uid, namespace and
@@ -158,10 +166,7 @@ func (s store) Upsert(it wire.Item) {
 		s.unlock()
 		return
 	}
-	if !it.Owned {
-		it.Raw = bytes.Clone(it.Raw) // a frame's memory is reused by the next burst
-	}
-	r.live = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}
+	r.live = l.keep(r, it)
 	if l.deleted {
 		l.deleted, l.e.statusChg = false, true
 	}
@@ -216,13 +221,16 @@ func (s store) Replace(items []wire.Item, rv string) {
 		}
 		r.seen, r.tomb = l.seen, false
 		if r.live == nil || r.live.ResourceVersion != it.ResourceVersion {
-			if !it.Owned {
-				it.Raw = bytes.Clone(it.Raw) // the LIST body can go once every item is copied
+			if st := l.staged[it.UID]; it.Raw == nil && st != nil && st.ResourceVersion == it.ResourceVersion {
+				st.Slot = r.slot
+				r.live = st
+			} else {
+				r.live = l.keep(r, it)
 			}
-			r.live = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}
 			l.e.markDirty(r)
 		}
 	}
+	l.staged = nil
 	for _, r := range l.recs {
 		if r.seen != l.seen && r.live != nil {
 			r.live = nil
@@ -236,15 +244,39 @@ func (s store) Replace(items []wire.Item, rv string) {
 }
 
 // Holds implements reflector.HoldingStore in O(1): the list's current
-// object uid is at rv (a stale run's Store holds nothing).
+// object uid is at rv, or a staged one is (a stale run's Store holds
+// nothing).
 func (s store) Holds(uid, rv string) bool {
 	if !s.lock() {
 		return false
 	}
 	r := s.l.recs[uid]
 	held := r != nil && !r.tomb && r.live != nil && r.live.ResourceVersion == rv
+	if st := s.l.staged[uid]; !held && st != nil {
+		held = st.ResourceVersion == rv
+	}
 	s.l.e.mu.Unlock()
 	return held
+}
+
+// Stage implements reflector.StagingStore in O(len(items)): each object is
+// kept packed (keep) in l.staged, shown by no snapshot, until the next
+// Replace takes the ones it lists (with their slot) and drops the rest. A
+// staged object is the exact bytes of its uid at its resourceVersion, so one
+// left by a run that failed is still right for the next one's Replace.
+func (s store) Stage(items []wire.Item) bool {
+	if !s.lock() {
+		return false
+	}
+	l := s.l
+	if l.staged == nil {
+		l.staged = make(map[string]*Item, len(items))
+	}
+	for _, it := range items {
+		l.staged[it.UID] = l.keep(nil, it)
+	}
+	s.l.e.mu.Unlock() // nothing to flush: staged objects are not shown
+	return true
 }
 
 // Partial implements reflector.PartialStore: the first page of a first
@@ -270,14 +302,45 @@ func (s store) Partial(items []wire.Item) {
 		if r.live != nil && r.live.ResourceVersion == it.ResourceVersion {
 			continue
 		}
-		if !it.Owned {
-			it.Raw = bytes.Clone(it.Raw)
-		}
-		r.live, r.tomb = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}, false
+		r.live, r.tomb = l.keep(r, it), false
 		l.e.markDirty(r)
 	}
 	s.unlock()
 }
+
+// keep makes the Item r holds for it: its JSON packed against the list's
+// dictionary (the first object the list kept, so that objects of one list,
+// which share most of their bytes, keep only what differs), never aliasing
+// it.Raw (a frame's or a LIST body's memory, reused or dropped after). The
+// packed form is read back and compared once: an object whose packed form
+// does not give its exact bytes back is kept as it is. Caller holds e.mu.
+// r nil: a staged object, its slot set when a rec takes it.
+func (l *list) keep(r *rec, it wire.Item) *Item {
+	if l.pk == nil {
+		l.pk = pack.NewPacker(it.Raw)
+	}
+	var scratch []byte // a big object's: not kept
+	if len(it.Raw) <= maxPackBuf {
+		if cap(l.packBuf) < len(it.Raw)+16 {
+			l.packBuf = make([]byte, 0, len(it.Raw)+len(it.Raw)/2+16)
+		}
+		scratch = l.packBuf
+	}
+	p := l.pk.PackWith(scratch, it.Raw)
+	if !l.pk.Holds(p, it.Raw) {
+		p = pack.Raw(it.Raw)
+	}
+	size := len(it.Raw)
+	it.Raw, it.Owned = nil, false
+	var slot SlotID
+	if r != nil {
+		slot = r.slot
+	}
+	return &Item{Slot: slot, Cluster: l.ref.Cluster, Item: it, packed: p, pk: l.pk, size: size}
+}
+
+// maxPackBuf bounds the scratch a list keeps for packing.
+const maxPackBuf = 64 << 10
 
 // newRec adds a rec for it. Caller holds e.mu.
 func (l *list) newRec(it wire.Item) *rec {
@@ -374,10 +437,7 @@ func (l *list) seed(items []wire.Item, rv string, savedAt time.Time) {
 			continue // a duplicate uid: the first one stands
 		}
 		r := l.newRec(it)
-		if !it.Owned {
-			it.Raw = bytes.Clone(it.Raw)
-		}
-		r.live = &Item{Slot: r.slot, Cluster: l.ref.Cluster, Item: it}
+		r.live = l.keep(r, it)
 		l.e.markDirty(r)
 	}
 	l.rv, l.warmAt = rv, savedAt
@@ -393,12 +453,12 @@ func (l *list) export() ([]wire.Item, string) {
 	items := make([]wire.Item, 0, len(l.recs))
 	for _, r := range l.e.order {
 		if r.l == l && r.live != nil {
-			items = append(items, r.live.Item)
+			items = append(items, r.live.Wire())
 		}
 	}
 	for _, r := range l.recs {
 		if r.committed == nil && r.live != nil {
-			items = append(items, r.live.Item)
+			items = append(items, r.live.Wire())
 		}
 	}
 	return items, l.rv

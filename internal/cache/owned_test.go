@@ -12,12 +12,10 @@ import (
 	"github.com/kubelive/kubelive/internal/wire"
 )
 
-// TestUpsertKeepsOwnedBytesAndCopiesTheRest: an Owned object (a copy made
-// for the Store, e.g. of a LIST page's) is kept as it is, with no copy; any
-// other is copied, so that its snapshot keeps its bytes when the buffer it
-// came from is written again.
-func TestUpsertKeepsOwnedBytesAndCopiesTheRest(t *testing.T) {
-	t.Parallel()
+// liveStore is a harness with one live, empty list of cluster c1 (query q)
+// and that list's Store, to call directly.
+func liveStore(t *testing.T) (*harness, Query, *list, store) {
+	t.Helper()
 	h := newHarness(t, nil)
 	q := query(ListRef{"c1", ""})
 	_, _, _ = h.subscribe(q)
@@ -26,8 +24,16 @@ func TestUpsertKeepsOwnedBytesAndCopiesTheRest(t *testing.T) {
 	e := h.entry(q)
 	l := e.lists[0]
 	e.mu.Lock()
-	s := store{l: l, gen: l.gen}
-	e.mu.Unlock()
+	defer e.mu.Unlock()
+	return h, q, l, store{l: l, gen: l.gen}
+}
+
+// TestUpsertKeepsItsOwnCopy: every object, Owned or not, is kept packed in
+// the cache's own memory, so that its snapshot keeps its exact bytes when
+// the buffer it came from is written again.
+func TestUpsertKeepsItsOwnCopy(t *testing.T) {
+	t.Parallel()
+	h, q, _, s := liveStore(t)
 
 	shared := []byte(`{"metadata":{"uid":"u1","resourceVersion":"2"}}`)
 	s.Upsert(wire.Item{UID: "u1", Namespace: "n", Name: "a", ResourceVersion: "2", Raw: shared})
@@ -38,8 +44,10 @@ func TestUpsertKeepsOwnedBytesAndCopiesTheRest(t *testing.T) {
 	require.Len(t, snap.Items, 2)
 
 	copy(shared, `{"metadata":{"uid":"XX","resourceVersion":"9"}}`) // the buffer is reused for a later frame
-	assert.Equal(t, `{"metadata":{"uid":"u1","resourceVersion":"2"}}`, string(snap.Items[0].Raw), "a shared buffer's object is copied")
-	assert.Same(t, &owned[0], &snap.Items[1].Raw[0], "an Owned object is kept without a copy")
+	copy(owned, `{"metadata":{"uid":"YY","resourceVersion":"9"}}`)
+	assert.Equal(t, `{"metadata":{"uid":"u1","resourceVersion":"2"}}`, string(snap.Items[0].JSON()), "a shared buffer's object is copied")
+	assert.Equal(t, `{"metadata":{"uid":"u2","resourceVersion":"3"}}`, string(snap.Items[1].JSON()), "an Owned object is packed: its bytes are the cache's own")
+	assert.Nil(t, snap.Items[0].Raw, "the cache keeps the packed form only")
 }
 
 // TestSnapshotKeepsItsBytesPastBorrowedFrames: a snapshot taken after an
@@ -59,7 +67,7 @@ func TestSnapshotKeepsItsBytesPastBorrowedFrames(t *testing.T) {
 	for i, rv := range []string{"12", "13", "14"} { // each Next garbles the frames of the one before
 		w.Modify(pod("a", "y", rv))
 		h.settle(q, 0, rv)
-		require.JSONEq(t, pod("a", "x", "11").JSON(), string(kept.Items[0].Raw), "after %d more events", i+1)
+		require.JSONEq(t, pod("a", "x", "11").JSON(), string(kept.Items[0].JSON()), "after %d more events", i+1)
 	}
 }
 
@@ -95,6 +103,6 @@ func TestPagedRelistKeepsTheHeldObjects(t *testing.T) {
 	after := h.mustGet(q)
 	require.Equal(t, []string{"ns/a@c1", "ns/b@c1", "ns/d@c1"}, names(after.Items))
 	assert.Same(t, before.Items[0], after.Items[0], "a held: the same object")
-	assert.JSONEq(t, pod("ns", "a", "1").JSON(), string(after.Items[0].Raw))
-	assert.JSONEq(t, pod("ns", "b", "25").JSON(), string(after.Items[1].Raw))
+	assert.JSONEq(t, pod("ns", "a", "1").JSON(), string(after.Items[0].JSON()))
+	assert.JSONEq(t, pod("ns", "b", "25").JSON(), string(after.Items[1].JSON()))
 }

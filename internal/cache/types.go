@@ -14,6 +14,7 @@ import (
 
 	"github.com/kubelive/kubelive/internal/backoff"
 	"github.com/kubelive/kubelive/internal/clock"
+	"github.com/kubelive/kubelive/internal/pack"
 	"github.com/kubelive/kubelive/internal/reflector"
 	"github.com/kubelive/kubelive/internal/wire"
 )
@@ -26,10 +27,60 @@ type SlotID uint32
 // Item is one object in a snapshot. Items are immutable: a change makes a
 // new *Item in the same slot, and an unchanged object keeps the same *Item
 // across snapshots (pointer identity mirrors JS object identity).
+//
+// The cache keeps an object's JSON packed against its list's dictionary
+// (see package pack): Raw is then nil and JSON, AppendJSON and Len give the
+// exact bytes the server sent. An Item made outside the cache (a literal)
+// has its JSON in Raw, and the methods read that.
 type Item struct {
 	Slot    SlotID
 	Cluster string
 	wire.Item
+	packed []byte       // the JSON packed by pk; nil when Raw holds it
+	pk     *pack.Packer // the list's packer, for packed
+	size   int          // len of the JSON, when packed
+}
+
+// Len is the length of the object's JSON.
+func (it *Item) Len() int {
+	if it.packed == nil {
+		return len(it.Raw)
+	}
+	return it.size
+}
+
+// AppendJSON appends the object's JSON to dst: byte for byte what the
+// server sent.
+func (it *Item) AppendJSON(dst []byte) []byte {
+	if it.packed == nil {
+		return append(dst, it.Raw...)
+	}
+	out, err := it.pk.AppendUnpacked(dst, it.packed)
+	if err != nil {
+		// keep checked that the packed form reads back before storing it,
+		// and both are immutable since.
+		return append(dst[:len(dst):len(dst)], "null"...)
+	}
+	return out
+}
+
+// JSON returns the object's JSON: Raw itself (shared, read-only) when the
+// item is not packed, else a new copy.
+func (it *Item) JSON() []byte {
+	if it.packed == nil {
+		return it.Raw
+	}
+	return it.AppendJSON(make([]byte, 0, it.size))
+}
+
+// Wire is the object as a wire.Item whose Raw holds its JSON (Owned: a
+// copy no one else writes).
+func (it *Item) Wire() wire.Item {
+	w := it.Item
+	if it.packed != nil {
+		w.Raw, w.Owned = it.JSON(), true
+	}
+	return w
 }
 
 // ListStatus is the condition of one list of a query.

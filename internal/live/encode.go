@@ -71,7 +71,7 @@ func encodeItems(buf []byte, items []*cache.Item, withEnds, spans bool) ([]byte,
 			cluster, quoted = it.Cluster, quoteJSON(it.Cluster)
 		}
 		start := len(buf)
-		buf = appendWithCluster(buf, it.Raw, quoted)
+		buf = appendWithCluster(it.AppendJSON(buf), start, quoted)
 		slots[i] = it.Slot
 		switch {
 		case spans:
@@ -112,18 +112,19 @@ func appendSpans(dst []uint32, obj []byte) []uint32 {
 	return dst
 }
 
-// appendWithCluster appends the object raw with the member
-// "cluster":quoted added last.
-func appendWithCluster(buf, raw, quoted []byte) []byte {
+// appendWithCluster adds the member "cluster":quoted last to the object
+// buf[start:] (the object as it is when it is not one).
+func appendWithCluster(buf []byte, start int, quoted []byte) []byte {
+	raw := buf[start:]
 	end := len(raw)
 	for end > 0 && isSpace(raw[end-1]) {
 		end--
 	}
 	if end < 2 || raw[0] != '{' || raw[end-1] != '}' {
-		return append(buf, raw...)
+		return buf
 	}
 	body := raw[:end-1] // without the closing brace
-	buf = append(buf, body...)
+	buf = buf[:start+end-1]
 	if !emptyObject(body) {
 		buf = append(buf, ',')
 	}
@@ -157,8 +158,8 @@ func Chunks(items []*cache.Item) []int {
 	var ends []int
 	for start := 0; start < len(items); {
 		end, size := start, 0
-		for end < len(items) && (end == start || size+len(items[end].Raw) <= SnapshotChunk) {
-			size += len(items[end].Raw) + 1
+		for end < len(items) && (end == start || size+items[end].Len() <= SnapshotChunk) {
+			size += items[end].Len() + 1
 			end++
 		}
 		ends = append(ends, end)

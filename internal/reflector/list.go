@@ -73,9 +73,22 @@ func (r *Reflector) list(ctx context.Context) (err error) {
 			// In a relist, an object the Store holds unchanged is not copied
 			// (its Raw is dropped: HoldingStore): a relist of an unchanged
 			// list copies nothing.
+			// A StagingStore keeps the objects it does not hold itself, in
+			// its own form: the Reflector then copies none.
 			hs, _ := r.cfg.Store.(HoldingStore)
 			_, partial := r.cfg.Store.(PartialStore)
 			partial = partial && items == nil && !r.hasData.Load() // this page goes to Partial: every object whole
+			if ss, ok := r.cfg.Store.(StagingStore); ok && !partial {
+				fresh := l.Items[:0:0]
+				for _, it := range l.Items {
+					if !ss.Holds(it.UID, it.ResourceVersion) {
+						fresh = append(fresh, it)
+					}
+				}
+				if len(fresh) == 0 || ss.Stage(fresh) {
+					hs = ss // every object is held now
+				}
+			}
 			for i := range l.Items {
 				it := &l.Items[i]
 				if hs != nil && !partial && hs.Holds(it.UID, it.ResourceVersion) {

@@ -127,6 +127,23 @@ type HoldingStore interface {
 	Holds(uid, rv string) bool
 }
 
+// StagingStore is a HoldingStore that keeps the objects of a LIST's page
+// before the list is complete, without showing them, so that the Reflector
+// need not keep a copy of its own of every page until the Replace (the
+// LIST's peak of memory). The Reflector hands Stage the objects of a page
+// that more pages follow and that the Store does not hold (aliasing the
+// page's body: Stage copies them before it returns); when Stage returns
+// true, Holds answers true for them at their resourceVersion and the
+// Reflector hands them to Replace with a nil Raw. Invariant: a staged
+// object is exactly the bytes its page had, and it is shown only once a
+// Replace lists it.
+type StagingStore interface {
+	HoldingStore
+	// Stage keeps items until a Replace; false: it took none (the
+	// Reflector copies them as for any Store).
+	Stage(items []wire.Item) bool
+}
+
 // Phase is a list's condition.
 type Phase int
 

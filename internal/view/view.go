@@ -37,9 +37,12 @@ type View struct {
 	lists   []cache.ListStatus
 	version uint64
 	scratch wire.Extracted
-	cursor  Cursor // the window of the spec, for Snapshot
-	gen     uint64 // bumped when the columns change: every row is fresh
-	loose   int    // nodes made since the last compact
+	// raw is reused to read packed objects' JSON (Extract keeps copies of
+	// what it reads, never the bytes).
+	raw    []byte
+	cursor Cursor // the window of the spec, for Snapshot
+	gen    uint64 // bumped when the columns change: every row is fresh
+	loose  int    // nodes made since the last compact
 	// slab is the array of the last compact, in the order the tree was
 	// built in: the nodes with lo >= 0 are in it (lo is a position in it).
 	slab   []node
@@ -423,7 +426,7 @@ func (v *View) newNode(it *cache.Item) *node {
 		return &node{prio: splitmix64(uint64(it.Slot)), rec: rec{item: it, match: true, rest: true}}
 	}
 	x := &v.scratch
-	if err := v.c.x.Extract(it.Raw, x); err != nil {
+	if err := v.c.x.Extract(v.json(it), x); err != nil {
 		for i := range x.Values {
 			x.Values[i] = x.Values[i][:0]
 		}
@@ -439,6 +442,16 @@ func (v *View) newNode(it *cache.Item) *node {
 	}
 	v.match(&n.rec)
 	return n
+}
+
+// json is it's JSON, read into v.raw when the cache keeps it packed: valid
+// until the next call.
+func (v *View) json(it *cache.Item) []byte {
+	if it.Raw != nil {
+		return it.Raw
+	}
+	v.raw = it.AppendJSON(v.raw[:0])
+	return v.raw
 }
 
 // haystack is what a text filter searches: the name, the namespace, the

@@ -283,7 +283,7 @@ func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.S
 	size := 2
 	for _, it := range items {
 		// the object, a comma, and its "cluster" member
-		size += len(it.Raw) + len(it.Cluster) + 16
+		size += it.Len() + len(it.Cluster) + 16
 	}
 	switch {
 	case size > live.SnapshotChunk:

@@ -383,7 +383,7 @@ func (b *viewJob) getObject(args []safejs.Value) any {
 	if it == nil {
 		return nil
 	}
-	obj, err := b.shim.Call("viewsObject", string(it.Raw), it.Cluster)
+	obj, err := b.shim.Call("viewsObject", string(it.JSON()), it.Cluster)
 	if err != nil {
 		return nil
 	}

@@ -31,7 +31,7 @@ func TestNoCollectionBelowTheBudget(t *testing.T) {
 	restore(t)
 	runtime.GC()
 	before := numGC()
-	done := Start(256<<20, 25)
+	done := Start(256<<20, 25, 0)
 	// 32 MB of garbage: at GOGC 25 that is several collections.
 	for i := 0; i < 32; i++ {
 		runtime.KeepAlive(make([]byte, 1<<20))
@@ -48,7 +48,7 @@ func TestNoCollectionBelowTheBudget(t *testing.T) {
 
 func TestSwitchesAtTheFirstCollection(t *testing.T) {
 	restore(t)
-	done := Start(1<<30, 25)
+	done := Start(1<<30, 25, 0)
 	deadline := time.After(10 * time.Second)
 	for {
 		runtime.GC() // a collection, as reaching the budget would cause
@@ -67,7 +67,7 @@ func TestSwitchesAtTheFirstCollection(t *testing.T) {
 func TestReachingTheBudgetSwitches(t *testing.T) {
 	restore(t)
 	runtime.GC()
-	done := Start(16<<20, 25)
+	done := Start(16<<20, 25, 0)
 	deadline := time.After(10 * time.Second)
 	for {
 		runtime.KeepAlive(make([]byte, 1<<20)) // garbage, never a collection by hand
@@ -84,7 +84,7 @@ func TestReachingTheBudgetSwitches(t *testing.T) {
 
 func TestNoBudgetSetsThePercentAtOnce(t *testing.T) {
 	restore(t)
-	done := Start(1<<20, 40) // GOGC 25's first goal is 1 MB, below 40's
+	done := Start(1<<20, 40, 0) // GOGC 25's first goal is 1 MB, below 40's
 	select {
 	case <-done:
 	default:
@@ -92,4 +92,61 @@ func TestNoBudgetSetsThePercentAtOnce(t *testing.T) {
 	}
 	require.Equal(t, 40, debug.SetGCPercent(40))
 	require.Equal(t, int64(math.MaxInt64), debug.SetMemoryLimit(-1))
+}
+
+func TestPercentFor(t *testing.T) {
+	const mb = 1 << 20
+	cases := []struct {
+		name    string
+		live    uint64
+		percent int
+		floor   int64
+		want    int
+	}{
+		{"no floor", 12 * mb, 25, 0, 25},
+		{"a large heap keeps the percent", 44 * mb, 25, 8 * mb, 25},
+		{"a small heap gets the floor", 12 * mb, 25, 8 * mb, 67},
+		{"exactly at the floor", 32 * mb, 25, 8 * mb, 26},
+		{"a tiny heap is bounded", 1024, 25, 8 * mb, MaxPercent},
+		{"nothing live yet", 0, 25, 8 * mb, MaxPercent},
+		{"a percent above the bound stays", 1024, 2000, 8 * mb, 2000},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := PercentFor(tc.live, tc.percent, tc.floor)
+			require.Equal(t, tc.want, got)
+			if tc.floor > 0 && got < MaxPercent {
+				require.GreaterOrEqual(t, tc.live*uint64(got)/100, uint64(tc.floor), "the headroom reaches the floor")
+			}
+		})
+	}
+}
+
+func TestFloorSetAfterEveryCollection(t *testing.T) {
+	restore(t)
+	done := Start(1<<30, 25, 8<<20)
+	deadline := time.After(10 * time.Second)
+	for {
+		runtime.GC()
+		select {
+		case <-done:
+			// the test binary's live heap is far below 8 MB: the bound
+			require.Equal(t, MaxPercent, debug.SetGCPercent(5))
+			// a later collection sets it again (the floorer re-armed)
+			for {
+				runtime.GC()
+				select {
+				case <-deadline:
+					t.Fatal("GOGC not set again after a later collection")
+				case <-time.After(10 * time.Millisecond):
+				}
+				if p := debug.SetGCPercent(5); p == MaxPercent {
+					return
+				}
+			}
+		case <-deadline:
+			t.Fatal("no switch after collections")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }

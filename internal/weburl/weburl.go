@@ -233,12 +233,20 @@ type Base struct {
 
 // ParseBase reads s as scheme://host[:port][/path][?query][#fragment], the
 // form of a backend's address. It refuses, with an error naming what is
-// wrong, what a base URL need not have: user information (a credential in
-// a URL), a host or path byte that url.Parse would escape or refuse, a
-// malformed escape. Query and fragment are returned so the caller can say
+// wrong, what a base URL need not have: a control character anywhere, user
+// information (a credential in a URL), a host or path byte that url.Parse
+// would escape or refuse, a malformed escape. Query and fragment are returned so the caller can say
 // it does not want them.
 func ParseBase(s string) (b Base, query, fragment string, err error) {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return Base{}, "", "", fmt.Errorf("%q holds a control character", s)
+		}
+	}
 	rest, fragment, _ := strings.Cut(s, "#")
+	if _, err := unescape(fragment, pathSegment); err != nil {
+		return Base{}, "", "", fmt.Errorf("%q: malformed escape in the fragment", s)
+	}
 	rest, query, _ = strings.Cut(rest, "?")
 	scheme, rest, ok := strings.Cut(rest, "://")
 	if !ok || !validScheme(scheme) {

@@ -310,10 +310,8 @@ func validHost(h string) error {
 		if end < 0 {
 			return errors.New("the host's '[' has no ']'")
 		}
-		for _, c := range []byte(h[1:end]) {
-			if !ishex(c) && c != ':' && c != '.' {
-				return fmt.Errorf("the IPv6 host holds %q", c)
-			}
+		if !validIPv6(h[1:end]) {
+			return fmt.Errorf("the host %q is not an IPv6 address", h[:end+1])
 		}
 		name, port = "", h[end+1:]
 		if port != "" && port[0] != ':' {
@@ -333,4 +331,75 @@ func validHost(h string) error {
 		}
 	}
 	return nil
+}
+
+// validIPv6 reports whether s is an IPv6 address in text form without a
+// zone, as netip.ParseAddr reads one: eight groups of one to four hex
+// digits, or fewer with one "::" standing for at least one group, the last
+// two groups possibly written as a dotted IPv4 address.
+func validIPv6(s string) bool {
+	head, tail, elided := strings.Cut(s, "::")
+	if elided && strings.Contains(tail, "::") {
+		return false
+	}
+	count := func(part string, last bool) (int, bool) {
+		if part == "" {
+			return 0, true
+		}
+		groups := strings.Split(part, ":")
+		n := 0
+		for i, g := range groups {
+			if last && i == len(groups)-1 && strings.Contains(g, ".") {
+				if !validIPv4(g) {
+					return 0, false
+				}
+				n += 2
+				continue
+			}
+			if len(g) < 1 || len(g) > 4 {
+				return 0, false
+			}
+			for j := 0; j < len(g); j++ {
+				if !ishex(g[j]) {
+					return 0, false
+				}
+			}
+			n++
+		}
+		return n, true
+	}
+	if !elided {
+		n, ok := count(s, true)
+		return ok && n == 8
+	}
+	a, ok := count(head, false)
+	if !ok {
+		return false
+	}
+	b, ok := count(tail, true)
+	return ok && a+b < 8
+}
+
+// validIPv4 reports whether s is four decimal octets without leading zeros.
+func validIPv4(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if len(p) < 1 || len(p) > 3 || len(p) > 1 && p[0] == '0' {
+			return false
+		}
+		v := 0
+		for j := 0; j < len(p); j++ {
+			if p[j] < '0' || p[j] > '9' {
+				return false
+			}
+			v = v*10 + int(p[j]-'0')
+		}
+		if v > 255 {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package weburl
 
 import (
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -110,10 +111,16 @@ func TestParseBase(t *testing.T) {
 		"http://h:8x":        "the port holds",
 		"http://[::1/":       "no ']'",
 		"http://[::1]x":      "after its ']'",
-		"http://[::g]":       "IPv6 host holds",
+		"http://[::g]":       "not an IPv6 address",
+		"http://[1:2]":       "not an IPv6 address",
+		"http://[1.2.3.4]":   "not an IPv6 address",
+		"http://[]":          "not an IPv6 address",
 		"http://a:b:c":       "the host holds",
 		"http://":            "has no host",
 		"http:///p":          "has no host",
+		"http://h/?q\b":      "control character",
+		"http://h/#\x7f":     "control character",
+		"http://h/#%zz":      "malformed escape in the fragment",
 		"http://h/\"quote\"": "must be escaped",
 	}
 	for s, want := range bad {
@@ -157,4 +164,32 @@ func FuzzAgainstNetURL(f *testing.F) {
 			t.Fatalf("ParseBase(%q).String() = %q; url.Parse %q", s, b.String(), u.String())
 		}
 	})
+}
+
+// FuzzIPv6AgainstNetip: validIPv6 accepts exactly the zone-less IPv6
+// addresses netip.ParseAddr reads.
+func FuzzIPv6AgainstNetip(f *testing.F) {
+	for _, s := range []string{"::1", "::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::ffff:1.2.3.4", "fe80::1.2.3.4",
+		"1:2", "1.2.3.4", "", ":", ":::", "1::2::3", "::01.2.3.4", "1:2:3:4:5:6:1.2.3.4", "12345::", "::1.2.3.4:5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsRune(s, '%') {
+			return // zones are refused before (no '%' reaches validIPv6 from a host)
+		}
+		a, err := netip.ParseAddr(s)
+		want := err == nil && a.Is6()
+		if got := validIPv6(s); got != want {
+			t.Fatalf("validIPv6(%q) = %v, netip.ParseAddr: %v %v", s, got, a, err)
+		}
+	})
+}
+
+func TestIPv6Seeds(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{"::1": true, "::": true, "1:2:3:4:5:6:7:8": true, "1:2:3:4:5:6:7::": true,
+		"::ffff:1.2.3.4": true, "1:2": false, "1.2.3.4": false, "": false, "1::2::3": false, "::01.2.3.4": false,
+		"1:2:3:4:5:6:7:8:9": false, "1:2:3:4:5:6:7:8::": false} {
+		assert.Equal(t, want, validIPv6(s), s)
+	}
 }

@@ -43,7 +43,7 @@ type requirement struct {
 func (s selector) empty() bool { return len(s.reqs) == 0 }
 
 // matches reports whether labels satisfy every requirement.
-func (s selector) matches(labels map[string]string) bool {
+func (s selector) matches(labels labelSet) bool {
 	for _, r := range s.reqs {
 		if !r.matches(labels) {
 			return false
@@ -52,8 +52,8 @@ func (s selector) matches(labels map[string]string) bool {
 	return true
 }
 
-func (r requirement) matches(labels map[string]string) bool {
-	v, ok := labels[r.key]
+func (r requirement) matches(labels labelSet) bool {
+	v, ok := labels.get(r.key)
 	switch r.op {
 	case opIn:
 		return ok && slices.Contains(r.values, v)

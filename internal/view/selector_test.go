@@ -31,7 +31,7 @@ func agree(t *testing.T, text string) {
 	}
 	assert.Equal(t, want.Empty(), got.empty(), "%q empty", text)
 	for _, ls := range labelSets {
-		assert.Equal(t, want.Matches(labels.Set(ls)), got.matches(ls), "%q on %v", text, ls)
+		assert.Equal(t, want.Matches(labels.Set(ls)), got.matches(makeLabelSet(ls)), "%q on %v", text, ls)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/reflector"
@@ -16,7 +17,7 @@ import (
 // view's expressions, and whether it passes the filter.
 type rec struct {
 	item   *cache.Item
-	labels map[string]string
+	labels labelSet
 	hay    string       // name, namespace, label values and the textIn values, lowercased, NUL-separated
 	vals   []wire.Value // one per compiled expression
 	match  bool
@@ -40,6 +41,7 @@ type View struct {
 	// raw is reused to read packed objects' JSON (Extract keeps copies of
 	// what it reads, never the bytes).
 	raw    []byte
+	hayBuf []byte // haystack's scratch: a haystack is copied out at its exact size
 	cursor Cursor // the window of the spec, for Snapshot
 	gen    uint64 // bumped when the columns change: every row is fresh
 	loose  int    // nodes made since the last compact
@@ -432,11 +434,12 @@ func (v *View) newNode(it *cache.Item) *node {
 		}
 		x.Labels = nil
 	}
-	n := &node{prio: splitmix64(uint64(it.Slot)), rec: rec{item: it, labels: x.Labels, vals: make([]wire.Value, len(v.c.exprs))}}
+	n := &node{prio: splitmix64(uint64(it.Slot)), rec: rec{item: it, labels: makeLabelSet(x.Labels), vals: make([]wire.Value, len(v.c.exprs))}}
 	for i := range v.c.exprs {
 		n.vals[i] = v.c.exprs[i].eval(x)
 	}
-	n.hay = haystack(it, x.Labels, v.c.textIn, n.vals)
+	v.hayBuf = appendHaystack(v.hayBuf[:0], it, n.labels, v.c.textIn, n.vals)
+	n.hay = string(v.hayBuf)
 	if v.c.countBy >= 0 {
 		n.by = v.countBy.intern(n.vals[v.c.countBy].Text())
 	}
@@ -454,22 +457,40 @@ func (v *View) json(it *cache.Item) []byte {
 	return v.raw
 }
 
-// haystack is what a text filter searches: the name, the namespace, the
-// label values and the values of the expressions textIn indexes in vals.
-func haystack(it *cache.Item, lbls map[string]string, textIn []int, vals []wire.Value) string {
-	var b strings.Builder
-	b.WriteString(strings.ToLower(it.Name))
-	b.WriteByte(0)
-	b.WriteString(strings.ToLower(it.Namespace))
-	for _, val := range lbls {
-		b.WriteByte(0)
-		b.WriteString(strings.ToLower(val))
-	}
+// appendHaystack appends what a text filter searches to dst: the name, the
+// namespace, the label values and the values of the expressions textIn
+// indexes in vals, each lowercased, NUL-separated.
+func appendHaystack(dst []byte, it *cache.Item, lbls labelSet, textIn []int, vals []wire.Value) []byte {
+	dst = appendLower(dst, it.Name)
+	dst = append(dst, 0)
+	dst = appendLower(dst, it.Namespace)
+	lbls.each(func(val string) {
+		dst = append(dst, 0)
+		dst = appendLower(dst, val)
+	})
 	for _, i := range textIn {
-		b.WriteByte(0)
-		b.WriteString(strings.ToLower(vals[i].Text()))
+		dst = append(dst, 0)
+		dst = appendLower(dst, vals[i].Text())
 	}
-	return b.String()
+	return dst
+}
+
+// appendLower appends strings.ToLower(s) to dst, without its allocation
+// when s is ASCII.
+func appendLower(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return append(dst, strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 // match evaluates the filter on one object, setting r.rest and r.match.

@@ -250,10 +250,11 @@ const (
 // Value is one scalar found at a path: a string (decoded), a number, a bool,
 // null, or the mere presence of an object or array (their contents are not
 // kept).
+// Its fields are ordered for size (32 bytes): a view holds one per column per object.
 type Value struct {
-	Kind ValueKind
 	Str  string
 	Num  float64
+	Kind ValueKind
 	Bool bool
 }
 

@@ -399,10 +399,12 @@ func (n *pathNode) child(s step) *pathNode {
 // i in document order (one at most for a path without [*], a filter or
 // keys()), Labels the object's labels (nil when it has none or none were
 // asked for). A caller may reuse one Extracted across objects; the strings
-// it holds are copies and stay valid.
+// it holds are copies and stay valid, but Labels is one map reused by every
+// Extract into the same Extracted (valid until the next one).
 type Extracted struct {
 	Values [][]Value
 	Labels map[string]string
+	labels map[string]string // Labels' map, kept for the next Extract
 	slots  [][]Value // Values, then the hidden slots of filter conditions
 	marks  []int     // a stack of slot lengths, restored when a filter fails
 }
@@ -588,7 +590,11 @@ func (s *scanner) walkObject(d int, n *pathNode, out *Extracted) error {
 			var v val
 			if v, err = s.str(); err == nil {
 				if out.Labels == nil {
-					out.Labels = map[string]string{}
+					if out.labels == nil {
+						out.labels = map[string]string{}
+					}
+					clear(out.labels)
+					out.Labels = out.labels
 				}
 				sv := s.scalar(v)
 				out.Labels[string(key)] = sv.Str

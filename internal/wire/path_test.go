@@ -145,13 +145,18 @@ func TestExtract(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			x := NewExtractor(paths(t, c.paths...), true)
-			var out Extracted
-			require.NoError(t, x.Extract([]byte(c.doc), &out))
-			require.Len(t, out.Values, len(c.want))
-			for i := range c.want {
-				assert.Equal(t, c.want[i], append([]Value{}, out.Values[i]...), c.paths[i])
+			// A fresh Extracted, and one a pod with other labels was read into
+			// first: nothing of that pod (its labels' map is reused) remains.
+			var fresh, reused Extracted
+			require.NoError(t, x.Extract([]byte(`{"metadata":{"labels":{"zone":"b","other":"x"}},"a":7}`), &reused))
+			for _, out := range []*Extracted{&fresh, &reused} {
+				require.NoError(t, x.Extract([]byte(c.doc), out))
+				require.Len(t, out.Values, len(c.want))
+				for i := range c.want {
+					assert.Equal(t, c.want[i], append([]Value{}, out.Values[i]...), c.paths[i])
+				}
+				assert.Equal(t, c.labels, out.Labels)
 			}
-			assert.Equal(t, c.labels, out.Labels)
 		})
 	}
 }

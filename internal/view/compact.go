@@ -105,7 +105,7 @@ func (v *View) refilterSlab(narrow, widen bool) {
 			}
 		}
 		if n.right == nil { // its subtree ends here: its hits are known
-			if h := int(k - before[n.lo]); h != n.hits {
+			if h := int32(k - before[n.lo]); h != n.hits {
 				n.hits = h
 			}
 		}
@@ -113,7 +113,7 @@ func (v *View) refilterSlab(narrow, widen bool) {
 	before[len(slab)] = k
 	for _, i := range v.right {
 		if n := &slab[i]; n.lo >= 0 {
-			if h := int(before[int(n.lo)+n.size] - before[n.lo]); h != n.hits {
+			if h := int32(before[int(n.lo)+int(n.size)] - before[n.lo]); h != n.hits {
 				n.hits = h
 			}
 		}
@@ -131,7 +131,7 @@ func (v *View) refilterChanged(n *node, narrow, widen bool) {
 	v.refilterChanged(n.left, narrow, widen)
 	v.refilterChanged(n.right, narrow, widen)
 	n.match = textHit(n, v.c.text, narrow, widen)
-	n.hits = hits(n.left) + hits(n.right) + b2i(n.match)
+	n.hits = int32(hits(n.left) + hits(n.right) + b2i(n.match))
 	v.counted(n, 1)
 }
 

@@ -200,7 +200,7 @@ func checkTree(t *testing.T, v *View) {
 		}
 		for _, c := range []*node{n.left, n.right} {
 			if c != nil {
-				require.LessOrEqual(t, c.prio, n.prio, "heap order")
+				require.LessOrEqual(t, c.prio(), n.prio(), "heap order")
 			}
 		}
 		ls, lh := check(n.left)
@@ -215,9 +215,9 @@ func checkTree(t *testing.T, v *View) {
 		if n.match {
 			h++
 		}
-		require.Equal(t, 1+ls+rs, n.size)
-		require.Equal(t, h, n.hits)
-		return n.size, n.hits
+		require.Equal(t, 1+ls+rs, size(n))
+		require.Equal(t, h, hits(n))
+		return size(n), hits(n)
 	}
 	check(v.tree.root)
 	require.Equal(t, len(v.nodes), seen)
@@ -240,7 +240,7 @@ func checkBuilt(t *testing.T, v *View, n *node) {
 			require.GreaterOrEqual(t, m.lo, int32(0), "below a built node, every node is as built")
 			i++
 		})
-		require.Equal(t, int(n.lo)+n.size, i)
+		require.Equal(t, int(n.lo)+size(n), i)
 	}
 	checkBuilt(t, v, n.left)
 	checkBuilt(t, v, n.right)

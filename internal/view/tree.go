@@ -19,8 +19,7 @@ import "math"
 type node struct {
 	rec
 	left, right *node
-	prio        uint64
-	size, hits  int
+	size, hits  int32
 	// lo is the position of the subtree's first node in the order the
 	// tree was last built in, or -1 once the subtree changed (fix marks
 	// it). Invariant: a node with lo >= 0 has the subtree it was built
@@ -38,24 +37,28 @@ func size(n *node) int {
 	if n == nil {
 		return 0
 	}
-	return n.size
+	return int(n.size)
 }
 
 func hits(n *node) int {
 	if n == nil {
 		return 0
 	}
-	return n.hits
+	return int(n.hits)
 }
 
 func (n *node) fix() {
 	n.lo = -1
-	n.size = 1 + size(n.left) + size(n.right)
-	n.hits = hits(n.left) + hits(n.right)
+	n.size = int32(1 + size(n.left) + size(n.right))
+	n.hits = int32(hits(n.left) + hits(n.right))
 	if n.match {
 		n.hits++
 	}
 }
+
+// prio is the node's priority: a hash of its slot (fixed for the node's
+// life: a node's items all have its slot).
+func (n *node) prio() uint64 { return splitmix64(uint64(n.item.Slot)) }
 
 // splitmix64 mixes a slot into a priority.
 func splitmix64(x uint64) uint64 {
@@ -93,7 +96,7 @@ func merge(l, r *node) *node {
 		return r
 	case r == nil:
 		return l
-	case l.prio > r.prio:
+	case l.prio() > r.prio():
 		l.right = merge(l.right, r)
 		l.fix()
 		return l
@@ -132,7 +135,7 @@ func appendAt(root, n *node) *node {
 	if root == nil {
 		return n
 	}
-	if n.prio > root.prio {
+	if n.prio() > root.prio() {
 		n.left = root
 		n.fix()
 		return n
@@ -146,7 +149,7 @@ func (t *tree) insertAt(root, n *node) *node {
 	if root == nil {
 		return n
 	}
-	if n.prio > root.prio {
+	if n.prio() > root.prio() {
 		n.left, n.right = t.split(root, n)
 		n.fix()
 		return n
@@ -188,7 +191,7 @@ func (t *tree) build(sorted []*node) {
 	for _, n := range sorted {
 		n.left, n.right = nil, nil
 		var last *node
-		for len(spine) > 0 && spine[len(spine)-1].prio < n.prio {
+		for len(spine) > 0 && spine[len(spine)-1].prio() < n.prio() {
 			last = spine[len(spine)-1]
 			spine = spine[:len(spine)-1]
 		}
@@ -234,7 +237,7 @@ func window(n *node, lo, hi int, out []*node) []*node {
 // windowCounted is window, also counting the nodes it entered (visits in,
 // the total out), so that a test can hold it to its bound. lo >= 0.
 func windowCounted(n *node, lo, hi int, out []*node, visits int) ([]*node, int) {
-	if n == nil || hi <= 0 || lo >= n.hits {
+	if n == nil || hi <= 0 || lo >= int(n.hits) {
 		return out, visits
 	}
 	visits++

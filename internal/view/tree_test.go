@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -40,7 +41,7 @@ func TestWindowEntersOnlySubtreesWithRanks(t *testing.T) {
 			sorted := make([]*node, n)
 			var want []*node
 			for i := range sorted {
-				sorted[i] = &node{prio: splitmix64(uint64(i + 1)), rec: rec{match: tc.match(i)}}
+				sorted[i] = &node{rec: rec{item: slotItem(i + 1), match: tc.match(i)}}
 				if sorted[i].match {
 					want = append(want, sorted[i])
 				}
@@ -60,7 +61,7 @@ func TestWindowEntersOnlySubtreesWithRanks(t *testing.T) {
 	var tr tree
 	sorted := make([]*node, n)
 	for i := range sorted {
-		sorted[i] = &node{prio: splitmix64(uint64(i + 1))}
+		sorted[i] = &node{rec: rec{item: slotItem(i + 1)}}
 	}
 	tr.build(sorted)
 	require.Less(t, depth(tr.root), 4*bits.Len(n), fmt.Sprint("depth of a treap of ", n))
@@ -82,7 +83,7 @@ func TestInsertInOrderIsTheSameTree(t *testing.T) {
 	mk := func() []*node {
 		ns := make([]*node, n)
 		for i := range ns {
-			ns[i] = &node{prio: splitmix64(uint64(i + 1)), rec: rec{match: i%3 == 0, by: int32(i)}}
+			ns[i] = &node{rec: rec{item: slotItem(i + 1), match: i%3 == 0, by: int32(i)}}
 		}
 		return ns
 	}
@@ -128,6 +129,9 @@ func shape(n *node) [][5]int {
 		}
 		return int(c.by)
 	}
-	walk(n, func(x *node) { out = append(out, [5]int{int(x.by), x.size, x.hits, key(x.left), key(x.right)}) })
+	walk(n, func(x *node) { out = append(out, [5]int{int(x.by), size(x), hits(x), key(x.left), key(x.right)}) })
 	return out
 }
+
+// slotItem is an item with only a slot: what a node's priority hashes.
+func slotItem(slot int) *cache.Item { return &cache.Item{Slot: cache.SlotID(slot)} }

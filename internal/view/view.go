@@ -238,7 +238,7 @@ func (v *View) refilterTree(n *node, narrow bool) {
 	v.refilterTree(n.left, narrow)
 	v.refilterTree(n.right, narrow)
 	v.match(&n.rec)
-	n.hits = hits(n.left) + hits(n.right) + b2i(n.match) // not fix: the subtree is as it was
+	n.hits = int32(hits(n.left) + hits(n.right) + b2i(n.match)) // not fix: the subtree is as it was
 	v.counted(n, 1)
 }
 
@@ -252,7 +252,7 @@ func (v *View) refilterTree(n *node, narrow bool) {
 func (v *View) textPass(narrow, widen bool) {
 	switch root := v.tree.root; {
 	case root == nil || narrow && root.hits == 0:
-	case narrow && root.hits <= root.size/fewHits, v.loose > root.size/manyLoose:
+	case narrow && root.hits <= root.size/fewHits, v.loose > int(root.size)/manyLoose:
 		v.refilterText(root, narrow, widen)
 	default:
 		v.refilterSlab(narrow, widen)
@@ -283,7 +283,7 @@ func (v *View) refilterText(n *node, narrow, widen bool) {
 		case c == nil || narrow && c.hits == 0:
 		case c.left == nil && c.right == nil:
 			c.match = textHit(c, text, narrow, widen)
-			c.hits = b2i(c.match)
+			c.hits = int32(b2i(c.match))
 			if by && c.match {
 				v.countBy.n[c.by]++
 			}
@@ -292,7 +292,7 @@ func (v *View) refilterText(n *node, narrow, widen bool) {
 		}
 	}
 	n.match = textHit(n, text, narrow, widen)
-	n.hits = hits(n.left) + hits(n.right) + b2i(n.match)
+	n.hits = int32(hits(n.left) + hits(n.right) + b2i(n.match))
 	if by && n.match {
 		v.countBy.n[n.by]++
 	}
@@ -425,7 +425,7 @@ func (v *View) counted(n *node, by int) {
 // JSON, so this does not happen) has absent values and no labels.
 func (v *View) newNode(it *cache.Item) *node {
 	if v.c.bare {
-		return &node{prio: splitmix64(uint64(it.Slot)), rec: rec{item: it, match: true, rest: true}}
+		return &node{rec: rec{item: it, match: true, rest: true}}
 	}
 	x := &v.scratch
 	if err := v.c.x.Extract(v.json(it), x); err != nil {
@@ -434,7 +434,7 @@ func (v *View) newNode(it *cache.Item) *node {
 		}
 		x.Labels = nil
 	}
-	n := &node{prio: splitmix64(uint64(it.Slot)), rec: rec{item: it, labels: makeLabelSet(x.Labels), vals: make([]wire.Value, len(v.c.exprs))}}
+	n := &node{rec: rec{item: it, labels: makeLabelSet(x.Labels), vals: make([]wire.Value, len(v.c.exprs))}}
 	for i := range v.c.exprs {
 		n.vals[i] = v.c.exprs[i].eval(x)
 	}
@@ -577,7 +577,7 @@ func (v *View) Derive(spec Spec) (*View, error) {
 	walk(v.tree.root, func(n *node) {
 		var m *node
 		if reuse {
-			m = &node{rec: n.rec, prio: n.prio, tie: n.tie} // vals are never mutated: shared
+			m = &node{rec: n.rec, tie: n.tie} // vals are never mutated: shared
 			d.match(&m.rec)
 		} else {
 			m = d.newNode(n.item)

@@ -405,8 +405,8 @@ type Extracted struct {
 	Values [][]Value
 	Labels map[string]string
 	labels map[string]string // Labels' map, kept for the next Extract
-	slots  [][]Value // Values, then the hidden slots of filter conditions
-	marks  []int     // a stack of slot lengths, restored when a filter fails
+	slots  [][]Value         // Values, then the hidden slots of filter conditions
+	marks  []int             // a stack of slot lengths, restored when a filter fails
 }
 
 // Extract fills out from the object raw (a JSON object, as Item.Raw holds).

@@ -327,13 +327,29 @@ export class Prefetches {
     this.#timer = setTimeout(() => this.close(), UNUSED_MS);
   }
 
-  /** close drops every answer not taken, and fetches no further page. */
+  /**
+   * close drops every answer not taken, and the pages kept for tabs that
+   * ask for a list later (none can once closed: list is false), and fetches
+   * no further page. The client keeps its Prefetches for its stats, so
+   * what close leaves is all the pages' memory it holds for the client's
+   * life (a whole LIST's bytes otherwise).
+   */
   close() {
     this.#open = false;
     this.#closed = true;
     clearTimeout(this.#timer);
     this.#byURL.clear();
-    for (const l of this.#lists.values()) l.hear.clear();
+    for (const l of this.#lists.values()) {
+      l.hear.clear();
+      l.pages = [];
+    }
+  }
+
+  /** keptBytes is the size of the pages' bytes this holds (for tests). */
+  keptBytes() {
+    let n = 0;
+    for (const l of this.#lists.values()) for (const a of l.pages) n += a.bytes?.byteLength ?? 0;
+    return n;
   }
 
   /** heldBack counts a snapshot of the module not sent: the page showed more of that list already. */

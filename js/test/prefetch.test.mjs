@@ -136,7 +136,10 @@ test('list fetches every page in order, fewer and larger than the module\'s, eac
     assert.equal(srv.asked.length, 3);
     p.ready();
     assert.equal(p.list(`${BASE}/api/v1/configmaps?limit=500`, () => {}), false, 'no new list once the module runs');
+    assert.ok(p.keptBytes() > 2500 * 10, 'until closed, the pages are kept for a tab that asks later');
     p.close();
+    assert.equal(p.keptBytes(), 0, 'closed, it holds none of the pages\' bytes');
+    assert.equal(p.list(first, () => assert.fail('no replay once closed')), false);
   });
 });
 

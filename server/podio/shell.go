@@ -11,6 +11,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
@@ -40,8 +41,16 @@ type shell struct {
 
 	env []string // KEY=VALUE of the container's environment
 	fs  *fakeFS
-	// lines is the terminal (or the stdin) of the interactive shell; nil
-	// until one runs. A nested interactive `sh` reads from it too.
+
+	mu sync.Mutex // guards what follows: a pipeline runs its commands at once
+	// sessionIn are the readers that carry the session's stdin: the pipes
+	// runner copies it into. An interactive `sh` reading nothing else, or
+	// nothing (the stdin of a command an interactive shell runs), reads the
+	// session's lines.
+	sessionIn []*os.File
+	// lines is the session's terminal (or stdin) as the interactive shells
+	// read it, one line at a time; nil until one runs. A nested interactive
+	// `sh` reads from it too, so input one has buffered is not lost.
 	lines *lineSource
 }
 
@@ -144,16 +153,38 @@ func (s *shell) sh(ctx context.Context, p *proc) int {
 		}
 		return s.script(ctx, p, src, args)
 	}
-	if s.lines == nil {
-		s.lines = newLineSource(p.stdin, s.tty, p.stdout)
-	}
+	lines := s.linesOf(p.stdin, p.stdout)
 	r, done, err := s.runner(nil, p.stdout, p.stderr, p.dir, nil)
 	if err != nil {
 		fmt.Fprintf(p.stderr, "sh: %v\n", err)
 		return 2
 	}
 	defer done()
-	return s.interactive(ctx, r, p.stdout, p.stderr)
+	return s.interactive(ctx, r, lines, p.stdout, p.stderr)
+}
+
+// linesOf returns the lines an interactive shell reads from in: the
+// session's (made on the first call) when in carries the session's input or
+// is none, else in's own lines, never a terminal's: in `a | sh`, sh reads
+// what a writes, and a pipe has no line editing or echo.
+func (s *shell) linesOf(in io.Reader, echo io.Writer) *lineSource {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.isSessionInLocked(in) {
+		return newLineSource(in, false, echo)
+	}
+	if s.lines == nil {
+		s.lines = newLineSource(in, s.tty, echo)
+	}
+	return s.lines
+}
+
+func (s *shell) isSessionInLocked(in io.Reader) bool {
+	if in == nil || isNilFile(in) || in == s.stdin {
+		return true
+	}
+	f, ok := in.(*os.File)
+	return ok && slices.Contains(s.sessionIn, f)
 }
 
 // script parses src as a shell program and runs it with positional
@@ -236,13 +267,13 @@ func exitCode(err error) int {
 // errInterrupt is what the terminal returns to the parser on ^C.
 var errInterrupt = errors.New("interrupted")
 
-// interactive reads and runs commands from s.lines until EOF or exit and
+// interactive reads and runs commands from lines until EOF or exit and
 // returns the last status. On a tty it prompts "$ " (and "> " inside an
 // unfinished command); ^C discards what was typed and sets $? to 130.
-func (s *shell) interactive(ctx context.Context, r *interp.Runner, stdout, stderr io.Writer) int {
+func (s *shell) interactive(ctx context.Context, r *interp.Runner, lines *lineSource, stdout, stderr io.Writer) int {
 	status := 0
 	prompt := func(p string) {
-		if s.lines.tty {
+		if lines.tty {
 			_, _ = io.WriteString(stdout, p)
 		}
 	}
@@ -250,7 +281,7 @@ func (s *shell) interactive(ctx context.Context, r *interp.Runner, stdout, stder
 		parser := newParser()
 		prompt("$ ")
 		done := false
-		err := parser.Interactive(s.lines, func(stmts []*syntax.Stmt) bool {
+		err := parser.Interactive(lines, func(stmts []*syntax.Stmt) bool {
 			if parser.Incomplete() {
 				prompt("> ")
 				return true
@@ -324,6 +355,17 @@ func (s *shell) runner(stdin io.Reader, stdout, stderr io.Writer, dir string, pa
 			_ = pw.Close()
 		}()
 		release = func() { _ = pr.Close() }
+		s.mu.Lock()
+		if s.isSessionInLocked(stdin) {
+			s.sessionIn = append(s.sessionIn, pr)
+			release = func() {
+				s.mu.Lock()
+				s.sessionIn = slices.DeleteFunc(s.sessionIn, func(f *os.File) bool { return f == pr })
+				s.mu.Unlock()
+				_ = pr.Close()
+			}
+		}
+		s.mu.Unlock()
 		opts[2] = interp.StdIO(pr, stdout, stderr)
 	}
 	r, err := interp.New(opts...)
@@ -482,6 +524,7 @@ func (s *shell) access(_ context.Context, p string, mode interp.AccessMode) erro
 // terminal's canonical mode (echo and line editing through lineEditor),
 // otherwise stdin's lines with any "\r" before "\n" dropped.
 type lineSource struct {
+	mu     sync.Mutex // held by a Read: shells run at once (`sh & sh`) take turns
 	tty    bool
 	in     io.Reader
 	br     *bufio.Reader // without a tty
@@ -509,6 +552,8 @@ func newLineSource(in io.Reader, tty bool, echo io.Writer) *lineSource {
 }
 
 func (l *lineSource) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if len(l.line) == 0 {
 		line, err := l.next()
 		if err != nil {

@@ -249,3 +249,45 @@ func TestShellStopsWhenTheSessionEnds(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestShellPipedIntoSh runs an interactive `sh` whose stdin is a pipe: it
+// reads what the left side writes, as a script without prompts or echo, and
+// never the session's stdin or terminal, even in a pipeline of shells (where
+// each one reading another's pipe would wait forever).
+func TestShellPipedIntoSh(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		tty         bool
+		stdin, want string
+		argv        []string
+	}{
+		{"a script", false, "", "piped 3\n", []string{"sh", "-c", "echo 'echo piped $((1+2))' | sh"}},
+		{"a pipeline of shells", false, "", "inner\n", []string{"sh", "-c", "echo 'echo echo inner' | sh | sh"}},
+		{"the fuzzer's hang", false, "", "", []string{"sh", "-c", "00|$0|$0"}},
+		{"the session's stdin stays the outer shell's", false, "echo 'echo a' | sh\necho b\n", "a\nb\n", []string{"sh"}},
+		{"on a terminal", true, "echo 'echo hi' | sh\r", "$ echo 'echo hi' | sh\r\nhi\r\n$ ", []string{"sh"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var term *terminal
+			if tc.tty {
+				term = newTerminal()
+				term.resize(termSize{Width: 100, Height: 30})
+			}
+			type result struct{ stdout string }
+			done := make(chan result, 1)
+			go func() {
+				stdout, _, _ := runShell(t, NewLogBook(newFakeClock(), 0), tc.tty, term, tc.stdin, tc.argv...)
+				done <- result{stdout}
+			}()
+			select {
+			case r := <-done:
+				assert.Equal(t, tc.want, r.stdout)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the shell did not return within 10 s")
+			}
+		})
+	}
+}

@@ -195,15 +195,15 @@ export class Prefetches {
    * the pages before it (their limits: each was full, since a token
    * followed) }. url is the module's first page (listURL); the pages asked
    * for hold PREFETCH_LIMIT objects. False when the module is ready already
-   * (it fetches for itself). With hold false, the module's start does not
-   * wait for this list's pages (settled).
+   * (it fetches for itself; a tab asking then hears the module's snapshots,
+   * so the pages are kept for replay only until then). With hold false, the
+   * module's start does not wait for this list's pages (settled).
    */
   list(url, onPage, hold = true) {
     const key = canonical(url);
-    if (this.#closed || !key) return false;
+    if (this.#closed || !this.#open || !key) return false;
     let l = this.#lists.get(key);
     if (!l) {
-      if (!this.#open) return false;
       l = { pages: [], hear: new Set(), hold: false };
       let end;
       l.done = new Promise((resolve) => (end = resolve));
@@ -243,7 +243,7 @@ export class Prefetches {
       const next = a.status === 200 ? continueOf(a.bytes) : '';
       if (next) this.#page(l, nextURL(url, next), end, n + 1);
       else end();
-      l.pages.push(a);
+      if (this.#open) l.pages.push(a); // for a tab that asks later, until the module runs
       for (const f of l.hear) f(a, n);
       for (const f of this.#waiters) f();
     });
@@ -312,12 +312,15 @@ export class Prefetches {
   }
 
   /**
-   * ready: the module runs; no list starts any more (those started go on to
-   * their last page), and what it has not taken once UNUSED_MS pass without
-   * a take is dropped.
+   * ready: the module runs; no list starts or is replayed to a tab any more
+   * (those started go on to their last page, heard by the tabs listening),
+   * so the pages kept for replay go now: what stays is each answer until
+   * the module takes it, and what it has not taken once UNUSED_MS pass
+   * without a take is dropped.
    */
   ready() {
     this.#open = false;
+    for (const l of this.#lists.values()) l.pages = [];
     if (this.#timer === null && this.#lists.size > 0) this.#unusedAfter();
   }
 
@@ -329,7 +332,7 @@ export class Prefetches {
 
   /**
    * close drops every answer not taken, and the pages kept for tabs that
-   * ask for a list later (none can once closed: list is false), and fetches
+   * ask for a list later (none can once closed or ready: list is false), and fetches
    * no further page. The client keeps its Prefetches for its stats, so
    * what close leaves is all the pages' memory it holds for the client's
    * life (a whole LIST's bytes otherwise).

@@ -134,9 +134,11 @@ test('list fetches every page in order, fewer and larger than the module\'s, eac
     assert.equal(p.list(first, (a, n) => again.push(n)), true);
     assert.deepEqual(again, [0, 1, 2]);
     assert.equal(srv.asked.length, 3);
+    assert.ok(p.keptBytes() > 2500 * 10, 'until the module runs, the pages are kept for a tab that asks later');
     p.ready();
     assert.equal(p.list(`${BASE}/api/v1/configmaps?limit=500`, () => {}), false, 'no new list once the module runs');
-    assert.ok(p.keptBytes() > 2500 * 10, 'until closed, the pages are kept for a tab that asks later');
+    assert.equal(p.list(first, () => assert.fail('no replay once the module runs')), false, 'nor a replay: a tab asking now hears the module');
+    assert.equal(p.keptBytes(), 0, 'the module runs and took every page: none of the pages\' bytes is held');
     p.close();
     assert.equal(p.keptBytes(), 0, 'closed, it holds none of the pages\' bytes');
     assert.equal(p.list(first, () => assert.fail('no replay once closed')), false);
@@ -400,5 +402,32 @@ test('once the module is ready, prefetched pages stay while it keeps taking them
     t.mock.timers.tick(10001);
     assert.equal(p.take(nextURL(first, 'tok 2000+/=')), null, 'page 2 went: nothing was taken for 10 s');
     assert.deepEqual(p.stats(), { started: 3, taken: 2, unused: 1, held: 0 });
+  });
+});
+
+test('pages that come once the module runs go to the tabs listening and to the module, and are not kept for replay', async () => {
+  const srv = pagesServer(2500, 500);
+  let release;
+  const gate = new Promise((r) => (release = r));
+  const gated = async (url) => {
+    if (new URL(url).searchParams.has('continue')) await gate;
+    return srv.fetch(url);
+  };
+  await withFetch(gated, async () => {
+    const p = new Prefetches('');
+    const first = `${BASE}/api/v1/namespaces/ns/pods?limit=500`;
+    const heard = [];
+    assert.equal(p.list(first, (a, n) => heard.push(n)), true);
+    await until(() => heard.length === 1);
+    const a0 = await p.take(first);
+    p.ready(); // pages 1 and 2 are still on their way
+    assert.equal(p.keptBytes(), 0, 'page 0 is no longer kept for replay');
+    release();
+    await until(() => heard.length === 3);
+    assert.deepEqual(heard, [0, 1, 2], 'the tab listening hears every page');
+    assert.equal(p.keptBytes(), 0, 'the pages that came once the module ran are not kept');
+    const a1 = await p.take(nextURL(first, continueOf(a0.bytes)));
+    assert.ok(a1?.bytes.byteLength > 0, 'the module takes the page that came later');
+    p.close();
   });
 });

@@ -123,6 +123,10 @@ func (l *LW) NextWatch(t testing.TB) *WatchCall {
 // Pending returns the number of calls not yet taken.
 func (l *LW) Pending() int { return len(l.lists) + len(l.watches) }
 
+// PendingLists returns the number of List calls not yet taken. Unlike
+// Pending, it ignores a Watch the Reflector may already have made.
+func (l *LW) PendingLists() int { return len(l.lists) }
+
 // Watch is a fake reflector.Watch.
 type Watch struct {
 	mu     sync.Mutex

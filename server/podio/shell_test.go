@@ -267,6 +267,7 @@ func TestShellPipedIntoSh(t *testing.T) {
 		{"the fuzzer's hang", false, "", "", []string{"sh", "-c", "00|$0|$0"}},
 		{"the session's stdin stays the outer shell's", false, "echo 'echo a' | sh\necho b\n", "a\nb\n", []string{"sh"}},
 		{"on a terminal", true, "echo 'echo hi' | sh\r", "$ echo 'echo hi' | sh\r\nhi\r\n$ ", []string{"sh"}},
+		{"a nested shell on a terminal keeps its lines", true, "echo hi\r", "$ echo hi\r\nhi\r\n$ ", []string{"sh", "-c", "sh"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,6 +9,7 @@
 //
 //   node e2e/chaos.mjs [--events N] [--drops N] [--expires N] [--restarts N]
 //                      [--pauses N] [--max-pause-ms N] [--rate N] [--seed N]
+//                      [--last-down-ms N]
 // CHAOS_HOST=shared-worker|worker puts the pages' clients in a worker host (default: page).
 //
 // ./build.sh chaos runs it at full size; ./build.sh test runs a shorter one
@@ -21,7 +22,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT, launch, page, start, until } from './lib.mjs';
 
-export const FULL = { events: 100000, drops: 100, expires: 20, restarts: 5, pauses: 10, maxPauseMs: 5000, rate: 1200, seed: 1, host: process.env.CHAOS_HOST ?? 'page' };
+// lastDownMs: the last restart keeps the server down this long, longer than
+// the first redials' backoffs (0.8 + 1.6 + 3.2 s at most), so that healing
+// within 3 s of its return does not rest on a quick restart.
+export const FULL = { events: 100000, drops: 100, expires: 20, restarts: 5, pauses: 10, maxPauseMs: 5000, lastDownMs: 3000, rate: 1200, seed: 1, host: process.env.CHAOS_HOST ?? 'page' };
 
 const NAMESPACES = ['default', 'kube-system', 'team-a', 'team-b', 'monitoring'];
 const RESOURCES = [
@@ -124,10 +128,14 @@ export class Server {
     this.base = `http://${s.addr}`;
   }
 
-  /** restart stops the process (SIGTERM: it saves the state) and starts a new one on the same port. */
-  async restart() {
+  /**
+   * restart stops the process (SIGTERM: it saves the state) and, downMs
+   * later, starts a new one on the same port.
+   */
+  async restart(downMs = 0) {
     const { code, signal, logs } = await this.stop();
     if (code !== 0) throw new Error(`chaos: kubelive exited with ${code ?? signal} on SIGTERM:\n${logs.slice(-20).join('\n')}`);
+    if (downMs > 0) await sleep(downMs);
     await this.start(this.addr);
   }
 
@@ -348,9 +356,9 @@ export async function runChaos(opts = {}) {
     // The last fault: a restart once the churn has stopped, so that "exact"
     // has a fixed target: the time from the server answering again to every
     // list live and exact is the figure of healing (target: under 3 s).
-    await server.restart();
+    await server.restart(o.lastDownMs);
     tLastFault = Date.now();
-    figures.lastFault = 'restart after the churn';
+    figures.lastFault = `restart after the churn, down ${o.lastDownMs} ms`;
 
     // Converge: every list equals the server's LIST.
     const truth = [];
@@ -423,7 +431,7 @@ export function failures(f) {
 
 function parseArgs(argv) {
   const o = {};
-  const names = { events: 'events', drops: 'drops', expires: 'expires', restarts: 'restarts', pauses: 'pauses', 'max-pause-ms': 'maxPauseMs', rate: 'rate', seed: 'seed' };
+  const names = { events: 'events', drops: 'drops', expires: 'expires', restarts: 'restarts', pauses: 'pauses', 'max-pause-ms': 'maxPauseMs', 'last-down-ms': 'lastDownMs', rate: 'rate', seed: 'seed' };
   for (let i = 0; i < argv.length; i += 2) {
     const k = names[argv[i].replace(/^--/, '')];
     const v = Number(argv[i + 1]);

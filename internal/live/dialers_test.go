@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -115,4 +116,72 @@ func isClosed(c <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// An answer after a request got none kicks what it proves: a cluster's URL
+// that cluster's retries, one that names no cluster every cluster's. A
+// backend that answers all along, a request cancelled by its caller, and a
+// second answer kick nothing.
+func TestReachFetcherKicksWhenTheBackendComesBack(t *testing.T) {
+	t.Parallel()
+	const (
+		c1     = "http://backend.test/clusters/c1/api/v1/pods?limit=500"
+		c2     = "http://backend.test/clusters/c2/api/v1/pods?limit=500"
+		config = "http://backend.test/config"
+	)
+	refused := answer{err: errors.New("fetch: Failed to fetch")}
+	ok := answer{status: 200, body: "{}"}
+	type step struct {
+		url  string
+		a    answer
+		kick []string // the clusters whose retries this answer releases
+	}
+	cases := []struct {
+		name  string
+		steps []step
+	}{
+		{"answers all along", []step{{c1, ok, nil}, {c1, answer{status: 403}, nil}, {c1, ok, nil}}},
+		{"refused, then back", []step{{c1, refused, nil}, {c1, ok, []string{"c1"}}, {c1, ok, nil}}},
+		{"a proxy's 503, then back", []step{{c1, answer{status: 503}, nil}, {c1, answer{status: 404}, []string{"c1"}}}},
+		{"another cluster's return proves nothing of this one", []step{{c1, refused, nil}, {c2, ok, nil}, {c1, ok, []string{"c1"}}}},
+		{"the backend's own URL, back, kicks every cluster", []step{{config, refused, nil}, {config, ok, []string{"c1", "c2"}}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			reach := &backoff.Reach{}
+			f := &fakeFetcher{answers: map[string]answer{}}
+			rf := NewReachFetcher(f, reach, "http://backend.test")
+			for i, s := range tc.steps {
+				f.mu.Lock()
+				f.answers[s.url] = s.a
+				f.mu.Unlock()
+				waits := map[string]<-chan struct{}{"c1": reach.C("c1"), "c2": reach.C("c2")}
+				get := rf.Get
+				if i%2 == 1 {
+					get = rf.Probe // both ways of asking count
+				}
+				_, _, _ = get(context.Background(), s.url, "")
+				for _, c := range []string{"c1", "c2"} {
+					assert.Equal(t, slices.Contains(s.kick, c), isClosed(waits[c]), "step %d: %s kicked", i, c)
+				}
+			}
+		})
+	}
+
+	t.Run("a request its caller cancelled", func(t *testing.T) {
+		t.Parallel()
+		reach := &backoff.Reach{}
+		f := &fakeFetcher{answers: map[string]answer{c1: refused}}
+		rf := NewReachFetcher(f, reach, "http://backend.test")
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, _, _ = rf.Get(ctx, c1, "")
+		f.mu.Lock()
+		f.answers[c1] = ok
+		f.mu.Unlock()
+		wait := reach.C("c1")
+		_, _, _ = rf.Get(context.Background(), c1, "")
+		assert.False(t, isClosed(wait), "a cancelled request is not the backend down")
+	})
 }

@@ -3,8 +3,10 @@ package live
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/kubelive/kubelive/internal/backoff"
+	"github.com/kubelive/kubelive/internal/endpoint"
 	"github.com/kubelive/kubelive/internal/transport"
 	"github.com/kubelive/kubelive/internal/weburl"
 )
@@ -51,4 +53,66 @@ func clusterOf(base, u string) (string, bool) {
 		c = un
 	}
 	return c, true
+}
+
+// ReachFetcher wraps the Fetcher of a client: an HTTP answer (any status but
+// a 5xx) to a cluster's URL after a request to it got none (a network error,
+// or a proxy's 5xx: the backend down) proves the backend back, and kicks the
+// retries waiting for that cluster as a socket that opens does; a URL that
+// names no cluster kicks every cluster's. So lists that all wait to relist
+// after a restart, with no socket open to prove it over, go once one LIST is
+// answered. A backend that answers every request never kicks: its sockets
+// fail for another reason (a proxy that refuses the upgrade), and their
+// backoff stands. A request whose context ended proves nothing.
+type ReachFetcher struct {
+	f     Fetcher
+	reach *backoff.Reach
+	base  string
+
+	mu   sync.Mutex
+	down map[string]bool // clusters ("" for none) whose last request got no answer
+}
+
+// NewReachFetcher returns the ReachFetcher over f for the endpoint whose
+// HTTP base URL is base.
+func NewReachFetcher(f Fetcher, reach *backoff.Reach, base string) *ReachFetcher {
+	return &ReachFetcher{f: f, reach: reach, base: base, down: map[string]bool{}}
+}
+
+// Get implements Fetcher.
+func (r *ReachFetcher) Get(ctx context.Context, url string, token endpoint.Secret) (int, []byte, error) {
+	status, body, err := r.f.Get(ctx, url, token)
+	r.saw(ctx, url, status, err)
+	return status, body, err
+}
+
+// Probe implements Fetcher.
+func (r *ReachFetcher) Probe(ctx context.Context, url string, token endpoint.Secret) (int, []byte, error) {
+	status, body, err := r.f.Probe(ctx, url, token)
+	r.saw(ctx, url, status, err)
+	return status, body, err
+}
+
+// saw records whether url's backend answered, and kicks on its return.
+func (r *ReachFetcher) saw(ctx context.Context, url string, status int, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	cluster, named := clusterOf(r.base, url)
+	answered := err == nil && status < 500
+	r.mu.Lock()
+	back := answered && r.down[cluster]
+	if answered {
+		delete(r.down, cluster)
+	} else {
+		r.down[cluster] = true
+	}
+	r.mu.Unlock()
+	switch {
+	case !back:
+	case named:
+		r.reach.Kick(cluster)
+	default:
+		r.reach.KickAll()
+	}
 }

@@ -94,16 +94,19 @@ type Options struct {
 	Reach *backoff.Reach
 	// Answers, when set, asks the backend over plain HTTP whether it
 	// answers (true for any HTTP response but a 5xx; false when none came
-	// before ctx ended). While the socket waits to redial, it is asked every
-	// ProbeEvery; an answer after a silence cuts the wait short (see
-	// redial.Loop.Probe), so that one socket's long backoff does not
-	// outlast a server's restart.
+	// before ctx ended). While the socket waits to redial, it is asked at
+	// once after a refused dial and every ProbeEvery; an answer after a
+	// silence cuts the wait short (see redial.Loop.Probe), so that one
+	// socket's long backoff does not outlast a server's restart.
 	Answers func(ctx context.Context) bool
 }
 
 // ProbeEvery is how often Options.Answers is asked while the socket waits
-// longer than that to redial.
-const ProbeEvery = 2 * time.Second
+// longer than that to redial, and how long one question may take. With
+// the first question at once after a refused dial, the socket redials
+// within about ProbeEvery plus backoff.KickWindow of a restarted backend
+// answering again, whatever the backoff has grown to.
+const ProbeEvery = time.Second
 
 // Client is one multiplexed socket and its subscriptions. All methods are
 // safe for concurrent use.

@@ -3,7 +3,6 @@ package mux
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,30 +164,77 @@ func TestSocketStatesAreOrderedBySeq(t *testing.T) {
 	require.Equal(t, open.Seq, atSubscribe.Seq, "the state at Subscribe carries the Seq of the change it reports")
 }
 
+// askedBackend is an Options.Answers whose answers the test gives one by
+// one: answer waits for the next question and answers it.
+type askedBackend chan chan bool
+
+func (a askedBackend) answers(ctx context.Context) bool {
+	reply := make(chan bool, 1)
+	select {
+	case a <- reply:
+	case <-ctx.Done():
+		return false
+	}
+	select {
+	case v := <-reply:
+		return v
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (a askedBackend) answer(t *testing.T, v bool) {
+	t.Helper()
+	select {
+	case reply := <-a:
+		reply <- v
+	case <-time.After(waitFor):
+		t.Fatal("the backend was not asked")
+	}
+}
+
 // While the socket waits to redial, the backend is asked over HTTP whether
-// it answers: an answer after a silence (the server restarted) cuts the
-// wait short, so the socket's grown backoff does not outlast the restart.
+// it answers: at once in a wait that follows a refused dial, and every
+// ProbeEvery in a longer wait. An answer after a silence (the server
+// restarted) cuts the wait short, so that the socket's grown backoff does
+// not outlast the restart, however many dials the restart refused.
 func TestAnswerAfterSilenceCutsTheRedialWait(t *testing.T) {
 	t.Parallel()
-	var asked atomic.Int32
-	h := newHarness(t, func(o *Options) {
-		o.Answers = func(context.Context) bool { return asked.Add(1) > 1 } // silent once, then back
-	})
+	backend := make(askedBackend)
+	h := newHarness(t, func(o *Options) { o.Answers = backend.answers })
 	h.subscribe("c1", "/api/v1/pods", "watch=1", &recorder{})
-	for _, d := range []time.Duration{400, 800, 1600} { // waits no longer than ProbeEvery: nobody asked
+	for _, d := range []time.Duration{400, 800} { // down: each refused dial's wait asks at once
 		h.dialer.Next(waitFor).Fail(errors.New("connection refused"))
-		h.advanceTo(d * time.Millisecond)
+		backend.answer(t, false)
+		waitArmed(t, h, ProbeEvery) // the silence was heard: the next question is due later
+		h.clk.Advance(d * time.Millisecond)
 	}
-	require.Zero(t, asked.Load(), "asked during a short wait")
 	h.dialer.Next(waitFor).Fail(errors.New("connection refused"))
-	waitArmed(t, h, 3200*time.Millisecond)
-	h.advanceTo(ProbeEvery) // asked: no answer
-	waitArmed(t, h, ProbeEvery)
-	h.clk.Advance(1200 * time.Millisecond) // the wait ends as its backoff says
-	h.dialer.Next(waitFor).Fail(errors.New("connection refused"))
-	waitArmed(t, h, 6400*time.Millisecond)
-	h.advanceTo(ProbeEvery) // asked again: it answers
+	backend.answer(t, true) // back, at the start of a 1.6 s wait
 	h.advanceTo(backoff.KickWindow / 2)
 	h.accept(muxwire.MsgpackProtocol)
-	require.Equal(t, int32(2), asked.Load())
+}
+
+// A backend that answers over HTTP while its socket is refused (a proxy
+// that refuses the upgrade) never cuts a wait: the backoff stands.
+func TestAnswerAllAlongKeepsTheRedialBackoff(t *testing.T) {
+	t.Parallel()
+	backend := make(askedBackend)
+	h := newHarness(t, func(o *Options) { o.Answers = backend.answers })
+	h.subscribe("c1", "/api/v1/pods", "watch=1", &recorder{})
+	for _, d := range []time.Duration{400, 800, 1600, 3200} {
+		h.dialer.Next(waitFor).Fail(errors.New("websocket: bad handshake"))
+		backend.answer(t, true) // asked at once
+		waitArmed(t, h, ProbeEvery)
+		left := d * time.Millisecond
+		for ; left > ProbeEvery; left -= ProbeEvery { // not cut: asked again later
+			h.clk.Advance(ProbeEvery)
+			backend.answer(t, true)
+			waitArmed(t, h, ProbeEvery)
+		}
+		h.clk.Advance(left)
+	}
+	h.dialer.Next(waitFor).Fail(errors.New("websocket: bad handshake"))
+	backend.answer(t, true)
+	waitArmed(t, h, 6400*time.Millisecond)
 }

@@ -20,14 +20,20 @@ type prober struct {
 	answers chan bool   // buffered: a probe never blocks on a wait that ended
 }
 
-// startProbing returns the prober of a wait of d: idle (no timer) unless
-// the loop has a Probe and d is longer than ProbeEvery.
-func (l Loop) startProbing(ctx context.Context, d time.Duration) *prober {
+// startProbing returns the prober of a wait of d: idle (no timer, no
+// probe) unless the loop has a Probe and either now is set (the first probe
+// starts at once, whatever d) or d is longer than ProbeEvery (the first
+// probe is due ProbeEvery from now).
+func (l Loop) startProbing(ctx context.Context, d time.Duration, now bool) *prober {
 	p := &prober{l: l, answers: make(chan bool, 1)}
-	if l.Probe == nil || l.ProbeEvery <= 0 || d <= l.ProbeEvery {
+	if l.Probe == nil || l.ProbeEvery <= 0 || (!now && d <= l.ProbeEvery) {
 		return p
 	}
 	p.ctx, p.cancel = context.WithCancel(ctx)
+	if now {
+		p.probe()
+		return p
+	}
 	p.timer = l.Clock.NewTimer(l.ProbeEvery)
 	return p
 }

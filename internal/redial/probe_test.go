@@ -178,3 +178,28 @@ func TestProbeCancelledWithTheWait(t *testing.T) {
 	}
 	assert.Equal(t, 0, clk.Pending())
 }
+
+// A wait that follows an attempt that never opened asks at once, even one
+// no longer than ProbeEvery: a refused dial and a silent probe are the
+// backend down, and its first answer later cuts a wait.
+func TestProbeAtOnceAfterAnAttemptThatNeverOpened(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewFake()
+	s := newScripted()
+	l := Loop{Clock: clk, Rand: func() float64 { return 0.5 }, Probe: s.probe, ProbeEvery: probeEvery}
+	p := probing{now: true}
+	done := make(chan bool, 1)
+	go func() { done <- l.wait(context.Background(), time.Second, &p) }()
+	require.Equal(t, time.Second, armed(t, clk), "the backoff timer")
+	select {
+	case <-s.calls:
+	case <-within(t).Done():
+		t.Fatal("the probe was not asked at once")
+	}
+	s.answers <- false
+	require.Equal(t, probeEvery, armed(t, clk), "the next probe's timer")
+	clk.Advance(time.Second)
+	require.True(t, <-done)
+	assert.True(t, p.down)
+	assert.Equal(t, 0, clk.Pending(), "a timer was left armed")
+}

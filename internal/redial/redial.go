@@ -59,13 +59,15 @@ type Loop struct {
 	Wake <-chan struct{}
 	Idle func() bool
 	// Probe, when set, asks the backend by another way than the
-	// connection (an HTTP request) whether it answers, every ProbeEvery
-	// during a wait longer than that. A probe that answers after one of this
-	// loop's probes did not (the backend was down and is back) cuts the
-	// wait short as a kick of Reach would: a long backoff does not outlast
-	// a server's restart. A backend that answers every probe never cuts a
-	// wait (its connection fails for another reason: the backoff stands).
-	// Probe must return when ctx ends.
+	// connection (an HTTP request) whether it answers: every ProbeEvery
+	// during a wait longer than that, and at once at the start of any wait
+	// that follows an attempt that never opened (so that a backend the dial
+	// found down is known down, however short the waits). A probe that
+	// answers after one of this loop's probes did not (the backend was down
+	// and is back) cuts the wait short as a kick of Reach would: a long
+	// backoff does not outlast a server's restart. A backend that answers
+	// every probe never cuts a wait (its connection fails for another
+	// reason: the backoff stands). Probe must return when ctx ends.
 	Probe      func(ctx context.Context) bool
 	ProbeEvery time.Duration
 	// Track, when set, arms the backoff timer of a wait: it calls arm under the
@@ -89,6 +91,7 @@ func (l Loop) Run(ctx context.Context, attempt func(retry bool) Result) {
 			b.Healthy(l.Clock.Now().Sub(r.Opened))
 			p = probing{} // it answered: the next outage is seen afresh
 		}
+		p.now = r.Opened.IsZero()
 		if r.Served {
 			b.Reset()
 		}
@@ -107,8 +110,9 @@ func (l Loop) Run(ctx context.Context, attempt func(retry bool) Result) {
 	}
 }
 
-// probing is what a loop's probes have seen: down once one did not answer.
-type probing struct{ down bool }
+// probing is what a loop's probes have seen, down once one did not answer,
+// and whether the next wait probes at once (now: its attempt never opened).
+type probing struct{ down, now bool }
 
 // Wait sleeps d on the clock; false if ctx ended, Idle reported true or
 // Track refused to arm a timer. A kick of ReachKey on Reach, or a probe that
@@ -136,7 +140,7 @@ func (l Loop) wait(ctx context.Context, d time.Duration, p *probing) bool {
 			l.Track(nil)
 		}
 	}()
-	pr := l.startProbing(ctx, d)
+	pr := l.startProbing(ctx, d, p.now)
 	defer pr.stop()
 	for {
 		select {

@@ -3,6 +3,7 @@
 package bridge
 
 import (
+	"strings"
 	"time"
 
 	"github.com/hack-pad/safejs"
@@ -103,7 +104,9 @@ func Start(cfg Config) (*Bridge, safejs.Value, error) {
 	}
 	watches := live.NewTrackedDialer(dialer, ep.Base, "watch")
 	streams := live.NewTrackedDialer(dialer, ep.Base, "stream")
-	fetch := &browser.Fetcher{Shim: shim, Funcs: funcs}
+	// An answer after a request got none (a restart) releases the retries
+	// waiting for the backend, as a socket that opens does.
+	fetch := live.NewReachFetcher(&browser.Fetcher{Shim: shim, Funcs: funcs}, reach, strings.TrimSuffix(ep.HTTPURL("", ""), "/"))
 	src := live.NewSource(ep, fetch, watches)
 	var lists cache.Source = src
 	choice, err := live.Choose(live.ChooseOptions{Setting: cfg.Multiplexer, Dialer: dialer, Fetch: fetch,

@@ -7,7 +7,7 @@
 //                      [--profile-contenders kubelive,b] (a worker contender: its SharedWorker too) [--profile-set n10000] [--p6-contenders b,kubelive,kubelive-worker]
 //                      [--other-wasm /dist/bench/kubelive-base.wasm] [--other-js /dist/bench/js-base] (contenders <name>@other)
 //                      [--bundle] (the kubelive pages load esbuild bundles of the JS) [--no-p5-warm] (P5: the cold start only)
-//                      [--relists 10] [--relists-n 10000] (P4's forced relists)
+//                      [--relists 10] [--relists-n 10000] (P4's forced relists) [--p4-snapshot] (P4: what holds the memory, from heap snapshots)
 //                      [--p7-sizes 50000,100000] [--p7-events 2000] [--p7-rate 200] [--p7-parts update,filter]
 //                      [--p7-contenders kubelive,b,list,kubelive-worker] [--p7-filter-contenders kubelive,b,kubelive@other]
 //                      [--wasm /dist/bench/kubelive.wasm] [--latency-n 10000] [--latency-events 3000]
@@ -21,6 +21,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, launch, start } from '../e2e/lib.mjs';
 import { checkRun } from './check.mjs';
+import * as heapsummary from './heapsummary.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
@@ -96,6 +97,9 @@ const pageOf = (name) => {
   return { ...p, query: bundled(p.query.replace(/wasm=[^&]*/, `wasm=${OTHER_WASM}`) + (OTHER_JS ? `&js=${OTHER_JS}` : ''), '/dist/bench/bundle-other') };
 };
 const ONLY = opt('only', SMOKE ? 'p1,p8' : 'p1,p2,p3,p4,p5').split(',');
+// --p4-snapshot takes a heap snapshot of the page (and the worker) at each P4
+// measurement and logs what holds the memory (bench/heapsummary.mjs).
+const P4_SNAPSHOT = flag('p4-snapshot');
 const PROFILE = flag('profile');
 // A kubelive.wasm with its name section (not built with -s -w), so that the profile names Go functions.
 const PROFILE_WASM = opt('profile-wasm', '');
@@ -170,11 +174,14 @@ async function visit(name, mode, extra = '', inspect, shared, prepare) {
  * so the worker's JS heap (CDP on its target, in the page's browser context)
  * and its module's memory (the worker's stats().wasmBytes, reported after
  * this call) are added to the page's: jsHeap and wasm are the sums, page and
- * worker the parts. jsHeap is V8's usedSize; outside, logged beside it and
- * not counted, is Runtime.getHeapUsage's backingStorageSize (ArrayBuffers'
- * and external strings' backing stores, e.g. Blink's strings of a lazy
- * object's JSON text) less the module's memory (how V8 counts a wasm
- * memory there is not established: the difference is a lead, not a figure).
+ * worker the parts. jsHeap is V8's usedSize; backing is Runtime.getHeapUsage's
+ * backingStorageSize: the data of ArrayBuffers and the text of external
+ * strings (Blink's strings, e.g. what TextDecoder made of a lazy object's
+ * JSON), memory the tab holds outside V8's heap. Measured in this Chromium
+ * (2026-12-02): a WebAssembly.Memory is not in it (65 MB of touched module
+ * memory added 0), 20 MB of ArrayBuffer added 20 MB, 10,000 distinct 3 KB
+ * strings from TextDecoder added 30 MB (and 0.3 MB of V8 heap), so the
+ * three parts add up without counting anything twice.
  */
 async function memory(page, cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
@@ -184,19 +191,19 @@ async function memory(page, cdp) {
   const stats = (await page.evaluate(() => Boolean(window.kl?.stats))) ? await freshStats(page) : null;
   // the Go heap of the client's module (stats().go: live after the last collection, the next goal, all the runtime maps)
   const go = stats?.go ?? null;
-  const pagePart = { jsHeap: heap.usedSize, outside: outside(heap, pageWasm), wasm: pageWasm };
+  const pagePart = { jsHeap: heap.usedSize, backing: heap.backingStorageSize ?? 0, wasm: pageWasm };
+  if (P4_SNAPSHOT) {
+    const text = await heapsummary.take((m, q) => cdp.send(m, q), (ev, f) => cdp.on(ev, f), (ev, f) => cdp.off(ev, f));
+    log(`P4 page (backingStorageSize ${fmt(heap.backingStorageSize / 1e6, 1)} MB, wasm ${fmt(pageWasm / 1e6, 1)} MB):\n${heapsummary.report(heapsummary.summarise(text)).join('\n')}`);
+  }
   if (!stats || stats.host === 'page') return { ...pagePart, jsHeapTotal: heap.totalSize, go };
   if (stats.stale) throw new Error('P4: the worker sent no stats');
   const { targetInfo } = await cdp.send('Target.getTargetInfo');
   const wh = await sharedWorkerHeap(targetInfo.browserContextId);
-  const worker = { jsHeap: wh.usedSize, outside: outside(wh, stats.wasmBytes), wasm: stats.wasmBytes };
-  return { jsHeap: pagePart.jsHeap + worker.jsHeap, wasm: pagePart.wasm + worker.wasm, jsHeapTotal: heap.totalSize, go, page: pagePart, worker };
+  const worker = { jsHeap: wh.usedSize, backing: wh.backingStorageSize ?? 0, wasm: stats.wasmBytes };
+  return { jsHeap: pagePart.jsHeap + worker.jsHeap, backing: pagePart.backing + worker.backing, wasm: pagePart.wasm + worker.wasm, jsHeapTotal: heap.totalSize, go, page: pagePart, worker };
 }
 
-/** outside is a heap's backing stores beyond the module's memory (wasm bytes). */
-function outside(heap, wasm) {
-  return Math.max(0, (heap.backingStorageSize ?? 0) - wasm);
-}
 
 // ------------------------------------------------------------------ P1 (+P4)
 if (ONLY.includes('p1') || ONLY.includes('p4')) {
@@ -217,7 +224,7 @@ if (ONLY.includes('p1') || ONLY.includes('p4')) {
         const eps = use.events / ((res.done - sends[0]) / 1000);
         if (res.ok === false) throw new Error(`${c} on ${set}: final state wrong: ${JSON.stringify({ bad: res.bad, got: res.got, expected: res.expected })}`);
         per[c].push({ eps, notifications: res.notifications, mem, wakes: res.stats?.browserSockets?.wakes });
-        log(`P1 n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(eps)} events/s (${res.notifications ?? res.frames} notifications${mem ? `, heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB${Number.isFinite(mem.outside ?? mem.page?.outside) ? ` (backing stores beyond the module, not counted: page ${fmt((mem.outside ?? mem.page.outside) / 1e6, 1)} MB${mem.worker ? `, worker ${fmt(mem.worker.outside / 1e6, 1)} MB` : ''})` : ''}${mem.worker ? ` (worker JS heap ${fmt(mem.worker.jsHeap / 1e6, 1)} MB, page JS heap ${fmt(mem.page.jsHeap / 1e6, 1)} MB)` : ''}${mem.go ? ` (Go live heap ${fmt(mem.go.heapLive / 1e6, 1)} MB, goal ${fmt(mem.go.heapGoal / 1e6, 1)} MB, mapped ${fmt(mem.go.mapped / 1e6, 1)} MB, ${mem.go.gcCycles} GC cycles)` : ''}` : ''})`);
+        log(`P1 n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(eps)} events/s (${res.notifications ?? res.frames} notifications${mem ? `, heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB, backing stores ${fmt(mem.backing / 1e6, 1)} MB${mem.worker ? ` (page ${fmt(mem.page.backing / 1e6, 1)} MB, worker ${fmt(mem.worker.backing / 1e6, 1)} MB)` : ''}${mem.worker ? ` (worker JS heap ${fmt(mem.worker.jsHeap / 1e6, 1)} MB, page JS heap ${fmt(mem.page.jsHeap / 1e6, 1)} MB)` : ''}${mem.go ? ` (Go live heap ${fmt(mem.go.heapLive / 1e6, 1)} MB, goal ${fmt(mem.go.heapGoal / 1e6, 1)} MB, mapped ${fmt(mem.go.mapped / 1e6, 1)} MB, ${mem.go.gcCycles} GC cycles)` : ''}` : ''})`);
       }
     }
     const n = meta.n;
@@ -231,7 +238,9 @@ if (ONLY.includes('p1') || ONLY.includes('p4')) {
         ...Object.fromEntries(
           CONTENDERS.filter((c) => c !== 't').map((c) => [
             c,
-            (({ jsHeap, wasm, workerJsHeap }) => ({ jsHeap, wasm, ...(Number.isFinite(workerJsHeap) ? { workerJsHeap } : {}), ratio: (jsHeap + wasm) / meta.listBytes }))({ jsHeap: median(per[c].map((x) => x.mem?.jsHeap)), wasm: median(per[c].map((x) => x.mem?.wasm)), workerJsHeap: median(per[c].map((x) => x.mem?.worker?.jsHeap)) }),
+            // ratio counts all the tab holds (V8's heaps, the backing stores, the module's memory);
+            // ratioHeapAndWasm leaves the backing stores out, as the figures before 2026-12-02 did
+            (({ jsHeap, backing, wasm, workerJsHeap }) => ({ jsHeap, backing, wasm, ...(Number.isFinite(workerJsHeap) ? { workerJsHeap } : {}), ratio: (jsHeap + backing + wasm) / meta.listBytes, ratioHeapAndWasm: (jsHeap + wasm) / meta.listBytes }))({ jsHeap: median(per[c].map((x) => x.mem?.jsHeap)), backing: median(per[c].map((x) => x.mem?.backing)), wasm: median(per[c].map((x) => x.mem?.wasm)), workerJsHeap: median(per[c].map((x) => x.mem?.worker?.jsHeap)) }),
           ]),
         ),
       };
@@ -524,8 +533,8 @@ if (ONLY.includes('p7')) {
         const res = await viewPage(c, 'filter', '', null, (page, cdp) => memory(page, cdp));
         const mem = res.after;
         results.p7.memory = results.p7.memory ?? {};
-        (results.p7.memory[String(n)] ??= { rawJSON: use.meta.listBytes })[c === 'b' ? 'baseline' : c] = { ...mem, ratio: (mem.jsHeap + mem.wasm) / use.meta.listBytes };
-        log(`P4 with a view, n=${n} ${c}: JS heap ${fmt(mem.jsHeap / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB, ${((mem.jsHeap + mem.wasm) / use.meta.listBytes).toFixed(2)}x the raw LIST`);
+        (results.p7.memory[String(n)] ??= { rawJSON: use.meta.listBytes })[c === 'b' ? 'baseline' : c] = { ...mem, ratio: (mem.jsHeap + mem.backing + mem.wasm) / use.meta.listBytes, ratioHeapAndWasm: (mem.jsHeap + mem.wasm) / use.meta.listBytes };
+        log(`P4 with a view, n=${n} ${c}: JS heap ${fmt(mem.jsHeap / 1e6, 1)} MB, backing stores ${fmt(mem.backing / 1e6, 1)} MB, wasm ${fmt(mem.wasm / 1e6, 1)} MB, ${((mem.jsHeap + mem.backing + mem.wasm) / use.meta.listBytes).toFixed(2)}x the raw LIST (${((mem.jsHeap + mem.wasm) / use.meta.listBytes).toFixed(2)}x without the backing stores)`);
         const run = { ms: median(res.times.map((t) => t.ms[0])), callback: median(res.times.map((t) => t.ms[1])), texts: res.times.map((t) => [t.text, t.ms[0]]) };
         (runs[c] ??= []).push(run);
         log(`P7b n=${n} run ${r + 1}/${RUNS} ${c}: ${fmt(run.ms, 1)} ms to the new window${c.startsWith('kubelive') ? ` (${fmt(run.callback, 1)} ms to the callback, on the next frame)` : ''}`);
@@ -685,11 +694,13 @@ async function sharedWorkerHeap(contextId) {
     if (workers.length !== 1) throw new Error(`${workers.length} shared workers, not 1: ${JSON.stringify(workers.map((x) => x.url))}`);
     const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: workers[0].targetId, flatten: false });
     const waiting = new Map();
+    const listeners = new Map(); // the target's events, by method
     let seq = 0;
     cdp.on('Target.receivedMessageFromTarget', (e) => {
       if (e.sessionId !== sessionId) return;
       const m = JSON.parse(e.message);
-      waiting.get(m.id)?.(m);
+      if (m.method) listeners.get(m.method)?.(m.params);
+      else waiting.get(m.id)?.(m);
     });
     const send = (method, params = {}) =>
       new Promise((resolve, reject) => {
@@ -700,6 +711,10 @@ async function sharedWorkerHeap(contextId) {
     await send('HeapProfiler.collectGarbage');
     await send('HeapProfiler.collectGarbage');
     const heap = await send('Runtime.getHeapUsage');
+    if (P4_SNAPSHOT) {
+      const text = await heapsummary.take(send, (ev, f) => listeners.set(ev, f), (ev) => listeners.delete(ev));
+      log(`P4 worker (backingStorageSize ${fmt(heap.backingStorageSize / 1e6, 1)} MB):\n${heapsummary.report(heapsummary.summarise(text)).join('\n')}`);
+    }
     await cdp.send('Target.detachFromTarget', { sessionId });
     return heap;
   } finally {
@@ -925,12 +940,12 @@ if (Object.keys(results.p3).length) {
 if (results.p4.rawJSON) {
   p(`### P4: memory at 10,000 pods after the stream (raw LIST JSON ${fmt(results.p4.rawJSON / 1e6, 1)} MB)`);
   p();
-  p('| contender | JS heap MB (page + worker) | wasm memory MB | total / raw JSON |');
-  p('| --- | ---: | ---: | ---: |');
+  p('| contender | JS heap MB (page + worker) | backing stores MB (ArrayBuffers, external strings) | wasm memory MB | total / raw JSON | without the backing stores |');
+  p('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const c of CONTENDERS.filter((x) => x !== 't')) {
     const m = results.p4[c];
     if (!m) continue;
-    p(`| ${c} | ${fmt(m.jsHeap / 1e6, 1)} | ${fmt(m.wasm / 1e6, 1)} | ${((m.jsHeap + m.wasm) / results.p4.rawJSON).toFixed(2)}x |`);
+    p(`| ${c} | ${fmt(m.jsHeap / 1e6, 1)} | ${fmt(m.backing / 1e6, 1)} | ${fmt(m.wasm / 1e6, 1)} | ${m.ratio.toFixed(2)}x | ${m.ratioHeapAndWasm.toFixed(2)}x |`);
   }
   p();
 }
@@ -971,10 +986,10 @@ if (results.p7) {
   for (const [n, f] of Object.entries(r.filter)) p(`| ${fmt(Number(n))} | ${fmt(f.kubelive, 1)} | ${fmt(f.kubeliveCallback, 1)} | ${fmt(f.baseline, 1)} | ${ratio(f.baseline, f.kubelive)} |`);
   p();
   if (r.memory) {
-    p('| N | raw LIST MB | kubelive JS heap + wasm MB (x raw) | baseline JS heap MB (x raw) |');
+    p('| N | raw LIST MB | kubelive JS heap + backing stores + wasm MB (x raw) | baseline, the same MB (x raw) |');
     p('| ---: | ---: | ---: | ---: |');
     for (const [n, m] of Object.entries(r.memory)) {
-      p(`| ${fmt(Number(n))} | ${fmt(m.rawJSON / 1e6, 1)} | ${fmt((m.kubelive.jsHeap + m.kubelive.wasm) / 1e6, 1)} (${m.kubelive.ratio.toFixed(2)}x) | ${fmt((m.baseline.jsHeap + m.baseline.wasm) / 1e6, 1)} (${m.baseline.ratio.toFixed(2)}x) |`);
+      p(`| ${fmt(Number(n))} | ${fmt(m.rawJSON / 1e6, 1)} | ${fmt((m.kubelive.jsHeap + m.kubelive.backing + m.kubelive.wasm) / 1e6, 1)} (${m.kubelive.ratio.toFixed(2)}x) | ${fmt((m.baseline.jsHeap + m.baseline.backing + m.baseline.wasm) / 1e6, 1)} (${m.baseline.ratio.toFixed(2)}x) |`);
     }
     p();
   }

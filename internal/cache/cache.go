@@ -101,6 +101,56 @@ func (c *Cache) Get(key Key) (*Snapshot, bool) {
 	return e.snapshot(), true
 }
 
+// Committed appends to dst the item that each of slots holds at the last
+// flush of key (the state every listener has been given), and returns it:
+// what a reader that keeps no copy of the objects (only their slots) reads
+// when it needs their JSON. pos[i], when in range, is where slots[i] stands
+// in that flush's order (a reader that mirrors the order knows it): the
+// item is found there in O(1), else by one walk of the order for all the
+// slots not found so. A slot the last flush does not hold is an error
+// (naming how many), and dst then holds nothing of this call.
+func (c *Cache) Committed(dst []*Item, key Key, slots []SlotID, pos []uint32) ([]*Item, error) {
+	c.mu.Lock()
+	e := c.entries[key]
+	c.mu.Unlock()
+	if e == nil {
+		return dst, fmt.Errorf("cache: no data for %s", key)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	base := len(dst)
+	var missing map[SlotID][]int // slot -> the indexes of slots it is at
+	for i, s := range slots {
+		if i < len(pos) && int(pos[i]) < len(e.order) && e.order[pos[i]].slot == s {
+			dst = append(dst, e.order[pos[i]].committed)
+			continue
+		}
+		if missing == nil {
+			missing = map[SlotID][]int{}
+		}
+		missing[s] = append(missing[s], i)
+		dst = append(dst, nil)
+	}
+	if missing == nil {
+		return dst, nil
+	}
+	want := 0
+	for _, at := range missing {
+		want += len(at)
+	}
+	for _, r := range e.order {
+		for _, i := range missing[r.slot] {
+			dst[base+i] = r.committed
+			want--
+		}
+	}
+	if want > 0 {
+		clear(dst[base:])
+		return dst[:base], fmt.Errorf("cache: %d of the %d objects asked for are not in the last flush of %s", want, len(slots), key)
+	}
+	return dst, nil
+}
+
 // Stats counts entries and lists.
 func (c *Cache) Stats() Stats {
 	c.mu.Lock()

@@ -375,3 +375,61 @@ func snapOf(e *entry) *Snapshot {
 	defer e.mu.Unlock()
 	return e.snapshot()
 }
+
+// Committed reads the items of the last flush by slot: at the positions
+// given when they are right, by a walk of the order when not, and never an
+// event that no flush has committed yet.
+func TestCommittedReadsTheLastFlushBySlot(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	q := query(ListRef{"c1", "ns"})
+	h.subscribe(q)
+	w := live(t, h.lw("c1", "ns"), "10", pod("ns", "a", "1"), pod("ns", "b", "2"), pod("ns", "c", "3"))
+	h.phase(q, 0, reflector.PhaseLive)
+	key, err := q.Key()
+	require.NoError(t, err)
+	snap := h.mustGet(q)
+	require.Len(t, snap.Items, 3)
+	a, b, c := snap.Items[0], snap.Items[1], snap.Items[2]
+
+	cases := []struct {
+		name  string
+		slots []SlotID
+		pos   []uint32
+		want  []*Item
+		err   string
+	}{
+		{"at their positions", []SlotID{c.Slot, a.Slot}, []uint32{2, 0}, []*Item{c, a}, ""},
+		{"positions wrong or missing: found by the walk", []SlotID{a.Slot, b.Slot, c.Slot}, []uint32{2, 7}, []*Item{a, b, c}, ""},
+		{"one slot twice", []SlotID{b.Slot, b.Slot}, nil, []*Item{b, b}, ""},
+		{"none", nil, nil, nil, ""},
+		{"a slot no flush holds", []SlotID{a.Slot, 99}, []uint32{0, 0}, nil, "1 of the 2 objects asked for are not in the last flush"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			keep := []*Item{c}
+			got, err := h.c.Committed(keep, key, tc.slots, tc.pos)
+			if tc.err != "" {
+				require.ErrorContains(t, err, tc.err)
+				assert.Equal(t, []*Item{c}, got, "nothing of a failed call is appended")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, append([]*Item{c}, tc.want...), got, "appended after what dst held")
+		})
+	}
+
+	// An event not flushed yet is not read; once flushed, it is.
+	w.Modify(pod("ns", "b", "11"))
+	h.received(q, 0, "11")
+	got, err := h.c.Committed(nil, key, []SlotID{b.Slot}, []uint32{1})
+	require.NoError(t, err)
+	assert.Same(t, b, got[0], "the state before the flush")
+	h.sched.run()
+	got, err = h.c.Committed(nil, key, []SlotID{b.Slot}, []uint32{1})
+	require.NoError(t, err)
+	assert.Equal(t, "11", got[0].ResourceVersion, "the flushed state")
+
+	_, err = h.c.Committed(nil, "no such key", []SlotID{a.Slot}, nil)
+	assert.ErrorContains(t, err, "no data for")
+}

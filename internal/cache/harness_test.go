@@ -125,6 +125,14 @@ func (h *harness) entry(q Query) *entry {
 // rv (every event up to it is applied), then runs the scheduled flushes.
 func (h *harness) settle(q Query, i int, rv string) {
 	h.t.Helper()
+	h.received(q, i, rv)
+	h.sched.run()
+}
+
+// received waits until the list of q at index i has received resourceVersion
+// rv, and flushes nothing: what it received is not committed yet.
+func (h *harness) received(q Query, i int, rv string) *entry {
+	h.t.Helper()
 	e := h.entry(q)
 	require.NotNil(h.t, e)
 	require.Eventually(h.t, func() bool {
@@ -132,7 +140,7 @@ func (h *harness) settle(q Query, i int, rv string) {
 		defer e.mu.Unlock()
 		return e.lists[i].rv == rv
 	}, rt.Deadline, time.Millisecond, "list %d never reached %s", i, rv)
-	h.sched.run()
+	return e
 }
 
 // phase waits until the list of q at index i reports phase, then flushes.

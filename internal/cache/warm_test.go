@@ -185,12 +185,7 @@ func TestWarmExportIsSorted(t *testing.T) {
 	h.settle(q, 0, "10")
 	h.settle(q, 1, "20")
 	w1.Add(pod("ns", "aaa", "11")) // not flushed yet
-	e := h.entry(q)
-	require.Eventually(t, func() bool {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		return e.lists[0].rv == "11"
-	}, rt.Deadline, time.Millisecond)
+	e := h.received(q, 0, "11")
 	items, rv := e.lists[0].export()
 	assert.Equal(t, "11", rv)
 	got := []string{}

@@ -83,6 +83,31 @@ func encodeItems(buf []byte, items []*cache.Item, withEnds, spans bool) ([]byte,
 	return append(buf, ']'), slots, ends
 }
 
+// EncodeObjects appends the items' objects to buf end to end (each with its
+// cluster member, as EncodeItems writes it; no brackets, no commas) and
+// returns the longer buf and an index of them: per object, in order, its
+// start and end in the returned buf, the number n of words that follow,
+// then those n words, the spans of its members and of its metadata's
+// (EncodeItemsSpans' words, offsets from the object's start). A reader that
+// hands each object on as its bytes cuts them so without parsing them.
+func EncodeObjects(buf []byte, items []*cache.Item) ([]byte, []uint32) {
+	index := make([]uint32, 0, 99*len(items))
+	var cluster string
+	var quoted []byte
+	for _, it := range items {
+		if quoted == nil || it.Cluster != cluster {
+			cluster, quoted = it.Cluster, quoteJSON(it.Cluster)
+		}
+		start := len(buf)
+		buf = appendWithCluster(it.AppendJSON(buf), start, quoted)
+		index = append(index, uint32(start), uint32(len(buf)), 0)
+		k := len(index)
+		index = appendSpans(index, buf[start:])
+		index[k-1] = uint32(len(index) - k)
+	}
+	return buf, index
+}
+
 // appendSpans appends the member spans of obj, then those of its metadata
 // (EncodeItemsSpans); obj is valid JSON (appendMemberSpans).
 func appendSpans(dst []uint32, obj []byte) []uint32 {

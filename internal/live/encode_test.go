@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/kubelive/kubelive/internal/reflector"
@@ -206,4 +207,48 @@ func TestEncodeItemsSpans(t *testing.T) {
 		{{"metadata", "null"}, {"cluster", `"c2"`}},
 	}, objects)
 	assert.Equal(t, [][]member{{{"name", `"n"`}, {"labels", `{"x":"}"}`}}, nil, nil, nil}, metas, "metadata's members, where it is an object")
+}
+
+// EncodeObjects writes what EncodeItemsSpans writes, object for object:
+// the same bytes and the same spans, cut by start and end instead of a
+// JSON array's commas.
+func TestEncodeObjectsCutsWhatEncodeItemsSpansWrites(t *testing.T) {
+	t.Parallel()
+	items := []*cache.Item{
+		item(7, "c1", `{"a":1,"metadata":{"name":"n","labels":{"x":"}"}},"b":{"c":"}"}}`), item(2, "c2", `[3]`), item(3, "c2", `{}`), item(4, "c1", `{"metadata":null}`),
+	}
+	arr, _, spans := EncodeItemsSpans(nil, items)
+	buf, index := EncodeObjects([]byte("old"), items)
+	require.Equal(t, "old", string(buf[:3]), "appended after what buf held")
+	for i, k, s, start := 0, 0, 0, 1; i < len(items); i++ {
+		end := int(spans[s])
+		words := spanWordsOf(spans, s+1)
+		require.Less(t, k+3, len(index)+1, "object %d has an index entry", i)
+		assert.Equal(t, string(arr[start:end]), string(buf[index[k]:index[k+1]]), "object %d's bytes", i)
+		require.Equal(t, uint32(words), index[k+2], "object %d's word count", i)
+		assert.Equal(t, spans[s+1:s+1+words], index[k+3:k+3+words], "object %d's spans", i)
+		k += 3 + words
+		s += 1 + words
+		start = end + 1
+		if i == len(items)-1 {
+			assert.Equal(t, len(index), k, "nothing after the last object")
+		}
+	}
+	empty, none := EncodeObjects(nil, nil)
+	assert.Empty(t, empty)
+	assert.Empty(t, none)
+}
+
+// spanWordsOf is how many words from spans[k] (a member count) describe one
+// object: its members' spans and its metadata's.
+func spanWordsOf(spans []uint32, k int) int {
+	n := spans[k]
+	if n == wire.NoSpans {
+		return 1
+	}
+	m := spans[k+1+4*int(n)]
+	if m == wire.NoSpans {
+		return 2 + 4*int(n)
+	}
+	return 2 + 4*int(n) + 4*int(m)
 }

@@ -293,14 +293,28 @@ export class KubeliveClient {
 
   /**
    * Used by the worker host, not by apps: list and object snapshots of
-   * watches opened from now on hold each object as its JSON bytes (a
-   * Uint8Array, as the server sent it plus its cluster member) instead of a
-   * parsed object; identity still says "unchanged". Idempotent. Returns ''
-   * or why not.
+   * watches opened from now on hold each object as a handle (a frozen
+   * object, one per object version, so identity still says "unchanged")
+   * whose JSON stays in Go's cache; _rawObjects reads it. Idempotent.
+   * Returns '' or why not.
    */
   _rawLists() {
     if (this.#closed) return 'kubelive: client is closed';
     return String(this.#api.rawLists() ?? '');
+  }
+
+  /**
+   * Used by the worker host, not by apps: the JSON of the objects that
+   * slots (a Uint32Array) hold at the last flush of the list key, as
+   * [bytes, index] (Go's live.EncodeObjects: the objects end to end; per
+   * object its start, end, and the count and words of its members' spans),
+   * or a string saying why not. pos (a Uint32Array) is where each slot
+   * stands in the list's order: a hint. See listwire.js's readRaw.
+   */
+  _rawObjects(key, slots, pos) {
+    if (this.#closed) return 'kubelive: client is closed';
+    const r = this.#api.rawObjects(String(key), new Uint8Array(slots.buffer, slots.byteOffset, slots.byteLength), new Uint8Array(pos.buffer, pos.byteOffset, pos.byteLength));
+    return Array.isArray(r) ? r : String(r);
   }
 
   /** Every socket, subscription and counter the module holds. */

@@ -1,9 +1,9 @@
 // The wire format of list snapshots from the worker host to a page: per
 // list, only the objects the page does not hold yet, and the order as a
-// patch, splices or whole. encodeList and encodeFresh run in the worker
-// (where a list's objects may be the JSON bytes Go holds, one Uint8Array per
-// object version), applyList on the page; all are pure (no I/O; the only
-// module state is a TextEncoder).
+// patch, splices or whole. encodeList, readRaw and encodeFresh run in the
+// worker (where a list's objects may be handles whose JSON Go holds, one per
+// object version), applyList on the page; all are pure (no I/O but the read
+// readRaw is given; the only module state is a TextEncoder).
 //
 // Invariants: an id names one object of one list until the worker frees it;
 // a freed id may name a new object in the same batch (applyList clears freed
@@ -330,6 +330,51 @@ function patchOf(w, items) {
 }
 
 const utf8 = new TextEncoder();
+const EMPTY = utf8.encode('{}');
+// RAW keys the handles of a raw list's objects (wasm/bridge/lists.js): the
+// worker's module holds no object's JSON, Go's cache does.
+const RAW = Symbol.for('kubelive.raw');
+
+/**
+ * readRaw reads the JSON of the raw handles among values (fresh, as
+ * encodeList fills it) with read (KubeliveClient._rawObjects: key, slots,
+ * positions -> [bytes, index] or why not), one call per list, as
+ * { of, errors }: of maps each handle to { bytes, head }, its JSON and the
+ * words of its members' spans; errors says why some could not be read
+ * (those handles are not in of). Other values are left out.
+ */
+export function readRaw(values, read) {
+  const of = new Map();
+  const errors = [];
+  const groups = new Map(); // a raw view -> its handles, each once
+  for (const x of values) {
+    const v = x !== null && typeof x === 'object' ? x[RAW] : undefined;
+    if (v === undefined) continue;
+    if (!groups.has(v)) groups.set(v, new Set());
+    groups.get(v).add(x);
+  }
+  for (const [v, set] of groups) {
+    const hs = [...set];
+    const slots = new Uint32Array(hs.length);
+    const pos = new Uint32Array(hs.length);
+    for (let i = 0; i < hs.length; i++) {
+      slots[i] = hs[i].slot;
+      pos[i] = v.pos[hs[i].slot] - 1; // the view's order is Go's: a hint (absent: out of range)
+    }
+    const r = read(v.key, slots, pos);
+    if (!Array.isArray(r)) {
+      errors.push(String(r));
+      continue;
+    }
+    const [bytes, ib] = r;
+    const index = ib.byteOffset % 4 === 0 ? new Uint32Array(ib.buffer, ib.byteOffset, ib.byteLength >> 2) : new Uint32Array(ib.slice().buffer);
+    for (let i = 0, w = 0; i < hs.length && w + 2 < index.length; i++) {
+      of.set(hs[i], { bytes: bytes.subarray(index[w], index[w + 1]), head: index.subarray(w + 3, w + 3 + index[w + 2]) });
+      w += 3 + index[w + 2];
+    }
+  }
+  return { of, errors };
+}
 
 /**
  * encodeFresh is fresh ([object, id, ...] as encodeList made it) for the
@@ -337,25 +382,29 @@ const utf8 = new TextEncoder();
  * object its id, its [start, end) in bytes, the number of words that
  * follow, then those words: the spans of its members (Go's
  * live.EncodeItemsSpans: n, four per member, then metadata's the same way;
- * offsets from the object's start) or NO_SPANS alone. An object held as its JSON
- * bytes (a raw list's, see KubeliveClient._rawLists: its spans are the
- * words before it in its ArrayBuffer) is copied as it is, never parsed;
- * any other value (a view's row) is stringified and goes with NO_SPANS.
- * Both are transferred: the page decodes each object's bytes on its own
- * and parses a member when it is read (lazy.js).
+ * offsets from the object's start) or NO_SPANS alone. An object raw maps
+ * (readRaw's of: a raw list's handle, whose JSON Go holds) is copied as it
+ * is, with its spans, never parsed; a handle raw does not map (Go could not
+ * read it) goes as {}; any other value (a view's row) is stringified and
+ * goes with NO_SPANS. Both are transferred: the page decodes each object's
+ * bytes on its own and parses a member when it is read (lazy.js).
  */
-export function encodeFresh(fresh) {
+export function encodeFresh(fresh, raw = new Map()) {
   const parts = [];
   const heads = [];
   let size = 0;
   let words = 0;
   for (let i = 0; i < fresh.length; i += 2) {
     const x = fresh[i];
+    const r = raw.get(x);
     let bytes;
     let head;
-    if (x instanceof Uint8Array) {
-      bytes = x;
-      head = x.byteOffset > 0 ? new Uint32Array(x.buffer, 0, x.byteOffset >> 2) : [NO_SPANS];
+    if (r !== undefined) {
+      bytes = r.bytes;
+      head = r.head;
+    } else if (x !== null && typeof x === 'object' && x[RAW] !== undefined) {
+      bytes = EMPTY;
+      head = [NO_SPANS];
     } else {
       bytes = utf8.encode(JSON.stringify(x));
       head = [NO_SPANS];

@@ -23,9 +23,9 @@
 //     carries per list only the objects the page does not hold yet (their
 //     JSON bytes end to end in one transferred buffer, with the spans of
 //     each object's top-level members that Go found: a list's objects are
-//     the bytes Go holds, cut per object and never parsed, decoded or
-//     stringified here; the page parses a member when it is read) plus the
-//     order of ids (or splices of it).
+//     handles here, whose JSON Go's cache holds and hands over per batch,
+//     never parsed, decoded or stringified here nor kept; the page parses
+//     a member when it is read) plus the order of ids (or splices of it).
 //   - A page's load() resolves once its configuration is taken ('started'),
 //     before the module is ready; its calls wait in conn.early until then.
 //     The LIST of a watchList that waits there is fetched at once, every
@@ -43,7 +43,7 @@
 //     once); its update and getObject are calls on its op, and getObject's
 //     answer goes back as an 'answer' callback.
 import { startModule } from './load.js';
-import { encodeFresh, encodeList, newListState, noteSnapshot } from './listwire.js';
+import { encodeFresh, encodeList, newListState, noteSnapshot, readRaw } from './listwire.js';
 import { BEAT_MS, pageWatcher, systemClock } from './beat.js';
 import { Prefetches, epoch, listURL } from './prefetch.js';
 // The modules load.js imports, named here as well: an unbundled worker
@@ -512,7 +512,10 @@ function sendLists(conn) {
   const fresh = [];
   for (const w of conn.dirty) lists.push(encodeList(w, fresh));
   conn.dirty.clear();
-  const { bytes, index } = encodeFresh(fresh);
+  // The JSON of the lists' objects is read from Go's cache now, one call per list: the worker keeps none.
+  const raw = readRaw(fresh, (key, slots, pos) => conn.client._rawObjects(key, slots, pos));
+  for (const why of raw.errors) console.warn(`kubelive: objects of a list could not be read from the cache, and went to a page as {}: ${why}`);
+  const { bytes, index } = encodeFresh(fresh, raw.of);
   const buffers = [bytes.buffer, index.buffer];
   for (const l of lists) for (const b of [l.order, l.patch, l.splice, l.freed]) if (b) buffers.push(b.buffer);
   conn.port.postMessage({ t: 'lists', lists, bytes, index }, buffers);

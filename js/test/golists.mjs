@@ -38,6 +38,9 @@ export function apply(shim, v, version, changed, { removed = null, order = null,
     at++;
   }
   const json = changed.length ? utf8.encode(`[${parts.join(',')}]`) : null;
+  // A raw view gets no JSON from Go: its objects stay in Go's cache.
+  shim.goCache?.note(v, changed, removed, full);
+  if (v.raw) return shim.listsApply(v, null, words(changed.map(([s]) => s)), words(removed), words(order), meta(version, lists), full, null, words(splice));
   return shim.listsApply(v, json, words(changed.map(([s]) => s)), words(removed), words(order), meta(version, lists), full, words(ends), words(splice));
 }
 
@@ -64,4 +67,88 @@ export function memberSpans(o) {
   const top = members(o, 0);
   const meta = o.metadata && typeof o.metadata === 'object' && !Array.isArray(o.metadata) ? members(o.metadata, top.spans.metadata).out : [0xffffffff];
   return [...top.out, ...meta];
+}
+
+const RAW = Symbol.for('kubelive.raw');
+
+/**
+ * goObjects is what Go's rawObjects answers for objs (JSON.stringify'd, in
+ * order): [bytes, index] as live.EncodeObjects writes them (per object its
+ * start, end, the count of its spans' words, then those words).
+ */
+export function goObjects(objs) {
+  const parts = objs.map((o) => utf8.encode(JSON.stringify(o)));
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const index = [];
+  let at = 0;
+  for (const [i, p] of parts.entries()) {
+    bytes.set(p, at);
+    const spans = memberSpans(objs[i]);
+    index.push(at, at + p.length, spans.length, ...spans);
+    at += p.length;
+  }
+  return [bytes, new Uint8Array(Uint32Array.from(index).buffer)];
+}
+
+/**
+ * rawStore is a raw list's objects as the worker's module holds them (a
+ * handle per object version, as lists.js's handlesOf makes them) over a
+ * fake Go cache that holds their JSON by slot. handle(o) makes a new
+ * version's handle; parse(h) is the object h stands for; forget(h) drops
+ * it from the cache (as if no flush held it); read is
+ * KubeliveClient._rawObjects over the cache (reads counts its calls).
+ */
+export function rawStore(key = 'k') {
+  const view = { key, pos: new Int32Array(0) }; // no positions: every hint is out of range
+  const objs = new Map();
+  let next = 1;
+  const store = {
+    reads: 0,
+    handle(o) {
+      const slot = next++;
+      objs.set(slot, o);
+      return Object.freeze({ [RAW]: view, slot });
+    },
+    parse: (h) => objs.get(h.slot),
+    forget: (h) => objs.delete(h.slot),
+    read(key, slots) {
+      store.reads++;
+      if (key !== view.key) return `no data for ${key}`;
+      const missing = [...slots].filter((s) => !objs.has(s));
+      if (missing.length) return `${missing.length} of the ${slots.length} objects asked for are not in the last flush of ${key}`;
+      return goObjects([...slots].map((s) => objs.get(s)));
+    },
+  };
+  return store;
+}
+
+/**
+ * goCache keeps, per view, the objects apply handed to it by slot, as Go's
+ * cache holds them at the last flush, and answers rawObjects from them;
+ * misses counts the positions given as hints that did not point at their
+ * slot in the view's order.
+ */
+export function goCache(shim) {
+  const byKey = new Map(); // view key -> { view, objs: slot -> object }
+  const cache = {
+    misses: 0,
+    note(v, changed, removed, full) {
+      if (!byKey.has(v.key)) byKey.set(v.key, { view: v, objs: new Map() });
+      const { objs } = byKey.get(v.key);
+      if (full) objs.clear();
+      for (const [s, o] of changed) objs.set(s, o);
+      for (const s of removed ?? []) objs.delete(s);
+    },
+    read(key, slots, pos) {
+      const e = byKey.get(key);
+      if (!e) return `no data for ${key}`;
+      for (let i = 0; i < slots.length; i++) if (e.view.order[pos[i]] !== slots[i]) cache.misses++;
+      const missing = [...slots].filter((s) => !e.objs.has(s));
+      if (missing.length) return `${missing.length} of the ${slots.length} objects asked for are not in the last flush of ${key}`;
+      return goObjects([...slots].map((s) => e.objs.get(s)));
+    },
+    parse: (h) => byKey.get(h[RAW].key).objs.get(h.slot),
+  };
+  shim.goCache = cache;
+  return cache;
 }

@@ -190,14 +190,13 @@ test('a member that does not parse reads as an empty value of its kind, reported
 
 const QUERY = { lists: [{ cluster: 'demo', namespace: 'default' }], endpoint: { group: '', version: 'v1', resource: 'pods' } };
 
-// raw is an object as a raw list of the worker's module holds it: its JSON
-// bytes, the words of its members' spans before them in its ArrayBuffer.
-function raw(bytes, spans) {
-  const buf = new ArrayBuffer(4 * spans.length + bytes.length);
-  new Uint32Array(buf, 0, spans.length).set(spans);
-  const o = new Uint8Array(buf, 4 * spans.length);
-  o.set(bytes);
-  return o;
+// raw is an object as a raw list of the worker's module holds it (a handle,
+// its JSON in Go's cache), with what Go's rawObjects reads for it: its JSON
+// bytes and the words of its members' spans.
+function raw(bytes, spans, of) {
+  const h = Object.freeze({ [Symbol.for('kubelive.raw')]: { key: 'k' }, slot: of.size + 1 });
+  of.set(h, { bytes, head: spans });
+  return h;
 }
 
 test('in a worker host list, a member that does not parse sets the list\'s lastError and reaches onError on the next task, not in the reader', async () => {
@@ -213,10 +212,11 @@ test('in a worker host list, a member that does not parse sets the list\'s lastE
   const bad = Uint32Array.from(good.spans);
   bad[1 + 4 * 3 + 3] -= 3; // spec cut short
   const state = newListState(op.id);
-  state.snap = { key: 'k', status: 'live', lists: [{ cluster: 'demo', namespace: 'default', status: 'live', resourceVersion: '42' }], items: [raw(good.bytes, good.spans), raw(good.bytes, bad)] };
+  const of = new Map();
+  state.snap = { key: 'k', status: 'live', lists: [{ cluster: 'demo', namespace: 'default', status: 'live', resourceVersion: '42' }], items: [raw(good.bytes, good.spans, of), raw(good.bytes, bad, of)] };
   const fresh = [];
   const l = structuredClone(encodeList(state, fresh));
-  const { bytes, index } = encodeFresh(fresh);
+  const { bytes, index } = encodeFresh(fresh, of);
   fw.send({ t: 'lists', lists: [l], bytes, index });
   await until(() => snaps.length === 1, 'the first snapshot');
   const [ok, broken] = snaps[0].items;

@@ -6,14 +6,19 @@
 // equal the view's items with the identity of unchanged objects kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyList, decodeFresh, encodeFresh, encodeList, newListState, noteSnapshot } from '../src/listwire.js';
+import { applyList, decodeFresh, encodeFresh, encodeList, newListState, noteSnapshot, readRaw } from '../src/listwire.js';
 import { LazyObjects } from '../src/lazy.js';
-import { apply, newShim } from './golists.mjs';
+import { apply, goCache, newShim } from './golists.mjs';
 
 // fromWire is what a page makes of encodeFresh's output: [object, id, ...].
 const fromWire = ({ bytes, index }) => decodeFresh(bytes, index, new LazyObjects(), () => undefined);
 
-const fromUtf8 = new TextDecoder();
+// wired is encodeFresh of fresh with the raw handles' JSON read from Go's cache (as the worker does).
+const wired = (cache, fresh) => {
+  const raw = readRaw(fresh, cache.read);
+  assert.deepEqual(raw.errors, [], 'every object the page needs is in the last flush');
+  return encodeFresh(fresh, raw.of);
+};
 
 const obj = (slot, rv) => ({ metadata: { name: `p${slot}`, resourceVersion: String(rv) } });
 
@@ -66,6 +71,7 @@ function lcg(seed) {
 test('a raw view applies 300 random splices and in-place changes from Go; encodeList sends only what they name and the page equals the view', () => {
   const rnd = lcg(5);
   const shim = newShim({ raw: true });
+  const cache = goCache(shim);
   const v = shim.listsView('k', false);
   let order = Array.from({ length: 500 }, (_, i) => i + 1);
   let nextSlot = order.length + 1;
@@ -76,11 +82,11 @@ test('a raw view applies 300 random splices and in-place changes from Go; encode
     w.snap = snap;
     const fresh = [];
     const l = structuredClone(encodeList(w, fresh));
-    p.items = applyList(p.byId, l, fromWire(encodeFresh(fresh)), p.items);
+    p.items = applyList(p.byId, l, fromWire(wired(cache, fresh)), p.items);
     return l;
   };
   send();
-  const parse = (b) => JSON.parse(fromUtf8.decode(b));
+  const parse = cache.parse;
   const kinds = { splice: 0, patch: 0, order: 0 };
   for (let step = 2; step < 300; step++) {
     const before = snap.items;
@@ -107,23 +113,25 @@ test('a raw view applies 300 random splices and in-place changes from Go; encode
   }
   assert.ok(kinds.splice > 200 && kinds.patch > 20, `both encodings were exercised: ${JSON.stringify(kinds)}`);
   assert.equal(w.ids.size, order.length, 'the worker holds an id for each object sent, and no other');
+  assert.equal(cache.misses, 0, "every position given to Go pointed at its slot in the view's order");
 });
 
 test('snapshots the page did not take (no acknowledgement yet) are composed: 300 random changes of a raw view, a batch now and then, each exact, none walking every item but after a whole order', () => {
   const rnd = lcg(9);
   const shim = newShim({ raw: true });
+  const cache = goCache(shim);
   const v = shim.listsView('k', false);
   let order = Array.from({ length: 800 }, (_, i) => i + 1);
   let nextSlot = order.length + 1;
   const w = newListState(1);
   const p = { byId: [], items: [] };
   noteSnapshot(w, apply(shim, v, 1, order.map((s) => [s, obj(s, 0)]), { order, full: true }));
-  const parse = (b) => JSON.parse(fromUtf8.decode(b));
+  const parse = cache.parse;
   let held = new Map(); // the view's object -> the page's object for it
   const send = () => {
     const fresh = [];
     const l = structuredClone(encodeList(w, fresh));
-    p.items = applyList(p.byId, l, fromWire(encodeFresh(fresh)), p.items);
+    p.items = applyList(p.byId, l, fromWire(wired(cache, fresh)), p.items);
     const items = w.snap.items;
     assert.deepEqual(p.items, items.map(parse), 'the page equals the view');
     for (const [i, o] of items.entries()) if (held.has(o)) assert.equal(p.items[i], held.get(o), `identity at ${i}`);
@@ -155,4 +163,5 @@ test('snapshots the page did not take (no acknowledgement yet) are composed: 300
   assert.ok(skipped > 150 && sends > 50, `snapshots were composed (${skipped} not sent, ${sends} batches)`);
   send();
   assert.equal(w.ids.size, order.length, 'the worker holds an id for each object sent, and no other');
+  assert.equal(cache.misses, 0, "every position given to Go pointed at its slot in the view's order");
 });

@@ -3,8 +3,9 @@
 // objects the worker did not change keep their identity on the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyList, composeChanges, decodeFresh, encodeFresh, encodeList, newListState } from '../src/listwire.js';
+import { applyList, composeChanges, decodeFresh, encodeFresh, encodeList, newListState, readRaw } from '../src/listwire.js';
 import { LazyObjects } from '../src/lazy.js';
+import { rawStore } from './golists.mjs';
 
 // fromWire is what a page makes of encodeFresh's output: [object, id, ...].
 const fromWire = ({ bytes, index }) => decodeFresh(bytes, index, new LazyObjects(), () => undefined);
@@ -14,12 +15,17 @@ function page() {
   return { byId: [], items: [] };
 }
 
-/** send encodes items for the page and applies them there, as the worker host does. */
-function send(w, p, items, object) {
+/**
+ * send encodes items for the page and applies them there, as the worker
+ * host does: the JSON of raw handles (store's) read from Go's cache.
+ */
+function send(w, p, items, object, store) {
   const fresh = [];
   w.snap = object === undefined ? { key: 'k', items } : { key: 'k', items, object };
   const l = structuredClone(encodeList(w, fresh));
-  const parsed = fromWire(encodeFresh(fresh));
+  const raw = store ? readRaw(fresh, store.read) : null;
+  if (raw) assert.deepEqual(raw.errors, [], 'every handle was read');
+  const parsed = fromWire(encodeFresh(fresh, raw?.of));
   const prev = p.items;
   p.items = applyList(p.byId, l, parsed, prev);
   p.object = l.objectId < 0 ? undefined : l.objectId === 0 ? null : p.byId[l.objectId];
@@ -167,16 +173,16 @@ test('raw objects (each the JSON bytes Go holds) across 1,500 random adds, delet
     seed = (seed * 1103515245 + 12345) >>> 0;
     return (seed >>> 16) % n;
   };
-  const utf8 = new TextEncoder();
-  // As a raw view: one Uint8Array per object version, the same one while it is unchanged.
-  const raw = (o) => utf8.encode(JSON.stringify(o));
+  // As a raw view: one handle per object version, the same one while it is unchanged, its JSON in Go's cache.
+  const store = rawStore();
+  const raw = store.handle;
   const w = newListState(1);
   const p = page();
   let cur = Array.from({ length: 400 }, (_, i) => raw(pod(`p${i}`)));
   let next = 400;
-  send(w, p, cur);
+  send(w, p, cur, undefined, store);
   const kinds = { splice: 0, patch: 0, order: 0 };
-  const parse = (b) => JSON.parse(new TextDecoder().decode(b));
+  const parse = store.parse;
   for (let step = 0; step < 1500; step++) {
     const items = cur.slice();
     for (let k = rnd(step % 3 === 0 ? 12 : 3); k >= 0; k--) {
@@ -189,7 +195,9 @@ test('raw objects (each the JSON bytes Go holds) across 1,500 random adds, delet
       } else if (items.length > 1) items.splice(rnd(items.length), 0, ...items.splice(rnd(items.length), 1));
     }
     const held = new Map(p.items.map((o, i) => [cur[i], o]));
-    const { l } = send(w, p, items);
+    const reads = store.reads;
+    const { l } = send(w, p, items, undefined, store);
+    assert.ok(store.reads - reads <= 1, `step ${step}: one read from Go per batch of a list`);
     kinds[l.splice ? 'splice' : l.patch ? 'patch' : 'order']++;
     assert.deepEqual(p.items, items.map(parse), `step ${step}`);
     for (const [i, o] of items.entries()) if (held.has(o)) assert.equal(p.items[i], held.get(o), `step ${step}: identity at ${i}`);
@@ -200,13 +208,13 @@ test('raw objects (each the JSON bytes Go holds) across 1,500 random adds, delet
 });
 
 test('a page that joins late gets every object, and one that was hidden through many changes gets one exact batch', () => {
-  const utf8 = new TextEncoder();
-  const raw = (o) => utf8.encode(JSON.stringify(o));
-  const parse = (b) => JSON.parse(new TextDecoder().decode(b));
+  const store = rawStore();
+  const raw = store.handle;
+  const parse = store.parse;
   let cur = Array.from({ length: 300 }, (_, i) => raw(pod(`p${i}`)));
   const early = newListState(1);
   const ep = page();
-  send(early, ep, cur);
+  send(early, ep, cur, undefined, store);
   // 60 versions the early page does not see (hidden: the worker sends nothing).
   for (let v = 0; v < 60; v++) {
     cur = cur.slice();
@@ -215,13 +223,13 @@ test('a page that joins late gets every object, and one that was hidden through 
     cur[(v * 7) % cur.length] = raw(pod(`c${v}`, v));
   }
   const held = new Map(ep.items.map((o, i) => [early.sent[i], o]));
-  const { l } = send(early, ep, cur);
+  const { l } = send(early, ep, cur, undefined, store);
   assert.deepEqual(ep.items, cur.map(parse), 'the page visible again holds exactly the current list');
   for (const [i, o] of cur.entries()) if (held.has(o)) assert.equal(ep.items[i], held.get(o), `identity at ${i}`);
   assert.ok(l.fresh[1] - l.fresh[0] <= 2 * 120, 'only the objects it did not hold were sent');
   const late = newListState(1);
   const lp = page();
-  const { sent } = send(late, lp, cur);
+  const { sent } = send(late, lp, cur, undefined, store);
   assert.equal(sent, cur.length, 'a page that joins late is sent every object');
   assert.deepEqual(lp.items, cur.map(parse), 'and holds exactly the current list');
 });
@@ -272,4 +280,33 @@ test('composeChanges: 2,000 random pairs of changes compose into the changes fro
     }
     for (let k = 3; k < c.length; k += 3) assert.ok(c[k] >= c[k - 3] + c[k - 2], `${what}: ascending`);
   }
+});
+
+test('readRaw: one read per list for the raw handles of a batch; a view row is stringified; a handle Go cannot read goes as {} and says why', () => {
+  const a = rawStore('a');
+  const b = rawStore('b');
+  const reads = [];
+  const read = (key, slots, pos) => {
+    reads.push(key);
+    return (key === 'a' ? a : b).read(key, slots, pos);
+  };
+  const ha = [a.handle(pod('a1')), a.handle(pod('a2'))];
+  const hb = [b.handle(pod('b1')), b.handle(pod('b2'))];
+  const row = { name: 'r', cpu: 2 };
+  const fresh = [ha[0], 1, hb[0], 2, row, 3, ha[1], 4, hb[1], 5, ha[0], 6];
+  const raw = readRaw(fresh, read);
+  assert.deepEqual(reads, ['a', 'b'], 'one read per list, a handle given twice read once');
+  assert.deepEqual(raw.errors, []);
+  const objs = fromWire(encodeFresh(fresh, raw.of)).filter((_, i) => i % 2 === 0);
+  assert.deepEqual(objs, [pod('a1'), pod('b1'), row, pod('a2'), pod('b2'), pod('a1')].map((o) => JSON.parse(JSON.stringify(o))));
+  assert.equal(objs[0].metadata.name, 'a1', 'the spans Go gave let the page read a member of metadata');
+
+  b.forget(hb[1]);
+  const broken = readRaw([ha[0], 1, hb[1], 2], read);
+  assert.equal(broken.errors.length, 1);
+  assert.match(broken.errors[0], /1 of the 1 objects asked for are not in the last flush of b/);
+  assert.ok(broken.of.has(ha[0]) && !broken.of.has(hb[0]), 'the other list was read');
+  const got = fromWire(encodeFresh([ha[0], 1, hb[1], 2], broken.of));
+  assert.deepEqual(got[2], {}, 'a handle not read goes as {}, never as its handle');
+  assert.deepEqual(got[0], JSON.parse(JSON.stringify(pod('a1'))));
 });

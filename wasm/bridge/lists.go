@@ -4,6 +4,7 @@ package bridge
 
 import (
 	_ "embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -23,7 +24,16 @@ var listsJS string
 
 // view is the JS mirror of one cache query (its Data: the lists.js view
 // object), shared by every watcher of the query; live.Views refcounts them.
-type view = live.View[safejs.Value]
+type view = live.View[jsView]
+
+// jsView is a lists.js view and whether it is raw: a raw view holds no
+// object's JSON, only a handle per object version (its slot), so Go hands
+// it slots and no JSON, and its JSON is read from the cache when a page
+// needs it (rawObjects). Fixed when the view is made.
+type jsView struct {
+	obj safejs.Value
+	raw bool
+}
 
 // listJob is watchList and watchObject: views of cache queries, which
 // live.Views refcounts under its own lock (watcher ids are its own).
@@ -37,7 +47,7 @@ type view = live.View[safejs.Value]
 type listJob struct {
 	caller
 	deps  Deps
-	views *live.Views[safejs.Value]
+	views *live.Views[jsView]
 	// json and slots are the reused buffers of a crossing (the changed
 	// objects' JSON, the slot lists' bytes): JS copies both before the call
 	// returns, so one flush's buffers serve the next.
@@ -52,7 +62,7 @@ type listJob struct {
 const maxCrossingBuffer = 256 << 10
 
 func newListJob(c caller, d Deps) *listJob {
-	return &listJob{caller: c, deps: d, views: live.NewViews[safejs.Value](func(k cache.Key) bool {
+	return &listJob{caller: c, deps: d, views: live.NewViews[jsView](func(k cache.Key) bool {
 		_, ok := d.Cache.Get(k)
 		return ok
 	}), json: live.Scratch{Max: maxCrossingBuffer}, slots: live.Scratch{Max: maxCrossingBuffer}}
@@ -66,13 +76,15 @@ func (j *listJob) methods() map[string]method {
 		"getList":     j.getList,
 		"listKey":     j.listKey,
 		"rawLists":    j.rawLists,
+		"rawObjects":  j.rawObjects,
 		"lazyLists":   j.lazyLists,
 	}
 }
 
-// rawLists() makes the views made from now on keep each object's JSON as
-// bytes (a Uint8Array per object) instead of parsing it: for the worker
-// host, which forwards the objects to its pages as they are. Idempotent.
+// rawLists() makes the views made from now on raw: each object a handle
+// (lists.js) whose JSON the cache keeps and rawObjects reads, never parsed
+// nor copied into JS until a page needs it: for the worker host, which
+// forwards the objects to its pages as Go holds them. Idempotent.
 func (j *listJob) rawLists([]safejs.Value) any {
 	if _, err := j.shim.Call("listsRaw"); err != nil {
 		return fmt.Sprintf("kubelive: raw lists: %v", err)
@@ -119,8 +131,14 @@ func (j *listJob) watchList(args []safejs.Value, object bool) any {
 		return 0
 	}
 	onError := fn(args[0], "onError")
-	id, v, start, err := j.views.Watch(key, object, func() (safejs.Value, error) {
-		return j.shim.Call("listsView", string(key), object)
+	id, v, start, err := j.views.Watch(key, object, func() (jsView, error) {
+		obj, err := j.shim.Call("listsView", string(key), object)
+		if err != nil {
+			return jsView{}, err
+		}
+		raw, _ := obj.Get("raw")
+		isRaw, _ := raw.Bool()
+		return jsView{obj: obj, raw: isRaw}, nil
 	})
 	if errors.Is(err, live.ErrClosed) {
 		return 0
@@ -129,7 +147,7 @@ func (j *listJob) watchList(args []safejs.Value, object bool) any {
 		j.report(onError, fmt.Errorf("watch: %w", err))
 		return 0
 	}
-	if _, err := j.shim.Call("listsListen", v.Data, float64(id), args[1], onError); err != nil {
+	if _, err := j.shim.Call("listsListen", v.Data.obj, float64(id), args[1], onError); err != nil {
 		j.release(id)
 		j.report(onError, fmt.Errorf("watch: %w", err))
 		return 0
@@ -151,7 +169,7 @@ func (j *listJob) watchList(args []safejs.Value, object bool) any {
 	// The first snapshot (fresh, or the view's cached one) reaches the
 	// listener on the next frame like every later one, never inside this
 	// call; listsNotify skips listeners that already hold the current one.
-	j.deps.Frames.Schedule(func() { _, _ = j.shim.Call("listsNotify", v.Data) })
+	j.deps.Frames.Schedule(func() { _, _ = j.shim.Call("listsNotify", v.Data.obj) })
 	return float64(id)
 }
 
@@ -177,7 +195,7 @@ func (j *listJob) release(id uint64) {
 	if v == nil {
 		return
 	}
-	_, _ = j.shim.Call("listsUnlisten", v.Data, float64(id))
+	_, _ = j.shim.Call("listsUnlisten", v.Data.obj, float64(id))
 	if unsub != nil {
 		unsub()
 	}
@@ -196,7 +214,7 @@ func (j *listJob) getList(args []safejs.Value) any {
 	if v == nil {
 		return nil
 	}
-	snap, err := v.Data.Get("snap")
+	snap, err := v.Data.obj.Get("snap")
 	if err != nil {
 		return nil
 	}
@@ -251,7 +269,7 @@ func (j *listJob) sendChunks(v *view, items []*cache.Item, reset bool) bool {
 		var slotBytes, endBytes any
 		sb, slotBytes = slotArg(j, sb, slots)
 		sb, endBytes = slotArg(j, sb, ends)
-		if _, err := j.shim.Call("listsAdd", v.Data, j.scratchBytes(buf), slotBytes, reset, endBytes); err != nil {
+		if _, err := j.shim.Call("listsAdd", v.Data.obj, j.scratchBytes(buf), slotBytes, reset, endBytes); err != nil {
 			j.slots.Give(sb)
 			return false
 		}
@@ -267,7 +285,7 @@ func (j *listJob) applyDelta(v *view, d *cache.Delta) {
 		return
 	}
 	if j.applyJS(v, d.Changed, d.Removed, d.Order, d.Splices, d.Lists, d.Version, d.UpdatedAt, false) {
-		_, _ = j.shim.Call("listsNotify", v.Data)
+		_, _ = j.shim.Call("listsNotify", v.Data.obj)
 	}
 }
 
@@ -286,6 +304,12 @@ func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.S
 		size += it.Len() + len(it.Cluster) + 16
 	}
 	switch {
+	case v.Data.raw:
+		// slots only: a raw view's objects are read from the cache when needed
+		slots = make([]cache.SlotID, len(items))
+		for i, it := range items {
+			slots[i] = it.Slot
+		}
 	case size > live.SnapshotChunk:
 		if !j.sendChunks(v, items, full) {
 			return false
@@ -307,8 +331,64 @@ func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.S
 	sb, args[2] = slotArg(j, sb, order)
 	sb, args[3] = slotArg(j, sb, ends)
 	sb, args[4] = slotArg(j, sb, words)
-	snap, err := j.shim.Call("listsApply", v.Data, j.scratchBytes(buf), args[0], args[1], args[2], meta, full, args[3], args[4])
+	snap, err := j.shim.Call("listsApply", v.Data.obj, j.scratchBytes(buf), args[0], args[1], args[2], meta, full, args[3], args[4])
 	return err == nil && !snap.IsUndefined()
+}
+
+// rawObjects(key, slots, positions) -> [bytes, index], or a string saying
+// why not: the JSON of the objects that slots (little-endian uint32s) hold
+// at the last flush of the query key, end to end, each with its cluster
+// member, and index (uint32s) cutting them as live.EncodeObjects does (per
+// object its start, end, and the count and words of its members' spans).
+// positions, the same way, say where each slot stands in the view's order
+// (a hint: a wrong one costs a walk of the order). One crossing per list
+// and batch, whatever the number of objects; the reply is the caller's
+// (new arrays).
+func (j *listJob) rawObjects(args []safejs.Value) any {
+	if len(args) < 3 || args[0].Type() != safejs.TypeString {
+		return "kubelive: raw objects: the arguments must be a list key, its slots and their positions"
+	}
+	key, _ := args[0].String()
+	slots, err := u32Arg(args[1])
+	if err != nil {
+		return fmt.Sprintf("kubelive: raw objects: the slots: %v", err)
+	}
+	pos, err := u32Arg(args[2])
+	if err != nil {
+		return fmt.Sprintf("kubelive: raw objects: the positions: %v", err)
+	}
+	ids := make([]cache.SlotID, len(slots))
+	for i, s := range slots {
+		ids[i] = cache.SlotID(s)
+	}
+	items, err := j.deps.Cache.Committed(nil, cache.Key(key), ids, pos)
+	if err != nil {
+		return fmt.Sprintf("kubelive: raw objects: %v", err)
+	}
+	size := 2
+	for _, it := range items {
+		size += it.Len() + len(it.Cluster) + 16
+	}
+	buf, index := live.EncodeObjects(j.json.Take(size), items)
+	defer func() { j.json.Give(buf) }()
+	return []any{j.bytes(buf), j.bytes(live.SlotBytes(index))}
+}
+
+// u32Arg reads a Uint8Array of little-endian uint32s.
+func u32Arg(v safejs.Value) ([]uint32, error) {
+	n, err := v.Length()
+	if err != nil || n%4 != 0 {
+		return nil, errors.New("not a Uint8Array of uint32s")
+	}
+	b := make([]byte, n)
+	if _, err := safejs.CopyBytesToGo(b, v); err != nil {
+		return nil, errors.New("not a Uint8Array of uint32s")
+	}
+	out := make([]uint32, n/4)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint32(b[4*i:])
+	}
+	return out, nil
 }
 
 // slotArg appends s to sb as live.SlotBytes encodes it and returns the

@@ -6,8 +6,10 @@
 // with the LazyObjects it was given (js/src/lazy.js) from its JSON and its
 // members' spans: a frozen object whose members are parsed on first read;
 // a view made before holds each change's objects JSON.parse'd in one call.
-// A raw view (the worker host's) holds each object as its JSON bytes. The
-// query's status comes from Go (live.Overall) with the meta of each flush.
+// A raw view (the worker host's) holds no object's JSON: Go sends it slots
+// only, and each object version is a handle (handlesOf) whose JSON the
+// worker asks Go for when a page needs it. The query's status comes from Go
+// (live.Overall) with the meta of each flush.
 // Evaluated with the shim (browser.NewShim), whose object it extends.
 const listDecoder = new TextDecoder();
 // u32 reads little-endian uint32s: a view of bytes when they start on a
@@ -48,31 +50,22 @@ const spanWords = (index, k) => {
   const m = index[k + 1 + 4 * n];
   return 1 + 4 * n + (m === NO_SPANS ? 1 : 1 + 4 * m);
 };
-// rawObjects cuts the JSON array json (bytes) at the ends of index (Go's
-// EncodeItemsSpans: per object its end, then the count of its top-level
-// members and four offsets each, or NoSpans alone; after a count, the same
-// for its metadata's members) into one Uint8Array per object,
-// copied out of json (the reused scratch buffer), without parsing them. Each
-// one's ArrayBuffer starts with its member words as little-endian uint32s
-// (the object's byteOffset is their size): the worker host hands them to
-// its pages, which parse one member at a time (js/src/lazy.js).
-const rawObjects = (json, index) => {
-  const out = [];
-  for (let k = 0, start = 1; k < index.length; ) {
-    const end = index[k];
-    const words = spanWords(index, k + 1);
-    const buf = new ArrayBuffer(4 * words + end - start);
-    new Uint32Array(buf, 0, words).set(index.subarray(k + 1, k + 1 + words));
-    const o = new Uint8Array(buf, 4 * words);
-    o.set(json.subarray(start, end));
-    out.push(o);
-    k += 1 + words;
-    start = end + 1;
-  }
+// RAW is the key of a raw view's handles (a registered symbol: the worker's
+// client reads it, and no object parsed from JSON has it).
+const RAW = Symbol.for('kubelive.raw');
+// handlesOf makes of each slot a handle of raw view v: a frozen object that
+// stands for the object version Go holds in that slot ({ [RAW]: v, slot }),
+// one per version, so that identity still says "unchanged". Its JSON stays
+// in Go's cache (KubeliveClient._rawObjects reads it for the worker's
+// pages); the worker keeps no copy of it.
+const handlesOf = (v, slots) => {
+  const out = new Array(slots.length);
+  for (let i = 0; i < slots.length; i++) out[i] = Object.freeze({ [RAW]: v, slot: slots[i] });
   return out;
 };
-// lazyObjects makes of each object of json (cut at the ends of index, as
-// rawObjects reads it) a lazy object of v's LazyObjects: each one decodes
+// lazyObjects makes of each object of json (cut at the ends of index: per
+// object its end, then its members' spans, as Go's EncodeItemsSpans writes
+// them) a lazy object of v's LazyObjects: each one decodes
 // its own bytes (no string of the whole change is kept) and parses a member
 // only when it is read; what does not parse is told to v.report.
 const lazyObjects = (v, json, index) => {
@@ -85,11 +78,12 @@ const lazyObjects = (v, json, index) => {
   }
   return out;
 };
-// objectsOf is the objects of a change: lazy (a lazy view, when Go sent
-// the spans), each object's JSON as it came (a raw view), or parsed.
-const objectsOf = (v, json, endBytes) => {
+// objectsOf is the objects of a change into slots: handles (a raw view,
+// which Go sends no JSON), lazy (a lazy view, when Go sent the spans), or
+// parsed.
+const objectsOf = (v, json, endBytes, slots) => {
+  if (v.raw) return handlesOf(v, slots || []);
   if (!json) return [];
-  if (v.raw) return rawObjects(json, u32(endBytes) || new Uint32Array(0));
   if (v.lazy && endBytes) return lazyObjects(v, json, u32(endBytes));
   return JSON.parse(listDecoder.decode(json));
 };
@@ -238,7 +232,7 @@ const guarded = (f, x) => {
   }
 };
 shim.lists = {
-  // raw: views made from now on keep each object's JSON bytes (never unset).
+  // raw: views made from now on hold handles, no JSON (never unset).
   raw: false,
   // lazy: the LazyObjects (js/src/lazy.js) of the views made from now on
   // but raw ones; null: their objects are parsed at once.
@@ -273,8 +267,8 @@ shim.lists = {
       v.obj = [];
       v.items = [];
     }
-    const objs = objectsOf(v, json, endBytes);
     const slots = u32(slotBytes) || [];
+    const objs = objectsOf(v, json, endBytes, slots);
     v.pending = v.pending || [];
     for (let i = 0; i < objs.length; i++) {
       v.obj[slots[i]] = objs[i];
@@ -288,8 +282,8 @@ shim.lists = {
       v.obj = [];
       v.items = [];
     }
-    const objs = objectsOf(v, json, endBytes);
     const slots = u32(slotBytes);
+    const objs = objectsOf(v, json, endBytes, slots);
     for (let i = 0; i < objs.length; i++) v.obj[slots[i]] = objs[i];
     for (const r of u32(removedBytes) || []) v.obj[r] = undefined;
     let items;

@@ -22,6 +22,7 @@ import (
 // listsTestJS watches a query the way a page does and keeps what it saw.
 const listsTestJS = `return {
   watch(api, query, object) {
+    this.api = api;
     const r = { snaps: 0, last: null, errors: [] };
     query.onError = (e) => r.errors.push(e.message);
     const id = api[object ? 'watchObject' : 'watchList'](query, (s) => {
@@ -36,13 +37,20 @@ const listsTestJS = `return {
   },
   summary(s) {
     if (!s) return 'null';
-    // A raw list (rawLists) holds each object as its JSON bytes.
-    const obj = (o) => (o instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(o)) : o);
+    // A raw list (rawLists) holds each object as a handle, its JSON read from Go's cache.
+    const RAW = Symbol.for('kubelive.raw');
+    const obj = (o) => {
+      if (!o || !o[RAW]) return o;
+      const r = this.api.rawObjects(o[RAW].key, new Uint8Array(Uint32Array.of(o.slot).buffer), new Uint8Array(Uint32Array.of(o[RAW].pos[o.slot] - 1).buffer));
+      if (!Array.isArray(r)) throw new Error(r);
+      const index = new Uint32Array(r[1].buffer, r[1].byteOffset, r[1].byteLength >> 2);
+      return JSON.parse(new TextDecoder().decode(r[0].subarray(index[0], index[1])));
+    };
     const object = s.object && obj(s.object);
     return JSON.stringify({ status: s.status, rv: s.resourceVersion, deleted: !!s.deleted,
       object: s.object === undefined ? undefined : (object ? object.metadata.name : null),
       items: s.items.map(obj).map((o) => [o.cluster, o.metadata.namespace, o.metadata.name, o.metadata.uid, o.metadata.resourceVersion]),
-      raw: s.items.length > 0 && s.items.every((o) => o instanceof Uint8Array),
+      raw: s.items.length > 0 && s.items.every((o) => Object.isFrozen(o) && Object.keys(o).join() === 'slot' && !!o[RAW]),
       errors: s.errors.map((e) => e.message) });
   },
   errors(r) { return JSON.stringify(r.errors); },
@@ -264,12 +272,13 @@ func TestListFollowsCreateModifyDeleteAndKeepsIdentity(t *testing.T) {
 	})
 }
 
-// After rawLists, a list holds each object as the JSON bytes Go has (its
-// cluster member added), cut per object: the same contents as a parsed
-// list, identity kept for unchanged objects, a watched object the same. A
-// delete and an add in a list of 24 come as splices, and the snapshot says
-// what changed since the previous one.
-func TestRawListsHoldEachObjectsJSONAsItCame(t *testing.T) {
+// After rawLists, a list holds each object as a handle, one per object
+// version, whose JSON (as Go has it, its cluster member added) rawObjects
+// reads from the cache: the same contents as a parsed list, identity kept
+// for unchanged objects, a watched object the same. A delete and an add in
+// a list of 24 come as splices, and the snapshot says what changed since
+// the previous one.
+func TestRawListsHoldHandlesWhoseJSONTheCacheKeeps(t *testing.T) {
 	l := newListHarness(t, "off")
 	ns := testNS(t)
 	l.k.namespace(ns)
@@ -283,7 +292,7 @@ func TestRawListsHoldEachObjectsJSONAsItCame(t *testing.T) {
 	r := l.watch(podsQuery(ns), false)
 	path := "/api/v1/namespaces/" + ns + "/pods"
 	got := l.equalToServer(r, path)
-	assert.True(t, got.Raw, "every item is a Uint8Array")
+	assert.True(t, got.Raw, "every item is a handle")
 	_, err = l.js.Call("keep", r)
 	require.NoError(t, err)
 	l.k.api("PATCH", path+"/p1", map[string]any{"metadata": map[string]any{"labels": map[string]string{"x": "y"}}})
@@ -297,7 +306,7 @@ func TestRawListsHoldEachObjectsJSONAsItCame(t *testing.T) {
 	assert.NotContains(t, names(got), "p2")
 	same := func(i int) bool { v, _ := l.js.Call("sameAt", r, i); b, _ := v.Bool(); return b }
 	assert.True(t, same(0), "p0 unchanged keeps its identity")
-	assert.False(t, same(1), "p1 changed: new bytes")
+	assert.False(t, same(1), "p1 changed: a new handle")
 	v, _ := l.js.Call("sameAt", r, 23, 22)
 	moved, _ := v.Bool()
 	assert.True(t, moved, "p9 unchanged keeps its identity after the splices before it")
@@ -311,6 +320,24 @@ func TestRawListsHoldEachObjectsJSONAsItCame(t *testing.T) {
 		"what changed since the previous snapshot, as splices of its order (patch at 1, delete at 12, add at the end)")
 	o := l.watch(`{"cluster":"demo","namespace":"`+ns+`","name":"p3","endpoint":{"group":"","version":"v1","resource":"pods"}}`, true)
 	l.waitFor("the raw object", func() bool { s := l.summary(o); return s.Object != nil && *s.Object == "p3" })
+
+	// What rawObjects cannot read it says, in a sentence, and throws nothing.
+	u8, _ := safejs.Global().Get("Uint8Array")
+	four, err := u8.New(4)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		args []any
+		want string
+	}{
+		{[]any{"no such list", four, four}, "kubelive: raw objects: cache: no data for no such list"},
+		{[]any{5}, "kubelive: raw objects: the arguments must be a list key, its slots and their positions"},
+		{[]any{"k", "not bytes", four}, "kubelive: raw objects: the slots: not a Uint8Array of uint32s"},
+	} {
+		got, err := l.api.Call("rawObjects", tc.args...)
+		require.NoError(t, err)
+		text, _ := got.String()
+		assert.Equal(t, tc.want, text)
+	}
 }
 
 func names(s summary) []string {
@@ -436,7 +463,7 @@ func TestBigListCrossesInChunks(t *testing.T) {
 	// the next frame.
 	r2 := l.watch(listQuery("demo", ns, "configmaps", ""), false)
 	l.waitFor("the second watcher is served the cached snapshot", func() bool { return len(l.summary(r2).Items) == n-1 })
-	// A raw client (the worker host's) gets the same list, chunk by chunk, as JSON bytes per object.
+	// A raw client (the worker host's) gets the same list as handles, its JSON read back whole from the cache.
 	raw := newListHarness(t, "off")
 	_, err = raw.api.Call("rawLists")
 	require.NoError(t, err)

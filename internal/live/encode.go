@@ -85,13 +85,13 @@ func encodeItems(buf []byte, items []*cache.Item, withEnds, spans bool) ([]byte,
 
 // EncodeObjects appends the items' objects to buf end to end (each with its
 // cluster member, as EncodeItems writes it; no brackets, no commas) and
-// returns the longer buf and an index of them: per object, in order, its
-// start and end in the returned buf, the number n of words that follow,
-// then those n words, the spans of its members and of its metadata's
-// (EncodeItemsSpans' words, offsets from the object's start). A reader that
-// hands each object on as its bytes cuts them so without parsing them.
-func EncodeObjects(buf []byte, items []*cache.Item) ([]byte, []uint32) {
-	index := make([]uint32, 0, 99*len(items))
+// returns the longer buf and index, to which it appends an index of them:
+// per object, in order, its start and end in the returned buf, the number
+// n of words that follow, then those n words, the spans of its members and
+// of its metadata's (EncodeItemsSpans' words, offsets from the object's
+// start). A reader that hands each object on as its bytes cuts them so
+// without parsing them.
+func EncodeObjects(buf []byte, index []uint32, items []*cache.Item) ([]byte, []uint32) {
 	var cluster string
 	var quoted []byte
 	for _, it := range items {

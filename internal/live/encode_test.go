@@ -218,9 +218,10 @@ func TestEncodeObjectsCutsWhatEncodeItemsSpansWrites(t *testing.T) {
 		item(7, "c1", `{"a":1,"metadata":{"name":"n","labels":{"x":"}"}},"b":{"c":"}"}}`), item(2, "c2", `[3]`), item(3, "c2", `{}`), item(4, "c1", `{"metadata":null}`),
 	}
 	arr, _, spans := EncodeItemsSpans(nil, items)
-	buf, index := EncodeObjects([]byte("old"), items)
+	buf, index := EncodeObjects([]byte("old"), []uint32{9}, items)
 	require.Equal(t, "old", string(buf[:3]), "appended after what buf held")
-	for i, k, s, start := 0, 0, 0, 1; i < len(items); i++ {
+	require.Equal(t, uint32(9), index[0], "appended after what index held")
+	for i, k, s, start := 0, 1, 0, 1; i < len(items); i++ {
 		end := int(spans[s])
 		words := spanWordsOf(spans, s+1)
 		require.Less(t, k+3, len(index)+1, "object %d has an index entry", i)
@@ -234,7 +235,7 @@ func TestEncodeObjectsCutsWhatEncodeItemsSpansWrites(t *testing.T) {
 			assert.Equal(t, len(index), k, "nothing after the last object")
 		}
 	}
-	empty, none := EncodeObjects(nil, nil)
+	empty, none := EncodeObjects(nil, nil, nil)
 	assert.Empty(t, empty)
 	assert.Empty(t, none)
 }

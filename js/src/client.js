@@ -305,10 +305,11 @@ export class KubeliveClient {
 
   /**
    * Used by the worker host, not by apps: the JSON of the objects that
-   * slots (a Uint32Array) hold at the last flush of the list key, as
-   * [bytes, index] (Go's live.EncodeObjects: the objects end to end; per
-   * object its start, end, and the count and words of its members' spans),
-   * or a string saying why not. pos (a Uint32Array) is where each slot
+   * slots (a Uint32Array) hold at the last flush of the list key, in
+   * order, as chunks [bytes, index, bytes, index, ...] (each Go's
+   * live.EncodeObjects: its objects end to end; per object its start and
+   * end in that chunk, and the count and words of its members' spans), or
+   * a string saying why not. pos (a Uint32Array) is where each slot
    * stands in the list's order: a hint. See listwire.js's readRaw.
    */
   _rawObjects(key, slots, pos) {

@@ -338,7 +338,8 @@ const RAW = Symbol.for('kubelive.raw');
 /**
  * readRaw reads the JSON of the raw handles among values (fresh, as
  * encodeList fills it) with read (KubeliveClient._rawObjects: key, slots,
- * positions -> [bytes, index] or why not), one call per list, as
+ * positions -> [bytes, index, ...], the objects in chunks, or why not), one
+ * call per list, as
  * { of, errors }: of maps each handle to { bytes, head }, its JSON and the
  * words of its members' spans; errors says why some could not be read
  * (those handles are not in of). Other values are left out.
@@ -366,11 +367,15 @@ export function readRaw(values, read) {
       errors.push(String(r));
       continue;
     }
-    const [bytes, ib] = r;
-    const index = ib.byteOffset % 4 === 0 ? new Uint32Array(ib.buffer, ib.byteOffset, ib.byteLength >> 2) : new Uint32Array(ib.slice().buffer);
-    for (let i = 0, w = 0; i < hs.length && w + 2 < index.length; i++) {
-      of.set(hs[i], { bytes: bytes.subarray(index[w], index[w + 1]), head: index.subarray(w + 3, w + 3 + index[w + 2]) });
-      w += 3 + index[w + 2];
+    let i = 0;
+    for (let c = 0; c + 1 < r.length; c += 2) {
+      const bytes = r[c];
+      const ib = r[c + 1];
+      const index = ib.byteOffset % 4 === 0 ? new Uint32Array(ib.buffer, ib.byteOffset, ib.byteLength >> 2) : new Uint32Array(ib.slice().buffer);
+      for (let w = 0; i < hs.length && w + 2 < index.length; i++) {
+        of.set(hs[i], { bytes: bytes.subarray(index[w], index[w + 1]), head: index.subarray(w + 3, w + 3 + index[w + 2]) });
+        w += 3 + index[w + 2];
+      }
     }
   }
   return { of, errors };

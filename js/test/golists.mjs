@@ -73,21 +73,27 @@ const RAW = Symbol.for('kubelive.raw');
 
 /**
  * goObjects is what Go's rawObjects answers for objs (JSON.stringify'd, in
- * order): [bytes, index] as live.EncodeObjects writes them (per object its
- * start, end, the count of its spans' words, then those words).
+ * order): chunks [bytes, index, ...] of per objects each (Go cuts them by
+ * size), as live.EncodeObjects writes them (per object its start and end in
+ * its chunk, the count of its spans' words, then those words).
  */
-export function goObjects(objs) {
-  const parts = objs.map((o) => utf8.encode(JSON.stringify(o)));
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  const index = [];
-  let at = 0;
-  for (const [i, p] of parts.entries()) {
-    bytes.set(p, at);
-    const spans = memberSpans(objs[i]);
-    index.push(at, at + p.length, spans.length, ...spans);
-    at += p.length;
+export function goObjects(objs, per = Infinity) {
+  const out = [];
+  for (let c = 0; c < objs.length; c += per) {
+    const chunk = objs.slice(c, c + per);
+    const parts = chunk.map((o) => utf8.encode(JSON.stringify(o)));
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    const index = [];
+    let at = 0;
+    for (const [i, p] of parts.entries()) {
+      bytes.set(p, at);
+      const spans = memberSpans(chunk[i]);
+      index.push(at, at + p.length, spans.length, ...spans);
+      at += p.length;
+    }
+    out.push(bytes, new Uint8Array(Uint32Array.from(index).buffer));
   }
-  return [bytes, new Uint8Array(Uint32Array.from(index).buffer)];
+  return out;
 }
 
 /**
@@ -96,9 +102,10 @@ export function goObjects(objs) {
  * fake Go cache that holds their JSON by slot. handle(o) makes a new
  * version's handle; parse(h) is the object h stands for; forget(h) drops
  * it from the cache (as if no flush held it); read is
- * KubeliveClient._rawObjects over the cache (reads counts its calls).
+ * KubeliveClient._rawObjects over the cache (reads counts its calls), its
+ * answer in chunks of per objects.
  */
-export function rawStore(key = 'k') {
+export function rawStore(key = 'k', per = Infinity) {
   const view = { key, pos: new Int32Array(0) }; // no positions: every hint is out of range
   const objs = new Map();
   let next = 1;
@@ -116,7 +123,7 @@ export function rawStore(key = 'k') {
       if (key !== view.key) return `no data for ${key}`;
       const missing = [...slots].filter((s) => !objs.has(s));
       if (missing.length) return `${missing.length} of the ${slots.length} objects asked for are not in the last flush of ${key}`;
-      return goObjects([...slots].map((s) => objs.get(s)));
+      return goObjects([...slots].map((s) => objs.get(s)), per);
     },
   };
   return store;

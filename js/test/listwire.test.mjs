@@ -310,3 +310,15 @@ test('readRaw: one read per list for the raw handles of a batch; a view row is s
   assert.deepEqual(got[2], {}, 'a handle not read goes as {}, never as its handle');
   assert.deepEqual(got[0], JSON.parse(JSON.stringify(pod('a1'))));
 });
+
+test('readRaw: an answer in several chunks gives every handle its own object, offsets taken in its chunk', () => {
+  const s = rawStore('k', 2);
+  const hs = ['p0', 'p1', 'p2', 'p3', 'p4'].map((n) => s.handle(pod(n)));
+  const fresh = hs.flatMap((h, i) => [h, i + 1]);
+  const raw = readRaw(fresh, (key, slots, pos) => s.read(key, slots, pos));
+  assert.equal(s.reads, 1, 'one read for the list');
+  assert.deepEqual(raw.errors, []);
+  assert.equal(raw.of.size, 5);
+  const objs = fromWire(encodeFresh(fresh, raw.of)).filter((_, i) => i % 2 === 0);
+  assert.deepEqual(objs.map((o) => o.metadata.name), ['p0', 'p1', 'p2', 'p3', 'p4']);
+});

@@ -335,15 +335,18 @@ func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.S
 	return err == nil && !snap.IsUndefined()
 }
 
-// rawObjects(key, slots, positions) -> [bytes, index], or a string saying
-// why not: the JSON of the objects that slots (little-endian uint32s) hold
-// at the last flush of the query key, end to end, each with its cluster
-// member, and index (uint32s) cutting them as live.EncodeObjects does (per
-// object its start, end, and the count and words of its members' spans).
-// positions, the same way, say where each slot stands in the view's order
-// (a hint: a wrong one costs a walk of the order). One crossing per list
-// and batch, whatever the number of objects; the reply is the caller's
-// (new arrays).
+// rawObjects(key, slots, positions) -> [bytes, index, bytes, index, ...],
+// or a string saying why not: the JSON of the objects that slots
+// (little-endian uint32s) hold at the last flush of the query key, in
+// order, each with its cluster member, in chunks of about
+// live.SnapshotChunk bytes (so that a first snapshot of a big list never
+// grows Go's memory by its size: one buffer serves every chunk), each chunk
+// its objects end to end and an index (uint32s) cutting them as
+// live.EncodeObjects does (per object its start and end in that chunk, and
+// the count and words of its members' spans). positions, the same way, say
+// where each slot stands in the view's order (a hint: a wrong one costs a
+// walk of the order). One crossing per list and batch, whatever the number
+// of objects; the reply is the caller's (new arrays).
 func (j *listJob) rawObjects(args []safejs.Value) any {
 	if len(args) < 3 || args[0].Type() != safejs.TypeString {
 		return "kubelive: raw objects: the arguments must be a list key, its slots and their positions"
@@ -365,13 +368,23 @@ func (j *listJob) rawObjects(args []safejs.Value) any {
 	if err != nil {
 		return fmt.Sprintf("kubelive: raw objects: %v", err)
 	}
-	size := 2
+	size := 0
 	for _, it := range items {
 		size += it.Len() + len(it.Cluster) + 16
 	}
-	buf, index := live.EncodeObjects(j.json.Take(size), items)
-	defer func() { j.json.Give(buf) }()
-	return []any{j.bytes(buf), j.bytes(live.SlotBytes(index))}
+	buf := j.json.Take(min(size, live.SnapshotChunk+live.SnapshotChunk/8))
+	sb := j.slots.Take(0)
+	defer func() { j.json.Give(buf); j.slots.Give(sb) }()
+	out := []any{}
+	start := 0
+	var index []uint32
+	for _, end := range live.Chunks(items) {
+		buf, index = live.EncodeObjects(buf[:0], index[:0], items[start:end])
+		sb = live.AppendSlotBytes(sb[:0], index)
+		out = append(out, j.bytes(buf), j.bytes(sb))
+		start = end
+	}
+	return out
 }
 
 // u32Arg reads a Uint8Array of little-endian uint32s.

@@ -58,6 +58,25 @@ const listsTestJS = `return {
   sameAt(r, i, j = i) { return r.kept.items[i] === r.last.items[j]; },
   // changes is what a raw view's last snapshot says changed (lists.js).
   changes(r) { return JSON.stringify(r.last.changes ? [...r.last.changes.splice] : null); },
+  // chunks reads every object of a raw list's last snapshot in one
+  // rawObjects call: how many chunks came, and the names cut from them.
+  chunks(r) {
+    const RAW = Symbol.for('kubelive.raw');
+    const hs = r.last.items;
+    const v = hs[0][RAW];
+    const slots = Uint32Array.from(hs, (h) => h.slot);
+    const pos = Uint32Array.from(hs, (h) => v.pos[h.slot] - 1);
+    const got = this.api.rawObjects(v.key, new Uint8Array(slots.buffer), new Uint8Array(pos.buffer));
+    if (!Array.isArray(got)) throw new Error(got);
+    const names = [];
+    for (let c = 0; c < got.length; c += 2) {
+      const index = new Uint32Array(got[c + 1].slice().buffer);
+      for (let w = 0; w < index.length; w += 3 + index[w + 2]) {
+        names.push(JSON.parse(new TextDecoder().decode(got[c].subarray(index[w], index[w + 1]))).metadata.name);
+      }
+    }
+    return JSON.stringify({ chunks: got.length / 2, names });
+  },
 };`
 
 type kube struct {
@@ -338,6 +357,39 @@ func TestRawListsHoldHandlesWhoseJSONTheCacheKeeps(t *testing.T) {
 		text, _ := got.String()
 		assert.Equal(t, tc.want, text)
 	}
+}
+
+// rawObjects answers a list bigger than a crossing's chunk in chunks, one
+// buffer serving them all (so Go's memory never grows by the list's size),
+// every object in order and whole.
+func TestRawObjectsAnswersABigListInChunks(t *testing.T) {
+	l := newListHarness(t, "off")
+	ns := testNS(t)
+	l.k.namespace(ns)
+	big := strings.Repeat("x", 200<<10)
+	var want []string
+	for i := range 8 {
+		name := fmt.Sprintf("big%d", i)
+		want = append(want, name)
+		l.k.api("POST", "/api/v1/namespaces/"+ns+"/pods", map[string]any{
+			"metadata": map[string]any{"name": name, "annotations": map[string]string{"big": big}},
+			"spec":     map[string]any{"containers": []any{map[string]any{"name": "c", "image": "nginx"}}},
+		})
+	}
+	_, err := l.api.Call("rawLists")
+	require.NoError(t, err)
+	r := l.watch(podsQuery(ns), false)
+	l.equalToServer(r, "/api/v1/namespaces/"+ns+"/pods")
+	v, err := l.js.Call("chunks", r)
+	require.NoError(t, err)
+	text, _ := v.String()
+	var got struct {
+		Chunks int      `json:"chunks"`
+		Names  []string `json:"names"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(text), &got))
+	assert.Equal(t, want, got.Names, "every object, in order")
+	assert.GreaterOrEqual(t, got.Chunks, 2, "1.6 MB of JSON comes in chunks of about 1 MB")
 }
 
 func names(s summary) []string {

@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,6 +55,8 @@ type listJob struct {
 	// returns, so one flush's buffers serve the next.
 	json, slots live.Scratch
 	spans       atomic.Bool
+	rawMu       sync.Mutex
+	raw         *rawScratch // rawObjects' slices, while no call holds them
 }
 
 // maxCrossingBuffer is the largest buffer listJob keeps for the next
@@ -352,24 +356,20 @@ func (j *listJob) rawObjects(args []safejs.Value) any {
 		return "kubelive: raw objects: the arguments must be a list key, its slots and their positions"
 	}
 	key, _ := args[0].String()
-	slots, err := u32Arg(args[1])
-	if err != nil {
+	r := j.takeRaw()
+	defer j.giveRaw(r)
+	var err error
+	if r.slots, r.in, err = u32Into(r.slots[:0], r.in, args[1]); err != nil {
 		return fmt.Sprintf("kubelive: raw objects: the slots: %v", err)
 	}
-	pos, err := u32Arg(args[2])
-	if err != nil {
+	if r.pos, r.in, err = u32Into(r.pos[:0], r.in, args[2]); err != nil {
 		return fmt.Sprintf("kubelive: raw objects: the positions: %v", err)
 	}
-	ids := make([]cache.SlotID, len(slots))
-	for i, s := range slots {
-		ids[i] = cache.SlotID(s)
-	}
-	items, err := j.deps.Cache.Committed(nil, cache.Key(key), ids, pos)
-	if err != nil {
+	if r.items, err = j.deps.Cache.Committed(r.items[:0], cache.Key(key), r.slots, r.pos); err != nil {
 		return fmt.Sprintf("kubelive: raw objects: %v", err)
 	}
 	size := 0
-	for _, it := range items {
+	for _, it := range r.items {
 		size += it.Len() + len(it.Cluster) + 16
 	}
 	buf := j.json.Take(min(size, live.SnapshotChunk+live.SnapshotChunk/8))
@@ -377,31 +377,87 @@ func (j *listJob) rawObjects(args []safejs.Value) any {
 	defer func() { j.json.Give(buf); j.slots.Give(sb) }()
 	out := []any{}
 	start := 0
-	var index []uint32
-	for _, end := range live.Chunks(items) {
-		buf, index = live.EncodeObjects(buf[:0], index[:0], items[start:end])
-		sb = live.AppendSlotBytes(sb[:0], index)
+	for _, end := range live.Chunks(r.items) {
+		buf, r.index = live.EncodeObjects(buf[:0], r.index[:0], r.items[start:end])
+		sb = live.AppendSlotBytes(sb[:0], r.index)
 		out = append(out, j.bytes(buf), j.bytes(sb))
 		start = end
 	}
 	return out
 }
 
-// u32Arg reads a Uint8Array of little-endian uint32s.
-func u32Arg(v safejs.Value) ([]uint32, error) {
+// rawScratch is what rawObjects works in, kept from one call to the next:
+// in a stream the worker asks for a few objects per list about 60 times a
+// second, and fresh slices each time (the span index alone is ~380 bytes an
+// object) were a tenth of the bytes its Go heap took per event.
+type rawScratch struct {
+	in    []byte         // a Uint8Array argument's bytes
+	slots []cache.SlotID // the slots asked for
+	pos   []uint32       // their positions in the view's order
+	items []*cache.Item  // the items at those slots; cleared when given back
+	index []uint32       // live.EncodeObjects' index of one chunk
+}
+
+// maxRawScratch is the most elements a rawScratch slice keeps between calls
+// (a first snapshot of a big list takes more, once).
+const maxRawScratch = 64 << 10
+
+// takeRaw returns the kept rawScratch, or a new one when none is (a call
+// while another holds it, which a JS callback running Go never makes).
+func (j *listJob) takeRaw() *rawScratch {
+	j.rawMu.Lock()
+	defer j.rawMu.Unlock()
+	r := j.raw
+	j.raw = nil
+	if r == nil {
+		r = &rawScratch{}
+	}
+	return r
+}
+
+// giveRaw keeps r for the next call, without the items (a kept pointer
+// would keep an object version the cache let go of) and without a slice
+// grown past maxRawScratch.
+func (j *listJob) giveRaw(r *rawScratch) {
+	clear(r.items[:cap(r.items)])
+	r.items = r.items[:0]
+	trim := func(n int) bool { return n > maxRawScratch }
+	if trim(cap(r.in)) {
+		r.in = nil
+	}
+	if trim(cap(r.slots)) {
+		r.slots = nil
+	}
+	if trim(cap(r.pos)) {
+		r.pos = nil
+	}
+	if trim(cap(r.items)) {
+		r.items = nil
+	}
+	if trim(cap(r.index)) {
+		r.index = nil
+	}
+	j.rawMu.Lock()
+	j.raw = r
+	j.rawMu.Unlock()
+}
+
+// u32Into appends to dst the little-endian uint32s of a Uint8Array, read
+// through in (grown as needed), and returns both.
+func u32Into[T ~uint32](dst []T, in []byte, v safejs.Value) ([]T, []byte, error) {
 	n, err := v.Length()
 	if err != nil || n%4 != 0 {
-		return nil, errors.New("not a Uint8Array of uint32s")
+		return dst, in, errors.New("not a Uint8Array of uint32s")
 	}
-	b := make([]byte, n)
-	if _, err := safejs.CopyBytesToGo(b, v); err != nil {
-		return nil, errors.New("not a Uint8Array of uint32s")
+	in = slices.Grow(in[:0], n)[:n]
+	if _, err := safejs.CopyBytesToGo(in, v); err != nil {
+		return dst, in, errors.New("not a Uint8Array of uint32s")
 	}
-	out := make([]uint32, n/4)
-	for i := range out {
-		out[i] = binary.LittleEndian.Uint32(b[4*i:])
+	dst = slices.Grow(dst, n/4)
+	for i := 0; i < n; i += 4 {
+		dst = append(dst, T(binary.LittleEndian.Uint32(in[i:])))
 	}
-	return out, nil
+	return dst, in, nil
 }
 
 // slotArg appends s to sb as live.SlotBytes encodes it and returns the

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hack-pad/safejs"
+	"github.com/kubelive/kubelive/internal/cache"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -656,4 +657,25 @@ func TestLazyListsMakeEachObjectFromItsJSONAndSpans(t *testing.T) {
 	count := func(name string) int { v, _ := lazy.Get(name); n, _ := v.Int(); return n }
 	assert.GreaterOrEqual(t, count("calls"), 7, "every object, and p1 again, made by lazy.make")
 	assert.Equal(t, 0, count("wrong"), "each with its members' spans")
+}
+
+// rawObjects' scratch is kept between calls without the items it held (a
+// kept pointer would keep an object version the cache let go of) and
+// without a slice grown past maxRawScratch; a call while another holds it
+// gets one of its own.
+func TestRawScratchKeepsNoItemNorAGrownSlice(t *testing.T) {
+	j := &listJob{}
+	r := j.takeRaw()
+	it := &cache.Item{}
+	r.items = append(r.items, it, it)
+	r.slots = append(r.slots, 1, 2)
+	r.index = make([]uint32, 0, maxRawScratch+1)
+	j.giveRaw(r)
+	again := j.takeRaw()
+	require.Same(t, r, again, "the scratch is kept")
+	assert.Empty(t, again.items)
+	assert.Equal(t, []*cache.Item{nil, nil}, again.items[:2], "no item kept alive")
+	assert.Equal(t, []cache.SlotID{1, 2}, again.slots, "a small slice is kept as it is")
+	assert.Nil(t, again.index, "a slice grown past maxRawScratch is dropped")
+	assert.NotSame(t, again, j.takeRaw(), "a call while another holds it gets its own")
 }

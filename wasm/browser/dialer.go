@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/hack-pad/safejs"
@@ -124,6 +125,10 @@ type conn struct {
 	protocol string
 	once     sync.Once
 	burst    []byte // the borrowed frames' buffer (see burstBuffer)
+	// data and meta are the shim's arrays of a burst (drainInto), held
+	// until it replaces them; metaBuf is meta's copy in Go.
+	data, meta safejs.Value
+	metaBuf    []byte
 }
 
 func (c *conn) closeError() *transport.CloseError {
@@ -153,11 +158,11 @@ func (c *conn) Recv(ctx context.Context) ([]transport.Frame, error) {
 		if err != nil || len(frames) > 0 {
 			return frames, err
 		}
-		state, err := c.shim.Call("poll", c.s)
+		state, err := c.shim.Call("pollClosed", c.s)
 		if err != nil {
 			return nil, fmt.Errorf("poll socket: %w", err)
 		}
-		if st, _ := state.String(); st == "closed" {
+		if closed, _ := state.Bool(); closed {
 			// drain again: frames may have come with the close
 			if frames, err := c.drain(); err != nil || len(frames) > 0 {
 				return frames, err
@@ -206,38 +211,50 @@ func (c *conn) drain() ([]transport.Frame, error) {
 	return frames, nil
 }
 
-// drainBytes copies a burst into Go in one call: the shim encodes its text
-// frames (UTF-8, a lone surrogate as U+FFFD) and copies its binary ones into
-// one buffer, with each frame's length.
+// drainBytes copies a burst into Go in two copies: the shim encodes its
+// text frames (UTF-8, a lone surrogate as U+FFFD) and copies its binary ones
+// into one array, with each frame's length and kind in another, both kept
+// by the socket (drainInto). The call answers a number, and the conn holds
+// the two arrays until the shim says they were replaced, so that a burst
+// brings no JS object into Go (each one costs Go an allocation and a
+// finalizer).
 func (c *conn) drainBytes() ([]transport.Frame, error) {
-	r, err := c.shim.Call("drainBytes", c.s)
+	r, err := c.shim.Call("drainInto", c.s)
 	if err != nil {
 		return nil, fmt.Errorf("drain socket: %w", err)
 	}
-	nv, _ := r.Get("n")
-	n, _ := nv.Int()
+	n, err := r.Int()
+	if err != nil {
+		return nil, fmt.Errorf("drain socket: %w", err)
+	}
+	if n < 0 {
+		n = -n - 1
+		if c.data, err = c.s.Get("data"); err == nil {
+			c.meta, err = c.s.Get("meta")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("drain socket: %w", err)
+		}
+	}
 	if n == 0 {
 		return nil, nil
 	}
-	lens := make([]byte, 4*n)
-	kinds := make([]byte, n)
-	if err := copyField(r, "lens", lens); err != nil {
-		return nil, err
+	c.metaBuf = slices.Grow(c.metaBuf[:0], 4+5*n)[:4+5*n]
+	meta := c.metaBuf
+	if _, err := safejs.CopyBytesToGo(meta, c.meta); err != nil {
+		return nil, fmt.Errorf("drain socket: %w", err)
 	}
-	if err := copyField(r, "kinds", kinds); err != nil {
-		return nil, err
-	}
-	dv, _ := r.Get("data")
-	total, _ := dv.Length()
+	total := int(binary.LittleEndian.Uint32(meta))
 	var data []byte
 	if c.borrow {
 		data = c.burstBuffer(total)
 	} else {
 		data = make([]byte, total) // the consumer's to keep
 	}
-	if _, err := safejs.CopyBytesToGo(data, dv); err != nil {
+	if _, err := safejs.CopyBytesToGo(data, c.data); err != nil {
 		return nil, fmt.Errorf("drain socket: %w", err)
 	}
+	lens, kinds := meta[4:4+4*n], meta[4+4*n:]
 	frames := make([]transport.Frame, n)
 	off := 0
 	for i := range frames {

@@ -126,44 +126,56 @@ const shim = {
     }
     return { q, sizes: new Uint8Array(sizes.buffer), kinds };
   },
-  // drainBytes is drain with every payload copied into one byte array, so Go
-  // copies a burst in one call: text frames encoded (UTF-8; encodeInto writes
-  // a lone surrogate as U+FFFD), binary frames as they are, into a buffer the
-  // socket keeps (a burst allocates nothing per frame).
-  drainBytes(s) {
+  // drainInto is drain with every payload copied into one byte array, so Go
+  // copies a burst in one call, into arrays the socket keeps so that no JS
+  // object crosses into Go per burst: s.data gets the payloads end to end
+  // (text frames encoded as UTF-8; encodeInto writes a lone surrogate as
+  // U+FFFD; binary frames as they are), s.meta their total length, then
+  // each frame's length (little-endian uint32s), then each frame's kind (1
+  // binary, 0 text). It returns the frame count n, or -n-1 when s.data or
+  // s.meta is a new array that Go must take again. It re-arms the wake-up.
+  drainInto(s) {
     const q = s.q;
     s.q = [];
     s.armed = true;
     const n = q.length;
-    const lens = new Uint32Array(n);
-    const kinds = new Uint8Array(n);
+    if (n === 0) return 0;
+    let fresh = false;
     let bound = 0;
-    for (let i = 0; i < n; i++) {
-      const d = q[i];
-      if (typeof d === 'string') {
-        bound += 3 * d.length;
-      } else {
-        kinds[i] = 1;
-        bound += d.byteLength;
-      }
+    for (let i = 0; i < n; i++) bound += typeof q[i] === 'string' ? 3 * q[i].length : q[i].byteLength;
+    // A buffer grown for one big burst is not kept for the bursts after it.
+    const had = s.data && s.data.length <= 8 << 20 ? s.data.length : 0;
+    if (!s.data || s.data.length < bound || s.data.length > 8 << 20) {
+      s.data = new Uint8Array(Math.max(bound, 2 * had, 1 << 16));
+      fresh = true;
     }
-    if (!s.buf || s.buf.length < bound) s.buf = new Uint8Array(Math.max(bound, 2 * (s.buf ? s.buf.length : 0), 1 << 16));
-    const buf = s.buf;
+    if (!s.meta || s.meta.length < 4 + 5 * n) {
+      s.meta = new Uint8Array(Math.max(4 + 5 * n, 2 * (s.meta ? s.meta.length : 0), 256));
+      s.metaView = new DataView(s.meta.buffer);
+      fresh = true;
+    }
+    const { data, meta, metaView } = s;
     let off = 0;
     for (let i = 0; i < n; i++) {
       const d = q[i];
       const start = off;
-      if (kinds[i] === 1) {
-        buf.set(new Uint8Array(d), off);
-        off += d.byteLength;
+      if (typeof d === 'string') {
+        off += enc.encodeInto(d, data.subarray(off)).written;
+        meta[4 + 4 * n + i] = 0;
       } else {
-        off += enc.encodeInto(d, buf.subarray(off)).written;
+        data.set(new Uint8Array(d), off);
+        off += d.byteLength;
+        meta[4 + 4 * n + i] = 1;
       }
-      lens[i] = off - start;
+      metaView.setUint32(4 + 4 * i, off - start, true);
     }
-    // A buffer grown for one big burst is not kept.
-    if (buf.length > 8 << 20) s.buf = null;
-    return { n, data: buf.subarray(0, off), lens: new Uint8Array(lens.buffer), kinds };
+    metaView.setUint32(0, off, true);
+    return fresh ? -n - 1 : n;
+  },
+  // pollClosed re-arms the wake-up and says whether the socket is closed.
+  pollClosed(s) {
+    s.armed = true;
+    return s.state === 'closed';
   },
   send(s, data) {
     if (s.ws.readyState !== 1) return 'socket is not open';

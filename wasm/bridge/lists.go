@@ -335,8 +335,9 @@ func (j *listJob) applyJS(v *view, items []*cache.Item, removed, order []cache.S
 	sb, args[2] = slotArg(j, sb, order)
 	sb, args[3] = slotArg(j, sb, ends)
 	sb, args[4] = slotArg(j, sb, words)
-	snap, err := j.shim.Call("listsApply", v.Data.obj, j.scratchBytes(buf), args[0], args[1], args[2], meta, full, args[3], args[4])
-	return err == nil && !snap.IsUndefined()
+	took, err := j.shim.Call("listsApply", v.Data.obj, j.scratchBytes(buf), args[0], args[1], args[2], meta, full, args[3], args[4])
+	ok, _ := took.Bool()
+	return err == nil && ok
 }
 
 // rawObjects(key, slots, positions) -> [bytes, index, bytes, index, ...],

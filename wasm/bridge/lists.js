@@ -22,7 +22,9 @@ const u32 = (bytes) => {
 shim.listsView = (key, isObject) => shim.lists.view(key, isObject);
 shim.listsListen = (v, id, fn, onError) => shim.lists.listen(v, id, fn, onError);
 shim.listsUnlisten = (v, id) => shim.lists.unlisten(v, id);
-shim.listsApply = (...a) => shim.lists.apply(...a);
+// listsApply answers whether the view took the change (a boolean: no
+// snapshot object crosses back into Go per flush).
+shim.listsApply = (...a) => shim.lists.apply(...a) !== undefined;
 shim.listsAdd = (...a) => shim.lists.add(...a);
 shim.listsNotify = (v) => shim.lists.notify(v);
 shim.listsRaw = () => {

@@ -16,6 +16,10 @@ const WORKER_FLUSH_CHEAP_MS = 1;
 const CLOSE_OK = (c) => c === 1000 || (c >= 3000 && c <= 4999);
 // Wake-ups go through a setTimeout(0) task instead of running inside the
 // message event: frames that arrive before that task runs join the burst.
+// Go's funcs are called without a receiver (callBare), so that no `this`
+// object crosses into Go with each call (a js.Value costs Go an allocation
+// and a finalizer).
+const callBare = (fn) => fn();
 const pending = new Set();
 const flush = () => {
   const batch = [...pending];
@@ -23,7 +27,7 @@ const flush = () => {
   for (const s of batch) {
     if (s.wake) {
       shim.wakes++;
-      s.wake();
+      callBare(s.wake);
     }
   }
 };
@@ -42,7 +46,7 @@ const shim = {
   // in the same task (a React remount) never create a socket.
   later(s) {
     setTimeout(() => {
-      if (s.wake) s.wake();
+      if (s.wake) callBare(s.wake);
     }, 0);
   },
   // open creates the WebSocket; it returns '' or why it could not.
@@ -247,7 +251,7 @@ const shim = {
     const run = () => {
       if (!done) {
         done = true;
-        if (h.fn) h.fn();
+        if (h.fn) callBare(h.fn);
       }
     };
     if (!globalThis.document) {

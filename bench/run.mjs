@@ -4,7 +4,7 @@
 //
 //   node bench/run.mjs [--smoke] [--runs N] [--sizes 1000,10000,50000]
 //                      [--contenders t,a,b,kubelive,kubelive-mux,kubelive-mux-json,kubelive-worker,kubelive-worker-mux,kubelive-worker-mux-json] [--profile] [--only p1,p2,p3,p4,p5,p6,p7,p8]
-//                      [--profile-contenders kubelive,b] (a worker contender: its SharedWorker too) [--profile-set n10000] [--p6-contenders b,kubelive,kubelive-worker]
+//                      [--profile-contenders kubelive,b] (a worker contender: its SharedWorker too) [--profile-set n10000] [--profile-latency] (the profile of P2's paced stream) [--p6-contenders b,kubelive,kubelive-worker]
 //                      [--other-wasm /dist/bench/kubelive-base.wasm] [--other-js /dist/bench/js-base] (contenders <name>@other)
 //                      [--bundle] (the kubelive pages load esbuild bundles of the JS) [--no-p5-warm] (P5: the cold start only)
 //                      [--relists 10] [--relists-n 10000] (P4's forced relists) [--p4-snapshot] (P4: what holds the memory, from heap snapshots)
@@ -106,6 +106,9 @@ const PROFILE_WASM = opt('profile-wasm', '');
 // Which contenders --profile records, and on which data set.
 const PROFILE_CONTENDERS = opt('profile-contenders', 'kubelive,b').split(',');
 const PROFILE_SET = opt('profile-set', 'n10000');
+// --profile-latency profiles P2's stream instead (latency mode: the server
+// paces --latency-events events at 1,000/s into --latency-n pods; the set is n<latency-n>).
+const PROFILE_LATENCY = flag('profile-latency');
 // --p5-profile records a CPU profile of kubelive's first warm P5 visit.
 const P5_PROFILE = flag('p5-profile');
 const LAT_N = Number(opt('latency-n', 10000));
@@ -771,16 +774,17 @@ async function visitMainThread(name) {
 if (PROFILE) {
   mkdirSync(path.join(OUT, 'profiles'), { recursive: true });
   for (const c of PROFILE_CONTENDERS) {
-    await ctl(`/ctl/use?set=${PROFILE_SET}&hold=1`);
+    await ctl(PROFILE_LATENCY ? `/ctl/use?set=n${LAT_N}&hold=1&rate=${LAT_RATE}&limit=${LAT_EVENTS}` : `/ctl/use?set=${PROFILE_SET}&hold=1`);
     let profile;
     let worker;
     const { eventsPerSec: ctxRes, notifications, pageBatches } = await visitProfiled(c, (p, w) => ((profile = p), (worker = w)));
-    const file = path.join(OUT, 'profiles', `${c}-${PROFILE_SET}.cpuprofile`);
+    const set = PROFILE_LATENCY ? `latency-n${LAT_N}` : PROFILE_SET;
+    const file = path.join(OUT, 'profiles', `${c}-${set}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     results.profiles[c] = { file: path.relative(ROOT, file), top: summarize(profile), eventsPerSec: ctxRes, notifications, pageBatches };
     if (worker) {
       // a worker host: the SharedWorker's own thread, where the client runs
-      const wf = path.join(OUT, 'profiles', `${c}-worker-${PROFILE_SET}.cpuprofile`);
+      const wf = path.join(OUT, 'profiles', `${c}-worker-${set}.cpuprofile`);
       writeFileSync(wf, JSON.stringify(worker));
       results.profiles[`${c} (its SharedWorker)`] = { file: path.relative(ROOT, wf), top: summarize(worker), eventsPerSec: ctxRes };
     }
@@ -844,7 +848,7 @@ async function visitProfiled(name, keep) {
   const bs = await browser.newBrowserCDPSession();
   const before = new Set((await bs.send('Target.getTargets')).targetInfos.map((x) => x.targetId));
   await bs.detach();
-  await page.goto(`${base}/bench/${pg.page}.html?mode=throughput&profile=1&${query}`);
+  await page.goto(`${base}/bench/${pg.page}.html?mode=${PROFILE_LATENCY ? 'latency' : 'throughput'}&profile=1&${query}`);
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: TIMEOUT, polling: 20 });
   const worker = pg.query.includes('host=shared-worker') ? await workerProfiler(before) : null;
   if (pg.query.includes('host=shared-worker') && !worker) throw new Error(`${name}: no SharedWorker to profile`);

@@ -26,7 +26,9 @@ export const meta = (version, lists = []) => JSON.stringify({ version, updatedAt
 /**
  * apply hands view v one change the way lists.go's applyJS does: changed
  * is [[slot, object], ...], written with JSON.stringify (spansOf(text, i),
- * when given, replaces the index words of object i).
+ * when given, replaces the index words of object i). It returns the view's
+ * snapshot: shim.lists.apply, which listsApply calls (and answers Go only
+ * whether the view took the change).
  */
 export function apply(shim, v, version, changed, { removed = null, order = null, splice = null, full = false, lists = [], spansOf = null }) {
   const parts = changed.map(([, o]) => JSON.stringify(o));
@@ -40,8 +42,8 @@ export function apply(shim, v, version, changed, { removed = null, order = null,
   const json = changed.length ? utf8.encode(`[${parts.join(',')}]`) : null;
   // A raw view gets no JSON from Go: its objects stay in Go's cache.
   shim.goCache?.note(v, changed, removed, full);
-  if (v.raw) return shim.listsApply(v, null, words(changed.map(([s]) => s)), words(removed), words(order), meta(version, lists), full, null, words(splice));
-  return shim.listsApply(v, json, words(changed.map(([s]) => s)), words(removed), words(order), meta(version, lists), full, words(ends), words(splice));
+  if (v.raw) return shim.lists.apply(v, null, words(changed.map(([s]) => s)), words(removed), words(order), meta(version, lists), full, null, words(splice));
+  return shim.lists.apply(v, json, words(changed.map(([s]) => s)), words(removed), words(order), meta(version, lists), full, words(ends), words(splice));
 }
 
 /**

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { LazyObjects, NO_SPANS } from '../src/lazy.js';
-import { apply, memberSpans, newShim } from './golists.mjs';
+import { apply, memberSpans, meta, newShim, words } from './golists.mjs';
 
 const POD = JSON.parse(readFileSync(new URL('../../testdata/bench/pod.json', import.meta.url), 'utf8'));
 
@@ -120,4 +120,11 @@ test('a member that does not parse reads as a placeholder and becomes the lists\
   assert.match(later.lists[0].lastError.message, /member "spec"/);
   const own = apply(shim, v, 3, [], { lists: [{ ...LIST, lastError: { message: 'watch: cut' }, lastErrorAt: Date.now() + 1000 }] });
   assert.equal(own.lists[0].lastError.message, 'watch: cut');
+});
+
+test('listsApply answers Go a boolean, never the snapshot object (each object that crosses into Go costs it an allocation and a finalizer)', () => {
+  const { shim, v } = lazyView();
+  const took = shim.listsApply(v, null, words([]), null, words([]), meta(1, [LIST]), true, null, null);
+  assert.equal(took, true);
+  assert.equal(shim.lists.apply(v, null, words([]), null, null, meta(2, [LIST]), false, null, null).items.length, 0, 'the view itself still makes its snapshot');
 });

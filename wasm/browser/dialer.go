@@ -128,6 +128,7 @@ type conn struct {
 	// data and meta are the shim's arrays of a burst (drainInto), held
 	// until it replaces them; metaBuf is meta's copy in Go.
 	data, meta safejs.Value
+	held       bool // data and meta are the shim's current arrays
 	metaBuf    []byte
 }
 
@@ -215,7 +216,8 @@ func (c *conn) drain() ([]transport.Frame, error) {
 // text frames (UTF-8, a lone surrogate as U+FFFD) and copies its binary ones
 // into one array, with each frame's length and kind in another, both kept
 // by the socket (drainInto). The call answers a number, and the conn holds
-// the two arrays until the shim says they were replaced, so that a burst
+// the two arrays until the shim says they were replaced (or, after a big
+// burst, that they go), so that a burst
 // brings no JS object into Go (each one costs Go an allocation and a
 // finalizer).
 func (c *conn) drainBytes() ([]transport.Frame, error) {
@@ -227,19 +229,20 @@ func (c *conn) drainBytes() ([]transport.Frame, error) {
 	if err != nil {
 		return nil, fmt.Errorf("drain socket: %w", err)
 	}
-	if n < 0 {
-		n = -n - 1
+	if n < 0 || !c.held {
+		n = max(n, -n-1)
 		if c.data, err = c.s.Get("data"); err == nil {
 			c.meta, err = c.s.Get("meta")
 		}
 		if err != nil {
 			return nil, fmt.Errorf("drain socket: %w", err)
 		}
+		c.held = true
 	}
 	if n == 0 {
 		return nil, nil
 	}
-	c.metaBuf = slices.Grow(c.metaBuf[:0], 4+5*n)[:4+5*n]
+	c.metaBuf = slices.Grow(c.metaBuf[:0], 8+5*n)[:8+5*n]
 	meta := c.metaBuf
 	if _, err := safejs.CopyBytesToGo(meta, c.meta); err != nil {
 		return nil, fmt.Errorf("drain socket: %w", err)
@@ -254,7 +257,12 @@ func (c *conn) drainBytes() ([]transport.Frame, error) {
 	if _, err := safejs.CopyBytesToGo(data, c.data); err != nil {
 		return nil, fmt.Errorf("drain socket: %w", err)
 	}
-	lens, kinds := meta[4:4+4*n], meta[4+4*n:]
+	if binary.LittleEndian.Uint32(meta[4:]) == 1 {
+		// the shim drops the arrays of a big burst on its next task: so do we
+		c.data, c.meta, c.held = safejs.Null(), safejs.Null(), false
+		c.metaBuf = nil
+	}
+	lens, kinds := meta[8:8+4*n], meta[8+4*n:]
 	frames := make([]transport.Frame, n)
 	off := 0
 	for i := range frames {

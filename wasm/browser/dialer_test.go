@@ -52,7 +52,10 @@ func TestTextBurstsCrossIntoGo(t *testing.T) {
 	}, {
 		`{"clusterId":"c","path":"/p","data":"{\"type\":\"DELETED\"}","type":"DATA"}`,
 		`{"clusterId":"c","path":"/q","data":"{\"type\":\"MODIFIED\"}","type":"DATA"}`,
-	}}
+	}, grown(), many()}
+	// The third burst outgrows both arrays the socket made for the first
+	// (its payloads and its frames' lengths), the fourth only the second:
+	// Go must take the new ones.
 	var dec muxwire.JSONDecoder
 	for bi, lines := range bursts {
 		got := sendBurst(ctx, t, c, addr, path, lines)
@@ -133,6 +136,59 @@ func testBursts(t *testing.T, borrow bool) {
 	}
 	assert.Equal(t, first[1], string(kept[1].Data))
 	assert.Equal(t, first[2], string(kept[2].Data))
+}
+
+// TestBigBurstArraysAreLetGo: a burst of more than 8 MB arrives whole, and
+// then neither the shim nor Go keeps the arrays it needed; the next burst
+// gets arrays of its own.
+func TestBigBurstArraysAreLetGo(t *testing.T) {
+	addr := os.Getenv("WSTEST_ADDR")
+	require.NotEmpty(t, addr, "WSTEST_ADDR is not set: run through scripts/go_js_wasm_exec")
+	shim, err := NewShim()
+	require.NoError(t, err)
+	d := &Dialer{Shim: shim, Funcs: &Funcs{}}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	path := "/big-burst"
+	c, err := d.Dial(ctx, "ws://"+addr+path, transport.DialOptions{Payload: transport.PayloadBytes, Borrow: true})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, c.Close(transport.CloseNormal, "")) }()
+	big := []string{strings.Repeat("a", 3<<20), strings.Repeat("b", 3<<20), strings.Repeat("c", 3<<20)}
+	got := sendBurst(ctx, t, c, addr, path, big)
+	for i, f := range got {
+		require.Equal(t, len(big[i]), len(f.Data), "frame %d", i)
+		require.Equal(t, big[i][:1], string(f.Data[:1]), "frame %d", i)
+	}
+	assert.False(t, c.(*conn).held, "Go lets go of the big burst's arrays")
+	rec := c.(*conn).s
+	require.Eventually(t, func() bool {
+		v, err := rec.Get("data")
+		return err == nil && v.IsNull()
+	}, 5*time.Second, 5*time.Millisecond, "the shim lets go of them on its next task")
+	small := []string{`{"type":"ADDED"}`, `{"type":"DELETED"}`}
+	for i, f := range sendBurst(ctx, t, c, addr, path, small) {
+		assert.Equal(t, small[i], string(f.Data), "frame %d after the big burst", i)
+	}
+	assert.True(t, c.(*conn).held, "a small burst's arrays are kept")
+}
+
+// grown is a burst bigger than the first burst of TestTextBurstsCrossIntoGo
+// in bytes (a ~400 KB frame) and in frames (80).
+func grown() []string {
+	lines := []string{`{"clusterId":"c","path":"/p","data":"[` + strings.Repeat(`{\"k\":\"w ✓\"},`, 30000) + `0]","type":"DATA"}`}
+	for i := range 79 {
+		lines = append(lines, fmt.Sprintf(`{"clusterId":"c","path":"/p","data":"{\"n\":%d}","type":"DATA"}`, i))
+	}
+	return lines
+}
+
+// many is a burst of 200 small frames: more frames than grown, fewer bytes.
+func many() []string {
+	lines := make([]string, 200)
+	for i := range lines {
+		lines[i] = fmt.Sprintf(`{"clusterId":"c","path":"/q","data":"{\"m\":%d}","type":"DATA"}`, i)
+	}
+	return lines
 }
 
 // sendBurst has the test server send lines as text frames on the socket of

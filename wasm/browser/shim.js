@@ -134,10 +134,11 @@ const shim = {
   // copies a burst in one call, into arrays the socket keeps so that no JS
   // object crosses into Go per burst: s.data gets the payloads end to end
   // (text frames encoded as UTF-8; encodeInto writes a lone surrogate as
-  // U+FFFD; binary frames as they are), s.meta their total length, then
-  // each frame's length (little-endian uint32s), then each frame's kind (1
-  // binary, 0 text). It returns the frame count n, or -n-1 when s.data or
-  // s.meta is a new array that Go must take again. It re-arms the wake-up.
+  // U+FFFD; binary frames as they are), s.meta their total length and a
+  // flag (1: both arrays go after this burst), then each frame's length
+  // (all little-endian uint32s), then each frame's kind (1 binary, 0 text).
+  // It returns the frame count n, or -n-1 when s.data or s.meta is a new
+  // array that Go must take again. It re-arms the wake-up.
   drainInto(s) {
     const q = s.q;
     s.q = [];
@@ -147,14 +148,12 @@ const shim = {
     let fresh = false;
     let bound = 0;
     for (let i = 0; i < n; i++) bound += typeof q[i] === 'string' ? 3 * q[i].length : q[i].byteLength;
-    // A buffer grown for one big burst is not kept for the bursts after it.
-    const had = s.data && s.data.length <= 8 << 20 ? s.data.length : 0;
-    if (!s.data || s.data.length < bound || s.data.length > 8 << 20) {
-      s.data = new Uint8Array(Math.max(bound, 2 * had, 1 << 16));
+    if (!s.data || s.data.length < bound) {
+      s.data = new Uint8Array(Math.max(bound, 2 * (s.data ? s.data.length : 0), 1 << 16));
       fresh = true;
     }
-    if (!s.meta || s.meta.length < 4 + 5 * n) {
-      s.meta = new Uint8Array(Math.max(4 + 5 * n, 2 * (s.meta ? s.meta.length : 0), 256));
+    if (!s.meta || s.meta.length < 8 + 5 * n) {
+      s.meta = new Uint8Array(Math.max(8 + 5 * n, 2 * (s.meta ? s.meta.length : 0), 256));
       s.metaView = new DataView(s.meta.buffer);
       fresh = true;
     }
@@ -165,15 +164,26 @@ const shim = {
       const start = off;
       if (typeof d === 'string') {
         off += enc.encodeInto(d, data.subarray(off)).written;
-        meta[4 + 4 * n + i] = 0;
+        meta[8 + 4 * n + i] = 0;
       } else {
         data.set(new Uint8Array(d), off);
         off += d.byteLength;
-        meta[4 + 4 * n + i] = 1;
+        meta[8 + 4 * n + i] = 1;
       }
-      metaView.setUint32(4 + 4 * i, off - start, true);
+      metaView.setUint32(8 + 4 * i, off - start, true);
     }
+    // Arrays grown for one big burst are not kept for the bursts after it:
+    // they go on the next task, and Go, which copies them before it yields,
+    // lets go of them when the flag says so.
+    const big = data.length > 8 << 20 || meta.length > 1 << 20;
     metaView.setUint32(0, off, true);
+    metaView.setUint32(4, big ? 1 : 0, true);
+    if (big) {
+      setTimeout(() => {
+        if (s.data === data) s.data = null;
+        if (s.meta === meta) s.meta = null;
+      }, 0);
+    }
     return fresh ? -n - 1 : n;
   },
   // pollClosed re-arms the wake-up and says whether the socket is closed.

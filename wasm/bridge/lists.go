@@ -421,26 +421,19 @@ func (j *listJob) takeRaw() *rawScratch {
 // grown past maxRawScratch.
 func (j *listJob) giveRaw(r *rawScratch) {
 	clear(r.items[:cap(r.items)])
-	r.items = r.items[:0]
-	trim := func(n int) bool { return n > maxRawScratch }
-	if trim(cap(r.in)) {
-		r.in = nil
-	}
-	if trim(cap(r.slots)) {
-		r.slots = nil
-	}
-	if trim(cap(r.pos)) {
-		r.pos = nil
-	}
-	if trim(cap(r.items)) {
-		r.items = nil
-	}
-	if trim(cap(r.index)) {
-		r.index = nil
-	}
+	r.in, r.slots, r.pos = kept(r.in), kept(r.slots), kept(r.pos)
+	r.items, r.index = kept(r.items), kept(r.index)
 	j.rawMu.Lock()
 	j.raw = r
 	j.rawMu.Unlock()
+}
+
+// kept is s emptied for the next call, or nil when it grew past maxRawScratch.
+func kept[T any](s []T) []T {
+	if cap(s) > maxRawScratch {
+		return nil
+	}
+	return s[:0]
 }
 
 // u32Into appends to dst the little-endian uint32s of a Uint8Array, read

@@ -99,17 +99,8 @@ func TestBurstFramesKeepTheirBytes(t *testing.T) {
 }
 
 func testBursts(t *testing.T, borrow bool) {
-	addr := os.Getenv("WSTEST_ADDR")
-	require.NotEmpty(t, addr, "WSTEST_ADDR is not set: run through scripts/go_js_wasm_exec")
-	shim, err := NewShim()
-	require.NoError(t, err)
-	d := &Dialer{Shim: shim, Funcs: &Funcs{}}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	path := fmt.Sprintf("/bursts-%v", borrow)
-	c, err := d.Dial(ctx, "ws://"+addr+path, transport.DialOptions{Payload: transport.PayloadBytes, Borrow: borrow})
-	require.NoError(t, err)
-	defer func() { require.NoError(t, c.Close(transport.CloseNormal, "")) }()
+	ctx, c, addr := dialBursts(t, path, borrow)
 
 	burst := func(lines ...string) []transport.Frame { return sendBurst(ctx, t, c, addr, path, lines) }
 	first := []string{`{"type":"ADDED","object":{"n":"aaaa"}}`, `{"type":"ADDED","object":{"n":"bbbb"}}`, `{"type":"ADDED","object":{"n":"cccc"}}`}
@@ -142,17 +133,8 @@ func testBursts(t *testing.T, borrow bool) {
 // then neither the shim nor Go keeps the arrays it needed; the next burst
 // gets arrays of its own.
 func TestBigBurstArraysAreLetGo(t *testing.T) {
-	addr := os.Getenv("WSTEST_ADDR")
-	require.NotEmpty(t, addr, "WSTEST_ADDR is not set: run through scripts/go_js_wasm_exec")
-	shim, err := NewShim()
-	require.NoError(t, err)
-	d := &Dialer{Shim: shim, Funcs: &Funcs{}}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	path := "/big-burst"
-	c, err := d.Dial(ctx, "ws://"+addr+path, transport.DialOptions{Payload: transport.PayloadBytes, Borrow: true})
-	require.NoError(t, err)
-	defer func() { require.NoError(t, c.Close(transport.CloseNormal, "")) }()
+	ctx, c, addr := dialBursts(t, path, true)
 	big := []string{strings.Repeat("a", 3<<20), strings.Repeat("b", 3<<20), strings.Repeat("c", 3<<20)}
 	got := sendBurst(ctx, t, c, addr, path, big)
 	for i, f := range got {
@@ -170,6 +152,24 @@ func TestBigBurstArraysAreLetGo(t *testing.T) {
 		assert.Equal(t, small[i], string(f.Data), "frame %d after the big burst", i)
 	}
 	assert.True(t, c.(*conn).held, "a small burst's arrays are kept")
+}
+
+// dialBursts dials the test server's path for bytes (borrowed or kept)
+// and returns a context with a deadline, the conn and the server's
+// address; the test's cleanup closes the conn.
+func dialBursts(t *testing.T, path string, borrow bool) (context.Context, transport.Conn, string) {
+	t.Helper()
+	addr := os.Getenv("WSTEST_ADDR")
+	require.NotEmpty(t, addr, "WSTEST_ADDR is not set: run through scripts/go_js_wasm_exec")
+	shim, err := NewShim()
+	require.NoError(t, err)
+	d := &Dialer{Shim: shim, Funcs: &Funcs{}}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	c, err := d.Dial(ctx, "ws://"+addr+path, transport.DialOptions{Payload: transport.PayloadBytes, Borrow: borrow})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, c.Close(transport.CloseNormal, "")) })
+	return ctx, c, addr
 }
 
 // grown is a burst bigger than the first burst of TestTextBurstsCrossIntoGo
